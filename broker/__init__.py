@@ -1,0 +1,93 @@
+"""The consent broker: a Flask application built by create_app()."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, request
+
+from . import config as broker_config
+from .db import configure_engine
+from . import extensions
+from .tokens import TokenService, load_or_create_key
+
+ROOT = broker_config.ROOT
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from the environment, with `test_config` on top."""
+    instance_path = Path((test_config or {}).get("INSTANCE_PATH", broker_config.DEFAULT_INSTANCE))
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+    )
+    instance_path.mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(broker_config.from_environment(instance_path))
+    if test_config:
+        app.config.update(test_config)
+    production = broker_config.is_production(app.config)
+    app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _secret_key(instance_path, production)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=production,
+        WTF_CSRF_TIME_LIMIT=None,  # the token is bound to the session, which expires itself
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        MAX_CONTENT_LENGTH=256 * 1024,
+    )
+    logging.basicConfig(level=logging.INFO)
+
+    # Bound by attribute, not imported by name: `broker.db` must stay the module.
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
+    extensions.csrf.init_app(app)
+    configure_engine(app)
+
+    key = load_or_create_key(Path(app.config["BROKER_KEY_DIR"]), create=not production)
+    issuer = app.config["BROKER_ISSUER"].rstrip("/")
+    app.extensions["broker.tokens"] = TokenService(key, issuer, audience=f"{issuer}/api/v1")
+
+    from . import cli, errors
+    from .web import register_blueprints
+
+    register_blueprints(app)
+    errors.register(app)
+    cli.register(app)
+    app.after_request(_security_headers)
+    return app
+
+
+def _secret_key(instance_path: Path, production: bool) -> str:
+    """Development only: a random key kept in instance/ so sessions survive a restart."""
+    if production:
+        raise RuntimeError("SECRET_KEY must be set in production")
+    path = instance_path / "secret_key"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    if not request.path.startswith("/static/"):
+        # Pages and API answers carry personal data or tokens: never store them (RFC 6749 5.1).
+        headers.setdefault("Cache-Control", "no-store")
+        headers["Pragma"] = "no-cache"
+    return response

@@ -1,0 +1,32 @@
+"""The broker's one source of the current time: aware UTC, replaceable in tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+_now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
+
+
+def now() -> datetime:
+    """The current time as an aware UTC datetime."""
+    return _now()
+
+
+def set_clock(source: Callable[[], datetime] | None) -> None:
+    """Replace the clock (tests); None restores the real one."""
+    global _now
+    _now = source if source is not None else (lambda: datetime.now(UTC))
+
+
+def to_micros(moment: datetime) -> int:
+    """Microseconds since the epoch, exact, for the audit chain's canonical form."""
+    delta = moment - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(micros: int) -> datetime:
+    return datetime.fromtimestamp(micros / 1_000_000, UTC)
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

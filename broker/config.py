@@ -1,0 +1,40 @@
+"""Configuration read from the environment, in one place.
+
+`create_app(config)` takes a mapping on top of this, which is how tests set their own.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = ROOT / "instance"
+
+
+def from_environment(instance_path: Path) -> dict[str, Any]:
+    """Settings from environment variables, with development defaults under instance/."""
+    env = os.environ
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'broker.sqlite3'}"
+    port = int(env.get("PORT", "5000"))
+    return {
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SECRET_KEY": env.get("SECRET_KEY"),
+        "BROKER_ISSUER": env.get("BROKER_ISSUER", f"http://127.0.0.1:{port}"),
+        "BROKER_KEY_DIR": env.get("BROKER_KEY_DIR", str(instance_path / "keys")),
+        "BROKER_ENV": env.get("BROKER_ENV", "development"),
+        "PORT": port,
+    }
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for plain postgresql:// URLs, the driver the broker is tested with."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def is_production(config: dict[str, Any]) -> bool:
+    return config.get("BROKER_ENV") == "production"

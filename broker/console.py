@@ -1,0 +1,55 @@
+"""The adviser console's API client: it holds a token issued under the grant and calls the
+protected API with it, exactly as an outside case system would. It never reads journal tables.
+
+The token is minted per page view and never leaves the server, so nothing in the adviser's
+browser can be replayed against the API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from werkzeug.test import Client
+
+from . import clock
+from .db import transaction
+from .models import Grant
+from .tokens import TokenService
+
+CONSOLE_CLIENT_ID = "adviser-console"
+
+
+@dataclass
+class ApiAnswer:
+    status: int
+    body: Any
+
+
+class ConsoleClient:
+    """Calls /api/v1 in-process (a real WSGI request through the same guard) with a fresh token."""
+
+    def __init__(self, grant: Grant) -> None:
+        service: TokenService = current_app.extensions["broker.tokens"]
+        with transaction():
+            self._token, _row, _expires_in = service.issue(
+                grant, client_id=CONSOLE_CLIENT_ID, scopes=grant.scope_names, now=clock.now()
+            )
+        self._client = Client(current_app._get_current_object())  # type: ignore[attr-defined]
+
+    def get(self, path: str) -> ApiAnswer:
+        return self._call("GET", path)
+
+    def post(self, path: str, payload: dict[str, Any]) -> ApiAnswer:
+        return self._call("POST", path, json=payload)
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> ApiAnswer:
+        response = self._client.open(
+            f"/api/v1{path}",
+            method=method,
+            headers={"Authorization": f"Bearer {self._token}"},
+            **kwargs,
+        )
+        body = response.get_json(silent=True)
+        return ApiAnswer(response.status_code, body)

@@ -1,0 +1,102 @@
+"""Demo data for `make run`: two claimants in a couple claim, two advisers, one DWP staff member,
+a journal with MR decisions. Safe to run twice: it does nothing if the demo people exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from . import accounts, clock, grants
+from .extensions import db
+from .models import Account, JournalEntry, MRDecision, Organisation, Payment, Todo
+
+DEMO_PASSWORD = "demo-password"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    username: str
+    name: str
+    note: str
+
+
+LOGINS = (
+    DemoLogin("claimant", "alex@example.com", "Alex Morgan", "claimant, reference UC-1001-AM"),
+    DemoLogin("claimant", "sam@example.com", "Sam Morgan",
+              "Alex's partner in a couple claim, reference UC-1002-SM"),  # fmt: skip
+    DemoLogin("adviser", "priya@northside.example", "Priya Shah",
+              "Northside Citizens Advice, adviser code NSA-4821"),  # fmt: skip
+    DemoLogin("adviser", "tom@riverside.example", "Tom Reed",
+              "Riverside Law Centre, adviser code RLC-7305; already has access to Alex"),  # fmt: skip
+    DemoLogin("staff", "jordan@dwp.example", "Jordan Lee", "DWP Universal Credit staff"),
+)
+
+
+def seed() -> bool:
+    """Create the demo people and journal; False if they were already there. Does not commit."""
+    if db.session.scalar(db.select(Account).where(Account.username == LOGINS[0].username)):
+        return False
+    now = clock.now()
+    northside = Organisation(name="Northside Citizens Advice")
+    riverside = Organisation(name="Riverside Law Centre")
+    db.session.add_all([northside, riverside])
+    db.session.flush()
+
+    alex = accounts.create_claimant("alex@example.com", DEMO_PASSWORD, "Alex Morgan",
+                                    "UC-1001-AM", now)  # fmt: skip
+    sam = accounts.create_claimant("sam@example.com", DEMO_PASSWORD, "Sam Morgan",
+                                   "UC-1002-SM", now, partner=alex)  # fmt: skip
+    accounts.create_adviser("priya@northside.example", DEMO_PASSWORD, "Priya Shah", northside,
+                            "NSA-4821", now)  # fmt: skip
+    tom = accounts.create_adviser("tom@riverside.example", DEMO_PASSWORD, "Tom Reed", riverside,
+                                  "RLC-7305", now)  # fmt: skip
+    accounts.create_staff("jordan@dwp.example", DEMO_PASSWORD, "Jordan Lee",
+                          "Universal Credit, Leeds", now)  # fmt: skip
+
+    day = timedelta(days=1)
+    db.session.add_all([
+        JournalEntry(claimant_id=alex.id, author_role="work_coach", author_name="Work coach",
+                     subject="Your claim", body="We have received your claim. We will be in "
+                     "touch about your first payment.", created_at=now - 60 * day),
+        JournalEntry(claimant_id=alex.id, author_role="claimant", author_name="Alex Morgan",
+                     subject="Limited capability for work decision",
+                     body="I do not agree with the decision about my capability for work. "
+                     "I would like it looked at again.", created_at=now - 40 * day),
+        JournalEntry(claimant_id=alex.id, author_role="work_coach", author_name="Work coach",
+                     subject="Your health assessment", sensitive=True,
+                     body="Notes from your health assessment are attached.",
+                     created_at=now - 35 * day),
+        JournalEntry(claimant_id=alex.id, author_role="case_manager", author_name="Case manager",
+                     subject="Mandatory Reconsideration decision",
+                     body="We have looked at the decision again. See the notice in your journal.",
+                     created_at=now - 5 * day),
+        JournalEntry(claimant_id=sam.id, author_role="work_coach", author_name="Work coach",
+                     subject="Appointment", body="Your next appointment is on Tuesday at 10am.",
+                     created_at=now - 3 * day),
+        MRDecision(claimant_id=alex.id, decided_at=now - 5 * day,
+                   subject="Limited capability for work", outcome="not_changed",
+                   body="We have reconsidered the decision of 2 September. We have not changed "
+                   "it. You can appeal to an independent tribunal within one month."),
+        MRDecision(claimant_id=alex.id, decided_at=now - 90 * day,
+                   subject="Housing costs element", outcome="changed",
+                   body="We have reconsidered the housing costs decision and changed it. Your "
+                   "award now includes your housing costs."),
+        MRDecision(claimant_id=sam.id, decided_at=now - 10 * day,
+                   subject="Childcare costs", outcome="changed",
+                   body="We have changed the childcare costs decision."),
+        Todo(claimant_id=alex.id, title="Upload your fit note", due_at=now + 7 * day),
+        Payment(claimant_id=alex.id, period_start=now - 40 * day, period_end=now - 10 * day,
+                paid_at=now - 3 * day, amount_pence=81_243),
+    ])  # fmt: skip
+    grants.create(
+        alex,
+        grants.Representative.of(tom),
+        scope_names=("mr:read", "journal:read"),
+        ends_at=grants.add_months(now, 3),
+        purpose="Help with my appeal about capability for work",
+        relationship="Welfare rights adviser",
+        now=now,
+    )
+    return True

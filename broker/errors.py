@@ -1,0 +1,99 @@
+"""Every error handler in one place: HTML pages for people, one JSON shape for the API and OAuth."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+from .protect import Refused
+from .ratelimit import TooManyAttempts
+
+log = logging.getLogger(__name__)
+
+ERROR_PAGES = {400, 403, 404, 405, 429, 500, 503}
+
+
+def wants_json() -> bool:
+    return request.path.startswith(("/api/", "/oauth/", "/.well-known/"))
+
+
+def json_error(status: int, error: str, description: str, *, bearer: bool = False) -> Response:
+    response = jsonify(error=error, error_description=description)
+    response.status_code = status
+    if bearer and status in (401, 403):
+        # RFC 6750 3: tell the client which error, never echo the token.
+        response.headers["WWW-Authenticate"] = (
+            f'Bearer realm="consent-broker", error="{error}", error_description="{description}"'
+        )
+    return response
+
+
+def page(status: int, **context: object) -> tuple[str, int]:
+    template = f"errors/{status if status in ERROR_PAGES else 400}.html"
+    return render_template(template, status=status, **context), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(Refused)
+    def refused(exc: Refused) -> Response:
+        return json_error(exc.status, exc.error, exc.description, bearer=True)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> Response | tuple[str, int]:
+        if wants_json():
+            return json_error(400, "invalid_request", "Missing or wrong CSRF token")
+        return page(400, message="This form had expired. Go back, reload the page and try again.")
+
+    @app.errorhandler(TooManyAttempts)
+    def too_many(exc: TooManyAttempts) -> Response | tuple[str, int]:
+        db.session.rollback()
+        if wants_json():
+            response = json_error(429, "too_many_requests", "Too many attempts. Try again later.")
+        else:
+            body, status = page(429)
+            response = app.make_response((body, status))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(exc: OperationalError) -> Response | tuple[str, int]:
+        # The database is down or locked past the busy timeout: say so, never a 500.
+        db.session.rollback()
+        log.error("database unavailable: %s", exc.__class__.__name__)
+        if wants_json():
+            response = json_error(503, "temporarily_unavailable",
+                                  "The service is busy or its database is unavailable. Try again.")
+            response.headers["Retry-After"] = "5"
+            return response
+        return page(503)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response | tuple[str, int]:
+        status = exc.code or 500
+        if wants_json():
+            return json_error(status, _oauth_code(status), exc.description or exc.name)
+        return page(status)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response | tuple[str, int]:
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if wants_json():
+            return json_error(500, "server_error", "Something went wrong. Nothing was changed.")
+        return page(500)
+
+
+def _oauth_code(status: int) -> str:
+    return {
+        400: "invalid_request",
+        401: "invalid_token",
+        403: "access_denied",
+        404: "not_found",
+        405: "invalid_request",
+        429: "too_many_requests",
+    }.get(status, "server_error" if status >= 500 else "invalid_request")

@@ -1,0 +1,327 @@
+"""Tables only. The rules that change rows live in the domain modules (grants, tokens, audit...)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy import orm
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .db import UTCDateTime, new_id
+from .extensions import db
+
+UUID_LEN = 36
+
+
+def uuid_pk() -> Mapped[str]:
+    return mapped_column(String(UUID_LEN), primary_key=True, default=new_id)
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+    id: Mapped[str] = uuid_pk()
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Account(db.Model):
+    """Anyone who signs in: a claimant, an adviser or a DWP staff member (the role says which)."""
+
+    __tablename__ = "accounts"
+    id: Mapped[str] = uuid_pk()
+    username: Mapped[str] = mapped_column(String(200), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # claimant | adviser | staff | admin
+    name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Claimant(db.Model):
+    __tablename__ = "claimants"
+    id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    partner_id: Mapped[str | None] = mapped_column(ForeignKey("claimants.id"))
+    additional_support: Mapped[str | None] = mapped_column(Text)
+    account: Mapped[Account] = orm.relationship(lazy="joined")
+
+    @property
+    def name(self) -> str:
+        return self.account.name
+
+
+class Adviser(db.Model):
+    __tablename__ = "advisers"
+    id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    # The short code an adviser's organisation shows to claimants; it names, it does not authorise.
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    account: Mapped[Account] = orm.relationship(lazy="joined")
+    organisation: Mapped[Organisation] = orm.relationship(lazy="joined")
+
+    @property
+    def name(self) -> str:
+        return self.account.name
+
+
+class StaffMember(db.Model):
+    __tablename__ = "staff_members"
+    id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    team: Mapped[str] = mapped_column(String(200), default="")
+    account: Mapped[Account] = orm.relationship(lazy="joined")
+
+    @property
+    def name(self) -> str:
+        return self.account.name
+
+
+class Grant(db.Model):
+    """A claimant's consent: who may see or do what, why, and until when. The only authority."""
+
+    __tablename__ = "grants"
+    id: Mapped[str] = uuid_pk()
+    kind: Mapped[str] = mapped_column(String(20), default="access")  # access | contact
+    claimant_id: Mapped[str] = mapped_column(ForeignKey("claimants.id"), index=True)
+    adviser_id: Mapped[str | None] = mapped_column(ForeignKey("advisers.id"), index=True)
+    # For consent recorded by phone the representative may have no adviser account.
+    representative_name: Mapped[str] = mapped_column(String(200))
+    organisation_name: Mapped[str] = mapped_column(String(200), default="")
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    scopes: Mapped[str] = mapped_column(Text)  # space-separated, catalogue order
+    purpose: Mapped[str] = mapped_column(Text)
+    relationship: Mapped[str] = mapped_column(String(200))
+    information: Mapped[str] = mapped_column(Text, default="")
+    authorization_details: Mapped[str | None] = mapped_column(Text)  # RFC 9396, JSON
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    review_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(20), default="claimant")  # claimant | staff | oauth
+    recorded_by_staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff_members.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by: Mapped[str | None] = mapped_column(String(200))
+    end_reason: Mapped[str | None] = mapped_column(Text)
+
+    claimant: Mapped[Claimant] = orm.relationship(lazy="joined")
+    adviser: Mapped[Adviser | None] = orm.relationship(lazy="joined")
+
+    @property
+    def scope_names(self) -> tuple[str, ...]:
+        return tuple(self.scopes.split())
+
+
+Index("ix_grants_claimant_status", Grant.claimant_id, Grant.status)
+
+
+class AccessToken(db.Model):
+    """An issued JWT access token, by its jti only: the token itself is never stored."""
+
+    __tablename__ = "access_tokens"
+    jti: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    grant_id: Mapped[str] = mapped_column(ForeignKey("grants.id"), index=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    refresh_family_id: Mapped[str | None] = mapped_column(String(UUID_LEN), index=True)
+    scopes: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RefreshToken(db.Model):
+    """An opaque refresh token, stored as its SHA-256; one row per rotation, grouped by family."""
+
+    __tablename__ = "refresh_tokens"
+    id: Mapped[str] = uuid_pk()
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    family_id: Mapped[str] = mapped_column(String(UUID_LEN), index=True)
+    grant_id: Mapped[str] = mapped_column(ForeignKey("grants.id"), index=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OAuthClient(db.Model):
+    """A registered OAuth client (an organisation's case system, or the broker's own console)."""
+
+    __tablename__ = "oauth_clients"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the client_id
+    secret_hash: Mapped[str | None] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"))
+    redirect_uris: Mapped[str] = mapped_column(Text, default="")  # one per line, exact match
+    allowed_scopes: Mapped[str] = mapped_column(Text, default="")
+    grant_types: Mapped[str] = mapped_column(Text, default="")
+    token_endpoint_auth_method: Mapped[str] = mapped_column(String(40), default="client_secret_basic")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuthorizationCode(db.Model):
+    __tablename__ = "authorization_codes"
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("oauth_clients.id"))
+    claimant_id: Mapped[str] = mapped_column(ForeignKey("claimants.id"))
+    grant_id: Mapped[str] = mapped_column(ForeignKey("grants.id"))
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    scopes: Mapped[str] = mapped_column(Text)
+    code_challenge: Mapped[str | None] = mapped_column(String(128))
+    code_challenge_method: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DeviceAuthorization(db.Model):
+    """An RFC 8628 request: an adviser asks, the claimant approves with the user code."""
+
+    __tablename__ = "device_authorizations"
+    id: Mapped[str] = uuid_pk()
+    device_code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_code: Mapped[str] = mapped_column(String(16), unique=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("oauth_clients.id"))
+    adviser_id: Mapped[str | None] = mapped_column(ForeignKey("advisers.id"))
+    scopes: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    relationship: Mapped[str] = mapped_column(String(200), default="")
+    duration_days: Mapped[int] = mapped_column(Integer, default=92)
+    authorization_details: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|approved|denied|used
+    claimant_id: Mapped[str | None] = mapped_column(ForeignKey("claimants.id"))
+    grant_id: Mapped[str | None] = mapped_column(ForeignKey("grants.id"))
+    interval: Mapped[int] = mapped_column(Integer, default=5)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEvent(db.Model):
+    """One request a token made, or one change to consent, chained per claimant by SHA-256."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    claimant_id: Mapped[str] = mapped_column(String(UUID_LEN))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    occurred_us: Mapped[int] = mapped_column(BigInteger)  # microseconds since the epoch, UTC
+    token_id: Mapped[str] = mapped_column(String(UUID_LEN), default="")
+    grant_id: Mapped[str] = mapped_column(String(UUID_LEN), default="")
+    actor: Mapped[str] = mapped_column(String(200))  # "adviser:<id>", "claimant:<id>", "staff:<id>"
+    action: Mapped[str] = mapped_column(String(60))
+    resource: Mapped[str] = mapped_column(String(200), default="")
+    outcome: Mapped[str] = mapped_column(String(40))
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+    __table_args__ = (
+        UniqueConstraint("claimant_id", "seq", name="uq_audit_events_claimant_seq"),
+        Index("ix_audit_events_grant", "grant_id", "seq"),
+        Index("ix_audit_events_token", "token_id"),
+    )
+
+
+class AuditHead(db.Model):
+    """The last link of one claimant's chain; locked by each append so writers queue."""
+
+    __tablename__ = "audit_heads"
+    claimant_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class JournalEntry(db.Model):
+    """A message in the claimant's journal. Immutable once written."""
+
+    __tablename__ = "journal_entries"
+    id: Mapped[str] = uuid_pk()
+    claimant_id: Mapped[str] = mapped_column(ForeignKey("claimants.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30), default="message")  # message | mr_request
+    author_role: Mapped[str] = mapped_column(String(20))  # claimant | work_coach | adviser | case_manager
+    author_name: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text)
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    token_id: Mapped[str | None] = mapped_column(String(UUID_LEN))  # set when an adviser wrote it
+    grant_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
+
+
+class MRDecision(db.Model):
+    """A Mandatory Reconsideration decision notice, as uploaded to the journal."""
+
+    __tablename__ = "mr_decisions"
+    id: Mapped[str] = uuid_pk()
+    claimant_id: Mapped[str] = mapped_column(ForeignKey("claimants.id"), index=True)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    subject: Mapped[str] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(40))  # changed | not_changed | partly_changed
+    body: Mapped[str] = mapped_column(Text)
+
+
+class Todo(db.Model):
+    __tablename__ = "todos"
+    id: Mapped[str] = uuid_pk()
+    claimant_id: Mapped[str] = mapped_column(ForeignKey("claimants.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Payment(db.Model):
+    __tablename__ = "payments"
+    id: Mapped[str] = uuid_pk()
+    claimant_id: Mapped[str] = mapped_column(ForeignKey("claimants.id"), index=True)
+    period_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    period_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    amount_pence: Mapped[int] = mapped_column(Integer)
+
+
+class Attempt(db.Model):
+    """A counted attempt (a failed sign-in, a wrong user code), shared by every worker."""
+
+    __tablename__ = "attempts"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_attempts_key_at", "key", "at"),)
+
+
+class PinnedNote(db.Model):
+    __tablename__ = "pinned_notes"
+    id: Mapped[str] = uuid_pk()
+    claimant_id: Mapped[str] = mapped_column(ForeignKey("claimants.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_by_staff_id: Mapped[str] = mapped_column(ForeignKey("staff_members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    unpinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboxMessage(db.Model):
+    """A reminder or notice waiting to be sent; `dedupe_key` makes queuing idempotent."""
+
+    __tablename__ = "outbox"
+    id: Mapped[str] = uuid_pk()
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    grant_id: Mapped[str | None] = mapped_column(ForeignKey("grants.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,163 @@
+"""Access tokens (RFC 9068 JWTs signed with ES256), opaque refresh tokens, signing keys, JWKS.
+
+The signing key and its public JWK are loaded once per process. An access token names its grant
+(`grant_id`) and its token ID (`jti`); only the jti is stored, never the token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.algorithms import ECAlgorithm
+
+from .db import new_id
+from .extensions import db
+from .models import AccessToken, Grant
+
+log = logging.getLogger(__name__)
+
+ALGORITHM = "ES256"
+TOKEN_TYPE = "at+jwt"
+ACCESS_TOKEN_SECONDS = 300  # RFC 9700 2.2.2 / SECURITY.md 16: short-lived, at most 600
+REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "jti", "sub", "client_id", "grant_id", "scope"]
+KEY_FILE = "signing-key.pem"
+
+
+class InvalidToken(Exception):
+    """A bearer token that is not one of ours, or no longer valid."""
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    private_key: ec.EllipticCurvePrivateKey
+    kid: str
+    public_jwk: dict[str, str]
+
+    @property
+    def public_key(self) -> ec.EllipticCurvePublicKey:
+        return self.private_key.public_key()
+
+
+def load_or_create_key(key_dir: Path, *, create: bool) -> SigningKey:
+    """The ES256 key from key_dir, created there (mode 0600) on first start when allowed."""
+    path = key_dir / KEY_FILE
+    if path.exists():
+        private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(private_key, ec.EllipticCurvePrivateKey):
+            raise RuntimeError(f"{path} is not an EC private key")
+    elif create:
+        key_dir.mkdir(parents=True, exist_ok=True)
+        private_key = ec.generate_private_key(ec.SECP256R1())
+        pem = private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        path.touch(mode=0o600)
+        path.write_bytes(pem)
+        log.info("generated a new signing key in %s", key_dir)
+    else:
+        raise RuntimeError(f"no signing key at {path}; production will not generate one")
+    jwk = json.loads(ECAlgorithm.to_jwk(private_key.public_key()))
+    public = {k: jwk[k] for k in ("kty", "crv", "x", "y")}
+    # RFC 7638 thumbprint: SHA-256 over the required members in lexicographic order.
+    thumb_input = json.dumps(public, sort_keys=True, separators=(",", ":")).encode()
+    kid = jwt.utils.base64url_encode(hashlib.sha256(thumb_input).digest()).decode()
+    return SigningKey(private_key, kid, {**public, "kid": kid, "use": "sig", "alg": ALGORITHM})
+
+
+class TokenService:
+    """Issues and verifies access tokens for one issuer and audience; built once per app."""
+
+    def __init__(self, key: SigningKey, issuer: str, audience: str) -> None:
+        self.key = key
+        self.issuer = issuer
+        self.audience = audience
+        self._jwt = jwt.PyJWT(options={"require": REQUIRED_CLAIMS, "verify_signature": True})
+        self._jwk_set = {"keys": [key.public_jwk]}
+
+    def jwks(self) -> dict[str, Any]:
+        return self._jwk_set
+
+    def issue(self, grant: Grant, *, client_id: str, scopes: tuple[str, ...], now: datetime,
+              refresh_family_id: str | None = None) -> tuple[str, AccessToken, int]:  # fmt: skip
+        """Sign an access token under `grant` and add its row; never outlives the grant.
+
+        Returns (token, row, expires_in). Adds the row without committing.
+        """
+        expires_at = min(now + timedelta(seconds=ACCESS_TOKEN_SECONDS), grant.ends_at)
+        expires_in = max(int((expires_at - now).total_seconds()), 0)
+        row = AccessToken(
+            jti=new_id(),
+            grant_id=grant.id,
+            client_id=client_id,
+            refresh_family_id=refresh_family_id,
+            scopes=" ".join(scopes),
+            issued_at=now,
+            expires_at=expires_at,
+        )
+        db.session.add(row)
+        claims = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": grant.claimant_id,
+            "client_id": client_id,
+            "iat": int(now.timestamp()),
+            "exp": int(now.timestamp()) + expires_in,
+            "jti": row.jti,
+            "grant_id": grant.id,
+            "scope": " ".join(scopes),
+        }
+        token = jwt.encode(
+            claims,
+            self.key.private_key,
+            algorithm=ALGORITHM,
+            headers={"typ": TOKEN_TYPE, "kid": self.key.kid},
+        )
+        return token, row, expires_in
+
+    def verify(self, token: str, *, now: datetime | None = None) -> dict[str, Any]:
+        """The claims of a token we signed, for our audience, not expired; else InvalidToken.
+
+        RFC 8725: one algorithm only; `typ` must be at+jwt (RFC 9068 2.1); the key is ours by
+        `kid`, and `jku`/`jwk`/`x5u` headers are never followed.
+        """
+        try:
+            decoded = self._jwt.decode_complete(
+                token,
+                self.key.public_key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=0,
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(str(exc)) from None
+        header = decoded["header"]
+        if header.get("typ", "").lower() not in (TOKEN_TYPE, "application/at+jwt"):
+            raise InvalidToken("token type is not at+jwt")
+        if header.get("kid") != self.key.kid:
+            raise InvalidToken("unknown key id")
+        claims: dict[str, Any] = decoded["payload"]
+        if now is not None and claims["exp"] <= int(now.timestamp()):
+            raise InvalidToken("token has expired")
+        return claims
+
+
+def hash_secret(value: str) -> str:
+    """SHA-256 hex of a high-entropy secret (refresh token, code); never for passwords."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def new_opaque_token() -> str:
+    return secrets.token_urlsafe(32)

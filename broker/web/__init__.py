@@ -1,0 +1,66 @@
+"""Blueprints, one per audience, each with its access check bound at registration."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+
+from flask import Flask, abort, g, redirect, request, session, url_for
+from werkzeug.wrappers import Response
+
+from ..extensions import db
+from ..models import Account, Adviser, Claimant, StaffMember
+
+ROLE_MODELS = {"claimant": Claimant, "adviser": Adviser, "staff": StaffMember}
+
+
+def register_blueprints(app: Flask) -> None:
+    from . import adviser, api, auth, claimant, oauth, staff, wording
+
+    claimant.bp.before_request(require_role("claimant"))
+    adviser.bp.before_request(require_role("adviser"))
+    staff.bp.before_request(require_role("staff"))
+    for blueprint in (auth.bp, claimant.bp, adviser.bp, staff.bp, api.bp, oauth.bp):
+        app.register_blueprint(blueprint)
+    app.context_processor(lambda: {"current_account": current_account()})
+    wording.register(app)
+
+
+def current_account() -> Account | None:
+    if "account" not in g:
+        account_id = session.get("account_id")
+        g.account = db.session.get(Account, account_id) if account_id else None
+    return g.account
+
+
+def require_role(role: str) -> Callable[[], Response | None]:
+    """A before_request check: signed in, with this role; loads g.<role> for the views."""
+    model = ROLE_MODELS[role]
+
+    def check() -> Response | None:
+        account = current_account()
+        if account is None:
+            target = request.full_path.rstrip("?") if request.method == "GET" else None
+            return redirect(url_for("auth.sign_in", next=target), 303)
+        if account.role != role:
+            if request.path == "/":
+                return redirect(home_for(account), 303)
+            abort(403)
+        setattr(g, role, db.session.get(model, account.id))
+        return None
+
+    return check
+
+
+@cache
+def public_endpoints() -> frozenset[str]:
+    """Endpoints open without signing in: the short allowlist the route test checks against."""
+    return frozenset({"static", "auth.sign_in", "auth.sign_out", "oauth.jwks"})
+
+
+def home_for(account: Account) -> str:
+    return {
+        "claimant": url_for("claimant.home"),
+        "adviser": url_for("adviser.clients"),
+        "staff": url_for("staff.find_claimant"),
+    }.get(account.role, url_for("auth.sign_in"))

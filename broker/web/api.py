@@ -1,0 +1,106 @@
+"""The protected JSON API (/api/v1): bearer tokens only, every request through the guard."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+from werkzeug.wrappers import Response
+
+from .. import journal
+from ..extensions import csrf
+from ..protect import Refused, protected
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # bearer tokens, not cookies: nothing for a cross-site form to ride on
+
+SENSITIVE_SCOPE = "journal:sensitive"
+
+
+def _not_found(kind: str) -> Refused:
+    return Refused(404, "not_found", f"No such {kind}", "refused:not_found")
+
+
+@bp.get("/journal")
+def list_journal_entries() -> Response:
+    with protected("journal:read", action="journal.list", resource="journal") as access:
+        rows = journal.entries(access.claimant_id,
+                               include_sensitive=SENSITIVE_SCOPE in access.scopes)  # fmt: skip
+        return jsonify(entries=[journal.entry_json(e) for e in rows])
+
+
+@bp.get("/journal/<entry_id>")
+def read_journal_entry(entry_id: str) -> Response:
+    with protected("journal:read", action="journal.read", resource=f"journal_entry:{entry_id}") \
+            as access:  # fmt: skip
+        try:
+            entry = journal.entry(access.claimant_id, entry_id,
+                                  include_sensitive=SENSITIVE_SCOPE in access.scopes)  # fmt: skip
+        except journal.NotFound:
+            raise _not_found("journal entry") from None
+        return jsonify(journal.entry_json(entry))
+
+
+@bp.get("/mr-decisions")
+def list_mr_decisions() -> Response:
+    with protected("mr:read", action="mr.list", resource="mr_decisions") as access:
+        return jsonify(decisions=[journal.decision_json(d)
+                                  for d in journal.mr_decisions(access.claimant_id)])  # fmt: skip
+
+
+@bp.get("/mr-decisions/<decision_id>")
+def read_mr_decision(decision_id: str) -> Response:
+    with protected("mr:read", action="mr.read", resource=f"mr_decision:{decision_id}") as access:
+        try:
+            decision = journal.mr_decision(access.claimant_id, decision_id)
+        except journal.NotFound:
+            raise _not_found("MR decision") from None
+        return jsonify(journal.decision_json(decision))
+
+
+@bp.post("/mr-requests")
+def lodge_mr_request() -> tuple[Response, int]:
+    payload = request.get_json(silent=True)
+    with protected("mr:request", action="mr.request", resource="journal") as access:
+        if not isinstance(payload, dict):
+            raise Refused(400, "invalid_request", "Send a JSON object", "refused:bad_request")
+        about = str(payload.get("decision_about", "")).strip()
+        reasons = str(payload.get("reasons", "")).strip()
+        if not about or not reasons or len(about) > 150 or len(reasons) > 5000:
+            raise Refused(400, "invalid_request",
+                          "decision_about (up to 150 characters) and reasons (up to 5000) are required",
+                          "refused:bad_request")  # fmt: skip
+        entry = journal.lodge_mr_request(
+            access.claimant_id,
+            decision_about=about,
+            reasons=reasons,
+            author_name=_author_name(access.adviser_id, access.client_id),
+            token_id=access.token_id,
+            grant_id=access.grant_id,
+            now=access.now,
+        )
+        return jsonify(journal.entry_json(entry)), 201
+
+
+@bp.get("/todos")
+def list_todos() -> Response:
+    with protected("todo:read", action="todo.list", resource="todos") as access:
+        return jsonify(todos=[{"id": t.id, "title": t.title, "done": t.done,
+                               "due_at": journal.iso(t.due_at)}
+                              for t in journal.todos(access.claimant_id)])  # fmt: skip
+
+
+@bp.get("/payments")
+def list_payments() -> Response:
+    with protected("payments:read", action="payments.list", resource="payments") as access:
+        return jsonify(payments=[{"id": p.id, "amount_pence": p.amount_pence,
+                                  "paid_at": journal.iso(p.paid_at)}
+                                 for p in journal.payments(access.claimant_id)])  # fmt: skip
+
+
+def _author_name(adviser_id: str | None, client_id: str) -> str:
+    from ..extensions import db
+    from ..models import Adviser
+
+    adviser = db.session.get(Adviser, adviser_id) if adviser_id else None
+    if adviser is None:
+        return client_id
+    return f"{adviser.name}, {adviser.organisation.name}"

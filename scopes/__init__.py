@@ -1,0 +1,99 @@
+"""The scope catalogue: loaded once per process from catalogue.toml, looked up by name.
+
+A scope says what a grant lets an adviser see or do. The catalogue is data so that
+wording and limits change without code; the rules here only read it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+CATALOGUE_PATH = Path(__file__).with_name("catalogue.toml")
+
+# The broker's own cap: no grant, of any scope, lasts longer than six calendar months.
+GRANT_CAP_MONTHS = 6
+
+
+class UnknownScope(ValueError):
+    """A scope name that is not in the catalogue."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.names = sorted(names)
+        super().__init__(f"Unknown scope: {', '.join(self.names)}")
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    name: str
+    access: str  # "read" or "write"
+    sensitive: bool
+    max_months: int
+    title: dict[str, str]
+    sentence: dict[str, str]
+
+    @property
+    def is_write(self) -> bool:
+        return self.access == "write"
+
+    def title_in(self, language: str) -> str:
+        return self.title.get(language) or self.title["en"]
+
+    def sentence_in(self, language: str) -> str:
+        return self.sentence.get(language) or self.sentence["en"]
+
+
+@cache
+def catalogue() -> dict[str, Scope]:
+    """Every scope, in catalogue order; read from disk once per process."""
+    with CATALOGUE_PATH.open("rb") as f:
+        data = tomllib.load(f)
+    result: dict[str, Scope] = {}
+    for name, entry in data["scopes"].items():
+        scope = Scope(
+            name=name,
+            access=entry["access"],
+            sensitive=bool(entry["sensitive"]),
+            max_months=min(int(entry["max_months"]), GRANT_CAP_MONTHS),
+            title=dict(entry["title"]),
+            sentence=dict(entry["sentence"]),
+        )
+        if scope.access not in ("read", "write"):
+            raise ValueError(f"scope {name}: access must be read or write")
+        result[name] = scope
+    return result
+
+
+def lookup(name: str) -> Scope:
+    """The scope called `name`; UnknownScope if the catalogue has none."""
+    try:
+        return catalogue()[name]
+    except KeyError:
+        raise UnknownScope([name]) from None
+
+
+def parse(value: str | Iterable[str]) -> tuple[str, ...]:
+    """Scope names from a space-separated string or a list, in catalogue order, no repeats.
+
+    Raises UnknownScope naming every unknown one, so a caller can say exactly what was wrong.
+    """
+    names = value.split() if isinstance(value, str) else list(value)
+    known = catalogue()
+    unknown = {n for n in names if n not in known}
+    if unknown:
+        raise UnknownScope(unknown)
+    wanted = set(names)
+    return tuple(n for n in known if n in wanted)
+
+
+def longest_months(names: Iterable[str]) -> int:
+    """The longest a grant of these scopes may last, in months: the smallest maximum among them."""
+    return min((lookup(n).max_months for n in names), default=GRANT_CAP_MONTHS)
+
+
+def covers(granted: Iterable[str], needed: str) -> bool:
+    """True if the granted scopes include the one a request needs."""
+    return needed in granted

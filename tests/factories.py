@@ -1,0 +1,90 @@
+"""Test data, built through the same domain functions the app uses."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+
+from flask import current_app
+
+from broker import accounts, clock, grants
+from broker.extensions import db
+from broker.models import Adviser, Claimant, Grant, JournalEntry, MRDecision, Organisation
+
+PASSWORD = "pw-for-tests"
+_counter = itertools.count(1)
+
+
+def make_claimant(name: str = "Casey Claimant", partner: Claimant | None = None) -> Claimant:
+    n = next(_counter)
+    claimant = accounts.create_claimant(f"claimant{n}@example.com", PASSWORD, name,
+                                        f"UC-{n:04d}-TT", clock.now(), partner=partner)  # fmt: skip
+    db.session.commit()
+    return claimant
+
+
+def make_adviser(name: str = "Avery Adviser", organisation: str = "Test Advice Centre") -> Adviser:
+    n = next(_counter)
+    org = Organisation(name=organisation)
+    db.session.add(org)
+    db.session.flush()
+    adviser = accounts.create_adviser(f"adviser{n}@example.org", PASSWORD, name, org,
+                                      f"TST-{n:04d}", clock.now())  # fmt: skip
+    db.session.commit()
+    return adviser
+
+
+def make_staff(name: str = "Sid Staff"):  # noqa: ANN201
+    n = next(_counter)
+    staff = accounts.create_staff(f"staff{n}@dwp.example", PASSWORD, name, "Test team", clock.now())
+    db.session.commit()
+    return staff
+
+
+def make_grant(claimant: Claimant, adviser: Adviser, scope_names: str = "mr:read journal:read",
+               months: int = 3, now: datetime | None = None) -> Grant:  # fmt: skip
+    now = now or clock.now()
+    grant = grants.create(
+        claimant,
+        grants.Representative.of(adviser),
+        scope_names=scope_names,
+        ends_at=grants.add_months(now, months),
+        purpose="Help with an appeal",
+        relationship="Welfare rights adviser",
+        now=now,
+    )
+    db.session.commit()
+    return grant
+
+
+def issue_token(grant: Grant, client_id: str = "test-client", now: datetime | None = None,
+                scope_names: tuple[str, ...] | None = None) -> tuple[str, str]:  # fmt: skip
+    """(access token, jti) for this grant."""
+    service = current_app.extensions["broker.tokens"]
+    token, row, _ = service.issue(grant, client_id=client_id,
+                                  scopes=scope_names or grant.scope_names,
+                                  now=now or clock.now())  # fmt: skip
+    jti = row.jti
+    db.session.commit()
+    return token, jti
+
+
+def make_decision(claimant: Claimant, subject: str = "Limited capability for work") -> MRDecision:
+    decision = MRDecision(claimant_id=claimant.id, decided_at=clock.now() - timedelta(days=2),
+                          subject=subject, outcome="not_changed", body="We have not changed it.")  # fmt: skip
+    db.session.add(decision)
+    db.session.commit()
+    return decision
+
+
+def make_entry(claimant: Claimant, subject: str = "A message", sensitive: bool = False) -> JournalEntry:
+    entry = JournalEntry(claimant_id=claimant.id, author_role="work_coach",
+                         author_name="Work coach", subject=subject, body="Body text",
+                         sensitive=sensitive, created_at=clock.now() - timedelta(days=1))  # fmt: skip
+    db.session.add(entry)
+    db.session.commit()
+    return entry
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
