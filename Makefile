@@ -26,7 +26,7 @@ $(CSS): node_modules/.installed assets/app.scss
 	npm run --silent build
 
 run: install
-	$(FLASK) db upgrade
+	$(FLASK) db upgrade heads
 	$(FLASK) seed-demo
 	PORT=$(PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 

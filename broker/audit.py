@@ -23,10 +23,11 @@ from .extensions import db
 GENESIS = bytes(32)
 SEPARATOR = "\x1f"  # ASCII unit separator: cannot occur in ids, actions or resources we write
 
-_SELECT_HEAD = {
-    "postgresql": text("SELECT seq, hash FROM audit_heads WHERE claimant_id = :c FOR UPDATE"),
-    "sqlite": text("SELECT seq, hash FROM audit_heads WHERE claimant_id = :c"),
-}
+# A no-op write takes the row lock on PostgreSQL and the database write lock on SQLite, so it
+# serialises appenders on both; RETURNING reads the head in the same statement.
+_LOCK_HEAD = text(
+    "UPDATE audit_heads SET seq = seq WHERE claimant_id = :c RETURNING seq, hash"
+)
 _START_CHAIN = text(
     "INSERT INTO audit_heads (claimant_id, seq, hash) VALUES (:c, 0, :h) "
     "ON CONFLICT (claimant_id) DO NOTHING"
@@ -98,11 +99,10 @@ def append(event: Event, *, now: datetime | None = None, connection: Connection 
 
 def lock_head(conn: Connection, claimant_id: str) -> tuple[int, bytes]:
     """Lock and read a claimant's chain head, creating it on first use."""
-    select_head = _SELECT_HEAD.get(conn.dialect.name, _SELECT_HEAD["sqlite"])
-    row = conn.execute(select_head, {"c": claimant_id}).first()
+    row = conn.execute(_LOCK_HEAD, {"c": claimant_id}).first()
     if row is None:
         conn.execute(_START_CHAIN, {"c": claimant_id, "h": GENESIS})
-        row = conn.execute(select_head, {"c": claimant_id}).first()
+        row = conn.execute(_LOCK_HEAD, {"c": claimant_id}).first()
     return row[0], bytes(row[1])
 
 

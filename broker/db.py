@@ -42,11 +42,13 @@ def new_id() -> str:
 
 
 def configure_engine(app: Flask) -> None:
-    """SQLite: WAL, a busy timeout, and BEGIN IMMEDIATE so that writers queue instead of failing.
+    """SQLite: WAL, a busy timeout, foreign keys, and real transactions.
 
-    A deferred SQLite transaction that reads the audit chain head and then writes fails at once
-    with SQLITE_BUSY if another writer got in between; taking the write lock at BEGIN makes
-    concurrent requests for one claimant wait their turn, which is what keeps a chain from forking.
+    pysqlite's own transaction handling begins only before DML, so SELECTs would run outside the
+    transaction; we emit BEGIN ourselves (SQLAlchemy's documented recipe). Transactions stay
+    deferred so readers never block each other; a writer that must not lose a race (the audit
+    append) makes a write its first statement (audit.lock_head), which waits on the busy timeout
+    instead of failing on a stale snapshot.
     """
     with app.app_context():
         engine: Engine = db.engine
@@ -65,7 +67,7 @@ def configure_engine(app: Flask) -> None:
 
         @event.listens_for(engine, "begin")
         def on_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            connection.exec_driver_sql("BEGIN")
 
 
 @contextmanager

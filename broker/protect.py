@@ -14,9 +14,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask import current_app, request
 from sqlalchemy import column, text
+from sqlalchemy.engine import Connection, Row
 
 from . import audit, clock, grants
 from .db import UTCDateTime
@@ -25,22 +27,41 @@ from .tokens import InvalidToken, TokenService
 
 log = logging.getLogger(__name__)
 
-_TOKEN_AND_GRANT_SQL = (
-    "SELECT h.seq, h.hash, t.revoked_at, t.scopes, t.client_id, g.id, g.status, g.adviser_id,"
-    " g.review_at, g.ends_at FROM access_tokens t JOIN grants g ON g.id = t.grant_id"
-    " JOIN audit_heads h ON h.claimant_id = g.claimant_id"
-    " WHERE t.jti = :jti AND g.claimant_id = :sub"
-)
 _TOKEN_AND_GRANT_COLUMNS = (
     column("seq"), column("hash"), column("revoked_at", UTCDateTime), column("scopes"),
     column("client_id"), column("id"), column("status"), column("adviser_id"),
     column("review_at", UTCDateTime), column("ends_at", UTCDateTime),
 )  # fmt: skip
-# SQLite needs no row lock: BEGIN IMMEDIATE already serialises writers (see db.py).
-_TOKEN_AND_GRANT = {
-    "postgresql": text(_TOKEN_AND_GRANT_SQL + " FOR UPDATE OF h").columns(*_TOKEN_AND_GRANT_COLUMNS),
-    "sqlite": text(_TOKEN_AND_GRANT_SQL).columns(*_TOKEN_AND_GRANT_COLUMNS),
-}
+_FROM_TOKEN_AND_GRANT = (
+    " FROM access_tokens t JOIN grants g ON g.id = t.grant_id"
+    " WHERE t.jti = :jti AND g.claimant_id = :sub"
+)
+# PostgreSQL: lock the chain head and read token and grant in one round trip.
+_LOCK_AND_READ = text(
+    "WITH h AS (UPDATE audit_heads SET seq = seq WHERE claimant_id = :sub RETURNING seq, hash)"
+    " SELECT h.seq, h.hash, t.revoked_at, t.scopes, t.client_id, g.id, g.status, g.adviser_id,"
+    " g.review_at, g.ends_at FROM h CROSS JOIN access_tokens t JOIN grants g ON g.id = t.grant_id"
+    " WHERE t.jti = :jti AND g.claimant_id = :sub"
+).columns(*_TOKEN_AND_GRANT_COLUMNS)
+# SQLite (in-process, no round trip to save): lock first, then read.
+_READ = text(
+    "SELECT :seq AS seq, :hash AS hash, t.revoked_at, t.scopes, t.client_id, g.id, g.status,"
+    " g.adviser_id, g.review_at, g.ends_at" + _FROM_TOKEN_AND_GRANT
+).columns(*_TOKEN_AND_GRANT_COLUMNS)
+
+
+def _lock_head_and_read(conn: Connection, jti: str, sub: str) -> Row[Any] | None:
+    """Lock the claimant's chain head, then read the token and grant, in this transaction.
+
+    Locking first is what makes revocation exact: a revoke that committed before the lock is
+    seen by the read; one that commits after it is ordered after this request in the chain.
+    """
+    if conn.dialect.name == "postgresql":
+        row = conn.execute(_LOCK_AND_READ, {"jti": jti, "sub": sub}).first()
+        if row is not None:
+            return row
+    seq, head_hash = audit.lock_head(conn, sub)
+    return conn.execute(_READ, {"jti": jti, "sub": sub, "seq": seq, "hash": head_hash}).first()
 
 
 class Refused(Exception):
@@ -94,13 +115,7 @@ def protected(scope: str, *, action: str, resource: str) -> Iterator[Access]:
     except InvalidToken as exc:
         log.info("refused a bearer token: %s", exc)
         raise Refused(401, "invalid_token", "The access token is not valid", "refused:token")
-    conn = db.session.connection()
-    statement = _TOKEN_AND_GRANT.get(conn.dialect.name, _TOKEN_AND_GRANT["sqlite"])
-    params = {"jti": claims["jti"], "sub": claims["sub"]}
-    row = conn.execute(statement, params).first()
-    if row is None:
-        audit.lock_head(conn, claims["sub"])  # a claimant's first-ever request: make the head
-        row = conn.execute(statement, params).first()
+    row = _lock_head_and_read(db.session.connection(), claims["jti"], claims["sub"])
     if row is None:
         db.session.rollback()
         log.warning("refused token %s: no such token row", claims["jti"])

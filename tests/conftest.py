@@ -58,7 +58,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        upgrade()
+        upgrade(revision="heads")  # helpers branch migrations; a merge revision joins them
     yield application
     with application.app_context():
         db.engine.dispose()

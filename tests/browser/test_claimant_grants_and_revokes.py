@@ -1,0 +1,42 @@
+"""A claimant, on a phone with JavaScript off, gives an adviser access and then stops it."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+from tests.browser.conftest import sign_in_page
+from tests.factories import make_adviser, make_claimant, make_decision
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def test_claimant_gives_access_by_code_then_revokes_it(ctx, phone):
+    claimant = make_claimant("Alex Morgan")
+    adviser = make_adviser("Priya Shah", "Northside Citizens Advice")
+    make_decision(claimant)
+    username = claimant.account.username
+
+    sign_in_page(phone, username)
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Hello, Alex Morgan")
+    phone.get_by_role("button", name="Give someone access").click()
+    phone.get_by_label("Their adviser code").fill(adviser.code)
+    phone.get_by_label("Your reconsideration decisions").check()
+    phone.get_by_label("3 months").check()
+    phone.get_by_label("Why do they need it?").fill("Help with my appeal")
+    phone.get_by_label("Who are they to you?").fill("My welfare rights adviser")
+    phone.get_by_role("button", name="Continue").click()
+
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Check before you give access")
+    expect(phone.get_by_text("Priya Shah, Northside Citizens Advice")).to_be_visible()
+    phone.get_by_role("button", name="Give access").click()
+
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Who can see your journal")
+    expect(phone.get_by_role("alert")).to_contain_text("Priya Shah can now see what you chose")
+    phone.get_by_role("link", name=re.compile("Stop access")).click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Stop access for Priya Shah?")
+    phone.get_by_role("button", name="Yes, stop access").click()
+    expect(phone.get_by_role("alert")).to_contain_text("Priya Shah can no longer see your journal")
+    expect(phone.get_by_text("Nobody can see your journal now.")).to_be_visible()
