@@ -46,6 +46,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # Bound by attribute, not imported by name: `broker.db` must stay the module.
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
+    from .web import forget_request_state
+
+    app.before_request(forget_request_state)
     extensions.csrf.init_app(app)
     configure_engine(app)
 

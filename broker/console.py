@@ -45,11 +45,14 @@ class ConsoleClient:
         return self._call("POST", path, json=payload)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> ApiAnswer:
-        response = self._client.open(
-            f"/api/v1{path}",
-            method=method,
-            headers={"Authorization": f"Bearer {self._token}"},
-            **kwargs,
-        )
-        body = response.get_json(silent=True)
+        # A fresh app context gives the API request its own g and database session, exactly as
+        # if it had come over the network; the page's own transaction is not touched.
+        with current_app.app_context():
+            response = self._client.open(
+                f"/api/v1{path}",
+                method=method,
+                headers={"Authorization": f"Bearer {self._token}"},
+                **kwargs,
+            )
+            body = response.get_json(silent=True)
         return ApiAnswer(response.status_code, body)

@@ -26,6 +26,17 @@ def register_blueprints(app: Flask) -> None:
     wording.register(app)
 
 
+def forget_request_state() -> None:
+    """Start every request from a clean g.
+
+    g belongs to the app context, which the test client shares across requests: the signed-in
+    account and the CSRF token must be worked out afresh for each one. Registered before
+    CSRFProtect so that its check sees a clean g too.
+    """
+    for name in ("account", "csrf_token", "csrf_valid"):
+        g.pop(name, None)
+
+
 def current_account() -> Account | None:
     if "account" not in g:
         account_id = session.get("account_id")
