@@ -8,6 +8,7 @@ browser can be replayed against the API.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -15,10 +16,20 @@ from werkzeug.test import Client
 
 from . import clock
 from .db import transaction
+from .extensions import db
 from .models import Grant
 from .tokens import TokenService
 
 CONSOLE_CLIENT_ID = "adviser-console"
+
+
+@dataclass(frozen=True)
+class GrantSnapshot:
+    """What a token needs of its grant, read before the page's transaction ends."""
+
+    id: str
+    claimant_id: str
+    ends_at: datetime
 
 
 @dataclass
@@ -32,9 +43,14 @@ class ConsoleClient:
 
     def __init__(self, grant: Grant) -> None:
         service: TokenService = current_app.extensions["broker.tokens"]
-        with transaction():
+        snapshot = GrantSnapshot(grant.id, grant.claimant_id, grant.ends_at)
+        scopes = grant.scope_names
+        # End the page's own transaction first: on SQLite a page that read and then wrote could
+        # lose a race with another writer, and the API call below must never wait on this page.
+        db.session.commit()
+        with current_app.app_context(), transaction():
             self._token, _row, _expires_in = service.issue(
-                grant, client_id=CONSOLE_CLIENT_ID, scopes=grant.scope_names, now=clock.now()
+                snapshot, client_id=CONSOLE_CLIENT_ID, scopes=scopes, now=clock.now()
             )
         self._client = Client(current_app._get_current_object())  # type: ignore[attr-defined]
 

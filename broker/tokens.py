@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -22,7 +22,7 @@ from jwt.algorithms import ECAlgorithm
 
 from .db import new_id
 from .extensions import db
-from .models import AccessToken, Grant
+from .models import AccessToken
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,17 @@ TOKEN_TYPE = "at+jwt"
 ACCESS_TOKEN_SECONDS = 300  # RFC 9700 2.2.2 / SECURITY.md 16: short-lived, at most 600
 REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "jti", "sub", "client_id", "grant_id", "scope"]
 KEY_FILE = "signing-key.pem"
+
+
+class GrantLike(Protocol):
+    """What issuing needs of a grant: a Grant row, or a snapshot of one."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def claimant_id(self) -> str: ...
+    @property
+    def ends_at(self) -> datetime: ...
 
 
 class InvalidToken(Exception):
@@ -92,7 +103,7 @@ class TokenService:
     def jwks(self) -> dict[str, Any]:
         return self._jwk_set
 
-    def issue(self, grant: Grant, *, client_id: str, scopes: tuple[str, ...], now: datetime,
+    def issue(self, grant: GrantLike, *, client_id: str, scopes: tuple[str, ...], now: datetime,
               refresh_family_id: str | None = None) -> tuple[str, AccessToken, int]:  # fmt: skip
         """Sign an access token under `grant` and add its row; never outlives the grant.
 

@@ -37,8 +37,8 @@ def client(grant_id: str) -> str | tuple[str, int]:
     if not grants.authorises(grant.status, grant.review_at, grant.ends_at, now):
         return render_template("adviser/client_inactive.html", grant=grant,
                                state=grants.state_at(grant, now)), 403  # fmt: skip
-    api = ConsoleClient(grant)
     allowed = set(grant.scope_names)
+    api = ConsoleClient(grant)
     decisions = api.get("/mr-decisions") if "mr:read" in allowed else None
     journal = api.get("/journal") if "journal:read" in allowed else None
     return render_template(

@@ -1,0 +1,135 @@
+"""A claimant gives an adviser access by the adviser's code; the rules of a grant hold."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from tests.conftest import csrf_from, sign_in
+from tests.factories import make_adviser, make_claimant
+
+from broker import clock, grants
+from broker.extensions import db
+from broker.models import Grant
+
+
+def _form(page_html: str, **fields: object) -> dict[str, object]:
+    data: dict[str, object] = {"csrf_token": csrf_from(page_html), "purpose": "Help with my appeal",
+                               "relationship": "Welfare rights adviser", "months": "3",
+                               "scopes": ["mr:read"]}  # fmt: skip
+    data.update(fields)
+    return data
+
+
+@pytest.fixture
+def signed_in(app, ctx):  # noqa: ANN201
+    claimant = make_claimant("Alex Morgan")
+    adviser = make_adviser("Priya Shah", "Northside Citizens Advice")
+    client = app.test_client()
+    sign_in(client, claimant.account.username)
+    return client, claimant, adviser
+
+
+def test_continue_shows_who_what_how_long_and_why_before_anything_is_granted(signed_in):
+    client, claimant, adviser = signed_in
+    page = client.get("/access/new")
+
+    check = client.post("/access/new", data=_form(page.text, adviser_code=adviser.code))
+
+    assert check.status_code == 200
+    assert "Check before you give access" in check.text
+    assert "Priya Shah, Northside Citizens Advice" in check.text
+    assert "See the decisions on your Mandatory Reconsideration requests." in check.text
+    assert db.session.scalar(db.select(db.func.count()).select_from(Grant)) == 0
+
+
+def test_confirming_creates_an_active_grant_listed_on_who_can_see_your_journal(signed_in):
+    client, claimant, adviser = signed_in
+    page = client.get("/access/new")
+    typed_code = f"{adviser.code[:3].lower()}-{adviser.code[3:]}"  # people type dashes, any case
+
+    done = client.post("/access/new", data=_form(page.text, adviser_code=typed_code,
+                                                  confirmed="yes"))  # fmt: skip
+    listing = client.get("/access")
+
+    assert done.status_code == 303
+    grant = db.session.scalar(db.select(Grant))
+    assert (grant.status, grant.adviser_id, grant.scopes) == ("active", adviser.id, "mr:read")
+    assert grant.ends_at == grants.add_months(grant.starts_at, 3)
+    assert "Priya Shah can now see what you chose" in listing.text
+    assert "Priya Shah, Northside Citizens Advice" in listing.text
+
+
+def test_an_unknown_adviser_code_is_refused_with_a_clear_message(signed_in):
+    client, _, _ = signed_in
+    page = client.get("/access/new")
+
+    response = client.post("/access/new", data=_form(page.text, adviser_code="ZZZ-0000",
+                                                      confirmed="yes"))  # fmt: skip
+
+    assert response.status_code == 400
+    assert "We cannot find an adviser with that code" in response.text
+    assert db.session.scalar(db.select(db.func.count()).select_from(Grant)) == 0
+
+
+def test_a_scope_shorter_maximum_is_enforced_with_a_clear_message(signed_in):
+    client, _, adviser = signed_in
+    page = client.get("/access/new")
+
+    response = client.post("/access/new", data=_form(page.text, adviser_code=adviser.code,
+                                                      scopes=["mr:read", "mr:request"], months="6",
+                                                      confirmed="yes"))  # fmt: skip
+
+    assert response.status_code == 400
+    assert "can last 3 months at most" in response.text
+    assert db.session.scalar(db.select(db.func.count()).select_from(Grant)) == 0
+
+
+def test_a_tampered_duration_longer_than_six_months_is_refused(signed_in):
+    client, _, adviser = signed_in
+    page = client.get("/access/new")
+
+    response = client.post("/access/new", data=_form(page.text, adviser_code=adviser.code,
+                                                      months="12", confirmed="yes"))  # fmt: skip
+
+    assert response.status_code == 400
+    assert "There is a problem" in response.text
+    assert db.session.scalar(db.select(db.func.count()).select_from(Grant)) == 0
+
+
+def test_an_unknown_scope_is_refused(signed_in):
+    client, _, adviser = signed_in
+    page = client.get("/access/new")
+
+    response = client.post("/access/new", data=_form(page.text, adviser_code=adviser.code,
+                                                      scopes=["bank:write"], confirmed="yes"))  # fmt: skip
+
+    assert response.status_code == 400
+    assert db.session.scalar(db.select(db.func.count()).select_from(Grant)) == 0
+
+
+def test_the_grants_module_refuses_more_than_six_months_and_unknown_scopes(ctx):
+    claimant, adviser = make_claimant(), make_adviser()
+    now = clock.now()
+    representative = grants.Representative.of(adviser)
+    common = {"purpose": "Appeal", "relationship": "Adviser", "now": now}
+
+    with pytest.raises(grants.GrantRefused, match="6 months at most"):
+        grants.create(claimant, representative, scope_names="mr:read",
+                      ends_at=grants.add_months(now, 6) + timedelta(seconds=1), **common)  # fmt: skip
+    with pytest.raises(grants.GrantRefused, match="3 months at most"):
+        grants.create(claimant, representative, scope_names="mr:read mr:request",
+                      ends_at=grants.add_months(now, 4), **common)  # fmt: skip
+    with pytest.raises(grants.GrantRefused, match="do not know this kind of access: bank:write"):
+        grants.create(claimant, representative, scope_names="bank:write",
+                      ends_at=grants.add_months(now, 1), **common)  # fmt: skip
+    six = grants.create(claimant, representative, scope_names="mr:read",
+                        ends_at=grants.add_months(now, 6), **common)  # fmt: skip
+    assert six.status == "active"
+
+
+def test_add_months_keeps_the_day_or_clamps_to_the_end_of_the_month():
+    from datetime import UTC, datetime
+
+    assert grants.add_months(datetime(2026, 8, 31, tzinfo=UTC), 6) == datetime(2027, 2, 28, tzinfo=UTC)
+    assert grants.add_months(datetime(2026, 11, 23, 9, tzinfo=UTC), 3) == datetime(2027, 2, 23, 9, tzinfo=UTC)
