@@ -17,13 +17,22 @@ ROLE_MODELS = {"claimant": Claimant, "adviser": Adviser, "staff": StaffMember}
 def register_blueprints(app: Flask) -> None:
     from . import adviser, api, auth, claimant, oauth, staff, wording
 
-    claimant.bp.before_request(require_role("claimant"))
-    adviser.bp.before_request(require_role("adviser"))
-    staff.bp.before_request(require_role("staff"))
     for blueprint in (auth.bp, claimant.bp, adviser.bp, staff.bp, api.bp, oauth.bp):
         app.register_blueprint(blueprint)
+    guard_blueprint(app, claimant.bp.name, "claimant")
+    guard_blueprint(app, adviser.bp.name, "adviser")
+    guard_blueprint(app, staff.bp.name, "staff")
     app.context_processor(lambda: {"current_account": current_account()})
     wording.register(app)
+
+
+def guard_blueprint(app: Flask, blueprint_name: str, role: str) -> None:
+    """Run the role check before every request to this blueprint, for this app only.
+
+    Bound on the app, not on the (module-level) blueprint, so that building a second app in the
+    same process neither fails nor stacks the check twice.
+    """
+    app.before_request_funcs.setdefault(blueprint_name, []).append(require_role(role))
 
 
 def forget_request_state() -> None:
