@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Flask
+from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -54,6 +56,7 @@ def configure_engine(app: Flask) -> None:
         engine: Engine = db.engine
         if engine.dialect.name != "sqlite":
             return
+        busy_timeout_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 15000))
 
         @event.listens_for(engine, "connect")
         def on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -62,12 +65,33 @@ def configure_engine(app: Flask) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=15000")
+            cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
         def on_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN")
+            connection.exec_driver_sql(_sqlite_begin())
+
+
+def _sqlite_begin() -> str:
+    """BEGIN IMMEDIATE for a request that changes state (POST...), else a deferred BEGIN.
+
+    A deferred transaction that reads and then writes fails at once with SQLITE_BUSY_SNAPSHOT
+    if another writer committed in between, whatever the busy timeout: under adviser load a
+    claimant's revoke would fail. Taking the write lock at BEGIN makes it wait its turn instead.
+    """
+    if has_request_context() and (
+        request.method not in ("GET", "HEAD", "OPTIONS")
+        or getattr(current_app.view_functions.get(request.endpoint or ""), "writes_on_get", False)
+    ):
+        return "BEGIN IMMEDIATE"
+    return "BEGIN"
+
+
+def writes_on_get(view: F) -> F:
+    """Mark a GET view that writes (it counts wrong tries) so that SQLite begins it IMMEDIATE too."""
+    view.writes_on_get = True  # type: ignore[attr-defined]
+    return view
 
 
 @contextmanager

@@ -5,7 +5,7 @@ a journal with MR decisions. Safe to run twice: it does nothing if the demo peop
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from . import accounts, clock, grants
 from .extensions import db
@@ -37,6 +37,8 @@ LOGINS = (
 def seed() -> bool:
     """Create the demo people and journal; False if they were already there. Does not commit."""
     if db.session.scalar(db.select(Account).where(Account.username == LOGINS[0].username)):
+        seed_oauth(clock.now())  # demo data from before issue 3 gets its OAuth part too
+        seed_staff_side(clock.now())  # and its staff-side part (issue 4)
         return False
     now = clock.now()
     northside = Organisation(name="Northside Citizens Advice")
@@ -99,4 +101,77 @@ def seed() -> bool:
         relationship="Welfare rights adviser",
         now=now,
     )
+    seed_oauth(now)
+    seed_staff_side(now)
     return True
+
+
+# OAuth (issue 3): an admin who registers clients, the adviser console's own client, and one
+# case-management system whose demo secret the README's worked example uses.
+
+ADMIN_LOGIN = DemoLogin("admin", "robin@broker.example", "Robin Admin",
+                        "registers OAuth clients at /admin")  # fmt: skip
+LOGINS = (*LOGINS, ADMIN_LOGIN)
+DEMO_CLIENT_ID = "northside-case-system"
+DEMO_CLIENT_SECRET = "demo-client-secret"  # noqa: S105 (demo data only, printed in the README)
+DEMO_REDIRECT_URI = "http://127.0.0.1:8765/callback"
+
+
+def seed_oauth(now: datetime) -> None:
+    """The demo admin, the console client and the demo case system; each only if missing."""
+    from . import clients
+
+    admin = db.session.scalar(db.select(Account).where(Account.username == ADMIN_LOGIN.username))
+    if admin is None:
+        accounts.create_account(ADMIN_LOGIN.username, DEMO_PASSWORD, "admin", ADMIN_LOGIN.name,
+                                now)  # fmt: skip
+    clients.ensure_console_client(now)
+    if clients.active(DEMO_CLIENT_ID) is None:
+        clients.register(
+            "Northside case system",
+            organisation=clients.organisation_named("Northside Citizens Advice"),
+            redirect_uris=[DEMO_REDIRECT_URI],
+            scope_names=("mr:read", "journal:read", "mr:request"),
+            grant_types=(clients.CODE_GRANT, clients.REFRESH_GRANT, clients.DEVICE_GRANT),
+            auth_method="client_secret_basic",
+            now=now,
+            client_id=DEMO_CLIENT_ID,
+            secret=DEMO_CLIENT_SECRET,
+        )
+
+
+# The staff side (issue 4): consent Jordan took by phone from Sam for a housing officer with no
+# account here, Sam's nominated contact, and Alex's pinned note and additional-support flag.
+
+
+def seed_staff_side(now: datetime) -> None:
+    """Add the staff-side demo data once (nothing if Sam already has consent taken by phone)."""
+    from . import records
+    from .models import Claimant, Grant, StaffMember
+
+    def claimant(username: str) -> Claimant | None:
+        account = db.session.scalar(db.select(Account).where(Account.username == username))
+        return db.session.get(Claimant, account.id) if account else None
+
+    alex, sam = claimant("alex@example.com"), claimant("sam@example.com")
+    jordan_account = db.session.scalar(
+        db.select(Account).where(Account.username == "jordan@dwp.example"))  # fmt: skip
+    if alex is None or sam is None or jordan_account is None:
+        return
+    if db.session.scalar(db.select(Grant.id).where(Grant.claimant_id == sam.id,
+                                                   Grant.recorded_by == "staff")):  # fmt: skip
+        return
+    jordan = db.session.get(StaffMember, jordan_account.id)
+    grants.record_by_phone(
+        sam, grants.Representative("Ruth Evans", "Eastgate Housing Association"), staff=jordan,
+        consented=True, scope_names=("payments:read",), purpose="To help with rent arrears",
+        relationship="Housing support officer", months=6, review_months=1, now=now,
+    )  # fmt: skip
+    grants.record_by_phone(
+        sam, grants.Representative("Jo Morgan"), staff=jordan, consented=True,
+        scope_names=("contact:phone", "contact:letters"), purpose="Finds phone calls hard",
+        relationship="Daughter", months=6, review_months=3, now=now, kind=grants.CONTACT,
+    )  # fmt: skip
+    records.pin_note(alex, "Hard of hearing: use text relay for calls", staff=jordan, now=now)
+    records.set_additional_support(alex, "Finds phone calls hard: contact by letter or text "
+                                   "relay", staff=jordan, now=now)  # fmt: skip

@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -71,6 +71,17 @@ def register(app: Flask) -> None:
             response.headers["Retry-After"] = "5"
             return response
         return page(503)
+
+    @app.errorhandler(DataError)
+    def unstorable_value(exc: DataError) -> Response | tuple[str, int]:
+        # The database refused a value the client sent (a NUL byte, a value too long for its
+        # column): the request is at fault, not the service, and nothing was changed.
+        db.session.rollback()
+        log.warning("refused a value the database cannot hold: %s", exc.orig.__class__.__name__)
+        if wants_json():
+            return json_error(400, "invalid_request", "The request holds a value that cannot be "
+                              "stored or looked up (for example a NUL character).")  # fmt: skip
+        return page(400)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response | tuple[str, int]:

@@ -8,13 +8,13 @@ import calendar
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import ColumnElement, or_, update
 
 import scopes
 
-from . import audit
+from . import audit, notify
 from .extensions import db
 from .models import AccessToken, Adviser, Claimant, Grant, RefreshToken, StaffMember
 
@@ -225,13 +225,17 @@ def for_adviser(adviser_id: str, grant_id: str) -> Grant:
     return grant
 
 
-def live_for_claimant(claimant_id: str, now: datetime) -> list[Grant]:
-    """Grants that have not ended (active, suspended or awaiting review), soonest end first."""
+def live_for_claimant(claimant_id: str, now: datetime, kind: str = "access") -> list[Grant]:
+    """Grants that have not ended (active, suspended or awaiting review), soonest end first.
+
+    Only grants of one kind: access grants unless asked for nominated contacts ("contact").
+    """
     return list(
         db.session.scalars(
             db.select(Grant)
             .where(
                 Grant.claimant_id == claimant_id,
+                Grant.kind == kind,
                 Grant.status.in_((ACTIVE, SUSPENDED, PENDING)),
                 Grant.ends_at > now,
             )
@@ -248,12 +252,13 @@ def all_for_claimant(claimant_id: str) -> list[Grant]:
     )
 
 
-def ended_for_claimant(claimant_id: str, now: datetime) -> list[Grant]:
+def ended_for_claimant(claimant_id: str, now: datetime, kind: str = "access") -> list[Grant]:
     return list(
         db.session.scalars(
             db.select(Grant)
             .where(
                 Grant.claimant_id == claimant_id,
+                Grant.kind == kind,
                 or_(Grant.status.in_(ENDED), Grant.ends_at <= now),
             )
             .order_by(Grant.created_at.desc())
@@ -273,3 +278,359 @@ def live_for_adviser(adviser_id: str, now: datetime) -> list[Grant]:
             .order_by(Grant.ends_at)
         )
     )
+
+
+# The staff side and the rest of a grant's life: consent recorded by phone, nominated contacts,
+# suspension, review and expiry. Each change below first locks the claimant's audit chain head
+# and re-reads the grant, so it is ordered against every protected request (protect.py takes
+# the same lock) and against any other change to this claimant's consent.
+
+ACCESS, CONTACT = "access", "contact"
+REVIEW_CAP_MONTHS = 6  # DWP guidance: the review period may be extended to six months, never beyond
+REMINDER_DAYS = (14, 2)  # reminders go this many days before a review or end date
+SWEEP_ACTOR = "system:sweep"
+
+# A nominated contact's own scopes: how DWP may communicate through the named person. They are
+# kept out of the adviser catalogue because no token is ever issued under a contact grant.
+CONTACT_SCOPES: dict[str, scopes.Scope] = {
+    scope.name: scope
+    for scope in (
+        scopes.Scope(
+            "contact:phone", "read", False, scopes.GRANT_CAP_MONTHS,
+            {"en": "Talk about your claim on the phone",
+             "cy": "Siarad am eich hawliad ar y ffôn"},
+            {"en": "We can talk to them about your claim on the phone.",
+             "cy": "Gallwn siarad â nhw am eich hawliad ar y ffôn."},
+        ),
+        scopes.Scope(
+            "contact:letters", "read", False, scopes.GRANT_CAP_MONTHS,
+            {"en": "Letters and messages", "cy": "Llythyrau a negeseuon"},
+            {"en": "We send letters and messages about your claim to them.",
+             "cy": "Rydyn ni'n anfon llythyrau a negeseuon am eich hawliad atyn nhw."},
+        ),
+        scopes.Scope(
+            "contact:appointments", "read", False, scopes.GRANT_CAP_MONTHS,
+            {"en": "Appointments", "cy": "Apwyntiadau"},
+            {"en": "We arrange your appointments with them.",
+             "cy": "Rydyn ni'n trefnu eich apwyntiadau gyda nhw."},
+        ),
+    )
+}  # fmt: skip
+
+
+class FactMissing(GrantRefused):
+    """A required fact is missing or wrong; `field` names the form field to point at."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def scopes_of(grant: Grant) -> list[scopes.Scope]:
+    """The scope entries a grant names, from the catalogue or the nominated-contact list."""
+    table = CONTACT_SCOPES if grant.kind == CONTACT else scopes.catalogue()
+    return [table[name] for name in grant.scope_names if name in table]
+
+
+def parse_contact_scopes(value: Sequence[str] | str) -> tuple[str, ...]:
+    """Contact scope names in their list's order, no repeats; GrantRefused for unknown ones."""
+    names = value.split() if isinstance(value, str) else list(value)
+    unknown = sorted(set(names) - set(CONTACT_SCOPES))
+    if unknown:
+        raise FactMissing("scopes", f"We do not know this kind of contact: {', '.join(unknown)}")
+    if not names:
+        raise FactMissing("scopes", "Choose at least one way we can contact them")
+    return tuple(name for name in CONTACT_SCOPES if name in set(names))
+
+
+def create_contact(
+    claimant: Claimant,
+    *,
+    name: str,
+    relationship: str,
+    scope_names: Sequence[str] | str,
+    purpose: str,
+    ends_at: datetime,
+    now: datetime,
+    review_at: datetime | None = None,
+    recorded_by: str = "claimant",
+    staff: StaffMember | None = None,
+) -> Grant:
+    """A nominated contact (a grant of kind "contact"), replacing any live one; no commit.
+
+    Communication about the claim may go through this person. No token is ever issued under it.
+    """
+    names = parse_contact_scopes(scope_names)
+    name, relationship, purpose = name.strip(), relationship.strip(), purpose.strip()
+    if not name:
+        raise FactMissing("name", "Enter the name of the person we should contact")
+    if not relationship:
+        raise FactMissing("relationship", "Say who they are to you")
+    if not purpose:
+        raise FactMissing("purpose", "Say why we should contact them")
+    if ends_at <= now:
+        raise FactMissing("months", "The end date must be in the future")
+    if ends_at > add_months(now, scopes.GRANT_CAP_MONTHS):
+        raise FactMissing("months", "A nominated contact can last 6 months at most")
+    review_at = review_at or ends_at
+    if review_at > ends_at or review_at <= now:
+        raise FactMissing("review_months",
+                          "The review date must be after today and no later than the end date")
+    _lock_chain(claimant.id)
+    actor = f"staff:{staff.id}" if staff else f"claimant:{claimant.id}"
+    for previous in live_for_claimant(claimant.id, now, kind=CONTACT):
+        revoke(previous, by=actor, now=now, reason="Replaced by a new nominated contact")
+    grant = Grant(
+        kind=CONTACT,
+        claimant_id=claimant.id,
+        adviser_id=None,
+        representative_name=name,
+        organisation_name="",
+        scopes=" ".join(names),
+        purpose=purpose,
+        relationship=relationship,
+        information="; ".join(CONTACT_SCOPES[n].title_in("en") for n in names),
+        status=ACTIVE,
+        created_at=now,
+        starts_at=now,
+        review_at=review_at,
+        ends_at=ends_at,
+        recorded_by=recorded_by,
+        recorded_by_staff_id=staff.id if staff else None,
+    )
+    db.session.add(grant)
+    db.session.flush()
+    _audit(grant, actor, "grant.create", now)
+    return grant
+
+
+def record_by_phone(
+    claimant: Claimant,
+    representative: Representative,
+    *,
+    staff: StaffMember,
+    consented: bool,
+    scope_names: Sequence[str] | str,
+    purpose: str,
+    relationship: str,
+    months: int,
+    now: datetime,
+    review_months: int = DEFAULT_REVIEW_MONTHS,
+    kind: str = ACCESS,
+) -> Grant:
+    """Explicit consent the claimant gave staff by phone, with all five facts; no commit.
+
+    The five facts: that the claimant consents to disclosure, what information, why it is
+    needed, the relationship, and the representative's name (and organisation, for access).
+    The review date is one month away unless staff extend it, to six months at most and never
+    beyond the end. The claimant is sent a notice, so consent recorded in their name never
+    goes unseen.
+    """
+    if not consented:
+        raise FactMissing("consented",
+                          "Confirm that the claimant agreed to us sharing their information")
+    if not representative.name.strip():
+        raise FactMissing("name", "Enter the representative's name")
+    if kind == ACCESS and not representative.organisation.strip():
+        raise FactMissing("organisation", "Enter the representative's organisation")
+    if not 1 <= review_months <= REVIEW_CAP_MONTHS:
+        raise FactMissing("review_months", "The review date can be 1 to 6 months away")
+    if not 1 <= months <= scopes.GRANT_CAP_MONTHS:
+        raise FactMissing("months", "Consent can last 6 months at most")
+    ends_at, review_at = add_months(now, months), add_months(now, review_months)
+    if review_at > ends_at:
+        raise FactMissing("review_months", "The review date cannot be after the consent ends")
+    if kind == CONTACT:
+        grant = create_contact(claimant, name=representative.name, relationship=relationship,
+                               scope_names=scope_names, purpose=purpose, ends_at=ends_at,
+                               now=now, review_at=review_at, recorded_by="staff",
+                               staff=staff)  # fmt: skip
+    elif kind == ACCESS:
+        _lock_chain(claimant.id)
+        grant = create(claimant, representative, scope_names=scope_names, ends_at=ends_at,
+                       purpose=purpose, relationship=relationship, now=now, review_at=review_at,
+                       recorded_by="staff", staff=staff)  # fmt: skip
+    else:
+        raise GrantRefused(f"Unknown kind of consent: {kind}")
+    notify.recorded_by_phone(grant, staff.name, now=now)
+    return grant
+
+
+def suspend(grant: Grant, *, staff: StaffMember, reason: str, now: datetime) -> None:
+    """Pause a grant: its tokens stop on their next request; claimant and adviser are told."""
+    reason = reason.strip()
+    if not reason:
+        raise FactMissing("reason", "Enter why you are suspending this consent")
+    _lock_and_refresh(grant)
+    if grant.status == SUSPENDED:
+        raise GrantRefused("This consent is already suspended")
+    if grant.status != ACTIVE or now >= grant.ends_at:
+        raise GrantRefused("This consent has ended, so it cannot be suspended")
+    grant.status = SUSPENDED
+    grant.suspended_at = now
+    grant.suspension_reason = reason
+    grant.suspended_by_staff_id = staff.id
+    # Access tokens die now (authorises() refuses them anyway); refresh tokens are kept so that
+    # lifting the suspension lets the adviser's system carry on without a new approval.
+    _revoke_access_tokens([grant.id], now)
+    _audit(grant, f"staff:{staff.id}", "grant.suspend", now)
+    notify.suspended(grant, now=now)
+
+
+def lift_suspension(grant: Grant, *, staff: StaffMember, now: datetime) -> None:
+    """Restart a suspended grant that has not reached its end; claimant and adviser are told."""
+    _lock_and_refresh(grant)
+    if grant.status != SUSPENDED:
+        raise GrantRefused("This consent is not suspended")
+    if now >= grant.ends_at:
+        raise GrantRefused("This consent has reached its end date. Record new consent instead")
+    grant.status = ACTIVE
+    grant.suspended_at = None
+    grant.suspension_reason = None
+    grant.suspended_by_staff_id = None
+    _audit(grant, f"staff:{staff.id}", "grant.lift_suspension", now)
+    notify.resumed(grant, now=now)
+
+
+def needs_review(grant: Grant, now: datetime) -> bool:
+    """True when the claimant should confirm or end this grant: its review date is near or past."""
+    return (
+        grant.status == ACTIVE
+        and grant.review_at < grant.ends_at
+        and now < grant.ends_at
+        and now >= grant.review_at - timedelta(days=REMINDER_DAYS[0])
+    )
+
+
+def confirm_review(grant: Grant, *, by: str, now: datetime) -> None:
+    """The claimant keeps the grant until its same end date; it works again if review lapsed."""
+    _lock_and_refresh(grant)
+    if grant.status == SUSPENDED:
+        raise GrantRefused("DWP has paused this access. You can keep it when they restart it")
+    if grant.status != ACTIVE or now >= grant.ends_at:
+        raise GrantRefused("This access has already ended")
+    if grant.review_at >= grant.ends_at:
+        raise GrantRefused("This access does not need checking. It ends on its end date")
+    grant.review_at = grant.ends_at
+    grant.reviewed_at = now
+    _audit(grant, by, "grant.review_confirm", now)
+
+
+def end_at_review(grant: Grant, *, by: str, now: datetime) -> None:
+    """The claimant chose to end the grant when asked to review it: revoked at once."""
+    _lock_and_refresh(grant)
+    revoke(grant, by=by, now=now, reason="Ended at review")
+
+
+def expiry_due(now: datetime, *, limit: int) -> list[str]:
+    """IDs of grants past their end date that still have a live status, oldest end first."""
+    return list(
+        db.session.scalars(
+            db.select(Grant.id)
+            .where(Grant.status.in_((ACTIVE, SUSPENDED, PENDING)), Grant.ends_at <= now)
+            .order_by(Grant.ends_at, Grant.id)
+            .limit(limit)
+        )
+    )
+
+
+def count_expiry_due(now: datetime) -> int:
+    return db.session.scalar(
+        db.select(db.func.count())
+        .select_from(Grant)
+        .where(Grant.status.in_((ACTIVE, SUSPENDED, PENDING)), Grant.ends_at <= now)
+    ) or 0
+
+
+def expire(grant_id: str, *, now: datetime) -> bool:
+    """End one grant that has reached its end date (idempotent); True if this call ended it."""
+    grant = db.session.get(Grant, grant_id)
+    if grant is None:
+        return False
+    _lock_and_refresh(grant)
+    if grant.status not in (ACTIVE, SUSPENDED, PENDING) or grant.ends_at > now:
+        return False  # ended meanwhile, or already handled by another run
+    grant.status = EXPIRED
+    grant.ended_at = grant.ends_at
+    grant.ended_by = SWEEP_ACTOR
+    grant.end_reason = "Reached its end date"
+    _revoke_tokens([grant.id], now)
+    _audit(grant, SWEEP_ACTOR, "grant.expire", now)
+    return True
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One reminder owed to a grant's people: a review or end date is `lead_days` away or less."""
+
+    grant: Grant
+    target: str  # "review" | "end"
+    at: datetime
+    lead_days: int
+
+
+def _reminder_window(now: datetime) -> ColumnElement[bool]:
+    horizon = now + timedelta(days=REMINDER_DAYS[0])
+    review_soon = (
+        (Grant.review_at < Grant.ends_at) & (Grant.review_at > now) & (Grant.review_at <= horizon)
+    )
+    end_soon = (Grant.ends_at > now) & (Grant.ends_at <= horizon)
+    return (Grant.status == ACTIVE) & (review_soon | end_soon)
+
+
+def reminder_candidates(now: datetime, *, after_id: str = "", limit: int) -> list[Grant]:
+    """Active grants with a review or end date within the reminder window, by ID (keyset pages)."""
+    return list(
+        db.session.scalars(
+            db.select(Grant)
+            .where(_reminder_window(now), Grant.id > after_id)
+            .order_by(Grant.id)
+            .limit(limit)
+        )
+    )
+
+
+def count_reminder_candidates(now: datetime) -> int:
+    return db.session.scalar(
+        db.select(db.func.count()).select_from(Grant).where(_reminder_window(now))
+    ) or 0
+
+
+def reminders_for(grant: Grant, now: datetime) -> list[Reminder]:
+    """The reminders this grant is owed now: 14 days before a date, then 2 days before it.
+
+    If the sweep did not run during the 14-day window, only the 2-day reminder is owed.
+    """
+    targets = [("review", grant.review_at)] if grant.review_at < grant.ends_at else []
+    targets.append(("end", grant.ends_at))
+    owed = []
+    for target, at in targets:
+        if not now < at <= now + timedelta(days=REMINDER_DAYS[0]):
+            continue
+        lead = next(d for d in reversed(REMINDER_DAYS) if at - now <= timedelta(days=d))
+        owed.append(Reminder(grant, target, at, lead))
+    return owed
+
+
+def _lock_chain(claimant_id: str) -> None:
+    audit.lock_head(db.session.connection(), claimant_id)
+
+
+def _lock_and_refresh(grant: Grant) -> None:
+    """Lock the claimant's chain head, then re-read the grant so a change made meanwhile is seen."""
+    _lock_chain(grant.claimant_id)
+    db.session.refresh(grant)
+
+
+def _revoke_access_tokens(grant_ids: list[str], now: datetime) -> None:
+    db.session.execute(
+        update(AccessToken)
+        .where(AccessToken.grant_id.in_(grant_ids), AccessToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def live_contact(claimant_id: str, now: datetime) -> Grant | None:
+    """The claimant's nominated contact that has not ended (there is at most one), if any."""
+    live = live_for_claimant(claimant_id, now, kind=CONTACT)
+    return live[0] if live else None

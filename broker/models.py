@@ -45,6 +45,8 @@ class Account(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(5), default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Migration 0004: what is new for a claimant is what happened since their last sign-in.
+    last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Claimant(db.Model):
@@ -115,9 +117,17 @@ class Grant(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_by: Mapped[str | None] = mapped_column(String(200))
     end_reason: Mapped[str | None] = mapped_column(Text)
+    # Migration 0003: who suspended it, for the staff banner.
+    suspended_by_staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff_members.id"))
 
     claimant: Mapped[Claimant] = orm.relationship(lazy="joined")
     adviser: Mapped[Adviser | None] = orm.relationship(lazy="joined")
+    recorded_by_staff: Mapped[StaffMember | None] = orm.relationship(
+        foreign_keys=[recorded_by_staff_id]
+    )
+    suspended_by_staff: Mapped[StaffMember | None] = orm.relationship(
+        foreign_keys=[suspended_by_staff_id]
+    )
 
     @property
     def scope_names(self) -> tuple[str, ...]:
@@ -325,3 +335,32 @@ class OutboxMessage(db.Model):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Migration 0003: failed sends are retried a few times, then left for a person to look at.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class StaffApiKey(db.Model):
+    """A credential for a DWP staff system calling /api/v1/staff: stored as its SHA-256 only."""
+
+    __tablename__ = "staff_api_keys"
+    id: Mapped[str] = uuid_pk()
+    name: Mapped[str] = mapped_column(String(200))  # the system that holds it
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class JobLock(db.Model):
+    """A lease on a background job (the sweep), so that overlapping cron runs never both act."""
+
+    __tablename__ = "job_locks"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64), default="")
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# Migration 0003: the sweep finds grants by status and date, and drains unsent messages in order.
+Index("ix_grants_status_ends_at", Grant.status, Grant.ends_at)
+Index("ix_grants_status_review_at", Grant.status, Grant.review_at)
+Index("ix_outbox_unsent", OutboxMessage.sent_at, OutboxMessage.created_at)

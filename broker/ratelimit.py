@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from .extensions import db
 from .models import Attempt
@@ -19,14 +19,33 @@ class TooManyAttempts(Exception):
 
 
 def check(keys: list[str], *, limit: int, window: timedelta, now: datetime) -> None:
-    """Raise TooManyAttempts if any key already has `limit` failures in the window."""
+    """Raise TooManyAttempts if any key already has `limit` failures in the window.
+
+    The keys stay locked until the caller's transaction ends, so concurrent attempts on other
+    workers wait here instead of all counting the same total and all getting through.
+    """
     since = now - window
+    _lock(sorted(keys), since)
     for key in keys:
         count = db.session.scalar(
             select(func.count()).select_from(Attempt).where(Attempt.key == key, Attempt.at > since)
         )
         if count >= limit:
             raise TooManyAttempts(int(window.total_seconds()))
+
+
+def _lock(keys: list[str], since: datetime) -> None:
+    """Per-key advisory locks on PostgreSQL; on SQLite any write takes the database's write lock.
+
+    The write used on SQLite prunes the keys' attempts that have left the window.
+    Keys are locked in sorted order so two callers cannot deadlock.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        for key in keys:
+            db.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                               {"key": key})  # fmt: skip
+    else:
+        db.session.execute(delete(Attempt).where(Attempt.key.in_(keys), Attempt.at <= since))
 
 
 def record_failure(keys: list[str], *, now: datetime) -> None:

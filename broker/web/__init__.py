@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from ..extensions import db
 from ..models import Account, Adviser, Claimant, StaffMember
 
-ROLE_MODELS = {"claimant": Claimant, "adviser": Adviser, "staff": StaffMember}
+ROLE_MODELS = {"claimant": Claimant, "adviser": Adviser, "staff": StaffMember, "admin": Account}
 
 
 def register_blueprints(app: Flask) -> None:
@@ -24,6 +24,34 @@ def register_blueprints(app: Flask) -> None:
     guard_blueprint(app, staff.bp.name, "staff")
     app.context_processor(lambda: {"current_account": current_account()})
     wording.register(app)
+    register_staff_side(app)
+    register_oauth_side(app)
+
+
+def register_oauth_side(app: Flask) -> None:
+    """The claimant's answers to OAuth requests (consent, device verification) and client
+    registration by admins (issue 3). The machine endpoints are in the oauth blueprint."""
+    from . import admin, consent, wording
+
+    app.register_blueprint(consent.bp)
+    app.register_blueprint(admin.bp)
+    guard_blueprint(app, consent.bp.name, "claimant")
+    guard_blueprint(app, admin.bp.name, "admin")
+    for action, words in consent.ACTION_WORDS.items():  # the claimant's history page
+        wording.ACTIONS.setdefault(action, words)
+
+
+def register_staff_side(app: Flask) -> None:
+    """The staff systems' API (its own bearer check: staff API keys) and grant wording."""
+    from .. import grants
+    from . import staff_api
+
+    app.register_blueprint(staff_api.bp)
+    app.jinja_env.globals.update(
+        scopes_of=grants.scopes_of,  # catalogue or nominated-contact scopes
+        needs_review=grants.needs_review,
+        grant_state=grants.state_at,
+    )
 
 
 def guard_blueprint(app: Flask, blueprint_name: str, role: str) -> None:
@@ -75,7 +103,12 @@ def require_role(role: str) -> Callable[[], Response | None]:
 @cache
 def public_endpoints() -> frozenset[str]:
     """Endpoints open without signing in: the short allowlist the route test checks against."""
-    return frozenset({"static", "auth.sign_in", "auth.sign_out", "oauth.jwks"})
+    return frozenset({
+        "static", "auth.sign_in", "auth.sign_out", "auth.change_language", "oauth.jwks",
+        # OAuth: clients authenticate themselves at these (issue 3)
+        "oauth.metadata", "oauth.token", "oauth.device_authorization", "oauth.revoke",
+        "oauth.introspect",
+    })
 
 
 def home_for(account: Account) -> str:
@@ -83,4 +116,5 @@ def home_for(account: Account) -> str:
         "claimant": url_for("claimant.home"),
         "adviser": url_for("adviser.clients"),
         "staff": url_for("staff.find_claimant"),
+        "admin": url_for("admin.clients_list"),
     }.get(account.role, url_for("auth.sign_in"))

@@ -6,15 +6,18 @@ the grant (broker.console), never from the journal tables directly.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 import scopes
 
-from .. import clock, grants
+from .. import clients as client_registry
+from .. import clock, device, grants, oauth
 from ..console import ConsoleClient
-from ..models import Grant
-from .forms import MRRequestForm
+from ..db import transaction
+from ..extensions import db
+from ..models import DeviceAuthorization, Grant
+from .forms import AskForm, MRRequestForm
 
 bp = Blueprint("adviser", __name__, url_prefix="/adviser")
 
@@ -78,4 +81,87 @@ def _own_grant(grant_id: str) -> Grant:
     try:
         return grants.for_adviser(g.adviser.id, grant_id)
     except grants.GrantNotFound:
+        abort(404)
+
+
+# Ask a client for access: an RFC 8628 device request, shown as a QR code and a short code; the
+# client answers on their phone, and the grant, when they say yes, is this adviser's (issue 3).
+
+
+@bp.route("/ask", methods=["GET", "POST"])
+def ask() -> Response | str | tuple[str, int]:
+    form = AskForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        now = clock.now()
+        names = scopes.parse(form.scopes.data or ())
+        months = int(form.months.data or 0)
+        try:
+            grants.check_end(names, starts_at=now, ends_at=grants.add_months(now, months))
+        except grants.GrantRefused as refusal:
+            errors["months"] = str(refusal)
+        else:
+            details = client_registry.ConsentDetails(
+                " ".join((form.purpose.data or "").split()),
+                " ".join((form.relationship.data or "").split()),
+                "",
+                months,
+            )
+            with transaction():
+                started = device.start(client_registry.ensure_console_client(now),
+                                       scope_names=names, details=details, adviser=g.adviser,
+                                       now=now)  # fmt: skip
+            return redirect(url_for("adviser.ask_waiting",
+                                    request_id=started.authorization.id), 303)  # fmt: skip
+    else:
+        errors = {name: messages[0] for name, messages in form.errors.items()}
+    return render_template("adviser/ask.html", form=form, errors=errors,
+                           catalogue=scopes.catalogue()), (400 if errors else 200)  # fmt: skip
+
+
+@bp.get("/ask/<request_id>")
+def ask_waiting(request_id: str) -> str:
+    """The QR code and the code while the client decides; their answer once they have. Loading
+    it again is the no-JavaScript way to check."""
+    authorization = _own_request(request_id)
+    user_code = device.display(authorization.user_code)
+    grant = db.session.get(Grant, authorization.grant_id) if authorization.grant_id else None
+    return render_template(
+        "adviser/ask_waiting.html",
+        authorization=authorization,
+        state=device.state_of(authorization, clock.now()),
+        user_code=user_code,
+        verification_uri=oauth.verification_uri(),
+        complete_uri=oauth.verification_uri_complete(user_code),
+        grant=grant,
+    )
+
+
+@bp.get("/ask/<request_id>/status")
+def ask_status(request_id: str) -> Response:
+    """What static/js/ask.js polls: pending, slow_down (RFC 8628 3.5, with the longer
+    interval), or the answer and the page to go to."""
+    authorization = _own_request(request_id)
+    now = clock.now()
+    state = device.state_of(authorization, now)
+    if state == device.PENDING and device.poll(authorization, now):
+        state = "slow_down"
+    db.session.commit()
+    answered = state in (device.APPROVED, device.USED) and authorization.grant_id
+    target = url_for("adviser.client", grant_id=authorization.grant_id) if answered else \
+        url_for("adviser.ask_waiting", request_id=authorization.id)  # fmt: skip
+    return jsonify(status=state, interval=authorization.interval, next=target)
+
+
+@bp.get("/ask/<request_id>/qr.svg")
+def ask_qr_code(request_id: str) -> Response:
+    authorization = _own_request(request_id)
+    uri = oauth.verification_uri_complete(device.display(authorization.user_code))
+    return Response(device.qr_code_svg(uri), mimetype="image/svg+xml")
+
+
+def _own_request(request_id: str) -> DeviceAuthorization:
+    try:
+        return device.for_adviser(g.adviser.id, request_id)
+    except device.RequestNotFound:
         abort(404)

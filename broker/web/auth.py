@@ -1,15 +1,16 @@
-"""Sign-in and sign-out for every audience."""
+"""Sign-in and sign-out for every audience, and the English/Welsh switch on every claimant page."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, session
+from flask import Blueprint, current_app, redirect, render_template, request, session
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from .. import accounts, clock
+from .. import accounts, clock, i18n, news
 from ..extensions import db
-from . import home_for
+from . import current_account, home_for
 from .forms import ConfirmForm, SignInForm
 
 bp = Blueprint("auth", __name__)
@@ -32,22 +33,32 @@ def sign_in() -> Response | str | tuple[str, int]:
     form = SignInForm(next=request.args.get("next", ""))
     error = None
     if form.validate_on_submit():
+        now = clock.now()
         try:
             account = accounts.sign_in(
                 form.username.data or "",
                 form.password.data or "",
                 address=request.remote_addr or "unknown",
-                now=clock.now(),
+                now=now,
             )
         except accounts.SignInFailed:
             db.session.commit()  # keep the counted failure
-            error = "The email address or password is wrong"
+            error = _("The email address or password is wrong")
         else:
+            previous = news.record_sign_in(account, now=now)
+            # A language chosen on the sign-in page wins; otherwise the account's own choice.
+            chosen = request.cookies.get(i18n.COOKIE)
+            if chosen in i18n.LANGUAGES and chosen != account.language:
+                i18n.choose(account, chosen)
             db.session.commit()
             session.clear()  # a new session on sign-in: no fixation
             session["account_id"] = account.id
+            if previous is not None:
+                session["news_since"] = previous.isoformat()
             session.permanent = False
-            return redirect(safe_next(form.next.data) or home_for(account), 303)
+            response = redirect(safe_next(form.next.data) or home_for(account), 303)
+            language = i18n.select_language_for(account, chosen)
+            return i18n.remember(response, language, secure=_secure())
     status = 200 if error is None and not form.errors else 400
     return render_template("auth/sign_in.html", form=form, error=error), status
 
@@ -57,3 +68,18 @@ def sign_out() -> Response:
     if ConfirmForm().validate_on_submit():
         session.clear()
     return redirect("/sign-in", 303)
+
+
+@bp.post("/language")
+def change_language() -> Response:
+    """Switch between English and Welsh, remember it, and go back to the same page."""
+    if not ConfirmForm().validate_on_submit():  # its CSRF token: a POST like every other form
+        return redirect("/", 303)
+    language = i18n.choose(current_account(), request.form.get("language", ""))
+    db.session.commit()
+    response = redirect(safe_next(request.form.get("next")) or "/", 303)
+    return i18n.remember(response, language, secure=_secure())
+
+
+def _secure() -> bool:
+    return bool(current_app.config.get("SESSION_COOKIE_SECURE"))

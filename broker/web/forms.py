@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     HiddenField,
     PasswordField,
     RadioField,
@@ -11,7 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 import scopes
 
@@ -71,4 +72,221 @@ class FindClaimantForm(FlaskForm):
     reference = StringField(
         "Claimant reference",
         validators=[DataRequired("Enter the claimant reference"), Length(max=40)],
+    )
+
+
+# The staff side and the rest of a grant's life (issue 4).
+
+MONTH_CHOICES = [("1", "1 month"), ("3", "3 months"), ("6", "6 months")]
+REVIEW_CHOICES = [(str(n), "1 month" if n == 1 else f"{n} months") for n in range(1, 7)]
+
+
+def contact_scope_choices() -> list[tuple[str, str]]:
+    from broker.grants import CONTACT_SCOPES
+
+    return [(s.name, s.title_in("en")) for s in CONTACT_SCOPES.values()]
+
+
+class _PhoneConsentFields(FlaskForm):
+    """The five facts staff must take down when a claimant gives consent by phone."""
+
+    consented = BooleanField(
+        "The claimant told me they agree to us sharing their information with this person",
+        validators=[
+            DataRequired("Confirm that the claimant agreed to us sharing their information")
+        ],
+    )
+    name = StringField(
+        "Representative's full name",
+        validators=[DataRequired("Enter the representative's name"), Length(max=200)],
+    )
+    relationship = StringField(
+        "Their relationship to the claimant",
+        validators=[DataRequired("Enter their relationship to the claimant"), Length(max=100)],
+    )
+    purpose = TextAreaField(
+        "Why the information is needed",
+        validators=[DataRequired("Enter why the information is needed"), Length(max=500)],
+    )
+    months = RadioField(
+        "How long the consent lasts",
+        choices=MONTH_CHOICES,
+        default="6",
+        validators=[DataRequired("Choose how long the consent lasts")],
+    )
+    review_months = RadioField(
+        "Review the consent after",
+        choices=REVIEW_CHOICES,
+        default="1",
+        validators=[DataRequired("Choose when the consent must be reviewed")],
+    )
+
+
+class RecordConsentForm(_PhoneConsentFields):
+    organisation = StringField(
+        "Their organisation",
+        validators=[DataRequired("Enter the representative's organisation"), Length(max=200)],
+    )
+    adviser_code = StringField("Their adviser code (if they have one)",
+                               validators=[Optional(), Length(max=20)])  # fmt: skip
+    scopes = SelectMultipleField(
+        "What information may be shared",
+        choices=scope_choices,
+        validators=[DataRequired("Choose what information may be shared")],
+    )
+
+
+class RecordContactForm(_PhoneConsentFields):
+    consented = BooleanField(
+        "The claimant told me they agree to us sharing information about their claim with "
+        "this person",
+        validators=[
+            DataRequired("Confirm that the claimant agreed to us sharing their information")
+        ],
+    )
+    name = StringField(
+        "Contact's full name",
+        validators=[DataRequired("Enter the contact's name"), Length(max=200)],
+    )
+    scopes = SelectMultipleField(
+        "How we may contact them",
+        choices=contact_scope_choices,
+        validators=[DataRequired("Choose how we may contact them")],
+    )
+
+
+class SuspendForm(FlaskForm):
+    reason = TextAreaField(
+        "Why are you suspending this consent?",
+        validators=[DataRequired("Enter why you are suspending this consent"), Length(max=500)],
+    )
+
+
+class PinNoteForm(FlaskForm):
+    body = TextAreaField(
+        "Note",
+        validators=[DataRequired("Enter the note"), Length(max=500)],
+    )
+
+
+class AdditionalSupportForm(FlaskForm):
+    description = TextAreaField(
+        "What support do they need?",
+        validators=[DataRequired("Describe the support they need"), Length(max=1000)],
+    )
+
+
+class ReviewForm(FlaskForm):
+    """One tap: the button pressed carries the choice."""
+
+    choice = RadioField(
+        choices=[("keep", "Keep"), ("end", "End")],
+        validators=[DataRequired("Choose to keep or stop their access")],
+    )
+
+
+class ContactForm(FlaskForm):
+    """A claimant names someone we should contact about their claim."""
+
+    name = StringField(
+        "Their full name",
+        validators=[DataRequired("Enter their name"), Length(max=200)],
+    )
+    relationship = StringField(
+        "Who are they to you?",
+        validators=[DataRequired("Say who they are to you"), Length(max=100)],
+    )
+    scopes = SelectMultipleField(
+        "How can we contact them?",
+        choices=contact_scope_choices,
+        validators=[DataRequired("Choose at least one way we can contact them")],
+    )
+    months = RadioField(
+        "How long for?",
+        choices=MONTH_CHOICES,
+        validators=[DataRequired("Choose how long for")],
+    )
+    purpose = TextAreaField(
+        "Why should we contact them?",
+        validators=[DataRequired("Say why we should contact them"), Length(max=500)],
+    )
+    confirmed = HiddenField()
+
+
+# OAuth: a claimant's answer to a request, an adviser asking by QR code, client registration
+# (issue 3).
+
+
+class ConsentForm(FlaskForm):
+    """A claimant's answer to a client's request; broker.clients checks it against the request
+    (only scopes that were asked for, no longer than asked), so the choices are not checked here.
+    """
+
+    scopes = SelectMultipleField("What they can see or do", choices=scope_choices,
+                                 validate_choice=False)  # fmt: skip
+    months = StringField("How long for")
+    decision = StringField()
+    user_code = HiddenField()
+
+
+class AskForm(FlaskForm):
+    scopes = SelectMultipleField(
+        "What do you need to see or do?",
+        choices=scope_choices,
+        validators=[DataRequired("Choose at least one thing you need to see or do")],
+    )
+    months = RadioField(
+        "How long for?",
+        choices=[("1", "1 month"), ("3", "3 months"), ("6", "6 months")],
+        validators=[DataRequired("Choose how long you need access for")],
+    )
+    purpose = TextAreaField(
+        "Why do you need access?",
+        validators=[DataRequired("Say why you need access"), Length(max=500)],
+    )
+    relationship = StringField(
+        "Who are you to your client?",
+        validators=[DataRequired("Say who you are to your client"), Length(max=100)],
+    )
+
+
+def grant_type_choices() -> list[tuple[str, str]]:
+    from broker import clients
+
+    return [
+        (clients.CODE_GRANT, "Authorization code with PKCE (a case-management system)"),
+        (clients.REFRESH_GRANT, "Refresh tokens"),
+        (clients.DEVICE_GRANT, "Device authorization (a screen that shows a QR code)"),
+    ]
+
+
+class ClientForm(FlaskForm):
+    name = StringField(
+        "Name of the system",
+        validators=[DataRequired("Enter the name of the system"), Length(max=200)],
+    )
+    organisation = StringField(
+        "Organisation",
+        validators=[DataRequired("Enter the organisation's name"), Length(max=200)],
+    )
+    redirect_uris = TextAreaField("Redirect URLs", validators=[Length(max=4000)])
+    scopes = SelectMultipleField(
+        "Scopes it may ask for",
+        choices=scope_choices,
+        validators=[DataRequired("Choose at least one scope")],
+    )
+    grant_types = SelectMultipleField(
+        "Grant types",
+        choices=grant_type_choices,
+        validators=[DataRequired("Choose at least one grant type")],
+    )
+    auth_method = RadioField(
+        "How it signs in",
+        choices=[
+            ("client_secret_basic", "With a secret, sent by HTTP Basic (a server)"),
+            ("client_secret_post", "With a secret, sent in the request body (a server)"),
+            ("none", "Without a secret (a public app that cannot keep one)"),
+        ],
+        default="client_secret_basic",
+        validators=[DataRequired("Choose how it signs in")],
     )

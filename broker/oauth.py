@@ -1,0 +1,754 @@
+"""The authorization server: every Authlib subclass and its registration, and nowhere else.
+
+Authlib parses the protocol; this module closes the gaps SECURITY.md lists for Authlib 1.9:
+PKCE S256 for every client (confidential ones too); refresh tokens rotated on every use with the
+whole family revoked on reuse; device codes single use with slow_down; revocation where the
+token_type_hint only orders the lookup; RFC 9396 authorization details parsed and kept on the
+grant; RFC 9207 `iss` on every authorization response. Access tokens are TokenService JWTs
+(RFC 9068), so the resource guard accepts them; refresh tokens are opaque and stored hashed.
+
+Nothing here commits: the routes in broker.web commit once per request.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from authlib.consts import default_json_headers
+from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.oauth2.rfc6749 import (
+    AccessDeniedError,
+    AuthorizationCodeGrant,
+    AuthorizationCodeMixin,
+    ClientMixin,
+    InvalidGrantError,
+    InvalidRequestError,
+    InvalidScopeError,
+    OAuth2Error,
+    OAuth2Request,
+    RefreshTokenGrant,
+    TokenMixin,
+    UnauthorizedClientError,
+)
+from authlib.oauth2.rfc7009 import RevocationEndpoint
+from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oauth2.rfc7662 import IntrospectionEndpoint
+from authlib.oauth2.rfc8628 import (
+    AuthorizationPendingError,
+    DeviceAuthorizationEndpoint,
+    DeviceCodeGrant,
+    DeviceCredentialMixin,
+    ExpiredTokenError,
+    SlowDownError,
+)
+from authlib.oauth2.rfc9207 import IssuerParameter
+from flask import Flask, current_app, url_for
+from sqlalchemy import update
+from werkzeug.wrappers import Response
+
+import scopes
+
+from . import audit, clients, clock, device, grants
+from .db import new_id
+from .extensions import db
+from .models import (
+    AccessToken,
+    AuthorizationCode,
+    DeviceAuthorization,
+    Grant,
+    OAuthClient,
+    RefreshToken,  # fmt: skip
+)
+from .tokens import InvalidToken, TokenService, hash_secret, new_opaque_token
+
+log = logging.getLogger(__name__)
+
+TokenAnswer = tuple[int, dict[str, Any], list[tuple[str, str]]]  # Authlib's (status, body, headers)
+CODE_LIFETIME = timedelta(seconds=60)  # SECURITY.md 6: an authorization code lives 60 s at most
+EXTENSION = "broker.oauth"
+
+
+def server() -> AuthorizationServer:
+    """This app's authorization server."""
+    return current_app.extensions[EXTENSION]
+
+
+def token_service() -> TokenService:
+    return current_app.extensions["broker.tokens"]
+
+
+def issuer() -> str:
+    """The issuer identifier: the same value as every access token's `iss` (RFC 8414 2)."""
+    return token_service().issuer
+
+
+# What Authlib carries between its steps
+
+
+class Client(ClientMixin):
+    """A registered client, as Authlib asks about it."""
+
+    def __init__(self, row: OAuthClient) -> None:
+        self.row = row
+
+    def get_client_id(self) -> str:
+        return self.row.id
+
+    def get_default_redirect_uri(self) -> str | None:
+        # RFC 6749 3.1.2.3: only when exactly one URI is registered may the request omit it.
+        uris = clients.redirect_uris(self.row)
+        return uris[0] if len(uris) == 1 else None
+
+    def get_allowed_scope(self, scope: str | None) -> str | None:
+        names = clients.allowed_scopes(self.row, scope)
+        return " ".join(names) if names else None
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        # RFC 9700 4.1.3: exact string comparison, no normalisation, no patterns.
+        return redirect_uri in clients.redirect_uris(self.row)
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        return clients.check_secret(self.row, client_secret)
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        # The registered method only: a confidential client can never fall back to "none".
+        return method == self.row.token_endpoint_auth_method
+
+    def check_response_type(self, response_type: str) -> bool:
+        return response_type == "code" and self.check_grant_type(clients.CODE_GRANT)
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type in self.row.grant_types.split()
+
+
+@dataclass
+class Consent:
+    """Authlib's "user": the grant a claimant made, plus what a refresh carries forward."""
+
+    grant: Grant
+    family_id: str | None = None
+    refresh_scopes: str | None = None
+    refresh_expires_at: datetime | None = None
+    issued_jti: str = field(default="", init=False)
+
+
+class CodeCredential(AuthorizationCodeMixin):
+    def __init__(self, row: AuthorizationCode) -> None:
+        self.row = row
+        self.code_challenge = row.code_challenge
+        self.code_challenge_method = row.code_challenge_method
+
+    def get_redirect_uri(self) -> str:
+        return self.row.redirect_uri
+
+    def get_scope(self) -> str:
+        return self.row.scopes
+
+
+class RefreshCredential(TokenMixin):
+    def __init__(self, row: RefreshToken, grant: Grant) -> None:
+        self.row = row
+        self.grant = grant
+
+    def check_client(self, client: Client) -> bool:
+        return self.row.client_id == client.get_client_id()
+
+    def get_scope(self) -> str:
+        return self.row.scopes
+
+
+class DeviceCredential(DeviceCredentialMixin):
+    def __init__(self, row: DeviceAuthorization) -> None:
+        self.row = row
+
+    def get_client_id(self) -> str:
+        return self.row.client_id
+
+    def get_scope(self) -> str:
+        return self.row.scopes
+
+    def get_user_code(self) -> str:
+        return self.row.user_code
+
+    def is_expired(self) -> bool:
+        return clock.now() >= self.row.expires_at
+
+
+class InvalidAuthorizationDetailsError(OAuth2Error):
+    """RFC 9396 5: the authorization details are unknown, malformed or not allowed."""
+
+    error = "invalid_authorization_details"
+
+
+# Authorization code grant with PKCE
+
+
+class S256CodeChallenge(CodeChallenge):
+    """PKCE with S256 only, required for every client.
+
+    Authlib's CodeChallenge(required=True) binds only public clients and accepts `plain`;
+    RFC 9700 2.1.1 asks for PKCE from confidential clients too, and S256 (SECURITY.md 3, 4).
+    """
+
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+    DEFAULT_CODE_CHALLENGE_METHOD = "S256"
+
+    def validate_code_challenge(self, grant: AuthorizationCodeGrant, redirect_uri: str) -> None:
+        data = grant.request.payload.data
+        if not data.get("code_challenge"):
+            raise InvalidRequestError("code_challenge is required (PKCE with S256)")
+        if data.get("code_challenge_method") != "S256":
+            raise InvalidRequestError("code_challenge_method must be S256")
+        super().validate_code_challenge(grant, redirect_uri)
+
+    def validate_code_verifier(self, grant: AuthorizationCodeGrant, result: Any) -> None:
+        request = grant.request
+        code = request.authorization_code
+        if not code.code_challenge or code.code_challenge_method != "S256":
+            # RFC 9700 4.8.2: a code issued without a challenge never yields tokens here,
+            # with or without a verifier (no PKCE downgrade).
+            raise InvalidRequestError("This code was issued without PKCE S256")
+        if not request.form.get("code_verifier"):
+            raise InvalidRequestError("code_verifier is required")
+        super().validate_code_verifier(grant, result)
+
+
+class CodeGrant(AuthorizationCodeGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = list(clients.AUTH_METHODS)
+
+    def generate_authorization_code(self) -> str:
+        return new_opaque_token()
+
+    def validate_authorization_request(self) -> str:
+        redirect_uri = super().validate_authorization_request()
+        request = self.request
+        state = request.payload.state
+        if len(request.payload.datalist.get("authorization_details", [])) > 1:
+            raise InvalidRequestError("Multiple 'authorization_details' in request.",
+                                      redirect_uri=redirect_uri, state=state)  # fmt: skip
+        try:
+            request.consent_details = clients.parse_details(
+                request.payload.data.get("authorization_details"), request.scope.split()
+            )
+        except clients.DetailsRefused as refusal:
+            raise InvalidAuthorizationDetailsError(
+                str(refusal), redirect_uri=redirect_uri, state=state
+            ) from None
+        return redirect_uri
+
+    def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
+        consent: Consent = request.user
+        now = clock.now()
+        db.session.add(
+            AuthorizationCode(
+                code_hash=hash_secret(code),
+                client_id=request.client.get_client_id(),
+                claimant_id=consent.grant.claimant_id,
+                grant_id=consent.grant.id,
+                redirect_uri=request.payload.redirect_uri or "",
+                scopes=consent.grant.scopes,
+                code_challenge=request.payload.data.get("code_challenge"),
+                code_challenge_method=request.payload.data.get("code_challenge_method"),
+                created_at=now,
+                expires_at=now + CODE_LIFETIME,
+            )
+        )
+
+    def query_authorization_code(self, code: str, client: Client) -> CodeCredential | None:
+        row = db.session.get(AuthorizationCode, hash_secret(code))
+        if row is None or row.client_id != client.get_client_id():
+            return None  # another client's code is no code at all (RFC 6749 4.1.3)
+        now = clock.now()
+        if row.used_at is not None:
+            _revoke_after_code_replay(row, now)
+            return None
+        if now >= row.expires_at:
+            return None
+        return CodeCredential(row)
+
+    def create_token_response(self) -> TokenAnswer:
+        credential: CodeCredential = self.request.authorization_code
+        now = clock.now()
+        # Claim the code before issuing anything: of two concurrent redemptions only one wins,
+        # and the loser is treated as a replay.
+        claimed = db.session.execute(
+            update(AuthorizationCode)
+            .where(AuthorizationCode.code_hash == credential.row.code_hash,
+                   AuthorizationCode.used_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount  # fmt: skip
+        if claimed != 1:
+            _revoke_after_code_replay(credential.row, now)
+            raise InvalidGrantError("Invalid 'code' in request.")
+        return super().create_token_response()
+
+    def delete_authorization_code(self, authorization_code: CodeCredential) -> None:
+        """Kept, marked used when claimed: a second use must be recognised as a replay."""
+
+    def authenticate_user(self, authorization_code: CodeCredential) -> Consent | None:
+        return _live_consent(authorization_code.row.grant_id)
+
+
+def _revoke_after_code_replay(row: AuthorizationCode, now: datetime) -> None:
+    # RFC 6749 4.1.2 / SECURITY.md 6: a code used twice was stolen; end what the first use got.
+    grant = db.session.get(Grant, row.grant_id)
+    if grant is not None and grant.status not in grants.ENDED:
+        log.warning("authorization code for grant %s used twice: revoking the grant", grant.id)
+        grants.revoke(grant, by="system:code-replay", now=now,
+                      reason="The same authorisation code was used twice")  # fmt: skip
+
+
+def _live_consent(grant_id: str | None) -> Consent | None:
+    grant = db.session.get(Grant, grant_id) if grant_id else None
+    if grant is None:
+        return None
+    if not grants.authorises(grant.status, grant.review_at, grant.ends_at, clock.now()):
+        return None
+    return Consent(grant)
+
+
+# Refresh tokens: rotated on every use, reuse revokes the family
+
+
+class RefreshGrant(RefreshTokenGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = list(clients.AUTH_METHODS)
+    INCLUDE_NEW_REFRESH_TOKEN = True  # RFC 9700 4.14.2: rotate on every use
+
+    def authenticate_refresh_token(self, refresh_token: str) -> RefreshCredential | None:
+        row = db.session.scalar(
+            db.select(RefreshToken).where(RefreshToken.token_hash == hash_secret(refresh_token))
+        )
+        client: Client = self.request.client
+        if row is None or row.client_id != client.get_client_id() or row.revoked_at is not None:
+            return None
+        now = clock.now()
+        if row.used_at is not None:
+            # RFC 9700 4.14.2: an old refresh token came back, so one of the two holders is a
+            # thief. We cannot tell which: end the whole family.
+            _revoke_family(row, now, actor=f"client:{row.client_id}",
+                           outcome="refused:refresh_reuse")  # fmt: skip
+            return None
+        grant = db.session.get(Grant, row.grant_id)
+        live = grant is not None and grants.authorises(grant.status, grant.review_at,
+                                                       grant.ends_at, now)  # fmt: skip
+        if not live or now >= row.expires_at:
+            return None
+        wanted = self.request.payload.scope
+        if wanted and not set(wanted.split()) <= set(row.scopes.split()):
+            raise InvalidScopeError("A refresh may only narrow the scope")  # checked before claim
+        claimed = db.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None),
+                   RefreshToken.revoked_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount  # fmt: skip
+        if claimed != 1:  # a concurrent use got there first: that is reuse too
+            _revoke_family(row, now, actor=f"client:{row.client_id}",
+                           outcome="refused:refresh_reuse")  # fmt: skip
+            return None
+        return RefreshCredential(row, grant)
+
+    def authenticate_user(self, refresh_token: RefreshCredential) -> Consent:
+        row = refresh_token.row
+        return Consent(refresh_token.grant, family_id=row.family_id, refresh_scopes=row.scopes,
+                       refresh_expires_at=row.expires_at)  # fmt: skip
+
+    def revoke_old_credential(self, refresh_token: RefreshCredential) -> None:
+        """Nothing more to do: the old token was marked used when it was claimed."""
+
+
+def _revoke_family(row: RefreshToken, now: datetime, *, actor: str, outcome: str) -> None:
+    """Revoke every refresh token of the family and every access token issued under it."""
+    db.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == row.family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(AccessToken)
+        .where(AccessToken.refresh_family_id == row.family_id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    grant = db.session.get(Grant, row.grant_id)
+    if grant is not None:
+        log.warning("refresh token %s reused or revoked: family %s revoked", row.id, row.family_id)
+        audit.append(audit.Event(grant.claimant_id, row.id, grant.id, actor, "token.revoke",
+                                 f"refresh_family:{row.family_id}", outcome), now=now)  # fmt: skip
+
+
+# Device authorization grant (RFC 8628)
+
+
+class DeviceGrant(DeviceCodeGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = list(clients.AUTH_METHODS)
+
+    def query_device_credential(self, device_code: str) -> DeviceCredential | None:
+        row = device.by_device_code(device_code)
+        return DeviceCredential(row) if row is not None else None
+
+    def validate_device_credential(self, credential: DeviceCredential) -> Consent:
+        row = credential.row
+        now = clock.now()
+        state = device.state_of(row, now)
+        if state == device.USED:
+            raise InvalidGrantError("This device code has already been used")  # SECURITY.md 22
+        if state == device.EXPIRED or (state == device.APPROVED and now >= row.expires_at):
+            raise ExpiredTokenError()
+        if state == device.DENIED:
+            raise AccessDeniedError()
+        if state == device.APPROVED:
+            consent = _live_consent(row.grant_id)
+            if consent is None:
+                raise InvalidGrantError("The grant behind this request is no longer active")
+            return consent
+        if device.poll(row, now):
+            raise SlowDownError()
+        raise AuthorizationPendingError()
+
+    def create_token_response(self) -> TokenAnswer:
+        credential: DeviceCredential = self.request.credential
+        if not device.claim(credential.row):  # Authlib leaves device codes reusable
+            raise InvalidGrantError("This device code has already been used")
+        return super().create_token_response()
+
+
+class DeviceEndpoint(DeviceAuthorizationEndpoint):
+    CLIENT_AUTH_METHODS = list(clients.AUTH_METHODS)
+    EXPIRES_IN = int(device.LIFETIME.total_seconds())
+    INTERVAL = device.INTERVAL_SECONDS
+
+    def get_verification_uri(self) -> str:
+        return verification_uri()
+
+    def create_endpoint_response(self, request: OAuth2Request) -> TokenAnswer:
+        client: Client = self.authenticate_client(request)
+        if not client.check_grant_type(clients.DEVICE_GRANT):
+            raise UnauthorizedClientError("This client may not use the device grant")
+        names = clients.allowed_scopes(client.row, request.payload.scope)
+        if names is None:
+            raise InvalidScopeError()
+        try:
+            details = clients.parse_details(request.payload.data.get("authorization_details"),
+                                            names)  # fmt: skip
+        except clients.DetailsRefused as refusal:
+            raise InvalidAuthorizationDetailsError(str(refusal)) from None
+        started = device.start(client.row, scope_names=names, details=details, adviser=None,
+                               now=clock.now())  # fmt: skip
+        log.info("device request %s opened by client %s", started.authorization.id, client.row.id)
+        return 200, device_response(started), default_json_headers
+
+
+def verification_uri() -> str:
+    return f"{issuer()}{url_for('consent.device_code')}"
+
+
+def verification_uri_complete(user_code: str) -> str:
+    return f"{verification_uri()}?user_code={user_code}"
+
+
+def device_response(started: device.Started) -> dict[str, Any]:
+    """RFC 8628 3.2: what the device client is told."""
+    authorization = started.authorization
+    return {
+        "device_code": started.device_code,
+        "user_code": started.user_code,
+        "verification_uri": verification_uri(),
+        "verification_uri_complete": verification_uri_complete(started.user_code),
+        "expires_in": int((authorization.expires_at - authorization.created_at).total_seconds()),
+        "interval": authorization.interval,
+    }
+
+
+# Tokens: issue, save (audit), revoke, introspect
+
+
+def _generate_token(grant_type: str, client: Client, user: Consent | None = None,
+                    scope: str | None = None, expires_in: int | None = None,
+                    include_refresh_token: bool = True) -> dict[str, Any]:  # fmt: skip
+    """An RFC 9068 access token from TokenService (never outliving the grant, at most 300 s,
+    whatever `expires_in` Authlib suggests) and, if the client may refresh, an opaque refresh
+    token stored as its hash and valid no longer than the grant."""
+    if user is None:
+        raise InvalidGrantError()
+    grant = user.grant
+    now = clock.now()
+    granted = grant.scope_names
+    wanted = scopes.parse(scope) if scope else granted
+    names = tuple(n for n in wanted if n in granted)  # never wider than the grant
+    family = (user.family_id or new_id()) if include_refresh_token else None
+    token, row, lifetime = token_service().issue(grant, client_id=client.get_client_id(),
+                                                 scopes=names, now=now,
+                                                 refresh_family_id=family)  # fmt: skip
+    user.issued_jti = row.jti
+    body: dict[str, Any] = {
+        "token_type": "Bearer",
+        "access_token": token,
+        "expires_in": lifetime,
+        "scope": " ".join(names),
+    }
+    if grant.authorization_details:
+        body["authorization_details"] = json.loads(grant.authorization_details)  # RFC 9396 7
+    if include_refresh_token and family is not None:
+        raw = new_opaque_token()
+        db.session.add(
+            RefreshToken(
+                token_hash=hash_secret(raw),
+                family_id=family,
+                grant_id=grant.id,
+                client_id=client.get_client_id(),
+                # RFC 6749 6: a rotated refresh token keeps the scope of the one it replaces.
+                scopes=user.refresh_scopes or " ".join(names),
+                issued_at=now,
+                expires_at=min(user.refresh_expires_at or grant.ends_at, grant.ends_at),
+            )
+        )
+        body["refresh_token"] = raw
+    return body
+
+
+def _save_token(token: dict[str, Any], request: OAuth2Request) -> None:
+    """The issue is audited on the claimant's chain with its token ID; rows were added when the
+    token was generated. No commit."""
+    consent: Consent = request.user
+    grant = consent.grant
+    client_id = request.client.get_client_id()
+    grant_type = request.payload.grant_type
+    action = "token.refresh" if grant_type == clients.REFRESH_GRANT else "token.issue"
+    audit.append(audit.Event(grant.claimant_id, consent.issued_jti, grant.id, f"client:{client_id}",
+                             action, f"grant:{grant.id}", "done"), now=clock.now())  # fmt: skip
+    log.info("issued access token %s under grant %s to client %s (%s)", consent.issued_jti,
+             grant.id, client_id, grant_type)  # fmt: skip
+
+
+class IssuedToken(TokenMixin):
+    """An access or refresh token found for revocation or introspection."""
+
+    def __init__(self, kind: str, row: AccessToken | RefreshToken, grant: Grant) -> None:
+        self.kind = kind
+        self.row = row
+        self.grant = grant
+
+    @property
+    def token_id(self) -> str:
+        return self.row.jti if isinstance(self.row, AccessToken) else self.row.id
+
+    def check_client(self, client: Client) -> bool:
+        return self.row.client_id == client.get_client_id()
+
+    def get_scope(self) -> str:
+        return self.row.scopes
+
+    def get_expires_in(self) -> int:
+        return max(int((self.row.expires_at - clock.now()).total_seconds()), 0)
+
+    def is_expired(self) -> bool:
+        return clock.now() >= self.row.expires_at
+
+    def is_revoked(self) -> bool:
+        # RFC 7662 2.2: inactive the moment its grant stops authorising (SECURITY.md 18).
+        row, grant = self.row, self.grant
+        if row.revoked_at is not None:
+            return True
+        if isinstance(row, RefreshToken) and row.used_at is not None:
+            return True
+        return not grants.authorises(grant.status, grant.review_at, grant.ends_at, clock.now())
+
+    def describe(self) -> dict[str, Any]:
+        """RFC 7662 2.2 members, plus the grant: whose journal, which grant, until when."""
+        row, grant = self.row, self.grant
+        value: dict[str, Any] = {
+            "active": True,
+            "client_id": row.client_id,
+            "scope": row.scopes,
+            "sub": grant.claimant_id,
+            "iss": issuer(),
+            "exp": int(row.expires_at.timestamp()),
+            "iat": int(row.issued_at.timestamp()),
+            "grant_id": grant.id,
+            "grant_ends_at": int(grant.ends_at.timestamp()),
+            "claimant_reference": grant.claimant.reference,
+        }
+        if isinstance(row, AccessToken):
+            value.update(
+                token_type="Bearer",  # noqa: S106 (a token type, not a secret)
+                jti=row.jti,
+                aud=token_service().audience,
+            )
+        if grant.authorization_details:
+            value["authorization_details"] = json.loads(grant.authorization_details)
+        return value
+
+
+def find_token(token_string: str, hint: str | None) -> IssuedToken | None:
+    """The access or refresh token with this value. RFC 7009 2.1 / RFC 7662 2.1: the hint only
+    says where to look first; a wrong or unknown hint still finds the token."""
+    order = ("refresh_token", "access_token") if hint == "refresh_token" else \
+        ("access_token", "refresh_token")  # fmt: skip
+    for kind in order:
+        found = _find_access(token_string) if kind == "access_token" else \
+            _find_refresh(token_string)  # fmt: skip
+        if found is not None:
+            return found
+    return None
+
+
+def _find_access(token_string: str) -> IssuedToken | None:
+    try:
+        claims = token_service().verify(token_string, now=clock.now())
+    except InvalidToken:
+        return None
+    row = db.session.get(AccessToken, claims["jti"])
+    grant = db.session.get(Grant, row.grant_id) if row is not None else None
+    return IssuedToken("access_token", row, grant) if row is not None and grant else None
+
+
+def _find_refresh(token_string: str) -> IssuedToken | None:
+    row = db.session.scalar(
+        db.select(RefreshToken).where(RefreshToken.token_hash == hash_secret(token_string))
+    )
+    grant = db.session.get(Grant, row.grant_id) if row is not None else None
+    return IssuedToken("refresh_token", row, grant) if row is not None and grant else None
+
+
+def revoke(token: IssuedToken, *, client_id: str, now: datetime) -> None:
+    """RFC 7009 2.1: revoke this token; a refresh token takes its whole family with it,
+    including the access tokens issued under it. Audited with the token ID. No commit."""
+    row = token.row
+    if isinstance(row, RefreshToken):
+        _revoke_family(row, now, actor=f"client:{client_id}", outcome="done")
+        return
+    if row.revoked_at is None:
+        row.revoked_at = now
+    audit.append(audit.Event(token.grant.claimant_id, row.jti, token.grant.id,
+                             f"client:{client_id}", "token.revoke", f"grant:{token.grant.id}",
+                             "done"), now=now)  # fmt: skip
+    log.info("access token %s revoked by client %s", row.jti, client_id)
+
+
+class _HintIsOnlyAHint:
+    def check_params(self, request: OAuth2Request, client: Client) -> None:
+        # Authlib refuses an unknown token_type_hint; RFC 7009 2.1 says to ignore it.
+        if not request.form.get("token"):
+            raise InvalidRequestError("token is required")
+
+    def query_token(self, token_string: str, token_type_hint: str | None) -> IssuedToken | None:
+        return find_token(token_string, token_type_hint)
+
+
+class Revocation(_HintIsOnlyAHint, RevocationEndpoint):
+    CLIENT_AUTH_METHODS = list(clients.AUTH_METHODS)
+
+    def revoke_token(self, token: IssuedToken, request: OAuth2Request) -> None:
+        revoke(token, client_id=request.client.get_client_id(), now=clock.now())
+
+
+class Introspection(_HintIsOnlyAHint, IntrospectionEndpoint):
+    # RFC 7662 2.1: the caller must authenticate; public clients cannot.
+    CLIENT_AUTH_METHODS = list(clients.SECRET_METHODS)
+
+    def check_permission(self, token: IssuedToken, client: Client, request: OAuth2Request) -> bool:
+        return token.check_client(client)  # a client may only introspect its own tokens
+
+    def introspect_token(self, token: IssuedToken) -> dict[str, Any]:
+        return token.describe()
+
+
+class BrokerIssuer(IssuerParameter):
+    def get_issuer(self) -> str:
+        return issuer()
+
+
+# Authorization endpoint helpers for the consent pages
+
+
+@dataclass(frozen=True)
+class CodeRequest:
+    """What a validated authorization request asks for, in the claimant's terms."""
+
+    client: OAuthClient
+    scope_names: tuple[str, ...]
+    details: clients.ConsentDetails
+
+
+def code_request(grant: CodeGrant) -> CodeRequest:
+    request = grant.request
+    return CodeRequest(request.client.row, tuple(request.scope.split()), request.consent_details)
+
+
+def authorization_response(request_grant: CodeGrant,
+                           consent: Consent | None) -> tuple[Response, bool]:  # fmt: skip
+    """Authlib's answer to the client, with `iss`: a code if the claimant consented, else
+    access_denied. A 303, never a 307, after the POST (RFC 9700 4.12). True if a code was issued.
+    """
+    response = server().create_authorization_response(grant=request_grant, grant_user=consent)
+    query = parse_qs(urlsplit(response.location or "").query)
+    if response.status_code in (301, 302, 307, 308):
+        response.status_code = 303
+    return response, consent is not None and "code" in query
+
+
+def error_redirect(error: OAuth2Error) -> Response | None:
+    """The redirect telling the client of an authorization error, with `iss` (RFC 9207 2);
+    None when the error must not redirect (unknown client or redirect URI, RFC 6749 4.1.2.1)."""
+    if not error.redirect_uri:
+        return None
+    response = server().handle_error_response(None, error)
+    BrokerIssuer().add_issuer_parameter(server(), response)
+    return response
+
+
+def metadata() -> dict[str, Any]:
+    """RFC 8414 authorization server metadata: every endpoint, and what each supports."""
+    base = issuer()
+    return {
+        "issuer": base,
+        "authorization_endpoint": f"{base}{url_for('consent.authorize')}",
+        "token_endpoint": f"{base}{url_for('oauth.token')}",
+        "device_authorization_endpoint": f"{base}{url_for('oauth.device_authorization')}",
+        "revocation_endpoint": f"{base}{url_for('oauth.revoke')}",
+        "introspection_endpoint": f"{base}{url_for('oauth.introspect')}",
+        "jwks_uri": f"{base}{url_for('oauth.jwks')}",
+        "scopes_supported": list(scopes.catalogue()),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": list(clients.GRANT_TYPES),
+        "token_endpoint_auth_methods_supported": list(clients.AUTH_METHODS),
+        "revocation_endpoint_auth_methods_supported": list(clients.AUTH_METHODS),
+        "introspection_endpoint_auth_methods_supported": list(clients.SECRET_METHODS),
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_details_types_supported": [clients.DETAILS_TYPE],
+        "authorization_response_iss_parameter_supported": True,
+    }
+
+
+def _query_client(client_id: str | None) -> Client | None:
+    row = clients.active(client_id)
+    return Client(row) if row is not None else None
+
+
+def init_app(app: Flask) -> AuthorizationServer:
+    """Build this app's authorization server: only the code, refresh and device grants."""
+    authorization_server = AuthorizationServer(app, query_client=_query_client,
+                                               save_token=_save_token)  # fmt: skip
+    authorization_server.register_token_generator("default", _generate_token)
+    authorization_server.register_grant(CodeGrant, [S256CodeChallenge(required=True)])
+    authorization_server.register_grant(RefreshGrant)
+    authorization_server.register_grant(DeviceGrant)
+    authorization_server.register_endpoint(DeviceEndpoint)
+    authorization_server.register_endpoint(Revocation)
+    authorization_server.register_endpoint(Introspection)
+    authorization_server.register_extension(BrokerIssuer())
+    app.extensions[EXTENSION] = authorization_server
+    # Authlib logs whole token responses at DEBUG ("Issue token %r"): never let them through.
+    authlib_log = logging.getLogger("authlib")
+    authlib_log.setLevel(max(authlib_log.level, logging.INFO))
+    return authorization_server

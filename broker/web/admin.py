@@ -1,0 +1,71 @@
+"""Admins register OAuth clients: an organisation's case-management system or a device.
+
+The client secret is shown once, in the answer to the POST that made it, and only its hash is
+kept; it is never put in a redirect or a cookie, which is why that POST renders a page instead
+of redirecting.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from werkzeug.wrappers import Response
+
+import scopes
+
+from .. import clients, clock
+from ..extensions import db
+from .forms import ClientForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/")
+def clients_list() -> str:
+    registered = clients.all_clients()
+    return render_template(
+        "admin/clients_list.html",
+        registered=registered,
+        redirect_uris=clients.redirect_uris,
+        organisation_name=clients.organisation_name,
+    )
+
+
+@bp.route("/clients/new", methods=["GET", "POST"])
+def new_client() -> Response | str | tuple[str, int]:
+    form = ClientForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            client, secret = clients.register(
+                form.name.data or "",
+                organisation=clients.organisation_named(form.organisation.data or ""),
+                redirect_uris=(form.redirect_uris.data or "").splitlines(),
+                scope_names=form.scopes.data or (),
+                grant_types=form.grant_types.data or (),
+                auth_method=form.auth_method.data or "",
+                now=clock.now(),
+            )
+        except clients.ClientRefused as refusal:
+            db.session.rollback()
+            errors[_field_for(str(refusal))] = str(refusal)
+        else:
+            db.session.commit()
+            return render_template("admin/client_created.html", client=client, secret=secret,
+                                   redirect_uris=clients.redirect_uris(client)), 201  # fmt: skip
+    else:
+        errors = {name: messages[0] for name, messages in form.errors.items()}
+    return render_template("admin/new_client.html", form=form, errors=errors,
+                           catalogue=scopes.catalogue()), (400 if errors else 200)  # fmt: skip
+
+
+def _field_for(message: str) -> str:
+    lowered = message.lower()
+    if "url" in lowered or "redirect" in lowered or "https" in lowered:
+        return "redirect_uris"
+    if "scope" in lowered:
+        return "scopes"
+    if "grant" in lowered:
+        return "grant_types"
+    if "organisation" in lowered:
+        return "organisation"
+    return "name"

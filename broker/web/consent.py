@@ -1,0 +1,239 @@
+"""The claimant answers an OAuth request on their phone: the consent screen a case system sends
+them to (/authorize, authorization code + PKCE) and the page a QR code or typed code opens
+(/device, RFC 8628 verification).
+
+Every route needs a signed-in claimant (the check is bound at registration). A GET only shows
+the request: who is asking, what, for how long and why, in that order. Only a POST carrying its
+CSRF token and an explicit "approve" answers it (SECURITY.md 7, 23).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from authlib.oauth2.rfc6749 import InsecureTransportError, OAuth2Error
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+import scopes
+
+from .. import CONTENT_SECURITY_POLICY, clients, clock, device, grants, oauth
+from ..db import writes_on_get
+from ..extensions import db
+from ..i18n import N_
+from ..models import DeviceAuthorization
+from .forms import ConsentForm
+
+bp = Blueprint("consent", __name__)
+
+APPROVE, REFUSE = "approve", "refuse"
+ACTION_WORDS = {  # what the claimant's history page says for the audit events OAuth adds
+    "token.issue": N_("Their system was given a key to your journal"),
+    "token.refresh": N_("Their system swapped its key for a new one"),
+    "token.revoke": N_("A key to your journal was stopped"),
+}
+
+
+# Authorization code: a case-management system asks
+
+
+@bp.route("/authorize", methods=["GET", "POST"])
+def authorize() -> Response | str | tuple[str, int]:
+    try:
+        request_grant = oauth.server().get_consent_grant(end_user=g.claimant)
+    except OAuth2Error as error:
+        return _authorization_error(error)
+    asked = oauth.code_request(request_grant)
+    who = clients.representative_for(asked.client)
+    form = ConsentForm()
+    if request.method == "GET":
+        page = _consent_page(form, who, asked.scope_names, asked.details, action=request.full_path)
+        return _may_return_to(page, request_grant.redirect_uri)
+    if not form.validate_on_submit():
+        abort(400)
+    decision = form.decision.data
+    if decision == REFUSE:
+        response, _issued = oauth.authorization_response(request_grant, None)
+        return response
+    if decision != APPROVE:
+        abort(400)
+    try:
+        grant = clients.grant_access(g.claimant, who, client=asked.client,
+                                     requested=asked.scope_names, chosen=form.scopes.data or (),
+                                     details=asked.details, months=_months(form.months.data),
+                                     now=clock.now())  # fmt: skip
+    except grants.GrantRefused as refusal:
+        db.session.rollback()
+        page = _consent_page(form, who, asked.scope_names, asked.details,
+                             action=request.full_path, error=str(refusal))  # fmt: skip
+        return _may_return_to(page, request_grant.redirect_uri)
+    response, issued = oauth.authorization_response(request_grant, oauth.Consent(grant))
+    if issued:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
+
+
+def _may_return_to(page: str | tuple[str, int], redirect_uri: str) -> Response:
+    """The consent page, with a CSP that lets its form's answer redirect to the client.
+
+    CSP form-action also governs where a form's redirect may go, so with only 'self' the browser
+    would stop the 303 to the client's (already validated, exact) redirect URI.
+    """
+    response = make_response(page)
+    parts = urlsplit(redirect_uri)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", f"form-action 'self' {origin}"
+    )
+    return response
+
+
+@bp.errorhandler(InsecureTransportError)
+def insecure_transport(_error: InsecureTransportError) -> tuple[str, int]:
+    # RFC 6749 3.1: the authorization endpoint needs TLS (http only on loopback addresses).
+    db.session.rollback()
+    return render_template("oauth/authorize_error.html", error="insecure_transport"), 400
+
+
+def _authorization_error(error: OAuth2Error) -> Response | tuple[str, int]:
+    db.session.rollback()
+    redirect_response = oauth.error_redirect(error)
+    if redirect_response is not None:
+        return redirect_response
+    # RFC 6749 4.1.2.1: an unknown client or redirect URI is never redirected to.
+    return render_template("oauth/authorize_error.html", error=error.error), 400
+
+
+# Device authorization: an adviser (or a device) shows a QR code or a code
+
+
+@bp.get("/device")
+@writes_on_get
+def device_code() -> str | tuple[str, int]:
+    typed = request.args.get("user_code")
+    if typed is None:
+        return render_template("oauth/device_code.html", error=None, typed="")
+    now = clock.now()
+    try:
+        authorization = device.find(typed, attempt_keys=_attempt_keys(), now=now)
+        device.check_answerable(authorization, now)
+    except device.CodeNotFound:
+        db.session.commit()  # the wrong try is counted (SECURITY.md 21)
+        return _code_error(typed, _("We cannot find that code. Check it and try again"))
+    except device.CodeUnusable as unusable:
+        db.session.rollback()
+        if unusable.state == device.EXPIRED:
+            return _code_error(typed, _("This code has run out. Ask them for a new one"))
+        return _code_error(typed, _("This code has already been used. Ask them for a new one"))
+    return _device_consent_page(authorization, ConsentForm(user_code=typed))
+
+
+@bp.post("/device")
+def answer_device() -> Response | str | tuple[str, int]:
+    form = ConsentForm()
+    if not form.validate_on_submit():
+        abort(400)
+    now = clock.now()
+    typed = form.user_code.data or ""
+    try:
+        authorization = device.find(typed, attempt_keys=_attempt_keys(), now=now)
+        who = device.representative(authorization)
+        if form.decision.data == REFUSE:
+            device.refuse(authorization, g.claimant, now=now)
+            db.session.commit()
+            flash(_("You said no. %(name)s cannot see your journal", name=who.name))
+            return redirect(url_for("claimant.home"), 303)
+        if form.decision.data != APPROVE:
+            abort(400)
+        grant = device.approve(authorization, g.claimant, chosen=form.scopes.data or (),
+                               months=_months(form.months.data), now=now)  # fmt: skip
+    except device.CodeNotFound:
+        db.session.commit()
+        return _code_error(typed, _("We cannot find that code. Check it and try again"))
+    except device.CodeUnusable:
+        db.session.rollback()
+        return _code_error(typed, _("This code has already been used or has run out. Ask them "
+                                    "for a new one"))  # fmt: skip
+    except grants.GrantRefused as refusal:
+        db.session.rollback()
+        return _device_consent_page(authorization, form, error=str(refusal))
+    db.session.commit()
+    flash(_("%(name)s can now see what you chose", name=grant.representative_name))
+    return redirect(url_for("claimant.access"), 303)
+
+
+def _attempt_keys() -> list[str]:
+    return [f"user-code:account:{g.claimant.id}", f"user-code:addr:{request.remote_addr}"]
+
+
+def _code_error(typed: str, message: str) -> tuple[str, int]:
+    return render_template("oauth/device_code.html", error=message, typed=typed), 400
+
+
+def _device_consent_page(authorization: DeviceAuthorization, form: ConsentForm,
+                         error: str | None = None) -> str | tuple[str, int]:  # fmt: skip
+    return _consent_page(
+        form,
+        device.representative(authorization),
+        scopes.parse(authorization.scopes),
+        device.requested_details(authorization),
+        action=url_for("consent.answer_device"),
+        user_code=device.display(authorization.user_code),
+        error=error,
+    )
+
+
+# The consent screen both flows share
+
+
+def _consent_page(form: ConsentForm, who: grants.Representative, requested: Sequence[str],
+                  details: clients.ConsentDetails, *, action: str, user_code: str | None = None,
+                  error: str | None = None) -> str | tuple[str, int]:  # fmt: skip
+    now = clock.now()
+    if request.method == "POST":
+        ticked = set(form.scopes.data or ())
+        chosen_months = _months(form.months.data) or details.months
+    else:
+        ticked, chosen_months = set(requested), details.months
+    page = render_template(
+        "oauth/consent.html",
+        form=form,
+        who=who,
+        requested=[scopes.lookup(n) for n in requested],
+        ticked=ticked,
+        month_options=[
+            (m, grants.add_months(now, m)) for m in clients.month_choices(details.months)
+        ],  # fmt: skip
+        chosen_months=chosen_months,
+        details=details,
+        action=action,
+        user_code=user_code,
+        errors={_field_for(error): _(error)} if error else {},  # the domain's words, translated
+    )
+    return (page, 400) if error else page
+
+
+def _field_for(message: str) -> str:
+    about_time = message.startswith("Choose how long") or "months at most" in message
+    return "months" if about_time else "scopes"
+
+
+def _months(value: str | None) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
