@@ -1,33 +1,47 @@
-"""DWP staff pages: find a claimant by reference and see the consent recorded on their record.
+"""DWP staff pages: find a claimant by reference, see their record with the consent banner, record
+consent or a nominated contact given by phone, suspend and restart a grant, pin notes, and flag
+additional support.
 
-This is the first slice; the full staff side (recording consent by phone, suspending, notes)
-builds on the same grants module.
+Staff find a record by its exact claimant reference only: there is no search over everyone.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from .. import clock, grants
-from ..extensions import db
-from ..models import Claimant
-from .forms import FindClaimantForm
+import scopes
+
+from .. import accounts, clock, grants, records
+from ..db import transaction
+from ..models import Claimant, Grant
+from .forms import (
+    AdditionalSupportForm,
+    ConfirmForm,
+    FindClaimantForm,
+    PinNoteForm,
+    RecordConsentForm,
+    RecordContactForm,
+    SuspendForm,
+)
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
+LIVE_STATES = ("current", "review_overdue", "suspended", "pending")
+Page = str | tuple[str, int]
+
 
 @bp.route("/", methods=["GET", "POST"])
-def find_claimant() -> Response | str | tuple[str, int]:
+def find_claimant() -> Response | Page:
     form = FindClaimantForm()
     error = None
     if form.validate_on_submit():
-        reference = (form.reference.data or "").strip().upper()
-        claimant = db.session.scalar(db.select(Claimant).where(Claimant.reference == reference))
+        claimant = records.claimant_by_reference(form.reference.data or "")
         if claimant is not None:
             return redirect(url_for("staff.claimant_record", reference=claimant.reference), 303)
         error = "No claimant has that reference. Check it and try again"
-    elif request.method == "POST":
+    elif form.errors:
         error = "Enter the claimant reference"
     return render_template("staff/find_claimant.html", form=form, error=error), (
         400 if error else 200
@@ -35,16 +49,219 @@ def find_claimant() -> Response | str | tuple[str, int]:
 
 
 @bp.get("/claimants/<reference>")
-def claimant_record(reference: str) -> str:
-    claimant = db.session.scalar(db.select(Claimant).where(Claimant.reference == reference))
-    if claimant is None:
+def claimant_record(reference: str) -> Page:
+    return _record_page(_claimant(reference))
+
+
+@bp.route("/claimants/<reference>/consent/new", methods=["GET", "POST"])
+def record_consent(reference: str) -> Response | Page:
+    claimant = _claimant(reference)
+    form = RecordConsentForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        representative = _representative(form, errors)
+        if not errors:
+            try:
+                with transaction():
+                    grant = grants.record_by_phone(
+                        claimant, representative, staff=g.staff,
+                        consented=bool(form.consented.data), scope_names=form.scopes.data or (),
+                        purpose=form.purpose.data or "", relationship=form.relationship.data or "",
+                        months=int(form.months.data or 0),
+                        review_months=int(form.review_months.data or 0), now=clock.now(),
+                    )  # fmt: skip
+            except grants.GrantRefused as refusal:
+                errors[getattr(refusal, "field", "months")] = str(refusal)
+            else:
+                flash(f"Consent for {grant.representative_name} is recorded. "
+                      f"Review it by {grant.review_at:%-d %B %Y}")  # fmt: skip
+                return redirect(url_for("staff.claimant_record", reference=claimant.reference),
+                                303)  # fmt: skip
+    errors = {**_form_errors(form), **errors}
+    return render_template("staff/record_consent.html", claimant=claimant, form=form,
+                           errors=errors, catalogue=scopes.catalogue()), (
+        400 if errors else 200)  # fmt: skip
+
+
+@bp.route("/claimants/<reference>/contact/new", methods=["GET", "POST"])
+def record_contact(reference: str) -> Response | Page:
+    claimant = _claimant(reference)
+    form = RecordContactForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                grant = grants.record_by_phone(
+                    claimant, grants.Representative(form.name.data or ""), staff=g.staff,
+                    consented=bool(form.consented.data), scope_names=form.scopes.data or (),
+                    purpose=form.purpose.data or "", relationship=form.relationship.data or "",
+                    months=int(form.months.data or 0),
+                    review_months=int(form.review_months.data or 0), now=clock.now(),
+                    kind=grants.CONTACT,
+                )  # fmt: skip
+        except grants.GrantRefused as refusal:
+            errors[getattr(refusal, "field", "months")] = str(refusal)
+        else:
+            flash(f"{grant.representative_name} is recorded as the nominated contact")
+            return redirect(url_for("staff.claimant_record", reference=claimant.reference), 303)
+    errors = {**_form_errors(form), **errors}
+    return render_template("staff/record_contact.html", claimant=claimant, form=form,
+                           errors=errors, contact_scopes=grants.CONTACT_SCOPES), (
+        400 if errors else 200)  # fmt: skip
+
+
+@bp.route("/claimants/<reference>/grants/<grant_id>/suspend", methods=["GET", "POST"])
+def suspend_grant(reference: str, grant_id: str) -> Response | Page:
+    claimant = _claimant(reference)
+    grant = _grant(claimant, grant_id)
+    form = SuspendForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                grants.suspend(grant, staff=g.staff, reason=form.reason.data or "",
+                               now=clock.now())  # fmt: skip
+        except grants.GrantRefused as refusal:
+            errors[getattr(refusal, "field", "reason")] = str(refusal)
+        else:
+            flash(f"Consent for {grant.representative_name} is suspended. It has stopped working")
+            return redirect(url_for("staff.claimant_record", reference=claimant.reference), 303)
+    errors = {**_form_errors(form), **errors}
+    return render_template("staff/suspend.html", claimant=claimant, grant=grant, form=form,
+                           errors=errors, state=grants.state_at(grant, clock.now())), (
+        400 if errors else 200)  # fmt: skip
+
+
+@bp.post("/claimants/<reference>/grants/<grant_id>/lift")
+def lift_suspension(reference: str, grant_id: str) -> Response | Page:
+    claimant = _claimant(reference)
+    grant = _grant(claimant, grant_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        with transaction():
+            grants.lift_suspension(grant, staff=g.staff, now=clock.now())
+    except grants.GrantRefused as refusal:
+        return _record_page(claimant, {"banner": str(refusal)}, 400)
+    flash(f"Consent for {grant.representative_name} is working again")
+    return redirect(url_for("staff.claimant_record", reference=claimant.reference), 303)
+
+
+@bp.route("/claimants/<reference>/notes/new", methods=["GET", "POST"])
+def pin_note(reference: str) -> Response | Page:
+    claimant = _claimant(reference)
+    form = PinNoteForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                records.pin_note(claimant, form.body.data or "", staff=g.staff, now=clock.now())
+        except records.RecordRefused as refusal:
+            errors["body"] = str(refusal)
+        else:
+            flash("The note is pinned to the record")
+            return redirect(url_for("staff.claimant_record", reference=claimant.reference), 303)
+    errors = {**_form_errors(form), **errors}
+    return render_template("staff/pin_note.html", claimant=claimant, form=form, errors=errors,
+                           pinned=len(records.pinned_notes(claimant.id)),
+                           limit=records.MAX_PINNED_NOTES), (400 if errors else 200)  # fmt: skip
+
+
+@bp.post("/claimants/<reference>/notes/<note_id>/unpin")
+def unpin_note(reference: str, note_id: str) -> Response:
+    claimant = _claimant(reference)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        with transaction():
+            records.unpin_note(claimant, note_id, staff=g.staff, now=clock.now())
+    except records.NoteNotFound:
         abort(404)
+    flash("The note is unpinned")
+    return redirect(url_for("staff.claimant_record", reference=claimant.reference), 303)
+
+
+@bp.route("/claimants/<reference>/additional-support", methods=["GET", "POST"])
+def additional_support(reference: str) -> Response | Page:
+    claimant = _claimant(reference)
+    current = {"description": claimant.additional_support or ""}
+    form = AdditionalSupportForm(data=current if request.method == "GET" else None)
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                records.set_additional_support(claimant, form.description.data or "",
+                                               staff=g.staff, now=clock.now())  # fmt: skip
+        except records.RecordRefused as refusal:
+            errors["description"] = str(refusal)
+        else:
+            flash("The additional support flag is set")
+            return redirect(url_for("staff.claimant_record", reference=claimant.reference), 303)
+    errors = {**_form_errors(form), **errors}
+    return render_template("staff/additional_support.html", claimant=claimant, form=form,
+                           errors=errors), (400 if errors else 200)  # fmt: skip
+
+
+@bp.post("/claimants/<reference>/additional-support/remove")
+def remove_additional_support(reference: str) -> Response:
+    claimant = _claimant(reference)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    with transaction():
+        records.clear_additional_support(claimant, staff=g.staff, now=clock.now())
+    flash("The additional support flag is removed")
+    return redirect(url_for("staff.claimant_record", reference=claimant.reference), 303)
+
+
+def _record_page(claimant: Claimant, errors: dict[str, str] | None = None,
+                 status: int = 200) -> Page:  # fmt: skip
     now = clock.now()
-    all_grants = grants.all_for_claimant(claimant.id)
+    every = grants.all_for_claimant(claimant.id)
+    states = {grant.id: grants.state_at(grant, now) for grant in every}
     return render_template(
         "staff/claimant_record.html",
         claimant=claimant,
-        grants=all_grants,
+        contact=grants.live_contact(claimant.id, now),
+        notes=records.pinned_notes(claimant.id),
+        max_notes=records.MAX_PINNED_NOTES,
+        live=[grant for grant in every if states[grant.id] in LIVE_STATES],
+        ended=[grant for grant in every if states[grant.id] not in LIVE_STATES],
+        states=states,
         now=now,
-        state_at=grants.state_at,
-    )
+        errors=errors or {},
+    ), status
+
+
+def _claimant(reference: str) -> Claimant:
+    claimant = records.claimant_by_reference(reference)
+    if claimant is None:
+        abort(404)
+    return claimant
+
+
+def _grant(claimant: Claimant, grant_id: str) -> Grant:
+    try:
+        return grants.for_claimant(claimant.id, grant_id)
+    except grants.GrantNotFound:
+        abort(404)
+
+
+def _form_errors(form: FlaskForm) -> dict[str, str]:
+    """The first message of each field that failed validation."""
+    return {name: messages[0] for name, messages in form.errors.items() if messages}
+
+
+def _representative(form: RecordConsentForm, errors: dict[str, str]) -> grants.Representative:
+    """Who the consent is for; with an adviser code, the adviser's account, checked by name."""
+    name, organisation = (form.name.data or "").strip(), (form.organisation.data or "").strip()
+    code = (form.adviser_code.data or "").strip()
+    if not code:
+        return grants.Representative(name, organisation)
+    adviser = accounts.adviser_by_code(code)
+    if adviser is None:
+        errors["adviser_code"] = "No adviser has that code. Check it, or leave it empty"
+        return grants.Representative(name, organisation)
+    if adviser.name.casefold() != name.casefold():
+        errors["name"] = (f"That adviser code belongs to {adviser.name}, "
+                          f"{adviser.organisation.name}. Check the name and the code")  # fmt: skip
+    return grants.Representative.of(adviser)

@@ -1,0 +1,288 @@
+"""The outbox: notices and reminders queued in the database and sent later by a pluggable sender.
+
+Queuing is idempotent: every message has a dedupe key (unique in the table), so queuing the same
+reminder twice, from two sweeps or a retried one, leaves one row. Sending is at least once: a
+message is marked sent in the transaction that follows the sender accepting it, so a crash in
+between sends it again on the next run. The sweep holds a lease (broker.sweep) so two runs never
+send at the same time. Failed sends are retried on later runs, up to MAX_ATTEMPTS.
+
+Message wording lives here, in one place, so it can be translated with the pages.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy import ColumnElement, and_, or_, update
+
+from .clock import to_micros
+from .db import new_id
+from .extensions import db
+from .models import Account, Grant, OutboxMessage
+
+if TYPE_CHECKING:
+    from .grants import Reminder
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+DEFAULT_SENDER = "broker.notify:LoggingSender"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """What a sender needs: who it is for and what it says."""
+
+    id: str
+    account_id: str
+    to: str  # the account's username, which is its email address
+    name: str
+    kind: str
+    body: str
+    grant_id: str | None
+    created_at: datetime
+
+
+class Sender(Protocol):
+    """Delivers one message (email, SMS, a notifications service); raises if it could not."""
+
+    def send(self, message: Message) -> None: ...
+
+
+class LoggingSender:
+    """The default sender: writes a line to the log and nothing else (development, demos)."""
+
+    def send(self, message: Message) -> None:
+        # The message ID, not the body: bodies hold names, which logs should not collect.
+        log.info("outbox: %s message %s for account %s", message.kind, message.id,
+                 message.account_id)  # fmt: skip
+
+
+def load_sender(spec: str = DEFAULT_SENDER) -> Sender:
+    """A sender from "package.module:Name"; a class is instantiated with no arguments."""
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise ValueError(f"sender must look like package.module:Name, not {spec!r}")
+    target = getattr(importlib.import_module(module_name), attribute)
+    sender = target() if isinstance(target, type) else target
+    if not callable(getattr(sender, "send", None)):
+        raise ValueError(f"{spec} has no send(message) method")
+    return sender
+
+
+# Queuing
+
+
+def queue(*, account_id: str, kind: str, body: str, dedupe_key: str, now: datetime,
+          grant_id: str | None = None) -> bool:  # fmt: skip
+    """Add a message unless one with this dedupe key exists; True if added. No commit."""
+    values = {
+        "id": new_id(), "dedupe_key": dedupe_key, "account_id": account_id, "grant_id": grant_id,
+        "kind": kind, "body": body, "created_at": now, "attempts": 0,
+    }  # fmt: skip
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the broker runs on PostgreSQL and SQLite only
+        exists = db.session.scalar(
+            db.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+        )
+        if exists:
+            return False
+        db.session.add(OutboxMessage(**values))
+        db.session.flush()
+        return True
+    statement = (
+        insert(OutboxMessage)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id)  # rowcount is not reliable for ORM inserts on psycopg
+    )
+    return db.session.execute(statement).first() is not None
+
+
+def _date(moment: datetime) -> str:
+    return moment.strftime("%-d %B %Y")
+
+
+def _who(grant: Grant) -> str:
+    if grant.organisation_name:
+        return f"{grant.representative_name} from {grant.organisation_name}"
+    return grant.representative_name
+
+
+def _event_key(kind: str, grant: Grant, account_id: str, now: datetime) -> str:
+    return f"{kind}:{grant.id}:{account_id}:{to_micros(now)}"
+
+
+def recorded_by_phone(grant: Grant, staff_name: str, *, now: datetime) -> None:
+    """Tell the claimant that staff recorded consent in their name, so it never goes unseen."""
+    if grant.kind == "contact":
+        body = (f"{staff_name} from DWP wrote down on the phone that you want us to contact "
+                f"{grant.representative_name} about your claim until {_date(grant.ends_at)}. "
+                "If you did not ask for this, stop it in 'Who can see your journal'.")  # fmt: skip
+    else:
+        body = (f"{staff_name} from DWP wrote down on the phone that you agreed {_who(grant)} "
+                f"can see your journal until {_date(grant.ends_at)}. "
+                "If you did not agree, stop it in 'Who can see your journal'.")  # fmt: skip
+    kind = "recorded_by_phone"
+    queue(account_id=grant.claimant_id, kind=kind, body=body, grant_id=grant.id, now=now,
+          dedupe_key=_event_key(kind, grant, grant.claimant_id, now))  # fmt: skip
+
+
+def suspended(grant: Grant, *, now: datetime) -> None:
+    """Tell the claimant (and the adviser, if any) that DWP paused the grant; not the reason."""
+    if grant.kind == "contact":
+        body = (f"DWP has paused contact through {grant.representative_name}. "
+                "We will contact you instead for now. Call us if you have questions.")  # fmt: skip
+    else:
+        body = (f"DWP has paused {_who(grant)}'s access to your journal. They cannot see it "
+                "for now. Call us if you have questions.")  # fmt: skip
+    _to_claimant_and_adviser(grant, "grant_suspended", body,
+                             f"DWP has paused your access to {grant.claimant.name}'s journal.",
+                             now)  # fmt: skip
+
+
+def resumed(grant: Grant, *, now: datetime) -> None:
+    if grant.kind == "contact":
+        body = f"We can contact {grant.representative_name} about your claim again."
+    else:
+        body = f"{_who(grant)} can see your journal again."
+    _to_claimant_and_adviser(grant, "grant_resumed", body,
+                             f"Your access to {grant.claimant.name}'s journal has restarted.",
+                             now)  # fmt: skip
+
+
+def _to_claimant_and_adviser(grant: Grant, kind: str, claimant_body: str, adviser_body: str,
+                             now: datetime) -> None:  # fmt: skip
+    queue(account_id=grant.claimant_id, kind=kind, body=claimant_body, grant_id=grant.id,
+          now=now, dedupe_key=_event_key(kind, grant, grant.claimant_id, now))  # fmt: skip
+    if grant.adviser_id:
+        queue(account_id=grant.adviser_id, kind=kind, body=adviser_body, grant_id=grant.id,
+              now=now, dedupe_key=_event_key(kind, grant, grant.adviser_id, now))  # fmt: skip
+
+
+def reminder(owed: Reminder, *, now: datetime, adviser_too: bool) -> int:
+    """Queue one reminder to the claimant (and the adviser when asked); how many were new.
+
+    The dedupe key names the grant, the date reminded about and the lead (14 or 2 days), so each
+    reminder is queued once however often the sweep runs, and a moved review date earns new ones.
+    """
+    grant, at = owed.grant, owed.at
+    if owed.target == "review":
+        kind = "review_reminder"
+        if grant.kind == "contact":
+            body = (f"Check by {_date(at)} that you still want us to contact "
+                    f"{grant.representative_name}. If you do not, we will stop.")  # fmt: skip
+        else:
+            body = (f"{_who(grant)} can see your journal. Check by {_date(at)} that you still "
+                    "want this, or their access will stop.")  # fmt: skip
+        adviser_body = (f"Your access to {grant.claimant.name}'s journal stops on {_date(at)} "
+                        "unless they confirm it.")  # fmt: skip
+    else:
+        kind = "end_reminder"
+        if grant.kind == "contact":
+            body = f"We will stop contacting {grant.representative_name} on {_date(at)}."
+        else:
+            body = f"{_who(grant)}'s access to your journal ends on {_date(at)}."
+        adviser_body = f"Your access to {grant.claimant.name}'s journal ends on {_date(at)}."
+    key = f"{kind}:{grant.id}:{to_micros(at)}:{owed.lead_days}"
+    added = int(queue(account_id=grant.claimant_id, kind=kind, body=body, grant_id=grant.id,
+                      now=now, dedupe_key=f"{key}:claimant"))  # fmt: skip
+    if adviser_too and grant.adviser_id:
+        added += int(queue(account_id=grant.adviser_id, kind=f"adviser_{kind}",
+                           body=adviser_body, grant_id=grant.id, now=now,
+                           dedupe_key=f"{key}:adviser"))  # fmt: skip
+    return added
+
+
+# Sending
+
+
+def _sendable() -> ColumnElement[bool]:
+    return and_(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
+
+
+def count_unsent() -> int:
+    return (
+        db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage).where(_sendable()))
+        or 0
+    )
+
+
+def count_given_up() -> int:
+    """Messages that failed MAX_ATTEMPTS times and wait for a person to look at them."""
+    return db.session.scalar(
+        db.select(db.func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.sent_at.is_(None), OutboxMessage.attempts >= MAX_ATTEMPTS)
+    ) or 0  # fmt: skip
+
+
+def unsent(*, limit: int, after: tuple[datetime, str] | None = None) -> list[Message]:
+    """Up to `limit` messages to send, oldest first, queued after `after` (created_at, id).
+
+    Walking forward by `after` means a run never retries in a loop what just failed; later runs
+    retry it, up to MAX_ATTEMPTS.
+    """
+    query = (
+        db.select(OutboxMessage, Account)
+        .join(Account, Account.id == OutboxMessage.account_id)
+        .where(_sendable())
+        .order_by(OutboxMessage.created_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if after is not None:
+        created_at, ident = after
+        query = query.where(or_(OutboxMessage.created_at > created_at,
+                                and_(OutboxMessage.created_at == created_at,
+                                     OutboxMessage.id > ident)))  # fmt: skip
+    return [
+        Message(
+            row.id,
+            row.account_id,
+            account.username,
+            account.name,
+            row.kind,
+            row.body,
+            row.grant_id,
+            row.created_at,
+        )  # fmt: skip
+        for row, account in db.session.execute(query).all()
+    ]
+
+
+def mark_sent(message_id: str, *, now: datetime) -> None:
+    """Record that the sender accepted the message (a write first, for SQLite). No commit."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
+        .values(sent_at=now, attempts=OutboxMessage.attempts + 1, last_error=None)
+    )
+
+
+def mark_failed(message_id: str, error: BaseException) -> None:
+    """Count a failed attempt; the message stays queued until MAX_ATTEMPTS. No commit."""
+    log.warning("outbox: sending message %s failed: %s", message_id, type(error).__name__)
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(attempts=OutboxMessage.attempts + 1,
+                last_error=f"{type(error).__name__}: {error}"[:500])
+    )  # fmt: skip
+
+
+def for_account(account_id: str) -> list[OutboxMessage]:
+    """Every message queued for one account, oldest first (tests and support)."""
+    return list(
+        db.session.scalars(
+            db.select(OutboxMessage)
+            .where(OutboxMessage.account_id == account_id)
+            .order_by(OutboxMessage.created_at, OutboxMessage.id)
+        )
+    )

@@ -1,0 +1,114 @@
+"""What staff keep on a claimant's record besides consent: pinned notes (three at most) and the
+additional-support flag with a description of the need.
+
+The seeds (the DWP response to the coroner, 004) set the limit of three pinned notes. Every
+change locks the claimant's audit chain head first, so two staff members pinning at once queue
+and the limit holds, and every change is an audit event in the claimant's chain. These events
+carry no grant, so they never show on the claimant's own history page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from . import audit
+from .extensions import db
+from .models import Claimant, PinnedNote, StaffMember
+
+MAX_PINNED_NOTES = 3
+NOTE_MAX_CHARS = 500
+SUPPORT_MAX_CHARS = 1000
+
+
+class RecordRefused(ValueError):
+    """A change the record rules do not allow; the message is written for the staff member."""
+
+
+class NoteNotFound(LookupError):
+    """No such pinned note on this claimant's record."""
+
+
+def claimant_by_reference(reference: str) -> Claimant | None:
+    """The claimant with this reference (case and surrounding spaces ignored), if any."""
+    wanted = reference.strip().upper()
+    if not wanted:
+        return None
+    return db.session.scalar(db.select(Claimant).where(Claimant.reference == wanted))
+
+
+def pinned_notes(claimant_id: str) -> list[PinnedNote]:
+    """The notes pinned on a record now, oldest first."""
+    return list(
+        db.session.scalars(
+            db.select(PinnedNote)
+            .where(PinnedNote.claimant_id == claimant_id, PinnedNote.unpinned_at.is_(None))
+            .order_by(PinnedNote.created_at, PinnedNote.id)
+        )
+    )
+
+
+def pin_note(claimant: Claimant, body: str, *, staff: StaffMember, now: datetime) -> PinnedNote:
+    """Pin a note on the record; refused when three are pinned already. Adds, no commit."""
+    body = body.strip()
+    if not body:
+        raise RecordRefused("Enter the note")
+    if len(body) > NOTE_MAX_CHARS:
+        raise RecordRefused(f"The note must be {NOTE_MAX_CHARS} characters or fewer")
+    head = audit.lock_head(db.session.connection(), claimant.id)  # pins for one claimant queue
+    if len(pinned_notes(claimant.id)) >= MAX_PINNED_NOTES:
+        raise RecordRefused(
+            f"A record can have {MAX_PINNED_NOTES} pinned notes at most. "
+            "Unpin a note before you pin a new one"
+        )
+    note = PinnedNote(claimant_id=claimant.id, body=body, created_by_staff_id=staff.id,
+                      created_at=now)  # fmt: skip
+    db.session.add(note)
+    db.session.flush()
+    _audit(claimant.id, staff, "record.note_pin", f"pinned_note:{note.id}", now, head)
+    return note
+
+
+def unpin_note(claimant: Claimant, note_id: str, *, staff: StaffMember, now: datetime) -> None:
+    """Take a note off the record (it is kept, marked unpinned). Idempotent; no commit."""
+    head = audit.lock_head(db.session.connection(), claimant.id)
+    note = db.session.get(PinnedNote, note_id)
+    if note is None or note.claimant_id != claimant.id:
+        raise NoteNotFound(note_id)
+    db.session.refresh(note)
+    if note.unpinned_at is not None:
+        return
+    note.unpinned_at = now
+    _audit(claimant.id, staff, "record.note_unpin", f"pinned_note:{note.id}", now, head)
+
+
+def set_additional_support(claimant: Claimant, description: str, *, staff: StaffMember,
+                           now: datetime) -> None:  # fmt: skip
+    """Flag that the claimant needs additional support, saying what the need is; no commit."""
+    description = description.strip()
+    if not description:
+        raise RecordRefused("Describe the support they need")
+    if len(description) > SUPPORT_MAX_CHARS:
+        raise RecordRefused(f"The description must be {SUPPORT_MAX_CHARS} characters or fewer")
+    head = audit.lock_head(db.session.connection(), claimant.id)
+    claimant.additional_support = description
+    _audit(claimant.id, staff, "record.support_set", "additional_support", now, head)
+
+
+def clear_additional_support(claimant: Claimant, *, staff: StaffMember, now: datetime) -> None:
+    """Remove the additional-support flag; no commit."""
+    head = audit.lock_head(db.session.connection(), claimant.id)
+    if claimant.additional_support is None:
+        return
+    claimant.additional_support = None
+    _audit(claimant.id, staff, "record.support_clear", "additional_support", now, head)
+
+
+def _audit(claimant_id: str, staff: StaffMember, action: str, resource: str, now: datetime,
+           head: tuple[int, bytes]) -> None:  # fmt: skip
+    db.session.flush()
+    audit.append(
+        audit.Event(claimant_id=claimant_id, token_id="", grant_id="", actor=f"staff:{staff.id}",
+                    action=action, resource=resource, outcome="done"),
+        now=now,
+        head=head,
+    )  # fmt: skip

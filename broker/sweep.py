@@ -1,0 +1,208 @@
+"""The review and expiry sweep, safe to run every few minutes from cron.
+
+One run: take the sweep lease (if another run holds it, do nothing); end every grant past its
+end date; queue the reminders owed (14 and 2 days before a review or end date); send the
+outbox; forget old sign-in attempts; give the lease back. Every step is idempotent: an ended
+grant is not ended twice, a reminder's dedupe key queues it once, a sent message is not sent
+again. Work is done in batches, each its own transaction, so a large run never holds a lock for
+long, and a run that dies part way leaves everything it finished in place for the next one.
+
+This is the top of the call chain (like a route), so it is where the commits happen.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+
+from . import clock, grants, notify, ratelimit
+from .clock import EPOCH
+from .extensions import db
+from .models import JobLock
+
+log = logging.getLogger(__name__)
+
+LOCK_NAME = "sweep"
+LEASE = timedelta(minutes=10)  # renewed every batch; a crashed run frees it when it lapses
+BATCH = 200
+ATTEMPTS_KEPT_FOR = timedelta(days=1)  # longer than any rate-limit window
+
+# (stage, done, total): called after each batch so a large run shows its progress.
+Progress = Callable[[str, int, int], None]
+
+EXPIRING, REMINDING, SENDING = "Ending grants past their end date", "Queuing reminders", \
+    "Sending messages"  # fmt: skip
+
+
+class LeaseLost(RuntimeError):
+    """Another run took the lease (this one stalled past it): stop before doing anything more."""
+
+
+@dataclass
+class SweepReport:
+    ran: bool = True
+    expired: int = 0
+    reminders_queued: int = 0
+    sent: int = 0
+    failed: int = 0
+    given_up: int = 0
+    attempts_forgotten: int = 0
+
+
+def new_holder() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def acquire(holder: str, *, now: datetime, name: str = LOCK_NAME) -> bool:
+    """Take the lease if it is free or has lapsed; commits either way. True if taken."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    # A write first: on SQLite it takes the write lock before anything is read.
+    db.session.execute(
+        insert(JobLock).values(name=name, holder="", expires_at=EPOCH)
+        .on_conflict_do_nothing(index_elements=["name"])
+    )  # fmt: skip
+    taken = db.session.execute(
+        update(JobLock)
+        .where(JobLock.name == name, JobLock.expires_at <= now)
+        .values(holder=holder, expires_at=now + LEASE)
+    ).rowcount
+    db.session.commit()
+    return taken == 1
+
+
+def renew(holder: str, *, now: datetime, name: str = LOCK_NAME) -> None:
+    """Extend the lease, as the first write of a batch; LeaseLost if it is no longer ours."""
+    kept = db.session.execute(
+        update(JobLock)
+        .where(JobLock.name == name, JobLock.holder == holder)
+        .values(expires_at=now + LEASE)
+    ).rowcount
+    if kept != 1:
+        db.session.rollback()
+        raise LeaseLost(name)
+
+
+def release(holder: str, *, name: str = LOCK_NAME) -> None:
+    db.session.execute(
+        update(JobLock)
+        .where(JobLock.name == name, JobLock.holder == holder)
+        .values(holder="", expires_at=EPOCH)
+    )
+    db.session.commit()
+
+
+def run(*, now: datetime, sender: notify.Sender, batch: int = BATCH,
+        progress: Progress | None = None, holder: str | None = None) -> SweepReport:  # fmt: skip
+    """One sweep at `now`. Returns what it did; `ran` is False if another run held the lease."""
+    holder = holder or new_holder()
+    if not acquire(holder, now=clock.now()):
+        log.info("sweep: another run holds the lease; nothing done")
+        return SweepReport(ran=False)
+    report = SweepReport()
+    try:
+        report.expired = _expire(holder, now, batch, progress)
+        report.reminders_queued = _remind(holder, now, batch, progress)
+        report.sent, report.failed = _send(holder, now, batch, sender, progress)
+        renew(holder, now=clock.now())
+        report.attempts_forgotten = ratelimit.forget_before(now - ATTEMPTS_KEPT_FOR)
+        db.session.commit()
+        report.given_up = notify.count_given_up()
+        db.session.rollback()  # end the read
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        release(holder)
+    log.info("sweep: ended %d grants, queued %d reminders, sent %d messages (%d failed)",
+             report.expired, report.reminders_queued, report.sent, report.failed)  # fmt: skip
+    return report
+
+
+def _expire(holder: str, now: datetime, batch: int, progress: Progress | None) -> int:
+    total = grants.count_expiry_due(now)
+    db.session.rollback()
+    ended = handled = 0
+    while True:
+        renew(holder, now=clock.now())
+        due = grants.expiry_due(now, limit=batch)
+        if not due:
+            db.session.commit()
+            break
+        results = [grants.expire(grant_id, now=now) for grant_id in due]
+        db.session.commit()
+        ended += sum(results)
+        handled += len(due)
+        _report(progress, EXPIRING, min(handled, total), total)
+        if not any(results):
+            break  # never loop on rows this run cannot end
+    return ended
+
+
+def _remind(holder: str, now: datetime, batch: int, progress: Progress | None) -> int:
+    total = grants.count_reminder_candidates(now)
+    db.session.rollback()
+    queued = done = 0
+    after = ""
+    while True:
+        renew(holder, now=clock.now())
+        candidates = grants.reminder_candidates(now, after_id=after, limit=batch)
+        if not candidates:
+            db.session.commit()
+            break
+        for grant in candidates:
+            working = grants.authorises(grant.status, grant.review_at, grant.ends_at, now)
+            owed = grants.reminders_for(grant, now)
+            first = min((r.at for r in owed), default=None)
+            for reminder in owed:
+                # The adviser hears about the next date their access stops, while it works.
+                adviser_too = working and reminder.at == first
+                queued += notify.reminder(reminder, now=now, adviser_too=adviser_too)
+        db.session.commit()
+        done += len(candidates)
+        after = candidates[-1].id
+        _report(progress, REMINDING, min(done, total), total)
+    return queued
+
+
+def _send(holder: str, now: datetime, batch: int, sender: notify.Sender,
+          progress: Progress | None) -> tuple[int, int]:  # fmt: skip
+    total = notify.count_unsent()
+    db.session.rollback()
+    sent = failed = 0
+    after: tuple[datetime, str] | None = None
+    while True:
+        renew(holder, now=clock.now())
+        db.session.commit()
+        messages = notify.unsent(limit=batch, after=after)
+        db.session.rollback()  # end the read before talking to the outside world
+        if not messages:
+            break
+        for message in messages:
+            try:
+                sender.send(message)
+            except Exception as exc:  # noqa: BLE001 - one failed message never stops the rest
+                notify.mark_failed(message.id, exc)
+                failed += 1
+            else:
+                notify.mark_sent(message.id, now=now)
+                sent += 1
+            db.session.commit()
+        after = (messages[-1].created_at, messages[-1].id)
+        _report(progress, SENDING, min(sent + failed, total), total)
+    return sent, failed
+
+
+def _report(progress: Progress | None, stage: str, done: int, total: int) -> None:
+    if progress is not None:
+        progress(stage, done, total)

@@ -1,0 +1,94 @@
+"""The consent banner as JSON for other DWP staff systems: /api/v1/staff/...
+
+Staff systems are machines, so they authenticate with a staff API key (broker.staff_keys) sent
+as `Authorization: Bearer <key>` (RFC 6750 2.1). A staff member's session cookie is not a
+credential here, and neither is an adviser's access token: both are refused with 401. Each read
+is an audit event in the claimant's chain, naming the key that made it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, g, jsonify
+from werkzeug.wrappers import Response
+
+from .. import audit, clock, grants, records, staff_keys
+from ..extensions import csrf, db
+from ..journal import iso
+from ..models import Grant
+from ..protect import Refused, bearer_token
+
+bp = Blueprint("staff_api", __name__, url_prefix="/api/v1/staff")
+csrf.exempt(bp)  # a bearer key, not a cookie: nothing for a cross-site form to ride on
+
+RECORDED_BY = {"claimant": "claimant_online", "staff": "staff_by_phone", "oauth": "oauth"}
+
+
+@bp.before_request
+def require_staff_key() -> None:
+    """Every route here needs a live staff API key; anything else is 401."""
+    key = staff_keys.authenticate(bearer_token())
+    if key is None:
+        db.session.rollback()
+        raise Refused(401, "invalid_token", "A valid staff API key is required", "refused:key")
+    g.staff_key = key
+
+
+@bp.get("/claimants/<reference>/consents")
+def claimant_consents(reference: str) -> Response:
+    claimant = records.claimant_by_reference(reference)
+    if claimant is None:
+        raise Refused(404, "not_found", "No claimant has that reference", "refused:not_found")
+    now = clock.now()
+    every = grants.all_for_claimant(claimant.id)
+    contact = grants.live_contact(claimant.id, now)
+    body = {
+        "reference": claimant.reference,
+        "as_of": iso(now),
+        "contact_through": (
+            {"name": contact.representative_name, "relationship": contact.relationship,
+             "state": grants.state_at(contact, now)} if contact else None
+        ),
+        "additional_support": (
+            {"description": claimant.additional_support} if claimant.additional_support else None
+        ),
+        "consents": [consent_json(grant, now) for grant in every],
+    }  # fmt: skip
+    audit.append(
+        audit.Event(claimant_id=claimant.id, token_id="", grant_id="",
+                    actor=f"staff-system:{g.staff_key.id}", action="staff.consents.read",
+                    resource=f"claimant:{claimant.reference}", outcome="allowed"),
+        now=now,
+    )  # fmt: skip
+    db.session.commit()
+    return jsonify(body)
+
+
+def consent_json(grant: Grant, now: datetime) -> dict[str, Any]:
+    """One grant as the banner shows it, with its state computed at `now`."""
+    staff = grant.recorded_by_staff
+    return {
+        "id": grant.id,
+        "kind": grant.kind,
+        "state": grants.state_at(grant, now),
+        "representative": {"name": grant.representative_name,
+                           "organisation": grant.organisation_name or None},  # fmt: skip
+        "relationship": grant.relationship,
+        "information": [{"scope": s.name, "description": s.title_in("en")}
+                        for s in grants.scopes_of(grant)],  # fmt: skip
+        "purpose": grant.purpose,
+        "started_at": iso(grant.starts_at),
+        "review_at": iso(grant.review_at),
+        "ends_at": iso(grant.ends_at),
+        "recorded_by": {"how": RECORDED_BY.get(grant.recorded_by, grant.recorded_by),
+                        "staff_name": staff.name if staff else None},  # fmt: skip
+        "suspended": (
+            {"at": iso(grant.suspended_at), "reason": grant.suspension_reason}
+            if grant.status == grants.SUSPENDED and grant.suspended_at else None
+        ),
+        "ended": (
+            {"at": iso(grant.ended_at), "reason": grant.end_reason} if grant.ended_at else None
+        ),
+    }  # fmt: skip
