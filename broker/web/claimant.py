@@ -1,16 +1,23 @@
-"""The claimant's pages: give access, see who can see what, revoke, and see what they looked at."""
+"""The claimant's pages: give access, see who can see what, stop one grant or all of them, see
+what they looked at, and what changed since the claimant last signed in."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from datetime import datetime
+
+from babel.lists import format_list
+from flask import Blueprint, abort, flash, g, redirect, render_template, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 import scopes
 
-from .. import accounts, audit, clock, grants, journal
-from ..models import Grant
+from .. import accounts, audit, clock, grants, journal, news
 from ..db import transaction
-from .forms import ConfirmForm, GiveAccessForm
+from ..i18n import current_language, day
+from ..models import Grant
+from .forms import ConfirmForm, ContactForm, GiveAccessForm, ReviewForm
 
 bp = Blueprint("claimant", __name__)
 
@@ -19,7 +26,9 @@ bp = Blueprint("claimant", __name__)
 def home() -> str:
     now = clock.now()
     live = grants.live_for_claimant(g.claimant.id, now)
-    return render_template("claimant/home.html", live=live, now=now)
+    contacts = grants.live_for_claimant(g.claimant.id, now, kind=grants.CONTACT)
+    return render_template("claimant/home.html", live=live, contacts=contacts, now=now,
+                           news=_news_since_sign_in(now))  # fmt: skip
 
 
 @bp.get("/access")
@@ -29,6 +38,7 @@ def access() -> str:
         "claimant/access.html",
         live=grants.live_for_claimant(g.claimant.id, now),
         ended=grants.ended_for_claimant(g.claimant.id, now),
+        contacts=grants.live_for_claimant(g.claimant.id, now, kind=grants.CONTACT),
         now=now,
         state_at=grants.state_at,
     )
@@ -44,12 +54,13 @@ def give_access() -> Response | str | tuple[str, int]:
         months = int(form.months.data or 0)
         chosen = tuple(form.scopes.data or ())
         if adviser is None:
-            errors["adviser_code"] = "We cannot find an adviser with that code. Check it and try again"
+            errors["adviser_code"] = _("We cannot find an adviser with that code. Check it and "
+                                       "try again")  # fmt: skip
         else:
             try:
                 grants.check_end(chosen, starts_at=now, ends_at=grants.add_months(now, months))
-            except grants.GrantRefused as refusal:
-                errors["months"] = str(refusal)
+            except grants.GrantRefused:
+                errors["months"] = _too_long(chosen)
         if not errors and form.confirmed.data == "yes":
             with transaction():
                 grant = grants.create(
@@ -61,7 +72,7 @@ def give_access() -> Response | str | tuple[str, int]:
                     relationship=form.relationship.data or "",
                     now=now,
                 )
-            flash(f"{grant.representative_name} can now see what you chose")
+            flash(_("%(name)s can now see what you chose", name=grant.representative_name))
             return redirect(url_for("claimant.access"), 303)
         if not errors:
             return render_template(
@@ -92,7 +103,29 @@ def revoke(grant_id: str) -> Response:
         abort(400)
     with transaction():
         grants.revoke(grant, by=f"claimant:{g.claimant.id}", now=clock.now())
-    flash(f"{grant.representative_name} can no longer see your journal")
+    flash(_("%(name)s can no longer see your journal", name=grant.representative_name))
+    return redirect(url_for("claimant.access"), 303)
+
+
+@bp.get("/access/stop-all")
+def confirm_stop_all() -> str:
+    now = clock.now()
+    return render_template(
+        "claimant/confirm_stop_all.html",
+        live=grants.live_for_claimant(g.claimant.id, now),
+        contacts=grants.live_for_claimant(g.claimant.id, now, kind=grants.CONTACT),
+        form=ConfirmForm(),
+    )
+
+
+@bp.post("/access/stop-all")
+def stop_all() -> Response:
+    """Stop all access: every grant this claimant has given ends at once, each one audited."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    with transaction():
+        grants.revoke_all(g.claimant, now=clock.now())
+    flash(_("You stopped all access"))
     return redirect(url_for("claimant.access"), 303)
 
 
@@ -102,7 +135,12 @@ def history() -> str:
     by_id = {grant.id: grant for grant in all_grants}
     events = audit.events_for_grants(list(by_id))
     titles = journal.titles(g.claimant.id, [str(e["resource"]) for e in events])
-    return render_template("claimant/history.html", events=events, grants=by_id, titles=titles)
+    # Each grant's events together, newest first; the grant used most recently comes first.
+    groups: dict[str, list[dict[str, object]]] = {}
+    for event in events:
+        groups.setdefault(str(event["grant_id"]), []).append(event)
+    return render_template("claimant/history.html", titles=titles,
+                           groups=[(by_id[gid], evs) for gid, evs in groups.items()])  # fmt: skip
 
 
 def _own_grant(grant_id: str) -> Grant:
@@ -110,3 +148,127 @@ def _own_grant(grant_id: str) -> Grant:
         return grants.for_claimant(g.claimant.id, grant_id)
     except grants.GrantNotFound:
         abort(404)
+
+
+def _too_long(chosen: tuple[str, ...]) -> str:
+    """Why this duration is refused, in the page's language (grants.check_end is the rule)."""
+    most = scopes.longest_months(chosen)
+    if most >= scopes.GRANT_CAP_MONTHS:
+        return _("Access can last %(num)d months at most", num=scopes.GRANT_CAP_MONTHS)
+    language = current_language()
+    narrow = [scopes.lookup(n).title_in(language).lower() for n in scopes.parse(chosen)
+              if scopes.lookup(n).max_months == most]  # fmt: skip
+    return _("Access to %(what)s can last %(num)d months at most",
+             what=format_list(narrow, locale=get_locale()), num=most)  # fmt: skip
+
+
+def _news_since_sign_in(now: datetime) -> list[news.News]:
+    """What changed since the sign-in before this one (auth.sign_in keeps that moment)."""
+    moment = session.get("news_since")
+    if not moment:
+        return []
+    return news.since(g.claimant.id, moment=datetime.fromisoformat(moment), now=now)
+
+
+# Review a grant whose review date is near or past, and name a nominated contact (issue 4).
+
+
+@bp.get("/access/<grant_id>/review")
+def review(grant_id: str) -> Response | str:
+    grant = _own_grant(grant_id)
+    now = clock.now()
+    if not grants.needs_review(grant, now):
+        return redirect(url_for("claimant.access"), 303)
+    return render_template("claimant/review.html", grant=grant, form=ReviewForm(), errors={},
+                           state=grants.state_at(grant, now))  # fmt: skip
+
+
+@bp.post("/access/<grant_id>/review")
+def confirm_review(grant_id: str) -> Response | tuple[str, int]:
+    grant = _own_grant(grant_id)
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    now, by = clock.now(), f"claimant:{g.claimant.id}"
+    try:
+        with transaction():
+            if form.choice.data == "keep":
+                grants.confirm_review(grant, by=by, now=now)
+            else:
+                grants.end_at_review(grant, by=by, now=now)
+    except grants.GrantRefused as refusal:
+        return render_template("claimant/review.html", grant=grant, form=form,
+                               errors={"choice": str(refusal)},
+                               state=grants.state_at(grant, now)), 400  # fmt: skip
+    until, name = day(grant.ends_at), grant.representative_name
+    if form.choice.data == "keep" and grant.kind == grants.CONTACT:
+        flash(_("We will keep contacting %(name)s until %(date)s", name=name, date=until))
+    elif form.choice.data == "keep":
+        flash(_("You kept %(name)s's access until %(date)s", name=name, date=until))
+    elif grant.kind == grants.CONTACT:
+        flash(_("We will not contact %(name)s any more", name=name))
+    else:
+        flash(_("%(name)s can no longer see your journal", name=name))
+    return redirect(url_for("claimant.access"), 303)
+
+
+@bp.route("/contact/new", methods=["GET", "POST"])
+def name_contact() -> Response | str | tuple[str, int]:
+    form = ContactForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        now = clock.now()
+        ends_at = grants.add_months(now, int(form.months.data or 0))
+        if form.confirmed.data == "yes":
+            try:
+                with transaction():
+                    grant = grants.create_contact(
+                        g.claimant, name=form.name.data or "",
+                        relationship=form.relationship.data or "",
+                        scope_names=form.scopes.data or (), purpose=form.purpose.data or "",
+                        ends_at=ends_at, now=now,
+                    )  # fmt: skip
+            except grants.GrantRefused as refusal:
+                errors[getattr(refusal, "field", "months")] = str(refusal)
+            else:
+                flash(_("We can now contact %(name)s about your claim",
+                        name=grant.representative_name))  # fmt: skip
+                return redirect(url_for("claimant.access"), 303)
+        else:
+            try:
+                chosen = grants.parse_contact_scopes(form.scopes.data or ())
+            except grants.GrantRefused as refusal:
+                errors["scopes"] = str(refusal)
+            else:
+                return render_template("claimant/contact_confirm.html", form=form,
+                                       chosen=[grants.CONTACT_SCOPES[n] for n in chosen],
+                                       ends_at=ends_at)  # fmt: skip
+    else:
+        errors = {name: messages[0] for name, messages in form.errors.items()}
+    return render_template("claimant/contact.html", form=form, errors=errors,
+                           contact_scopes=grants.CONTACT_SCOPES), (
+        400 if errors else 200)  # fmt: skip
+
+
+@bp.get("/contact/<grant_id>/stop")
+def confirm_stop_contact(grant_id: str) -> str:
+    grant = _own_contact(grant_id)
+    return render_template("claimant/contact_stop.html", grant=grant, form=ConfirmForm())
+
+
+@bp.post("/contact/<grant_id>/stop")
+def stop_contact(grant_id: str) -> Response:
+    grant = _own_contact(grant_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    with transaction():
+        grants.revoke(grant, by=f"claimant:{g.claimant.id}", now=clock.now())
+    flash(_("We will not contact %(name)s any more", name=grant.representative_name))
+    return redirect(url_for("claimant.access"), 303)
+
+
+def _own_contact(grant_id: str) -> Grant:
+    grant = _own_grant(grant_id)
+    if grant.kind != grants.CONTACT:
+        abort(404)
+    return grant

@@ -1,28 +1,40 @@
-"""Plain words for what the audit log and the catalogue hold, shared by every template."""
+"""Plain words for what the audit log and the catalogue hold, shared by every template, in the
+page's language (English or Welsh)."""
 
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import gettext
 
 import scopes
 
+from ..i18n import N_, current_language
 from ..models import Grant
 
+# English here, marked for the catalogue; translated when shown. Other modules may add their
+# own actions (consent.ACTION_WORDS); a test checks every one has a Welsh translation.
 ACTIONS = {
-    "journal.list": "Looked at your journal",
-    "journal.read": "Read a journal message",
-    "mr.list": "Looked at your reconsideration decisions",
-    "mr.read": "Read a reconsideration decision",
-    "mr.request": "Asked for a reconsideration for you",
-    "todo.list": "Looked at your to-do list",
-    "payments.list": "Looked at your payments",
-    "grant.create": "Access given",
-    "grant.revoke": "Access stopped",
+    "journal.list": N_("Looked at your journal"),
+    "journal.read": N_("Read a journal message"),
+    "mr.list": N_("Looked at your reconsideration decisions"),
+    "mr.read": N_("Read a reconsideration decision"),
+    "mr.request": N_("Asked for a reconsideration for you"),
+    "todo.list": N_("Looked at your to-do list"),
+    "payments.list": N_("Looked at your payments"),
+    "grant.create": N_("Access given"),
+    "grant.revoke": N_("Access stopped"),
+    "grant.expire": N_("Access ended on its end date"),
+    "grant.suspend": N_("Access paused by DWP"),
+    "grant.lift_suspension": N_("Access restarted by DWP"),
+    "grant.review_confirm": N_("Access checked and kept"),
+    "token.issue": N_("Their system was given a key to your journal"),
+    "token.refresh": N_("Their system swapped its key for a new one"),
+    "token.revoke": N_("A key to your journal was stopped"),
 }
 
 
 def describe_action(action: str, resource: str, titles: dict[str, str] | None = None) -> str:
-    words = ACTIONS.get(action, action)
+    words = gettext(ACTIONS[action]) if action in ACTIONS else action
     title = (titles or {}).get(resource)
     return f"{words}: {title}" if title else words
 
@@ -30,21 +42,23 @@ def describe_action(action: str, resource: str, titles: dict[str, str] | None = 
 def describe_actor(actor: str, grant: Grant | None) -> str:
     kind, _, _ident = actor.partition(":")
     if kind == "claimant":
-        return "You"
+        return gettext("You")
     if kind == "staff":
-        return "DWP staff"
+        return gettext("DWP staff")
+    if kind == "system":
+        return gettext("This service")
     if grant is None:
-        return "Someone you gave access to"
+        return gettext("Someone you gave access to")
     who = grant.representative_name
     return f"{who}, {grant.organisation_name}" if grant.organisation_name else who
 
 
-def scope_title(name: str, language: str = "en") -> str:
-    return scopes.lookup(name).title_in(language)
+def scope_title(name: str, language: str | None = None) -> str:
+    return scopes.lookup(name).title_in(language or current_language())
 
 
-def scope_sentence(name: str, language: str = "en") -> str:
-    return scopes.lookup(name).sentence_in(language)
+def scope_sentence(name: str, language: str | None = None) -> str:
+    return scopes.lookup(name).sentence_in(language or current_language())
 
 
 def register(app: Flask) -> None:

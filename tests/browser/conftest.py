@@ -4,6 +4,7 @@ server. Playwright cannot download its own browser here, so it launches the syst
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 
@@ -65,3 +66,55 @@ def sign_in_page(page, username: str, password: str = "pw-for-tests") -> None:  
     page.get_by_label("Email address").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+# Helpers for the claimant's phone journeys (issue 5)
+
+
+def switch_language(page, name: str) -> None:  # noqa: ANN001
+    """Press the language switch's button for `name` ("Cymraeg" or "English")."""
+    page.get_by_role("navigation", name=re.compile("^(Language|Iaith)$")).get_by_role(
+        "button", name=name).click()  # fmt: skip
+
+
+def tab_to(page, target, most: int = 80) -> None:  # noqa: ANN001
+    """Press Tab, as a keyboard-only user would, until `target` (a locator) has the focus."""
+    handle = target.element_handle()
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if page.evaluate("(element) => document.activeElement === element", handle):
+            return
+    raise AssertionError(f"{target} never got the focus after {most} presses of Tab")
+
+
+class Transfer:
+    """Bytes the latest page load moved over the network: the document and everything it
+    loaded, bodies as sent (compressed when they were) plus response headers."""
+
+    def __init__(self, page) -> None:  # noqa: ANN001
+        self.requests: list[object] = []
+        self._page = page
+        page.on("request", self._on_request)
+        page.on("requestfinished", lambda request: self.requests.append(request))
+
+    def _on_request(self, request) -> None:  # noqa: ANN001
+        if request.is_navigation_request() and request.frame == self._page.main_frame:
+            self.requests.clear()  # a new page starts: count only what it loads
+
+    def by_url(self) -> dict[str, int]:
+        sizes = {}
+        for request in self.requests:
+            measured = request.sizes()
+            sizes[request.url] = max(0, measured["responseBodySize"]) + max(
+                0, measured["responseHeadersSize"])  # fmt: skip
+        return sizes
+
+    def total(self) -> int:
+        return sum(self.by_url().values())
+
+
+def cold_cache(page) -> None:  # noqa: ANN001
+    """Make each load fetch everything again, as on a first visit: the worst case for weight."""
+    session = page.context.new_cdp_session(page)
+    session.send("Network.enable")
+    session.send("Network.setCacheDisabled", {"cacheDisabled": True})

@@ -1,0 +1,219 @@
+"""English and Welsh (Cymraeg): which language a page speaks, remembering the choice, and dates
+and durations in words.
+
+Claimant-facing pages are in both languages; adviser, staff and admin pages are English only. A
+page's language is the signed-in claimant's saved choice (Account.language), else the
+`language` cookie (the choice made before signing in), else the browser's Accept-Language.
+
+Catalogues: translations/<lang>/LC_MESSAGES/messages.po, compiled to .mo by `make install`. A
+missing or stale .mo is compiled at start-up too, so a fresh checkout under plain `pytest` (or an
+edited .po under `flask run`) never serves old words.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, Response, g, has_request_context, request
+from flask_babel import Babel, format_date, format_datetime, get_locale, gettext, ngettext
+from sqlalchemy.exc import SQLAlchemyError
+
+from .config import ROOT
+from .models import Account
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    name: str  # in its own language, as the switch shows it
+    change: str  # what pressing it does, in that language, for screen readers
+
+
+LANGUAGES = {
+    "en": Language("English", "Change the language to English"),
+    "cy": Language("Cymraeg", "Newid yr iaith i'r Gymraeg"),
+}
+DEFAULT_LANGUAGE = "en"
+TIMEZONE = "Europe/London"  # claimants live in Great Britain: show them their own clock
+COOKIE = "language"
+COOKIE_MAX_AGE = 365 * 24 * 60 * 60
+TRANSLATIONS = ROOT / "translations"
+DOMAIN = "messages"
+TRANSLATED_ROLES = frozenset({"claimant"})  # only the claimant's pages have Welsh
+
+
+def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
+    """Mark a string for extraction without translating it yet: it is translated where shown."""
+    return message
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel with our language choice, London time and the Jinja helpers."""
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", TIMEZONE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    compile_stale_catalogues(Path(app.config["BABEL_TRANSLATION_DIRECTORIES"]))
+    Babel(app, locale_selector=select_language)
+    # Flask-Babel caches the language in g; g outlives a request when an app context is already
+    # pushed (tests), so each request works its language out afresh, before anything renders.
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget_language)
+    app.jinja_env.globals.update(
+        current_language=current_language,
+        languages=LANGUAGES,
+        day=day,
+        moment=moment,
+        months=months,
+    )
+    app.jinja_env.filters["translated"] = translated
+
+
+def translated(text: str) -> str:
+    """Look up a message made elsewhere (a form label, a flash) as plain, still-escaped text.
+
+    Never `_(variable)` in a template: Jinja's gettext marks its result safe, so a name inside
+    the variable would be rendered as HTML. This returns a plain str that autoescape escapes.
+    """
+    return gettext(text) if text else text
+
+
+def _forget_language() -> None:
+    g.pop("_flask_babel", None)
+
+
+def current_language() -> str:
+    """The language of the page being rendered: "en" or "cy"."""
+    locale = get_locale()
+    return locale.language if locale is not None else DEFAULT_LANGUAGE
+
+
+def select_language() -> str:
+    """Flask-Babel's locale selector: see the module docstring for the order."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    account = _signed_in_account()
+    if account is not None:
+        if account.role not in TRANSLATED_ROLES:
+            return DEFAULT_LANGUAGE
+        if account.language in LANGUAGES:
+            return account.language
+    return language_from_request()
+
+
+def language_from_request() -> str:
+    """The cookie's choice, else the browser's preference, else English."""
+    chosen = request.cookies.get(COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT_LANGUAGE)
+
+
+def _signed_in_account() -> Account | None:
+    from .web import current_account
+
+    try:
+        return current_account()
+    except SQLAlchemyError:
+        # The error page for a database outage must still render: fall back to the cookie.
+        return None
+
+
+def select_language_for(account: Account, chosen: str | None) -> str:
+    """The language pages will speak to this account from now on (after sign-in)."""
+    if account.role not in TRANSLATED_ROLES:
+        return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+    return account.language if account.language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def choose(account: Account | None, language: str) -> str:
+    """Save a claimant's language choice on their account (no commit); returns the language."""
+    if language not in LANGUAGES:
+        language = DEFAULT_LANGUAGE
+    if account is not None and account.role in TRANSLATED_ROLES:
+        account.language = language
+    return language
+
+
+def remember(response: Response, language: str, *, secure: bool) -> Response:
+    """Keep the choice in a cookie for a year, so the sign-in page speaks it next time."""
+    response.set_cookie(COOKIE, language, max_age=COOKIE_MAX_AGE, httponly=True,
+                        samesite="Lax", secure=secure)  # fmt: skip
+    return response
+
+
+# Dates and durations in words, in the page's language and in UK time
+
+
+def day(value: datetime) -> str:
+    """A date as people write it: 23 November 2026, or 23 Tachwedd 2026."""
+    return format_date(value, "d MMMM y")
+
+
+def moment(value: datetime) -> str:
+    """A date and time on the UK clock: 23 November 2026, 14:05."""
+    return format_datetime(value, "d MMMM y, HH:mm")
+
+
+def months(count: int) -> str:
+    """A duration in months, with the language's own plural forms."""
+    return ngettext("%(num)d month", "%(num)d months", count)
+
+
+# Catalogues
+
+
+def catalogue_paths(directory: Path = TRANSLATIONS) -> list[tuple[Path, Path]]:
+    """(.po, .mo) for every language that has a catalogue."""
+    found = sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+    return [(po, po.with_suffix(".mo")) for po in found]
+
+
+def compile_stale_catalogues(directory: Path = TRANSLATIONS) -> None:
+    """Compile each .po whose .mo is missing or older; a read-only install keeps what it has."""
+    for po, mo in catalogue_paths(directory):
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        try:
+            compile_catalogue(po, mo)
+        except OSError as exc:
+            log.warning("cannot compile %s: %s", po, exc)
+
+
+def compile_catalogue(po: Path, mo: Path) -> None:
+    with po.open("rb") as source:
+        catalogue = read_po(source, locale=po.parent.parent.name, domain=DOMAIN)
+    temporary = mo.with_suffix(".mo.tmp")
+    with temporary.open("wb") as target:
+        write_mo(target, catalogue, use_fuzzy=False)
+    temporary.replace(mo)  # atomic: a parallel worker never reads half a file
+    log.info("compiled %s", mo)
+
+
+# Messages that other modules write in plain English and claimant pages show through the
+# `translated` filter (refusals from grants and clients, the expired-form page). Listed here so
+# that `make messages` extracts them and the Welsh catalogue keeps them; a message built with a
+# name or number in it cannot be looked up this way and stays in English until its module
+# marks it with _() itself.
+MADE_ELSEWHERE = (
+    N_("This form had expired. Go back, reload the page and try again."),
+    N_("Choose at least one thing they can see or do"),
+    N_("Choose from the things they asked for"),
+    N_("Choose how long they can have access"),
+    N_("Say why they need access"),
+    N_("Say who they are to you"),
+    N_("The end date must be in the future"),
+    N_("Access can last 6 months at most"),
+    N_("Choose at least one way we can contact them"),
+    N_("Enter the name of the person we should contact"),
+    N_("Say why we should contact them"),
+    N_("A nominated contact can last 6 months at most"),
+    N_("DWP has paused this access. You can keep it when they restart it"),
+    N_("This access has already ended"),
+    N_("This access does not need checking. It ends on its end date"),
+    N_("Not a valid choice."),
+)

@@ -1,0 +1,116 @@
+"""Plain English: every scope sentence, and each consent screen as the claimant reads it, is at a
+Flesch-Kincaid grade of 6 or lower (textstat over the rendered text), so new wording cannot
+drift upward. Each consent screen says who, what, how long and why, in that order."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+import textstat
+
+import scopes
+from broker import grants
+from tests.accessibility.scene import build
+from tests.conftest import csrf_from, sign_in
+
+GRADE = 6.0
+BLOCKS = {"p", "li", "dt", "dd", "h1", "h2", "h3", "label", "legend", "button", "summary", "a",
+          "strong", "div"}  # fmt: skip
+
+
+class _MainText(HTMLParser):
+    """The words inside <main>, one line per block, as a reader takes them in."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth = 0
+        self.hidden = 0
+        self.lines: list[str] = [""]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "main":
+            self.depth += 1
+        classes = dict(attrs).get("class") or ""
+        if self.hidden or "govuk-visually-hidden" in classes or tag in ("script", "style"):
+            self.hidden += 1
+        if tag in BLOCKS:
+            self.lines.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.hidden:
+            self.hidden -= 1
+        if tag == "main":
+            self.depth -= 1
+        if tag in BLOCKS:
+            self.lines.append("")
+
+    def handle_data(self, data: str) -> None:
+        if self.depth and not self.hidden:
+            self.lines[-1] += data
+
+    def sentences(self) -> str:
+        lines = [re.sub(r"\s+", " ", line).strip() for line in self.lines]
+        return " ".join(line if line.endswith((".", "?", "!", ":")) else f"{line}."
+                        for line in lines if re.search(r"[A-Za-z]", line))  # fmt: skip
+
+
+def readable_text(html: str) -> str:
+    parser = _MainText()
+    parser.feed(html)
+    return parser.sentences()
+
+
+def grade(text: str) -> float:
+    return textstat.flesch_kincaid_grade(text)
+
+
+CONTACT_SCOPES = getattr(grants, "CONTACT_SCOPES", {})
+EVERY_SCOPE = list(scopes.catalogue().values()) + list(CONTACT_SCOPES.values())
+
+
+@pytest.mark.parametrize("scope", EVERY_SCOPE, ids=[s.name for s in EVERY_SCOPE])
+def test_each_scope_sentence_is_grade_6_or_lower(scope):
+    assert grade(scope.sentence["en"]) <= GRADE, scope.sentence["en"]
+
+
+@pytest.fixture
+def screens(app, ctx, frozen_clock) -> dict[str, str]:  # noqa: ANN001
+    """Each consent screen, rendered for a claimant, as HTML."""
+    scene = build(app, frozen_clock)
+    phone = app.test_client()
+    sign_in(phone, scene.claimant.account.username)
+    page = phone.get("/access/new")
+    found = {"confirm-access": phone.post("/access/new", data={
+        "csrf_token": csrf_from(page.text), "adviser_code": scene.priya.code,
+        "scopes": ["mr:read", "journal:read", "journal:sensitive"], "months": "3",
+        "purpose": "Help with my appeal", "relationship": "My welfare rights adviser",
+    }).text}  # fmt: skip
+    if scene.user_code:
+        found["device-consent"] = phone.get(f"/device?user_code={scene.user_code}").text
+    return found
+
+
+def test_each_consent_screen_is_grade_6_or_lower(screens):
+    grades = {name: grade(readable_text(html)) for name, html in screens.items()}
+
+    print("reading grades:", grades)
+    assert {name for name, g in grades.items() if g > GRADE} == set()
+    assert "confirm-access" in grades
+
+
+def test_each_consent_screen_says_who_what_how_long_and_why_in_that_order(screens):
+    for name, html in screens.items():
+        text = readable_text(html)
+        who = text.index("Priya Shah")
+        what = text.index("See what we decided when you asked us to look again")
+        how_long = text.index("3 months")
+        why = text.index("Help with")
+        assert who < what < how_long < why, name
+
+
+def test_the_text_reader_keeps_blocks_apart_and_skips_hidden_words():
+    html = ("<nav>Menu</nav><main><h1>Check it</h1><dl><dt>Who</dt><dd>Priya</dd></dl>"
+            "<span class='govuk-visually-hidden'>Warning</span><p>Stop at any time.</p></main>")
+    assert readable_text(html) == "Check it. Who. Priya. Stop at any time."
