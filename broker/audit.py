@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from . import clock
 from .extensions import db
@@ -23,21 +26,37 @@ from .extensions import db
 GENESIS = bytes(32)
 SEPARATOR = "\x1f"  # ASCII unit separator: cannot occur in ids, actions or resources we write
 
+# The append runs on the driver connection under the caller's SQLAlchemy transaction: it is the
+# hot path of every protected request, and Core's per-statement work (compile-cache lookup,
+# parameter and result processing) costs more than SQLite's own insert. Statements are plain SQL
+# strings written once, positional parameters; psycopg prepares them after a few executions.
+#
 # A no-op write takes the row lock on PostgreSQL and the database write lock on SQLite, so it
 # serialises appenders on both; RETURNING reads the head in the same statement.
-_LOCK_HEAD = text(
-    "UPDATE audit_heads SET seq = seq WHERE claimant_id = :c RETURNING seq, hash"
+_LOCK_HEAD_SQL = "UPDATE audit_heads SET seq = seq WHERE claimant_id = ? RETURNING seq, hash"
+_START_CHAIN_SQL = (
+    "INSERT INTO audit_heads (claimant_id, seq, hash) VALUES (?, 0, ?) "
+    "ON CONFLICT (claimant_id) DO NOTHING"
+)
+_INSERT_EVENT_SQL = (
+    "INSERT INTO audit_events (claimant_id, seq, occurred_us, token_id, grant_id, actor, action,"
+    " resource, outcome, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPDATE_HEAD_SQL = "UPDATE audit_heads SET seq = ?, hash = ? WHERE claimant_id = ?"
+# PostgreSQL: the event and the new head in one statement, one round trip.
+_APPEND_PG_SQL = (
+    "WITH e AS (" + _INSERT_EVENT_SQL.replace("?", "%s") + ")"  # noqa: S608 (constants)
+    " UPDATE audit_heads SET seq = %s, hash = %s WHERE claimant_id = %s"
 )
 _START_CHAIN = text(
     "INSERT INTO audit_heads (claimant_id, seq, hash) VALUES (:c, 0, :h) "
     "ON CONFLICT (claimant_id) DO NOTHING"
 )
-_INSERT_EVENT = text(
-    "INSERT INTO audit_events (claimant_id, seq, occurred_us, token_id, grant_id, actor, action,"
-    " resource, outcome, prev_hash, hash) VALUES (:claimant_id, :seq, :occurred_us, :token_id,"
-    " :grant_id, :actor, :action, :resource, :outcome, :prev_hash, :hash)"
-)
-_UPDATE_HEAD = text("UPDATE audit_heads SET seq = :seq, hash = :hash WHERE claimant_id = :c")
+
+
+def pg(sql: str) -> str:
+    """The same statement in psycopg's placeholder style."""
+    return sql.replace("?", "%s")
 
 
 class AuditWriteFailed(RuntimeError):
@@ -68,41 +87,95 @@ def link(prev_hash: bytes, content: bytes) -> bytes:
     return hashlib.sha256(prev_hash + content).digest()
 
 
+@contextmanager
+def driver_errors(conn: Connection) -> Iterator[None]:
+    """Raise a driver's error from a plain statement as SQLAlchemy's own (OperationalError for
+    a lost database or "database is locked", so the app answers 503), and drop a connection
+    the database has gone from, as Core does for its own statements."""
+    dbapi_error = conn.dialect.loaded_dbapi.Error
+    try:
+        yield
+    except dbapi_error as exc:
+        gone = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, None)
+        if gone:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(None, None, exc, dbapi_error, connection_invalidated=gone,
+                                  dialect=conn.dialect) from exc  # fmt: skip
+
+
+def driver_connection(conn: Connection) -> Any:
+    """The DBAPI connection under `conn`, inside `conn`'s transaction (begun if need be)."""
+    if not conn.in_transaction():
+        conn.begin()
+    return conn.connection.driver_connection
+
+
 def append(event: Event, *, now: datetime | None = None, connection: Connection | None = None,
-           head: tuple[int, bytes] | None = None) -> int:  # fmt: skip
+           head: tuple[int, bytes] | None = None, commit: bool = False) -> int:  # fmt: skip
     """Append one event to its claimant's chain in the current transaction; returns its seq.
 
     `head` is the chain head the caller has already locked in this transaction (the protected
-    request locks it together with its token lookup). Does not commit: the caller commits the
-    event with the action it records, or neither.
+    request locks it before reading its token and grant). Does not commit: the caller commits
+    the event with the action it records, or neither. With `commit=True` the driver commits the
+    transaction together with the event (one round trip on PostgreSQL); the caller has flushed
+    its own changes first and then lets its session finish (its commit finds nothing to do).
     """
     for field in (event.actor, event.action, event.resource, event.outcome):
         if SEPARATOR in field:
             raise AuditWriteFailed("field holds the separator")
     conn = connection if connection is not None else db.session.connection()
+    with driver_errors(conn):
+        return _append(driver_connection(conn), conn.dialect.name == "postgresql", event, now,
+                       head, commit)  # fmt: skip
+
+
+def _append(raw: Any, postgres: bool, event: Event, now: datetime | None,
+            head: tuple[int, bytes] | None, commit: bool) -> int:  # fmt: skip
     if head is None:
-        head = lock_head(conn, event.claimant_id)
+        head = _lock_head(raw, postgres, event.claimant_id)
     prev_seq, prev_hash = head
     seq = prev_seq + 1
     occurred_us = clock.to_micros(now or clock.now())
-    digest = link(prev_hash, canonical(
-        event.claimant_id, seq, occurred_us, event.token_id, event.grant_id, event.actor,
-        event.action, event.resource, event.outcome))  # fmt: skip
-    conn.execute(_INSERT_EVENT, {
-        "claimant_id": event.claimant_id, "seq": seq, "occurred_us": occurred_us,
-        "token_id": event.token_id, "grant_id": event.grant_id, "actor": event.actor,
-        "action": event.action, "resource": event.resource, "outcome": event.outcome,
-        "prev_hash": prev_hash, "hash": digest})  # fmt: skip
-    conn.execute(_UPDATE_HEAD, {"seq": seq, "hash": digest, "c": event.claimant_id})
+    digest = hashlib.sha256(prev_hash + SEPARATOR.join((
+        event.claimant_id, str(seq), str(occurred_us), event.token_id, event.grant_id,
+        event.actor, event.action, event.resource, event.outcome)).encode()).digest()  # fmt: skip
+    row = (event.claimant_id, seq, occurred_us, event.token_id, event.grant_id, event.actor,
+           event.action, event.resource, event.outcome, prev_hash, digest)  # fmt: skip
+    cursor = raw.cursor()
+    try:
+        if postgres and commit:
+            with raw.pipeline():  # the event, the head and COMMIT in one round trip
+                cursor.execute(_APPEND_PG_SQL, (*row, seq, digest, event.claimant_id))
+                raw.commit()
+        elif postgres:
+            cursor.execute(_APPEND_PG_SQL, (*row, seq, digest, event.claimant_id))
+        else:
+            cursor.execute(_INSERT_EVENT_SQL, row)
+            cursor.execute(_UPDATE_HEAD_SQL, (seq, digest, event.claimant_id))
+            if commit:
+                raw.commit()
+    finally:
+        cursor.close()
     return seq
 
 
 def lock_head(conn: Connection, claimant_id: str) -> tuple[int, bytes]:
-    """Lock and read a claimant's chain head, creating it on first use."""
-    row = conn.execute(_LOCK_HEAD, {"c": claimant_id}).first()
-    if row is None:
-        conn.execute(_START_CHAIN, {"c": claimant_id, "h": GENESIS})
-        row = conn.execute(_LOCK_HEAD, {"c": claimant_id}).first()
+    """Lock and read a claimant's chain head in `conn`'s transaction, creating it on first use."""
+    with driver_errors(conn):
+        return _lock_head(driver_connection(conn), conn.dialect.name == "postgresql", claimant_id)
+
+
+def _lock_head(raw: Any, postgres: bool, claimant_id: str) -> tuple[int, bytes]:
+    lock = pg(_LOCK_HEAD_SQL) if postgres else _LOCK_HEAD_SQL
+    cursor = raw.cursor()
+    try:
+        row = cursor.execute(lock, (claimant_id,)).fetchone()
+        if row is None:
+            cursor.execute(pg(_START_CHAIN_SQL) if postgres else _START_CHAIN_SQL,
+                           (claimant_id, GENESIS))  # fmt: skip
+            row = cursor.execute(lock, (claimant_id,)).fetchone()
+    finally:
+        cursor.close()
     return row[0], bytes(row[1])
 
 
@@ -118,54 +191,92 @@ class Break:
     reason: str
 
 
-_STREAM = text(
-    "SELECT claimant_id, seq, occurred_us, token_id, grant_id, actor, action, resource, outcome,"
-    " prev_hash, hash FROM audit_events ORDER BY claimant_id, seq"
+# Verification streams (claimant, seq, prev_hash, hash, content) where the database joins the
+# canonical content, so that Python does only what must be independent of it: SHA-256 and the
+# comparisons. The join is canonical() exactly: fields in order, separated by SEPARATOR, integers
+# in decimal, UTF-8.
+_STREAM_PG_SQL = (
+    "SELECT claimant_id, seq, prev_hash, hash, convert_to(concat_ws(chr(31), claimant_id, seq,"
+    " occurred_us, token_id, grant_id, actor, action, resource, outcome), 'UTF8')"
+    " FROM audit_events ORDER BY claimant_id, seq"
 )
-_HEADS = text("SELECT claimant_id, seq, hash FROM audit_heads")
+_STREAM_SQLITE_SQL = (
+    "SELECT claimant_id, seq, prev_hash, hash, CAST(claimant_id || char(31) || seq || char(31)"
+    " || occurred_us || char(31) || token_id || char(31) || grant_id || char(31) || actor"
+    " || char(31) || action || char(31) || resource || char(31) || outcome AS BLOB)"
+    " FROM audit_events ORDER BY claimant_id, seq"
+)
+_HEADS_SQL = "SELECT claimant_id, seq, hash FROM audit_heads"
 
 
 def verify(connection: Connection, batch: int = 20_000) -> Iterator[Break]:
-    """Walk every chain once, streaming rows; yield the first broken link of each claimant."""
-    heads = {row[0]: (row[1], bytes(row[2])) for row in connection.execute(_HEADS)}
+    """Walk every chain once, streaming rows; yield the first broken link of each claimant.
+
+    Heads and events are read in one snapshot (REPEATABLE READ on PostgreSQL, one read
+    transaction on SQLite), so appends committing meanwhile are never mistaken for a break.
+    """
+    postgres = connection.dialect.name == "postgresql"
+    if postgres and not connection.in_transaction():
+        connection = connection.execution_options(isolation_level="REPEATABLE READ")
+    with driver_errors(connection):
+        yield from _verify(driver_connection(connection), postgres, batch)
+
+
+def _verify(raw: Any, postgres: bool, batch: int) -> Iterator[Break]:
+    cursor = raw.cursor()
+    try:
+        cursor.execute(_HEADS_SQL)
+        heads = {row[0]: (row[1], bytes(row[2])) for row in cursor.fetchall()}
+    finally:
+        cursor.close()
+    if postgres:
+        stream = raw.cursor(name="audit_verify", binary=True)
+        stream.itersize = batch
+        stream.execute(_STREAM_PG_SQL)
+    else:
+        stream = raw.cursor()
+        stream.arraysize = batch
+        stream.execute(_STREAM_SQLITE_SQL)
+    try:
+        yield from _walk(stream, heads, batch)
+    finally:
+        stream.close()
+
+
+def _walk(stream: Any, heads: dict[str, tuple[int, bytes]], batch: int) -> Iterator[Break]:
     sha = hashlib.sha256
-    sep = SEPARATOR
     current: str | None = None
     expected_seq = 0
     prev = GENESIS
-    broken: set[str] = set()
-    result = connection.execution_options(stream_results=True, yield_per=batch).execute(_STREAM)
-    for rows in result.partitions():
-        for claimant_id, seq, occurred_us, token_id, grant_id, actor, action, resource, outcome, \
-                prev_hash, digest in rows:  # fmt: skip
+    skipping = False  # the current claimant's chain is already broken: report it once
+    while rows := stream.fetchmany(batch):
+        for claimant_id, seq, prev_hash, digest, content in rows:
             if claimant_id != current:
-                if current is not None and current not in broken:
+                if current is not None and not skipping:
                     tail = _check_tail(current, expected_seq, prev, heads)
                     if tail:
                         yield tail
-                heads.pop(current, None)
-                current, expected_seq, prev = claimant_id, 1, GENESIS
-            if claimant_id in broken:
+                heads.pop(current, None)  # type: ignore[arg-type]
+                current, expected_seq, prev, skipping = claimant_id, 1, GENESIS, False
+            elif skipping:
                 continue
-            content = sep.join((claimant_id, str(seq), str(occurred_us), token_id, grant_id, actor,
-                                action, resource, outcome)).encode()  # fmt: skip
             if seq != expected_seq:
                 reason = f"expected event {expected_seq}, found {seq} (a row is missing or moved)"
-            elif bytes(prev_hash) != prev:
+            elif prev_hash != prev:
                 reason = "previous-hash link does not match the event before it"
-            elif sha(prev + content).digest() != bytes(digest):
+            elif sha(prev + content).digest() != digest:
                 reason = "content does not match its hash (the row was changed)"
             else:
-                prev = bytes(digest)
+                prev = digest
                 expected_seq += 1
                 continue
-            broken.add(claimant_id)
+            skipping = True
             yield Break(claimant_id, seq, reason)
-    if current is not None and current not in broken:
+    if current is not None and not skipping:
         tail = _check_tail(current, expected_seq, prev, heads)
         if tail:
             yield tail
-        heads.pop(current, None)
+    heads.pop(current, None)  # type: ignore[arg-type]
     for claimant_id, (seq, _digest) in heads.items():
         if seq > 0:
             yield Break(claimant_id, 1, f"chain head is at event {seq} but no events remain")

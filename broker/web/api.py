@@ -62,9 +62,15 @@ def lodge_mr_request() -> tuple[Response, int]:
     with protected("mr:request", action="mr.request", resource="journal") as access:
         if not isinstance(payload, dict):
             raise Refused(400, "invalid_request", "Send a JSON object", "refused:bad_request")
-        about = str(payload.get("decision_about", "")).strip()
-        reasons = str(payload.get("reasons", "")).strip()
-        if not about or not reasons or len(about) > 150 or len(reasons) > 5000:
+        about, reasons = payload.get("decision_about"), payload.get("reasons")
+        # Strings only (a JSON null is not the text "None"), limits on what was sent, no NUL
+        # (PostgreSQL text cannot hold one).
+        if not isinstance(about, str) or not isinstance(reasons, str):
+            about = reasons = ""
+        if len(about) > 150 or len(reasons) > 5000 or "\x00" in about + reasons:
+            about = reasons = ""
+        about, reasons = about.strip(), reasons.strip()
+        if not about or not reasons:
             raise Refused(400, "invalid_request",
                           "decision_about (up to 150 characters) and reasons (up to 5000) are required",
                           "refused:bad_request")  # fmt: skip
@@ -104,3 +110,17 @@ def _author_name(adviser_id: str | None, client_id: str) -> str:
     if adviser is None:
         return client_id
     return f"{adviser.name}, {adviser.organisation.name}"
+
+
+# The OpenAPI 3.1 description of this API and the staff API, written once as a static file and
+# tested against the routes and fuzzed (tests/resilience/test_openapi.py); open to all.
+_openapi: list[bytes] = []
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    if not _openapi:  # read once per process
+        from pathlib import Path
+
+        _openapi.append((Path(__file__).resolve().parent.parent / "openapi.json").read_bytes())
+    return Response(_openapi[0], mimetype="application/json")

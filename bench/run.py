@@ -1,0 +1,525 @@
+"""`make bench`: one run, one table.
+
+Serves a bare Flask JSON endpoint and the broker with the same gunicorn settings on 127.0.0.1,
+loads each with wrk, and prints requests per second, p50/p99 latency, the share of bare Flask and
+each worker's peak RSS; then, in the same run, revoke under load on SQLite and PostgreSQL, the
+audit verify rate over a million events, and the staff banner at scale when that API exists.
+
+    .venv/bin/python bench/run.py [--duration 15] [--connections 16] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "bench" / "results"
+BIN = Path(sys.executable).parent
+ISSUER = "http://127.0.0.1:8100"
+SECRET = "bench-secret-key-not-for-production"  # noqa: S105
+PG_DIR = os.environ.get("BENCH_PG_DIR", "/tmp/bench-pg")  # noqa: S108 (the brief's cluster)
+PG_PORT = os.environ.get("BENCH_PG_PORT", "55433")
+TIMINGS: list[tuple[str, float]] = []
+
+
+@contextlib.contextmanager
+def part(name: str) -> Iterator[None]:
+    """Say what is running and how long it took."""
+    print(f"== {name}", flush=True)
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        took = time.perf_counter() - started
+        TIMINGS.append((name, took))
+        print(f"   {name}: took {took:.1f}s", flush=True)
+
+
+# Databases
+
+
+def start_postgres() -> str:
+    """The bench's own PostgreSQL cluster (Debian's packages), normal durability settings."""
+    env = {**os.environ, "PG_DIR": PG_DIR, "PG_PORT": PG_PORT, "PG_FAST": "0"}
+    out = subprocess.run([str(ROOT / ".ci" / "postgres"), "broker_bench"], env=env, check=True,
+                         capture_output=True, text=True)  # fmt: skip
+    return out.stdout.strip().splitlines()[-1]
+
+
+def stop_postgres() -> None:
+    pg_bin = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
+    if not pg_bin or not (Path(PG_DIR) / "postmaster.pid").exists():
+        return
+    command = [str(pg_bin[-1] / "pg_ctl"), "-D", PG_DIR, "-m", "fast", "-w", "stop"]
+    if os.getuid() == 0:
+        command = ["runuser", "-u", "postgres", "--", *command]
+    subprocess.run(command, capture_output=True, check=False)
+
+
+def fresh_database(url: str) -> None:
+    if url.startswith("sqlite"):
+        path = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def build_app(url: str) -> Any:
+    """The broker app on `url`, migrated, with the bench's key and issuer."""
+    from flask_migrate import upgrade
+
+    from broker import create_app
+    from broker.extensions import db
+
+    app = create_app({
+        "INSTANCE_PATH": str(RESULTS / "instance"),
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": SECRET,
+        "BROKER_KEY_DIR": str(RESULTS / "keys"),
+        "BROKER_ISSUER": ISSUER,
+    })  # fmt: skip
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"), revision="heads")
+        db.session.remove()
+    return app
+
+
+def isolated(fn: Any, *args: Any) -> Any:
+    """Run fn(*args) in a forked child and return its result: each child builds its own app
+    (a Flask app's blueprints can be registered once per process)."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) as pool:
+        return pool.submit(fn, *args).result()
+
+
+# Servers and load
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    base_url: str
+
+    def workers(self) -> list[int]:
+        pid = self.process.pid
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            return []
+        return [int(c) for c in children]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_env(url: str | None, port: int) -> dict[str, str]:
+    env = {**os.environ, "BENCH_BIND": f"127.0.0.1:{port}", "SECRET_KEY": SECRET,
+           "BROKER_KEY_DIR": str(RESULTS / "keys"), "BROKER_ISSUER": ISSUER,
+           "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bench'}"}  # fmt: skip
+    if url:
+        env["DATABASE_URL"] = url
+    return env
+
+
+@contextlib.contextmanager
+def gunicorn(app_spec: str, url: str | None, log_name: str) -> Iterator[Server]:
+    port = free_port()
+    log = (RESULTS / f"{log_name}.log").open("wb")
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-c", str(ROOT / "bench" / "gunicorn_conf.py"), app_spec],
+        cwd=ROOT, env=server_env(url, port), stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    server = Server(process, f"http://127.0.0.1:{port}")
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start; see {log.name}")
+            time.sleep(0.1)
+        yield server
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@dataclass
+class Load:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    non_2xx: int
+    errors: str = ""
+    rss_mb: list[float] = field(default_factory=list)
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _latency(text_: str, pct: str) -> float:
+    match = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", text_, re.M)
+    return float(match.group(1)) * _UNITS[match.group(2)] if match else float("nan")
+
+
+def wrk(url: str, *, script: Path | None, duration: int, connections: int) -> Load:
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    if script:
+        cmd += ["-s", str(script)]
+    out = subprocess.run([*cmd, url], check=True, capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    non = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors:.*", out)
+    return Load(rps, _latency(out, "50"), _latency(out, "99"), requests,
+                int(non.group(1)) if non else 0, errors.group(0) if errors else "")  # fmt: skip
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The worker's high-water resident set size (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def measure(server: Server, path: str, *, script: Path | None, duration: int,
+            connections: int) -> Load:  # fmt: skip
+    wrk(server.base_url + path, script=script, duration=2, connections=connections)  # warm up
+    load = wrk(server.base_url + path, script=script, duration=duration, connections=connections)
+    load.rss_mb = [peak_rss_mb(pid) for pid in server.workers()]
+    return load
+
+
+# The parts of the run
+
+
+@dataclass
+class Report:
+    rows: list[tuple[str, Load]] = field(default_factory=list)
+    revoke: dict[str, dict[str, Any]] = field(default_factory=dict)
+    verify: dict[str, dict[str, Any]] = field(default_factory=dict)
+    staff: list[str] = field(default_factory=list)
+
+
+def bare_flask(args: argparse.Namespace, report: Report) -> None:
+    with part("bare Flask JSON endpoint"), gunicorn("bare:app", None, "bare") as server:
+        load = measure(server, "/ping", script=None, duration=args.duration,
+                       connections=args.connections)  # fmt: skip
+        report.rows.append(("bare Flask JSON endpoint", load))
+
+
+def protected_read(name: str, url: str, args: argparse.Namespace, report: Report) -> None:
+    """The audited protected read, then revoke under load, against one gunicorn on `url`."""
+    with part(f"{name}: fresh database, migrate, seed {args.readers} claimants"):
+        script = isolated(seed_readers, name, url, args.readers)
+    with gunicorn("broker:create_app()", url, f"broker-{name}") as server:
+        with part(f"{name}: audited protected read, {args.duration}s under load"):
+            load = measure(server, "/", script=script, duration=args.duration,
+                           connections=args.connections)  # fmt: skip
+            report.rows.append((f"audited protected read, {name}", load))
+            if load.non_2xx:
+                print(f"   WARNING: {load.non_2xx} responses were not 2xx", flush=True)
+        with part(f"{name}: revoke under load"):
+            report.revoke[name] = isolated(revoke_under_load, url, server.base_url,
+                                           args.revoke_seconds, args.connections)  # fmt: skip
+
+
+def seed_readers(name: str, url: str, count: int) -> Path:
+    import seed
+
+    from broker import clock
+    from broker.extensions import db
+
+    fresh_database(url)
+    app = build_app(url)
+    with app.app_context():
+        readers = seed.readers(app, count, now=clock.now())
+        db.engine.dispose()
+    script = RESULTS / f"read-{name.split()[0].lower()}.lua"
+    script.write_text(seed.lua_pairs(readers))
+    return script
+
+
+def revoke_under_load(url: str, base_url: str, seconds: int, connections: int) -> dict[str, Any]:
+    """Many clients read with tokens under one grant; the claimant revokes mid-run through the
+    real pages. Counts allowed reads ordered after the revoke in the claimant's audit chain."""
+    import httpx
+    import seed
+
+    from broker import audit, clock
+    from broker.extensions import db
+
+    app = build_app(url)
+    now = clock.now()
+    with app.app_context():
+        with db.engine.begin() as conn:
+            _org, adviser_id = seed.organisation_and_adviser(conn, now)
+            (claimant_id, username, grant_id, decision_id), = seed.claimants_with_grants(
+                conn, 1, adviser_id, now=now, prefix="REVOKE")  # fmt: skip
+        tokens = seed.mint_tokens(app, [(claimant_id, grant_id, seed.READ_SCOPES)] * 32, now=now)
+        db.session.remove()
+    readers = [seed.Reader(claimant_id, grant_id, decision_id, t, j) for t, j in tokens]
+    script = RESULTS / "revoke.lua"
+    script.write_text(seed.lua_pairs(readers))
+    result: dict[str, Any] = {}
+
+    def load() -> None:
+        result["load"] = wrk(base_url + "/", script=script, duration=seconds,
+                             connections=connections)  # fmt: skip
+
+    loader = threading.Thread(target=load)
+    loader.start()
+    time.sleep(seconds / 2)
+    with httpx.Client(base_url=base_url, timeout=30) as browser:
+        page = browser.get("/sign-in")
+        browser.post("/sign-in", data={"username": username, "password": seed.PASSWORD,
+                                       "csrf_token": _csrf(page.text)})  # fmt: skip
+        confirm = browser.get(f"/access/{grant_id}/revoke")
+        done = browser.post(f"/access/{grant_id}/revoke", data={"csrf_token": _csrf(confirm.text)})
+    loader.join()
+    if done.status_code != 303:
+        raise RuntimeError(f"the claimant's revoke answered {done.status_code}")
+    with app.app_context():
+        rows = db.session.execute(db.text(
+            "SELECT seq, action, outcome FROM audit_events WHERE claimant_id = :c ORDER BY seq"),
+            {"c": claimant_id}).all()  # fmt: skip
+        with db.engine.connect() as conn:
+            breaks = list(audit.verify(conn))
+        db.session.remove()
+        db.engine.dispose()
+    revoke_seq = next(seq for seq, action, _o in rows if action == "grant.revoke")
+    reads = [(seq, outcome) for seq, action, outcome in rows if action == "mr.read"]
+    wrk_load: Load = result["load"]
+    return {
+        "requests": wrk_load.requests,
+        "client_2xx": wrk_load.requests - wrk_load.non_2xx,
+        "allowed_before": sum(1 for s, o in reads if o == "allowed" and s < revoke_seq),
+        "allowed_after": sum(1 for s, o in reads if o == "allowed" and s > revoke_seq),
+        "refused_after": sum(1 for s, o in reads if o != "allowed" and s > revoke_seq),
+        "chain_intact": not breaks,
+    }
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    if not match:
+        raise RuntimeError("no CSRF token on the page")
+    return match.group(1)
+
+
+def audit_verify(name: str, url: str, args: argparse.Namespace, report: Report) -> None:
+    """Seed a million chained events over many claimants and time `verify-audit` on them."""
+    claimants = args.events // 100
+    with part(f"{name}: seed {args.events:,} audit events over {claimants:,} claimants"):
+        isolated(seed_events, url, claimants)
+    with part(f"{name}: flask verify-audit"):
+        started = time.perf_counter()
+        command = [str(BIN / "flask"), "--app", "broker", "verify-audit"]
+        out = subprocess.run(command, cwd=ROOT, env=server_env(url, 0), capture_output=True,
+                             text=True, check=False)  # fmt: skip
+        wall = time.perf_counter() - started
+    match = re.search(r"Checked (\d+) audit events in ([\d.]+)s \(([\d,]+) events/s\)", out.stdout)
+    if out.returncode != 0 or not match:
+        raise RuntimeError(f"verify-audit failed: {out.stdout}\n{out.stderr}")
+    report.verify[name] = {"events": int(match.group(1)), "seconds": float(match.group(2)),
+                           "rate": int(match.group(3).replace(",", "")), "wall": wall}  # fmt: skip
+
+
+def seed_events(url: str, claimants: int) -> None:
+    import seed
+
+    from broker import clock
+    from broker.extensions import db
+
+    fresh_database(url)
+    app = build_app(url)
+    with app.app_context():
+        with db.engine.begin() as conn:
+            seed.audit_events(conn, claimants=claimants, per_claimant=100, now=clock.now())
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+                    db.text("VACUUM ANALYZE audit_events"))  # fmt: skip
+        db.engine.dispose()
+
+
+def staff_banner(url: str, args: argparse.Namespace, report: Report) -> None:
+    """The consent banner (staff API and staff page) for claimants picked at random among
+    200 000 with a million grants between them, p95 of sequential lookups."""
+    total = args.staff_claimants * 5
+    with part(f"PostgreSQL: seed {args.staff_claimants:,} claimants with {total:,} grants"):
+        seeded = isolated(seed_staff, url, args.staff_claimants)
+    if seeded is None:
+        report.staff.append("not measured: the staff API (/api/v1/staff/...) does not exist yet")
+        return
+    references, username, key = seeded
+    import httpx
+
+    with gunicorn("broker:create_app()", url, "broker-staff") as server:
+        with part(f"staff banner: {len(references)} API lookups and {len(references)} pages"):
+            with httpx.Client(base_url=server.base_url, timeout=30) as http:
+                api_paths = [f"/api/v1/staff/claimants/{r}/consents" for r in references]
+                api = _latencies(http, api_paths, {"Authorization": f"Bearer {key}"})
+                page = http.get("/sign-in")
+                http.post("/sign-in", data={"username": username, "password": PASSWORD_FOR_STAFF,
+                                            "csrf_token": _csrf(page.text)})  # fmt: skip
+                pages = _latencies(http, [f"/staff/claimants/{r}" for r in references], {})
+    for name, got in (("staff consents API", api), ("staff banner page", pages)):
+        report.staff.append(f"{name}: p50 {got[0]:.1f} ms, **p95 {got[1]:.1f} ms** (target 20), "
+                            f"p99 {got[2]:.1f} ms over {len(references)} claimants, "
+                            f"{total:,} grants in the database")  # fmt: skip
+
+
+PASSWORD_FOR_STAFF = "bench-password"  # noqa: S105 (bench data)
+
+
+def _latencies(http: Any, paths: list[str], headers: dict[str, str]) -> tuple[float, ...]:
+    for path in paths[:20]:  # warm up
+        http.get(path, headers=headers)
+    took = []
+    for path in paths:
+        started = time.perf_counter()
+        response = http.get(path, headers=headers)
+        took.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"{path} answered {response.status_code}")
+    took.sort()
+    return tuple(took[min(len(took) - 1, int(len(took) * q))] for q in (0.5, 0.95, 0.99))
+
+
+def seed_staff(url: str, claimants: int) -> tuple[list[str], str, str] | None:
+    import seed
+
+    from broker import accounts, clock, staff_keys
+    from broker.extensions import db
+
+    fresh_database(url)
+    app = build_app(url)
+    if not any(r.rule.startswith("/api/v1/staff/") for r in app.url_map.iter_rules()):
+        return None
+    now = clock.now()
+    with app.app_context():
+        with db.engine.begin() as conn:
+            references = seed.staff_scale(conn, claimants=claimants, grants_per_claimant=5, now=now)
+        staff = accounts.create_staff("bench-staff@dwp.example", PASSWORD_FOR_STAFF, "Bench Staff",
+                                      "Bench team", now)  # fmt: skip
+        _row, key = staff_keys.create("Bench staff system", now=now)
+        db.session.commit()
+        with db.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(db.text("VACUUM ANALYZE"))
+        username = staff.account.username
+        db.engine.dispose()
+    return references, username, key
+
+
+# The table
+
+
+def print_table(report: Report) -> None:
+    bare = report.rows[0][1].rps if report.rows else float("nan")
+    head = f"| {'request':44} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'share':>6} | " \
+           f"{'non-2xx':>7} | worker peak RSS (MB) |"  # fmt: skip
+    print()
+    print(head)
+    print("|" + "|".join("-" * (len(c)) for c in head.split("|")[1:-1]) + "|")
+    for name, load in report.rows:
+        rss = ", ".join(f"{r:.0f}" for r in load.rss_mb)
+        print(f"| {name:44} | {load.rps:8.0f} | {load.p50_ms:7.2f} | {load.p99_ms:7.2f} | "
+              f"{load.rps / bare:6.0%} | {load.non_2xx:7d} | {rss:20} |")  # fmt: skip
+    print()
+    for name, r in report.revoke.items():
+        print(f"revoke under load, {name}: {r['requests']} requests, {r['client_2xx']} 2xx seen "
+              f"by clients; chain: {r['allowed_before']} allowed reads before the revoke, "
+              f"**{r['allowed_after']} allowed after it** (target 0), {r['refused_after']} "
+              f"refused after it; chain intact: {r['chain_intact']}")  # fmt: skip
+    for name, v in report.verify.items():
+        print(f"audit verify, {name}: {v['events']:,} events in {v['seconds']:.2f}s = "
+              f"**{v['rate']:,} events/s** in one process (target 300,000); "
+              f"command wall time {v['wall']:.1f}s")  # fmt: skip
+    for line in report.staff:
+        print(f"staff banner at scale: {line}")
+    print()
+    print("time per part: " + "; ".join(f"{n} {t:.0f}s" for n, t in TIMINGS))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=15, help="seconds of load per row")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--readers", type=int, default=200, help="claimants (tokens) read")
+    parser.add_argument("--revoke-seconds", type=int, default=8)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--staff-claimants", type=int, default=200_000)
+    parser.add_argument("--only", choices=("read", "verify", "staff"), action="append")
+    parser.add_argument("--quick", action="store_true", help="short runs, 100k events")
+    parser.add_argument("--keep-postgres", action="store_true", help="leave the cluster running")
+    args = parser.parse_args()
+    if args.quick:
+        args.duration, args.revoke_seconds, args.events = 5, 6, 100_000
+        args.staff_claimants = 20_000
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install wrk (make bench does this)")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    workers = os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 1))
+    print(
+        f"bench: {os.cpu_count()} cores; gunicorn {workers} sync workers (preloaded) for every "
+        f"row; wrk 2 threads x {args.connections} connections, {args.duration}s per row"
+    )
+    with part("start the bench's PostgreSQL"):
+        pg_url = start_postgres()
+    sqlite_url = f"sqlite:///{RESULTS / 'bench.sqlite3'}"
+    report = Report()
+    only = set(args.only or ("read", "verify", "staff"))
+    try:
+        if "read" in only:
+            bare_flask(args, report)
+            protected_read("SQLite (WAL)", sqlite_url, args, report)
+            protected_read("PostgreSQL", pg_url, args, report)
+        if "verify" in only:
+            audit_verify("PostgreSQL", pg_url, args, report)
+            audit_verify("SQLite", sqlite_url, args, report)
+        if "staff" in only:
+            staff_banner(pg_url, args, report)
+    finally:
+        if not args.keep_postgres:
+            stop_postgres()
+    print_table(report)
+    print(f"whole run: {time.perf_counter() - started:.0f}s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""The OpenAPI 3.1 document at /api/v1/openapi.json describes exactly the routes the app has, and
+fuzzing the live app from it (schemathesis, valid and invalid credentials) finds no 5xx and no
+response that the document does not describe."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from pathlib import Path
+
+import pytest
+import schemathesis
+from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode, checks
+from schemathesis.core.parameters import ParameterLocation
+
+from broker import clock, grants, staff_keys
+from broker.extensions import db
+from tests.factories import (
+    issue_token,
+    make_adviser,
+    make_claimant,
+    make_decision,
+    make_entry,
+    make_grant,
+)
+
+PATH, QUERY, HEADER, BODY = (ParameterLocation.PATH, ParameterLocation.QUERY,
+                             ParameterLocation.HEADER, ParameterLocation.BODY)  # fmt: skip
+DOCUMENT = Path(__file__).resolve().parents[2] / "broker" / "openapi.json"
+EVERY_SCOPE = "mr:read journal:read journal:sensitive mr:request payments:read todo:read"
+CHECKS = [
+    checks.not_a_server_error,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_headers_conformance,
+    checks.response_schema_conformance,
+    checks.negative_data_rejection,
+    checks.ignored_auth,
+]
+FUZZ = settings(max_examples=150, deadline=None, derandomize=True, database=None,
+                suppress_health_check=list(HealthCheck))  # fmt: skip
+
+
+def _documented() -> set[tuple[str, str]]:
+    document = json.loads(DOCUMENT.read_text())
+    return {(method.upper(), path) for path, item in document["paths"].items() for method in item}
+
+
+def test_the_document_lists_every_api_route_and_no_other(app: Flask):
+    served = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/"):
+            continue
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+        served |= {(method, path) for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+    assert served == _documented()
+
+
+def test_the_document_is_served_as_json_without_credentials(client):
+    response = client.get("/api/v1/openapi.json")
+
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert response.json["openapi"].startswith("3.1")
+    assert response.json == json.loads(DOCUMENT.read_text())
+
+
+@pytest.fixture
+def world(ctx):  # noqa: ANN201
+    """A claimant whose grant allows everything, with a decision and an entry, a revoked token,
+    and a staff system's key: what the fuzzer reads with."""
+    claimant = make_claimant()
+    adviser = make_adviser()
+    grant = make_grant(claimant, adviser, EVERY_SCOPE)
+    decision, entry = make_decision(claimant), make_entry(claimant)
+    token, _ = issue_token(grant)
+    revoked_grant = make_grant(claimant, adviser, "mr:read")
+    revoked_token, _ = issue_token(revoked_grant)
+    grants.revoke(revoked_grant, by="claimant:test", now=clock.now())
+    _row, key = staff_keys.create("Fuzzing system", now=clock.now())
+    ids = {"decision_id": decision.id, "entry_id": entry.id, "reference": claimant.reference}
+    db.session.commit()
+    db.session.rollback()  # hold no transaction while the live server works
+    return {"token": token, "revoked": revoked_token, "key": key, "ids": ids}
+
+
+SCHEMA = schemathesis.openapi.from_dict(json.loads(DOCUMENT.read_text()))
+# Valid and deliberately invalid requests (bad bodies, wrong types), spread over every operation.
+CASES = st.one_of(SCHEMA.as_strategy(GenerationMode.POSITIVE),
+                  SCHEMA.as_strategy(GenerationMode.NEGATIVE))  # fmt: skip
+_turn = itertools.count()
+
+
+def _negative(case, *locations: ParameterLocation) -> bool:  # noqa: ANN001
+    return case.meta is not None and any(case.meta.is_negative_at(at) for at in locations)
+
+
+def _aim(case, ids: dict[str, str]) -> None:  # noqa: ANN001
+    """Half the valid cases name rows that exist, so that the 200 answers are checked too."""
+    if case.path_parameters and not _negative(case, PATH) and next(_turn) % 2:
+        for name in case.path_parameters:
+            if name in ids:
+                case.path_parameters[name] = ids[name]
+
+
+def _with_credential(case, credential: str) -> dict[str, str]:  # noqa: ANN001
+    """The case's headers with a valid credential, unless the credential is all that is wrong."""
+    headers = dict(case.headers or {})
+    if _negative(case, HEADER) and not _negative(case, PATH, QUERY, BODY):
+        return headers  # a missing or mangled Authorization header: it must be refused
+    headers["Authorization"] = f"Bearer {credential}"
+    return headers
+
+
+def test_fuzzing_with_valid_credentials_finds_no_server_error_or_undocumented_answer(
+    live_server: str, world
+):
+    seen: set[int] = set()
+
+    @FUZZ
+    @given(case=CASES)
+    def fuzz(case) -> None:  # noqa: ANN001
+        _aim(case, world["ids"])
+        credential = world["key"] if case.path.startswith("/staff/") else world["token"]
+        response = case.call_and_validate(base_url=f"{live_server}/api/v1", checks=CHECKS,
+                                          headers=_with_credential(case, credential))  # fmt: skip
+        seen.add(response.status_code)
+
+    fuzz()
+    assert {200, 201, 400, 404} <= seen  # the fuzzer reached real answers, not only refusals
+
+
+INVALID = itertools.cycle([
+    "Bearer not-a-token",
+    "Bearer eyJhbGciOiJub25lIiwidHlwIjoiYXQrand0In0.eyJzdWIiOiJ4In0.",  # alg none
+    "Basic dXNlcjpwYXNz",
+    "Bearer dwpstaff_not-a-real-key",
+    "",
+])  # fmt: skip
+
+
+def test_fuzzing_with_invalid_credentials_finds_no_server_error_or_undocumented_answer(
+    live_server: str, world
+):
+    @FUZZ
+    @given(case=CASES)
+    def fuzz(case) -> None:  # noqa: ANN001
+        _aim(case, world["ids"])
+        wrong = next(INVALID)
+        if wrong == "" and case.path.startswith("/staff/"):
+            wrong = f"Bearer {world['token']}"  # an adviser's token is not a staff key
+        elif wrong == "":
+            wrong = f"Bearer {world['revoked']}"  # a token whose grant was revoked
+        response = case.call(base_url=f"{live_server}/api/v1", headers={"Authorization": wrong})
+        case.validate_response(response, checks=CHECKS[:5])
+        if case.path != "/openapi.json":
+            assert response.status_code in (400, 401, 405), response.text
+
+    fuzz()
+
+
+@pytest.mark.parametrize("value", ["%00", "a%00b", "%1F", "x" * 300])
+def test_control_characters_or_huge_values_in_any_path_parameter_are_refused_not_500(
+    client, world, value: str
+):
+    for path in ("/journal/{entry_id}", "/mr-decisions/{decision_id}",
+                 "/staff/claimants/{reference}/consents"):  # fmt: skip
+        credential = world["key"] if path.startswith("/staff/") else world["token"]
+        url = "/api/v1" + re.sub(r"\{[^}]+\}", value, path)
+
+        response = client.get(url, headers={"Authorization": f"Bearer {credential}"})
+
+        assert response.status_code in (400, 404), (url, response.status_code)
+        assert response.json["error"] in ("invalid_request", "not_found")

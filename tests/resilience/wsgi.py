@@ -1,0 +1,10 @@
+"""The broker as gunicorn serves it in the resilience tests: configured from the environment like
+production, plus the SQLite busy timeout (short in the lock test, so that it stays bounded)."""
+
+from __future__ import annotations
+
+import os
+
+from broker import create_app
+
+app = create_app({"SQLITE_BUSY_TIMEOUT_MS": int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "15000"))})
