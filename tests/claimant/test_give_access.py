@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
+import scopes
 from tests.conftest import csrf_from, sign_in
 from tests.factories import make_adviser, make_claimant
 
@@ -39,7 +41,7 @@ def test_continue_shows_who_what_how_long_and_why_before_anything_is_granted(sig
     assert check.status_code == 200
     assert "Check before you give access" in check.text
     assert "Priya Shah, Northside Citizens Advice" in check.text
-    assert "See the decisions on your Mandatory Reconsideration requests." in check.text
+    assert scopes.lookup("mr:read").sentence_in("en") in check.text
     assert db.session.scalar(db.select(db.func.count()).select_from(Grant)) == 0
 
 
