@@ -29,4 +29,11 @@ def from_micros(micros: int) -> datetime:
     return datetime.fromtimestamp(micros / 1_000_000, UTC)
 
 
+def from_driver(value: datetime | str) -> datetime:
+    """A timestamp read with plain SQL: aware from psycopg, naive UTC text from SQLite."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value
+
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

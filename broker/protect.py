@@ -7,9 +7,9 @@ request always sits before the revoke in the chain. The audit event is appended 
 transaction as the work, and committed with it in one round trip; if either fails, neither
 happens. Refused requests with a token we can place are audited too.
 
-SQLite has a single write lock for the whole database, so a read there does its work in a
-snapshot first and takes the lock only to record it, checking the token and grant again under
-the lock: the same guarantee, with the lock held for a fraction of the request.
+On SQLite the head lock is the database's one write lock, so there every protected request is
+serialised for its few plain statements; that is cheaper than checking twice (once in a snapshot
+for the work, again under the lock for the record), which an earlier version did.
 
 The hot path is lean by design (bench/README.md measures it): plain SQL on the driver connection
 inside the session's transaction, statements written once, one round trip where two are needed.
@@ -25,7 +25,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, request
@@ -112,13 +112,6 @@ class _SQLiteWriters:
 _sqlite_writers = _SQLiteWriters()
 
 
-def _moment(value: datetime | str) -> datetime:
-    """A timestamp from the driver: aware from psycopg, naive UTC text from SQLite."""
-    if isinstance(value, str):
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
-    return value
-
-
 # What a path may name: identifiers are printable and short. Anything else names nothing (404),
 # and never reaches a query (PostgreSQL refuses NUL in text) or the audit chain's separator.
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
@@ -194,26 +187,23 @@ def protected(scope: str, *, action: str, resource: str) -> Iterator[Access]:
         raise Refused(401, "invalid_token", "The access token is not valid",
                       "refused:token") from None  # fmt: skip
     engine = db.engine
-    if engine.dialect.name != "sqlite":
-        yield from _locked_throughout(scope, action, resource, claims, now, None)
-    elif request.method in ("GET", "HEAD"):
-        yield from _read_then_record(scope, action, resource, claims, now, engine.url.database)
-    else:
-        yield from _locked_throughout(scope, action, resource, claims, now, engine.url.database)
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    yield from _locked_throughout(scope, action, resource, claims, now, database)
 
 
 def _locked_throughout(scope: str, action: str, resource: str, claims: dict[str, Any],
                        now: datetime, database: str | None) -> Iterator[Access]:  # fmt: skip
     """Lock the chain head, check, do the work and record it, all in one transaction.
 
-    Every request on PostgreSQL (the head is a row lock: only one claimant's requests queue),
-    and requests that change something on SQLite.
+    On PostgreSQL the head is a row lock: only one claimant's requests queue. On SQLite it is
+    the database's write lock, taken in the order of the writers' queue.
     """
     # Queue before the transaction begins: a POST's BEGIN IMMEDIATE takes SQLite's lock, and
     # taking ours after it could wait on a reader that holds ours and waits for SQLite's.
     with _sqlite_writers.queue(database):
+        connection = db.session.connection()
         try:
-            head, access = _lock_and_check(scope, claims, now)
+            head, access = _lock_and_check(connection, scope, claims, now)
         except Refused as refusal:
             _record_refusal(refusal, action, resource, now)
             raise
@@ -230,71 +220,21 @@ def _locked_throughout(scope: str, action: str, resource: str, claims: dict[str,
             db.session.flush()
             # The work and its audit event commit together, or not at all (one round trip).
             audit.append(access.event(action, resource, "allowed"), now=now, head=head,
-                         commit=True)  # fmt: skip
+                         connection=connection, commit=True)  # fmt: skip
             db.session.commit()
         except BaseException:
             db.session.rollback()
             raise
 
 
-def _read_then_record(scope: str, action: str, resource: str, claims: dict[str, Any],
-                      now: datetime, database: str | None) -> Iterator[Access]:  # fmt: skip
-    """SQLite, a read: check and read in a snapshot without any lock, then take the write lock,
-    check the token and grant again and record the read. Only that second check decides: a
-    revoke committed before it refuses the read (its answer is dropped, never sent), one after it
-    is ordered after the read in the chain. SQLite has one write lock for the whole database,
-    so holding it only for the record (not for the work) is what lets requests overlap.
-    """
-    try:
-        _, access = _lock_and_check(scope, claims, now, lock=False)
-    except Refused as refusal:
-        with _sqlite_writers.queue(database):
-            _record_refusal(refusal, action, resource, now)
-        raise
-    raw = audit.driver_connection(db.session.connection())
-    changes = raw.total_changes
-    try:
-        yield access
-        if raw.total_changes != changes:
-            raise RuntimeError(f"{request.method} {request.path} changed data: reads must not")
-    except Refused as refusal:
-        refusal.access = access
-        with _sqlite_writers.queue(database):
-            _record_refusal(refusal, action, resource, now)
-        raise
-    except BaseException:
-        db.session.rollback()
-        raise
-    db.session.rollback()  # end the snapshot: nothing was written
-    with _sqlite_writers.queue(database):
-        try:
-            head, access = _lock_and_check(scope, claims, now)
-        except Refused as refusal:
-            _record_refusal(refusal, action, resource, now)
-            raise
-        try:
-            audit.append(access.event(action, resource, "allowed"), now=now, head=head,
-                         commit=True)  # fmt: skip
-            db.session.commit()
-        except BaseException:
-            db.session.rollback()
-            raise
-
-
-def _lock_and_check(scope: str, claims: dict[str, Any], now: datetime, *,
-                    lock: bool = True) -> tuple[tuple[int, bytes] | None, Access]:  # fmt: skip
-    """Lock the claimant's chain head (unless `lock` is False) and check the token and grant.
+def _lock_and_check(connection: Connection, scope: str, claims: dict[str, Any],
+                    now: datetime) -> tuple[tuple[int, bytes], Access]:  # fmt: skip
+    """Lock the claimant's chain head and check the token and grant.
 
     Raises Refused; a refusal that names a token we hold carries its Access, for its audit event.
     """
-    connection = db.session.connection()
     with audit.driver_errors(connection):
-        if lock:
-            head, row = _lock_head_and_read(connection, claims["jti"], claims["sub"])
-        else:
-            head = None
-            row = audit.driver_connection(connection).execute(
-                _READ_SQL, (claims["jti"], claims["sub"])).fetchone()  # fmt: skip
+        head, row = _lock_head_and_read(connection, claims["jti"], claims["sub"])
     if row is None:
         db.session.rollback()
         log.warning("refused token %s: no such token row", claims["jti"])
@@ -303,8 +243,8 @@ def _lock_and_check(scope: str, claims: dict[str, Any], now: datetime, *,
     access = Access(claims["jti"], grant_id, claims["sub"], adviser_id, client_id,
                     tuple(token_scopes.split()), now)  # fmt: skip
     refusal = None
-    if revoked_at is not None or not grants.authorises(status, _moment(review_at),
-                                                       _moment(ends_at), now):  # fmt: skip
+    if revoked_at is not None or not grants.authorises(status, clock.from_driver(review_at),
+                                                       clock.from_driver(ends_at), now):  # fmt: skip
         refusal = Refused(401, "invalid_token", "The grant behind this token is not active",
                           "refused:grant_inactive")  # fmt: skip
     elif scope not in access.scopes:

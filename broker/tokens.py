@@ -30,6 +30,7 @@ ALGORITHM = "ES256"
 TOKEN_TYPE = "at+jwt"
 ACCESS_TOKEN_SECONDS = 300  # RFC 9700 2.2.2 / SECURITY.md 16: short-lived, at most 600
 REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "jti", "sub", "client_id", "grant_id", "scope"]
+VERIFIED_CACHE_SIZE = 10_000  # tokens whose time-free checks passed, per process
 KEY_FILE = "signing-key.pem"
 
 
@@ -99,6 +100,11 @@ class TokenService:
                                        "verify_exp": False, "verify_iat": False,
                                        "verify_nbf": False})  # fmt: skip
         self._jwk_set = {"keys": [key.public_jwk]}
+        # Signature, algorithm, type, key, issuer and audience checks depend only on the token's
+        # text, so a token that passed them once passes them again: only the time checks and the
+        # database's live check (done by the guard on every request) are repeated. A process
+        # sees a few thousand live tokens at most; the cache is simply emptied when it fills.
+        self._verified: dict[str, dict[str, Any]] = {}
 
     def jwks(self) -> dict[str, Any]:
         return self._jwk_set
@@ -146,6 +152,21 @@ class TokenService:
         RFC 8725: one algorithm only; `typ` must be at+jwt (RFC 9068 2.1); the key is ours by
         `kid`, and `jku`/`jwk`/`x5u` headers are never followed.
         """
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._verify_signed(token)
+            if len(self._verified) >= VERIFIED_CACHE_SIZE:
+                self._verified.clear()
+            self._verified[token] = claims
+        moment = now.timestamp()
+        if not isinstance(claims["exp"], int) or claims["exp"] <= moment:
+            raise InvalidToken("token has expired")
+        if not isinstance(claims["iat"], int) or claims["iat"] > moment + 60:
+            raise InvalidToken("token issued in the future")
+        return claims
+
+    def _verify_signed(self, token: str) -> dict[str, Any]:
+        """Every check of `verify` that does not depend on the time."""
         try:
             decoded = self._jwt.decode_complete(
                 token,
@@ -163,11 +184,6 @@ class TokenService:
         if header.get("kid") != self.key.kid:
             raise InvalidToken("unknown key id")
         claims: dict[str, Any] = decoded["payload"]
-        moment = now.timestamp()
-        if not isinstance(claims["exp"], int) or claims["exp"] <= moment:
-            raise InvalidToken("token has expired")
-        if not isinstance(claims["iat"], int) or claims["iat"] > moment + 60:
-            raise InvalidToken("token issued in the future")
         return claims
 
 

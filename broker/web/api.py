@@ -50,10 +50,10 @@ def list_mr_decisions() -> Response:
 def read_mr_decision(decision_id: str) -> Response:
     with protected("mr:read", action="mr.read", resource=f"mr_decision:{decision_id}") as access:
         try:
-            decision = journal.mr_decision(access.claimant_id, decision_id)
+            decision = journal.mr_decision_json(access.claimant_id, decision_id)
         except journal.NotFound:
             raise _not_found("MR decision") from None
-        return jsonify(journal.decision_json(decision))
+        return jsonify(decision)
 
 
 @bp.post("/mr-requests")

@@ -102,6 +102,22 @@ def test_an_expired_token_is_refused(ctx, client, setup):
     _refused(client, setup, old_token)
 
 
+def test_a_token_that_worked_is_refused_once_it_expires(ctx, client, frozen_clock):
+    # The guard remembers tokens whose signature it has checked; expiry is checked every time.
+    claimant = make_claimant()
+    grant = make_grant(claimant, make_adviser())
+    decision = make_decision(claimant)
+    token, _ = issue_token(grant)
+    path = f"/api/v1/mr-decisions/{decision.id}"
+    assert client.get(path, headers=bearer(token)).status_code == 200
+
+    frozen_clock.advance(minutes=6)
+
+    refused = client.get(path, headers=bearer(token))
+    assert refused.status_code == 401
+    assert refused.json["error"] == "invalid_token"
+
+
 def test_no_token_and_a_token_in_the_query_string_are_refused(client, setup):
     missing = client.get(f"/api/v1/mr-decisions/{setup['decision'].id}")
     in_url = client.get(f"/api/v1/mr-decisions/{setup['decision'].id}?access_token={setup['token']}")
