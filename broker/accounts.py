@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -12,8 +13,17 @@ from .extensions import db
 from .models import Account, Adviser, Claimant, Organisation, StaffMember
 
 hasher = PasswordHasher()
-# Verified against when the username is unknown, so that both paths cost one Argon2 verify.
-_DUMMY_HASH = hasher.hash("not-a-real-password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so that both paths cost one Argon2 verify.
+
+    Made on first use, not at import: Argon2 takes 64 MiB to hash, which would otherwise sit in
+    the peak memory of every process, API-only workers included.
+    """
+    return hasher.hash("not-a-real-password")
+
 
 SIGN_IN_LIMIT = 5
 SIGN_IN_WINDOW = timedelta(minutes=15)
@@ -34,7 +44,7 @@ def sign_in(username: str, password: str, *, address: str, now: datetime) -> Acc
     ratelimit.check(keys, limit=SIGN_IN_LIMIT, window=SIGN_IN_WINDOW, now=now)
     account = db.session.scalar(db.select(Account).where(Account.username == username))
     try:
-        hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
+        hasher.verify(account.password_hash if account else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         account = None
     if account is None:

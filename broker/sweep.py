@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import update
 
-from . import clock, grants, notify, ratelimit
+from . import clock, device, grants, notify, oauth, ratelimit
 from .clock import EPOCH
 from .extensions import db
 from .models import JobLock
@@ -33,6 +33,7 @@ LOCK_NAME = "sweep"
 LEASE = timedelta(minutes=10)  # renewed every batch; a crashed run frees it when it lapses
 BATCH = 200
 ATTEMPTS_KEPT_FOR = timedelta(days=1)  # longer than any rate-limit window
+CODES_KEPT_FOR = timedelta(days=1)  # after they run out: device requests, authorization codes
 
 # (stage, done, total): called after each batch so a large run shows its progress.
 Progress = Callable[[str, int, int], None]
@@ -54,6 +55,7 @@ class SweepReport:
     failed: int = 0
     given_up: int = 0
     attempts_forgotten: int = 0
+    codes_forgotten: int = 0
 
 
 def new_holder() -> str:
@@ -116,6 +118,8 @@ def run(*, now: datetime, sender: notify.Sender, batch: int = BATCH,
         report.sent, report.failed = _send(holder, now, batch, sender, progress)
         renew(holder, now=clock.now())
         report.attempts_forgotten = ratelimit.forget_before(now - ATTEMPTS_KEPT_FOR)
+        report.codes_forgotten = (device.forget_expired_before(now - CODES_KEPT_FOR)
+                                  + oauth.forget_codes_expired_before(now - CODES_KEPT_FOR))  # fmt: skip
         db.session.commit()
         report.given_up = notify.count_given_up()
         db.session.rollback()  # end the read
