@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, request, send_from_directory
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as broker_config
 from .db import configure_engine
@@ -43,6 +44,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=256 * 1024,
     )
     logging.basicConfig(level=logging.INFO)
+    hops = int(app.config.get("BROKER_PROXY_HOPS", 0))
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     # Bound by attribute, not imported by name: `broker.db` must stay the module.
     extensions.db.init_app(app)

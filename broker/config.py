@@ -25,6 +25,9 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "BROKER_KEY_DIR": env.get("BROKER_KEY_DIR", str(instance_path / "keys")),
         "BROKER_ENV": env.get("BROKER_ENV", "development"),
         "PORT": port,
+        # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none, trust no such
+        # header). Rate limits count per client address, so behind a proxy this must be right.
+        "BROKER_PROXY_HOPS": int(env.get("BROKER_PROXY_HOPS", "0")),
     }
 
 

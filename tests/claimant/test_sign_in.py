@@ -36,6 +36,46 @@ def test_the_sixth_wrong_password_in_a_window_is_429_even_with_the_right_one(app
     assert int(blocked.headers["Retry-After"]) > 0
 
 
+def _attempt_from(client, username: str, password: str, *, proxy: str, forwarded_for: str):  # noqa: ANN001, ANN202
+    """A sign-in that arrives from `proxy`, which says it forwards `forwarded_for`."""
+    where = {"environ_base": {"REMOTE_ADDR": proxy},
+             "headers": {"X-Forwarded-For": forwarded_for}}  # fmt: skip
+    page = client.get("/sign-in", **where)
+    return client.post("/sign-in", data={"username": username, "password": password,
+                                         "csrf_token": csrf_from(page.text)}, **where)  # fmt: skip
+
+
+def test_a_guesser_cannot_dodge_the_address_limit_by_inventing_forwarded_addresses(app, claimant):
+    client = app.test_client()
+    for n in range(5):
+        wrong = _attempt_from(client, f"nobody-{n}@example.com", "guess", proxy="192.0.2.50",
+                              forwarded_for=f"203.0.113.{n}")  # fmt: skip
+        assert wrong.status_code == 400
+
+    blocked = _attempt_from(app.test_client(), claimant.account.username, PASSWORD,
+                            proxy="192.0.2.50", forwarded_for="198.51.100.9")  # fmt: skip
+
+    assert blocked.status_code == 429
+
+
+def test_behind_a_proxy_one_guesser_does_not_lock_out_everyone_else(app, claimant):
+    from broker import create_app
+
+    behind_proxy = create_app({**app.config, "BROKER_PROXY_HOPS": 1})
+    guesser = behind_proxy.test_client()
+    for n in range(6):
+        _attempt_from(guesser, f"nobody-{n}@example.com", "guess", proxy="10.0.0.1",
+                      forwarded_for="203.0.113.7")  # fmt: skip
+    refused = _attempt_from(guesser, "nobody-x@example.com", "guess", proxy="10.0.0.1",
+                            forwarded_for="203.0.113.7")  # fmt: skip
+
+    someone_else = _attempt_from(behind_proxy.test_client(), claimant.account.username, PASSWORD,
+                                 proxy="10.0.0.1", forwarded_for="198.51.100.9")  # fmt: skip
+
+    assert refused.status_code == 429
+    assert someone_else.status_code == 303
+
+
 def test_next_after_sign_in_must_be_a_local_path(app, claimant):
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
         response = _attempt(app.test_client(), claimant.account.username, PASSWORD, target)
