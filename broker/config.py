@@ -25,6 +25,9 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "BROKER_KEY_DIR": env.get("BROKER_KEY_DIR", str(instance_path / "keys")),
         "BROKER_ENV": env.get("BROKER_ENV", "development"),
         "PORT": port,
+        # Audit checkpoints (broker/checkpoints.py): the command's threshold, and the sweep's.
+        "BROKER_CHECKPOINT_EVERY": int(env.get("BROKER_CHECKPOINT_EVERY", "1000")),
+        "BROKER_CHECKPOINT_ON_SWEEP": env.get("BROKER_CHECKPOINT_ON_SWEEP", "1") != "0",
     }
 
 
