@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify, render_template, request
 from werkzeug.wrappers import Response
 
 from .. import checkpoints, signed, verifying
+from ..errors import json_error
 from .forms import VerifyFileForm
 
 bp = Blueprint("proof", __name__)
@@ -19,14 +20,27 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 @bp.get("/api/v1/audit/checkpoints")
 def audit_checkpoints() -> Response:
     """Signed checkpoints, newest first (`?before=<seq>` for older ones); public, append-only."""
-    before = request.args.get("before", type=int)
-    limit = min(request.args.get("limit", default=100, type=int) or 100, 1000)
-    rows = checkpoints.published(limit=limit, before=before)
+    try:
+        before = _whole_number(request.args.getlist("before"), None, 0, 2**62)
+        limit = _whole_number(request.args.getlist("limit"), 100, 1, 1000)
+    except ValueError:
+        return json_error(400, "invalid_request", "before and limit are whole numbers; limit is "
+                         "1 to 1000")  # fmt: skip
+    rows = checkpoints.published(limit=limit or 100, before=before)
     response = jsonify(
         checkpoints=[checkpoints.as_json(row) for row in rows], jwks_uri="/.well-known/jwks.json"
     )
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+def _whole_number(values: list[str], default: int | None, low: int, high: int) -> int | None:
+    """One query value as an integer in [low, high], the default if absent; else ValueError."""
+    if not values:
+        return default
+    if len(values) > 1 or not values[0].isdigit() or not low <= int(values[0]) <= high:
+        raise ValueError(values)
+    return int(values[0])
 
 
 @bp.route("/verify", methods=["GET", "POST"])

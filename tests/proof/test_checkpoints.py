@@ -188,3 +188,12 @@ def test_a_changed_checkpoint_is_detected(account, runner, attack):
 
     assert result.exit_code == 1
     assert expected in result.output
+
+
+def test_the_checkpoints_endpoint_pages_and_refuses_nonsense(account, runner, client):
+    checkpoint(runner)
+    checkpoint(runner)
+    older = client.get("/api/v1/audit/checkpoints?before=2").get_json()["checkpoints"]
+    assert [c["seq"] for c in older] == [1]
+    assert client.get("/api/v1/audit/checkpoints?limit=0").status_code == 400
+    assert client.get("/api/v1/audit/checkpoints?before=x").json["error"] == "invalid_request"
