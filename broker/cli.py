@@ -9,7 +9,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from . import audit, demo
+from . import audit, checkpoints, demo, signed
 from .extensions import db
 from .models import Claimant
 
@@ -40,13 +40,106 @@ def register(app: Flask) -> None:
                        f"{broken.reason}")  # fmt: skip
         rate = total / elapsed if elapsed else 0
         click.echo(f"Checked {total} audit events in {elapsed:.2f}s ({rate:,.0f} events/s).")
-        if breaks:
-            click.echo(f"{len(breaks)} broken chain(s).", err=True)
+        findings = _against_checkpoints(references)
+        if breaks or findings:
+            click.echo(f"{len(breaks)} broken chain(s), {len(findings)} checkpoint finding(s).",
+                       err=True)  # fmt: skip
             sys.exit(1)
         click.echo("Every audit chain is intact.")
 
+    def _against_checkpoints(references: dict[str, str]) -> list[checkpoints.Finding]:
+        """After the walk: the checkpoints hold together, and every chain still matches the
+        latest one (a rewrite with recomputed hashes, a truncation or a fork shows here)."""
+        key_set = signed.jwks()
+        findings = checkpoints.verify_checkpoints(key_set)
+        last = checkpoints.latest()
+        if last is None:
+            click.echo("No signed checkpoint yet: run `consent-broker checkpoint`.")
+            return findings
+        findings += checkpoints.verify_chains_against(last, key_set)
+        db.session.rollback()
+        for finding in findings:
+            if finding.claimant_id is None:
+                click.echo(f"BROKEN checkpoints: {finding.reason}")
+            else:
+                who = references.get(finding.claimant_id, "unknown reference")
+                click.echo(f"BROKEN claimant {finding.claimant_id} ({who}) at event "
+                           f"{finding.seq}: {finding.reason}")  # fmt: skip
+        if not findings:
+            click.echo(f"Every chain matches signed checkpoint {last.seq} "
+                       f"({last.event_count} events, {last.issued_at:%Y-%m-%d %H:%M} UTC).")
+        return findings
+
     register_staff_side(app)
     register_oauth_side(app)
+    register_proof(app)
+
+
+def register_proof(app: Flask) -> None:
+    """`checkpoint` (cron it) and `verify-statement` (offline, issue 8)."""
+    import json
+    from pathlib import Path
+
+    from . import clock, verifying
+
+    @app.cli.command("checkpoint")
+    @click.option("--every", type=click.IntRange(1), default=None,
+                  help="Sign only once this many events were added since the last "
+                  "(default BROKER_CHECKPOINT_EVERY, 1000).")
+    @click.option("--force", is_flag=True, help="Sign one now, even if nothing changed.")
+    def checkpoint_command(every: int | None, force: bool) -> None:
+        """Sign an audit checkpoint of every chain (run it every minute from cron)."""
+        threshold = every or checkpoints.every()
+        added = checkpoints.events_since(checkpoints.latest())
+        if not force and checkpoints.latest() is not None and added < threshold:
+            click.echo(f"{added} event(s) since the last checkpoint; signing at {threshold}.")
+            return
+        try:
+            row = checkpoints.make(now=clock.now(), force=force)
+        except checkpoints.ChainBroken as exc:
+            db.session.rollback()
+            raise click.ClickException(f"Refused to sign over a broken chain: {exc}") from None
+        db.session.commit()
+        if row is None:
+            click.echo("Nothing changed since the last checkpoint.")
+        else:
+            click.echo(f"Signed checkpoint {row.seq}: {row.tree_size} chain(s), "
+                       f"{row.event_count} event(s), root {row.root.hex()}.")  # fmt: skip
+
+    @app.cli.command("verify-statement")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--jwks", "jwks_file", type=click.Path(exists=True, dir_okay=False,
+                  path_type=Path), help="The published keys (/.well-known/jwks.json); "
+                  "default: this broker's own.")
+    @click.option("--checkpoints", "checkpoints_file", type=click.Path(
+                  exists=True, dir_okay=False, path_type=Path),
+                  help="The published checkpoints (/api/v1/audit/checkpoints); default: this "
+                  "broker's own.")
+    def verify_statement(file: Path, jwks_file: Path | None,
+                         checkpoints_file: Path | None) -> None:
+        """Check a signed statement, receipt or history file; exit 1 if it is not valid."""
+        try:
+            document = json.loads(file.read_text())
+        except (ValueError, UnicodeDecodeError):
+            raise click.ClickException(f"{file} is not a JSON file") from None
+        if not isinstance(document, dict):
+            raise click.ClickException(f"{file} is not a file the broker gave out")
+        key_set = json.loads(jwks_file.read_text()) if jwks_file else signed.jwks()
+        if checkpoints_file:
+            published = json.loads(checkpoints_file.read_text())["checkpoints"]
+        elif jwks_file:
+            published = None  # offline with keys only: say so below
+        else:
+            published = [checkpoints.as_json(c) for c in checkpoints.published(limit=10_000)]
+        result = verifying.check(document, key_set, published)
+        for name, passed, detail in result.checks:
+            click.echo(f"  {'ok  ' if passed else 'FAIL'} {name}: {detail}")
+        if published is None and result.checks:
+            click.echo("  note: no published checkpoints given (--checkpoints), so the "
+                       "checkpoint was not compared with them")
+        click.echo(result.summary)
+        if not result.ok:
+            sys.exit(1)
 
 
 def register_staff_side(app: Flask) -> None:
@@ -80,6 +173,10 @@ def register_staff_side(app: Flask) -> None:
             click.echo(f"Ended {report.expired} grant(s) past their end date. "
                        f"Queued {report.reminders_queued} reminder(s). "
                        f"Sent {report.sent} message(s).")  # fmt: skip
+        if report.checkpoint and not quiet:
+            click.echo(f"Signed audit checkpoint {report.checkpoint}.")
+        if report.checkpoint_refused:
+            click.echo(f"No audit checkpoint signed: {report.checkpoint_refused}", err=True)
         if report.failed:
             click.echo(f"{report.failed} message(s) could not be sent; the next run retries "
                        "them.", err=True)  # fmt: skip

@@ -28,6 +28,9 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none, trust no such
         # header). Rate limits count per client address, so behind a proxy this must be right.
         "BROKER_PROXY_HOPS": int(env.get("BROKER_PROXY_HOPS", "0")),
+        # Audit checkpoints (broker/checkpoints.py): the command's threshold, and the sweep's.
+        "BROKER_CHECKPOINT_EVERY": int(env.get("BROKER_CHECKPOINT_EVERY", "1000")),
+        "BROKER_CHECKPOINT_ON_SWEEP": env.get("BROKER_CHECKPOINT_ON_SWEEP", "1") != "0",
     }
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, or_, update
 
 import scopes
 
-from . import audit, notify
+from . import audit, notify, receipts
 from .extensions import db
 from .models import AccessToken, Adviser, Claimant, Grant, RefreshToken, StaffMember
 
@@ -206,6 +206,7 @@ def _audit(grant: Grant, actor: str, action: str, now: datetime) -> None:
         ),
         now=now,
     )
+    receipts.issue(grant, action, by=actor, now=now)  # signed receipt, same transaction
 
 
 # Queries

@@ -364,3 +364,42 @@ class JobLock(db.Model):
 Index("ix_grants_status_ends_at", Grant.status, Grant.ends_at)
 Index("ix_grants_status_review_at", Grant.status, Grant.review_at)
 Index("ix_outbox_unsent", OutboxMessage.sent_at, OutboxMessage.created_at)
+
+
+class AuditCheckpoint(db.Model):
+    """A signed checkpoint of every claimant's audit chain (broker/checkpoints.py). Append-only:
+    each names the hash of the one before, and the broker never updates or deletes one."""
+
+    __tablename__ = "audit_checkpoints"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    tree_size: Mapped[int] = mapped_column(Integer)
+    event_count: Mapped[int] = mapped_column(BigInteger)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))  # SHA-256 of the JWS below
+    jws: Mapped[str] = mapped_column(Text)
+
+
+class CheckpointLeaf(db.Model):
+    """Each chain's head as the latest checkpoint signed it: where the next checkpoint carries on
+    from, and what verify-audit compares the chains with. Untrusted: only the signed root is."""
+
+    __tablename__ = "checkpoint_leaves"
+    claimant_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    tag_head: Mapped[bytes] = mapped_column(LargeBinary(32))
+    checkpoint_seq: Mapped[int] = mapped_column(Integer)
+
+
+class Receipt(db.Model):
+    """A signed consent receipt for one change to a grant (broker/receipts.py)."""
+
+    __tablename__ = "receipts"
+    id: Mapped[str] = uuid_pk()
+    claimant_id: Mapped[str] = mapped_column(ForeignKey("claimants.id"), index=True)
+    grant_id: Mapped[str] = mapped_column(ForeignKey("grants.id"), index=True)
+    event: Mapped[str] = mapped_column(String(20))  # receipts.GIVEN, REVIEWED...
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    jws: Mapped[str] = mapped_column(Text)

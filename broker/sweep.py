@@ -20,9 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import update
 
-from . import clock, device, grants, notify, oauth, ratelimit
+from . import checkpoints, clock, device, grants, notify, oauth, ratelimit
 from .clock import EPOCH
 from .extensions import db
 from .models import JobLock
@@ -56,6 +57,8 @@ class SweepReport:
     given_up: int = 0
     attempts_forgotten: int = 0
     codes_forgotten: int = 0
+    checkpoint: int | None = None  # the audit checkpoint this run signed, if any
+    checkpoint_refused: str | None = None  # why it would not sign one (a broken chain)
 
 
 def new_holder() -> str:
@@ -123,6 +126,8 @@ def run(*, now: datetime, sender: notify.Sender, batch: int = BATCH,
         db.session.commit()
         report.given_up = notify.count_given_up()
         db.session.rollback()  # end the read
+        if current_app.config.get("BROKER_CHECKPOINT_ON_SWEEP", True):
+            report.checkpoint, report.checkpoint_refused = _checkpoint()
     except BaseException:
         db.session.rollback()
         raise
@@ -205,6 +210,18 @@ def _send(holder: str, now: datetime, batch: int, sender: notify.Sender,
         after = (messages[-1].created_at, messages[-1].id)
         _report(progress, SENDING, min(sent + failed, total), total)
     return sent, failed
+
+
+def _checkpoint() -> tuple[int | None, str | None]:
+    """Sign an audit checkpoint if anything changed since the last (broker/checkpoints.py)."""
+    try:
+        row = checkpoints.make(now=clock.now())
+        db.session.commit()
+    except checkpoints.ChainBroken as exc:
+        db.session.rollback()
+        log.error("sweep: no audit checkpoint signed: %s", exc)
+        return None, str(exc)
+    return (row.seq if row else None), None
 
 
 def _report(progress: Progress | None, stage: str, done: int, total: int) -> None:

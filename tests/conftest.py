@@ -71,9 +71,10 @@ def _normalise(url: str) -> str:
 
 
 TABLES_CHILD_FIRST = (
-    "outbox", "pinned_notes", "attempts", "audit_events", "audit_heads", "journal_entries",
-    "mr_decisions", "todos", "payments", "authorization_codes", "device_authorizations",
-    "access_tokens", "refresh_tokens", "grants", "oauth_clients", "claimants", "advisers",
+    "receipts", "outbox", "pinned_notes", "attempts", "audit_events", "audit_heads",
+    "audit_checkpoints", "checkpoint_leaves", "journal_entries", "mr_decisions", "todos",
+    "payments", "authorization_codes", "device_authorizations", "access_tokens",
+    "refresh_tokens", "grants", "oauth_clients", "claimants", "advisers",
     "staff_members", "accounts", "organisations",
 )  # fmt: skip
 

@@ -15,9 +15,9 @@ ROLE_MODELS = {"claimant": Claimant, "adviser": Adviser, "staff": StaffMember, "
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import adviser, api, auth, claimant, oauth, staff, wording
+    from . import adviser, api, auth, claimant, oauth, proof, staff, wording
 
-    for blueprint in (auth.bp, claimant.bp, adviser.bp, staff.bp, api.bp, oauth.bp):
+    for blueprint in (auth.bp, claimant.bp, adviser.bp, staff.bp, api.bp, oauth.bp, proof.bp):
         app.register_blueprint(blueprint)
     guard_blueprint(app, claimant.bp.name, "claimant")
     guard_blueprint(app, adviser.bp.name, "adviser")
@@ -108,6 +108,8 @@ def public_endpoints() -> frozenset[str]:
         # OAuth: clients authenticate themselves at these (issue 3)
         "oauth.metadata", "oauth.token", "oauth.device_authorization", "oauth.revoke",
         "oauth.introspect",
+        # Proof anyone can check (issue 8): the published checkpoints and the file checker
+        "proof.audit_checkpoints", "proof.verify_file",
     })
 
 

@@ -6,18 +6,31 @@ the grant (broker.console), never from the journal tables directly.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, url_for
+import json
+from datetime import UTC, datetime, time
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
 import scopes
 
 from .. import clients as client_registry
-from .. import clock, device, grants, oauth
+from .. import clock, device, grants, oauth, statements
 from ..console import ConsoleClient
 from ..db import transaction
 from ..extensions import db
 from ..models import DeviceAuthorization, Grant
-from .forms import AskForm, MRRequestForm
+from .forms import AskForm, MRRequestForm, StatementForm
 
 bp = Blueprint("adviser", __name__, url_prefix="/adviser")
 
@@ -165,3 +178,39 @@ def _own_request(request_id: str) -> DeviceAuthorization:
         return device.for_adviser(g.adviser.id, request_id)
     except device.RequestNotFound:
         abort(404)
+
+
+# The adviser's signed statement of everything their tokens did on a client's account (issue 8).
+
+
+@bp.route("/clients/<grant_id>/statement", methods=["GET", "POST"])
+def statement(grant_id: str) -> Response | str | tuple[str, int]:
+    grant = _own_grant(grant_id)
+    form = StatementForm()
+    now = clock.now()
+    if request.method == "GET":
+        form.date_from.data = grant.starts_at.date()
+        form.date_to.data = now.date()
+    if not form.validate_on_submit():
+        errors = {name: messages[0] for name, messages in form.errors.items()}
+        return render_template("adviser/statement.html", grant=grant, form=form, errors=errors,
+                               statement=None), (400 if errors else 200)  # fmt: skip
+    low = datetime.combine(form.date_from.data, time.min, tzinfo=UTC)
+    high = datetime.combine(form.date_to.data, time.max, tzinfo=UTC)
+    try:
+        document = statements.build(g.adviser, grant.claimant, date_from=low, date_to=high,
+                                    now=now)  # fmt: skip
+    except statements.StatementRefused as refusal:
+        db.session.rollback()
+        return render_template("adviser/statement.html", grant=grant, form=form, statement=None,
+                               errors={"form": f"No statement can be signed: {refusal}"}), 409
+    db.session.commit()
+    if request.form.get("download"):
+        name = f"statement-{grant.claimant.reference}-{form.date_from.data}-{form.date_to.data}"
+        return Response(json.dumps(document, indent=2), mimetype="application/json",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
+    body = document["statement"]
+    return render_template("adviser/statement.html", grant=grant, form=form, errors={},
+                           statement=body, listed=statements.revealed_in_range(body),
+                           hidden=sum(1 for e in body["events"] if "action" not in e),
+                           at=clock.from_micros)  # fmt: skip

@@ -3,6 +3,7 @@ what they looked at, and what changed since the claimant last signed in."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from babel.lists import format_list
@@ -13,7 +14,7 @@ from werkzeug.wrappers import Response
 
 import scopes
 
-from .. import accounts, audit, clock, grants, journal, news
+from .. import accounts, audit, clock, grants, history_copy, journal, news, receipts
 from ..db import transaction
 from ..i18n import current_language, day
 from ..models import Grant
@@ -272,3 +273,41 @@ def _own_contact(grant_id: str) -> Grant:
     if grant.kind != grants.CONTACT:
         abort(404)
     return grant
+
+
+# Proof (issue 8): a signed receipt for each change to a grant, and the claimant's own copy of
+# their access history.
+
+@bp.get("/access/<grant_id>/receipts")
+def grant_receipts(grant_id: str) -> str:
+    grant = _own_grant(grant_id)
+    rows = receipts.for_grant(g.claimant.id, grant.id)
+    shown = [(row, receipts.payload_of(row)) for row in rows]
+    return render_template("claimant/grant_receipts.html", grant=grant, receipts=shown)
+
+
+@bp.get("/receipts/<receipt_id>.json")
+def download_receipt(receipt_id: str) -> Response:
+    row = receipts.for_claimant(g.claimant.id, receipt_id)
+    if row is None:
+        abort(404)
+    document = {"receipt": receipts.payload_of(row), "jws": row.jws}
+    return _attachment(json.dumps(document, indent=2), f"receipt-{row.id}.json",
+                       "application/json")  # fmt: skip
+
+
+@bp.get("/history.csv")
+def history_csv() -> Response:
+    events = history_copy.events(g.claimant.id)
+    return _attachment(history_copy.as_csv(events), "access-history.csv", "text/csv")
+
+
+@bp.get("/history.json")
+def history_json() -> Response:
+    document = history_copy.signed_copy(g.claimant, now=clock.now())
+    return _attachment(json.dumps(document, indent=2), "access-history.json", "application/json")
+
+
+def _attachment(body: str, filename: str, mimetype: str) -> Response:
+    disposition = f'attachment; filename="{filename}"'
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition})

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateField,
     HiddenField,
     PasswordField,
     RadioField,
@@ -290,3 +292,17 @@ class ClientForm(FlaskForm):
         default="client_secret_basic",
         validators=[DataRequired("Choose how it signs in")],
     )
+
+
+class VerifyFileForm(FlaskForm):
+    """Upload a signed file to check (public: no sign-in)."""
+
+    file = FileField("Statement, receipt or history file (JSON)",
+                     validators=[FileRequired("Choose the file to check")])  # fmt: skip
+
+
+class StatementForm(FlaskForm):
+    """The dates an adviser's statement lists (the file proves every event, whatever the dates)."""
+
+    date_from = DateField("From", validators=[DataRequired("Enter the first date")])
+    date_to = DateField("To", validators=[DataRequired("Enter the last date")])

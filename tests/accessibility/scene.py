@@ -130,6 +130,11 @@ def _device(page, scene: Scene) -> None:  # noqa: ANN001
     page.goto(f"/device?user_code={scene.user_code}")
 
 
+def _receipts(page, scene: Scene) -> None:  # noqa: ANN001
+    page.goto("/access")
+    page.locator(f"a[href='/access/{scene.priya_grant.id}/receipts']").click()
+
+
 def pages(app: Flask, scene: Scene) -> list[ClaimantPage]:
     """Every claimant page that exists in this build, reached the way a claimant reaches it."""
     found = [
@@ -142,6 +147,7 @@ def pages(app: Flask, scene: Scene) -> list[ClaimantPage]:
         ClaimantPage("confirm-revoke", _revoke),
         ClaimantPage("stop-all", _goto("/access/stop-all")),
         ClaimantPage("history", _goto("/history")),
+        ClaimantPage("receipts", _receipts),
         ClaimantPage("not-found", _goto("/no-such-page")),
     ]
     endpoints = app.view_functions

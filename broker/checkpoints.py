@@ -1,0 +1,377 @@
+"""Signed audit checkpoints: a Merkle root over every claimant's chain head, signed by the broker.
+
+A checkpoint is a JWS (broker/signed.py, `typ` consent-broker-checkpoint) over
+{iss, seq, issued_at, tree_size, events, root, prev}: its number, when, how many chains and
+events it covers, the RFC 9162 Merkle root (broker/merkle.py) of one leaf per claimant, and the
+SHA-256 of the previous checkpoint's JWS. Checkpoints are published newest first at
+/api/v1/audit/checkpoints; anyone who keeps a copy can later tell if a chain was rewritten,
+truncated or forked, even by someone with write access to the database, unless they can sign.
+
+A leaf is RFC 9162's leaf hash of "claimant_id US seq US head hash US tag head" (US is 0x1f,
+hashes in lower-case hex), the leaves sorted by claimant ID. The tag head is the last link of a
+second chain over the same events that lets a statement hide an event yet prove who did not
+make it (broker/statements.py):
+
+    salt(n)  = HMAC-SHA256(salt key, claimant_id US n)                     32 bytes, secret
+    actor(n) = SHA-256(salt(n) || actor)                                   a salted commitment
+    tag(n)   = SHA-256(tag(n-1) || hash(n) || salt(n) || actor(n)),        tag(0) = 32 zero bytes
+
+The salt key is derived from the signing key (signed.salt_key). Tags are computed here, by the
+checkpointer, never by the protected request: the request's append stays as it was. Before
+signing, the checkpointer re-checks every event since the last checkpoint (links, content hash,
+the head row) and refuses to sign over a broken chain.
+
+When: `consent-broker checkpoint` signs one once at least BROKER_CHECKPOINT_EVERY events
+(default 1000) have been added since the last (cron it every minute), and every sweep run signs
+one if anything changed (BROKER_CHECKPOINT_ON_SWEEP, default on). An adviser's statement signs
+one first if the claimant's chain has moved on since the last. Nothing runs in the request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, text
+
+from . import audit, clock, merkle, signed
+from .extensions import db
+from .models import AuditCheckpoint, CheckpointLeaf
+
+ZERO = bytes(32)
+US = "\x1f"
+DEFAULT_EVERY = 1000
+
+
+class ChainBroken(RuntimeError):
+    """A chain does not hold together, so the broker will not sign a checkpoint over it."""
+
+    def __init__(self, claimant_id: str, seq: int, reason: str) -> None:
+        super().__init__(f"claimant {claimant_id} at event {seq}: {reason}")
+        self.claimant_id, self.seq, self.reason = claimant_id, seq, reason
+
+
+@dataclass(frozen=True)
+class Leaf:
+    claimant_id: str
+    seq: int
+    hash: bytes
+    tag_head: bytes
+
+    def data(self) -> bytes:
+        return US.join(
+            (self.claimant_id, str(self.seq), self.hash.hex(), self.tag_head.hex())
+        ).encode()
+
+    def leaf_hash(self) -> bytes:
+        return merkle.leaf_hash(self.data())
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "claimant_id": self.claimant_id,
+            "seq": self.seq,
+            "hash": self.hash.hex(),
+            "tag_head": self.tag_head.hex(),
+        }
+
+
+def salt(salt_key: bytes, claimant_id: str, seq: int) -> bytes:
+    return hmac.new(salt_key, f"{claimant_id}{US}{seq}".encode(), hashlib.sha256).digest()
+
+
+def actor_commitment(event_salt: bytes, actor: str) -> bytes:
+    return hashlib.sha256(event_salt + actor.encode()).digest()
+
+
+def next_tag(tag: bytes, event_hash: bytes, event_salt: bytes, commitment: bytes) -> bytes:
+    return hashlib.sha256(tag + event_hash + event_salt + commitment).digest()
+
+
+def tree_root(leaves: Sequence[Leaf]) -> bytes:
+    return merkle.root([leaf.leaf_hash() for leaf in leaves])
+
+
+def checkpoint_hash(jws: str) -> bytes:
+    return hashlib.sha256(jws.encode()).digest()
+
+
+def every() -> int:
+    return int(current_app.config.get("BROKER_CHECKPOINT_EVERY", DEFAULT_EVERY))
+
+
+def latest() -> AuditCheckpoint | None:
+    return db.session.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(1))
+
+
+def published(limit: int = 100, before: int | None = None) -> list[AuditCheckpoint]:
+    """Checkpoints newest first (the public endpoint pages with `before`)."""
+    query = select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(limit)
+    if before is not None:
+        query = query.where(AuditCheckpoint.seq < before)
+    return list(db.session.scalars(query))
+
+
+def as_json(row: AuditCheckpoint) -> dict[str, Any]:
+    return {
+        "seq": row.seq,
+        "issued_at": row.issued_at.isoformat(),
+        "tree_size": row.tree_size,
+        "events": row.event_count,
+        "root": row.root.hex(),
+        "prev": row.prev_hash.hex(),
+        "jws": row.jws,
+    }
+
+
+def events_since(last: AuditCheckpoint | None) -> int:
+    """How many audit events were added since `last` (one aggregate over the chain heads)."""
+    total = db.session.scalar(text("SELECT coalesce(sum(seq), 0) FROM audit_heads")) or 0
+    return int(total) - (last.event_count if last else 0)
+
+
+def leaves() -> list[Leaf]:
+    """The latest checkpoint's leaves as stored, sorted (untrusted until their root is checked)."""
+    rows = db.session.scalars(select(CheckpointLeaf).order_by(CheckpointLeaf.claimant_id))
+    return [Leaf(r.claimant_id, r.seq, bytes(r.hash), bytes(r.tag_head)) for r in rows]
+
+
+def make(*, now: datetime | None = None, force: bool = False) -> AuditCheckpoint | None:
+    """Sign a checkpoint of every chain as it is now; adds it without committing.
+
+    Returns None when nothing changed since the last one (unless `force`). ChainBroken if any
+    chain's new events do not hold together: the broker never signs over a broken chain.
+    """
+    now = now or clock.now()
+    last = latest()
+    stored = {leaf.claimant_id: leaf for leaf in leaves()}
+    heads = db.session.execute(
+        text("SELECT claimant_id, seq, hash FROM audit_heads WHERE seq > 0")
+    ).all()
+    key = signed.salt_key()
+    changed: list[Leaf] = []
+    for claimant_id, seq, head_hash in heads:
+        before = stored.get(claimant_id)
+        if before is not None and before.seq == seq and before.hash == bytes(head_hash):
+            continue
+        leaf = _extend(key, claimant_id, before, int(seq), bytes(head_hash))
+        stored[claimant_id] = leaf
+        changed.append(leaf)
+    gone = set(stored) - {row[0] for row in heads}
+    if gone:
+        claimant_id = sorted(gone)[0]
+        raise ChainBroken(
+            claimant_id, stored[claimant_id].seq, "a checkpointed chain has no head any more"
+        )
+    if not changed and last is not None and not force:
+        return None
+    ordered = [stored[c] for c in sorted(stored)]
+    seq = (last.seq if last else 0) + 1
+    prev = last.hash if last else ZERO
+    root = tree_root(ordered)
+    events = sum(leaf.seq for leaf in ordered)
+    payload = {
+        "iss": current_app.config["BROKER_ISSUER"],
+        "seq": seq,
+        "issued_at": now.isoformat(),
+        "tree_size": len(ordered),
+        "events": events,
+        "root": root.hex(),
+        "prev": prev.hex(),
+    }
+    jws = signed.sign(payload, signed.CHECKPOINT)
+    row = AuditCheckpoint(
+        seq=seq,
+        issued_at=now,
+        tree_size=len(ordered),
+        event_count=events,
+        root=root,
+        prev_hash=prev,
+        hash=checkpoint_hash(jws),
+        jws=jws,
+    )
+    db.session.add(row)
+    for leaf in changed:
+        db.session.merge(
+            CheckpointLeaf(
+                claimant_id=leaf.claimant_id,
+                seq=leaf.seq,
+                hash=leaf.hash,
+                tag_head=leaf.tag_head,
+                checkpoint_seq=seq,
+            )
+        )
+    db.session.flush()
+    return row
+
+
+def _extend(
+    key: bytes, claimant_id: str, before: Leaf | None, head_seq: int, head_hash: bytes
+) -> Leaf:
+    """Check a chain's events since its last leaf and carry its tag chain on to its head."""
+    start = before.seq if before else 0
+    if head_seq < start:
+        raise ChainBroken(
+            claimant_id,
+            head_seq,
+            f"the chain is back at event {head_seq} "
+            f"after checkpoint at event {start} (events were removed)",
+        )
+    prev, tag = (before.hash, before.tag_head) if before else (audit.GENESIS, ZERO)
+    expected = start + 1
+    for event in chain_events(claimant_id, after=start, upto=head_seq):
+        if event.seq != expected:
+            raise ChainBroken(claimant_id, expected, "an event is missing or moved")
+        problem = check_link(event, prev)
+        if problem:
+            raise ChainBroken(claimant_id, event.seq, problem)
+        prev = event.hash
+        event_salt = salt(key, claimant_id, event.seq)
+        tag = next_tag(tag, event.hash, event_salt, actor_commitment(event_salt, event.actor))
+        expected += 1
+    if expected - 1 != head_seq or prev != head_hash:
+        raise ChainBroken(claimant_id, expected, "the events do not reach the chain's head")
+    return Leaf(claimant_id, head_seq, head_hash, tag)
+
+
+def chain_events(claimant_id: str, *, after: int = 0, upto: int | None = None) -> Iterable[Any]:
+    """A claimant's audit events in order, seq in (after, upto]."""
+    from .models import AuditEvent
+
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.claimant_id == claimant_id, AuditEvent.seq > after)
+        .order_by(AuditEvent.seq)
+    )
+    if upto is not None:
+        query = query.where(AuditEvent.seq <= upto)
+    return db.session.scalars(query)
+
+
+def check_link(event: Any, prev: bytes) -> str | None:
+    """Why this event does not follow `prev` (or its content does not match its hash), or None."""
+    if bytes(event.prev_hash) != prev:
+        return "previous-hash link does not match the event before it"
+    content = audit.canonical(
+        event.claimant_id,
+        event.seq,
+        event.occurred_us,
+        event.token_id,
+        event.grant_id,
+        event.actor,
+        event.action,
+        event.resource,
+        event.outcome,
+    )
+    if audit.link(prev, content) != bytes(event.hash):
+        return "content does not match its hash (the row was changed)"
+    return None
+
+
+# Checking the stored checkpoints and the chains against the latest one (verify-audit).
+
+
+@dataclass(frozen=True)
+class Finding:
+    claimant_id: str | None  # None: about the checkpoints themselves
+    seq: int
+    reason: str
+
+
+def verify_checkpoints(key_set: dict[str, Any]) -> list[Finding]:
+    """Every stored checkpoint is signed by a published key, numbered 1, 2, 3... and names the
+    hash of the one before: none was changed, removed or slipped in."""
+    findings: list[Finding] = []
+    prev, expected = ZERO, 1
+    for row in db.session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq)):
+        try:
+            payload = signed.verify(row.jws, signed.CHECKPOINT, key_set)
+        except signed.BadSignature as exc:
+            findings.append(Finding(None, row.seq, f"checkpoint {row.seq}: {exc}"))
+            prev, expected = checkpoint_hash(row.jws), row.seq + 1
+            continue
+        columns = {
+            "seq": row.seq,
+            "root": row.root.hex(),
+            "prev": row.prev_hash.hex(),
+            "tree_size": row.tree_size,
+            "events": row.event_count,
+        }
+        if any(payload.get(name) != value for name, value in columns.items()):
+            findings.append(
+                Finding(
+                    None, row.seq, f"checkpoint {row.seq}: its columns differ from what was signed"
+                )
+            )
+        if row.seq != expected:
+            findings.append(Finding(None, row.seq, f"checkpoint {expected} is missing"))
+        elif payload.get("prev") != prev.hex():
+            findings.append(
+                Finding(
+                    None,
+                    row.seq,
+                    f"checkpoint {row.seq} does not follow "
+                    f"checkpoint {row.seq - 1} (the list was changed)",
+                )
+            )
+        prev, expected = checkpoint_hash(row.jws), row.seq + 1
+    return findings
+
+
+_HEADS_AT_LEAVES_SQL = (
+    "SELECT l.claimant_id, l.seq, e.hash FROM checkpoint_leaves l LEFT JOIN audit_events e"
+    " ON e.claimant_id = l.claimant_id AND e.seq = l.seq"
+)
+
+
+def verify_chains_against(row: AuditCheckpoint, key_set: dict[str, Any]) -> list[Finding]:
+    """Compare every chain with the signed checkpoint `row`: each chain must still hold, at the
+    event the checkpoint covered, the hash it signed. Run after audit.verify has walked every
+    chain (so each event's hash matches its content): a chain rewritten with recomputed hashes,
+    truncated, forked or swapped with another claimant's then differs here."""
+    try:
+        signed.verify(row.jws, signed.CHECKPOINT, key_set)
+    except signed.BadSignature as exc:
+        return [Finding(None, row.seq, f"checkpoint {row.seq}: {exc}")]
+    stored = {leaf.claimant_id: leaf for leaf in leaves()}
+    findings: list[Finding] = []
+    actual: dict[str, Leaf] = {}
+    for claimant_id, seq, event_hash in db.session.execute(text(_HEADS_AT_LEAVES_SQL)):
+        leaf = stored[claimant_id]
+        if event_hash is None:
+            findings.append(
+                Finding(
+                    claimant_id,
+                    seq,
+                    f"checkpoint {row.seq} signed this chain "
+                    f"up to event {seq}, which is no longer there (events "
+                    "were removed)",
+                )
+            )
+        elif bytes(event_hash) != leaf.hash:
+            findings.append(
+                Finding(
+                    claimant_id,
+                    seq,
+                    f"event {seq} differs from the one "
+                    f"checkpoint {row.seq} signed (the chain was rewritten)",
+                )
+            )
+        actual[claimant_id] = Leaf(claimant_id, seq, bytes(event_hash or b""), leaf.tag_head)
+    if findings:
+        return findings
+    ordered = [actual[c] for c in sorted(actual)]
+    if len(ordered) != row.tree_size or tree_root(ordered) != row.root:
+        findings.append(
+            Finding(
+                None,
+                row.seq,
+                f"the chain heads kept for checkpoint {row.seq} "
+                "do not add up to its signed root (they were changed)",
+            )
+        )
+    return findings

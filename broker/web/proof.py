@@ -1,0 +1,70 @@
+"""Public proof: the published audit checkpoints, and a page that checks a statement, receipt or
+history file against them. Neither needs signing in: a verifier may be anyone."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, jsonify, render_template, request
+from werkzeug.wrappers import Response
+
+from .. import checkpoints, signed, verifying
+from ..errors import json_error
+from .forms import VerifyFileForm
+
+bp = Blueprint("proof", __name__)
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+@bp.get("/api/v1/audit/checkpoints")
+def audit_checkpoints() -> Response:
+    """Signed checkpoints, newest first (`?before=<seq>` for older ones); public, append-only."""
+    try:
+        before = _whole_number(request.args.getlist("before"), None, 0, 2**62)
+        limit = _whole_number(request.args.getlist("limit"), 100, 1, 1000)
+    except ValueError:
+        return json_error(400, "invalid_request", "before and limit are whole numbers; limit is "
+                         "1 to 1000")  # fmt: skip
+    rows = checkpoints.published(limit=limit or 100, before=before)
+    response = jsonify(
+        checkpoints=[checkpoints.as_json(row) for row in rows], jwks_uri="/.well-known/jwks.json"
+    )
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _whole_number(values: list[str], default: int | None, low: int, high: int) -> int | None:
+    """One query value as an integer in [low, high], the default if absent; else ValueError."""
+    if not values:
+        return default
+    if len(values) > 1 or not values[0].isdigit() or not low <= int(values[0]) <= high:
+        raise ValueError(values)
+    return int(values[0])
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify_file() -> str | tuple[str, int]:
+    """Upload a statement, receipt or access-history file: checked against this broker's
+    published keys and checkpoints, exactly as `consent-broker verify-statement` does."""
+    form = VerifyFileForm()
+    if not form.validate_on_submit():
+        errors = {name: messages[0] for name, messages in form.errors.items()}
+        return render_template("proof/verify.html", form=form, errors=errors, result=None), (
+            400 if errors else 200
+        )
+    raw = form.file.data.read(MAX_FILE_BYTES + 1)
+    try:
+        document = json.loads(raw) if len(raw) <= MAX_FILE_BYTES else None
+    except (ValueError, UnicodeDecodeError):
+        document = None
+    if not isinstance(document, dict):
+        return render_template(
+            "proof/verify.html",
+            form=form,
+            result=None,
+            errors={"file": "Choose a JSON file the broker gave you"},
+        ), 400
+    published = [checkpoints.as_json(c) for c in checkpoints.published(limit=100_000)]
+    result = verifying.check(document, signed.jwks(), published)
+    return render_template("proof/verify.html", form=form, errors={}, result=result)

@@ -1,0 +1,256 @@
+"""The adviser's signed statement: a complete list of what their tokens did on one account,
+checked offline with the published keys and checkpoints; anything else on the account stays
+hidden. Forged, stripped or altered statements are refused, naming the check that failed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from broker import signed
+from broker.tokens import SigningKey
+from tests.conftest import sign_in
+from tests.proof.conftest import download_statement
+
+
+@pytest.fixture
+def published(client, tmp_path):  # noqa: ANN001, ANN201
+    """Write the broker's published keys and checkpoints to files, as a verifier would."""
+
+    def fetch() -> tuple[str, str]:
+        jwks, cps = tmp_path / "jwks.json", tmp_path / "checkpoints.json"
+        jwks.write_text(client.get("/.well-known/jwks.json").text)
+        cps.write_text(client.get("/api/v1/audit/checkpoints").text)
+        return str(jwks), str(cps)
+
+    return fetch
+
+
+def verify_file(runner, tmp_path, document, published) -> object:  # noqa: ANN001
+    path = tmp_path / "statement.json"
+    path.write_text(json.dumps(document))
+    jwks, cps = published()
+    return runner.invoke(args=["verify-statement", str(path), "--jwks", jwks, "--checkpoints", cps])
+
+
+def resign(document: dict, change, key: SigningKey | None = None) -> dict:  # noqa: ANN001
+    """The statement's contents changed by `change`, signed again (by the broker's own key,
+    as a broken or dishonest builder would, unless `key` is given)."""
+    statement = json.loads(json.dumps(document["statement"]))
+    change(statement)
+    return {"jws": signed.sign(statement, signed.STATEMENT, key)}
+
+
+def test_a_statement_lists_every_event_of_the_adviser_and_verifies(
+    account, client, runner, tmp_path, published
+):
+    document = download_statement(client, account.priya, account.priya_grant)
+
+    result = verify_file(runner, tmp_path, document, published)
+
+    assert result.exit_code == 0, result.output
+    assert (
+        "VALID. This is the complete record of what Priya Shah (Northside Citizens Advice)"
+        in result.output
+    )
+    assert "3 event(s) in all" in result.output  # two reads and one refused write
+    mine = [e for e in document["statement"]["events"] if "action" in e]
+    assert [e["outcome"] for e in mine] == ["allowed", "allowed", "refused:scope"]
+    assert {e["token_id"] for e in mine} == set(account.priya_tokens)
+
+
+def test_an_adviser_who_never_looked_gets_a_valid_statement_with_nothing_in_it(
+    account, client, runner, tmp_path, published, ctx
+):
+    from tests.factories import make_adviser, make_grant
+
+    quiet = make_adviser("Quinn Quiet", "Quiet Advice")
+    grant = make_grant(account.claimant, quiet)
+    document = download_statement(client, quiet, grant)
+
+    result = verify_file(runner, tmp_path, document, published)
+
+    assert result.exit_code == 0, result.output
+    assert "0 event(s) in all" in result.output
+
+
+def test_a_statement_reveals_nothing_of_anyone_elses_events(account, client):
+    document = download_statement(client, account.priya, account.priya_grant)
+    text = json.dumps(document) + json.dumps(
+        signed.verify(
+            document["jws"], signed.STATEMENT, client.get("/.well-known/jwks.json").get_json()
+        )
+    )
+
+    for secret in (
+        account.tom.id,
+        account.tom.name,
+        account.tom.organisation.name,
+        account.tom_grant.id,
+        *account.tom_tokens,
+        account.claimant.name,
+        account.other.id,
+        "token.issue",
+        "grant.create",
+    ):
+        assert secret not in text, secret
+    hidden = [e for e in document["statement"]["events"] if "action" not in e]
+    assert hidden and all(
+        set(e) == {"seq", "prev_hash", "hash", "salt", "actor_commitment"} for e in hidden
+    )
+
+
+def test_the_printable_page_lists_the_events_in_the_dates(account, client):
+    sign_in(client, account.priya.account.username)
+    page = client.get(f"/adviser/clients/{account.priya_grant.id}/statement")
+    from tests.conftest import csrf_from
+
+    response = client.post(
+        f"/adviser/clients/{account.priya_grant.id}/statement",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "date_from": "2000-01-01",
+            "date_to": "2100-01-01",
+        },
+    )
+    assert response.status_code == 200
+    assert "Made by you: 3 in these dates" in response.text
+    assert account.priya_tokens[0] in response.text
+    assert account.tom_tokens[0] not in response.text
+
+
+def test_another_advisers_grant_gives_no_statement(account, client):
+    sign_in(client, account.priya.account.username)
+    assert client.get(f"/adviser/clients/{account.tom_grant.id}/statement").status_code == 404
+
+
+def test_a_forged_statement_is_refused(account, client, runner, tmp_path, published):
+    document = download_statement(client, account.priya, account.priya_grant)
+    rogue = SigningKey(ec.generate_private_key(ec.SECP256R1()), "rogue", {})
+    forged = resign(document, lambda s: s["events"].pop(), rogue)
+
+    result = verify_file(runner, tmp_path, forged, published)
+
+    assert result.exit_code == 1
+    assert (
+        "NOT VALID: signature: the statement is not genuine: it was signed by a key the "
+        "broker has not published" in result.output
+    )
+
+
+def test_editing_the_signed_text_breaks_the_signature(account, client, runner, tmp_path, published):
+    document = download_statement(client, account.priya, account.priya_grant)
+    header, body, signature = document["jws"].split(".")
+    tampered = {"jws": f"{header}.{body[:-4]}AAAA.{signature}"}
+
+    result = verify_file(runner, tmp_path, tampered, published)
+
+    assert result.exit_code == 1
+    assert "NOT VALID: signature" in result.output
+
+
+def _hide_first_of_mine(statement: dict) -> None:
+    event = next(e for e in statement["events"] if "action" in e)
+    from broker import audit, checkpoints
+
+    # Hide it as the hash it really has; its commitment is what the checkpoint signed.
+    index = statement["events"].index(event)
+    prev = audit.GENESIS if index == 0 else None
+    assert prev is None  # event 1 is the grant's creation, never an adviser's
+    salt = bytes.fromhex(event["salt"])
+    statement["events"][index] = {
+        "seq": event["seq"],
+        "salt": event["salt"],
+        "actor_commitment": checkpoints.actor_commitment(salt, event["actor"]).hex(),
+        "prev_hash": statement["events"][index - 1].get("hash", "00" * 32),
+        "hash": "00" * 32,
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda s: s["events"].pop(next(i for i, e in enumerate(s["events"]) if "action" in e)),
+            "FAIL complete: event",
+        ),
+        (lambda s: s["events"].pop(), "FAIL complete: "),
+        (_hide_first_of_mine, "FAIL nothing hidden: event"),
+        (
+            lambda s: next(e for e in s["events"] if "action" in e).update(
+                outcome="allowed", action="journal.read"
+            ),
+            "does not follow the event before it: an event was changed",
+        ),
+        (
+            lambda s: next(e for e in s["events"] if "action" not in e).update(salt="11" * 32),
+            "FAIL commitments: the salts or commitments were changed",
+        ),
+        (
+            lambda s: s.update(inclusion_proof=s["inclusion_proof"][::-1] + ["00" * 32]),
+            "FAIL included",
+        ),
+    ],
+    ids=[
+        "strip-an-event",
+        "drop-the-newest",
+        "hide-one-of-theirs",
+        "alter-an-event",
+        "alter-a-salt",
+        "bad-inclusion-proof",
+    ],
+)
+def test_a_statement_signed_with_an_event_stripped_or_altered_is_refused(
+    account, client, runner, tmp_path, published, change, expected
+):
+    """Even a statement carrying a good signature (a broken or dishonest builder) fails the
+    checks anyone can make from the published checkpoint."""
+    document = download_statement(client, account.priya, account.priya_grant)
+
+    result = verify_file(runner, tmp_path, resign(document, change), published)
+
+    assert result.exit_code == 1
+    assert expected in result.output, result.output
+    assert "NOT VALID" in result.output
+
+
+def test_a_checkpoint_that_was_never_published_is_refused(
+    account, client, runner, tmp_path, published
+):
+    document = download_statement(client, account.priya, account.priya_grant)
+    jwks, cps = published()
+    with open(cps, "w") as f:
+        json.dump({"checkpoints": []}, f)
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(document))
+
+    result = runner.invoke(
+        args=["verify-statement", str(path), "--jwks", jwks, "--checkpoints", cps]
+    )
+
+    assert result.exit_code == 1
+    assert "is not among the published checkpoints" in result.output
+
+
+def test_the_upload_page_checks_a_file_without_signing_in(account, client):
+    from io import BytesIO
+
+    from tests.conftest import csrf_from
+
+    document = download_statement(client, account.priya, account.priya_grant)
+    anonymous = client.application.test_client()
+    page = anonymous.get("/verify")
+    assert page.status_code == 200
+
+    def upload(content: dict):  # noqa: ANN202
+        data = {"csrf_token": csrf_from(page.text),
+                "file": (BytesIO(json.dumps(content).encode()), "statement.json")}  # fmt: skip
+        return anonymous.post("/verify", data=data, content_type="multipart/form-data")
+
+    good = upload(document)
+    assert good.status_code == 200
+    assert "This is the complete record of what Priya Shah" in good.text
+    refused = upload(resign(document, lambda s: s["events"].pop()))
+    assert "Not valid" in refused.text and "NOT VALID: complete" in refused.text
