@@ -56,8 +56,13 @@ def part(name: str) -> Iterator[None]:
 def start_postgres() -> str:
     """The bench's own PostgreSQL cluster (Debian's packages), normal durability settings."""
     env = {**os.environ, "PG_DIR": PG_DIR, "PG_PORT": PG_PORT, "PG_FAST": "0"}
-    out = subprocess.run([str(ROOT / ".ci" / "postgres"), "broker_bench"], env=env, check=True,
-                         capture_output=True, text=True)  # fmt: skip
+    out = subprocess.run(
+        [str(ROOT / ".ci" / "postgres"), "broker_bench"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return out.stdout.strip().splitlines()[-1]
 
 
@@ -92,13 +97,15 @@ def build_app(url: str) -> Any:
     from broker import create_app
     from broker.extensions import db
 
-    app = create_app({
-        "INSTANCE_PATH": str(RESULTS / "instance"),
-        "SQLALCHEMY_DATABASE_URI": url,
-        "SECRET_KEY": SECRET,
-        "BROKER_KEY_DIR": str(RESULTS / "keys"),
-        "BROKER_ISSUER": ISSUER,
-    })  # fmt: skip
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(RESULTS / "instance"),
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": SECRET,
+            "BROKER_KEY_DIR": str(RESULTS / "keys"),
+            "BROKER_ISSUER": ISSUER,
+        }
+    )
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"), revision="heads")
         db.session.remove()
@@ -139,9 +146,14 @@ def free_port() -> int:
 
 
 def server_env(url: str | None, port: int) -> dict[str, str]:
-    env = {**os.environ, "BENCH_BIND": f"127.0.0.1:{port}", "SECRET_KEY": SECRET,
-           "BROKER_KEY_DIR": str(RESULTS / "keys"), "BROKER_ISSUER": ISSUER,
-           "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bench'}"}  # fmt: skip
+    env = {
+        **os.environ,
+        "BENCH_BIND": f"127.0.0.1:{port}",
+        "SECRET_KEY": SECRET,
+        "BROKER_KEY_DIR": str(RESULTS / "keys"),
+        "BROKER_ISSUER": ISSUER,
+        "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bench'}",
+    }
     if url:
         env["DATABASE_URL"] = url
     return env
@@ -153,8 +165,11 @@ def gunicorn(app_spec: str, url: str | None, log_name: str) -> Iterator[Server]:
     log = (RESULTS / f"{log_name}.log").open("wb")
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "-c", str(ROOT / "bench" / "gunicorn_conf.py"), app_spec],
-        cwd=ROOT, env=server_env(url, port), stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=server_env(url, port),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     server = Server(process, f"http://127.0.0.1:{port}")
     try:
         deadline = time.monotonic() + 30
@@ -203,8 +218,14 @@ def wrk(url: str, *, script: Path | None, duration: int, connections: int) -> Lo
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     non = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors:.*", out)
-    return Load(rps, _latency(out, "50"), _latency(out, "99"), requests,
-                int(non.group(1)) if non else 0, errors.group(0) if errors else "")  # fmt: skip
+    return Load(
+        rps,
+        _latency(out, "50"),
+        _latency(out, "99"),
+        requests,
+        int(non.group(1)) if non else 0,
+        errors.group(0) if errors else "",
+    )
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -215,8 +236,9 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def measure(server: Server, path: str, *, script: Path | None, duration: int,
-            connections: int) -> Load:  # fmt: skip
+def measure(
+    server: Server, path: str, *, script: Path | None, duration: int, connections: int
+) -> Load:
     wrk(server.base_url + path, script=script, duration=2, connections=connections)  # warm up
     load = wrk(server.base_url + path, script=script, duration=duration, connections=connections)
     load.rss_mb = [peak_rss_mb(pid) for pid in server.workers()]
@@ -236,8 +258,9 @@ class Report:
 
 def bare_flask(args: argparse.Namespace, report: Report) -> None:
     with part("bare Flask JSON endpoint"), gunicorn("bare:app", None, "bare") as server:
-        load = measure(server, "/ping", script=None, duration=args.duration,
-                       connections=args.connections)  # fmt: skip
+        load = measure(
+            server, "/ping", script=None, duration=args.duration, connections=args.connections
+        )
         report.rows.append(("bare Flask JSON endpoint", load))
 
 
@@ -247,14 +270,16 @@ def protected_read(name: str, url: str, args: argparse.Namespace, report: Report
         script = isolated(seed_readers, name, url, args.readers)
     with gunicorn("broker:create_app()", url, f"broker-{name}") as server:
         with part(f"{name}: audited protected read, {args.duration}s under load"):
-            load = measure(server, "/", script=script, duration=args.duration,
-                           connections=args.connections)  # fmt: skip
+            load = measure(
+                server, "/", script=script, duration=args.duration, connections=args.connections
+            )
             report.rows.append((f"audited protected read, {name}", load))
             if load.non_2xx:
                 print(f"   WARNING: {load.non_2xx} responses were not 2xx", flush=True)
         with part(f"{name}: revoke under load"):
-            report.revoke[name] = isolated(revoke_under_load, url, server.base_url,
-                                           args.revoke_seconds, args.connections)  # fmt: skip
+            report.revoke[name] = isolated(
+                revoke_under_load, url, server.base_url, args.revoke_seconds, args.connections
+            )
 
 
 def seed_readers(name: str, url: str, count: int) -> Path:
@@ -287,8 +312,9 @@ def revoke_under_load(url: str, base_url: str, seconds: int, connections: int) -
     with app.app_context():
         with db.engine.begin() as conn:
             _org, adviser_id = seed.organisation_and_adviser(conn, now)
-            (claimant_id, username, grant_id, decision_id), = seed.claimants_with_grants(
-                conn, 1, adviser_id, now=now, prefix="REVOKE")  # fmt: skip
+            ((claimant_id, username, grant_id, decision_id),) = seed.claimants_with_grants(
+                conn, 1, adviser_id, now=now, prefix="REVOKE"
+            )
         tokens = seed.mint_tokens(app, [(claimant_id, grant_id, seed.READ_SCOPES)] * 32, now=now)
         db.session.remove()
     readers = [seed.Reader(claimant_id, grant_id, decision_id, t, j) for t, j in tokens]
@@ -297,25 +323,31 @@ def revoke_under_load(url: str, base_url: str, seconds: int, connections: int) -
     result: dict[str, Any] = {}
 
     def load() -> None:
-        result["load"] = wrk(base_url + "/", script=script, duration=seconds,
-                             connections=connections)  # fmt: skip
+        result["load"] = wrk(
+            base_url + "/", script=script, duration=seconds, connections=connections
+        )
 
     loader = threading.Thread(target=load)
     loader.start()
     time.sleep(seconds / 2)
     with httpx.Client(base_url=base_url, timeout=30) as browser:
         page = browser.get("/sign-in")
-        browser.post("/sign-in", data={"username": username, "password": seed.PASSWORD,
-                                       "csrf_token": _csrf(page.text)})  # fmt: skip
+        browser.post(
+            "/sign-in",
+            data={"username": username, "password": seed.PASSWORD, "csrf_token": _csrf(page.text)},
+        )
         confirm = browser.get(f"/access/{grant_id}/revoke")
         done = browser.post(f"/access/{grant_id}/revoke", data={"csrf_token": _csrf(confirm.text)})
     loader.join()
     if done.status_code != 303:
         raise RuntimeError(f"the claimant's revoke answered {done.status_code}")
     with app.app_context():
-        rows = db.session.execute(db.text(
-            "SELECT seq, action, outcome FROM audit_events WHERE claimant_id = :c ORDER BY seq"),
-            {"c": claimant_id}).all()  # fmt: skip
+        rows = db.session.execute(
+            db.text(
+                "SELECT seq, action, outcome FROM audit_events WHERE claimant_id = :c ORDER BY seq"
+            ),
+            {"c": claimant_id},
+        ).all()
         with db.engine.connect() as conn:
             breaks = list(audit.verify(conn))
         db.session.remove()
@@ -348,14 +380,19 @@ def audit_verify(name: str, url: str, args: argparse.Namespace, report: Report) 
     with part(f"{name}: flask verify-audit"):
         started = time.perf_counter()
         command = [str(BIN / "flask"), "--app", "broker", "verify-audit"]
-        out = subprocess.run(command, cwd=ROOT, env=server_env(url, 0), capture_output=True,
-                             text=True, check=False)  # fmt: skip
+        out = subprocess.run(
+            command, cwd=ROOT, env=server_env(url, 0), capture_output=True, text=True, check=False
+        )
         wall = time.perf_counter() - started
     match = re.search(r"Checked (\d+) audit events in ([\d.]+)s \(([\d,]+) events/s\)", out.stdout)
     if out.returncode != 0 or not match:
         raise RuntimeError(f"verify-audit failed: {out.stdout}\n{out.stderr}")
-    report.verify[name] = {"events": int(match.group(1)), "seconds": float(match.group(2)),
-                           "rate": int(match.group(3).replace(",", "")), "wall": wall}  # fmt: skip
+    report.verify[name] = {
+        "events": int(match.group(1)),
+        "seconds": float(match.group(2)),
+        "rate": int(match.group(3).replace(",", "")),
+        "wall": wall,
+    }
 
 
 def seed_events(url: str, claimants: int) -> None:
@@ -372,7 +409,8 @@ def seed_events(url: str, claimants: int) -> None:
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect() as conn:
                 conn.execution_options(isolation_level="AUTOCOMMIT").execute(
-                    db.text("VACUUM ANALYZE audit_events"))  # fmt: skip
+                    db.text("VACUUM ANALYZE audit_events")
+                )
         db.engine.dispose()
 
 
@@ -394,13 +432,21 @@ def staff_banner(url: str, args: argparse.Namespace, report: Report) -> None:
                 api_paths = [f"/api/v1/staff/claimants/{r}/consents" for r in references]
                 api = _latencies(http, api_paths, {"Authorization": f"Bearer {key}"})
                 page = http.get("/sign-in")
-                http.post("/sign-in", data={"username": username, "password": PASSWORD_FOR_STAFF,
-                                            "csrf_token": _csrf(page.text)})  # fmt: skip
+                http.post(
+                    "/sign-in",
+                    data={
+                        "username": username,
+                        "password": PASSWORD_FOR_STAFF,
+                        "csrf_token": _csrf(page.text),
+                    },
+                )
                 pages = _latencies(http, [f"/staff/claimants/{r}" for r in references], {})
     for name, got in (("staff consents API", api), ("staff banner page", pages)):
-        report.staff.append(f"{name}: p50 {got[0]:.1f} ms, **p95 {got[1]:.1f} ms** (target 20), "
-                            f"p99 {got[2]:.1f} ms over {len(references)} claimants, "
-                            f"{total:,} grants in the database")  # fmt: skip
+        report.staff.append(
+            f"{name}: p50 {got[0]:.1f} ms, **p95 {got[1]:.1f} ms** (target 20), "
+            f"p99 {got[2]:.1f} ms over {len(references)} claimants, "
+            f"{total:,} grants in the database"
+        )
 
 
 PASSWORD_FOR_STAFF = "bench-password"  # noqa: S105 (bench data)
@@ -434,8 +480,9 @@ def seed_staff(url: str, claimants: int) -> tuple[list[str], str, str] | None:
     with app.app_context():
         with db.engine.begin() as conn:
             references = seed.staff_scale(conn, claimants=claimants, grants_per_claimant=5, now=now)
-        staff = accounts.create_staff("bench-staff@dwp.example", PASSWORD_FOR_STAFF, "Bench Staff",
-                                      "Bench team", now)  # fmt: skip
+        staff = accounts.create_staff(
+            "bench-staff@dwp.example", PASSWORD_FOR_STAFF, "Bench Staff", "Bench team", now
+        )
         _row, key = staff_keys.create("Bench staff system", now=now)
         db.session.commit()
         with db.engine.connect() as conn:
@@ -450,25 +497,33 @@ def seed_staff(url: str, claimants: int) -> tuple[list[str], str, str] | None:
 
 def print_table(report: Report) -> None:
     bare = report.rows[0][1].rps if report.rows else float("nan")
-    head = f"| {'request':44} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'share':>6} | " \
-           f"{'non-2xx':>7} | worker peak RSS (MB) |"  # fmt: skip
+    head = (
+        f"| {'request':44} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'share':>6} | "
+        f"{'non-2xx':>7} | worker peak RSS (MB) |"
+    )
     print()
     print(head)
     print("|" + "|".join("-" * (len(c)) for c in head.split("|")[1:-1]) + "|")
     for name, load in report.rows:
         rss = ", ".join(f"{r:.0f}" for r in load.rss_mb)
-        print(f"| {name:44} | {load.rps:8.0f} | {load.p50_ms:7.2f} | {load.p99_ms:7.2f} | "
-              f"{load.rps / bare:6.0%} | {load.non_2xx:7d} | {rss:20} |")  # fmt: skip
+        print(
+            f"| {name:44} | {load.rps:8.0f} | {load.p50_ms:7.2f} | {load.p99_ms:7.2f} | "
+            f"{load.rps / bare:6.0%} | {load.non_2xx:7d} | {rss:20} |"
+        )
     print()
     for name, r in report.revoke.items():
-        print(f"revoke under load, {name}: {r['requests']} requests, {r['client_2xx']} 2xx seen "
-              f"by clients; chain: {r['allowed_before']} allowed reads before the revoke, "
-              f"**{r['allowed_after']} allowed after it** (target 0), {r['refused_after']} "
-              f"refused after it; chain intact: {r['chain_intact']}")  # fmt: skip
+        print(
+            f"revoke under load, {name}: {r['requests']} requests, {r['client_2xx']} 2xx seen "
+            f"by clients; chain: {r['allowed_before']} allowed reads before the revoke, "
+            f"**{r['allowed_after']} allowed after it** (target 0), {r['refused_after']} "
+            f"refused after it; chain intact: {r['chain_intact']}"
+        )
     for name, v in report.verify.items():
-        print(f"audit verify, {name}: {v['events']:,} events in {v['seconds']:.2f}s = "
-              f"**{v['rate']:,} events/s** in one process (target 300,000); "
-              f"command wall time {v['wall']:.1f}s")  # fmt: skip
+        print(
+            f"audit verify, {name}: {v['events']:,} events in {v['seconds']:.2f}s = "
+            f"**{v['rate']:,} events/s** in one process (target 300,000); "
+            f"command wall time {v['wall']:.1f}s"
+        )
     for line in report.staff:
         print(f"staff banner at scale: {line}")
     print()

@@ -40,8 +40,16 @@ def insert(conn: Connection, name: str, rows: Sequence[dict[str, Any]]) -> None:
         conn.execute(table(name).insert(), list(rows))
 
 
-def copy_rows(conn: Connection, name: str, columns: Sequence[str], rows: Iterable[tuple],
-              *, total: int, label: str, chunk: int = 50_000) -> None:  # fmt: skip
+def copy_rows(
+    conn: Connection,
+    name: str,
+    columns: Sequence[str],
+    rows: Iterable[tuple],
+    *,
+    total: int,
+    label: str,
+    chunk: int = 50_000,
+) -> None:
     """Load many rows fast: COPY on PostgreSQL, executemany on SQLite; shows a progress bar."""
     bar = tqdm(total=total, desc=label, unit="row", unit_scale=True, leave=False, mininterval=0.5)
     if conn.dialect.name == "postgresql":
@@ -86,12 +94,26 @@ class Reader:
 def organisation_and_adviser(conn: Connection, now: datetime) -> tuple[str, str]:
     org_id, adviser_id = new_id(), new_id()
     insert(conn, "organisations", [{"id": org_id, "name": "Bench Advice Centre"}])
-    insert(conn, "accounts", [{"id": adviser_id, "username": f"adviser-{adviser_id}@bench.example",
-                               "password_hash": _password_hash(), "role": "adviser",
-                               "name": "Bench Adviser", "language": "en",
-                               "created_at": now}])  # fmt: skip
-    insert(conn, "advisers", [{"id": adviser_id, "organisation_id": org_id,
-                               "code": f"B{adviser_id[:8].upper()}"}])  # fmt: skip
+    insert(
+        conn,
+        "accounts",
+        [
+            {
+                "id": adviser_id,
+                "username": f"adviser-{adviser_id}@bench.example",
+                "password_hash": _password_hash(),
+                "role": "adviser",
+                "name": "Bench Adviser",
+                "language": "en",
+                "created_at": now,
+            }
+        ],
+    )
+    insert(
+        conn,
+        "advisers",
+        [{"id": adviser_id, "organisation_id": org_id, "code": f"B{adviser_id[:8].upper()}"}],
+    )
     return org_id, adviser_id
 
 
@@ -104,8 +126,9 @@ def _password_hash() -> str:
     return _HASH[0]
 
 
-def claimants_with_grants(conn: Connection, count: int, adviser_id: str, *, now: datetime,
-                          prefix: str = "BENCH") -> list[tuple[str, str, str, str]]:  # fmt: skip
+def claimants_with_grants(
+    conn: Connection, count: int, adviser_id: str, *, now: datetime, prefix: str = "BENCH"
+) -> list[tuple[str, str, str, str]]:
     """`count` claimants, each with an active 3-month read grant to the adviser, an MR decision
     and an empty audit chain. Returns (claimant_id, username, grant_id, decision_id) for each."""
     ends = grants.add_months(now, 3)
@@ -116,36 +139,80 @@ def claimants_with_grants(conn: Connection, count: int, adviser_id: str, *, now:
     for n in range(count):
         cid, gid, did = new_id(), new_id(), new_id()
         username = f"{prefix.lower()}-{n}-{cid[:8]}@bench.example"
-        accounts_.append({"id": cid, "username": username, "password_hash": _password_hash(),
-                          "role": "claimant", "name": f"Bench Claimant {n}", "language": "en",
-                          "created_at": t})  # fmt: skip
-        claimants_.append({"id": cid, "reference": f"{prefix}-{n:06d}-{cid[:4].upper()}",
-                           "partner_id": None, "additional_support": None})  # fmt: skip
+        accounts_.append(
+            {
+                "id": cid,
+                "username": username,
+                "password_hash": _password_hash(),
+                "role": "claimant",
+                "name": f"Bench Claimant {n}",
+                "language": "en",
+                "created_at": t,
+            }
+        )
+        claimants_.append(
+            {
+                "id": cid,
+                "reference": f"{prefix}-{n:06d}-{cid[:4].upper()}",
+                "partner_id": None,
+                "additional_support": None,
+            }
+        )
         grants_.append(_grant_row(gid, cid, adviser_id, READ_SCOPES, now, ends))
-        decisions.append({"id": did, "claimant_id": cid,
-                          "decided_at": now - timedelta(days=2),
-                          "subject": "Limited capability for work", "outcome": "not_changed",
-                          "body": "We looked at your claim again: no change."})  # fmt: skip
+        decisions.append(
+            {
+                "id": did,
+                "claimant_id": cid,
+                "decided_at": now - timedelta(days=2),
+                "subject": "Limited capability for work",
+                "outcome": "not_changed",
+                "body": "We looked at your claim again: no change.",
+            }
+        )
         heads.append({"claimant_id": cid, "seq": 0, "hash": audit.GENESIS})
         out.append((cid, username, gid, did))
-    for name, rows in (("accounts", accounts_), ("claimants", claimants_), ("grants", grants_),
-                       ("mr_decisions", decisions), ("audit_heads", heads)):  # fmt: skip
+    for name, rows in (
+        ("accounts", accounts_),
+        ("claimants", claimants_),
+        ("grants", grants_),
+        ("mr_decisions", decisions),
+        ("audit_heads", heads),
+    ):
         insert(conn, name, rows)
     return out
 
 
-def _grant_row(gid: str, cid: str, adviser_id: str | None, scopes: str, now: datetime,
-               ends: datetime) -> dict[str, Any]:  # fmt: skip
+def _grant_row(
+    gid: str, cid: str, adviser_id: str | None, scopes: str, now: datetime, ends: datetime
+) -> dict[str, Any]:
     t = now
-    return {"id": gid, "kind": "access", "claimant_id": cid, "adviser_id": adviser_id,
-            "representative_name": "Bench Adviser", "organisation_name": "Bench Advice Centre",
-            "client_id": None, "scopes": scopes, "purpose": "Help with an appeal",
-            "relationship": "Welfare rights adviser", "information": "MR decisions; journal",
-            "authorization_details": None, "status": "active", "created_at": t, "starts_at": t,
-            "review_at": ends, "ends_at": ends,
-            "recorded_by": "claimant", "recorded_by_staff_id": None, "reviewed_at": None,
-            "suspended_at": None, "suspension_reason": None, "ended_at": None, "ended_by": None,
-            "end_reason": None}  # fmt: skip
+    return {
+        "id": gid,
+        "kind": "access",
+        "claimant_id": cid,
+        "adviser_id": adviser_id,
+        "representative_name": "Bench Adviser",
+        "organisation_name": "Bench Advice Centre",
+        "client_id": None,
+        "scopes": scopes,
+        "purpose": "Help with an appeal",
+        "relationship": "Welfare rights adviser",
+        "information": "MR decisions; journal",
+        "authorization_details": None,
+        "status": "active",
+        "created_at": t,
+        "starts_at": t,
+        "review_at": ends,
+        "ends_at": ends,
+        "recorded_by": "claimant",
+        "recorded_by_staff_id": None,
+        "reviewed_at": None,
+        "suspended_at": None,
+        "suspension_reason": None,
+        "ended_at": None,
+        "ended_by": None,
+        "end_reason": None,
+    }
 
 
 class _GrantView:
@@ -155,15 +222,24 @@ class _GrantView:
         self.id, self.claimant_id, self.ends_at = grant_id, claimant_id, ends_at
 
 
-def mint_tokens(app: Flask, wanted: Sequence[tuple[str, str, str]], *, now: datetime,
-                client_id: str = "bench-client") -> list[tuple[str, str]]:  # fmt: skip
+def mint_tokens(
+    app: Flask,
+    wanted: Sequence[tuple[str, str, str]],
+    *,
+    now: datetime,
+    client_id: str = "bench-client",
+) -> list[tuple[str, str]]:
     """Sign one access token per (claimant_id, grant_id, scopes) with the app's key; store jtis."""
     service = app.extensions["broker.tokens"]
     ends = grants.add_months(now, 3)
     out = []
     for claimant_id, grant_id, scopes in wanted:
-        token, row, _ = service.issue(_GrantView(grant_id, claimant_id, ends), client_id=client_id,
-                                      scopes=tuple(scopes.split()), now=now)  # fmt: skip
+        token, row, _ = service.issue(
+            _GrantView(grant_id, claimant_id, ends),
+            client_id=client_id,
+            scopes=tuple(scopes.split()),
+            now=now,
+        )
         out.append((token, row.jti))
     db.session.commit()
     assert db.session.scalar(db.select(db.func.count()).select_from(AccessToken)) >= len(out)
@@ -202,22 +278,42 @@ def audit_events(conn: Connection, *, claimants: int, per_claimant: int, now: da
                 action = actions[seq % 5]
                 resource = f"mr_decision:{gid}" if action == "mr.read" else "journal"
                 outcome = "allowed" if seq % 17 else "refused:scope"
-                digest = audit.link(prev, audit.canonical(cid, seq, at, token, gid, actor, action,
-                                                          resource, outcome))  # fmt: skip
+                digest = audit.link(
+                    prev,
+                    audit.canonical(cid, seq, at, token, gid, actor, action, resource, outcome),
+                )
                 yield (cid, seq, at, token, gid, actor, action, resource, outcome, prev, digest)
                 prev = digest
             heads.append((cid, per_claimant, prev))
 
-    columns = ("claimant_id", "seq", "occurred_us", "token_id", "grant_id", "actor", "action",
-               "resource", "outcome", "prev_hash", "hash")  # fmt: skip
+    columns = (
+        "claimant_id",
+        "seq",
+        "occurred_us",
+        "token_id",
+        "grant_id",
+        "actor",
+        "action",
+        "resource",
+        "outcome",
+        "prev_hash",
+        "hash",
+    )
     copy_rows(conn, "audit_events", columns, rows(), total=total, label="audit events")
-    copy_rows(conn, "audit_heads", ("claimant_id", "seq", "hash"), heads, total=len(heads),
-              label="audit heads")  # fmt: skip
+    copy_rows(
+        conn,
+        "audit_heads",
+        ("claimant_id", "seq", "hash"),
+        heads,
+        total=len(heads),
+        label="audit heads",
+    )
     return total
 
 
-def staff_scale(conn: Connection, *, claimants: int, grants_per_claimant: int,
-                now: datetime) -> list[str]:  # fmt: skip
+def staff_scale(
+    conn: Connection, *, claimants: int, grants_per_claimant: int, now: datetime
+) -> list[str]:
     """Claimants with several grants each (a mix of live and ended), for the staff banner at
     scale. Returns a sample of claimant references to look up."""
     _org, adviser_id = organisation_and_adviser(conn, now)
@@ -228,10 +324,17 @@ def staff_scale(conn: Connection, *, claimants: int, grants_per_claimant: int,
         cid = new_id()
         ids.append((cid, f"STAFF-{n:06d}-{cid[:4].upper()}"))
     password = _password_hash()
-    copy_rows(conn, "accounts", ("id", "username", "password_hash", "role", "name", "language",
-                                 "created_at"),
-              ((cid, f"{ref.lower()}@bench.example", password, "claimant", f"Claimant {ref}",
-                "en", t) for cid, ref in ids), total=claimants, label="claimants")  # fmt: skip
+    copy_rows(
+        conn,
+        "accounts",
+        ("id", "username", "password_hash", "role", "name", "language", "created_at"),
+        (
+            (cid, f"{ref.lower()}@bench.example", password, "claimant", f"Claimant {ref}", "en", t)
+            for cid, ref in ids
+        ),
+        total=claimants,
+        label="claimants",
+    )
     copy_rows(conn, "claimants", ("id", "reference"), ids, total=claimants, label="references")
     statuses = ("active", "active", "revoked", "expired", "suspended")
 
@@ -246,24 +349,52 @@ def staff_scale(conn: Connection, *, claimants: int, grants_per_claimant: int,
                     for v in (row[c] for c in GRANT_COLUMNS)
                 )
 
-    copy_rows(conn, "grants", GRANT_COLUMNS, grant_rows(), total=claimants * grants_per_claimant,
-              label="grants")  # fmt: skip
+    copy_rows(
+        conn,
+        "grants",
+        GRANT_COLUMNS,
+        grant_rows(),
+        total=claimants * grants_per_claimant,
+        label="grants",
+    )
     rng = random.Random(11)  # noqa: S311
     return [ref for _cid, ref in rng.sample(ids, min(300, len(ids)))]
 
 
-GRANT_COLUMNS = ("id", "kind", "claimant_id", "adviser_id", "representative_name",
-                 "organisation_name", "client_id", "scopes", "purpose", "relationship",
-                 "information", "authorization_details", "status", "created_at", "starts_at",
-                 "review_at", "ends_at", "recorded_by", "recorded_by_staff_id", "reviewed_at",
-                 "suspended_at", "suspension_reason", "ended_at", "ended_by",
-                 "end_reason")  # fmt: skip
+GRANT_COLUMNS = (
+    "id",
+    "kind",
+    "claimant_id",
+    "adviser_id",
+    "representative_name",
+    "organisation_name",
+    "client_id",
+    "scopes",
+    "purpose",
+    "relationship",
+    "information",
+    "authorization_details",
+    "status",
+    "created_at",
+    "starts_at",
+    "review_at",
+    "ends_at",
+    "recorded_by",
+    "recorded_by_staff_id",
+    "reviewed_at",
+    "suspended_at",
+    "suspension_reason",
+    "ended_at",
+    "ended_by",
+    "end_reason",
+)
 
 
 def lua_pairs(readers_: Sequence[Reader]) -> str:
     """A wrk script that sends each request with one of the readers' tokens, round robin."""
-    lines = ",\n".join(f'  {{"/api/v1/mr-decisions/{r.decision_id}", "Bearer {r.token}"}}'
-                       for r in readers_)  # fmt: skip
+    lines = ",\n".join(
+        f'  {{"/api/v1/mr-decisions/{r.decision_id}", "Bearer {r.token}"}}' for r in readers_
+    )
     return (
         "local pairs = {\n" + lines + "\n}\n"
         "local i = 0\n"

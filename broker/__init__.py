@@ -13,8 +13,8 @@ from flask import Flask, Response, request, send_from_directory
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as broker_config
-from .db import configure_engine
 from . import extensions
+from .db import configure_engine
 from .tokens import TokenService, load_or_create_key
 
 ROOT = broker_config.ROOT
@@ -34,7 +34,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     production = broker_config.is_production(app.config)
-    app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _secret_key(instance_path, production)
+    app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _secret_key(
+        instance_path, production
+    )
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -70,10 +70,18 @@ def create_account(username: str, password: str, role: str, name: str, now: date
     return account
 
 
-def create_claimant(username: str, password: str, name: str, reference: str, now: datetime,
-                    partner: Claimant | None = None) -> Claimant:  # fmt: skip
+def create_claimant(
+    username: str,
+    password: str,
+    name: str,
+    reference: str,
+    now: datetime,
+    partner: Claimant | None = None,
+) -> Claimant:
     account = create_account(username, password, "claimant", name, now)
-    claimant = Claimant(id=account.id, reference=reference, partner_id=partner.id if partner else None)
+    claimant = Claimant(
+        id=account.id, reference=reference, partner_id=partner.id if partner else None
+    )
     db.session.add(claimant)
     db.session.flush()
     audit.start_chain(claimant.id)
@@ -82,8 +90,9 @@ def create_claimant(username: str, password: str, name: str, reference: str, now
     return claimant
 
 
-def create_adviser(username: str, password: str, name: str, organisation: Organisation,
-                   code: str, now: datetime) -> Adviser:  # fmt: skip
+def create_adviser(
+    username: str, password: str, name: str, organisation: Organisation, code: str, now: datetime
+) -> Adviser:
     account = create_account(username, password, "adviser", name, now)
     adviser = Adviser(id=account.id, organisation_id=organisation.id, code=normalise_code(code))
     db.session.add(adviser)

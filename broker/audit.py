@@ -74,12 +74,30 @@ class Event:
     outcome: str
 
 
-def canonical(claimant_id: str, seq: int, occurred_us: int, token_id: str, grant_id: str,
-              actor: str, action: str, resource: str, outcome: str) -> bytes:  # fmt: skip
+def canonical(
+    claimant_id: str,
+    seq: int,
+    occurred_us: int,
+    token_id: str,
+    grant_id: str,
+    actor: str,
+    action: str,
+    resource: str,
+    outcome: str,
+) -> bytes:
     """The exact bytes an event's hash covers: its fields in a fixed order."""
     return SEPARATOR.join(
-        (claimant_id, str(seq), str(occurred_us), token_id, grant_id, actor, action, resource,
-         outcome)  # fmt: skip
+        (
+            claimant_id,
+            str(seq),
+            str(occurred_us),
+            token_id,
+            grant_id,
+            actor,
+            action,
+            resource,
+            outcome,
+        )
     ).encode()
 
 
@@ -99,8 +117,9 @@ def driver_errors(conn: Connection) -> Iterator[None]:
         gone = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, None)
         if gone:
             conn.invalidate(exc)
-        raise DBAPIError.instance(None, None, exc, dbapi_error, connection_invalidated=gone,
-                                  dialect=conn.dialect) from exc  # fmt: skip
+        raise DBAPIError.instance(
+            None, None, exc, dbapi_error, connection_invalidated=gone, dialect=conn.dialect
+        ) from exc
 
 
 def driver_connection(conn: Connection) -> Any:
@@ -110,8 +129,14 @@ def driver_connection(conn: Connection) -> Any:
     return conn.connection.driver_connection
 
 
-def append(event: Event, *, now: datetime | None = None, connection: Connection | None = None,
-           head: tuple[int, bytes] | None = None, commit: bool = False) -> int:  # fmt: skip
+def append(
+    event: Event,
+    *,
+    now: datetime | None = None,
+    connection: Connection | None = None,
+    head: tuple[int, bytes] | None = None,
+    commit: bool = False,
+) -> int:
     """Append one event to its claimant's chain in the current transaction; returns its seq.
 
     `head` is the chain head the caller has already locked in this transaction (the protected
@@ -125,22 +150,53 @@ def append(event: Event, *, now: datetime | None = None, connection: Connection 
             raise AuditWriteFailed("field holds the separator")
     conn = connection if connection is not None else db.session.connection()
     with driver_errors(conn):
-        return _append(driver_connection(conn), conn.dialect.name == "postgresql", event, now,
-                       head, commit)  # fmt: skip
+        return _append(
+            driver_connection(conn), conn.dialect.name == "postgresql", event, now, head, commit
+        )
 
 
-def _append(raw: Any, postgres: bool, event: Event, now: datetime | None,
-            head: tuple[int, bytes] | None, commit: bool) -> int:  # fmt: skip
+def _append(
+    raw: Any,
+    postgres: bool,
+    event: Event,
+    now: datetime | None,
+    head: tuple[int, bytes] | None,
+    commit: bool,
+) -> int:
     if head is None:
         head = _lock_head(raw, postgres, event.claimant_id)
     prev_seq, prev_hash = head
     seq = prev_seq + 1
     occurred_us = clock.to_micros(now or clock.now())
-    digest = hashlib.sha256(prev_hash + SEPARATOR.join((
-        event.claimant_id, str(seq), str(occurred_us), event.token_id, event.grant_id,
-        event.actor, event.action, event.resource, event.outcome)).encode()).digest()  # fmt: skip
-    row = (event.claimant_id, seq, occurred_us, event.token_id, event.grant_id, event.actor,
-           event.action, event.resource, event.outcome, prev_hash, digest)  # fmt: skip
+    digest = hashlib.sha256(
+        prev_hash
+        + SEPARATOR.join(
+            (
+                event.claimant_id,
+                str(seq),
+                str(occurred_us),
+                event.token_id,
+                event.grant_id,
+                event.actor,
+                event.action,
+                event.resource,
+                event.outcome,
+            )
+        ).encode()
+    ).digest()
+    row = (
+        event.claimant_id,
+        seq,
+        occurred_us,
+        event.token_id,
+        event.grant_id,
+        event.actor,
+        event.action,
+        event.resource,
+        event.outcome,
+        prev_hash,
+        digest,
+    )
     cursor = raw.cursor()
     try:
         if postgres and commit:
@@ -171,8 +227,9 @@ def _lock_head(raw: Any, postgres: bool, claimant_id: str) -> tuple[int, bytes]:
     try:
         row = cursor.execute(lock, (claimant_id,)).fetchone()
         if row is None:
-            cursor.execute(pg(_START_CHAIN_SQL) if postgres else _START_CHAIN_SQL,
-                           (claimant_id, GENESIS))  # fmt: skip
+            cursor.execute(
+                pg(_START_CHAIN_SQL) if postgres else _START_CHAIN_SQL, (claimant_id, GENESIS)
+            )
             row = cursor.execute(lock, (claimant_id,)).fetchone()
     finally:
         cursor.close()
@@ -282,15 +339,20 @@ def _walk(stream: Any, heads: dict[str, tuple[int, bytes]], batch: int) -> Itera
             yield Break(claimant_id, 1, f"chain head is at event {seq} but no events remain")
 
 
-def _check_tail(claimant_id: str, next_seq: int, last_hash: bytes,
-                heads: dict[str, tuple[int, bytes]]) -> Break | None:  # fmt: skip
+def _check_tail(
+    claimant_id: str, next_seq: int, last_hash: bytes, heads: dict[str, tuple[int, bytes]]
+) -> Break | None:
     head = heads.get(claimant_id)
     if head is None:
         return Break(claimant_id, next_seq - 1, "events exist but the chain has no head")
     seq, digest = head
     if seq != next_seq - 1 or digest != last_hash:
-        return Break(claimant_id, next_seq, f"chain head is at event {seq}; events end at "
-                     f"{next_seq - 1} (rows were removed from the end)")  # fmt: skip
+        return Break(
+            claimant_id,
+            next_seq,
+            f"chain head is at event {seq}; events end at "
+            f"{next_seq - 1} (rows were removed from the end)",
+        )
     return None
 
 

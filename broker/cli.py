@@ -36,14 +36,17 @@ def register(app: Flask) -> None:
         references = dict(db.session.execute(db.select(Claimant.id, Claimant.reference)).all())
         for broken in breaks:
             who = references.get(broken.claimant_id, "unknown reference")
-            click.echo(f"BROKEN claimant {broken.claimant_id} ({who}) at event {broken.seq}: "
-                       f"{broken.reason}")  # fmt: skip
+            click.echo(
+                f"BROKEN claimant {broken.claimant_id} ({who}) at event {broken.seq}: "
+                f"{broken.reason}"
+            )
         rate = total / elapsed if elapsed else 0
         click.echo(f"Checked {total} audit events in {elapsed:.2f}s ({rate:,.0f} events/s).")
         findings = _against_checkpoints(references)
         if breaks or findings:
-            click.echo(f"{len(breaks)} broken chain(s), {len(findings)} checkpoint finding(s).",
-                       err=True)  # fmt: skip
+            click.echo(
+                f"{len(breaks)} broken chain(s), {len(findings)} checkpoint finding(s).", err=True
+            )
             sys.exit(1)
         click.echo("Every audit chain is intact.")
 
@@ -63,11 +66,15 @@ def register(app: Flask) -> None:
                 click.echo(f"BROKEN checkpoints: {finding.reason}")
             else:
                 who = references.get(finding.claimant_id, "unknown reference")
-                click.echo(f"BROKEN claimant {finding.claimant_id} ({who}) at event "
-                           f"{finding.seq}: {finding.reason}")  # fmt: skip
+                click.echo(
+                    f"BROKEN claimant {finding.claimant_id} ({who}) at event "
+                    f"{finding.seq}: {finding.reason}"
+                )
         if not findings:
-            click.echo(f"Every chain matches signed checkpoint {last.seq} "
-                       f"({last.event_count} events, {last.issued_at:%Y-%m-%d %H:%M} UTC).")
+            click.echo(
+                f"Every chain matches signed checkpoint {last.seq} "
+                f"({last.event_count} events, {last.issued_at:%Y-%m-%d %H:%M} UTC)."
+            )
         return findings
 
     register_staff_side(app)
@@ -83,9 +90,13 @@ def register_proof(app: Flask) -> None:
     from . import clock, verifying
 
     @app.cli.command("checkpoint")
-    @click.option("--every", type=click.IntRange(1), default=None,
-                  help="Sign only once this many events were added since the last "
-                  "(default BROKER_CHECKPOINT_EVERY, 1000).")
+    @click.option(
+        "--every",
+        type=click.IntRange(1),
+        default=None,
+        help="Sign only once this many events were added since the last "
+        "(default BROKER_CHECKPOINT_EVERY, 1000).",
+    )
     @click.option("--force", is_flag=True, help="Sign one now, even if nothing changed.")
     def checkpoint_command(every: int | None, force: bool) -> None:
         """Sign an audit checkpoint of every chain (run it every minute from cron)."""
@@ -103,20 +114,26 @@ def register_proof(app: Flask) -> None:
         if row is None:
             click.echo("Nothing changed since the last checkpoint.")
         else:
-            click.echo(f"Signed checkpoint {row.seq}: {row.tree_size} chain(s), "
-                       f"{row.event_count} event(s), root {row.root.hex()}.")  # fmt: skip
+            click.echo(
+                f"Signed checkpoint {row.seq}: {row.tree_size} chain(s), "
+                f"{row.event_count} event(s), root {row.root.hex()}."
+            )
 
     @app.cli.command("verify-statement")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @click.option("--jwks", "jwks_file", type=click.Path(exists=True, dir_okay=False,
-                  path_type=Path), help="The published keys (/.well-known/jwks.json); "
-                  "default: this broker's own.")
-    @click.option("--checkpoints", "checkpoints_file", type=click.Path(
-                  exists=True, dir_okay=False, path_type=Path),
-                  help="The published checkpoints (/api/v1/audit/checkpoints); default: this "
-                  "broker's own.")
-    def verify_statement(file: Path, jwks_file: Path | None,
-                         checkpoints_file: Path | None) -> None:
+    @click.option(
+        "--jwks",
+        "jwks_file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="The published keys (/.well-known/jwks.json); default: this broker's own.",
+    )
+    @click.option(
+        "--checkpoints",
+        "checkpoints_file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="The published checkpoints (/api/v1/audit/checkpoints); default: this broker's own.",
+    )
+    def verify_statement(file: Path, jwks_file: Path | None, checkpoints_file: Path | None) -> None:
         """Check a signed statement, receipt or history file; exit 1 if it is not valid."""
         try:
             document = json.loads(file.read_text())
@@ -135,8 +152,10 @@ def register_proof(app: Flask) -> None:
         for name, passed, detail in result.checks:
             click.echo(f"  {'ok  ' if passed else 'FAIL'} {name}: {detail}")
         if published is None and result.checks:
-            click.echo("  note: no published checkpoints given (--checkpoints), so the "
-                       "checkpoint was not compared with them")
+            click.echo(
+                "  note: no published checkpoints given (--checkpoints), so the "
+                "checkpoint was not compared with them"
+            )
         click.echo(result.summary)
         if not result.ok:
             sys.exit(1)
@@ -147,8 +166,12 @@ def register_staff_side(app: Flask) -> None:
     from . import clock, notify, staff_keys, sweep
 
     @app.cli.command("sweep")
-    @click.option("--sender", default=None, metavar="MODULE:NAME",
-                  help="Outbox sender (default BROKER_OUTBOX_SENDER, else the logging sender).")
+    @click.option(
+        "--sender",
+        default=None,
+        metavar="MODULE:NAME",
+        help="Outbox sender (default BROKER_OUTBOX_SENDER, else the logging sender).",
+    )
     @click.option("--batch", default=sweep.BATCH, show_default=True, type=click.IntRange(1))
     @click.option("--quiet", is_flag=True, help="Print nothing unless something failed.")
     def sweep_command(sender: str | None, batch: int, quiet: bool) -> None:
@@ -163,27 +186,34 @@ def register_staff_side(app: Flask) -> None:
             if total > batch and not quiet:  # large runs show how far they have got
                 click.echo(f"  {stage}: {done:,}/{total:,}", err=True)
 
-        report = sweep.run(now=clock.now(), sender=notify.load_sender(spec), batch=batch,
-                           progress=progress)  # fmt: skip
+        report = sweep.run(
+            now=clock.now(), sender=notify.load_sender(spec), batch=batch, progress=progress
+        )
         if not report.ran:
             if not quiet:
                 click.echo("Another sweep is running; this one did nothing.")
             return
         if not quiet:
-            click.echo(f"Ended {report.expired} grant(s) past their end date. "
-                       f"Queued {report.reminders_queued} reminder(s). "
-                       f"Sent {report.sent} message(s).")  # fmt: skip
+            click.echo(
+                f"Ended {report.expired} grant(s) past their end date. "
+                f"Queued {report.reminders_queued} reminder(s). "
+                f"Sent {report.sent} message(s)."
+            )
         if report.checkpoint and not quiet:
             click.echo(f"Signed audit checkpoint {report.checkpoint}.")
         if report.checkpoint_refused:
             click.echo(f"No audit checkpoint signed: {report.checkpoint_refused}", err=True)
         if report.failed:
-            click.echo(f"{report.failed} message(s) could not be sent; the next run retries "
-                       "them.", err=True)  # fmt: skip
+            click.echo(
+                f"{report.failed} message(s) could not be sent; the next run retries them.",
+                err=True,
+            )
         if report.given_up:
-            click.echo(f"{report.given_up} message(s) failed {notify.MAX_ATTEMPTS} times and "
-                       "need looking at (outbox rows with attempts and last_error).",
-                       err=True)  # fmt: skip
+            click.echo(
+                f"{report.given_up} message(s) failed {notify.MAX_ATTEMPTS} times and "
+                "need looking at (outbox rows with attempts and last_error).",
+                err=True,
+            )
 
     @app.cli.group("staff-api-key")
     def staff_api_key() -> None:
@@ -219,26 +249,57 @@ def register_oauth_side(app: Flask) -> None:
     """`register-client`: an OAuth client for a case-management system or a device (issue 3)."""
     from . import clients, clock
 
-    short_names = {"code": clients.CODE_GRANT, "refresh": clients.REFRESH_GRANT,
-                   "device": clients.DEVICE_GRANT}  # fmt: skip
+    short_names = {
+        "code": clients.CODE_GRANT,
+        "refresh": clients.REFRESH_GRANT,
+        "device": clients.DEVICE_GRANT,
+    }
 
     @app.cli.command("register-client")
     @click.option("--name", required=True, help="Shown to claimants on the consent screen.")
     @click.option("--organisation", required=True, help="Created if it does not exist yet.")
-    @click.option("--redirect-uri", "redirect_uris", multiple=True, metavar="URL",
-                  help="Exact redirect URL (repeat for more); https, or http on 127.0.0.1.")
-    @click.option("--scope", "scope_names", multiple=True, required=True, metavar="SCOPE",
-                  help="A scope it may ask for, e.g. mr:read (repeat for more).")
-    @click.option("--grant-type", "grant_types", multiple=True, default=("code", "refresh"),
-                  show_default=True, type=click.Choice([*short_names, *clients.GRANT_TYPES]))
+    @click.option(
+        "--redirect-uri",
+        "redirect_uris",
+        multiple=True,
+        metavar="URL",
+        help="Exact redirect URL (repeat for more); https, or http on 127.0.0.1.",
+    )
+    @click.option(
+        "--scope",
+        "scope_names",
+        multiple=True,
+        required=True,
+        metavar="SCOPE",
+        help="A scope it may ask for, e.g. mr:read (repeat for more).",
+    )
+    @click.option(
+        "--grant-type",
+        "grant_types",
+        multiple=True,
+        default=("code", "refresh"),
+        show_default=True,
+        type=click.Choice([*short_names, *clients.GRANT_TYPES]),
+    )
     @click.option("--public", is_flag=True, help="A public client: no secret (PKCE only).")
-    @click.option("--auth-method", default="client_secret_basic", show_default=True,
-                  type=click.Choice(clients.SECRET_METHODS), help="How a confidential client "
-                  "sends its secret.")
+    @click.option(
+        "--auth-method",
+        default="client_secret_basic",
+        show_default=True,
+        type=click.Choice(clients.SECRET_METHODS),
+        help="How a confidential client sends its secret.",
+    )
     @click.option("--client-id", default=None, help="Choose the client ID (default: generated).")
-    def register_client(name: str, organisation: str, redirect_uris: tuple[str, ...],
-                        scope_names: tuple[str, ...], grant_types: tuple[str, ...], public: bool,
-                        auth_method: str, client_id: str | None) -> None:  # fmt: skip
+    def register_client(
+        name: str,
+        organisation: str,
+        redirect_uris: tuple[str, ...],
+        scope_names: tuple[str, ...],
+        grant_types: tuple[str, ...],
+        public: bool,
+        auth_method: str,
+        client_id: str | None,
+    ) -> None:
         """Register an OAuth client and print its secret once (only its hash is stored)."""
         try:
             client, secret = clients.register(

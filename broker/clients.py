@@ -307,8 +307,12 @@ def details_from_json(text: str | None) -> ConsentDetails | None:
     if not text:
         return None
     item = json.loads(text)[0]
-    return ConsentDetails(item["purpose"], item["relationship"], item.get("information", ""),
-                          int(item["duration_months"]))  # fmt: skip
+    return ConsentDetails(
+        item["purpose"],
+        item["relationship"],
+        item.get("information", ""),
+        int(item["duration_months"]),
+    )
 
 
 def month_choices(requested: int) -> list[int]:

@@ -89,7 +89,7 @@ def _sqlite_begin() -> str:
 
 
 def writes_on_get(view: F) -> F:
-    """Mark a GET view that writes (it counts wrong tries) so that SQLite begins it IMMEDIATE too."""
+    """Mark a GET view that writes (it counts wrong tries): SQLite begins it IMMEDIATE too."""
     view.writes_on_get = True  # type: ignore[attr-defined]
     return view
 

@@ -11,7 +11,7 @@ from . import accounts, clock, grants
 from .extensions import db
 from .models import Account, JournalEntry, MRDecision, Organisation, Payment, Todo
 
-DEMO_PASSWORD = "demo-password"
+DEMO_PASSWORD = "demo-password"  # noqa: S105 (published in the README: demo data only)
 
 
 @dataclass(frozen=True)
@@ -24,12 +24,24 @@ class DemoLogin:
 
 LOGINS = (
     DemoLogin("claimant", "alex@example.com", "Alex Morgan", "claimant, reference UC-1001-AM"),
-    DemoLogin("claimant", "sam@example.com", "Sam Morgan",
-              "Alex's partner in a couple claim, reference UC-1002-SM"),  # fmt: skip
-    DemoLogin("adviser", "priya@northside.example", "Priya Shah",
-              "Northside Citizens Advice, adviser code NSA-4821"),  # fmt: skip
-    DemoLogin("adviser", "tom@riverside.example", "Tom Reed",
-              "Riverside Law Centre, adviser code RLC-7305; already has access to Alex"),  # fmt: skip
+    DemoLogin(
+        "claimant",
+        "sam@example.com",
+        "Sam Morgan",
+        "Alex's partner in a couple claim, reference UC-1002-SM",
+    ),
+    DemoLogin(
+        "adviser",
+        "priya@northside.example",
+        "Priya Shah",
+        "Northside Citizens Advice, adviser code NSA-4821",
+    ),
+    DemoLogin(
+        "adviser",
+        "tom@riverside.example",
+        "Tom Reed",
+        "Riverside Law Centre, adviser code RLC-7305; already has access to Alex",
+    ),
     DemoLogin("staff", "jordan@dwp.example", "Jordan Lee", "DWP Universal Credit staff"),
 )
 
@@ -46,52 +58,100 @@ def seed() -> bool:
     db.session.add_all([northside, riverside])
     db.session.flush()
 
-    alex = accounts.create_claimant("alex@example.com", DEMO_PASSWORD, "Alex Morgan",
-                                    "UC-1001-AM", now)  # fmt: skip
-    sam = accounts.create_claimant("sam@example.com", DEMO_PASSWORD, "Sam Morgan",
-                                   "UC-1002-SM", now, partner=alex)  # fmt: skip
-    accounts.create_adviser("priya@northside.example", DEMO_PASSWORD, "Priya Shah", northside,
-                            "NSA-4821", now)  # fmt: skip
-    tom = accounts.create_adviser("tom@riverside.example", DEMO_PASSWORD, "Tom Reed", riverside,
-                                  "RLC-7305", now)  # fmt: skip
-    accounts.create_staff("jordan@dwp.example", DEMO_PASSWORD, "Jordan Lee",
-                          "Universal Credit, Leeds", now)  # fmt: skip
+    alex = accounts.create_claimant(
+        "alex@example.com", DEMO_PASSWORD, "Alex Morgan", "UC-1001-AM", now
+    )
+    sam = accounts.create_claimant(
+        "sam@example.com", DEMO_PASSWORD, "Sam Morgan", "UC-1002-SM", now, partner=alex
+    )
+    accounts.create_adviser(
+        "priya@northside.example", DEMO_PASSWORD, "Priya Shah", northside, "NSA-4821", now
+    )
+    tom = accounts.create_adviser(
+        "tom@riverside.example", DEMO_PASSWORD, "Tom Reed", riverside, "RLC-7305", now
+    )
+    accounts.create_staff(
+        "jordan@dwp.example", DEMO_PASSWORD, "Jordan Lee", "Universal Credit, Leeds", now
+    )
 
     day = timedelta(days=1)
-    db.session.add_all([
-        JournalEntry(claimant_id=alex.id, author_role="work_coach", author_name="Work coach",
-                     subject="Your claim", body="We have received your claim. We will be in "
-                     "touch about your first payment.", created_at=now - 60 * day),
-        JournalEntry(claimant_id=alex.id, author_role="claimant", author_name="Alex Morgan",
-                     subject="Limited capability for work decision",
-                     body="I do not agree with the decision about my capability for work. "
-                     "I would like it looked at again.", created_at=now - 40 * day),
-        JournalEntry(claimant_id=alex.id, author_role="work_coach", author_name="Work coach",
-                     subject="Your health assessment", sensitive=True,
-                     body="Notes from your health assessment are attached.",
-                     created_at=now - 35 * day),
-        JournalEntry(claimant_id=alex.id, author_role="case_manager", author_name="Case manager",
-                     subject="Mandatory Reconsideration decision",
-                     body="We have looked at the decision again. See the notice in your journal.",
-                     created_at=now - 5 * day),
-        JournalEntry(claimant_id=sam.id, author_role="work_coach", author_name="Work coach",
-                     subject="Appointment", body="Your next appointment is on Tuesday at 10am.",
-                     created_at=now - 3 * day),
-        MRDecision(claimant_id=alex.id, decided_at=now - 5 * day,
-                   subject="Limited capability for work", outcome="not_changed",
-                   body="We have reconsidered the decision of 2 September. We have not changed "
-                   "it. You can appeal to an independent tribunal within one month."),
-        MRDecision(claimant_id=alex.id, decided_at=now - 90 * day,
-                   subject="Housing costs element", outcome="changed",
-                   body="We have reconsidered the housing costs decision and changed it. Your "
-                   "award now includes your housing costs."),
-        MRDecision(claimant_id=sam.id, decided_at=now - 10 * day,
-                   subject="Childcare costs", outcome="changed",
-                   body="We have changed the childcare costs decision."),
-        Todo(claimant_id=alex.id, title="Upload your fit note", due_at=now + 7 * day),
-        Payment(claimant_id=alex.id, period_start=now - 40 * day, period_end=now - 10 * day,
-                paid_at=now - 3 * day, amount_pence=81_243),
-    ])  # fmt: skip
+    db.session.add_all(
+        [
+            JournalEntry(
+                claimant_id=alex.id,
+                author_role="work_coach",
+                author_name="Work coach",
+                subject="Your claim",
+                body="We have received your claim. We will be in touch about your first payment.",
+                created_at=now - 60 * day,
+            ),
+            JournalEntry(
+                claimant_id=alex.id,
+                author_role="claimant",
+                author_name="Alex Morgan",
+                subject="Limited capability for work decision",
+                body="I do not agree with the decision about my capability for work. "
+                "I would like it looked at again.",
+                created_at=now - 40 * day,
+            ),
+            JournalEntry(
+                claimant_id=alex.id,
+                author_role="work_coach",
+                author_name="Work coach",
+                subject="Your health assessment",
+                sensitive=True,
+                body="Notes from your health assessment are attached.",
+                created_at=now - 35 * day,
+            ),
+            JournalEntry(
+                claimant_id=alex.id,
+                author_role="case_manager",
+                author_name="Case manager",
+                subject="Mandatory Reconsideration decision",
+                body="We have looked at the decision again. See the notice in your journal.",
+                created_at=now - 5 * day,
+            ),
+            JournalEntry(
+                claimant_id=sam.id,
+                author_role="work_coach",
+                author_name="Work coach",
+                subject="Appointment",
+                body="Your next appointment is on Tuesday at 10am.",
+                created_at=now - 3 * day,
+            ),
+            MRDecision(
+                claimant_id=alex.id,
+                decided_at=now - 5 * day,
+                subject="Limited capability for work",
+                outcome="not_changed",
+                body="We have reconsidered the decision of 2 September. We have not changed "
+                "it. You can appeal to an independent tribunal within one month.",
+            ),
+            MRDecision(
+                claimant_id=alex.id,
+                decided_at=now - 90 * day,
+                subject="Housing costs element",
+                outcome="changed",
+                body="We have reconsidered the housing costs decision and changed it. Your "
+                "award now includes your housing costs.",
+            ),
+            MRDecision(
+                claimant_id=sam.id,
+                decided_at=now - 10 * day,
+                subject="Childcare costs",
+                outcome="changed",
+                body="We have changed the childcare costs decision.",
+            ),
+            Todo(claimant_id=alex.id, title="Upload your fit note", due_at=now + 7 * day),
+            Payment(
+                claimant_id=alex.id,
+                period_start=now - 40 * day,
+                period_end=now - 10 * day,
+                paid_at=now - 3 * day,
+                amount_pence=81_243,
+            ),
+        ]
+    )
     grants.create(
         alex,
         grants.Representative.of(tom),
@@ -109,8 +169,9 @@ def seed() -> bool:
 # OAuth (issue 3): an admin who registers clients, the adviser console's own client, and one
 # case-management system whose demo secret the README's worked example uses.
 
-ADMIN_LOGIN = DemoLogin("admin", "robin@broker.example", "Robin Admin",
-                        "registers OAuth clients at /admin")  # fmt: skip
+ADMIN_LOGIN = DemoLogin(
+    "admin", "robin@broker.example", "Robin Admin", "registers OAuth clients at /admin"
+)
 LOGINS = (*LOGINS, ADMIN_LOGIN)
 DEMO_CLIENT_ID = "northside-case-system"
 DEMO_CLIENT_SECRET = "demo-client-secret"  # noqa: S105 (demo data only, printed in the README)
@@ -123,8 +184,7 @@ def seed_oauth(now: datetime) -> None:
 
     admin = db.session.scalar(db.select(Account).where(Account.username == ADMIN_LOGIN.username))
     if admin is None:
-        accounts.create_account(ADMIN_LOGIN.username, DEMO_PASSWORD, "admin", ADMIN_LOGIN.name,
-                                now)  # fmt: skip
+        accounts.create_account(ADMIN_LOGIN.username, DEMO_PASSWORD, "admin", ADMIN_LOGIN.name, now)
     clients.ensure_console_client(now)
     if clients.active(DEMO_CLIENT_ID) is None:
         clients.register(
@@ -155,23 +215,41 @@ def seed_staff_side(now: datetime) -> None:
 
     alex, sam = claimant("alex@example.com"), claimant("sam@example.com")
     jordan_account = db.session.scalar(
-        db.select(Account).where(Account.username == "jordan@dwp.example"))  # fmt: skip
+        db.select(Account).where(Account.username == "jordan@dwp.example")
+    )
     if alex is None or sam is None or jordan_account is None:
         return
-    if db.session.scalar(db.select(Grant.id).where(Grant.claimant_id == sam.id,
-                                                   Grant.recorded_by == "staff")):  # fmt: skip
+    if db.session.scalar(
+        db.select(Grant.id).where(Grant.claimant_id == sam.id, Grant.recorded_by == "staff")
+    ):
         return
     jordan = db.session.get(StaffMember, jordan_account.id)
     grants.record_by_phone(
-        sam, grants.Representative("Ruth Evans", "Eastgate Housing Association"), staff=jordan,
-        consented=True, scope_names=("payments:read",), purpose="To help with rent arrears",
-        relationship="Housing support officer", months=6, review_months=1, now=now,
-    )  # fmt: skip
+        sam,
+        grants.Representative("Ruth Evans", "Eastgate Housing Association"),
+        staff=jordan,
+        consented=True,
+        scope_names=("payments:read",),
+        purpose="To help with rent arrears",
+        relationship="Housing support officer",
+        months=6,
+        review_months=1,
+        now=now,
+    )
     grants.record_by_phone(
-        sam, grants.Representative("Jo Morgan"), staff=jordan, consented=True,
-        scope_names=("contact:phone", "contact:letters"), purpose="Finds phone calls hard",
-        relationship="Daughter", months=6, review_months=3, now=now, kind=grants.CONTACT,
-    )  # fmt: skip
+        sam,
+        grants.Representative("Jo Morgan"),
+        staff=jordan,
+        consented=True,
+        scope_names=("contact:phone", "contact:letters"),
+        purpose="Finds phone calls hard",
+        relationship="Daughter",
+        months=6,
+        review_months=3,
+        now=now,
+        kind=grants.CONTACT,
+    )
     records.pin_note(alex, "Hard of hearing: use text relay for calls", staff=jordan, now=now)
-    records.set_additional_support(alex, "Finds phone calls hard: contact by letter or text "
-                                   "relay", staff=jordan, now=now)  # fmt: skip
+    records.set_additional_support(
+        alex, "Finds phone calls hard: contact by letter or text relay", staff=jordan, now=now
+    )

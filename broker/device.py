@@ -209,8 +209,9 @@ def refuse(authorization: DeviceAuthorization, claimant: Claimant, *, now: datet
     _answer(authorization, DENIED, claimant, None)
 
 
-def _answer(authorization: DeviceAuthorization, status: str, claimant: Claimant,
-            grant: Grant | None) -> None:  # fmt: skip
+def _answer(
+    authorization: DeviceAuthorization, status: str, claimant: Claimant, grant: Grant | None
+) -> None:
     # Conditional on still pending, so two answers racing each other cannot both land.
     result = db.session.execute(
         update(DeviceAuthorization)
@@ -264,8 +265,12 @@ def for_adviser(adviser_id: str, authorization_id: str) -> DeviceAuthorization:
 
 def qr_code_svg(text: str) -> bytes:
     """A QR code of `text` as a self-contained SVG (white background, no external assets)."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=10, border=4,
-                         image_factory=qrcode.image.svg.SvgPathFillImage)  # fmt: skip
+    code = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        box_size=10,
+        border=4,
+        image_factory=qrcode.image.svg.SvgPathFillImage,
+    )
     code.add_data(text)
     buffer = io.BytesIO()
     code.make_image().save(buffer)

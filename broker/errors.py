@@ -66,8 +66,11 @@ def register(app: Flask) -> None:
         db.session.rollback()
         log.error("database unavailable: %s", exc.__class__.__name__)
         if wants_json():
-            response = json_error(503, "temporarily_unavailable",
-                                  "The service is busy or its database is unavailable. Try again.")
+            response = json_error(
+                503,
+                "temporarily_unavailable",
+                "The service is busy or its database is unavailable. Try again.",
+            )
             response.headers["Retry-After"] = "5"
             return response
         return page(503)
@@ -79,8 +82,12 @@ def register(app: Flask) -> None:
         db.session.rollback()
         log.warning("refused a value the database cannot hold: %s", exc.orig.__class__.__name__)
         if wants_json():
-            return json_error(400, "invalid_request", "The request holds a value that cannot be "
-                              "stored or looked up (for example a NUL character).")  # fmt: skip
+            return json_error(
+                400,
+                "invalid_request",
+                "The request holds a value that cannot be "
+                "stored or looked up (for example a NUL character).",
+            )
         return page(400)
 
     @app.errorhandler(HTTPException)

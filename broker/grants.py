@@ -18,7 +18,13 @@ from . import audit, notify, receipts
 from .extensions import db
 from .models import AccessToken, Adviser, Claimant, Grant, RefreshToken, StaffMember
 
-PENDING, ACTIVE, SUSPENDED, REVOKED, EXPIRED = "pending", "active", "suspended", "revoked", "expired"
+PENDING, ACTIVE, SUSPENDED, REVOKED, EXPIRED = (
+    "pending",
+    "active",
+    "suspended",
+    "revoked",
+    "expired",
+)
 ENDED = (REVOKED, EXPIRED)
 DURATION_PRESETS_MONTHS = (1, 3, 6)
 DEFAULT_REVIEW_MONTHS = 1  # DWP guidance: review explicit consent monthly unless extended
@@ -128,11 +134,12 @@ def check_end(names: Sequence[str], *, starts_at: datetime, ends_at: datetime) -
     if ends_at > limit:
         months = scopes.longest_months(names)
         if months < scopes.GRANT_CAP_MONTHS:
-            narrow = [scopes.lookup(n).title_in("en").lower() for n in names
-                      if scopes.lookup(n).max_months == months]  # fmt: skip
-            raise GrantRefused(
-                f"Access to {' and '.join(narrow)} can last {months} months at most"
-            )
+            narrow = [
+                scopes.lookup(n).title_in("en").lower()
+                for n in names
+                if scopes.lookup(n).max_months == months
+            ]
+            raise GrantRefused(f"Access to {' and '.join(narrow)} can last {months} months at most")
         raise GrantRefused("Access can last 6 months at most")
 
 
@@ -248,7 +255,9 @@ def live_for_claimant(claimant_id: str, now: datetime, kind: str = "access") -> 
 def all_for_claimant(claimant_id: str) -> list[Grant]:
     return list(
         db.session.scalars(
-            db.select(Grant).where(Grant.claimant_id == claimant_id).order_by(Grant.created_at.desc())
+            db.select(Grant)
+            .where(Grant.claimant_id == claimant_id)
+            .order_by(Grant.created_at.desc())
         )
     )
 
@@ -297,26 +306,40 @@ CONTACT_SCOPES: dict[str, scopes.Scope] = {
     scope.name: scope
     for scope in (
         scopes.Scope(
-            "contact:phone", "read", False, scopes.GRANT_CAP_MONTHS,
-            {"en": "Talk about your claim on the phone",
-             "cy": "Siarad am eich hawliad ar y ffôn"},
-            {"en": "We can talk to them about your claim on the phone.",
-             "cy": "Gallwn siarad â nhw am eich hawliad ar y ffôn."},
+            "contact:phone",
+            "read",
+            False,
+            scopes.GRANT_CAP_MONTHS,
+            {"en": "Talk about your claim on the phone", "cy": "Siarad am eich hawliad ar y ffôn"},
+            {
+                "en": "We can talk to them about your claim on the phone.",
+                "cy": "Gallwn siarad â nhw am eich hawliad ar y ffôn.",
+            },
         ),
         scopes.Scope(
-            "contact:letters", "read", False, scopes.GRANT_CAP_MONTHS,
+            "contact:letters",
+            "read",
+            False,
+            scopes.GRANT_CAP_MONTHS,
             {"en": "Letters and messages", "cy": "Llythyrau a negeseuon"},
-            {"en": "We send letters and messages about your claim to them.",
-             "cy": "Rydyn ni'n anfon llythyrau a negeseuon am eich hawliad atyn nhw."},
+            {
+                "en": "We send letters and messages about your claim to them.",
+                "cy": "Rydyn ni'n anfon llythyrau a negeseuon am eich hawliad atyn nhw.",
+            },
         ),
         scopes.Scope(
-            "contact:appointments", "read", False, scopes.GRANT_CAP_MONTHS,
+            "contact:appointments",
+            "read",
+            False,
+            scopes.GRANT_CAP_MONTHS,
             {"en": "Appointments", "cy": "Apwyntiadau"},
-            {"en": "We arrange your appointments with them.",
-             "cy": "Rydyn ni'n trefnu eich apwyntiadau gyda nhw."},
+            {
+                "en": "We arrange your appointments with them.",
+                "cy": "Rydyn ni'n trefnu eich apwyntiadau gyda nhw.",
+            },
         ),
     )
-}  # fmt: skip
+}
 
 
 class FactMissing(GrantRefused):
@@ -375,8 +398,9 @@ def create_contact(
         raise FactMissing("months", "A nominated contact can last 6 months at most")
     review_at = review_at or ends_at
     if review_at > ends_at or review_at <= now:
-        raise FactMissing("review_months",
-                          "The review date must be after today and no later than the end date")
+        raise FactMissing(
+            "review_months", "The review date must be after today and no later than the end date"
+        )
     _lock_chain(claimant.id)
     actor = f"staff:{staff.id}" if staff else f"claimant:{claimant.id}"
     for previous in live_for_claimant(claimant.id, now, kind=CONTACT):
@@ -428,8 +452,9 @@ def record_by_phone(
     goes unseen.
     """
     if not consented:
-        raise FactMissing("consented",
-                          "Confirm that the claimant agreed to us sharing their information")
+        raise FactMissing(
+            "consented", "Confirm that the claimant agreed to us sharing their information"
+        )
     if not representative.name.strip():
         raise FactMissing("name", "Enter the representative's name")
     if kind == ACCESS and not representative.organisation.strip():
@@ -442,15 +467,32 @@ def record_by_phone(
     if review_at > ends_at:
         raise FactMissing("review_months", "The review date cannot be after the consent ends")
     if kind == CONTACT:
-        grant = create_contact(claimant, name=representative.name, relationship=relationship,
-                               scope_names=scope_names, purpose=purpose, ends_at=ends_at,
-                               now=now, review_at=review_at, recorded_by="staff",
-                               staff=staff)  # fmt: skip
+        grant = create_contact(
+            claimant,
+            name=representative.name,
+            relationship=relationship,
+            scope_names=scope_names,
+            purpose=purpose,
+            ends_at=ends_at,
+            now=now,
+            review_at=review_at,
+            recorded_by="staff",
+            staff=staff,
+        )
     elif kind == ACCESS:
         _lock_chain(claimant.id)
-        grant = create(claimant, representative, scope_names=scope_names, ends_at=ends_at,
-                       purpose=purpose, relationship=relationship, now=now, review_at=review_at,
-                       recorded_by="staff", staff=staff)  # fmt: skip
+        grant = create(
+            claimant,
+            representative,
+            scope_names=scope_names,
+            ends_at=ends_at,
+            purpose=purpose,
+            relationship=relationship,
+            now=now,
+            review_at=review_at,
+            recorded_by="staff",
+            staff=staff,
+        )
     else:
         raise GrantRefused(f"Unknown kind of consent: {kind}")
     notify.recorded_by_phone(grant, staff.name, now=now)
@@ -536,11 +578,14 @@ def expiry_due(now: datetime, *, limit: int) -> list[str]:
 
 
 def count_expiry_due(now: datetime) -> int:
-    return db.session.scalar(
-        db.select(db.func.count())
-        .select_from(Grant)
-        .where(Grant.status.in_((ACTIVE, SUSPENDED, PENDING)), Grant.ends_at <= now)
-    ) or 0
+    return (
+        db.session.scalar(
+            db.select(db.func.count())
+            .select_from(Grant)
+            .where(Grant.status.in_((ACTIVE, SUSPENDED, PENDING)), Grant.ends_at <= now)
+        )
+        or 0
+    )
 
 
 def expire(grant_id: str, *, now: datetime) -> bool:
@@ -592,9 +637,12 @@ def reminder_candidates(now: datetime, *, after_id: str = "", limit: int) -> lis
 
 
 def count_reminder_candidates(now: datetime) -> int:
-    return db.session.scalar(
-        db.select(db.func.count()).select_from(Grant).where(_reminder_window(now))
-    ) or 0
+    return (
+        db.session.scalar(
+            db.select(db.func.count()).select_from(Grant).where(_reminder_window(now))
+        )
+        or 0
+    )
 
 
 def reminders_for(grant: Grant, now: datetime) -> list[Reminder]:

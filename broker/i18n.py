@@ -141,8 +141,9 @@ def choose(account: Account | None, language: str) -> str:
 
 def remember(response: Response, language: str, *, secure: bool) -> Response:
     """Keep the choice in a cookie for a year, so the sign-in page speaks it next time."""
-    response.set_cookie(COOKIE, language, max_age=COOKIE_MAX_AGE, httponly=True,
-                        samesite="Lax", secure=secure)  # fmt: skip
+    response.set_cookie(
+        COOKIE, language, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax", secure=secure
+    )
     return response
 
 

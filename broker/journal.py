@@ -88,19 +88,36 @@ def mr_decision_json(claimant_id: str, decision_id: str) -> dict[str, Any]:
     connection = db.session.connection()
     postgres = connection.dialect.name == "postgresql"
     with audit.driver_errors(connection):
-        row = audit.driver_connection(connection).execute(
-            audit.pg(_DECISION_SQL) if postgres else _DECISION_SQL, (decision_id, claimant_id)
-        ).fetchone()
+        row = (
+            audit.driver_connection(connection)
+            .execute(
+                audit.pg(_DECISION_SQL) if postgres else _DECISION_SQL, (decision_id, claimant_id)
+            )
+            .fetchone()
+        )
     if row is None:
         raise NotFound(decision_id)
     ident, subject, outcome, body, decided_at = row
-    return {"id": ident, "subject": subject, "outcome": outcome, "body": body,
-            "decided_at": iso(clock.from_driver(decided_at))}  # fmt: skip
+    return {
+        "id": ident,
+        "subject": subject,
+        "outcome": outcome,
+        "body": body,
+        "decided_at": iso(clock.from_driver(decided_at)),
+    }
 
 
-def lodge_mr_request(claimant_id: str, *, decision_about: str, reasons: str, author_name: str,
-                     token_id: str, grant_id: str, now: datetime) -> JournalEntry:  # fmt: skip
-    """A new journal entry asking for a Mandatory Reconsideration, carrying the token that made it."""
+def lodge_mr_request(
+    claimant_id: str,
+    *,
+    decision_about: str,
+    reasons: str,
+    author_name: str,
+    token_id: str,
+    grant_id: str,
+    now: datetime,
+) -> JournalEntry:
+    """A new journal entry asking for a Mandatory Reconsideration, with the token that made it."""
     entry = JournalEntry(
         claimant_id=claimant_id,
         kind="mr_request",
@@ -137,7 +154,7 @@ def payments(claimant_id: str) -> list[Payment]:
 
 
 def titles(claimant_id: str, resources: list[str]) -> dict[str, str]:
-    """Human titles for audit resources ("mr_decision:<id>", "journal_entry:<id>") of this claimant."""
+    """This claimant's titles for audit resources ("mr_decision:<id>", "journal_entry:<id>")."""
     wanted: dict[str, set[str]] = {"mr_decision": set(), "journal_entry": set()}
     for resource in resources:
         kind, _, ident = resource.partition(":")
@@ -154,7 +171,8 @@ def titles(claimant_id: str, resources: list[str]) -> dict[str, str]:
     if wanted["journal_entry"]:
         for ident, subject in db.session.execute(
             db.select(JournalEntry.id, JournalEntry.subject).where(
-                JournalEntry.claimant_id == claimant_id, JournalEntry.id.in_(wanted["journal_entry"])
+                JournalEntry.claimant_id == claimant_id,
+                JournalEntry.id.in_(wanted["journal_entry"]),
             )
         ):
             result[f"journal_entry:{ident}"] = subject

@@ -14,8 +14,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    orm,
 )
-from sqlalchemy import orm
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import UTCDateTime, new_id
@@ -109,7 +109,9 @@ class Grant(db.Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     review_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    recorded_by: Mapped[str] = mapped_column(String(20), default="claimant")  # claimant | staff | oauth
+    recorded_by: Mapped[str] = mapped_column(
+        String(20), default="claimant"
+    )  # claimant | staff | oauth
     recorded_by_staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff_members.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -178,7 +180,9 @@ class OAuthClient(db.Model):
     redirect_uris: Mapped[str] = mapped_column(Text, default="")  # one per line, exact match
     allowed_scopes: Mapped[str] = mapped_column(Text, default="")
     grant_types: Mapped[str] = mapped_column(Text, default="")
-    token_endpoint_auth_method: Mapped[str] = mapped_column(String(40), default="client_secret_basic")
+    token_endpoint_auth_method: Mapped[str] = mapped_column(
+        String(40), default="client_secret_basic"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -212,7 +216,9 @@ class DeviceAuthorization(db.Model):
     relationship: Mapped[str] = mapped_column(String(200), default="")
     duration_days: Mapped[int] = mapped_column(Integer, default=92)
     authorization_details: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|approved|denied|used
+    status: Mapped[str] = mapped_column(
+        String(20), default="pending"
+    )  # pending|approved|denied|used
     claimant_id: Mapped[str | None] = mapped_column(ForeignKey("claimants.id"))
     grant_id: Mapped[str | None] = mapped_column(ForeignKey("grants.id"))
     interval: Mapped[int] = mapped_column(Integer, default=5)
@@ -261,7 +267,9 @@ class JournalEntry(db.Model):
     id: Mapped[str] = uuid_pk()
     claimant_id: Mapped[str] = mapped_column(ForeignKey("claimants.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30), default="message")  # message | mr_request
-    author_role: Mapped[str] = mapped_column(String(20))  # claimant | work_coach | adviser | case_manager
+    author_role: Mapped[str] = mapped_column(
+        String(20)
+    )  # claimant | work_coach | adviser | case_manager
     author_name: Mapped[str] = mapped_column(String(200))
     subject: Mapped[str] = mapped_column(String(200), default="")
     body: Mapped[str] = mapped_column(Text)

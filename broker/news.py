@@ -47,8 +47,7 @@ def record_sign_in(account: Account, *, now: datetime) -> datetime | None:
 def since(claimant_id: str, *, moment: datetime, now: datetime) -> list[News]:
     """What happened to this claimant's access after `moment`, newest first, at most MOST."""
     events = db.session.execute(
-        db.select(AuditEvent.occurred_us, AuditEvent.grant_id, AuditEvent.actor,
-                  AuditEvent.action)  # fmt: skip
+        db.select(AuditEvent.occurred_us, AuditEvent.grant_id, AuditEvent.actor, AuditEvent.action)
         .where(
             AuditEvent.claimant_id == claimant_id,
             AuditEvent.occurred_us > clock.to_micros(moment),

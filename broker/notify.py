@@ -58,8 +58,9 @@ class LoggingSender:
 
     def send(self, message: Message) -> None:
         # The message ID, not the body: bodies hold names, which logs should not collect.
-        log.info("outbox: %s message %s for account %s", message.kind, message.id,
-                 message.account_id)  # fmt: skip
+        log.info(
+            "outbox: %s message %s for account %s", message.kind, message.id, message.account_id
+        )
 
 
 def load_sender(spec: str = DEFAULT_SENDER) -> Sender:
@@ -77,13 +78,26 @@ def load_sender(spec: str = DEFAULT_SENDER) -> Sender:
 # Queuing
 
 
-def queue(*, account_id: str, kind: str, body: str, dedupe_key: str, now: datetime,
-          grant_id: str | None = None) -> bool:  # fmt: skip
+def queue(
+    *,
+    account_id: str,
+    kind: str,
+    body: str,
+    dedupe_key: str,
+    now: datetime,
+    grant_id: str | None = None,
+) -> bool:
     """Add a message unless one with this dedupe key exists; True if added. No commit."""
     values = {
-        "id": new_id(), "dedupe_key": dedupe_key, "account_id": account_id, "grant_id": grant_id,
-        "kind": kind, "body": body, "created_at": now, "attempts": 0,
-    }  # fmt: skip
+        "id": new_id(),
+        "dedupe_key": dedupe_key,
+        "account_id": account_id,
+        "grant_id": grant_id,
+        "kind": kind,
+        "body": body,
+        "created_at": now,
+        "attempts": 0,
+    }
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -124,29 +138,47 @@ def _event_key(kind: str, grant: Grant, account_id: str, now: datetime) -> str:
 def recorded_by_phone(grant: Grant, staff_name: str, *, now: datetime) -> None:
     """Tell the claimant that staff recorded consent in their name, so it never goes unseen."""
     if grant.kind == "contact":
-        body = (f"{staff_name} from DWP wrote down on the phone that you want us to contact "
-                f"{grant.representative_name} about your claim until {_date(grant.ends_at)}. "
-                "If you did not ask for this, stop it in 'Who can see your journal'.")  # fmt: skip
+        body = (
+            f"{staff_name} from DWP wrote down on the phone that you want us to contact "
+            f"{grant.representative_name} about your claim until {_date(grant.ends_at)}. "
+            "If you did not ask for this, stop it in 'Who can see your journal'."
+        )
     else:
-        body = (f"{staff_name} from DWP wrote down on the phone that you agreed {_who(grant)} "
-                f"can see your journal until {_date(grant.ends_at)}. "
-                "If you did not agree, stop it in 'Who can see your journal'.")  # fmt: skip
+        body = (
+            f"{staff_name} from DWP wrote down on the phone that you agreed {_who(grant)} "
+            f"can see your journal until {_date(grant.ends_at)}. "
+            "If you did not agree, stop it in 'Who can see your journal'."
+        )
     kind = "recorded_by_phone"
-    queue(account_id=grant.claimant_id, kind=kind, body=body, grant_id=grant.id, now=now,
-          dedupe_key=_event_key(kind, grant, grant.claimant_id, now))  # fmt: skip
+    queue(
+        account_id=grant.claimant_id,
+        kind=kind,
+        body=body,
+        grant_id=grant.id,
+        now=now,
+        dedupe_key=_event_key(kind, grant, grant.claimant_id, now),
+    )
 
 
 def suspended(grant: Grant, *, now: datetime) -> None:
     """Tell the claimant (and the adviser, if any) that DWP paused the grant; not the reason."""
     if grant.kind == "contact":
-        body = (f"DWP has paused contact through {grant.representative_name}. "
-                "We will contact you instead for now. Call us if you have questions.")  # fmt: skip
+        body = (
+            f"DWP has paused contact through {grant.representative_name}. "
+            "We will contact you instead for now. Call us if you have questions."
+        )
     else:
-        body = (f"DWP has paused {_who(grant)}'s access to your journal. They cannot see it "
-                "for now. Call us if you have questions.")  # fmt: skip
-    _to_claimant_and_adviser(grant, "grant_suspended", body,
-                             f"DWP has paused your access to {grant.claimant.name}'s journal.",
-                             now)  # fmt: skip
+        body = (
+            f"DWP has paused {_who(grant)}'s access to your journal. They cannot see it "
+            "for now. Call us if you have questions."
+        )
+    _to_claimant_and_adviser(
+        grant,
+        "grant_suspended",
+        body,
+        f"DWP has paused your access to {grant.claimant.name}'s journal.",
+        now,
+    )
 
 
 def resumed(grant: Grant, *, now: datetime) -> None:
@@ -154,18 +186,35 @@ def resumed(grant: Grant, *, now: datetime) -> None:
         body = f"We can contact {grant.representative_name} about your claim again."
     else:
         body = f"{_who(grant)} can see your journal again."
-    _to_claimant_and_adviser(grant, "grant_resumed", body,
-                             f"Your access to {grant.claimant.name}'s journal has restarted.",
-                             now)  # fmt: skip
+    _to_claimant_and_adviser(
+        grant,
+        "grant_resumed",
+        body,
+        f"Your access to {grant.claimant.name}'s journal has restarted.",
+        now,
+    )
 
 
-def _to_claimant_and_adviser(grant: Grant, kind: str, claimant_body: str, adviser_body: str,
-                             now: datetime) -> None:  # fmt: skip
-    queue(account_id=grant.claimant_id, kind=kind, body=claimant_body, grant_id=grant.id,
-          now=now, dedupe_key=_event_key(kind, grant, grant.claimant_id, now))  # fmt: skip
+def _to_claimant_and_adviser(
+    grant: Grant, kind: str, claimant_body: str, adviser_body: str, now: datetime
+) -> None:
+    queue(
+        account_id=grant.claimant_id,
+        kind=kind,
+        body=claimant_body,
+        grant_id=grant.id,
+        now=now,
+        dedupe_key=_event_key(kind, grant, grant.claimant_id, now),
+    )
     if grant.adviser_id:
-        queue(account_id=grant.adviser_id, kind=kind, body=adviser_body, grant_id=grant.id,
-              now=now, dedupe_key=_event_key(kind, grant, grant.adviser_id, now))  # fmt: skip
+        queue(
+            account_id=grant.adviser_id,
+            kind=kind,
+            body=adviser_body,
+            grant_id=grant.id,
+            now=now,
+            dedupe_key=_event_key(kind, grant, grant.adviser_id, now),
+        )
 
 
 def reminder(owed: Reminder, *, now: datetime, adviser_too: bool) -> int:
@@ -178,13 +227,19 @@ def reminder(owed: Reminder, *, now: datetime, adviser_too: bool) -> int:
     if owed.target == "review":
         kind = "review_reminder"
         if grant.kind == "contact":
-            body = (f"Check by {_date(at)} that you still want us to contact "
-                    f"{grant.representative_name}. If you do not, we will stop.")  # fmt: skip
+            body = (
+                f"Check by {_date(at)} that you still want us to contact "
+                f"{grant.representative_name}. If you do not, we will stop."
+            )
         else:
-            body = (f"{_who(grant)} can see your journal. Check by {_date(at)} that you still "
-                    "want this, or their access will stop.")  # fmt: skip
-        adviser_body = (f"Your access to {grant.claimant.name}'s journal stops on {_date(at)} "
-                        "unless they confirm it.")  # fmt: skip
+            body = (
+                f"{_who(grant)} can see your journal. Check by {_date(at)} that you still "
+                "want this, or their access will stop."
+            )
+        adviser_body = (
+            f"Your access to {grant.claimant.name}'s journal stops on {_date(at)} "
+            "unless they confirm it."
+        )
     else:
         kind = "end_reminder"
         if grant.kind == "contact":
@@ -193,12 +248,27 @@ def reminder(owed: Reminder, *, now: datetime, adviser_too: bool) -> int:
             body = f"{_who(grant)}'s access to your journal ends on {_date(at)}."
         adviser_body = f"Your access to {grant.claimant.name}'s journal ends on {_date(at)}."
     key = f"{kind}:{grant.id}:{to_micros(at)}:{owed.lead_days}"
-    added = int(queue(account_id=grant.claimant_id, kind=kind, body=body, grant_id=grant.id,
-                      now=now, dedupe_key=f"{key}:claimant"))  # fmt: skip
+    added = int(
+        queue(
+            account_id=grant.claimant_id,
+            kind=kind,
+            body=body,
+            grant_id=grant.id,
+            now=now,
+            dedupe_key=f"{key}:claimant",
+        )
+    )
     if adviser_too and grant.adviser_id:
-        added += int(queue(account_id=grant.adviser_id, kind=f"adviser_{kind}",
-                           body=adviser_body, grant_id=grant.id, now=now,
-                           dedupe_key=f"{key}:adviser"))  # fmt: skip
+        added += int(
+            queue(
+                account_id=grant.adviser_id,
+                kind=f"adviser_{kind}",
+                body=adviser_body,
+                grant_id=grant.id,
+                now=now,
+                dedupe_key=f"{key}:adviser",
+            )
+        )
     return added
 
 
@@ -218,10 +288,14 @@ def count_unsent() -> int:
 
 def count_given_up() -> int:
     """Messages that failed MAX_ATTEMPTS times and wait for a person to look at them."""
-    return db.session.scalar(
-        db.select(db.func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.sent_at.is_(None), OutboxMessage.attempts >= MAX_ATTEMPTS)
-    ) or 0  # fmt: skip
+    return (
+        db.session.scalar(
+            db.select(db.func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts >= MAX_ATTEMPTS)
+        )
+        or 0
+    )
 
 
 def unsent(*, limit: int, after: tuple[datetime, str] | None = None) -> list[Message]:
@@ -239,9 +313,12 @@ def unsent(*, limit: int, after: tuple[datetime, str] | None = None) -> list[Mes
     )
     if after is not None:
         created_at, ident = after
-        query = query.where(or_(OutboxMessage.created_at > created_at,
-                                and_(OutboxMessage.created_at == created_at,
-                                     OutboxMessage.id > ident)))  # fmt: skip
+        query = query.where(
+            or_(
+                OutboxMessage.created_at > created_at,
+                and_(OutboxMessage.created_at == created_at, OutboxMessage.id > ident),
+            )
+        )
     return [
         Message(
             row.id,
@@ -252,7 +329,7 @@ def unsent(*, limit: int, after: tuple[datetime, str] | None = None) -> list[Mes
             row.body,
             row.grant_id,
             row.created_at,
-        )  # fmt: skip
+        )
         for row, account in db.session.execute(query).all()
     ]
 
@@ -272,9 +349,10 @@ def mark_failed(message_id: str, error: BaseException) -> None:
     db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(attempts=OutboxMessage.attempts + 1,
-                last_error=f"{type(error).__name__}: {error}"[:500])
-    )  # fmt: skip
+        .values(
+            attempts=OutboxMessage.attempts + 1, last_error=f"{type(error).__name__}: {error}"[:500]
+        )
+    )
 
 
 def for_account(account_id: str) -> list[OutboxMessage]:

@@ -62,7 +62,7 @@ from .models import (
     DeviceAuthorization,
     Grant,
     OAuthClient,
-    RefreshToken,  # fmt: skip
+    RefreshToken,
 )
 from .tokens import InvalidToken, TokenService, hash_secret, new_opaque_token
 
@@ -229,8 +229,11 @@ class CodeGrant(AuthorizationCodeGrant):
         request = self.request
         state = request.payload.state
         if len(request.payload.datalist.get("authorization_details", [])) > 1:
-            raise InvalidRequestError("Multiple 'authorization_details' in request.",
-                                      redirect_uri=redirect_uri, state=state)  # fmt: skip
+            raise InvalidRequestError(
+                "Multiple 'authorization_details' in request.",
+                redirect_uri=redirect_uri,
+                state=state,
+            )
         try:
             request.consent_details = clients.parse_details(
                 request.payload.data.get("authorization_details"), request.scope.split()
@@ -278,11 +281,13 @@ class CodeGrant(AuthorizationCodeGrant):
         # and the loser is treated as a replay.
         claimed = db.session.execute(
             update(AuthorizationCode)
-            .where(AuthorizationCode.code_hash == credential.row.code_hash,
-                   AuthorizationCode.used_at.is_(None))
+            .where(
+                AuthorizationCode.code_hash == credential.row.code_hash,
+                AuthorizationCode.used_at.is_(None),
+            )
             .values(used_at=now)
             .execution_options(synchronize_session=False)
-        ).rowcount  # fmt: skip
+        ).rowcount
         if claimed != 1:
             _revoke_after_code_replay(credential.row, now)
             raise InvalidGrantError("Invalid 'code' in request.")
@@ -300,8 +305,12 @@ def _revoke_after_code_replay(row: AuthorizationCode, now: datetime) -> None:
     grant = db.session.get(Grant, row.grant_id)
     if grant is not None and grant.status not in grants.ENDED:
         log.warning("authorization code for grant %s used twice: revoking the grant", grant.id)
-        grants.revoke(grant, by="system:code-replay", now=now,
-                      reason="The same authorisation code was used twice")  # fmt: skip
+        grants.revoke(
+            grant,
+            by="system:code-replay",
+            now=now,
+            reason="The same authorisation code was used twice",
+        )
 
 
 def _live_consent(grant_id: str | None) -> Consent | None:
@@ -331,12 +340,14 @@ class RefreshGrant(RefreshTokenGrant):
         if row.used_at is not None:
             # RFC 9700 4.14.2: an old refresh token came back, so one of the two holders is a
             # thief. We cannot tell which: end the whole family.
-            _revoke_family(row, now, actor=f"client:{row.client_id}",
-                           outcome="refused:refresh_reuse")  # fmt: skip
+            _revoke_family(
+                row, now, actor=f"client:{row.client_id}", outcome="refused:refresh_reuse"
+            )
             return None
         grant = db.session.get(Grant, row.grant_id)
-        live = grant is not None and grants.authorises(grant.status, grant.review_at,
-                                                       grant.ends_at, now)  # fmt: skip
+        live = grant is not None and grants.authorises(
+            grant.status, grant.review_at, grant.ends_at, now
+        )
         if not live or now >= row.expires_at:
             return None
         wanted = self.request.payload.scope
@@ -344,21 +355,29 @@ class RefreshGrant(RefreshTokenGrant):
             raise InvalidScopeError("A refresh may only narrow the scope")  # checked before claim
         claimed = db.session.execute(
             update(RefreshToken)
-            .where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None),
-                   RefreshToken.revoked_at.is_(None))
+            .where(
+                RefreshToken.id == row.id,
+                RefreshToken.used_at.is_(None),
+                RefreshToken.revoked_at.is_(None),
+            )
             .values(used_at=now)
             .execution_options(synchronize_session=False)
-        ).rowcount  # fmt: skip
+        ).rowcount
         if claimed != 1:  # a concurrent use got there first: that is reuse too
-            _revoke_family(row, now, actor=f"client:{row.client_id}",
-                           outcome="refused:refresh_reuse")  # fmt: skip
+            _revoke_family(
+                row, now, actor=f"client:{row.client_id}", outcome="refused:refresh_reuse"
+            )
             return None
         return RefreshCredential(row, grant)
 
     def authenticate_user(self, refresh_token: RefreshCredential) -> Consent:
         row = refresh_token.row
-        return Consent(refresh_token.grant, family_id=row.family_id, refresh_scopes=row.scopes,
-                       refresh_expires_at=row.expires_at)  # fmt: skip
+        return Consent(
+            refresh_token.grant,
+            family_id=row.family_id,
+            refresh_scopes=row.scopes,
+            refresh_expires_at=row.expires_at,
+        )
 
     def revoke_old_credential(self, refresh_token: RefreshCredential) -> None:
         """Nothing more to do: the old token was marked used when it was claimed."""
@@ -381,8 +400,18 @@ def _revoke_family(row: RefreshToken, now: datetime, *, actor: str, outcome: str
     grant = db.session.get(Grant, row.grant_id)
     if grant is not None:
         log.warning("refresh token %s reused or revoked: family %s revoked", row.id, row.family_id)
-        audit.append(audit.Event(grant.claimant_id, row.id, grant.id, actor, "token.revoke",
-                                 f"refresh_family:{row.family_id}", outcome), now=now)  # fmt: skip
+        audit.append(
+            audit.Event(
+                grant.claimant_id,
+                row.id,
+                grant.id,
+                actor,
+                "token.revoke",
+                f"refresh_family:{row.family_id}",
+                outcome,
+            ),
+            now=now,
+        )
 
 
 # Device authorization grant (RFC 8628)
@@ -437,12 +466,14 @@ class DeviceEndpoint(DeviceAuthorizationEndpoint):
         if names is None:
             raise InvalidScopeError()
         try:
-            details = clients.parse_details(request.payload.data.get("authorization_details"),
-                                            names)  # fmt: skip
+            details = clients.parse_details(
+                request.payload.data.get("authorization_details"), names
+            )
         except clients.DetailsRefused as refusal:
             raise InvalidAuthorizationDetailsError(str(refusal)) from None
-        started = device.start(client.row, scope_names=names, details=details, adviser=None,
-                               now=clock.now())  # fmt: skip
+        started = device.start(
+            client.row, scope_names=names, details=details, adviser=None, now=clock.now()
+        )
         log.info("device request %s opened by client %s", started.authorization.id, client.row.id)
         return 200, device_response(started), default_json_headers
 
@@ -471,9 +502,14 @@ def device_response(started: device.Started) -> dict[str, Any]:
 # Tokens: issue, save (audit), revoke, introspect
 
 
-def _generate_token(grant_type: str, client: Client, user: Consent | None = None,
-                    scope: str | None = None, expires_in: int | None = None,
-                    include_refresh_token: bool = True) -> dict[str, Any]:  # fmt: skip
+def _generate_token(
+    grant_type: str,
+    client: Client,
+    user: Consent | None = None,
+    scope: str | None = None,
+    expires_in: int | None = None,
+    include_refresh_token: bool = True,
+) -> dict[str, Any]:
     """An RFC 9068 access token from TokenService (never outliving the grant, at most 300 s,
     whatever `expires_in` Authlib suggests) and, if the client may refresh, an opaque refresh
     token stored as its hash and valid no longer than the grant."""
@@ -485,9 +521,9 @@ def _generate_token(grant_type: str, client: Client, user: Consent | None = None
     wanted = scopes.parse(scope) if scope else granted
     names = tuple(n for n in wanted if n in granted)  # never wider than the grant
     family = (user.family_id or new_id()) if include_refresh_token else None
-    token, row, lifetime = token_service().issue(grant, client_id=client.get_client_id(),
-                                                 scopes=names, now=now,
-                                                 refresh_family_id=family)  # fmt: skip
+    token, row, lifetime = token_service().issue(
+        grant, client_id=client.get_client_id(), scopes=names, now=now, refresh_family_id=family
+    )
     user.issued_jti = row.jti
     body: dict[str, Any] = {
         "token_type": "Bearer",
@@ -523,10 +559,25 @@ def _save_token(token: dict[str, Any], request: OAuth2Request) -> None:
     client_id = request.client.get_client_id()
     grant_type = request.payload.grant_type
     action = "token.refresh" if grant_type == clients.REFRESH_GRANT else "token.issue"
-    audit.append(audit.Event(grant.claimant_id, consent.issued_jti, grant.id, f"client:{client_id}",
-                             action, f"grant:{grant.id}", "done"), now=clock.now())  # fmt: skip
-    log.info("issued access token %s under grant %s to client %s (%s)", consent.issued_jti,
-             grant.id, client_id, grant_type)  # fmt: skip
+    audit.append(
+        audit.Event(
+            grant.claimant_id,
+            consent.issued_jti,
+            grant.id,
+            f"client:{client_id}",
+            action,
+            f"grant:{grant.id}",
+            "done",
+        ),
+        now=clock.now(),
+    )
+    log.info(
+        "issued access token %s under grant %s to client %s (%s)",
+        consent.issued_jti,
+        grant.id,
+        client_id,
+        grant_type,
+    )
 
 
 class IssuedToken(TokenMixin):
@@ -591,11 +642,15 @@ class IssuedToken(TokenMixin):
 def find_token(token_string: str, hint: str | None) -> IssuedToken | None:
     """The access or refresh token with this value. RFC 7009 2.1 / RFC 7662 2.1: the hint only
     says where to look first; a wrong or unknown hint still finds the token."""
-    order = ("refresh_token", "access_token") if hint == "refresh_token" else \
-        ("access_token", "refresh_token")  # fmt: skip
+    order = (
+        ("refresh_token", "access_token")
+        if hint == "refresh_token"
+        else ("access_token", "refresh_token")
+    )
     for kind in order:
-        found = _find_access(token_string) if kind == "access_token" else \
-            _find_refresh(token_string)  # fmt: skip
+        found = (
+            _find_access(token_string) if kind == "access_token" else _find_refresh(token_string)
+        )
         if found is not None:
             return found
     return None
@@ -628,9 +683,18 @@ def revoke(token: IssuedToken, *, client_id: str, now: datetime) -> None:
         return
     if row.revoked_at is None:
         row.revoked_at = now
-    audit.append(audit.Event(token.grant.claimant_id, row.jti, token.grant.id,
-                             f"client:{client_id}", "token.revoke", f"grant:{token.grant.id}",
-                             "done"), now=now)  # fmt: skip
+    audit.append(
+        audit.Event(
+            token.grant.claimant_id,
+            row.jti,
+            token.grant.id,
+            f"client:{client_id}",
+            "token.revoke",
+            f"grant:{token.grant.id}",
+            "done",
+        ),
+        now=now,
+    )
     log.info("access token %s revoked by client %s", row.jti, client_id)
 
 
@@ -684,8 +748,9 @@ def code_request(grant: CodeGrant) -> CodeRequest:
     return CodeRequest(request.client.row, tuple(request.scope.split()), request.consent_details)
 
 
-def authorization_response(request_grant: CodeGrant,
-                           consent: Consent | None) -> tuple[Response, bool]:  # fmt: skip
+def authorization_response(
+    request_grant: CodeGrant, consent: Consent | None
+) -> tuple[Response, bool]:
     """Authlib's answer to the client, with `iss`: a code if the claimant consented, else
     access_denied. A 303, never a 307, after the POST (RFC 9700 4.12). True if a code was issued.
     """
@@ -737,8 +802,9 @@ def _query_client(client_id: str | None) -> Client | None:
 
 def init_app(app: Flask) -> AuthorizationServer:
     """Build this app's authorization server: only the code, refresh and device grants."""
-    authorization_server = AuthorizationServer(app, query_client=_query_client,
-                                               save_token=_save_token)  # fmt: skip
+    authorization_server = AuthorizationServer(
+        app, query_client=_query_client, save_token=_save_token
+    )
     authorization_server.register_token_generator("default", _generate_token)
     authorization_server.register_grant(CodeGrant, [S256CodeChallenge(required=True)])
     authorization_server.register_grant(RefreshGrant)

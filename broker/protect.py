@@ -98,8 +98,9 @@ class _SQLiteWriters:
             key = (os.getpid(), database)  # a forked worker opens its own file description
             fd = self._files.get(key)
             if fd is None:
-                fd = self._files[key] = os.open(f"{database}.writers", os.O_RDWR | os.O_CREAT,
-                                                0o600)  # fmt: skip
+                fd = self._files[key] = os.open(
+                    f"{database}.writers", os.O_RDWR | os.O_CREAT, 0o600
+                )
             fcntl.flock(fd, fcntl.LOCK_EX)
             self._held.yes = True
             try:
@@ -120,8 +121,10 @@ _LONGEST_RESOURCE = 200  # the audit column's size
 
 
 def _names_nothing(view_args: dict[str, Any] | None) -> bool:
-    return any(isinstance(value, str) and (len(value) > _LONGEST_ID or _UNPRINTABLE.search(value))
-               for value in (view_args or {}).values())  # fmt: skip
+    return any(
+        isinstance(value, str) and (len(value) > _LONGEST_ID or _UNPRINTABLE.search(value))
+        for value in (view_args or {}).values()
+    )
 
 
 def _recordable(resource: str) -> str:
@@ -161,8 +164,9 @@ class Access:
         return f"adviser:{self.adviser_id}" if self.adviser_id else f"client:{self.client_id}"
 
     def event(self, action: str, resource: str, outcome: str) -> audit.Event:
-        return audit.Event(self.claimant_id, self.token_id, self.grant_id, self.actor, action,
-                           resource, outcome)  # fmt: skip
+        return audit.Event(
+            self.claimant_id, self.token_id, self.grant_id, self.actor, action, resource, outcome
+        )
 
 
 def bearer_token() -> str:
@@ -184,15 +188,22 @@ def protected(scope: str, *, action: str, resource: str) -> Iterator[Access]:
         claims = service.verify(bearer_token(), now=now)
     except InvalidToken as exc:
         log.info("refused a bearer token: %s", exc)
-        raise Refused(401, "invalid_token", "The access token is not valid",
-                      "refused:token") from None  # fmt: skip
+        raise Refused(
+            401, "invalid_token", "The access token is not valid", "refused:token"
+        ) from None
     engine = db.engine
     database = engine.url.database if engine.dialect.name == "sqlite" else None
     yield from _locked_throughout(scope, action, resource, claims, now, database)
 
 
-def _locked_throughout(scope: str, action: str, resource: str, claims: dict[str, Any],
-                       now: datetime, database: str | None) -> Iterator[Access]:  # fmt: skip
+def _locked_throughout(
+    scope: str,
+    action: str,
+    resource: str,
+    claims: dict[str, Any],
+    now: datetime,
+    database: str | None,
+) -> Iterator[Access]:
     """Lock the chain head, check, do the work and record it, all in one transaction.
 
     On PostgreSQL the head is a row lock: only one claimant's requests queue. On SQLite it is
@@ -219,16 +230,22 @@ def _locked_throughout(scope: str, action: str, resource: str, claims: dict[str,
         try:
             db.session.flush()
             # The work and its audit event commit together, or not at all (one round trip).
-            audit.append(access.event(action, resource, "allowed"), now=now, head=head,
-                         connection=connection, commit=True)  # fmt: skip
+            audit.append(
+                access.event(action, resource, "allowed"),
+                now=now,
+                head=head,
+                connection=connection,
+                commit=True,
+            )
             db.session.commit()
         except BaseException:
             db.session.rollback()
             raise
 
 
-def _lock_and_check(connection: Connection, scope: str, claims: dict[str, Any],
-                    now: datetime) -> tuple[tuple[int, bytes], Access]:  # fmt: skip
+def _lock_and_check(
+    connection: Connection, scope: str, claims: dict[str, Any], now: datetime
+) -> tuple[tuple[int, bytes], Access]:
     """Lock the claimant's chain head and check the token and grant.
 
     Raises Refused; a refusal that names a token we hold carries its Access, for its audit event.
@@ -240,16 +257,29 @@ def _lock_and_check(connection: Connection, scope: str, claims: dict[str, Any],
         log.warning("refused token %s: no such token row", claims["jti"])
         raise Refused(401, "invalid_token", "The access token is not valid", "refused:token")
     revoked_at, token_scopes, client_id, grant_id, status, adviser_id, review_at, ends_at = row
-    access = Access(claims["jti"], grant_id, claims["sub"], adviser_id, client_id,
-                    tuple(token_scopes.split()), now)  # fmt: skip
+    access = Access(
+        claims["jti"],
+        grant_id,
+        claims["sub"],
+        adviser_id,
+        client_id,
+        tuple(token_scopes.split()),
+        now,
+    )
     refusal = None
-    if revoked_at is not None or not grants.authorises(status, clock.from_driver(review_at),
-                                                       clock.from_driver(ends_at), now):  # fmt: skip
-        refusal = Refused(401, "invalid_token", "The grant behind this token is not active",
-                          "refused:grant_inactive")  # fmt: skip
+    if revoked_at is not None or not grants.authorises(
+        status, clock.from_driver(review_at), clock.from_driver(ends_at), now
+    ):
+        refusal = Refused(
+            401,
+            "invalid_token",
+            "The grant behind this token is not active",
+            "refused:grant_inactive",
+        )
     elif scope not in access.scopes:
-        refusal = Refused(403, "insufficient_scope", f"This grant does not allow {scope}",
-                          "refused:scope")  # fmt: skip
+        refusal = Refused(
+            403, "insufficient_scope", f"This grant does not allow {scope}", "refused:scope"
+        )
     elif _names_nothing(request.view_args):
         refusal = Refused(404, "not_found", "Nothing has that ID", "refused:not_found")
     if refusal is not None:

@@ -42,8 +42,9 @@ def _lock(keys: list[str], since: datetime) -> None:
     """
     if db.session.get_bind().dialect.name == "postgresql":
         for key in keys:
-            db.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                               {"key": key})  # fmt: skip
+            db.session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
+            )
     else:
         db.session.execute(delete(Attempt).where(Attempt.key.in_(keys), Attempt.at <= since))
 

@@ -60,8 +60,9 @@ def pin_note(claimant: Claimant, body: str, *, staff: StaffMember, now: datetime
             f"A record can have {MAX_PINNED_NOTES} pinned notes at most. "
             "Unpin a note before you pin a new one"
         )
-    note = PinnedNote(claimant_id=claimant.id, body=body, created_by_staff_id=staff.id,
-                      created_at=now)  # fmt: skip
+    note = PinnedNote(
+        claimant_id=claimant.id, body=body, created_by_staff_id=staff.id, created_at=now
+    )
     db.session.add(note)
     db.session.flush()
     _audit(claimant.id, staff, "record.note_pin", f"pinned_note:{note.id}", now, head)
@@ -81,8 +82,9 @@ def unpin_note(claimant: Claimant, note_id: str, *, staff: StaffMember, now: dat
     _audit(claimant.id, staff, "record.note_unpin", f"pinned_note:{note.id}", now, head)
 
 
-def set_additional_support(claimant: Claimant, description: str, *, staff: StaffMember,
-                           now: datetime) -> None:  # fmt: skip
+def set_additional_support(
+    claimant: Claimant, description: str, *, staff: StaffMember, now: datetime
+) -> None:
     """Flag that the claimant needs additional support, saying what the need is; no commit."""
     description = description.strip()
     if not description:
@@ -103,12 +105,25 @@ def clear_additional_support(claimant: Claimant, *, staff: StaffMember, now: dat
     _audit(claimant.id, staff, "record.support_clear", "additional_support", now, head)
 
 
-def _audit(claimant_id: str, staff: StaffMember, action: str, resource: str, now: datetime,
-           head: tuple[int, bytes]) -> None:  # fmt: skip
+def _audit(
+    claimant_id: str,
+    staff: StaffMember,
+    action: str,
+    resource: str,
+    now: datetime,
+    head: tuple[int, bytes],
+) -> None:
     db.session.flush()
     audit.append(
-        audit.Event(claimant_id=claimant_id, token_id="", grant_id="", actor=f"staff:{staff.id}",
-                    action=action, resource=resource, outcome="done"),
+        audit.Event(
+            claimant_id=claimant_id,
+            token_id="",
+            grant_id="",
+            actor=f"staff:{staff.id}",
+            action=action,
+            resource=resource,
+            outcome="done",
+        ),
         now=now,
         head=head,
-    )  # fmt: skip
+    )

@@ -39,8 +39,11 @@ CODES_KEPT_FOR = timedelta(days=1)  # after they run out: device requests, autho
 # (stage, done, total): called after each batch so a large run shows its progress.
 Progress = Callable[[str, int, int], None]
 
-EXPIRING, REMINDING, SENDING = "Ending grants past their end date", "Queuing reminders", \
-    "Sending messages"  # fmt: skip
+EXPIRING, REMINDING, SENDING = (
+    "Ending grants past their end date",
+    "Queuing reminders",
+    "Sending messages",
+)
 
 
 class LeaseLost(RuntimeError):
@@ -74,9 +77,10 @@ def acquire(holder: str, *, now: datetime, name: str = LOCK_NAME) -> bool:
         from sqlalchemy.dialects.sqlite import insert
     # A write first: on SQLite it takes the write lock before anything is read.
     db.session.execute(
-        insert(JobLock).values(name=name, holder="", expires_at=EPOCH)
+        insert(JobLock)
+        .values(name=name, holder="", expires_at=EPOCH)
         .on_conflict_do_nothing(index_elements=["name"])
-    )  # fmt: skip
+    )
     taken = db.session.execute(
         update(JobLock)
         .where(JobLock.name == name, JobLock.expires_at <= now)
@@ -107,8 +111,14 @@ def release(holder: str, *, name: str = LOCK_NAME) -> None:
     db.session.commit()
 
 
-def run(*, now: datetime, sender: notify.Sender, batch: int = BATCH,
-        progress: Progress | None = None, holder: str | None = None) -> SweepReport:  # fmt: skip
+def run(
+    *,
+    now: datetime,
+    sender: notify.Sender,
+    batch: int = BATCH,
+    progress: Progress | None = None,
+    holder: str | None = None,
+) -> SweepReport:
     """One sweep at `now`. Returns what it did; `ran` is False if another run held the lease."""
     holder = holder or new_holder()
     if not acquire(holder, now=clock.now()):
@@ -121,8 +131,9 @@ def run(*, now: datetime, sender: notify.Sender, batch: int = BATCH,
         report.sent, report.failed = _send(holder, now, batch, sender, progress)
         renew(holder, now=clock.now())
         report.attempts_forgotten = ratelimit.forget_before(now - ATTEMPTS_KEPT_FOR)
-        report.codes_forgotten = (device.forget_expired_before(now - CODES_KEPT_FOR)
-                                  + oauth.forget_codes_expired_before(now - CODES_KEPT_FOR))  # fmt: skip
+        report.codes_forgotten = device.forget_expired_before(
+            now - CODES_KEPT_FOR
+        ) + oauth.forget_codes_expired_before(now - CODES_KEPT_FOR)
         db.session.commit()
         report.given_up = notify.count_given_up()
         db.session.rollback()  # end the read
@@ -133,8 +144,13 @@ def run(*, now: datetime, sender: notify.Sender, batch: int = BATCH,
         raise
     finally:
         release(holder)
-    log.info("sweep: ended %d grants, queued %d reminders, sent %d messages (%d failed)",
-             report.expired, report.reminders_queued, report.sent, report.failed)  # fmt: skip
+    log.info(
+        "sweep: ended %d grants, queued %d reminders, sent %d messages (%d failed)",
+        report.expired,
+        report.reminders_queued,
+        report.sent,
+        report.failed,
+    )
     return report
 
 
@@ -184,8 +200,9 @@ def _remind(holder: str, now: datetime, batch: int, progress: Progress | None) -
     return queued
 
 
-def _send(holder: str, now: datetime, batch: int, sender: notify.Sender,
-          progress: Progress | None) -> tuple[int, int]:  # fmt: skip
+def _send(
+    holder: str, now: datetime, batch: int, sender: notify.Sender, progress: Progress | None
+) -> tuple[int, int]:
     total = notify.count_unsent()
     db.session.rollback()
     sent = failed = 0

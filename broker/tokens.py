@@ -27,7 +27,7 @@ from .models import AccessToken
 log = logging.getLogger(__name__)
 
 ALGORITHM = "ES256"
-TOKEN_TYPE = "at+jwt"
+TOKEN_TYPE = "at+jwt"  # noqa: S105 (a media type, not a secret)
 ACCESS_TOKEN_SECONDS = 300  # RFC 9700 2.2.2 / SECURITY.md 16: short-lived, at most 600
 REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "jti", "sub", "client_id", "grant_id", "scope"]
 VERIFIED_CACHE_SIZE = 10_000  # tokens whose time-free checks passed, per process
@@ -96,9 +96,15 @@ class TokenService:
         self.issuer = issuer
         self.audience = audience
         # Times are checked against the broker's clock (injectable), not PyJWT's own.
-        self._jwt = jwt.PyJWT(options={"require": REQUIRED_CLAIMS, "verify_signature": True,
-                                       "verify_exp": False, "verify_iat": False,
-                                       "verify_nbf": False})  # fmt: skip
+        self._jwt = jwt.PyJWT(
+            options={
+                "require": REQUIRED_CLAIMS,
+                "verify_signature": True,
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+            }
+        )
         self._jwk_set = {"keys": [key.public_jwk]}
         # Signature, algorithm, type, key, issuer and audience checks depend only on the token's
         # text, so a token that passed them once passes them again: only the time checks and the
@@ -109,8 +115,15 @@ class TokenService:
     def jwks(self) -> dict[str, Any]:
         return self._jwk_set
 
-    def issue(self, grant: GrantLike, *, client_id: str, scopes: tuple[str, ...], now: datetime,
-              refresh_family_id: str | None = None) -> tuple[str, AccessToken, int]:  # fmt: skip
+    def issue(
+        self,
+        grant: GrantLike,
+        *,
+        client_id: str,
+        scopes: tuple[str, ...],
+        now: datetime,
+        refresh_family_id: str | None = None,
+    ) -> tuple[str, AccessToken, int]:
         """Sign an access token under `grant` and add its row; never outlives the grant.
 
         Returns (token, row, expires_in). Adds the row without committing.

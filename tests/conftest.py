@@ -71,12 +71,30 @@ def _normalise(url: str) -> str:
 
 
 TABLES_CHILD_FIRST = (
-    "receipts", "outbox", "pinned_notes", "attempts", "audit_events", "audit_heads",
-    "audit_checkpoints", "checkpoint_leaves", "journal_entries", "mr_decisions", "todos",
-    "payments", "authorization_codes", "device_authorizations", "access_tokens",
-    "refresh_tokens", "grants", "oauth_clients", "claimants", "advisers",
-    "staff_members", "accounts", "organisations",
-)  # fmt: skip
+    "receipts",
+    "outbox",
+    "pinned_notes",
+    "attempts",
+    "audit_events",
+    "audit_heads",
+    "audit_checkpoints",
+    "checkpoint_leaves",
+    "journal_entries",
+    "mr_decisions",
+    "todos",
+    "payments",
+    "authorization_codes",
+    "device_authorizations",
+    "access_tokens",
+    "refresh_tokens",
+    "grants",
+    "oauth_clients",
+    "claimants",
+    "advisers",
+    "staff_members",
+    "accounts",
+    "organisations",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -167,7 +185,7 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
-def sign_in(client: FlaskClient, username: str, password: str = "pw-for-tests") -> None:
+def sign_in(client: FlaskClient, username: str, password: str = "pw-for-tests") -> None:  # noqa: S107
     page = client.get("/sign-in")
     response = client.post(
         "/sign-in",

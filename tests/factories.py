@@ -17,8 +17,9 @@ _counter = itertools.count(1)
 
 def make_claimant(name: str = "Casey Claimant", partner: Claimant | None = None) -> Claimant:
     n = next(_counter)
-    claimant = accounts.create_claimant(f"claimant{n}@example.com", PASSWORD, name,
-                                        f"UC-{n:04d}-TT", clock.now(), partner=partner)  # fmt: skip
+    claimant = accounts.create_claimant(
+        f"claimant{n}@example.com", PASSWORD, name, f"UC-{n:04d}-TT", clock.now(), partner=partner
+    )
     db.session.commit()
     return claimant
 
@@ -28,8 +29,9 @@ def make_adviser(name: str = "Avery Adviser", organisation: str = "Test Advice C
     org = Organisation(name=organisation)
     db.session.add(org)
     db.session.flush()
-    adviser = accounts.create_adviser(f"adviser{n}@example.org", PASSWORD, name, org,
-                                      f"TST-{n:04d}", clock.now())  # fmt: skip
+    adviser = accounts.create_adviser(
+        f"adviser{n}@example.org", PASSWORD, name, org, f"TST-{n:04d}", clock.now()
+    )
     db.session.commit()
     return adviser
 
@@ -41,8 +43,13 @@ def make_staff(name: str = "Sid Staff"):  # noqa: ANN201
     return staff
 
 
-def make_grant(claimant: Claimant, adviser: Adviser, scope_names: str = "mr:read journal:read",
-               months: int = 3, now: datetime | None = None) -> Grant:  # fmt: skip
+def make_grant(
+    claimant: Claimant,
+    adviser: Adviser,
+    scope_names: str = "mr:read journal:read",
+    months: int = 3,
+    now: datetime | None = None,
+) -> Grant:
     now = now or clock.now()
     grant = grants.create(
         claimant,
@@ -57,30 +64,47 @@ def make_grant(claimant: Claimant, adviser: Adviser, scope_names: str = "mr:read
     return grant
 
 
-def issue_token(grant: Grant, client_id: str = "test-client", now: datetime | None = None,
-                scope_names: tuple[str, ...] | None = None) -> tuple[str, str]:  # fmt: skip
+def issue_token(
+    grant: Grant,
+    client_id: str = "test-client",
+    now: datetime | None = None,
+    scope_names: tuple[str, ...] | None = None,
+) -> tuple[str, str]:
     """(access token, jti) for this grant."""
     service = current_app.extensions["broker.tokens"]
-    token, row, _ = service.issue(grant, client_id=client_id,
-                                  scopes=scope_names or grant.scope_names,
-                                  now=now or clock.now())  # fmt: skip
+    token, row, _ = service.issue(
+        grant, client_id=client_id, scopes=scope_names or grant.scope_names, now=now or clock.now()
+    )
     jti = row.jti
     db.session.commit()
     return token, jti
 
 
 def make_decision(claimant: Claimant, subject: str = "Limited capability for work") -> MRDecision:
-    decision = MRDecision(claimant_id=claimant.id, decided_at=clock.now() - timedelta(days=2),
-                          subject=subject, outcome="not_changed", body="We have not changed it.")  # fmt: skip
+    decision = MRDecision(
+        claimant_id=claimant.id,
+        decided_at=clock.now() - timedelta(days=2),
+        subject=subject,
+        outcome="not_changed",
+        body="We have not changed it.",
+    )
     db.session.add(decision)
     db.session.commit()
     return decision
 
 
-def make_entry(claimant: Claimant, subject: str = "A message", sensitive: bool = False) -> JournalEntry:
-    entry = JournalEntry(claimant_id=claimant.id, author_role="work_coach",
-                         author_name="Work coach", subject=subject, body="Body text",
-                         sensitive=sensitive, created_at=clock.now() - timedelta(days=1))  # fmt: skip
+def make_entry(
+    claimant: Claimant, subject: str = "A message", sensitive: bool = False
+) -> JournalEntry:
+    entry = JournalEntry(
+        claimant_id=claimant.id,
+        author_role="work_coach",
+        author_name="Work coach",
+        subject=subject,
+        body="Body text",
+        sensitive=sensitive,
+        created_at=clock.now() - timedelta(days=1),
+    )
     db.session.add(entry)
     db.session.commit()
     return entry

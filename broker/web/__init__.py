@@ -103,14 +103,24 @@ def require_role(role: str) -> Callable[[], Response | None]:
 @cache
 def public_endpoints() -> frozenset[str]:
     """Endpoints open without signing in: the short allowlist the route test checks against."""
-    return frozenset({
-        "static", "auth.sign_in", "auth.sign_out", "auth.change_language", "oauth.jwks",
-        # OAuth: clients authenticate themselves at these (issue 3)
-        "oauth.metadata", "oauth.token", "oauth.device_authorization", "oauth.revoke",
-        "oauth.introspect",
-        # Proof anyone can check (issue 8): the published checkpoints and the file checker
-        "proof.audit_checkpoints", "proof.verify_file",
-    })
+    return frozenset(
+        {
+            "static",
+            "auth.sign_in",
+            "auth.sign_out",
+            "auth.change_language",
+            "oauth.jwks",
+            # OAuth: clients authenticate themselves at these (issue 3)
+            "oauth.metadata",
+            "oauth.token",
+            "oauth.device_authorization",
+            "oauth.revoke",
+            "oauth.introspect",
+            # Proof anyone can check (issue 8): the published checkpoints and the file checker
+            "proof.audit_checkpoints",
+            "proof.verify_file",
+        }
+    )
 
 
 def home_for(account: Account) -> str:

@@ -50,12 +50,17 @@ def new_client() -> Response | str | tuple[str, int]:
             errors[_field_for(str(refusal))] = str(refusal)
         else:
             db.session.commit()
-            return render_template("admin/client_created.html", client=client, secret=secret,
-                                   redirect_uris=clients.redirect_uris(client)), 201  # fmt: skip
+            return render_template(
+                "admin/client_created.html",
+                client=client,
+                secret=secret,
+                redirect_uris=clients.redirect_uris(client),
+            ), 201
     else:
         errors = {name: messages[0] for name, messages in form.errors.items()}
-    return render_template("admin/new_client.html", form=form, errors=errors,
-                           catalogue=scopes.catalogue()), (400 if errors else 200)  # fmt: skip
+    return render_template(
+        "admin/new_client.html", form=form, errors=errors, catalogue=scopes.catalogue()
+    ), (400 if errors else 200)
 
 
 def _field_for(message: str) -> str:

@@ -51,8 +51,9 @@ def client(grant_id: str) -> str | tuple[str, int]:
     grant = _own_grant(grant_id)
     now = clock.now()
     if not grants.authorises(grant.status, grant.review_at, grant.ends_at, now):
-        return render_template("adviser/client_inactive.html", grant=grant,
-                               state=grants.state_at(grant, now)), 403  # fmt: skip
+        return render_template(
+            "adviser/client_inactive.html", grant=grant, state=grants.state_at(grant, now)
+        ), 403
     allowed = set(grant.scope_names)
     api = ConsoleClient(grant)
     decisions = api.get("/mr-decisions") if "mr:read" in allowed else None
@@ -82,12 +83,13 @@ def mr_request(grant_id: str) -> Response | str | tuple[str, int]:
             return redirect(url_for("adviser.client", grant_id=grant.id), 303)
         description = (answer.body or {}).get("error_description", "The request was refused")
         errors["form"] = description
-        return render_template("adviser/mr_request.html", grant=grant, form=form,
-                               errors=errors), answer.status  # fmt: skip
+        return render_template(
+            "adviser/mr_request.html", grant=grant, form=form, errors=errors
+        ), answer.status
     errors = {name: messages[0] for name, messages in form.errors.items()}
-    return render_template(
-        "adviser/mr_request.html", grant=grant, form=form, errors=errors
-    ), (400 if errors else 200)
+    return render_template("adviser/mr_request.html", grant=grant, form=form, errors=errors), (
+        400 if errors else 200
+    )
 
 
 def _own_grant(grant_id: str) -> Grant:
@@ -121,15 +123,21 @@ def ask() -> Response | str | tuple[str, int]:
                 months,
             )
             with transaction():
-                started = device.start(client_registry.ensure_console_client(now),
-                                       scope_names=names, details=details, adviser=g.adviser,
-                                       now=now)  # fmt: skip
-            return redirect(url_for("adviser.ask_waiting",
-                                    request_id=started.authorization.id), 303)  # fmt: skip
+                started = device.start(
+                    client_registry.ensure_console_client(now),
+                    scope_names=names,
+                    details=details,
+                    adviser=g.adviser,
+                    now=now,
+                )
+            return redirect(
+                url_for("adviser.ask_waiting", request_id=started.authorization.id), 303
+            )
     else:
         errors = {name: messages[0] for name, messages in form.errors.items()}
-    return render_template("adviser/ask.html", form=form, errors=errors,
-                           catalogue=scopes.catalogue()), (400 if errors else 200)  # fmt: skip
+    return render_template(
+        "adviser/ask.html", form=form, errors=errors, catalogue=scopes.catalogue()
+    ), (400 if errors else 200)
 
 
 @bp.get("/ask/<request_id>")
@@ -161,8 +169,11 @@ def ask_status(request_id: str) -> Response:
         state = "slow_down"
     db.session.commit()
     answered = state in (device.APPROVED, device.USED) and authorization.grant_id
-    target = url_for("adviser.client", grant_id=authorization.grant_id) if answered else \
-        url_for("adviser.ask_waiting", request_id=authorization.id)  # fmt: skip
+    target = (
+        url_for("adviser.client", grant_id=authorization.grant_id)
+        if answered
+        else url_for("adviser.ask_waiting", request_id=authorization.id)
+    )
     return jsonify(status=state, interval=authorization.interval, next=target)
 
 
@@ -193,24 +204,38 @@ def statement(grant_id: str) -> Response | str | tuple[str, int]:
         form.date_to.data = now.date()
     if not form.validate_on_submit():
         errors = {name: messages[0] for name, messages in form.errors.items()}
-        return render_template("adviser/statement.html", grant=grant, form=form, errors=errors,
-                               statement=None), (400 if errors else 200)  # fmt: skip
+        return render_template(
+            "adviser/statement.html", grant=grant, form=form, errors=errors, statement=None
+        ), (400 if errors else 200)
     low = datetime.combine(form.date_from.data, time.min, tzinfo=UTC)
     high = datetime.combine(form.date_to.data, time.max, tzinfo=UTC)
     try:
-        document = statements.build(g.adviser, grant.claimant, date_from=low, date_to=high,
-                                    now=now)  # fmt: skip
+        document = statements.build(g.adviser, grant.claimant, date_from=low, date_to=high, now=now)
     except statements.StatementRefused as refusal:
         db.session.rollback()
-        return render_template("adviser/statement.html", grant=grant, form=form, statement=None,
-                               errors={"form": f"No statement can be signed: {refusal}"}), 409
+        return render_template(
+            "adviser/statement.html",
+            grant=grant,
+            form=form,
+            statement=None,
+            errors={"form": f"No statement can be signed: {refusal}"},
+        ), 409
     db.session.commit()
     if request.form.get("download"):
         name = f"statement-{grant.claimant.reference}-{form.date_from.data}-{form.date_to.data}"
-        return Response(json.dumps(document, indent=2), mimetype="application/json",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
+        return Response(
+            json.dumps(document, indent=2),
+            mimetype="application/json",
+            headers={"Content-Disposition": f'attachment; filename="{name}.json"'},
+        )
     body = document["statement"]
-    return render_template("adviser/statement.html", grant=grant, form=form, errors={},
-                           statement=body, listed=statements.revealed_in_range(body),
-                           hidden=sum(1 for e in body["events"] if "action" not in e),
-                           at=clock.from_micros)  # fmt: skip
+    return render_template(
+        "adviser/statement.html",
+        grant=grant,
+        form=form,
+        errors={},
+        statement=body,
+        listed=statements.revealed_in_range(body),
+        hidden=sum(1 for e in body["events"] if "action" not in e),
+        at=clock.from_micros,
+    )

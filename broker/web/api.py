@@ -22,18 +22,21 @@ def _not_found(kind: str) -> Refused:
 @bp.get("/journal")
 def list_journal_entries() -> Response:
     with protected("journal:read", action="journal.list", resource="journal") as access:
-        rows = journal.entries(access.claimant_id,
-                               include_sensitive=SENSITIVE_SCOPE in access.scopes)  # fmt: skip
+        rows = journal.entries(
+            access.claimant_id, include_sensitive=SENSITIVE_SCOPE in access.scopes
+        )
         return jsonify(entries=[journal.entry_json(e) for e in rows])
 
 
 @bp.get("/journal/<entry_id>")
 def read_journal_entry(entry_id: str) -> Response:
-    with protected("journal:read", action="journal.read", resource=f"journal_entry:{entry_id}") \
-            as access:  # fmt: skip
+    with protected(
+        "journal:read", action="journal.read", resource=f"journal_entry:{entry_id}"
+    ) as access:
         try:
-            entry = journal.entry(access.claimant_id, entry_id,
-                                  include_sensitive=SENSITIVE_SCOPE in access.scopes)  # fmt: skip
+            entry = journal.entry(
+                access.claimant_id, entry_id, include_sensitive=SENSITIVE_SCOPE in access.scopes
+            )
         except journal.NotFound:
             raise _not_found("journal entry") from None
         return jsonify(journal.entry_json(entry))
@@ -42,8 +45,9 @@ def read_journal_entry(entry_id: str) -> Response:
 @bp.get("/mr-decisions")
 def list_mr_decisions() -> Response:
     with protected("mr:read", action="mr.list", resource="mr_decisions") as access:
-        return jsonify(decisions=[journal.decision_json(d)
-                                  for d in journal.mr_decisions(access.claimant_id)])  # fmt: skip
+        return jsonify(
+            decisions=[journal.decision_json(d) for d in journal.mr_decisions(access.claimant_id)]
+        )
 
 
 @bp.get("/mr-decisions/<decision_id>")
@@ -71,9 +75,12 @@ def lodge_mr_request() -> tuple[Response, int]:
             about = reasons = ""
         about, reasons = about.strip(), reasons.strip()
         if not about or not reasons:
-            raise Refused(400, "invalid_request",
-                          "decision_about (up to 150 characters) and reasons (up to 5000) are required",
-                          "refused:bad_request")  # fmt: skip
+            raise Refused(
+                400,
+                "invalid_request",
+                "decision_about (up to 150 characters) and reasons (up to 5000) are required",
+                "refused:bad_request",
+            )
         entry = journal.lodge_mr_request(
             access.claimant_id,
             decision_about=about,
@@ -89,17 +96,23 @@ def lodge_mr_request() -> tuple[Response, int]:
 @bp.get("/todos")
 def list_todos() -> Response:
     with protected("todo:read", action="todo.list", resource="todos") as access:
-        return jsonify(todos=[{"id": t.id, "title": t.title, "done": t.done,
-                               "due_at": journal.iso(t.due_at)}
-                              for t in journal.todos(access.claimant_id)])  # fmt: skip
+        return jsonify(
+            todos=[
+                {"id": t.id, "title": t.title, "done": t.done, "due_at": journal.iso(t.due_at)}
+                for t in journal.todos(access.claimant_id)
+            ]
+        )
 
 
 @bp.get("/payments")
 def list_payments() -> Response:
     with protected("payments:read", action="payments.list", resource="payments") as access:
-        return jsonify(payments=[{"id": p.id, "amount_pence": p.amount_pence,
-                                  "paid_at": journal.iso(p.paid_at)}
-                                 for p in journal.payments(access.claimant_id)])  # fmt: skip
+        return jsonify(
+            payments=[
+                {"id": p.id, "amount_pence": p.amount_pence, "paid_at": journal.iso(p.paid_at)}
+                for p in journal.payments(access.claimant_id)
+            ]
+        )
 
 
 def _author_name(adviser_id: str | None, client_id: str) -> str:

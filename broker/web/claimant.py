@@ -28,8 +28,9 @@ def home() -> str:
     now = clock.now()
     live = grants.live_for_claimant(g.claimant.id, now)
     contacts = grants.live_for_claimant(g.claimant.id, now, kind=grants.CONTACT)
-    return render_template("claimant/home.html", live=live, contacts=contacts, now=now,
-                           news=_news_since_sign_in(now))  # fmt: skip
+    return render_template(
+        "claimant/home.html", live=live, contacts=contacts, now=now, news=_news_since_sign_in(now)
+    )
 
 
 @bp.get("/access")
@@ -55,8 +56,9 @@ def give_access() -> Response | str | tuple[str, int]:
         months = int(form.months.data or 0)
         chosen = tuple(form.scopes.data or ())
         if adviser is None:
-            errors["adviser_code"] = _("We cannot find an adviser with that code. Check it and "
-                                       "try again")  # fmt: skip
+            errors["adviser_code"] = _(
+                "We cannot find an adviser with that code. Check it and try again"
+            )
         else:
             try:
                 grants.check_end(chosen, starts_at=now, ends_at=grants.add_months(now, months))
@@ -140,8 +142,11 @@ def history() -> str:
     groups: dict[str, list[dict[str, object]]] = {}
     for event in events:
         groups.setdefault(str(event["grant_id"]), []).append(event)
-    return render_template("claimant/history.html", titles=titles,
-                           groups=[(by_id[gid], evs) for gid, evs in groups.items()])  # fmt: skip
+    return render_template(
+        "claimant/history.html",
+        titles=titles,
+        groups=[(by_id[gid], evs) for gid, evs in groups.items()],
+    )
 
 
 def _own_grant(grant_id: str) -> Grant:
@@ -157,10 +162,16 @@ def _too_long(chosen: tuple[str, ...]) -> str:
     if most >= scopes.GRANT_CAP_MONTHS:
         return _("Access can last %(num)d months at most", num=scopes.GRANT_CAP_MONTHS)
     language = current_language()
-    narrow = [scopes.lookup(n).title_in(language).lower() for n in scopes.parse(chosen)
-              if scopes.lookup(n).max_months == most]  # fmt: skip
-    return _("Access to %(what)s can last %(num)d months at most",
-             what=format_list(narrow, locale=get_locale()), num=most)  # fmt: skip
+    narrow = [
+        scopes.lookup(n).title_in(language).lower()
+        for n in scopes.parse(chosen)
+        if scopes.lookup(n).max_months == most
+    ]
+    return _(
+        "Access to %(what)s can last %(num)d months at most",
+        what=format_list(narrow, locale=get_locale()),
+        num=most,
+    )
 
 
 def _news_since_sign_in(now: datetime) -> list[news.News]:
@@ -180,8 +191,13 @@ def review(grant_id: str) -> Response | str:
     now = clock.now()
     if not grants.needs_review(grant, now):
         return redirect(url_for("claimant.access"), 303)
-    return render_template("claimant/review.html", grant=grant, form=ReviewForm(), errors={},
-                           state=grants.state_at(grant, now))  # fmt: skip
+    return render_template(
+        "claimant/review.html",
+        grant=grant,
+        form=ReviewForm(),
+        errors={},
+        state=grants.state_at(grant, now),
+    )
 
 
 @bp.post("/access/<grant_id>/review")
@@ -198,9 +214,13 @@ def confirm_review(grant_id: str) -> Response | tuple[str, int]:
             else:
                 grants.end_at_review(grant, by=by, now=now)
     except grants.GrantRefused as refusal:
-        return render_template("claimant/review.html", grant=grant, form=form,
-                               errors={"choice": str(refusal)},
-                               state=grants.state_at(grant, now)), 400  # fmt: skip
+        return render_template(
+            "claimant/review.html",
+            grant=grant,
+            form=form,
+            errors={"choice": str(refusal)},
+            state=grants.state_at(grant, now),
+        ), 400
     until, name = day(grant.ends_at), grant.representative_name
     if form.choice.data == "keep" and grant.kind == grants.CONTACT:
         flash(_("We will keep contacting %(name)s until %(date)s", name=name, date=until))
@@ -224,16 +244,23 @@ def name_contact() -> Response | str | tuple[str, int]:
             try:
                 with transaction():
                     grant = grants.create_contact(
-                        g.claimant, name=form.name.data or "",
+                        g.claimant,
+                        name=form.name.data or "",
                         relationship=form.relationship.data or "",
-                        scope_names=form.scopes.data or (), purpose=form.purpose.data or "",
-                        ends_at=ends_at, now=now,
-                    )  # fmt: skip
+                        scope_names=form.scopes.data or (),
+                        purpose=form.purpose.data or "",
+                        ends_at=ends_at,
+                        now=now,
+                    )
             except grants.GrantRefused as refusal:
                 errors[getattr(refusal, "field", "months")] = str(refusal)
             else:
-                flash(_("We can now contact %(name)s about your claim",
-                        name=grant.representative_name))  # fmt: skip
+                flash(
+                    _(
+                        "We can now contact %(name)s about your claim",
+                        name=grant.representative_name,
+                    )
+                )
                 return redirect(url_for("claimant.access"), 303)
         else:
             try:
@@ -241,14 +268,17 @@ def name_contact() -> Response | str | tuple[str, int]:
             except grants.GrantRefused as refusal:
                 errors["scopes"] = str(refusal)
             else:
-                return render_template("claimant/contact_confirm.html", form=form,
-                                       chosen=[grants.CONTACT_SCOPES[n] for n in chosen],
-                                       ends_at=ends_at)  # fmt: skip
+                return render_template(
+                    "claimant/contact_confirm.html",
+                    form=form,
+                    chosen=[grants.CONTACT_SCOPES[n] for n in chosen],
+                    ends_at=ends_at,
+                )
     else:
         errors = {name: messages[0] for name, messages in form.errors.items()}
-    return render_template("claimant/contact.html", form=form, errors=errors,
-                           contact_scopes=grants.CONTACT_SCOPES), (
-        400 if errors else 200)  # fmt: skip
+    return render_template(
+        "claimant/contact.html", form=form, errors=errors, contact_scopes=grants.CONTACT_SCOPES
+    ), (400 if errors else 200)
 
 
 @bp.get("/contact/<grant_id>/stop")
@@ -278,6 +308,7 @@ def _own_contact(grant_id: str) -> Grant:
 # Proof (issue 8): a signed receipt for each change to a grant, and the claimant's own copy of
 # their access history.
 
+
 @bp.get("/access/<grant_id>/receipts")
 def grant_receipts(grant_id: str) -> str:
     grant = _own_grant(grant_id)
@@ -292,8 +323,7 @@ def download_receipt(receipt_id: str) -> Response:
     if row is None:
         abort(404)
     document = {"receipt": receipts.payload_of(row), "jws": row.jws}
-    return _attachment(json.dumps(document, indent=2), f"receipt-{row.id}.json",
-                       "application/json")  # fmt: skip
+    return _attachment(json.dumps(document, indent=2), f"receipt-{row.id}.json", "application/json")
 
 
 @bp.get("/history.csv")

@@ -70,14 +70,26 @@ def authorize() -> Response | str | tuple[str, int]:
     if decision != APPROVE:
         abort(400)
     try:
-        grant = clients.grant_access(g.claimant, who, client=asked.client,
-                                     requested=asked.scope_names, chosen=form.scopes.data or (),
-                                     details=asked.details, months=_months(form.months.data),
-                                     now=clock.now())  # fmt: skip
+        grant = clients.grant_access(
+            g.claimant,
+            who,
+            client=asked.client,
+            requested=asked.scope_names,
+            chosen=form.scopes.data or (),
+            details=asked.details,
+            months=_months(form.months.data),
+            now=clock.now(),
+        )
     except grants.GrantRefused as refusal:
         db.session.rollback()
-        page = _consent_page(form, who, asked.scope_names, asked.details,
-                             action=request.full_path, error=str(refusal))  # fmt: skip
+        page = _consent_page(
+            form,
+            who,
+            asked.scope_names,
+            asked.details,
+            action=request.full_path,
+            error=str(refusal),
+        )
         return _may_return_to(page, request_grant.redirect_uri)
     response, issued = oauth.authorization_response(request_grant, oauth.Consent(grant))
     if issued:
@@ -159,15 +171,21 @@ def answer_device() -> Response | str | tuple[str, int]:
             return redirect(url_for("claimant.home"), 303)
         if form.decision.data != APPROVE:
             abort(400)
-        grant = device.approve(authorization, g.claimant, chosen=form.scopes.data or (),
-                               months=_months(form.months.data), now=now)  # fmt: skip
+        grant = device.approve(
+            authorization,
+            g.claimant,
+            chosen=form.scopes.data or (),
+            months=_months(form.months.data),
+            now=now,
+        )
     except device.CodeNotFound:
         db.session.commit()
         return _code_error(typed, _("We cannot find that code. Check it and try again"))
     except device.CodeUnusable:
         db.session.rollback()
-        return _code_error(typed, _("This code has already been used or has run out. Ask them "
-                                    "for a new one"))  # fmt: skip
+        return _code_error(
+            typed, _("This code has already been used or has run out. Ask them for a new one")
+        )
     except grants.GrantRefused as refusal:
         db.session.rollback()
         return _device_consent_page(authorization, form, error=str(refusal))
@@ -184,8 +202,9 @@ def _code_error(typed: str, message: str) -> tuple[str, int]:
     return render_template("oauth/device_code.html", error=message, typed=typed), 400
 
 
-def _device_consent_page(authorization: DeviceAuthorization, form: ConsentForm,
-                         error: str | None = None) -> str | tuple[str, int]:  # fmt: skip
+def _device_consent_page(
+    authorization: DeviceAuthorization, form: ConsentForm, error: str | None = None
+) -> str | tuple[str, int]:
     return _consent_page(
         form,
         device.representative(authorization),
@@ -200,9 +219,16 @@ def _device_consent_page(authorization: DeviceAuthorization, form: ConsentForm,
 # The consent screen both flows share
 
 
-def _consent_page(form: ConsentForm, who: grants.Representative, requested: Sequence[str],
-                  details: clients.ConsentDetails, *, action: str, user_code: str | None = None,
-                  error: str | None = None) -> str | tuple[str, int]:  # fmt: skip
+def _consent_page(
+    form: ConsentForm,
+    who: grants.Representative,
+    requested: Sequence[str],
+    details: clients.ConsentDetails,
+    *,
+    action: str,
+    user_code: str | None = None,
+    error: str | None = None,
+) -> str | tuple[str, int]:
     now = clock.now()
     if request.method == "POST":
         ticked = set(form.scopes.data or ())
@@ -217,7 +243,7 @@ def _consent_page(form: ConsentForm, who: grants.Representative, requested: Sequ
         ticked=ticked,
         month_options=[
             (m, grants.add_months(now, m)) for m in clients.month_choices(details.months)
-        ],  # fmt: skip
+        ],
         chosen_months=chosen_months,
         details=details,
         action=action,

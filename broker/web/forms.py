@@ -129,8 +129,9 @@ class RecordConsentForm(_PhoneConsentFields):
         "Their organisation",
         validators=[DataRequired("Enter the representative's organisation"), Length(max=200)],
     )
-    adviser_code = StringField("Their adviser code (if they have one)",
-                               validators=[Optional(), Length(max=20)])  # fmt: skip
+    adviser_code = StringField(
+        "Their adviser code (if they have one)", validators=[Optional(), Length(max=20)]
+    )
     scopes = SelectMultipleField(
         "What information may be shared",
         choices=scope_choices,
@@ -224,8 +225,9 @@ class ConsentForm(FlaskForm):
     (only scopes that were asked for, no longer than asked), so the choices are not checked here.
     """
 
-    scopes = SelectMultipleField("What they can see or do", choices=scope_choices,
-                                 validate_choice=False)  # fmt: skip
+    scopes = SelectMultipleField(
+        "What they can see or do", choices=scope_choices, validate_choice=False
+    )
     months = StringField("How long for")
     decision = StringField()
     user_code = HiddenField()
@@ -297,8 +299,10 @@ class ClientForm(FlaskForm):
 class VerifyFileForm(FlaskForm):
     """Upload a signed file to check (public: no sign-in)."""
 
-    file = FileField("Statement, receipt or history file (JSON)",
-                     validators=[FileRequired("Choose the file to check")])  # fmt: skip
+    file = FileField(
+        "Statement, receipt or history file (JSON)",
+        validators=[FileRequired("Choose the file to check")],
+    )
 
 
 class StatementForm(FlaskForm):

@@ -24,8 +24,9 @@ def audit_checkpoints() -> Response:
         before = _whole_number(request.args.getlist("before"), None, 0, 2**62)
         limit = _whole_number(request.args.getlist("limit"), 100, 1, 1000)
     except ValueError:
-        return json_error(400, "invalid_request", "before and limit are whole numbers; limit is "
-                         "1 to 1000")  # fmt: skip
+        return json_error(
+            400, "invalid_request", "before and limit are whole numbers; limit is 1 to 1000"
+        )
     rows = checkpoints.published(limit=limit or 100, before=before)
     response = jsonify(
         checkpoints=[checkpoints.as_json(row) for row in rows], jwks_uri="/.well-known/jwks.json"

@@ -64,23 +64,33 @@ def record_consent(reference: str) -> Response | Page:
             try:
                 with transaction():
                     grant = grants.record_by_phone(
-                        claimant, representative, staff=g.staff,
-                        consented=bool(form.consented.data), scope_names=form.scopes.data or (),
-                        purpose=form.purpose.data or "", relationship=form.relationship.data or "",
+                        claimant,
+                        representative,
+                        staff=g.staff,
+                        consented=bool(form.consented.data),
+                        scope_names=form.scopes.data or (),
+                        purpose=form.purpose.data or "",
+                        relationship=form.relationship.data or "",
                         months=int(form.months.data or 0),
-                        review_months=int(form.review_months.data or 0), now=clock.now(),
-                    )  # fmt: skip
+                        review_months=int(form.review_months.data or 0),
+                        now=clock.now(),
+                    )
             except grants.GrantRefused as refusal:
                 errors[getattr(refusal, "field", "months")] = str(refusal)
             else:
-                flash(f"Consent for {grant.representative_name} is recorded. "
-                      f"Review it by {grant.review_at:%-d %B %Y}")  # fmt: skip
-                return redirect(url_for("staff.claimant_record", reference=claimant.reference),
-                                303)  # fmt: skip
+                flash(
+                    f"Consent for {grant.representative_name} is recorded. "
+                    f"Review it by {grant.review_at:%-d %B %Y}"
+                )
+                return redirect(url_for("staff.claimant_record", reference=claimant.reference), 303)
     errors = {**_form_errors(form), **errors}
-    return render_template("staff/record_consent.html", claimant=claimant, form=form,
-                           errors=errors, catalogue=scopes.catalogue()), (
-        400 if errors else 200)  # fmt: skip
+    return render_template(
+        "staff/record_consent.html",
+        claimant=claimant,
+        form=form,
+        errors=errors,
+        catalogue=scopes.catalogue(),
+    ), (400 if errors else 200)
 
 
 @bp.route("/claimants/<reference>/contact/new", methods=["GET", "POST"])
@@ -92,22 +102,31 @@ def record_contact(reference: str) -> Response | Page:
         try:
             with transaction():
                 grant = grants.record_by_phone(
-                    claimant, grants.Representative(form.name.data or ""), staff=g.staff,
-                    consented=bool(form.consented.data), scope_names=form.scopes.data or (),
-                    purpose=form.purpose.data or "", relationship=form.relationship.data or "",
+                    claimant,
+                    grants.Representative(form.name.data or ""),
+                    staff=g.staff,
+                    consented=bool(form.consented.data),
+                    scope_names=form.scopes.data or (),
+                    purpose=form.purpose.data or "",
+                    relationship=form.relationship.data or "",
                     months=int(form.months.data or 0),
-                    review_months=int(form.review_months.data or 0), now=clock.now(),
+                    review_months=int(form.review_months.data or 0),
+                    now=clock.now(),
                     kind=grants.CONTACT,
-                )  # fmt: skip
+                )
         except grants.GrantRefused as refusal:
             errors[getattr(refusal, "field", "months")] = str(refusal)
         else:
             flash(f"{grant.representative_name} is recorded as the nominated contact")
             return redirect(url_for("staff.claimant_record", reference=claimant.reference), 303)
     errors = {**_form_errors(form), **errors}
-    return render_template("staff/record_contact.html", claimant=claimant, form=form,
-                           errors=errors, contact_scopes=grants.CONTACT_SCOPES), (
-        400 if errors else 200)  # fmt: skip
+    return render_template(
+        "staff/record_contact.html",
+        claimant=claimant,
+        form=form,
+        errors=errors,
+        contact_scopes=grants.CONTACT_SCOPES,
+    ), (400 if errors else 200)
 
 
 @bp.route("/claimants/<reference>/grants/<grant_id>/suspend", methods=["GET", "POST"])
@@ -119,17 +138,21 @@ def suspend_grant(reference: str, grant_id: str) -> Response | Page:
     if form.validate_on_submit():
         try:
             with transaction():
-                grants.suspend(grant, staff=g.staff, reason=form.reason.data or "",
-                               now=clock.now())  # fmt: skip
+                grants.suspend(grant, staff=g.staff, reason=form.reason.data or "", now=clock.now())
         except grants.GrantRefused as refusal:
             errors[getattr(refusal, "field", "reason")] = str(refusal)
         else:
             flash(f"Consent for {grant.representative_name} is suspended. It has stopped working")
             return redirect(url_for("staff.claimant_record", reference=claimant.reference), 303)
     errors = {**_form_errors(form), **errors}
-    return render_template("staff/suspend.html", claimant=claimant, grant=grant, form=form,
-                           errors=errors, state=grants.state_at(grant, clock.now())), (
-        400 if errors else 200)  # fmt: skip
+    return render_template(
+        "staff/suspend.html",
+        claimant=claimant,
+        grant=grant,
+        form=form,
+        errors=errors,
+        state=grants.state_at(grant, clock.now()),
+    ), (400 if errors else 200)
 
 
 @bp.post("/claimants/<reference>/grants/<grant_id>/lift")
@@ -162,9 +185,14 @@ def pin_note(reference: str) -> Response | Page:
             flash("The note is pinned to the record")
             return redirect(url_for("staff.claimant_record", reference=claimant.reference), 303)
     errors = {**_form_errors(form), **errors}
-    return render_template("staff/pin_note.html", claimant=claimant, form=form, errors=errors,
-                           pinned=len(records.pinned_notes(claimant.id)),
-                           limit=records.MAX_PINNED_NOTES), (400 if errors else 200)  # fmt: skip
+    return render_template(
+        "staff/pin_note.html",
+        claimant=claimant,
+        form=form,
+        errors=errors,
+        pinned=len(records.pinned_notes(claimant.id)),
+        limit=records.MAX_PINNED_NOTES,
+    ), (400 if errors else 200)
 
 
 @bp.post("/claimants/<reference>/notes/<note_id>/unpin")
@@ -190,16 +218,18 @@ def additional_support(reference: str) -> Response | Page:
     if form.validate_on_submit():
         try:
             with transaction():
-                records.set_additional_support(claimant, form.description.data or "",
-                                               staff=g.staff, now=clock.now())  # fmt: skip
+                records.set_additional_support(
+                    claimant, form.description.data or "", staff=g.staff, now=clock.now()
+                )
         except records.RecordRefused as refusal:
             errors["description"] = str(refusal)
         else:
             flash("The additional support flag is set")
             return redirect(url_for("staff.claimant_record", reference=claimant.reference), 303)
     errors = {**_form_errors(form), **errors}
-    return render_template("staff/additional_support.html", claimant=claimant, form=form,
-                           errors=errors), (400 if errors else 200)  # fmt: skip
+    return render_template(
+        "staff/additional_support.html", claimant=claimant, form=form, errors=errors
+    ), (400 if errors else 200)
 
 
 @bp.post("/claimants/<reference>/additional-support/remove")
@@ -213,8 +243,9 @@ def remove_additional_support(reference: str) -> Response:
     return redirect(url_for("staff.claimant_record", reference=claimant.reference), 303)
 
 
-def _record_page(claimant: Claimant, errors: dict[str, str] | None = None,
-                 status: int = 200) -> Page:  # fmt: skip
+def _record_page(
+    claimant: Claimant, errors: dict[str, str] | None = None, status: int = 200
+) -> Page:
     now = clock.now()
     every = grants.all_for_claimant(claimant.id)
     states = {grant.id: grants.state_at(grant, now) for grant in every}
@@ -262,6 +293,8 @@ def _representative(form: RecordConsentForm, errors: dict[str, str]) -> grants.R
         errors["adviser_code"] = "No adviser has that code. Check it, or leave it empty"
         return grants.Representative(name, organisation)
     if adviser.name.casefold() != name.casefold():
-        errors["name"] = (f"That adviser code belongs to {adviser.name}, "
-                          f"{adviser.organisation.name}. Check the name and the code")  # fmt: skip
+        errors["name"] = (
+            f"That adviser code belongs to {adviser.name}, "
+            f"{adviser.organisation.name}. Check the name and the code"
+        )
     return grants.Representative.of(adviser)

@@ -48,20 +48,31 @@ def claimant_consents(reference: str) -> Response:
         "reference": claimant.reference,
         "as_of": iso(now),
         "contact_through": (
-            {"name": contact.representative_name, "relationship": contact.relationship,
-             "state": grants.state_at(contact, now)} if contact else None
+            {
+                "name": contact.representative_name,
+                "relationship": contact.relationship,
+                "state": grants.state_at(contact, now),
+            }
+            if contact
+            else None
         ),
         "additional_support": (
             {"description": claimant.additional_support} if claimant.additional_support else None
         ),
         "consents": [consent_json(grant, now) for grant in every],
-    }  # fmt: skip
+    }
     audit.append(
-        audit.Event(claimant_id=claimant.id, token_id="", grant_id="",
-                    actor=f"staff-system:{g.staff_key.id}", action="staff.consents.read",
-                    resource=f"claimant:{claimant.reference}", outcome="allowed"),
+        audit.Event(
+            claimant_id=claimant.id,
+            token_id="",
+            grant_id="",
+            actor=f"staff-system:{g.staff_key.id}",
+            action="staff.consents.read",
+            resource=f"claimant:{claimant.reference}",
+            outcome="allowed",
+        ),
         now=now,
-    )  # fmt: skip
+    )
     db.session.commit()
     return jsonify(body)
 
@@ -73,22 +84,28 @@ def consent_json(grant: Grant, now: datetime) -> dict[str, Any]:
         "id": grant.id,
         "kind": grant.kind,
         "state": grants.state_at(grant, now),
-        "representative": {"name": grant.representative_name,
-                           "organisation": grant.organisation_name or None},  # fmt: skip
+        "representative": {
+            "name": grant.representative_name,
+            "organisation": grant.organisation_name or None,
+        },
         "relationship": grant.relationship,
-        "information": [{"scope": s.name, "description": s.title_in("en")}
-                        for s in grants.scopes_of(grant)],  # fmt: skip
+        "information": [
+            {"scope": s.name, "description": s.title_in("en")} for s in grants.scopes_of(grant)
+        ],
         "purpose": grant.purpose,
         "started_at": iso(grant.starts_at),
         "review_at": iso(grant.review_at),
         "ends_at": iso(grant.ends_at),
-        "recorded_by": {"how": RECORDED_BY.get(grant.recorded_by, grant.recorded_by),
-                        "staff_name": staff.name if staff else None},  # fmt: skip
+        "recorded_by": {
+            "how": RECORDED_BY.get(grant.recorded_by, grant.recorded_by),
+            "staff_name": staff.name if staff else None,
+        },
         "suspended": (
             {"at": iso(grant.suspended_at), "reason": grant.suspension_reason}
-            if grant.status == grants.SUSPENDED and grant.suspended_at else None
+            if grant.status == grants.SUSPENDED and grant.suspended_at
+            else None
         ),
         "ended": (
             {"at": iso(grant.ended_at), "reason": grant.end_reason} if grant.ended_at else None
         ),
-    }  # fmt: skip
+    }

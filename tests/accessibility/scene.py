@@ -72,10 +72,17 @@ def _phone_grant(claimant: Claimant) -> Grant | None:
 
     tom = make_adviser("Tom Reed", "Riverside Law Centre")
     grant = grants.record_by_phone(
-        claimant, grants.Representative.of(tom), staff=make_staff("Jordan Lee"), consented=True,
-        scope_names="mr:read journal:read", purpose="Help with a Mandatory Reconsideration",
-        relationship="Welfare rights adviser", months=3, review_months=1, now=clock.now(),
-    )  # fmt: skip
+        claimant,
+        grants.Representative.of(tom),
+        staff=make_staff("Jordan Lee"),
+        consented=True,
+        scope_names="mr:read journal:read",
+        purpose="Help with a Mandatory Reconsideration",
+        relationship="Welfare rights adviser",
+        months=3,
+        review_months=1,
+        now=clock.now(),
+    )
     db.session.commit()
     return grant
 
@@ -87,10 +94,16 @@ def _device_request(app: Flask, adviser: Adviser) -> str | None:
     console = app.test_client()
     sign_in(console, adviser.account.username)
     form = console.get("/adviser/ask")
-    console.post("/adviser/ask", data={
-        "csrf_token": csrf_from(form.text), "scopes": ["mr:read", "journal:read"], "months": "3",
-        "purpose": "Help with your appeal", "relationship": "Welfare rights adviser",
-    })  # fmt: skip
+    console.post(
+        "/adviser/ask",
+        data={
+            "csrf_token": csrf_from(form.text),
+            "scopes": ["mr:read", "journal:read"],
+            "months": "3",
+            "purpose": "Help with your appeal",
+            "relationship": "Welfare rights adviser",
+        },
+    )
     request = db.session.scalars(db.select(DeviceAuthorization)).first()
     db.session.rollback()
     return f"{request.user_code[:4]}-{request.user_code[4:]}" if request else None

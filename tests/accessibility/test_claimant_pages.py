@@ -73,12 +73,19 @@ def visits(app, ctx, frozen_clock):  # noqa: ANN001, ANN201
         phone = app.test_client()
         phone.set_cookie("language", language)  # the sign-in page's choice carries over
         sign_in(phone, scene.claimant.account.username)
-        pages = [("sign-in", "/sign-in", anonymous.get("/sign-in")),
-                 ("signed-out-404", "/nope", anonymous.get("/nope"))]  # fmt: skip
-        paths = {"home": "/", "access": "/access", "give-access": "/access/new",
-                 "confirm-revoke": f"/access/{scene.priya_grant.id}/revoke",
-                 "stop-all": "/access/stop-all", "history": "/history",
-                 "not-found": "/nope"}  # fmt: skip
+        pages = [
+            ("sign-in", "/sign-in", anonymous.get("/sign-in")),
+            ("signed-out-404", "/nope", anonymous.get("/nope")),
+        ]
+        paths = {
+            "home": "/",
+            "access": "/access",
+            "give-access": "/access/new",
+            "confirm-revoke": f"/access/{scene.priya_grant.id}/revoke",
+            "stop-all": "/access/stop-all",
+            "history": "/history",
+            "not-found": "/nope",
+        }
         if "claimant.name_contact" in app.view_functions:
             paths["contact"] = "/contact/new"
         if "claimant.review" in app.view_functions and scene.tom_grant is not None:
@@ -89,9 +96,14 @@ def visits(app, ctx, frozen_clock):  # noqa: ANN001, ANN201
                 paths["device-consent"] = f"/device?user_code={scene.user_code}"
         pages += [(name, path, phone.get(path)) for name, path in paths.items()]
         form = phone.get("/access/new")
-        fields = {"csrf_token": csrf_from(form.text), "adviser_code": scene.priya.code,
-                  "scopes": ["mr:read"], "months": "3", "purpose": "Appeal",
-                  "relationship": "Adviser"}  # fmt: skip
+        fields = {
+            "csrf_token": csrf_from(form.text),
+            "adviser_code": scene.priya.code,
+            "scopes": ["mr:read"],
+            "months": "3",
+            "purpose": "Appeal",
+            "relationship": "Adviser",
+        }
         pages.append(("confirm-access", "/access/new", phone.post("/access/new", data=fields)))
         empty = phone.post("/access/new", data={"csrf_token": fields["csrf_token"]})
         pages.append(("give-access-errors", "/access/new", empty))
@@ -107,8 +119,12 @@ def test_every_claimant_page_is_safe_well_formed_and_in_its_language(visits, lan
     for name, path, response in pages:
         headers = response.headers
         csp = headers.get("Content-Security-Policy", "")
-        if "frame-ancestors 'none'" not in csp or "script-src 'self'" not in csp \
-                or "unsafe-inline" in csp or "default-src 'none'" not in csp:  # fmt: skip
+        if (
+            "frame-ancestors 'none'" not in csp
+            or "script-src 'self'" not in csp
+            or "unsafe-inline" in csp
+            or "default-src 'none'" not in csp
+        ):
             problems.append(f"{name}: weak CSP {csp!r}")
         for header, wanted in HEADERS.items():
             if headers.get(header) != wanted:
@@ -118,10 +134,14 @@ def test_every_claimant_page_is_safe_well_formed_and_in_its_language(visits, lan
         page = _Page()
         page.feed(response.text)
         duplicates = {i for i in page.ids if page.ids.count(i) > 1}
-        checks = ((page.h1 != 1, f"{page.h1} h1"), (bool(duplicates), duplicates),
-                  (page.lang != language, f"lang={page.lang}"),
-                  (bool(page.inline), page.inline), (bool(page.urls), page.urls),
-                  (page.next_fields[:1] != [path], f"switch goes to {page.next_fields}"))
+        checks = (
+            (page.h1 != 1, f"{page.h1} h1"),
+            (bool(duplicates), duplicates),
+            (page.lang != language, f"lang={page.lang}"),
+            (bool(page.inline), page.inline),
+            (bool(page.urls), page.urls),
+            (page.next_fields[:1] != [path], f"switch goes to {page.next_fields}"),
+        )
         problems += [f"{name}: {words}" for failed, words in checks if failed]
     assert len(pages) >= 11
     assert problems == []

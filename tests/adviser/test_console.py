@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from tests.conftest import csrf_from, sign_in
-from tests.factories import make_adviser, make_claimant, make_decision, make_entry, make_grant
 
 from broker.console import CONSOLE_CLIENT_ID
 from broker.extensions import db
 from broker.models import AccessToken, AuditEvent, JournalEntry
+from tests.conftest import csrf_from, sign_in
+from tests.factories import make_adviser, make_claimant, make_decision, make_entry, make_grant
 
 
 @pytest.fixture
@@ -46,8 +46,11 @@ def test_opening_a_client_reads_mr_decisions_through_the_api_with_a_token(consol
     assert "Limited capability for work" in page.text
     assert "Your client has not let you see their journal" in page.text
     db.session.rollback()  # the API wrote on its own connection: read afresh
-    events = db.session.execute(db.select(AuditEvent.action, AuditEvent.token_id).where(
-        AuditEvent.grant_id == grant.id, AuditEvent.action == "mr.list")).all()  # fmt: skip
+    events = db.session.execute(
+        db.select(AuditEvent.action, AuditEvent.token_id).where(
+            AuditEvent.grant_id == grant.id, AuditEvent.action == "mr.list"
+        )
+    ).all()
     assert len(events) == 1
     token = db.session.get(AccessToken, events[0].token_id)
     assert token.client_id == CONSOLE_CLIENT_ID
@@ -68,9 +71,14 @@ def test_lodging_an_mr_request_puts_it_in_the_journal_with_the_token_id(console)
     grant = make_grant(claimant, adviser, "mr:read mr:request")
     form = client.get(f"/adviser/clients/{grant.id}/mr-request")
 
-    done = client.post(f"/adviser/clients/{grant.id}/mr-request", data={
-        "csrf_token": csrf_from(form.text), "decision_about": "Limited capability for work",
-        "reasons": "The assessment ignored my GP's letter."})  # fmt: skip
+    done = client.post(
+        f"/adviser/clients/{grant.id}/mr-request",
+        data={
+            "csrf_token": csrf_from(form.text),
+            "decision_about": "Limited capability for work",
+            "reasons": "The assessment ignored my GP's letter.",
+        },
+    )
 
     assert done.status_code == 303
     db.session.rollback()
@@ -87,12 +95,20 @@ def test_without_the_write_scope_there_is_no_lodge_button_and_a_forced_post_is_r
     assert "Lodge a Mandatory Reconsideration request" not in page.text
     form = client.get(f"/adviser/clients/{grant.id}/mr-request")
 
-    forced = client.post(f"/adviser/clients/{grant.id}/mr-request", data={
-        "csrf_token": csrf_from(form.text), "decision_about": "x", "reasons": "y"})  # fmt: skip
+    forced = client.post(
+        f"/adviser/clients/{grant.id}/mr-request",
+        data={"csrf_token": csrf_from(form.text), "decision_about": "x", "reasons": "y"},
+    )
 
     assert forced.status_code == 403, forced.text[-600:]
-    assert db.session.scalar(db.select(db.func.count()).select_from(JournalEntry).where(
-        JournalEntry.kind == "mr_request")) == 0  # fmt: skip
+    assert (
+        db.session.scalar(
+            db.select(db.func.count())
+            .select_from(JournalEntry)
+            .where(JournalEntry.kind == "mr_request")
+        )
+        == 0
+    )
 
 
 def test_an_adviser_cannot_open_another_advisers_client(console):

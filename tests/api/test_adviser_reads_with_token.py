@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from broker.extensions import db
+from broker.models import AuditEvent
 from tests.factories import (
     bearer,
     issue_token,
@@ -12,13 +14,15 @@ from tests.factories import (
     make_grant,
 )
 
-from broker.extensions import db
-from broker.models import AuditEvent
-
 
 def events(claimant_id: str) -> list[AuditEvent]:
-    return list(db.session.scalars(db.select(AuditEvent).where(
-        AuditEvent.claimant_id == claimant_id).order_by(AuditEvent.seq)))  # fmt: skip
+    return list(
+        db.session.scalars(
+            db.select(AuditEvent)
+            .where(AuditEvent.claimant_id == claimant_id)
+            .order_by(AuditEvent.seq)
+        )
+    )
 
 
 def test_adviser_reads_an_mr_decision_and_the_read_is_audited_with_the_token_id(ctx, client):
@@ -70,8 +74,11 @@ def test_without_mr_request_scope_lodging_is_refused_403_and_audited(ctx, client
     claimant = make_claimant()
     token, jti = issue_token(make_grant(claimant, make_adviser(), "mr:read"))
 
-    response = client.post("/api/v1/mr-requests", headers=bearer(token),
-                           json={"decision_about": "LCW", "reasons": "Wrong"})  # fmt: skip
+    response = client.post(
+        "/api/v1/mr-requests",
+        headers=bearer(token),
+        json={"decision_about": "LCW", "reasons": "Wrong"},
+    )
 
     assert response.status_code == 403
     assert response.json["error"] == "insufficient_scope"
@@ -84,9 +91,14 @@ def test_with_mr_request_scope_the_request_lands_in_the_journal_with_the_token_i
     claimant = make_claimant()
     token, jti = issue_token(make_grant(claimant, make_adviser(), "mr:read mr:request"))
 
-    response = client.post("/api/v1/mr-requests", headers=bearer(token),
-                           json={"decision_about": "Limited capability for work",
-                                 "reasons": "The assessment missed my evidence."})  # fmt: skip
+    response = client.post(
+        "/api/v1/mr-requests",
+        headers=bearer(token),
+        json={
+            "decision_about": "Limited capability for work",
+            "reasons": "The assessment missed my evidence.",
+        },
+    )
 
     assert response.status_code == 201
     assert response.json["token_id"] == jti

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import jwt
+
 from tests.factories import issue_token, make_adviser, make_claimant, make_grant
 
 
@@ -24,9 +25,13 @@ def test_the_published_key_verifies_an_issued_token(app, ctx, client):
 def test_signing_keys_persist_across_restarts_of_the_app(app, tmp_path):
     from broker import create_app
 
-    config = {"TESTING": True, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x",
-              "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
-              "BROKER_KEY_DIR": str(tmp_path / "keys")}  # fmt: skip
+    config = {
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp_path),
+        "SECRET_KEY": "x",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
+        "BROKER_KEY_DIR": str(tmp_path / "keys"),
+    }
     first = create_app(config).extensions["broker.tokens"].key.kid
     second = create_app(config).extensions["broker.tokens"].key.kid
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from tests.conftest import csrf_from, sign_in
-from tests.factories import bearer, issue_token, make_adviser, make_claimant, make_decision, make_grant
-
 from broker import clock, grants
 from broker.extensions import db
 from broker.models import AuditEvent
+from tests.conftest import csrf_from, sign_in
+from tests.factories import (
+    bearer,
+    issue_token,
+    make_adviser,
+    make_claimant,
+    make_decision,
+    make_grant,
+)
 
 
 def test_api_call_after_claimant_revokes_is_401_and_audited(app, ctx):
@@ -16,13 +22,16 @@ def test_api_call_after_claimant_revokes_is_401_and_audited(app, ctx):
     decision = make_decision(claimant)
     token, jti = issue_token(grant)
     adviser_client, claimant_client = app.test_client(), app.test_client()
-    assert adviser_client.get(f"/api/v1/mr-decisions/{decision.id}",
-                              headers=bearer(token)).status_code == 200  # fmt: skip
+    assert (
+        adviser_client.get(f"/api/v1/mr-decisions/{decision.id}", headers=bearer(token)).status_code
+        == 200
+    )
 
     sign_in(claimant_client, claimant.account.username)
     confirm = claimant_client.get(f"/access/{grant.id}/revoke")
-    revoked = claimant_client.post(f"/access/{grant.id}/revoke",
-                                   data={"csrf_token": csrf_from(confirm.text)})  # fmt: skip
+    revoked = claimant_client.post(
+        f"/access/{grant.id}/revoke", data={"csrf_token": csrf_from(confirm.text)}
+    )
     after = adviser_client.get(f"/api/v1/mr-decisions/{decision.id}", headers=bearer(token))
 
     assert revoked.status_code == 303
@@ -31,7 +40,8 @@ def test_api_call_after_claimant_revokes_is_401_and_audited(app, ctx):
     assert "subject" not in after.json
     outcomes = db.session.execute(
         db.select(AuditEvent.action, AuditEvent.outcome, AuditEvent.token_id)
-        .where(AuditEvent.claimant_id == claimant.id).order_by(AuditEvent.seq)
+        .where(AuditEvent.claimant_id == claimant.id)
+        .order_by(AuditEvent.seq)
     ).all()
     assert outcomes[-2][:2] == ("grant.revoke", "done")
     assert outcomes[-1] == ("mr.read", "refused:grant_inactive", jti)
@@ -72,7 +82,9 @@ def test_tokens_stop_working_when_the_grant_ends_even_before_they_expire(ctx, cl
     decision = make_decision(claimant)
     frozen_clock.now = grant.ends_at - __import__("datetime").timedelta(seconds=30)
     token, _ = issue_token(grant)
-    assert client.get(f"/api/v1/mr-decisions/{decision.id}", headers=bearer(token)).status_code == 200
+    assert (
+        client.get(f"/api/v1/mr-decisions/{decision.id}", headers=bearer(token)).status_code == 200
+    )
 
     frozen_clock.advance(seconds=31)
 

@@ -9,9 +9,16 @@ from datetime import timedelta
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
-from tests.factories import bearer, issue_token, make_adviser, make_claimant, make_decision, make_grant
 
 from broker import clock
+from tests.factories import (
+    bearer,
+    issue_token,
+    make_adviser,
+    make_claimant,
+    make_decision,
+    make_grant,
+)
 
 
 @pytest.fixture
@@ -20,8 +27,13 @@ def setup(ctx):  # noqa: ANN201
     grant = make_grant(claimant, make_adviser())
     decision = make_decision(claimant)
     token, jti = issue_token(grant)
-    return {"grant": grant, "decision": decision, "token": token, "jti": jti,
-            "claims": jwt.decode(token, options={"verify_signature": False})}  # fmt: skip
+    return {
+        "grant": grant,
+        "decision": decision,
+        "token": token,
+        "jti": jti,
+        "claims": jwt.decode(token, options={"verify_signature": False}),
+    }
 
 
 def _b64(data: dict) -> str:
@@ -36,15 +48,20 @@ def _refused(client, setup, token: str) -> None:  # noqa: ANN001
 
 
 def test_the_genuine_token_works(client, setup):
-    response = client.get(f"/api/v1/mr-decisions/{setup['decision'].id}",
-                          headers=bearer(setup["token"]))  # fmt: skip
+    response = client.get(
+        f"/api/v1/mr-decisions/{setup['decision'].id}", headers=bearer(setup["token"])
+    )
     assert response.status_code == 200
 
 
 def test_a_token_signed_by_another_key_is_refused(client, setup):
     other_key = ec.generate_private_key(ec.SECP256R1())
-    forged = jwt.encode(setup["claims"], other_key, algorithm="ES256",
-                        headers={"typ": "at+jwt", "kid": jwt.get_unverified_header(setup["token"])["kid"]})  # fmt: skip
+    forged = jwt.encode(
+        setup["claims"],
+        other_key,
+        algorithm="ES256",
+        headers={"typ": "at+jwt", "kid": jwt.get_unverified_header(setup["token"])["kid"]},
+    )
     _refused(client, setup, forged)
 
 
@@ -63,7 +80,8 @@ def test_hs256_signed_with_the_public_key_is_refused(app, client, setup):
     from cryptography.hazmat.primitives import serialization
 
     public_pem = app.extensions["broker.tokens"].key.public_key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)  # fmt: skip
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     header = _b64({"alg": "HS256", "typ": "at+jwt"})
     payload = _b64(setup["claims"])
     import hashlib
@@ -76,23 +94,31 @@ def test_hs256_signed_with_the_public_key_is_refused(app, client, setup):
 
 def test_a_token_for_another_audience_is_refused(app, client, setup):
     key = app.extensions["broker.tokens"].key
-    other = jwt.encode(dict(setup["claims"], aud="https://another-service.example"),
-                       key.private_key, algorithm="ES256",
-                       headers={"typ": "at+jwt", "kid": key.kid})  # fmt: skip
+    other = jwt.encode(
+        dict(setup["claims"], aud="https://another-service.example"),
+        key.private_key,
+        algorithm="ES256",
+        headers={"typ": "at+jwt", "kid": key.kid},
+    )
     _refused(client, setup, other)
 
 
 def test_a_token_from_another_issuer_is_refused(app, client, setup):
     key = app.extensions["broker.tokens"].key
-    other = jwt.encode(dict(setup["claims"], iss="https://evil.example"), key.private_key,
-                       algorithm="ES256", headers={"typ": "at+jwt", "kid": key.kid})  # fmt: skip
+    other = jwt.encode(
+        dict(setup["claims"], iss="https://evil.example"),
+        key.private_key,
+        algorithm="ES256",
+        headers={"typ": "at+jwt", "kid": key.kid},
+    )
     _refused(client, setup, other)
 
 
 def test_a_signed_id_token_shaped_jwt_without_at_jwt_type_is_refused(app, client, setup):
     key = app.extensions["broker.tokens"].key
-    other = jwt.encode(setup["claims"], key.private_key, algorithm="ES256",
-                       headers={"typ": "JWT", "kid": key.kid})  # fmt: skip
+    other = jwt.encode(
+        setup["claims"], key.private_key, algorithm="ES256", headers={"typ": "JWT", "kid": key.kid}
+    )
     _refused(client, setup, other)
 
 
@@ -120,6 +146,8 @@ def test_a_token_that_worked_is_refused_once_it_expires(ctx, client, frozen_cloc
 
 def test_no_token_and_a_token_in_the_query_string_are_refused(client, setup):
     missing = client.get(f"/api/v1/mr-decisions/{setup['decision'].id}")
-    in_url = client.get(f"/api/v1/mr-decisions/{setup['decision'].id}?access_token={setup['token']}")
+    in_url = client.get(
+        f"/api/v1/mr-decisions/{setup['decision'].id}?access_token={setup['token']}"
+    )
     assert missing.status_code == in_url.status_code == 401
     assert missing.headers["WWW-Authenticate"].startswith("Bearer ")

@@ -8,17 +8,26 @@ import threading
 import httpx
 import pytest
 from sqlalchemy import text
-from tests.factories import bearer, issue_token, make_adviser, make_claimant, make_decision, make_grant
 
 from broker import audit
 from broker.extensions import db
 from broker.models import AuditEvent, JournalEntry
+from tests.factories import (
+    bearer,
+    issue_token,
+    make_adviser,
+    make_claimant,
+    make_decision,
+    make_grant,
+)
 
 
 def _read_n_times(client, token: str, decision_id: str, n: int) -> None:  # noqa: ANN001
     for _ in range(n):
-        assert client.get(f"/api/v1/mr-decisions/{decision_id}",
-                          headers=bearer(token)).status_code == 200  # fmt: skip
+        assert (
+            client.get(f"/api/v1/mr-decisions/{decision_id}", headers=bearer(token)).status_code
+            == 200
+        )
 
 
 @pytest.fixture
@@ -40,8 +49,13 @@ def test_an_untouched_log_verifies(runner, two_chains):
 
 def test_editing_one_row_names_that_claimant_and_exits_non_zero(runner, two_chains):
     first, second = two_chains
-    db.session.execute(text("UPDATE audit_events SET outcome = 'allowed', resource = 'x' "
-                            "WHERE claimant_id = :c AND seq = 3"), {"c": first.reference and first.id})  # fmt: skip
+    db.session.execute(
+        text(
+            "UPDATE audit_events SET outcome = 'allowed', resource = 'x' "
+            "WHERE claimant_id = :c AND seq = 3"
+        ),
+        {"c": first.reference and first.id},
+    )
     db.session.commit()
 
     result = runner.invoke(args=["verify-audit"])
@@ -53,8 +67,9 @@ def test_editing_one_row_names_that_claimant_and_exits_non_zero(runner, two_chai
 
 def test_deleting_one_row_is_detected(runner, two_chains):
     first, _ = two_chains
-    db.session.execute(text("DELETE FROM audit_events WHERE claimant_id = :c AND seq = 2"),
-                       {"c": first.id})  # fmt: skip
+    db.session.execute(
+        text("DELETE FROM audit_events WHERE claimant_id = :c AND seq = 2"), {"c": first.id}
+    )
     db.session.commit()
 
     result = runner.invoke(args=["verify-audit"])
@@ -65,10 +80,13 @@ def test_deleting_one_row_is_detected(runner, two_chains):
 
 def test_deleting_the_newest_row_is_detected_by_the_chain_head(runner, two_chains):
     _, second = two_chains
-    last = db.session.scalar(db.select(db.func.max(AuditEvent.seq)).where(
-        AuditEvent.claimant_id == second.id))  # fmt: skip
-    db.session.execute(text("DELETE FROM audit_events WHERE claimant_id = :c AND seq = :s"),
-                       {"c": second.id, "s": last})  # fmt: skip
+    last = db.session.scalar(
+        db.select(db.func.max(AuditEvent.seq)).where(AuditEvent.claimant_id == second.id)
+    )
+    db.session.execute(
+        text("DELETE FROM audit_events WHERE claimant_id = :c AND seq = :s"),
+        {"c": second.id, "s": last},
+    )
     db.session.commit()
 
     result = runner.invoke(args=["verify-audit"])
@@ -79,14 +97,22 @@ def test_deleting_the_newest_row_is_detected_by_the_chain_head(runner, two_chain
 
 def test_swapping_two_rows_is_detected(runner, two_chains):
     first, _ = two_chains
-    rows = db.session.execute(text("SELECT seq, action, resource FROM audit_events "
-                                   "WHERE claimant_id = :c AND seq IN (1, 5) ORDER BY seq"),
-                              {"c": first.id}).all()  # fmt: skip
+    rows = db.session.execute(
+        text(
+            "SELECT seq, action, resource FROM audit_events "
+            "WHERE claimant_id = :c AND seq IN (1, 5) ORDER BY seq"
+        ),
+        {"c": first.id},
+    ).all()
     (s1, a1, r1), (s2, a2, r2) = rows
     for seq, action, resource in ((s1, a2, r2), (s2, a1, r1)):
-        db.session.execute(text("UPDATE audit_events SET action = :a, resource = :r "
-                                "WHERE claimant_id = :c AND seq = :s"),
-                           {"a": action, "r": resource, "c": first.id, "s": seq})  # fmt: skip
+        db.session.execute(
+            text(
+                "UPDATE audit_events SET action = :a, resource = :r "
+                "WHERE claimant_id = :c AND seq = :s"
+            ),
+            {"a": action, "r": resource, "c": first.id, "s": seq},
+        )
     db.session.commit()
 
     assert runner.invoke(args=["verify-audit"]).exit_code == 1
@@ -105,8 +131,9 @@ def test_many_concurrent_reads_for_one_claimant_leave_one_unbroken_chain(ctx, li
         try:
             with httpx.Client(base_url=live_server, timeout=30) as http:
                 for _ in range(10):
-                    status = http.get(f"/api/v1/mr-decisions/{decision_id}",
-                                      headers=bearer(token)).status_code  # fmt: skip
+                    status = http.get(
+                        f"/api/v1/mr-decisions/{decision_id}", headers=bearer(token)
+                    ).status_code
                     if status != 200:
                         failures.append(status)
         except Exception as exc:  # noqa: BLE001  (reported by the assertion below)
@@ -119,8 +146,11 @@ def test_many_concurrent_reads_for_one_claimant_leave_one_unbroken_chain(ctx, li
         thread.join()
 
     assert failures == []
-    seqs = db.session.scalars(db.select(AuditEvent.seq).where(
-        AuditEvent.claimant_id == claimant_id).order_by(AuditEvent.seq)).all()  # fmt: skip
+    seqs = db.session.scalars(
+        db.select(AuditEvent.seq)
+        .where(AuditEvent.claimant_id == claimant_id)
+        .order_by(AuditEvent.seq)
+    ).all()
     assert seqs == list(range(1, 82))  # the grant's creation, then 80 reads, no gaps or repeats
     with db.engine.connect() as connection:
         assert list(audit.verify(connection)) == []
@@ -137,8 +167,11 @@ def test_if_the_audit_cannot_be_written_the_request_fails_and_nothing_changes(
         raise audit.AuditWriteFailed("disk full")
 
     monkeypatch.setattr(audit, "append", broken_append)
-    response = client.post("/api/v1/mr-requests", headers=bearer(token),
-                           json={"decision_about": "LCW", "reasons": "The decision is wrong."})  # fmt: skip
+    response = client.post(
+        "/api/v1/mr-requests",
+        headers=bearer(token),
+        json={"decision_about": "LCW", "reasons": "The decision is wrong."},
+    )
     monkeypatch.undo()
 
     assert response.status_code >= 500

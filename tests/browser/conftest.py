@@ -16,10 +16,15 @@ NARROW_PHONE = {"width": 320, "height": 640}
 LAPTOP = {"width": 1280, "height": 800}
 # Chromium's background services try to reach Google; this machine's network refuses them.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
-]  # fmt: skip
+]
 
 
 @pytest.fixture(scope="session")
@@ -36,8 +41,12 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
-def new_page(browser, base_url: str, viewport: dict[str, int] = PHONE,  # noqa: ANN001, ANN201
-             javascript: bool = False):  # fmt: skip
+def new_page(
+    browser,
+    base_url: str,
+    viewport: dict[str, int] = PHONE,  # noqa: ANN001, ANN201
+    javascript: bool = False,
+):
     """A fresh context (own cookies) at this viewport; JavaScript off unless asked for."""
     context = browser.new_context(
         viewport=viewport, java_script_enabled=javascript, base_url=base_url, locale="en-GB"
@@ -61,7 +70,7 @@ def laptop(browser, live_server: str) -> Iterator[object]:  # noqa: ANN001
     page.context.close()
 
 
-def sign_in_page(page, username: str, password: str = "pw-for-tests") -> None:  # noqa: ANN001
+def sign_in_page(page, username: str, password: str = "pw-for-tests") -> None:  # noqa: ANN001, S107
     page.goto("/sign-in")
     page.get_by_label("Email address").fill(username)
     page.get_by_label("Password").fill(password)
@@ -74,7 +83,8 @@ def sign_in_page(page, username: str, password: str = "pw-for-tests") -> None:  
 def switch_language(page, name: str) -> None:  # noqa: ANN001
     """Press the language switch's button for `name` ("Cymraeg" or "English")."""
     page.get_by_role("navigation", name=re.compile("^(Language|Iaith)$")).get_by_role(
-        "button", name=name).click()  # fmt: skip
+        "button", name=name
+    ).click()
 
 
 def tab_to(page, target, most: int = 80) -> None:  # noqa: ANN001
@@ -106,7 +116,8 @@ class Transfer:
         for request in self.requests:
             measured = request.sizes()
             sizes[request.url] = max(0, measured["responseBodySize"]) + max(
-                0, measured["responseHeadersSize"])  # fmt: skip
+                0, measured["responseHeadersSize"]
+            )
         return sizes
 
     def total(self) -> int:

@@ -26,8 +26,9 @@ def sign_in_by_keys(page, username: str) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))
-def test_every_claimant_page_has_no_wcag_a_or_aa_violations(app, ctx, browser, live_server,
-                                                            frozen_clock, language):  # fmt: skip
+def test_every_claimant_page_has_no_wcag_a_or_aa_violations(
+    app, ctx, browser, live_server, frozen_clock, language
+):
     scene = build(app, frozen_clock)
     page = new_page(browser, live_server, NARROW_PHONE, javascript=True)  # axe itself needs JS
     axe = Axe()
@@ -49,8 +50,10 @@ def test_every_claimant_page_has_no_wcag_a_or_aa_violations(app, ctx, browser, l
             checked += 1
             for rule in result.response["violations"]:
                 targets = [node["target"] for node in rule["nodes"]]
-                violations.append(f"{claimant_page.name} at {viewport['width']}px: "
-                                  f"{rule['id']} ({rule['impact']}) {targets}")  # fmt: skip
+                violations.append(
+                    f"{claimant_page.name} at {viewport['width']}px: "
+                    f"{rule['id']} ({rule['impact']}) {targets}"
+                )
     page.context.close()
 
     print(f"axe: {checked} page views in {language}, {len(violations)} violations")

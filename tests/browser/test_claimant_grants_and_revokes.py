@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
+
 from tests.browser.conftest import sign_in_page
 from tests.factories import make_adviser, make_claimant, make_decision
-
-import pytest
 
 pytestmark = pytest.mark.browser
 

@@ -87,8 +87,12 @@ def test_the_claimant_gives_access_by_typing_the_advisers_code(alex, screen, vie
 
     expect(screen.get_by_role("heading", level=1)).to_have_text("Check before you give access")
     facts = screen.locator("dl.govuk-summary-list").inner_text()
-    order = ["Priya Shah, Northside Citizens Advice", "See what we decided", "3 months. It ends on",
-             "Help with my appeal"]  # who, what, how long, why: in that order
+    order = [
+        "Priya Shah, Northside Citizens Advice",
+        "See what we decided",
+        "3 months. It ends on",
+        "Help with my appeal",
+    ]  # who, what, how long, why: in that order
     assert [facts.index(fact) for fact in order] == sorted(facts.index(fact) for fact in order)
     _fits(screen)
     screen.get_by_role("button", name="Give access").click()
@@ -229,12 +233,14 @@ def _section(page, heading: str):  # noqa: ANN001, ANN202
     return page.locator(f"h2:text-is('{heading}') + ol")
 
 
-def test_what_happened_since_the_last_sign_in_is_on_the_home_page_once(app, alex, screen,
-                                                                       frozen_clock):  # fmt: skip
+def test_what_happened_since_the_last_sign_in_is_on_the_home_page_once(
+    app, alex, screen, frozen_clock
+):
     from tests.factories import make_staff
 
-    priya = make_grant(alex, make_adviser("Priya Shah", "Northside Citizens Advice"),
-                       "mr:read mr:request")  # fmt: skip
+    priya = make_grant(
+        alex, make_adviser("Priya Shah", "Northside Citizens Advice"), "mr:read mr:request"
+    )
     db.session.rollback()
     sign_in_page(screen, alex.account.username)  # Alex gave Priya access: that is not news
     expect(screen.get_by_role("heading", level=1)).to_have_text("Hello, Alex Morgan")
@@ -245,12 +251,23 @@ def test_what_happened_since_the_last_sign_in_is_on_the_home_page_once(app, alex
 
     frozen_clock.advance(days=3)
     token, _ = issue_token(priya)
-    app.test_client().post("/api/v1/mr-requests", headers=bearer(token),
-                           json={"decision_about": "LCW", "reasons": "Wrong"})  # fmt: skip
+    app.test_client().post(
+        "/api/v1/mr-requests",
+        headers=bearer(token),
+        json={"decision_about": "LCW", "reasons": "Wrong"},
+    )
     tom = make_adviser("Tom Reed", "Riverside Law Centre")
-    grants.record_by_phone(alex, grants.Representative.of(tom), staff=make_staff("Jordan Lee"),
-                           consented=True, scope_names="mr:read", purpose="Appeal",
-                           relationship="Adviser", months=3, now=clock.now())  # fmt: skip
+    grants.record_by_phone(
+        alex,
+        grants.Representative.of(tom),
+        staff=make_staff("Jordan Lee"),
+        consented=True,
+        scope_names="mr:read",
+        purpose="Appeal",
+        relationship="Adviser",
+        months=3,
+        now=clock.now(),
+    )
     db.session.commit()
     frozen_clock.advance(days=1)
     db.session.rollback()

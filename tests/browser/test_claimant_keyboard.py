@@ -30,7 +30,9 @@ def focus_and(page, target, key: str = "Enter") -> None:  # noqa: ANN001
     tab_to(page, target)
     style = page.evaluate(
         "(e) => { const s = getComputedStyle(e); return [s.outlineStyle, s.boxShadow, "
-        "s.backgroundColor]; }", target.element_handle())  # fmt: skip
+        "s.backgroundColor]; }",
+        target.element_handle(),
+    )
     outline, shadow, background = style
     assert outline != "none" or shadow != "none" or background == "rgb(255, 221, 0)", target
     page.keyboard.press(key)

@@ -20,9 +20,17 @@ DAY = timedelta(days=1)
 
 
 def record_by_phone(claimant, representative, staff=None) -> None:  # noqa: ANN001
-    grants.record_by_phone(claimant, representative, staff=staff or make_staff(), consented=True,
-                           scope_names="mr:read", purpose="Appeal", relationship="Adviser",
-                           months=3, now=clock.now())  # fmt: skip
+    grants.record_by_phone(
+        claimant,
+        representative,
+        staff=staff or make_staff(),
+        consented=True,
+        scope_names="mr:read",
+        purpose="Appeal",
+        relationship="Adviser",
+        months=3,
+        now=clock.now(),
+    )
     db.session.commit()
 
 
@@ -53,8 +61,11 @@ def test_consent_recorded_by_phone_and_a_lodged_request_are_news(app, alex, froz
     priya = make_grant(alex, make_adviser("Priya Shah"), "mr:read mr:request")
     token, _ = issue_token(priya)
     api = app.test_client()
-    api.post("/api/v1/mr-requests", headers=bearer(token), json={"decision_about": "LCW",
-                                                                  "reasons": "Wrong"})  # fmt: skip
+    api.post(
+        "/api/v1/mr-requests",
+        headers=bearer(token),
+        json={"decision_about": "LCW", "reasons": "Wrong"},
+    )
     api.get("/api/v1/mr-decisions", headers=bearer(token))  # a read: seen in the history only
     frozen_clock.advance(hours=1)
     record_by_phone(alex, grants.Representative.of(make_adviser("Tom Reed")))
@@ -67,8 +78,11 @@ def test_a_refused_write_is_not_news(app, alex, frozen_clock):
     priya = make_grant(alex, make_adviser("Priya Shah"), "mr:read")  # no mr:request
     token, _ = issue_token(priya)
     frozen_clock.advance(hours=1)
-    app.test_client().post("/api/v1/mr-requests", headers=bearer(token),
-                           json={"decision_about": "LCW", "reasons": "Wrong"})  # fmt: skip
+    app.test_client().post(
+        "/api/v1/mr-requests",
+        headers=bearer(token),
+        json={"decision_about": "LCW", "reasons": "Wrong"},
+    )
 
     assert kinds(alex, since) == []
 
@@ -99,8 +113,7 @@ def test_an_adviser_giving_up_access_is_news(alex, frozen_clock):
     assert kinds(alex, since) == [("given_up", "Priya Shah")]
 
 
-def test_access_that_reached_its_end_is_news_once_whether_or_not_the_sweep_ran(alex,
-                                                                              frozen_clock):
+def test_access_that_reached_its_end_is_news_once_whether_or_not_the_sweep_ran(alex, frozen_clock):
     swept = make_grant(alex, make_adviser("Priya Shah"), months=1)
     make_grant(alex, make_adviser("Tom Reed"), months=1)  # the sweep has not reached this one
     since = clock.now()
@@ -125,8 +138,9 @@ def test_news_from_before_the_last_sign_in_and_a_partners_news_are_left_out(alex
     assert kinds(sam, since) == [("recorded_by_staff", "Tom Reed")]
 
 
-def test_the_home_page_shows_it_at_the_next_sign_in_and_not_at_the_one_after(app, alex,
-                                                                             frozen_clock):
+def test_the_home_page_shows_it_at_the_next_sign_in_and_not_at_the_one_after(
+    app, alex, frozen_clock
+):
     username = alex.account.username
     first = app.test_client()
     sign_in(first, username)

@@ -14,8 +14,7 @@ pytestmark = pytest.mark.browser
 LIMIT = 100 * 1024
 
 
-def test_every_claimant_page_transfers_at_most_100_kb(app, ctx, browser, live_server,
-                                                      frozen_clock):  # fmt: skip
+def test_every_claimant_page_transfers_at_most_100_kb(app, ctx, browser, live_server, frozen_clock):
     scene = build(app, frozen_clock)
     page = new_page(browser, live_server, PHONE)
     cold_cache(page)
@@ -28,8 +27,9 @@ def test_every_claimant_page_transfers_at_most_100_kb(app, ctx, browser, live_se
         claimant_page.open(page, scene)
         page.wait_for_load_state("load")
         weights[claimant_page.name] = transfer.total()
-        assert any(url.endswith("/static/build/app.css") for url in transfer.by_url()), \
-            claimant_page.name  # fmt: skip
+        assert any(url.endswith("/static/build/app.css") for url in transfer.by_url()), (
+            claimant_page.name
+        )
     page.context.close()
 
     print("page weight (bytes):", weights)
@@ -51,8 +51,10 @@ def test_the_stylesheet_is_sent_gzipped_to_a_browser_that_accepts_it(app, browse
 
 
 def _signed_in(page) -> bool:  # noqa: ANN001
-    return any(c["name"] == "session" for c in page.context.cookies()) and \
-        page.locator("form[action='/sign-out']").count() > 0  # fmt: skip
+    return (
+        any(c["name"] == "session" for c in page.context.cookies())
+        and page.locator("form[action='/sign-out']").count() > 0
+    )
 
 
 def _sign_in(page, username: str) -> None:  # noqa: ANN001

@@ -16,14 +16,24 @@ from tests.browser.conftest import PHONE, new_page, switch_language
 
 pytestmark = pytest.mark.browser
 
-MAIN_PAGES = {"sign-in", "home", "access", "give-access", "confirm-access", "confirm-revoke",
-              "stop-all", "history", "review", "device-consent"}  # fmt: skip
+MAIN_PAGES = {
+    "sign-in",
+    "home",
+    "access",
+    "give-access",
+    "confirm-access",
+    "confirm-revoke",
+    "stop-all",
+    "history",
+    "review",
+    "device-consent",
+}
 
 
 @pytest.mark.parametrize("language", ["en", "cy"])
-def test_main_claimant_pages_fit_a_phone_and_are_photographed(app, ctx, browser, live_server,
-                                                               frozen_clock, tmp_path,
-                                                               language):  # fmt: skip
+def test_main_claimant_pages_fit_a_phone_and_are_photographed(
+    app, ctx, browser, live_server, frozen_clock, tmp_path, language
+):
     folder = Path(os.environ.get("SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     scene = build(app, frozen_clock)

@@ -17,8 +17,13 @@ from tests.staff.helpers import contact_grant, grant_in_state
 
 pytestmark = pytest.mark.browser
 
-WORDS = {"current": "Current", "review_overdue": "Review overdue", "suspended": "Suspended",
-         "revoked": "Revoked", "expired": "Expired"}  # fmt: skip
+WORDS = {
+    "current": "Current",
+    "review_overdue": "Review overdue",
+    "suspended": "Suspended",
+    "revoked": "Revoked",
+    "expired": "Expired",
+}
 
 
 @pytest.fixture
@@ -32,13 +37,12 @@ def record(ctx):  # noqa: ANN001, ANN201
         "suspended": ("Uma Patel", "Eastgate Advice"),
         "revoked": ("Ravi Singh", "Westfield Law"),
         "expired": ("Erin Cole", "Southbank Advice"),
-    }.items():  # fmt: skip
+    }.items():
         grant_in_state(state, claimant, make_adviser(name, organisation), staff)
         names[state] = name
     contact_grant(claimant, staff, now=clock.now())
     records.pin_note(claimant, "Hard of hearing: use text relay", staff=staff, now=clock.now())
-    records.set_additional_support(claimant, "Finds phone calls hard", staff=staff,
-                                   now=clock.now())  # fmt: skip
+    records.set_additional_support(claimant, "Finds phone calls hard", staff=staff, now=clock.now())
     db.session.commit()
     db.session.rollback()  # hold no transaction open while the live server answers
     return claimant, staff, names
@@ -71,8 +75,9 @@ def test_the_banner_shows_each_live_grant_in_its_state_and_ended_ones_collapsed(
         expect(ended.get_by_role("heading", name=re.compile(names[state]))).to_contain_text(
             WORDS[state]
         )
-    expect(banner.get_by_text("overdue: it stopped working until the claimant confirms it")) \
-        .to_be_visible()  # fmt: skip
+    expect(
+        banner.get_by_text("overdue: it stopped working until the claimant confirms it")
+    ).to_be_visible()
 
 
 def test_contact_and_vulnerability_sit_above_the_banner(laptop, record):

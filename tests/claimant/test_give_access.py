@@ -7,18 +7,21 @@ from datetime import timedelta
 import pytest
 
 import scopes
-from tests.conftest import csrf_from, sign_in
-from tests.factories import make_adviser, make_claimant
-
 from broker import clock, grants
 from broker.extensions import db
 from broker.models import Grant
+from tests.conftest import csrf_from, sign_in
+from tests.factories import make_adviser, make_claimant
 
 
 def _form(page_html: str, **fields: object) -> dict[str, object]:
-    data: dict[str, object] = {"csrf_token": csrf_from(page_html), "purpose": "Help with my appeal",
-                               "relationship": "Welfare rights adviser", "months": "3",
-                               "scopes": ["mr:read"]}  # fmt: skip
+    data: dict[str, object] = {
+        "csrf_token": csrf_from(page_html),
+        "purpose": "Help with my appeal",
+        "relationship": "Welfare rights adviser",
+        "months": "3",
+        "scopes": ["mr:read"],
+    }
     data.update(fields)
     return data
 
@@ -50,8 +53,9 @@ def test_confirming_creates_an_active_grant_listed_on_who_can_see_your_journal(s
     page = client.get("/access/new")
     typed_code = f"{adviser.code[:3].lower()}-{adviser.code[3:]}"  # people type dashes, any case
 
-    done = client.post("/access/new", data=_form(page.text, adviser_code=typed_code,
-                                                  confirmed="yes"))  # fmt: skip
+    done = client.post(
+        "/access/new", data=_form(page.text, adviser_code=typed_code, confirmed="yes")
+    )
     listing = client.get("/access")
 
     assert done.status_code == 303
@@ -66,8 +70,9 @@ def test_an_unknown_adviser_code_is_refused_with_a_clear_message(signed_in):
     client, _, _ = signed_in
     page = client.get("/access/new")
 
-    response = client.post("/access/new", data=_form(page.text, adviser_code="ZZZ-0000",
-                                                      confirmed="yes"))  # fmt: skip
+    response = client.post(
+        "/access/new", data=_form(page.text, adviser_code="ZZZ-0000", confirmed="yes")
+    )
 
     assert response.status_code == 400
     assert "We cannot find an adviser with that code" in response.text
@@ -78,9 +83,16 @@ def test_a_scope_shorter_maximum_is_enforced_with_a_clear_message(signed_in):
     client, _, adviser = signed_in
     page = client.get("/access/new")
 
-    response = client.post("/access/new", data=_form(page.text, adviser_code=adviser.code,
-                                                      scopes=["mr:read", "mr:request"], months="6",
-                                                      confirmed="yes"))  # fmt: skip
+    response = client.post(
+        "/access/new",
+        data=_form(
+            page.text,
+            adviser_code=adviser.code,
+            scopes=["mr:read", "mr:request"],
+            months="6",
+            confirmed="yes",
+        ),
+    )
 
     assert response.status_code == 400
     assert "can last 3 months at most" in response.text
@@ -91,8 +103,10 @@ def test_a_tampered_duration_longer_than_six_months_is_refused(signed_in):
     client, _, adviser = signed_in
     page = client.get("/access/new")
 
-    response = client.post("/access/new", data=_form(page.text, adviser_code=adviser.code,
-                                                      months="12", confirmed="yes"))  # fmt: skip
+    response = client.post(
+        "/access/new",
+        data=_form(page.text, adviser_code=adviser.code, months="12", confirmed="yes"),
+    )
 
     assert response.status_code == 400
     assert "There is a problem" in response.text
@@ -103,8 +117,10 @@ def test_an_unknown_scope_is_refused(signed_in):
     client, _, adviser = signed_in
     page = client.get("/access/new")
 
-    response = client.post("/access/new", data=_form(page.text, adviser_code=adviser.code,
-                                                      scopes=["bank:write"], confirmed="yes"))  # fmt: skip
+    response = client.post(
+        "/access/new",
+        data=_form(page.text, adviser_code=adviser.code, scopes=["bank:write"], confirmed="yes"),
+    )
 
     assert response.status_code == 400
     assert db.session.scalar(db.select(db.func.count()).select_from(Grant)) == 0
@@ -117,21 +133,41 @@ def test_the_grants_module_refuses_more_than_six_months_and_unknown_scopes(ctx):
     common = {"purpose": "Appeal", "relationship": "Adviser", "now": now}
 
     with pytest.raises(grants.GrantRefused, match="6 months at most"):
-        grants.create(claimant, representative, scope_names="mr:read",
-                      ends_at=grants.add_months(now, 6) + timedelta(seconds=1), **common)  # fmt: skip
+        grants.create(
+            claimant,
+            representative,
+            scope_names="mr:read",
+            ends_at=grants.add_months(now, 6) + timedelta(seconds=1),
+            **common,
+        )
     with pytest.raises(grants.GrantRefused, match="3 months at most"):
-        grants.create(claimant, representative, scope_names="mr:read mr:request",
-                      ends_at=grants.add_months(now, 4), **common)  # fmt: skip
+        grants.create(
+            claimant,
+            representative,
+            scope_names="mr:read mr:request",
+            ends_at=grants.add_months(now, 4),
+            **common,
+        )
     with pytest.raises(grants.GrantRefused, match="do not know this kind of access: bank:write"):
-        grants.create(claimant, representative, scope_names="bank:write",
-                      ends_at=grants.add_months(now, 1), **common)  # fmt: skip
-    six = grants.create(claimant, representative, scope_names="mr:read",
-                        ends_at=grants.add_months(now, 6), **common)  # fmt: skip
+        grants.create(
+            claimant,
+            representative,
+            scope_names="bank:write",
+            ends_at=grants.add_months(now, 1),
+            **common,
+        )
+    six = grants.create(
+        claimant, representative, scope_names="mr:read", ends_at=grants.add_months(now, 6), **common
+    )
     assert six.status == "active"
 
 
 def test_add_months_keeps_the_day_or_clamps_to_the_end_of_the_month():
     from datetime import UTC, datetime
 
-    assert grants.add_months(datetime(2026, 8, 31, tzinfo=UTC), 6) == datetime(2027, 2, 28, tzinfo=UTC)
-    assert grants.add_months(datetime(2026, 11, 23, 9, tzinfo=UTC), 3) == datetime(2027, 2, 23, 9, tzinfo=UTC)
+    assert grants.add_months(datetime(2026, 8, 31, tzinfo=UTC), 6) == datetime(
+        2027, 2, 28, tzinfo=UTC
+    )
+    assert grants.add_months(datetime(2026, 11, 23, 9, tzinfo=UTC), 3) == datetime(
+        2027, 2, 23, 9, tzinfo=UTC
+    )

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from tests.conftest import sign_in
-from tests.factories import bearer, issue_token, make_adviser, make_claimant, make_decision, make_grant
+from tests.factories import (
+    bearer,
+    issue_token,
+    make_adviser,
+    make_claimant,
+    make_decision,
+    make_grant,
+)
 
 
 def test_a_read_by_the_adviser_shows_in_the_claimants_history_with_the_token_id(app, ctx):
@@ -14,7 +21,9 @@ def test_a_read_by_the_adviser_shows_in_the_claimants_history_with_the_token_id(
     token, jti = issue_token(grant)
     api = app.test_client()
     api.get(f"/api/v1/mr-decisions/{decision.id}", headers=bearer(token))
-    api.post("/api/v1/mr-requests", headers=bearer(token), json={"decision_about": "x", "reasons": "y"})
+    api.post(
+        "/api/v1/mr-requests", headers=bearer(token), json={"decision_about": "x", "reasons": "y"}
+    )
 
     page = app.test_client()
     sign_in(page, claimant.account.username)

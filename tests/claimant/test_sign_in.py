@@ -1,16 +1,24 @@
-"""Signing in: wrong passwords are refused plainly, guessing is rate limited, and `next` stays local."""
+"""Signing in: wrong passwords are refused plainly, guessing is limited, `next` stays local."""
 
 from __future__ import annotations
 
 import pytest
+
 from tests.conftest import csrf_from
 from tests.factories import PASSWORD, make_claimant
 
 
 def _attempt(client, username: str, password: str, next_url: str = ""):  # noqa: ANN001, ANN202
     page = client.get(f"/sign-in?next={next_url}" if next_url else "/sign-in")
-    return client.post("/sign-in", data={"username": username, "password": password,
-                                         "next": next_url, "csrf_token": csrf_from(page.text)})  # fmt: skip
+    return client.post(
+        "/sign-in",
+        data={
+            "username": username,
+            "password": password,
+            "next": next_url,
+            "csrf_token": csrf_from(page.text),
+        },
+    )
 
 
 @pytest.fixture
@@ -38,22 +46,34 @@ def test_the_sixth_wrong_password_in_a_window_is_429_even_with_the_right_one(app
 
 def _attempt_from(client, username: str, password: str, *, proxy: str, forwarded_for: str):  # noqa: ANN001, ANN202
     """A sign-in that arrives from `proxy`, which says it forwards `forwarded_for`."""
-    where = {"environ_base": {"REMOTE_ADDR": proxy},
-             "headers": {"X-Forwarded-For": forwarded_for}}  # fmt: skip
+    where = {"environ_base": {"REMOTE_ADDR": proxy}, "headers": {"X-Forwarded-For": forwarded_for}}
     page = client.get("/sign-in", **where)
-    return client.post("/sign-in", data={"username": username, "password": password,
-                                         "csrf_token": csrf_from(page.text)}, **where)  # fmt: skip
+    return client.post(
+        "/sign-in",
+        data={"username": username, "password": password, "csrf_token": csrf_from(page.text)},
+        **where,
+    )
 
 
 def test_a_guesser_cannot_dodge_the_address_limit_by_inventing_forwarded_addresses(app, claimant):
     client = app.test_client()
     for n in range(5):
-        wrong = _attempt_from(client, f"nobody-{n}@example.com", "guess", proxy="192.0.2.50",
-                              forwarded_for=f"203.0.113.{n}")  # fmt: skip
+        wrong = _attempt_from(
+            client,
+            f"nobody-{n}@example.com",
+            "guess",
+            proxy="192.0.2.50",
+            forwarded_for=f"203.0.113.{n}",
+        )
         assert wrong.status_code == 400
 
-    blocked = _attempt_from(app.test_client(), claimant.account.username, PASSWORD,
-                            proxy="192.0.2.50", forwarded_for="198.51.100.9")  # fmt: skip
+    blocked = _attempt_from(
+        app.test_client(),
+        claimant.account.username,
+        PASSWORD,
+        proxy="192.0.2.50",
+        forwarded_for="198.51.100.9",
+    )
 
     assert blocked.status_code == 429
 
@@ -64,13 +84,24 @@ def test_behind_a_proxy_one_guesser_does_not_lock_out_everyone_else(app, claiman
     behind_proxy = create_app({**app.config, "BROKER_PROXY_HOPS": 1})
     guesser = behind_proxy.test_client()
     for n in range(6):
-        _attempt_from(guesser, f"nobody-{n}@example.com", "guess", proxy="10.0.0.1",
-                      forwarded_for="203.0.113.7")  # fmt: skip
-    refused = _attempt_from(guesser, "nobody-x@example.com", "guess", proxy="10.0.0.1",
-                            forwarded_for="203.0.113.7")  # fmt: skip
+        _attempt_from(
+            guesser,
+            f"nobody-{n}@example.com",
+            "guess",
+            proxy="10.0.0.1",
+            forwarded_for="203.0.113.7",
+        )
+    refused = _attempt_from(
+        guesser, "nobody-x@example.com", "guess", proxy="10.0.0.1", forwarded_for="203.0.113.7"
+    )
 
-    someone_else = _attempt_from(behind_proxy.test_client(), claimant.account.username, PASSWORD,
-                                 proxy="10.0.0.1", forwarded_for="198.51.100.9")  # fmt: skip
+    someone_else = _attempt_from(
+        behind_proxy.test_client(),
+        claimant.account.username,
+        PASSWORD,
+        proxy="10.0.0.1",
+        forwarded_for="198.51.100.9",
+    )
 
     assert refused.status_code == 429
     assert someone_else.status_code == 303
@@ -87,7 +118,8 @@ def test_next_after_sign_in_must_be_a_local_path(app, claimant):
 
 def test_sign_in_without_its_csrf_token_is_refused(app, claimant):
     client = app.test_client()
-    response = client.post("/sign-in", data={"username": claimant.account.username,
-                                             "password": PASSWORD})  # fmt: skip
+    response = client.post(
+        "/sign-in", data={"username": claimant.account.username, "password": PASSWORD}
+    )
     assert response.status_code == 400
     assert client.get("/access").status_code == 303  # still signed out

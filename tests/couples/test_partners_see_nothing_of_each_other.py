@@ -35,8 +35,9 @@ def couple(app, ctx):  # noqa: ANN001, ANN201
     make_entry(alex, "Your claim")
     sam_phone = app.test_client()
     sign_in(sam_phone, sam.account.username)
-    return SimpleNamespace(alex=alex, sam=sam, tom=tom, grant=grant, token=token, health=health,
-                           sam_phone=sam_phone)  # fmt: skip
+    return SimpleNamespace(
+        alex=alex, sam=sam, tom=tom, grant=grant, token=token, health=health, sam_phone=sam_phone
+    )
 
 
 def test_the_partner_link_is_both_ways(couple):
@@ -64,8 +65,9 @@ def test_the_partners_pages_never_name_the_other_claimants_adviser(client, coupl
     assert "Nobody has looked at your journal yet." in pages["/history"].text
 
 
-@pytest.mark.parametrize("path", ["/access/{id}/revoke", "/access/{id}/review",
-                                  "/contact/{id}/stop"])  # fmt: skip
+@pytest.mark.parametrize(
+    "path", ["/access/{id}/revoke", "/access/{id}/review", "/contact/{id}/stop"]
+)
 def test_the_partner_cannot_open_the_other_claimants_grant_pages(couple, path):
     answer = couple.sam_phone.get(path.format(id=couple.grant.id))
 
@@ -77,8 +79,9 @@ def test_the_partner_cannot_revoke_the_other_claimants_grant(couple):
     events = audit_actions(couple.alex.id)
 
     answer = couple.sam_phone.post(f"/access/{couple.grant.id}/revoke", data={"csrf_token": csrf})
-    review = couple.sam_phone.post(f"/access/{couple.grant.id}/review",
-                                   data={"csrf_token": csrf, "choice": "end"})  # fmt: skip
+    review = couple.sam_phone.post(
+        f"/access/{couple.grant.id}/review", data={"csrf_token": csrf, "choice": "end"}
+    )
 
     assert (answer.status_code, review.status_code) == (404, 404)
     assert fresh(couple.grant).status == "active"
@@ -103,15 +106,15 @@ def test_notices_about_a_grant_go_to_its_claimant_only(couple):
     assert outbox(couple.sam.id) == []
 
 
-def test_an_adviser_token_without_the_sensitive_scope_never_reads_sensitive_entries(
-        client, couple):  # fmt: skip
+def test_an_adviser_token_without_the_sensitive_scope_never_reads_sensitive_entries(client, couple):
     listed = client.get("/api/v1/journal", headers=bearer(couple.token))
     direct = client.get(f"/api/v1/journal/{couple.health.id}", headers=bearer(couple.token))
 
     assert [e["subject"] for e in listed.json["entries"]] == ["Your claim"]
     assert direct.status_code == 404
-    refused = db.session.scalars(db.select(AuditEvent).where(
-        AuditEvent.resource == f"journal_entry:{couple.health.id}")).one()  # fmt: skip
+    refused = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.resource == f"journal_entry:{couple.health.id}")
+    ).one()
     assert refused.outcome == "refused:not_found"
 
 
@@ -135,17 +138,26 @@ def test_the_partners_own_adviser_cannot_reach_the_other_claimants_entries(clien
 
     assert direct.status_code == 404
     assert listed.json["entries"] == []
-    assert [e.claimant_id for e in db.session.scalars(db.select(AuditEvent).where(
-        AuditEvent.token_id == jti))] == [couple.sam.id, couple.sam.id]  # fmt: skip
+    assert [
+        e.claimant_id
+        for e in db.session.scalars(db.select(AuditEvent).where(AuditEvent.token_id == jti))
+    ] == [couple.sam.id, couple.sam.id]
 
 
 def test_the_consent_screen_warns_in_plain_words_only_when_a_sensitive_scope_is_chosen(couple):
     def confirm(scopes: list[str]) -> str:
         page = couple.sam_phone.get("/access/new")
-        return couple.sam_phone.post("/access/new", data={
-            "csrf_token": csrf_from(page.text), "adviser_code": couple.tom.code,
-            "scopes": scopes, "months": "3", "purpose": "Help", "relationship": "Adviser",
-        }).text  # fmt: skip
+        return couple.sam_phone.post(
+            "/access/new",
+            data={
+                "csrf_token": csrf_from(page.text),
+                "adviser_code": couple.tom.code,
+                "scopes": scopes,
+                "months": "3",
+                "purpose": "Help",
+                "relationship": "Adviser",
+            },
+        ).text
 
     warned = confirm(["journal:read", "journal:sensitive"])
     plain = confirm(["journal:read"])

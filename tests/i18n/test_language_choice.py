@@ -15,8 +15,9 @@ from tests.factories import make_adviser, make_claimant, make_grant
 
 def switch(client, language: str, next_url: str, page: str = "/sign-in"):  # noqa: ANN001, ANN201
     token = csrf_from(client.get(page).text)
-    return client.post("/language", data={"csrf_token": token, "language": language,
-                                          "next": next_url})  # fmt: skip
+    return client.post(
+        "/language", data={"csrf_token": token, "language": language, "next": next_url}
+    )
 
 
 def test_the_switch_returns_to_the_same_page_in_welsh_and_sets_a_cookie(client):

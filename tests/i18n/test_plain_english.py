@@ -16,8 +16,22 @@ from tests.accessibility.scene import build
 from tests.conftest import csrf_from, sign_in
 
 GRADE = 6.0
-BLOCKS = {"p", "li", "dt", "dd", "h1", "h2", "h3", "label", "legend", "button", "summary", "a",
-          "strong", "div"}  # fmt: skip
+BLOCKS = {
+    "p",
+    "li",
+    "dt",
+    "dd",
+    "h1",
+    "h2",
+    "h3",
+    "label",
+    "legend",
+    "button",
+    "summary",
+    "a",
+    "strong",
+    "div",
+}
 
 
 class _MainText(HTMLParser):
@@ -52,8 +66,11 @@ class _MainText(HTMLParser):
 
     def sentences(self) -> str:
         lines = [re.sub(r"\s+", " ", line).strip() for line in self.lines]
-        return " ".join(line if line.endswith((".", "?", "!", ":")) else f"{line}."
-                        for line in lines if re.search(r"[A-Za-z]", line))  # fmt: skip
+        return " ".join(
+            line if line.endswith((".", "?", "!", ":")) else f"{line}."
+            for line in lines
+            if re.search(r"[A-Za-z]", line)
+        )
 
 
 def readable_text(html: str) -> str:
@@ -82,11 +99,19 @@ def screens(app, ctx, frozen_clock) -> dict[str, str]:  # noqa: ANN001
     phone = app.test_client()
     sign_in(phone, scene.claimant.account.username)
     page = phone.get("/access/new")
-    found = {"confirm-access": phone.post("/access/new", data={
-        "csrf_token": csrf_from(page.text), "adviser_code": scene.priya.code,
-        "scopes": ["mr:read", "journal:read", "journal:sensitive"], "months": "3",
-        "purpose": "Help with my appeal", "relationship": "My welfare rights adviser",
-    }).text}  # fmt: skip
+    found = {
+        "confirm-access": phone.post(
+            "/access/new",
+            data={
+                "csrf_token": csrf_from(page.text),
+                "adviser_code": scene.priya.code,
+                "scopes": ["mr:read", "journal:read", "journal:sensitive"],
+                "months": "3",
+                "purpose": "Help with my appeal",
+                "relationship": "My welfare rights adviser",
+            },
+        ).text
+    }
     if scene.user_code:
         found["device-consent"] = phone.get(f"/device?user_code={scene.user_code}").text
     return found
@@ -111,6 +136,8 @@ def test_each_consent_screen_says_who_what_how_long_and_why_in_that_order(screen
 
 
 def test_the_text_reader_keeps_blocks_apart_and_skips_hidden_words():
-    html = ("<nav>Menu</nav><main><h1>Check it</h1><dl><dt>Who</dt><dd>Priya</dd></dl>"
-            "<span class='govuk-visually-hidden'>Warning</span><p>Stop at any time.</p></main>")
+    html = (
+        "<nav>Menu</nav><main><h1>Check it</h1><dl><dt>Who</dt><dd>Priya</dd></dl>"
+        "<span class='govuk-visually-hidden'>Warning</span><p>Stop at any time.</p></main>"
+    )
     assert readable_text(html) == "Check it. Who. Priya. Stop at any time."

@@ -27,12 +27,16 @@ CATALOGUE = ROOT / "translations" / "cy" / "LC_MESSAGES" / "messages.po"
 TEMPLATES = ROOT / "templates"
 CLAIMANT_TEMPLATES = sorted(
     [TEMPLATES / "base.html", TEMPLATES / "macros.html"]
-    + [p for folder in ("claimant", "auth", "errors", "oauth")
-       for p in (TEMPLATES / folder).glob("**/*.html")]  # fmt: skip
+    + [
+        p
+        for folder in ("claimant", "auth", "errors", "oauth")
+        for p in (TEMPLATES / folder).glob("**/*.html")
+    ]
 )
 # Modules whose routes answer the claimant: their forms and flashes are claimant-facing.
-CLAIMANT_ROUTES = [ROOT / "broker" / "web" / name
-                   for name in ("claimant.py", "auth.py", "consent.py")]  # fmt: skip
+CLAIMANT_ROUTES = [
+    ROOT / "broker" / "web" / name for name in ("claimant.py", "auth.py", "consent.py")
+]
 TEXT_ATTRIBUTES = {"aria-label", "title", "alt", "placeholder"}
 
 
@@ -142,8 +146,11 @@ def _form_words(form_class: type) -> list[str]:
         if label:
             words.append(label)
         validators = unbound.args[1] if len(unbound.args) > 1 else unbound.kwargs.get("validators")
-        words += [v.message for v in validators or () if getattr(v, "message", None)
-                  and type(v).__name__ == "DataRequired"]  # fmt: skip
+        words += [
+            v.message
+            for v in validators or ()
+            if getattr(v, "message", None) and type(v).__name__ == "DataRequired"
+        ]
     return words
 
 
@@ -180,10 +187,14 @@ def test_every_scope_has_a_welsh_title_and_sentence():
     from broker import grants
 
     every = list(scopes.catalogue().values()) + list(getattr(grants, "CONTACT_SCOPES", {}).values())
-    lacking = [s.name for s in every
-               if not s.title.get("cy") or not s.sentence.get("cy")
-               or s.title["cy"] == s.title["en"]
-               or s.sentence["cy"] == s.sentence["en"]]  # fmt: skip
+    lacking = [
+        s.name
+        for s in every
+        if not s.title.get("cy")
+        or not s.sentence.get("cy")
+        or s.title["cy"] == s.title["en"]
+        or s.sentence["cy"] == s.sentence["en"]
+    ]
     assert lacking == []
 
 

@@ -19,8 +19,9 @@ def signed_in(app, claimant):  # noqa: ANN001, ANN201
 
 
 def overdue_grant(people, frozen_clock):  # noqa: ANN001, ANN201
-    grant = phone_grant(people.claimant, people.adviser, people.staff, now=clock.now(),
-                        months=3, review_months=1)  # fmt: skip
+    grant = phone_grant(
+        people.claimant, people.adviser, people.staff, now=clock.now(), months=3, review_months=1
+    )
     frozen_clock.now = grant.review_at + timedelta(days=1)
     return grant
 
@@ -38,8 +39,7 @@ def test_a_grant_past_its_review_date_stops_working(people, frozen_clock, client
     assert grants.state_at(fresh(grant), clock.now()) == "review_overdue"
 
 
-def test_keeping_it_makes_it_work_again_until_the_same_end_date(app, people, frozen_clock,
-                                                                client):  # fmt: skip
+def test_keeping_it_makes_it_work_again_until_the_same_end_date(app, people, frozen_clock, client):
     grant = overdue_grant(people, frozen_clock)
     end = grant.ends_at
     phone = signed_in(app, people.claimant)
@@ -71,7 +71,8 @@ def test_ending_it_at_review_revokes_it(app, people, frozen_clock):
 
 
 def test_the_claimant_is_asked_on_home_and_the_page_offers_two_one_tap_choices(
-        app, people, frozen_clock):  # fmt: skip
+    app, people, frozen_clock
+):
     grant = overdue_grant(people, frozen_clock)
     phone = signed_in(app, people.claimant)
 
@@ -93,8 +94,9 @@ def test_the_claimant_is_asked_14_days_before_the_review_date(app, people, froze
     soon = text_of(phone.get("/").text)
 
     assert "Check by" not in early
-    assert (f"Check by {grant.review_at:%-d %B %Y} that Priya Shah should still see your "
-            "journal.") in soon  # fmt: skip
+    assert (
+        f"Check by {grant.review_at:%-d %B %Y} that Priya Shah should still see your journal."
+    ) in soon
 
 
 def test_a_grant_with_nothing_to_review_sends_the_claimant_back(app, people):
@@ -113,8 +115,9 @@ def test_a_suspended_grant_cannot_be_kept_by_review(app, people, frozen_clock):
     grants.suspend(fresh(grant), staff=people.staff, reason="Checking", now=clock.now())
     db.session.commit()
 
-    answer = phone.post(f"/access/{grant.id}/review",
-                        data={"choice": "keep", "csrf_token": csrf_from(page.text)})  # fmt: skip
+    answer = phone.post(
+        f"/access/{grant.id}/review", data={"choice": "keep", "csrf_token": csrf_from(page.text)}
+    )
 
     assert answer.status_code == 400
     assert "DWP has paused this access" in answer.text
@@ -136,8 +139,12 @@ def test_a_made_up_choice_changes_nothing(app, people, frozen_clock):
     grant = overdue_grant(people, frozen_clock)
     phone = signed_in(app, people.claimant)
 
-    answer = post_form(phone, f"/access/{grant.id}/review", {"choice": "forever"},
-                       form_page=f"/access/{grant.id}/review")  # fmt: skip
+    answer = post_form(
+        phone,
+        f"/access/{grant.id}/review",
+        {"choice": "forever"},
+        form_page=f"/access/{grant.id}/review",
+    )
 
     assert answer.status_code == 400
     assert fresh(grant).reviewed_at is None

@@ -38,12 +38,21 @@ def queued(kind: str | None = None) -> list[OutboxMessage]:
 
 
 def test_a_grant_past_its_end_date_is_ended_with_its_tokens_and_audited(
-        people, frozen_clock, sender, client):  # fmt: skip
+    people, frozen_clock, sender, client
+):
     grant = make_grant(people.claimant, people.adviser, months=1)
     token, jti = issue_token(grant)
-    db.session.add(RefreshToken(token_hash="0" * 64, family_id="f", grant_id=grant.id,
-                                client_id="c", scopes=grant.scopes, issued_at=clock.now(),
-                                expires_at=grant.ends_at))  # fmt: skip
+    db.session.add(
+        RefreshToken(
+            token_hash="0" * 64,
+            family_id="f",
+            grant_id=grant.id,
+            client_id="c",
+            scopes=grant.scopes,
+            issued_at=clock.now(),
+            expires_at=grant.ends_at,
+        )
+    )
     db.session.commit()
     frozen_clock.advance(days=32)
 
@@ -51,8 +60,11 @@ def test_a_grant_past_its_end_date_is_ended_with_its_tokens_and_audited(
 
     grant = fresh(grant)
     assert report.expired == 1
-    assert (grant.status, grant.ended_at, grant.ended_by) == ("expired", grant.ends_at,
-                                                              grants.SWEEP_ACTOR)  # fmt: skip
+    assert (grant.status, grant.ended_at, grant.ended_by) == (
+        "expired",
+        grant.ends_at,
+        grants.SWEEP_ACTOR,
+    )
     assert db.session.get(AccessToken, jti).revoked_at == clock.now()
     assert db.session.scalar(db.select(RefreshToken.revoked_at)) == clock.now()
     assert audit_actions(people.claimant.id)[-1] == "grant.expire"
@@ -85,36 +97,50 @@ def test_grants_that_have_not_ended_are_left_alone(people, frozen_clock, sender)
 
 
 def test_the_claimant_is_reminded_14_and_2_days_before_the_review_and_the_end(
-        people, frozen_clock, sender):  # fmt: skip
-    grant = phone_grant(people.claimant, people.adviser, people.staff, now=clock.now(),
-                        months=3, review_months=1)  # fmt: skip
+    people, frozen_clock, sender
+):
+    grant = phone_grant(
+        people.claimant, people.adviser, people.staff, now=clock.now(), months=3, review_months=1
+    )
     db.session.query(OutboxMessage).delete()  # leave out the "recorded by phone" notice
     db.session.commit()
     review, end = grant.review_at, grant.ends_at
 
-    for moment in (review - timedelta(days=14, hours=-1), review - timedelta(days=2, hours=-1),
-                   review + timedelta(days=1), end - timedelta(days=14, hours=-1),
-                   end - timedelta(days=2, hours=-1)):  # fmt: skip
+    for moment in (
+        review - timedelta(days=14, hours=-1),
+        review - timedelta(days=2, hours=-1),
+        review + timedelta(days=1),
+        end - timedelta(days=14, hours=-1),
+        end - timedelta(days=2, hours=-1),
+    ):
         frozen_clock.now = moment
         run(sender)
 
     to_claimant = [m for m in queued() if m.account_id == people.claimant.id]
-    assert [m.kind for m in to_claimant] == ["review_reminder", "review_reminder",
-                                             "end_reminder", "end_reminder"]  # fmt: skip
+    assert [m.kind for m in to_claimant] == [
+        "review_reminder",
+        "review_reminder",
+        "end_reminder",
+        "end_reminder",
+    ]
     assert [m.dedupe_key.split(":")[-2] for m in to_claimant] == ["14", "2", "14", "2"]
     date = f"{review:%-d %B %Y}"
     assert to_claimant[0].body == (
         "Priya Shah from Northside Citizens Advice can see your journal. "
         f"Check by {date} that you still want this, or their access will stop."
     )
-    assert to_claimant[2].body == ("Priya Shah from Northside Citizens Advice's access to your "
-                                   f"journal ends on {end:%-d %B %Y}.")  # fmt: skip
+    assert to_claimant[2].body == (
+        "Priya Shah from Northside Citizens Advice's access to your "
+        f"journal ends on {end:%-d %B %Y}."
+    )
 
 
 def test_the_adviser_is_reminded_before_their_access_stops_while_it_works(
-        people, frozen_clock, sender):  # fmt: skip
-    grant = phone_grant(people.claimant, people.adviser, people.staff, now=clock.now(),
-                        months=3, review_months=1)  # fmt: skip
+    people, frozen_clock, sender
+):
+    grant = phone_grant(
+        people.claimant, people.adviser, people.staff, now=clock.now(), months=3, review_months=1
+    )
     for moment in (
         grant.review_at - timedelta(days=13),
         grant.review_at - timedelta(days=1),
@@ -132,7 +158,8 @@ def test_the_adviser_is_reminded_before_their_access_stops_while_it_works(
 
 
 def test_when_the_14_day_window_was_missed_only_the_2_day_reminder_is_queued(
-        people, frozen_clock, sender):  # fmt: skip
+    people, frozen_clock, sender
+):
     grant = make_grant(people.claimant, people.adviser, months=1)
     frozen_clock.now = grant.ends_at - timedelta(days=1)
 
@@ -142,9 +169,11 @@ def test_when_the_14_day_window_was_missed_only_the_2_day_reminder_is_queued(
 
 
 def test_confirming_a_review_moves_its_date_so_no_more_review_reminders(
-        people, frozen_clock, sender):  # fmt: skip
-    grant = phone_grant(people.claimant, people.adviser, people.staff, now=clock.now(),
-                        months=3, review_months=1)  # fmt: skip
+    people, frozen_clock, sender
+):
+    grant = phone_grant(
+        people.claimant, people.adviser, people.staff, now=clock.now(), months=3, review_months=1
+    )
     frozen_clock.now = grant.review_at - timedelta(days=10)
     run(sender)
     grants.confirm_review(grant, by=f"claimant:{people.claimant.id}", now=clock.now())
@@ -167,8 +196,7 @@ def test_queuing_the_same_reminder_twice_keeps_one_row(people, sender):
     assert len(queued()) == 2
 
 
-def test_each_message_is_sent_once_through_the_sender_and_marked_sent(people, sender,
-                                                                     frozen_clock):  # fmt: skip
+def test_each_message_is_sent_once_through_the_sender_and_marked_sent(people, sender, frozen_clock):
     grant = make_grant(people.claimant, people.adviser)
     notify.suspended(grant, now=clock.now())
     db.session.commit()
@@ -184,8 +212,9 @@ def test_each_message_is_sent_once_through_the_sender_and_marked_sent(people, se
 
 
 def test_a_failed_send_is_retried_on_later_runs_then_left_for_a_person(people, frozen_clock):
-    notify.queue(account_id=people.claimant.id, kind="test", body="Hello", dedupe_key="k",
-                 now=clock.now())  # fmt: skip
+    notify.queue(
+        account_id=people.claimant.id, kind="test", body="Hello", dedupe_key="k", now=clock.now()
+    )
     db.session.commit()
     broken = BrokenSender()
 
@@ -203,8 +232,13 @@ def test_a_failed_send_is_retried_on_later_runs_then_left_for_a_person(people, f
 
 def test_one_failure_does_not_stop_the_other_messages(people):
     for n in range(3):
-        notify.queue(account_id=people.claimant.id, kind="test", body=f"m{n}",
-                     dedupe_key=f"k{n}", now=clock.now())  # fmt: skip
+        notify.queue(
+            account_id=people.claimant.id,
+            kind="test",
+            body=f"m{n}",
+            dedupe_key=f"k{n}",
+            now=clock.now(),
+        )
     db.session.commit()
 
     class FailsOnSecond:
@@ -261,8 +295,12 @@ def test_a_run_that_lost_its_lease_stops(people, sender):
 
 
 def test_old_sign_in_attempts_are_forgotten(people, frozen_clock, sender):
-    db.session.add_all([Attempt(key="sign-in:user:x", at=clock.now() - timedelta(days=2)),
-                        Attempt(key="sign-in:user:x", at=clock.now())])  # fmt: skip
+    db.session.add_all(
+        [
+            Attempt(key="sign-in:user:x", at=clock.now() - timedelta(days=2)),
+            Attempt(key="sign-in:user:x", at=clock.now()),
+        ]
+    )
     db.session.commit()
 
     report = run(sender)
@@ -272,21 +310,31 @@ def test_old_sign_in_attempts_are_forgotten(people, frozen_clock, sender):
 
 
 def test_device_requests_and_codes_are_forgotten_a_day_after_they_run_out(
-        people, frozen_clock, sender):  # fmt: skip
+    people, frozen_clock, sender
+):
     console = clients.ensure_console_client(clock.now())
     wanted = clients.ConsentDetails("To help with your appeal", "Adviser", "", 1)
-    old = device.start(console, scope_names=["mr:read"], details=wanted, adviser=people.adviser,
-                       now=clock.now()).authorization  # fmt: skip
+    old = device.start(
+        console, scope_names=["mr:read"], details=wanted, adviser=people.adviser, now=clock.now()
+    ).authorization
     grant = make_grant(people.claimant, people.adviser)
-    db.session.add(AuthorizationCode(code_hash="1" * 64, client_id=console.id,
-                                     claimant_id=people.claimant.id, grant_id=grant.id,
-                                     redirect_uri="https://example.org/cb", scopes="mr:read",
-                                     created_at=clock.now(),
-                                     expires_at=clock.now() + timedelta(minutes=1)))  # fmt: skip
+    db.session.add(
+        AuthorizationCode(
+            code_hash="1" * 64,
+            client_id=console.id,
+            claimant_id=people.claimant.id,
+            grant_id=grant.id,
+            redirect_uri="https://example.org/cb",
+            scopes="mr:read",
+            created_at=clock.now(),
+            expires_at=clock.now() + timedelta(minutes=1),
+        )
+    )
     db.session.commit()
     frozen_clock.advance(days=1, hours=1)
-    fresh_request = device.start(console, scope_names=["mr:read"], details=wanted,
-                                 adviser=people.adviser, now=clock.now()).authorization  # fmt: skip
+    fresh_request = device.start(
+        console, scope_names=["mr:read"], details=wanted, adviser=people.adviser, now=clock.now()
+    ).authorization
     old_id, fresh_id = old.id, fresh_request.id
     db.session.commit()
 
@@ -305,8 +353,9 @@ def test_the_command_prints_a_summary_and_progress_for_large_runs(runner, people
     frozen_clock.advance(days=40)
     senders.COLLECTED.clear()
 
-    result = runner.invoke(args=["sweep", "--batch", "2",
-                                 "--sender", "tests.lifecycle.senders:Collecting"])  # fmt: skip
+    result = runner.invoke(
+        args=["sweep", "--batch", "2", "--sender", "tests.lifecycle.senders:Collecting"]
+    )
 
     assert result.exit_code == 0, result.output
     assert "Ending grants past their end date: 2/5" in result.output
@@ -340,7 +389,8 @@ def test_the_command_uses_the_logging_sender_by_default(runner, people, caplog, 
 
 
 def test_an_expired_grants_token_is_refused_before_and_after_the_sweep(
-        people, frozen_clock, sender, client):  # fmt: skip
+    people, frozen_clock, sender, client
+):
     grant = make_grant(people.claimant, people.adviser, months=1)
     frozen_clock.now = grant.ends_at - timedelta(seconds=60)
     token, _ = issue_token(grant)

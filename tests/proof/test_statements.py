@@ -245,8 +245,10 @@ def test_the_upload_page_checks_a_file_without_signing_in(account, client):
     assert page.status_code == 200
 
     def upload(content: dict):  # noqa: ANN202
-        data = {"csrf_token": csrf_from(page.text),
-                "file": (BytesIO(json.dumps(content).encode()), "statement.json")}  # fmt: skip
+        data = {
+            "csrf_token": csrf_from(page.text),
+            "file": (BytesIO(json.dumps(content).encode()), "statement.json"),
+        }
         return anonymous.post("/verify", data=data, content_type="multipart/form-data")
 
     good = upload(document)

@@ -21,13 +21,20 @@ ACTIVE, SUSPENDED, PENDING = grants.ACTIVE, grants.SUSPENDED, grants.PENDING
 REVOKED, EXPIRED = grants.REVOKED, grants.EXPIRED
 # The legal moves between stored statuses; anything else is a bug.
 LEGAL = {
-    (PENDING, ACTIVE), (PENDING, REVOKED), (PENDING, EXPIRED),
-    (ACTIVE, SUSPENDED), (ACTIVE, REVOKED), (ACTIVE, EXPIRED),
-    (SUSPENDED, ACTIVE), (SUSPENDED, REVOKED), (SUSPENDED, EXPIRED),
-}  # fmt: skip
+    (PENDING, ACTIVE),
+    (PENDING, REVOKED),
+    (PENDING, EXPIRED),
+    (ACTIVE, SUSPENDED),
+    (ACTIVE, REVOKED),
+    (ACTIVE, EXPIRED),
+    (SUSPENDED, ACTIVE),
+    (SUSPENDED, REVOKED),
+    (SUSPENDED, EXPIRED),
+}
 
-moments = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 12, 31),
-                       timezones=st.just(UTC))  # fmt: skip
+moments = st.datetimes(
+    min_value=datetime(2020, 1, 1), max_value=datetime(2035, 12, 31), timezones=st.just(UTC)
+)
 scope_sets = st.lists(st.sampled_from(SCOPES), min_size=1, max_size=len(SCOPES), unique=True)
 statuses = st.sampled_from([PENDING, ACTIVE, SUSPENDED, REVOKED, EXPIRED])
 FAST = settings(max_examples=400, deadline=None, database=None, derandomize=True)
@@ -69,10 +76,20 @@ def test_an_ended_or_lapsed_grant_never_authorises(status, review, end, now):
 
 # A grant's life, step by step, in the real database and through the real protected API.
 
-ACTIONS = ["wait", "revoke", "suspend", "suspend", "lift", "confirm_review", "end_at_review",
-           "expire"]  # fmt: skip
-waits = st.one_of(st.integers(min_value=1, max_value=60 * 24 * 200),
-                  st.sampled_from([1, 60 * 24 * 31, 60 * 24 * 93, 60 * 24 * 190]))  # fmt: skip
+ACTIONS = [
+    "wait",
+    "revoke",
+    "suspend",
+    "suspend",
+    "lift",
+    "confirm_review",
+    "end_at_review",
+    "expire",
+]
+waits = st.one_of(
+    st.integers(min_value=1, max_value=60 * 24 * 200),
+    st.sampled_from([1, 60 * 24 * 31, 60 * 24 * 93, 60 * 24 * 190]),
+)
 steps = st.lists(st.tuples(st.sampled_from(ACTIONS), waits), max_size=8)
 
 
@@ -90,18 +107,34 @@ def test_every_change_of_status_is_legal_and_an_ended_grant_never_works_again(
     client = app.test_client()
     reached: set[str] = set()
 
-    @settings(max_examples=150, deadline=None, database=None, derandomize=True,
-              suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
-    @given(names=scope_sets, months=st.integers(min_value=1, max_value=7),
-           review_months=st.integers(min_value=1, max_value=7), life=steps)  # fmt: skip
+    @settings(
+        max_examples=150,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(
+        names=scope_sets,
+        months=st.integers(min_value=1, max_value=7),
+        review_months=st.integers(min_value=1, max_value=7),
+        life=steps,
+    )
     def life_of_a_grant(names, months, review_months, life) -> None:  # noqa: ANN001
         now = frozen_clock.now
         names = sorted(set(names) | {"mr:read"})  # so the API has something to read
         review_at = grants.add_months(now, min(review_months, months))
         try:
-            grant = grants.create(claimant, grants.Representative.of(adviser), scope_names=names,
-                                  ends_at=grants.add_months(now, months), purpose="Appeal",
-                                  relationship="Adviser", now=now, review_at=review_at)  # fmt: skip
+            grant = grants.create(
+                claimant,
+                grants.Representative.of(adviser),
+                scope_names=names,
+                ends_at=grants.add_months(now, months),
+                purpose="Appeal",
+                relationship="Adviser",
+                now=now,
+                review_at=review_at,
+            )
         except grants.GrantRefused:
             db.session.rollback()
             narrowest = min(scopes.lookup(n).max_months for n in names)

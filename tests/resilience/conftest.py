@@ -41,17 +41,32 @@ class Postgres:
         self.env = {**os.environ, "PG_DIR": str(directory), "PG_PORT": str(port), "PG_FAST": "1"}
 
     def start(self) -> None:
-        subprocess.run([str(ROOT / ".ci" / "postgres"), "postgres"], env=self.env, check=True,
-                       capture_output=True, timeout=60)  # fmt: skip
+        subprocess.run(
+            [str(ROOT / ".ci" / "postgres"), "postgres"],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
 
     def stop(self) -> None:
         pg_ctl = str(_pg_bin() / "pg_ctl")
-        subprocess.run(_as_owner(pg_ctl, "-D", str(self.directory), "-m", "fast", "-w", "stop"),
-                       check=True, capture_output=True, timeout=60)  # fmt: skip
+        subprocess.run(
+            _as_owner(pg_ctl, "-D", str(self.directory), "-m", "fast", "-w", "stop"),
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
 
     def fresh_database(self, name: str) -> str:
-        out = subprocess.run([str(ROOT / ".ci" / "postgres"), name], env=self.env, check=True,
-                             capture_output=True, text=True, timeout=60)  # fmt: skip
+        out = subprocess.run(
+            [str(ROOT / ".ci" / "postgres"), name],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         return out.stdout.strip().splitlines()[-1]
 
 
@@ -83,14 +98,19 @@ def pass_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'broker.sqlite3'}"
 
 
-def prepare(url: str, tmp_path: Path, *, claimants: int = 1,
-            scopes: str = "mr:read mr:request") -> list[dict[str, str]]:  # fmt: skip
+def prepare(
+    url: str, tmp_path: Path, *, claimants: int = 1, scopes: str = "mr:read mr:request"
+) -> list[dict[str, str]]:
     """Migrate a fresh database and seed claimants with grants and tokens (in a subprocess)."""
     keys = str(tmp_path / "keys")
     out = subprocess.run(
         [sys.executable, "-m", "tests.resilience.setup_data", url, keys, str(claimants), scopes],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -125,17 +145,39 @@ class Server:
 def start_server(url: str, tmp_path: Path, *, workers: int, **env: str) -> Server:
     port = free_port()
     access_log = tmp_path / f"access-{port}.log"
-    environment = {**os.environ, "DATABASE_URL": url, "BROKER_KEY_DIR": str(tmp_path / "keys"),
-                   "BROKER_ISSUER": ISSUER, "SECRET_KEY": "resilience", "PYTHONPATH": str(ROOT),
-                   **env}  # fmt: skip
+    environment = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "BROKER_KEY_DIR": str(tmp_path / "keys"),
+        "BROKER_ISSUER": ISSUER,
+        "SECRET_KEY": "resilience",
+        "PYTHONPATH": str(ROOT),
+        **env,
+    }
     process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "30",
-         "--graceful-timeout", "3", "--access-logfile", str(access_log),
-         "--access-logformat", "%(p)s %(s)s %(m)s %(U)s", "--log-level", "warning",
-         "tests.resilience.wsgi:app"],
-        cwd=ROOT, env=environment, stdout=subprocess.DEVNULL,
+        [
+            str(BIN / "gunicorn"),
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "30",
+            "--graceful-timeout",
+            "3",
+            "--access-logfile",
+            str(access_log),
+            "--access-logformat",
+            "%(p)s %(s)s %(m)s %(U)s",
+            "--log-level",
+            "warning",
+            "tests.resilience.wsgi:app",
+        ],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
         stderr=(tmp_path / f"gunicorn-{port}.log").open("wb"),
-    )  # fmt: skip
+    )
     server = Server(process, f"http://127.0.0.1:{port}", access_log)
     deadline = time.monotonic() + 60
     while True:
@@ -177,11 +219,17 @@ def serve(tmp_path: Path) -> Iterator:  # noqa: ANN201
 
 def verify_audit(url: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     """The real `verify-audit` command against this database."""
-    env = {**os.environ, "DATABASE_URL": url, "BROKER_KEY_DIR": str(tmp_path / "keys"),
-           "BROKER_ISSUER": ISSUER, "SECRET_KEY": "resilience"}  # fmt: skip
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "BROKER_KEY_DIR": str(tmp_path / "keys"),
+        "BROKER_ISSUER": ISSUER,
+        "SECRET_KEY": "resilience",
+    }
     command = [str(BIN / "flask"), "--app", "broker", "verify-audit"]
-    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-                          check=False)  # fmt: skip
+    return subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 @dataclass
@@ -199,9 +247,15 @@ def ledger(url: str) -> Ledger:
     engine: Engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            events = {(t, a, o): n for t, a, o, n in conn.execute(text(
-                "SELECT token_id, action, outcome, count(*) FROM audit_events"
-                " GROUP BY token_id, action, outcome"))}  # fmt: skip
+            events = {
+                (t, a, o): n
+                for t, a, o, n in conn.execute(
+                    text(
+                        "SELECT token_id, action, outcome, count(*) FROM audit_events"
+                        " GROUP BY token_id, action, outcome"
+                    )
+                )
+            }
             requests: dict[str, set[str]] = {}
             written = text(
                 "SELECT token_id, subject FROM journal_entries WHERE kind = 'mr_request'"

@@ -26,9 +26,16 @@ ISSUER = "http://broker.resilience"
 
 
 def main(url: str, key_dir: str, claimants: int, scopes: str) -> None:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "BROKER_KEY_DIR": key_dir,
-                      "BROKER_ISSUER": ISSUER, "SECRET_KEY": "resilience", "TESTING": True,
-                      "INSTANCE_PATH": key_dir + "-instance"})  # fmt: skip
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "BROKER_KEY_DIR": key_dir,
+            "BROKER_ISSUER": ISSUER,
+            "SECRET_KEY": "resilience",
+            "TESTING": True,
+            "INSTANCE_PATH": key_dir + "-instance",
+        }
+    )
     people = []
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
@@ -41,9 +48,16 @@ def main(url: str, key_dir: str, claimants: int, scopes: str) -> None:
             grant = make_grant(claimant, adviser, scopes)
             decision = make_decision(claimant)
             token, jti = issue_token(grant)
-            people.append({"claimant_id": claimant.id, "username": claimant.account.username,
-                           "grant_id": grant.id, "decision_id": decision.id, "token": token,
-                           "jti": jti})  # fmt: skip
+            people.append(
+                {
+                    "claimant_id": claimant.id,
+                    "username": claimant.account.username,
+                    "grant_id": grant.id,
+                    "decision_id": decision.id,
+                    "token": token,
+                    "jti": jti,
+                }
+            )
         db.engine.dispose()
     json.dump(people, sys.stdout)
 

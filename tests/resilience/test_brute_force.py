@@ -44,13 +44,18 @@ def test_a_sign_in_burst_across_all_workers_is_refused_after_the_limit(
             return http.post(
                 "/sign-in",
                 headers={"Connection": "close"},
-                data={"username": person["username"], "password": f"guess-{n}", "csrf_token": token},
+                data={
+                    "username": person["username"],
+                    "password": f"guess-{n}",
+                    "csrf_token": token,
+                },
             ).status_code
 
         statuses = _burst(guess, attempts)
-        right_password = http.post("/sign-in", data={"username": person["username"],
-                                                     "password": "pw-for-tests",
-                                                     "csrf_token": token})  # fmt: skip
+        right_password = http.post(
+            "/sign-in",
+            data={"username": person["username"], "password": "pw-for-tests", "csrf_token": token},
+        )
 
     answered_by = set(server.answering_pids()[first_pid_line:])
     assert len(answered_by) >= 2, "the burst should be spread over several workers"
@@ -70,9 +75,14 @@ def test_a_user_code_guessing_burst_across_all_workers_is_refused_after_the_limi
     guesses = WRONG_CODE_LIMIT * WORKERS
     with httpx.Client(base_url=server.base_url, timeout=30) as http:
         page = http.get("/sign-in")
-        signed_in = http.post("/sign-in", data={"username": person["username"],
-                                                "password": "pw-for-tests",
-                                                "csrf_token": _csrf(page.text)})  # fmt: skip
+        signed_in = http.post(
+            "/sign-in",
+            data={
+                "username": person["username"],
+                "password": "pw-for-tests",
+                "csrf_token": _csrf(page.text),
+            },
+        )
         assert signed_in.status_code == 303
         first_pid_line = len(server.answering_pids())
 

@@ -56,16 +56,22 @@ def test_losing_postgresql_mid_run_answers_503_and_service_resumes_by_itself(
         try:
             assert _until(lambda: 200 in statuses and 201 in statuses, 20)
             resilience_pg.stop()
-            during = [http.get(read_path, headers=headers),
-                      http.post("/api/v1/mr-requests", headers=headers,
-                                json={"decision_about": "while down", "reasons": "R"})]  # fmt: skip
+            during = [
+                http.get(read_path, headers=headers),
+                http.post(
+                    "/api/v1/mr-requests",
+                    headers=headers,
+                    json={"decision_about": "while down", "reasons": "R"},
+                ),
+            ]
             down_at = len(statuses)
             time.sleep(1)
         finally:
             resilience_pg.start()
         assert _until(lambda: http.get(read_path, headers=headers).status_code == 200, 30)
-        after = http.post("/api/v1/mr-requests", headers=headers,
-                          json={"decision_about": "after", "reasons": "R"})  # fmt: skip
+        after = http.post(
+            "/api/v1/mr-requests", headers=headers, json={"decision_about": "after", "reasons": "R"}
+        )
     stop.set()
     loader.join(timeout=30)
 

@@ -28,8 +28,12 @@ from tests.factories import (
     make_grant,
 )
 
-PATH, QUERY, HEADER, BODY = (ParameterLocation.PATH, ParameterLocation.QUERY,
-                             ParameterLocation.HEADER, ParameterLocation.BODY)  # fmt: skip
+PATH, QUERY, HEADER, BODY = (
+    ParameterLocation.PATH,
+    ParameterLocation.QUERY,
+    ParameterLocation.HEADER,
+    ParameterLocation.BODY,
+)
 DOCUMENT = Path(__file__).resolve().parents[2] / "broker" / "openapi.json"
 EVERY_SCOPE = "mr:read journal:read journal:sensitive mr:request payments:read todo:read"
 CHECKS = [
@@ -41,8 +45,13 @@ CHECKS = [
     checks.negative_data_rejection,
     checks.ignored_auth,
 ]
-FUZZ = settings(max_examples=150, deadline=None, derandomize=True, database=None,
-                suppress_health_check=list(HealthCheck))  # fmt: skip
+FUZZ = settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 
 
 def _documented() -> set[tuple[str, str]]:
@@ -91,8 +100,9 @@ def world(ctx):  # noqa: ANN201
 
 SCHEMA = schemathesis.openapi.from_dict(json.loads(DOCUMENT.read_text()))
 # Valid and deliberately invalid requests (bad bodies, wrong types), spread over every operation.
-CASES = st.one_of(SCHEMA.as_strategy(GenerationMode.POSITIVE),
-                  SCHEMA.as_strategy(GenerationMode.NEGATIVE))  # fmt: skip
+CASES = st.one_of(
+    SCHEMA.as_strategy(GenerationMode.POSITIVE), SCHEMA.as_strategy(GenerationMode.NEGATIVE)
+)
 _turn = itertools.count()
 
 
@@ -127,26 +137,34 @@ def test_fuzzing_with_valid_credentials_finds_no_server_error_or_undocumented_an
     def fuzz(case) -> None:  # noqa: ANN001
         _aim(case, world["ids"])
         credential = world["key"] if case.path.startswith("/staff/") else world["token"]
-        response = case.call_and_validate(base_url=f"{live_server}/api/v1", checks=CHECKS,
-                                          headers=_with_credential(case, credential))  # fmt: skip
+        response = case.call_and_validate(
+            base_url=f"{live_server}/api/v1",
+            checks=CHECKS,
+            headers=_with_credential(case, credential),
+        )
         seen.add(response.status_code)
 
     fuzz()
     assert {200, 201, 400, 404} <= seen  # the fuzzer reached real answers, not only refusals
 
 
-INVALID = itertools.cycle([
-    "Bearer not-a-token",
-    "Bearer eyJhbGciOiJub25lIiwidHlwIjoiYXQrand0In0.eyJzdWIiOiJ4In0.",  # alg none
-    "Basic dXNlcjpwYXNz",
-    "Bearer dwpstaff_not-a-real-key",
-    "",
-])  # fmt: skip
+INVALID = itertools.cycle(
+    [
+        "Bearer not-a-token",
+        "Bearer eyJhbGciOiJub25lIiwidHlwIjoiYXQrand0In0.eyJzdWIiOiJ4In0.",  # alg none
+        "Basic dXNlcjpwYXNz",
+        "Bearer dwpstaff_not-a-real-key",
+        "",
+    ]
+)
 
 
 # Operations that need no credential: the document marks them with an empty security list.
-PUBLIC = {path for path, item in json.loads(DOCUMENT.read_text())["paths"].items()
-          if all(operation.get("security") == [] for operation in item.values())}  # fmt: skip
+PUBLIC = {
+    path
+    for path, item in json.loads(DOCUMENT.read_text())["paths"].items()
+    if all(operation.get("security") == [] for operation in item.values())
+}
 
 
 def test_fuzzing_with_invalid_credentials_finds_no_server_error_or_undocumented_answer(
@@ -173,8 +191,11 @@ def test_fuzzing_with_invalid_credentials_finds_no_server_error_or_undocumented_
 def test_control_characters_or_huge_values_in_any_path_parameter_are_refused_not_500(
     client, world, value: str
 ):
-    for path in ("/journal/{entry_id}", "/mr-decisions/{decision_id}",
-                 "/staff/claimants/{reference}/consents"):  # fmt: skip
+    for path in (
+        "/journal/{entry_id}",
+        "/mr-decisions/{decision_id}",
+        "/staff/claimants/{reference}/consents",
+    ):
         credential = world["key"] if path.startswith("/staff/") else world["token"]
         url = "/api/v1" + re.sub(r"\{[^}]+\}", value, path)
 

@@ -35,11 +35,19 @@ def test_a_write_lock_held_past_the_busy_timeout_is_503_then_service_resumes(
         blocker.execute("BEGIN IMMEDIATE")  # another writer holds the lock for a long time
         try:
             read = http.get(read_path, headers=headers)
-            write = http.post("/api/v1/mr-requests", headers=headers,
-                              json={"decision_about": "while locked", "reasons": "R"})  # fmt: skip
-            page = http.post("/sign-in", data={"username": person["username"],
-                                               "password": "pw-for-tests",
-                                               "csrf_token": _csrf(sign_in_page.text)})  # fmt: skip
+            write = http.post(
+                "/api/v1/mr-requests",
+                headers=headers,
+                json={"decision_about": "while locked", "reasons": "R"},
+            )
+            page = http.post(
+                "/sign-in",
+                data={
+                    "username": person["username"],
+                    "password": "pw-for-tests",
+                    "csrf_token": _csrf(sign_in_page.text),
+                },
+            )
         finally:
             blocker.rollback()
             blocker.close()
@@ -76,8 +84,9 @@ def test_many_writers_through_several_workers_wait_their_turn_and_never_see_a_50
                 n += 1
                 try:
                     if n % 2:
-                        response = http.get(f"/api/v1/mr-decisions/{person['decision_id']}",
-                                            headers=headers)  # fmt: skip
+                        response = http.get(
+                            f"/api/v1/mr-decisions/{person['decision_id']}", headers=headers
+                        )
                     else:
                         request = {"decision_about": f"{name} {n}", "reasons": "R"}
                         response = http.post("/api/v1/mr-requests", headers=headers, json=request)
@@ -87,8 +96,11 @@ def test_many_writers_through_several_workers_wait_their_turn_and_never_see_a_50
                 except httpx.TransportError as exc:
                     seen.append((name, type(exc).__name__))
 
-    threads = [threading.Thread(target=client, args=(person, f"client {i}-{k}"))
-               for i, person in enumerate(people) for k in range(3)]  # fmt: skip
+    threads = [
+        threading.Thread(target=client, args=(person, f"client {i}-{k}"))
+        for i, person in enumerate(people)
+        for k in range(3)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -38,8 +38,9 @@ class Client(threading.Thread):
                 about = f"{self.person['jti'][:8]} request {n}"
                 try:
                     if reading:
-                        response = http.get(f"/api/v1/mr-decisions/{self.person['decision_id']}",
-                                            headers=headers)  # fmt: skip
+                        response = http.get(
+                            f"/api/v1/mr-decisions/{self.person['decision_id']}", headers=headers
+                        )
                     else:
                         request = {"decision_about": about, "reasons": "Evidence"}
                         response = http.post("/api/v1/mr-requests", headers=headers, json=request)
@@ -58,8 +59,9 @@ class Client(threading.Thread):
                     self.unexpected.append((response.status_code, response.text[:200]))
 
 
-def test_sigkill_of_workers_under_load_loses_no_audit_event(resilience_pg, serve,
-                                                            tmp_path: Path) -> None:  # fmt: skip
+def test_sigkill_of_workers_under_load_loses_no_audit_event(
+    resilience_pg, serve, tmp_path: Path
+) -> None:
     url = resilience_pg.fresh_database("resilience_kill")
     people = prepare(url, tmp_path, claimants=4)
     server = serve(url, workers=3)

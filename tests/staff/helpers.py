@@ -18,8 +18,13 @@ from tests.factories import make_grant
 DAY = timedelta(days=1)
 
 
-def grant_in_state(state: str, claimant: Claimant, adviser: Adviser, staff: StaffMember,
-                   now: datetime | None = None) -> Grant:  # fmt: skip
+def grant_in_state(
+    state: str,
+    claimant: Claimant,
+    adviser: Adviser,
+    staff: StaffMember,
+    now: datetime | None = None,
+) -> Grant:
     """A grant that grants.state_at reports as `state` at `now`, made through the domain rules."""
     now = now or clock.now()
     if state == "current":
@@ -29,8 +34,12 @@ def grant_in_state(state: str, claimant: Claimant, adviser: Adviser, staff: Staf
         return grant
     if state == "suspended":
         grant = make_grant(claimant, adviser, now=now - DAY)
-        grants.suspend(grant, staff=staff, reason="Claimant says the adviser was not chosen by "
-                       "them", now=now - DAY / 2)  # fmt: skip
+        grants.suspend(
+            grant,
+            staff=staff,
+            reason="Claimant says the adviser was not chosen by them",
+            now=now - DAY / 2,
+        )
         db.session.commit()
         return grant
     if state == "revoked":
@@ -43,34 +52,66 @@ def grant_in_state(state: str, claimant: Claimant, adviser: Adviser, staff: Staf
     raise ValueError(state)
 
 
-def phone_grant(claimant: Claimant, adviser: Adviser, staff: StaffMember, *, now: datetime,
-                months: int = 3, review_months: int = 1,
-                scope_names: str = "mr:read journal:read") -> Grant:  # fmt: skip
+def phone_grant(
+    claimant: Claimant,
+    adviser: Adviser,
+    staff: StaffMember,
+    *,
+    now: datetime,
+    months: int = 3,
+    review_months: int = 1,
+    scope_names: str = "mr:read journal:read",
+) -> Grant:
     grant = grants.record_by_phone(
-        claimant, grants.Representative.of(adviser), staff=staff, consented=True,
-        scope_names=scope_names, purpose="Help with a Mandatory Reconsideration",
-        relationship="Welfare rights adviser", months=months, review_months=review_months,
+        claimant,
+        grants.Representative.of(adviser),
+        staff=staff,
+        consented=True,
+        scope_names=scope_names,
+        purpose="Help with a Mandatory Reconsideration",
+        relationship="Welfare rights adviser",
+        months=months,
+        review_months=review_months,
         now=now,
-    )  # fmt: skip
+    )
     db.session.commit()
     return grant
 
 
-def contact_grant(claimant: Claimant, staff: StaffMember | None = None, *, now: datetime,
-                  name: str = "Jo Morgan", relationship: str = "Daughter",
-                  months: int = 6, review_months: int = 1) -> Grant:  # fmt: skip
+def contact_grant(
+    claimant: Claimant,
+    staff: StaffMember | None = None,
+    *,
+    now: datetime,
+    name: str = "Jo Morgan",
+    relationship: str = "Daughter",
+    months: int = 6,
+    review_months: int = 1,
+) -> Grant:
     if staff is None:
-        grant = grants.create_contact(claimant, name=name, relationship=relationship,
-                                      scope_names="contact:phone contact:letters",
-                                      purpose="I find phone calls hard",
-                                      ends_at=grants.add_months(now, months), now=now)  # fmt: skip
+        grant = grants.create_contact(
+            claimant,
+            name=name,
+            relationship=relationship,
+            scope_names="contact:phone contact:letters",
+            purpose="I find phone calls hard",
+            ends_at=grants.add_months(now, months),
+            now=now,
+        )
     else:
         grant = grants.record_by_phone(
-            claimant, grants.Representative(name), staff=staff, consented=True,
-            scope_names="contact:phone contact:letters", purpose="I find phone calls hard",
-            relationship=relationship, months=months, review_months=review_months, now=now,
+            claimant,
+            grants.Representative(name),
+            staff=staff,
+            consented=True,
+            scope_names="contact:phone contact:letters",
+            purpose="I find phone calls hard",
+            relationship=relationship,
+            months=months,
+            review_months=review_months,
+            now=now,
             kind=grants.CONTACT,
-        )  # fmt: skip
+        )
     db.session.commit()
     return grant
 
@@ -94,14 +135,23 @@ def post_form(
 
 
 def outbox(account_id: str) -> list[OutboxMessage]:
-    return list(db.session.scalars(db.select(OutboxMessage).where(
-        OutboxMessage.account_id == account_id).order_by(OutboxMessage.created_at,
-                                                         OutboxMessage.kind)))  # fmt: skip
+    return list(
+        db.session.scalars(
+            db.select(OutboxMessage)
+            .where(OutboxMessage.account_id == account_id)
+            .order_by(OutboxMessage.created_at, OutboxMessage.kind)
+        )
+    )
 
 
 def audit_actions(claimant_id: str) -> list[str]:
-    return list(db.session.scalars(db.select(AuditEvent.action).where(
-        AuditEvent.claimant_id == claimant_id).order_by(AuditEvent.seq)))  # fmt: skip
+    return list(
+        db.session.scalars(
+            db.select(AuditEvent.action)
+            .where(AuditEvent.claimant_id == claimant_id)
+            .order_by(AuditEvent.seq)
+        )
+    )
 
 
 def fresh(grant: Grant) -> Grant:

@@ -18,8 +18,13 @@ from tests.staff.helpers import (
     text_of,
 )
 
-WORDS = {"current": "Current", "review_overdue": "Review overdue", "suspended": "Suspended",
-         "revoked": "Revoked", "expired": "Expired"}  # fmt: skip
+WORDS = {
+    "current": "Current",
+    "review_overdue": "Review overdue",
+    "suspended": "Suspended",
+    "revoked": "Revoked",
+    "expired": "Expired",
+}
 
 
 def record(client, claimant) -> str:  # noqa: ANN001
@@ -35,8 +40,9 @@ def test_finding_a_claimant_by_reference_opens_their_record(staff_client, people
     page = staff_client.get("/staff/")
     typed = f"  {people.claimant.reference.lower()} "
 
-    found = staff_client.post("/staff/", data={"reference": typed,
-                                               "csrf_token": csrf_from(page.text)})  # fmt: skip
+    found = staff_client.post(
+        "/staff/", data={"reference": typed, "csrf_token": csrf_from(page.text)}
+    )
 
     assert found.status_code == 303
     assert found.headers["Location"] == f"/staff/claimants/{people.claimant.reference}"

@@ -70,10 +70,15 @@ def test_each_fact_is_required_for_a_contact_too(staff_client, people):
 def test_contact_scopes_are_their_own_and_adviser_scopes_are_refused(ctx, people):
     try:
         contact_grant(people.claimant, people.staff, now=clock.now())
-        grants.create_contact(people.claimant, name="Jo", relationship="Daughter",
-                              scope_names="journal:read", purpose="x",
-                              ends_at=grants.add_months(clock.now(), 1),
-                              now=clock.now())  # fmt: skip
+        grants.create_contact(
+            people.claimant,
+            name="Jo",
+            relationship="Daughter",
+            scope_names="journal:read",
+            purpose="x",
+            ends_at=grants.add_months(clock.now(), 1),
+            now=clock.now(),
+        )
     except grants.GrantRefused as refusal:
         assert "We do not know this kind of contact: journal:read" in str(refusal)
     else:
@@ -152,8 +157,9 @@ def test_a_contact_recorded_by_phone_is_told_to_the_claimant(ctx, people):
 
 def test_a_suspended_contact_shows_its_state_on_the_contact_line(staff_client, people):
     contact = contact_grant(people.claimant, people.staff, now=clock.now())
-    grants.suspend(contact, staff=people.staff, reason="Claimant asked us to pause it",
-                   now=clock.now())  # fmt: skip
+    grants.suspend(
+        contact, staff=people.staff, reason="Claimant asked us to pause it", now=clock.now()
+    )
     db.session.commit()
     grant_in_state("current", people.claimant, people.adviser, people.staff)
 

@@ -37,16 +37,21 @@ def test_the_form_asks_for_the_five_facts(staff_client, people):
     html = assert_page(staff_client.get(path(people.claimant)))
     words = text_of(html)
 
-    for label in ("Representative's full name", "Their organisation",
-                  "Their relationship to the claimant", "What information may be shared",
-                  "Why the information is needed", "The claimant told me they agree to us "
-                  "sharing their information with this person"):  # fmt: skip
+    for label in (
+        "Representative's full name",
+        "Their organisation",
+        "Their relationship to the claimant",
+        "What information may be shared",
+        "Why the information is needed",
+        "The claimant told me they agree to us sharing their information with this person",
+    ):
         assert label in words
     assert 'id="review_months" name="review_months" type="radio" value="1" checked' in html
 
 
 def test_recording_consent_creates_a_working_grant_with_a_one_month_review(
-        staff_client, people, frozen_clock):  # fmt: skip
+    staff_client, people, frozen_clock
+):
     done = post_form(staff_client, path(people.claimant), FACTS)
 
     assert done.status_code == 303
@@ -70,8 +75,9 @@ def test_recording_consent_creates_a_working_grant_with_a_one_month_review(
     assert "Consent for Ruth Evans is recorded" in page.text
 
 
-@pytest.mark.parametrize("missing", ["consented", "name", "organisation", "relationship",
-                                     "scopes", "purpose"])  # fmt: skip
+@pytest.mark.parametrize(
+    "missing", ["consented", "name", "organisation", "relationship", "scopes", "purpose"]
+)
 def test_each_of_the_five_facts_is_required(staff_client, people, missing):
     facts = {k: v for k, v in FACTS.items() if k != missing}
 
@@ -99,16 +105,20 @@ def test_a_review_beyond_six_months_is_refused(staff_client, people, review):
 
 
 def test_a_review_after_the_consent_ends_is_refused(staff_client, people):
-    answer = post_form(staff_client, path(people.claimant),
-                       {**FACTS, "months": "3", "review_months": "4"})  # fmt: skip
+    answer = post_form(
+        staff_client, path(people.claimant), {**FACTS, "months": "3", "review_months": "4"}
+    )
 
     assert "The review date cannot be after the consent ends" in assert_page(answer, 400)
     assert grants_of(people.claimant) == []
 
 
 def test_a_scopes_own_maximum_still_applies(staff_client, people):
-    answer = post_form(staff_client, path(people.claimant),
-                       {**FACTS, "scopes": ["journal:sensitive"], "months": "6"})  # fmt: skip
+    answer = post_form(
+        staff_client,
+        path(people.claimant),
+        {**FACTS, "scopes": ["journal:sensitive"], "months": "6"},
+    )
 
     assert "can last 3 months at most" in assert_page(answer, 400)
     assert grants_of(people.claimant) == []
@@ -116,16 +126,29 @@ def test_a_scopes_own_maximum_still_applies(staff_client, people):
 
 def test_the_domain_refuses_a_review_beyond_six_months_whatever_the_form(ctx, people):
     with pytest.raises(grants.GrantRefused, match="1 to 6 months"):
-        grants.record_by_phone(people.claimant, grants.Representative.of(people.adviser),
-                               staff=people.staff, consented=True, scope_names="mr:read",
-                               purpose="Appeal", relationship="Adviser", months=6,
-                               review_months=7, now=clock.now())  # fmt: skip
+        grants.record_by_phone(
+            people.claimant,
+            grants.Representative.of(people.adviser),
+            staff=people.staff,
+            consented=True,
+            scope_names="mr:read",
+            purpose="Appeal",
+            relationship="Adviser",
+            months=6,
+            review_months=7,
+            now=clock.now(),
+        )
 
 
 def test_an_adviser_code_links_the_consent_so_the_advisers_tokens_work(
-        staff_client, client, people):  # fmt: skip
-    facts = {**FACTS, "name": "priya shah", "organisation": "typed by staff",
-             "adviser_code": people.adviser.code.lower()}  # fmt: skip
+    staff_client, client, people
+):
+    facts = {
+        **FACTS,
+        "name": "priya shah",
+        "organisation": "typed by staff",
+        "adviser_code": people.adviser.code.lower(),
+    }
 
     assert post_form(staff_client, path(people.claimant), facts).status_code == 303
 
@@ -145,8 +168,7 @@ def test_an_adviser_code_for_someone_else_is_refused(staff_client, people):
     assert grants_of(people.claimant) == []
 
 
-def test_the_claimant_sees_it_with_who_recorded_it_and_is_sent_a_notice(app, staff_client,
-                                                                        people):  # fmt: skip
+def test_the_claimant_sees_it_with_who_recorded_it_and_is_sent_a_notice(app, staff_client, people):
     post_form(staff_client, path(people.claimant), FACTS)
     claimant_client = app.test_client()
     sign_in(claimant_client, people.claimant.account.username)

@@ -36,14 +36,19 @@ def test_a_staff_key_reads_every_consent_with_its_state_now(client, people, key)
     assert answer.headers["Cache-Control"] == "no-store"
     body = answer.json
     assert body["reference"] == people.claimant.reference
-    assert body["contact_through"] == {"name": "Jo Morgan", "relationship": "Daughter",
-                                       "state": "current"}  # fmt: skip
+    assert body["contact_through"] == {
+        "name": "Jo Morgan",
+        "relationship": "Daughter",
+        "state": "current",
+    }
     assert body["additional_support"] == {"description": "Needs an interpreter"}
     by_id = {c["id"]: c for c in body["consents"]}
     consent = by_id[grant.id]
     assert consent["state"] == "current" and consent["kind"] == "access"
-    assert consent["representative"] == {"name": "Priya Shah",
-                                         "organisation": "Northside Citizens Advice"}  # fmt: skip
+    assert consent["representative"] == {
+        "name": "Priya Shah",
+        "organisation": "Northside Citizens Advice",
+    }
     assert consent["relationship"] == "Welfare rights adviser"
     assert consent["information"] == [
         {"scope": "mr:read", "description": "Your reconsideration decisions"},
@@ -58,8 +63,9 @@ def test_a_staff_key_reads_every_consent_with_its_state_now(client, people, key)
 def test_each_read_is_audited_in_the_claimants_chain_with_the_key_id(client, people, key):
     client.get(consents_path(people.claimant), headers=bearer(key))
 
-    event = db.session.scalars(db.select(AuditEvent).where(
-        AuditEvent.action == "staff.consents.read")).one()  # fmt: skip
+    event = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.action == "staff.consents.read")
+    ).one()
     row = db.session.scalar(db.select(StaffApiKey))
     assert (event.claimant_id, event.actor, event.outcome) == (
         people.claimant.id,

@@ -24,8 +24,9 @@ def suspend_path(claimant, grant) -> str:  # noqa: ANN001
     return f"/staff/claimants/{claimant.reference}/grants/{grant.id}/suspend"
 
 
-def test_suspending_stops_the_token_at_once_and_the_refusal_is_audited(staff_client, client,
-                                                                      people):  # fmt: skip
+def test_suspending_stops_the_token_at_once_and_the_refusal_is_audited(
+    staff_client, client, people
+):
     grant = make_grant(people.claimant, people.adviser)
     token, jti = issue_token(grant)
     assert client.get("/api/v1/mr-decisions", headers=bearer(token)).status_code == 200
@@ -43,8 +44,9 @@ def test_suspending_stops_the_token_at_once_and_the_refusal_is_audited(staff_cli
         people.staff.id,
     )
     assert db.session.get(AccessToken, jti).revoked_at is not None
-    last = db.session.scalars(db.select(AuditEvent).where(AuditEvent.token_id == jti)
-                              .order_by(AuditEvent.seq.desc())).first()  # fmt: skip
+    last = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.token_id == jti).order_by(AuditEvent.seq.desc())
+    ).first()
     assert last.outcome == "refused:grant_inactive"
     assert "grant.suspend" in audit_actions(people.claimant.id)
 
@@ -92,9 +94,11 @@ def test_lifting_the_suspension_lets_new_tokens_work_again(staff_client, client,
     grant = make_grant(people.claimant, people.adviser)
     post_form(staff_client, suspend_path(people.claimant, grant), {"reason": REASON})
 
-    lifted = post_form(staff_client, f"/staff/claimants/{people.claimant.reference}/grants/"
-                       f"{grant.id}/lift", form_page=f"/staff/claimants/"
-                       f"{people.claimant.reference}")  # fmt: skip
+    lifted = post_form(
+        staff_client,
+        f"/staff/claimants/{people.claimant.reference}/grants/{grant.id}/lift",
+        form_page=f"/staff/claimants/{people.claimant.reference}",
+    )
     token, _ = issue_token(fresh(grant))
 
     assert lifted.status_code == 303
@@ -108,8 +112,12 @@ def test_lifting_the_suspension_lets_new_tokens_work_again(staff_client, client,
 def test_an_ended_grant_cannot_be_suspended(staff_client, people):
     grant = grant_in_state("revoked", people.claimant, people.adviser, people.staff)
 
-    answer = post_form(staff_client, suspend_path(people.claimant, grant), {"reason": REASON},
-                       form_page=suspend_path(people.claimant, grant))  # fmt: skip
+    answer = post_form(
+        staff_client,
+        suspend_path(people.claimant, grant),
+        {"reason": REASON},
+        form_page=suspend_path(people.claimant, grant),
+    )
 
     assert "This consent has ended, so it cannot be suspended" in assert_page(answer, 400)
     assert fresh(grant).status == "revoked"
