@@ -101,6 +101,24 @@ def canonical(
     ).encode()
 
 
+def content_of(event: Any) -> bytes:
+    """canonical() of anything with the event's fields as attributes (a row, an Event)."""
+    return canonical(*(getattr(event, name) for name in CHAINED_FIELDS))
+
+
+CHAINED_FIELDS = (
+    "claimant_id",
+    "seq",
+    "occurred_us",
+    "token_id",
+    "grant_id",
+    "actor",
+    "action",
+    "resource",
+    "outcome",
+)
+
+
 def link(prev_hash: bytes, content: bytes) -> bytes:
     return hashlib.sha256(prev_hash + content).digest()
 
@@ -168,23 +186,7 @@ def _append(
     prev_seq, prev_hash = head
     seq = prev_seq + 1
     occurred_us = clock.to_micros(now or clock.now())
-    digest = hashlib.sha256(
-        prev_hash
-        + SEPARATOR.join(
-            (
-                event.claimant_id,
-                str(seq),
-                str(occurred_us),
-                event.token_id,
-                event.grant_id,
-                event.actor,
-                event.action,
-                event.resource,
-                event.outcome,
-            )
-        ).encode()
-    ).digest()
-    row = (
+    fields = (
         event.claimant_id,
         seq,
         occurred_us,
@@ -194,9 +196,9 @@ def _append(
         event.action,
         event.resource,
         event.outcome,
-        prev_hash,
-        digest,
     )
+    digest = link(prev_hash, canonical(*fields))
+    row = (*fields, prev_hash, digest)
     cursor = raw.cursor()
     try:
         if postgres and commit:

@@ -256,17 +256,7 @@ def check_link(event: Any, prev: bytes) -> str | None:
     """Why this event does not follow `prev` (or its content does not match its hash), or None."""
     if bytes(event.prev_hash) != prev:
         return "previous-hash link does not match the event before it"
-    content = audit.canonical(
-        event.claimant_id,
-        event.seq,
-        event.occurred_us,
-        event.token_id,
-        event.grant_id,
-        event.actor,
-        event.action,
-        event.resource,
-        event.outcome,
-    )
+    content = audit.content_of(event)
     if audit.link(prev, content) != bytes(event.hash):
         return "content does not match its hash (the row was changed)"
     return None

@@ -97,31 +97,59 @@ def create(
     review_at = review_at or ends_at
     if review_at > ends_at or review_at <= now:
         raise GrantRefused("The review date must be after today and no later than the end date")
-    grant = Grant(
-        kind=kind,
-        claimant_id=claimant.id,
-        adviser_id=representative.adviser.id if representative.adviser else None,
-        representative_name=representative.name,
-        organisation_name=representative.organisation,
-        client_id=client_id,
-        scopes=" ".join(names),
-        purpose=purpose,
-        relationship=relationship,
-        information=information or describe(names),
-        authorization_details=json.dumps(authorization_details) if authorization_details else None,
-        status=ACTIVE,
-        created_at=now,
-        starts_at=now,
-        review_at=review_at,
-        ends_at=ends_at,
-        recorded_by=recorded_by,
-        recorded_by_staff_id=staff.id if staff else None,
-    )
-    db.session.add(grant)
-    db.session.flush()
     actor = f"staff:{staff.id}" if staff else f"claimant:{claimant.id}"
     if recorded_by == "oauth":
         actor = f"client:{client_id}"
+    return _add(
+        Grant(
+            kind=kind,
+            adviser_id=representative.adviser.id if representative.adviser else None,
+            representative_name=representative.name,
+            organisation_name=representative.organisation,
+            client_id=client_id,
+            information=information or describe(names),
+            authorization_details=(
+                json.dumps(authorization_details) if authorization_details else None
+            ),
+        ),
+        claimant=claimant,
+        names=names,
+        purpose=purpose,
+        relationship=relationship,
+        review_at=review_at,
+        ends_at=ends_at,
+        recorded_by=recorded_by,
+        staff=staff,
+        actor=actor,
+        now=now,
+    )
+
+
+def _add(
+    grant: Grant,
+    *,
+    claimant: Claimant,
+    names: Sequence[str],
+    purpose: str,
+    relationship: str,
+    review_at: datetime,
+    ends_at: datetime,
+    recorded_by: str,
+    staff: StaffMember | None,
+    actor: str,
+    now: datetime,
+) -> Grant:
+    """Fill in what every new grant has, add it, and audit its creation by `actor`."""
+    grant.claimant_id = claimant.id
+    grant.scopes = " ".join(names)
+    grant.purpose, grant.relationship = purpose, relationship
+    grant.status = ACTIVE
+    grant.created_at = grant.starts_at = now
+    grant.review_at, grant.ends_at = review_at, ends_at
+    grant.recorded_by = recorded_by
+    grant.recorded_by_staff_id = staff.id if staff else None
+    db.session.add(grant)
+    db.session.flush()
     _audit(grant, actor, "grant.create", now)
     return grant
 
@@ -405,28 +433,25 @@ def create_contact(
     actor = f"staff:{staff.id}" if staff else f"claimant:{claimant.id}"
     for previous in live_for_claimant(claimant.id, now, kind=CONTACT):
         revoke(previous, by=actor, now=now, reason="Replaced by a new nominated contact")
-    grant = Grant(
-        kind=CONTACT,
-        claimant_id=claimant.id,
-        adviser_id=None,
-        representative_name=name,
-        organisation_name="",
-        scopes=" ".join(names),
+    return _add(
+        Grant(
+            kind=CONTACT,
+            adviser_id=None,
+            representative_name=name,
+            organisation_name="",
+            information="; ".join(CONTACT_SCOPES[n].title_in("en") for n in names),
+        ),
+        claimant=claimant,
+        names=names,
         purpose=purpose,
         relationship=relationship,
-        information="; ".join(CONTACT_SCOPES[n].title_in("en") for n in names),
-        status=ACTIVE,
-        created_at=now,
-        starts_at=now,
         review_at=review_at,
         ends_at=ends_at,
         recorded_by=recorded_by,
-        recorded_by_staff_id=staff.id if staff else None,
+        staff=staff,
+        actor=actor,
+        now=now,
     )
-    db.session.add(grant)
-    db.session.flush()
-    _audit(grant, actor, "grant.create", now)
-    return grant
 
 
 def record_by_phone(

@@ -149,15 +149,7 @@ def recorded_by_phone(grant: Grant, staff_name: str, *, now: datetime) -> None:
             f"can see your journal until {_date(grant.ends_at)}. "
             "If you did not agree, stop it in 'Who can see your journal'."
         )
-    kind = "recorded_by_phone"
-    queue(
-        account_id=grant.claimant_id,
-        kind=kind,
-        body=body,
-        grant_id=grant.id,
-        now=now,
-        dedupe_key=_event_key(kind, grant, grant.claimant_id, now),
-    )
+    _to(grant.claimant_id, grant, "recorded_by_phone", body, now)
 
 
 def suspended(grant: Grant, *, now: datetime) -> None:
@@ -198,23 +190,21 @@ def resumed(grant: Grant, *, now: datetime) -> None:
 def _to_claimant_and_adviser(
     grant: Grant, kind: str, claimant_body: str, adviser_body: str, now: datetime
 ) -> None:
+    _to(grant.claimant_id, grant, kind, claimant_body, now)
+    if grant.adviser_id:
+        _to(grant.adviser_id, grant, kind, adviser_body, now)
+
+
+def _to(account_id: str, grant: Grant, kind: str, body: str, now: datetime) -> None:
+    """Queue a message about one event of `grant`, once per account however often it is asked."""
     queue(
-        account_id=grant.claimant_id,
+        account_id=account_id,
         kind=kind,
-        body=claimant_body,
+        body=body,
         grant_id=grant.id,
         now=now,
-        dedupe_key=_event_key(kind, grant, grant.claimant_id, now),
+        dedupe_key=_event_key(kind, grant, account_id, now),
     )
-    if grant.adviser_id:
-        queue(
-            account_id=grant.adviser_id,
-            kind=kind,
-            body=adviser_body,
-            grant_id=grant.id,
-            now=now,
-            dedupe_key=_event_key(kind, grant, grant.adviser_id, now),
-        )
 
 
 def reminder(owed: Reminder, *, now: datetime, adviser_too: bool) -> int:

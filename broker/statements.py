@@ -279,15 +279,7 @@ def _check_structure(
                 )
                 return
             content = audit.canonical(
-                claimant_id,
-                event["seq"],
-                event["occurred_us"],
-                event["token_id"],
-                event["grant_id"],
-                event["actor"],
-                event["action"],
-                event["resource"],
-                event["outcome"],
+                claimant_id, *(event[name] for name in audit.CHAINED_FIELDS[1:])
             )
             digest = audit.link(prev, content)
             commitment = checkpoints.actor_commitment(salt, mine)

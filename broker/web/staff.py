@@ -7,6 +7,8 @@ Staff find a record by its exact claimant reference only: there is no search ove
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -57,76 +59,68 @@ def claimant_record(reference: str) -> Page:
 def record_consent(reference: str) -> Response | Page:
     claimant = _claimant(reference)
     form = RecordConsentForm()
-    errors: dict[str, str] = {}
-    if form.validate_on_submit():
-        representative = _representative(form, errors)
-        if not errors:
-            try:
-                with transaction():
-                    grant = grants.record_by_phone(
-                        claimant,
-                        representative,
-                        staff=g.staff,
-                        consented=bool(form.consented.data),
-                        scope_names=form.scopes.data or (),
-                        purpose=form.purpose.data or "",
-                        relationship=form.relationship.data or "",
-                        months=int(form.months.data or 0),
-                        review_months=int(form.review_months.data or 0),
-                        now=clock.now(),
-                    )
-            except grants.GrantRefused as refusal:
-                errors[getattr(refusal, "field", "months")] = str(refusal)
-            else:
-                flash(
-                    f"Consent for {grant.representative_name} is recorded. "
-                    f"Review it by {grant.review_at:%-d %B %Y}"
-                )
-                return redirect(url_for("staff.claimant_record", reference=claimant.reference), 303)
-    errors = {**_form_errors(form), **errors}
+
+    def record() -> str:
+        grant = grants.record_by_phone(
+            claimant,
+            _representative(form),
+            staff=g.staff,
+            consented=bool(form.consented.data),
+            scope_names=form.scopes.data or (),
+            purpose=form.purpose.data or "",
+            relationship=form.relationship.data or "",
+            months=int(form.months.data or 0),
+            review_months=int(form.review_months.data or 0),
+            now=clock.now(),
+        )
+        return (
+            f"Consent for {grant.representative_name} is recorded. "
+            f"Review it by {grant.review_at:%-d %B %Y}"
+        )
+
+    done = _act_on_record(form, claimant, record, field="months")
+    if isinstance(done, Response):
+        return done
     return render_template(
         "staff/record_consent.html",
         claimant=claimant,
         form=form,
-        errors=errors,
+        errors=done,
         catalogue=scopes.catalogue(),
-    ), (400 if errors else 200)
+    ), (400 if done else 200)
 
 
 @bp.route("/claimants/<reference>/contact/new", methods=["GET", "POST"])
 def record_contact(reference: str) -> Response | Page:
     claimant = _claimant(reference)
     form = RecordContactForm()
-    errors: dict[str, str] = {}
-    if form.validate_on_submit():
-        try:
-            with transaction():
-                grant = grants.record_by_phone(
-                    claimant,
-                    grants.Representative(form.name.data or ""),
-                    staff=g.staff,
-                    consented=bool(form.consented.data),
-                    scope_names=form.scopes.data or (),
-                    purpose=form.purpose.data or "",
-                    relationship=form.relationship.data or "",
-                    months=int(form.months.data or 0),
-                    review_months=int(form.review_months.data or 0),
-                    now=clock.now(),
-                    kind=grants.CONTACT,
-                )
-        except grants.GrantRefused as refusal:
-            errors[getattr(refusal, "field", "months")] = str(refusal)
-        else:
-            flash(f"{grant.representative_name} is recorded as the nominated contact")
-            return redirect(url_for("staff.claimant_record", reference=claimant.reference), 303)
-    errors = {**_form_errors(form), **errors}
+
+    def record() -> str:
+        grant = grants.record_by_phone(
+            claimant,
+            grants.Representative(form.name.data or ""),
+            staff=g.staff,
+            consented=bool(form.consented.data),
+            scope_names=form.scopes.data or (),
+            purpose=form.purpose.data or "",
+            relationship=form.relationship.data or "",
+            months=int(form.months.data or 0),
+            review_months=int(form.review_months.data or 0),
+            now=clock.now(),
+            kind=grants.CONTACT,
+        )
+        return f"{grant.representative_name} is recorded as the nominated contact"
+
+    done = _act_on_record(form, claimant, record, field="months")
+    if isinstance(done, Response):
+        return done
     return render_template(
         "staff/record_contact.html",
         claimant=claimant,
         form=form,
-        errors=errors,
+        errors=done,
         contact_scopes=grants.CONTACT_SCOPES,
-    ), (400 if errors else 200)
+    ), (400 if done else 200)
 
 
 @bp.route("/claimants/<reference>/grants/<grant_id>/suspend", methods=["GET", "POST"])
@@ -134,25 +128,22 @@ def suspend_grant(reference: str, grant_id: str) -> Response | Page:
     claimant = _claimant(reference)
     grant = _grant(claimant, grant_id)
     form = SuspendForm()
-    errors: dict[str, str] = {}
-    if form.validate_on_submit():
-        try:
-            with transaction():
-                grants.suspend(grant, staff=g.staff, reason=form.reason.data or "", now=clock.now())
-        except grants.GrantRefused as refusal:
-            errors[getattr(refusal, "field", "reason")] = str(refusal)
-        else:
-            flash(f"Consent for {grant.representative_name} is suspended. It has stopped working")
-            return redirect(url_for("staff.claimant_record", reference=claimant.reference), 303)
-    errors = {**_form_errors(form), **errors}
+
+    def suspend() -> str:
+        grants.suspend(grant, staff=g.staff, reason=form.reason.data or "", now=clock.now())
+        return f"Consent for {grant.representative_name} is suspended. It has stopped working"
+
+    done = _act_on_record(form, claimant, suspend, field="reason")
+    if isinstance(done, Response):
+        return done
     return render_template(
         "staff/suspend.html",
         claimant=claimant,
         grant=grant,
         form=form,
-        errors=errors,
+        errors=done,
         state=grants.state_at(grant, clock.now()),
-    ), (400 if errors else 200)
+    ), (400 if done else 200)
 
 
 @bp.post("/claimants/<reference>/grants/<grant_id>/lift")
@@ -174,25 +165,22 @@ def lift_suspension(reference: str, grant_id: str) -> Response | Page:
 def pin_note(reference: str) -> Response | Page:
     claimant = _claimant(reference)
     form = PinNoteForm()
-    errors: dict[str, str] = {}
-    if form.validate_on_submit():
-        try:
-            with transaction():
-                records.pin_note(claimant, form.body.data or "", staff=g.staff, now=clock.now())
-        except records.RecordRefused as refusal:
-            errors["body"] = str(refusal)
-        else:
-            flash("The note is pinned to the record")
-            return redirect(url_for("staff.claimant_record", reference=claimant.reference), 303)
-    errors = {**_form_errors(form), **errors}
+
+    def pin() -> str:
+        records.pin_note(claimant, form.body.data or "", staff=g.staff, now=clock.now())
+        return "The note is pinned to the record"
+
+    done = _act_on_record(form, claimant, pin, field="body")
+    if isinstance(done, Response):
+        return done
     return render_template(
         "staff/pin_note.html",
         claimant=claimant,
         form=form,
-        errors=errors,
+        errors=done,
         pinned=len(records.pinned_notes(claimant.id)),
         limit=records.MAX_PINNED_NOTES,
-    ), (400 if errors else 200)
+    ), (400 if done else 200)
 
 
 @bp.post("/claimants/<reference>/notes/<note_id>/unpin")
@@ -214,22 +202,19 @@ def additional_support(reference: str) -> Response | Page:
     claimant = _claimant(reference)
     current = {"description": claimant.additional_support or ""}
     form = AdditionalSupportForm(data=current if request.method == "GET" else None)
-    errors: dict[str, str] = {}
-    if form.validate_on_submit():
-        try:
-            with transaction():
-                records.set_additional_support(
-                    claimant, form.description.data or "", staff=g.staff, now=clock.now()
-                )
-        except records.RecordRefused as refusal:
-            errors["description"] = str(refusal)
-        else:
-            flash("The additional support flag is set")
-            return redirect(url_for("staff.claimant_record", reference=claimant.reference), 303)
-    errors = {**_form_errors(form), **errors}
+
+    def flag() -> str:
+        records.set_additional_support(
+            claimant, form.description.data or "", staff=g.staff, now=clock.now()
+        )
+        return "The additional support flag is set"
+
+    done = _act_on_record(form, claimant, flag, field="description")
+    if isinstance(done, Response):
+        return done
     return render_template(
-        "staff/additional_support.html", claimant=claimant, form=form, errors=errors
-    ), (400 if errors else 200)
+        "staff/additional_support.html", claimant=claimant, form=form, errors=done
+    ), (400 if done else 200)
 
 
 @bp.post("/claimants/<reference>/additional-support/remove")
@@ -277,12 +262,31 @@ def _grant(claimant: Claimant, grant_id: str) -> Grant:
         abort(404)
 
 
+def _act_on_record(
+    form: FlaskForm, claimant: Claimant, act: Callable[[], str], *, field: str
+) -> Response | dict[str, str]:
+    """A valid form's action, in one transaction: back to the record with the message `act`
+    returns; or the errors to show with the form again (a refusal points at its own field, or
+    at `field`). Nothing sent yet: no errors."""
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                message = act()
+        except (grants.GrantRefused, records.RecordRefused) as refusal:
+            errors[getattr(refusal, "field", field)] = str(refusal)
+        else:
+            flash(message)
+            return redirect(url_for("staff.claimant_record", reference=claimant.reference), 303)
+    return {**_form_errors(form), **errors}
+
+
 def _form_errors(form: FlaskForm) -> dict[str, str]:
     """The first message of each field that failed validation."""
     return {name: messages[0] for name, messages in form.errors.items() if messages}
 
 
-def _representative(form: RecordConsentForm, errors: dict[str, str]) -> grants.Representative:
+def _representative(form: RecordConsentForm) -> grants.Representative:
     """Who the consent is for; with an adviser code, the adviser's account, checked by name."""
     name, organisation = (form.name.data or "").strip(), (form.organisation.data or "").strip()
     code = (form.adviser_code.data or "").strip()
@@ -290,11 +294,13 @@ def _representative(form: RecordConsentForm, errors: dict[str, str]) -> grants.R
         return grants.Representative(name, organisation)
     adviser = accounts.adviser_by_code(code)
     if adviser is None:
-        errors["adviser_code"] = "No adviser has that code. Check it, or leave it empty"
-        return grants.Representative(name, organisation)
+        raise grants.FactMissing(
+            "adviser_code", "No adviser has that code. Check it, or leave it empty"
+        )
     if adviser.name.casefold() != name.casefold():
-        errors["name"] = (
+        raise grants.FactMissing(
+            "name",
             f"That adviser code belongs to {adviser.name}, "
-            f"{adviser.organisation.name}. Check the name and the code"
+            f"{adviser.organisation.name}. Check the name and the code",
         )
     return grants.Representative.of(adviser)
