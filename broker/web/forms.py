@@ -18,10 +18,14 @@ from wtforms.validators import DataRequired, Length, Optional
 
 import scopes
 
+from ..i18n import N_
+
 
 class SignInForm(FlaskForm):
-    username = StringField("Email address", validators=[DataRequired("Enter your email address")])
-    password = PasswordField("Password", validators=[DataRequired("Enter your password")])
+    username = StringField(
+        N_("Email address"), validators=[DataRequired(N_("Enter your email address"))]
+    )
+    password = PasswordField(N_("Password"), validators=[DataRequired(N_("Enter your password"))])
     next = HiddenField()
 
 
@@ -35,26 +39,26 @@ def scope_choices() -> list[tuple[str, str]]:
 
 class GiveAccessForm(FlaskForm):
     adviser_code = StringField(
-        "Their adviser code",
-        validators=[DataRequired("Enter the adviser code they gave you"), Length(max=20)],
+        N_("Their adviser code"),
+        validators=[DataRequired(N_("Enter the adviser code they gave you")), Length(max=20)],
     )
     scopes = SelectMultipleField(
-        "What can they see or do?",
+        N_("What can they see or do?"),
         choices=scope_choices,
-        validators=[DataRequired("Choose at least one thing they can see or do")],
+        validators=[DataRequired(N_("Choose at least one thing they can see or do"))],
     )
     months = RadioField(
-        "How long for?",
+        N_("How long for?"),
         choices=[("1", "1 month"), ("3", "3 months"), ("6", "6 months")],
-        validators=[DataRequired("Choose how long they can have access")],
+        validators=[DataRequired(N_("Choose how long they can have access"))],
     )
     purpose = TextAreaField(
-        "Why do they need it?",
-        validators=[DataRequired("Say why they need access"), Length(max=500)],
+        N_("Why do they need it?"),
+        validators=[DataRequired(N_("Say why they need access")), Length(max=500)],
     )
     relationship = StringField(
-        "Who are they to you?",
-        validators=[DataRequired("Say who they are to you"), Length(max=100)],
+        N_("Who are they to you?"),
+        validators=[DataRequired(N_("Say who they are to you")), Length(max=100)],
     )
     confirmed = HiddenField()
 
@@ -184,7 +188,7 @@ class ReviewForm(FlaskForm):
 
     choice = RadioField(
         choices=[("keep", "Keep"), ("end", "End")],
-        validators=[DataRequired("Choose to keep or stop their access")],
+        validators=[DataRequired(N_("Choose to keep or stop their access"))],
     )
 
 
@@ -192,26 +196,26 @@ class ContactForm(FlaskForm):
     """A claimant names someone we should contact about their claim."""
 
     name = StringField(
-        "Their full name",
-        validators=[DataRequired("Enter their name"), Length(max=200)],
+        N_("Their full name"),
+        validators=[DataRequired(N_("Enter their name")), Length(max=200)],
     )
     relationship = StringField(
-        "Who are they to you?",
-        validators=[DataRequired("Say who they are to you"), Length(max=100)],
+        N_("Who are they to you?"),
+        validators=[DataRequired(N_("Say who they are to you")), Length(max=100)],
     )
     scopes = SelectMultipleField(
-        "How can we contact them?",
+        N_("How can we contact them?"),
         choices=contact_scope_choices,
-        validators=[DataRequired("Choose at least one way we can contact them")],
+        validators=[DataRequired(N_("Choose at least one way we can contact them"))],
     )
     months = RadioField(
-        "How long for?",
+        N_("How long for?"),
         choices=MONTH_CHOICES,
-        validators=[DataRequired("Choose how long for")],
+        validators=[DataRequired(N_("Choose how long for"))],
     )
     purpose = TextAreaField(
-        "Why should we contact them?",
-        validators=[DataRequired("Say why we should contact them"), Length(max=500)],
+        N_("Why should we contact them?"),
+        validators=[DataRequired(N_("Say why we should contact them")), Length(max=500)],
     )
     confirmed = HiddenField()
 
@@ -226,9 +230,9 @@ class ConsentForm(FlaskForm):
     """
 
     scopes = SelectMultipleField(
-        "What they can see or do", choices=scope_choices, validate_choice=False
+        N_("What they can see or do"), choices=scope_choices, validate_choice=False
     )
-    months = StringField("How long for")
+    months = StringField(N_("How long for"))
     decision = StringField()
     user_code = HiddenField()
 
