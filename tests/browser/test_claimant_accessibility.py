@@ -43,6 +43,9 @@ def test_every_claimant_page_has_no_wcag_a_or_aa_violations(
             sign_in_by_keys(page, scene.claimant.account.username)
         page.set_viewport_size(NARROW_PHONE)
         claimant_page.open(page, scene)
+        # A click's navigation may still be loading: axe must see the page with its stylesheet,
+        # or unstyled links fail target-size.
+        page.wait_for_load_state("load")
         assert page.locator("html").get_attribute("lang") == language, claimant_page.name
         for viewport in WIDTHS:  # the same page, laid out for a small phone, then a laptop
             page.set_viewport_size(viewport)
