@@ -1,5 +1,6 @@
-"""Every rule of a grant's life: create, revoke, suspend, review, expire; the six-month cap and
-each scope's own maximum; and the queries that find grants. Only this module changes a status.
+"""Every rule of a grant's life: create, narrow, revoke, suspend, review, expire; the six-month
+cap and each scope's own maximum; and the queries that find grants. Only this module changes a
+status.
 """
 
 from __future__ import annotations
@@ -203,6 +204,44 @@ def revoke(grant: Grant, *, by: str, now: datetime, reason: str = "") -> None:
     _audit(grant, by, "grant.revoke", now)
 
 
+def narrowable(grant: Grant, now: datetime) -> bool:
+    """True when the claimant may take scopes away from this grant: live access, not paused."""
+    return grant.kind == ACCESS and state_at(grant, now) in ("current", "review_overdue")
+
+
+def narrow(grant: Grant, keep: Sequence[str] | str, *, by: str, now: datetime) -> tuple[str, ...]:
+    """Take scopes away from a live access grant, never add any; returns the scopes removed.
+
+    Every token under the grant is revoked at once, because a token carries its scopes: the
+    adviser's system gets a new one, which can be no wider than the grant (oauth._generate_token,
+    console.ConsoleClient).
+    """
+    _lock_and_refresh(grant)
+    if grant.status == SUSPENDED:
+        raise GrantRefused("DWP has paused this access. You can change it when they restart it")
+    if not narrowable(grant, now):
+        raise GrantRefused("This access has already ended")
+    try:
+        kept = scopes.parse(keep)
+    except scopes.UnknownScope as exc:
+        raise GrantRefused(f"We do not know this kind of access: {', '.join(exc.names)}") from None
+    held = grant.scope_names
+    if not kept:
+        raise GrantRefused("To take everything away, use Stop access instead")
+    if not set(kept) <= set(held):
+        raise GrantRefused("You can only take things away here, not add them")
+    if set(kept) == set(held):
+        raise GrantRefused("You did not untick anything, so nothing has changed")
+    removed = tuple(n for n in held if n not in kept)
+    if grant.information == describe(held):  # derived from the scopes, not a client's own words
+        grant.information = describe(kept)
+    grant.scopes = " ".join(kept)
+    _revoke_tokens([grant.id], now)
+    _audit(grant, by, "grant.narrow", now, removed=removed)
+    notify.narrowed(grant, now=now)
+    return removed
+
+
 def revoke_all(claimant: Claimant, *, now: datetime) -> int:
     """Stop all access: revoke every live grant of this claimant; returns how many ended."""
     live = db.session.scalars(
@@ -228,7 +267,9 @@ def _revoke_tokens(grant_ids: list[str], now: datetime) -> None:
     )
 
 
-def _audit(grant: Grant, actor: str, action: str, now: datetime) -> None:
+def _audit(
+    grant: Grant, actor: str, action: str, now: datetime, removed: Sequence[str] = ()
+) -> None:
     audit.append(
         audit.Event(
             claimant_id=grant.claimant_id,
@@ -241,7 +282,7 @@ def _audit(grant: Grant, actor: str, action: str, now: datetime) -> None:
         ),
         now=now,
     )
-    receipts.issue(grant, action, by=actor, now=now)  # signed receipt, same transaction
+    receipts.issue(grant, action, by=actor, now=now, removed=removed)  # same transaction
 
 
 # Queries
@@ -380,8 +421,13 @@ class FactMissing(GrantRefused):
 
 def scopes_of(grant: Grant) -> list[scopes.Scope]:
     """The scope entries a grant names, from the catalogue or the nominated-contact list."""
-    table = CONTACT_SCOPES if grant.kind == CONTACT else scopes.catalogue()
-    return [table[name] for name in grant.scope_names if name in table]
+    return scopes_named(grant.kind, grant.scope_names)
+
+
+def scopes_named(kind: str, names: Sequence[str]) -> list[scopes.Scope]:
+    """The scope entries for these names on a grant of this kind (a receipt's, say)."""
+    table = CONTACT_SCOPES if kind == CONTACT else scopes.catalogue()
+    return [table[name] for name in names if name in table]
 
 
 def parse_contact_scopes(value: Sequence[str] | str) -> tuple[str, ...]:

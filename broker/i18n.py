@@ -217,4 +217,8 @@ MADE_ELSEWHERE = (
     N_("This access has already ended"),
     N_("This access does not need checking. It ends on its end date"),
     N_("Not a valid choice."),
+    N_("DWP has paused this access. You can change it when they restart it"),
+    N_("To take everything away, use Stop access instead"),
+    N_("You can only take things away here, not add them"),
+    N_("You did not untick anything, so nothing has changed"),
 )

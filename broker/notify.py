@@ -187,6 +187,16 @@ def resumed(grant: Grant, *, now: datetime) -> None:
     )
 
 
+def narrowed(grant: Grant, *, now: datetime) -> None:
+    """Tell the adviser that the claimant took some of their access away (the claimant did it)."""
+    if grant.adviser_id:
+        body = (
+            f"{grant.claimant.name} changed your access to their journal. "
+            f"It now covers only: {', '.join(grant.scope_names)}."
+        )
+        _to(grant.adviser_id, grant, "grant_narrowed", body, now)
+
+
 def _to_claimant_and_adviser(
     grant: Grant, kind: str, claimant_body: str, adviser_body: str, now: datetime
 ) -> None:

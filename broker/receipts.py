@@ -5,13 +5,15 @@ ISO/IEC TS 27560's consent record) where they apply: version, jurisdiction, cons
 collectionMethod, consentReceiptID, language, piiPrincipalId, piiControllers, policyUrl,
 services (service, purposes: purpose, consentType, piiCategory, termination,
 thirdPartyDisclosure, thirdPartyName), sensitive, spiCat. Three of ours are added: `event`
-(what changed, when and by whom), `grantId`, and `withdrawal` (how to stop it). Receipts are
-signed like statements (broker/signed.py, `typ` consent-broker-receipt) and made in the same
-transaction as the change they record (grants.py calls `issue`).
+(what changed, when and by whom; the scopes after it and, for a narrowing, `removedScopes`),
+`grantId`, and `withdrawal` (how to stop it). Receipts are signed like statements
+(broker/signed.py, `typ` consent-broker-receipt) and made in the same transaction as the change
+they record (grants.py calls `issue`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,8 +28,9 @@ from .extensions import db
 from .models import Grant, Receipt
 
 VERSION = "KI-CR-v1.1.0"
-GIVEN, REVIEWED, SUSPENDED, RESUMED, REVOKED, EXPIRED = (
+GIVEN, NARROWED, REVIEWED, SUSPENDED, RESUMED, REVOKED, EXPIRED = (
     "given",
+    "narrowed",
     "reviewed",
     "suspended",
     "resumed",
@@ -36,6 +39,7 @@ GIVEN, REVIEWED, SUSPENDED, RESUMED, REVOKED, EXPIRED = (
 )
 FOR_ACTION = {
     "grant.create": GIVEN,
+    "grant.narrow": NARROWED,
     "grant.review_confirm": REVIEWED,
     "grant.suspend": SUSPENDED,
     "grant.lift_suspension": RESUMED,
@@ -49,14 +53,16 @@ WITHDRAW = (
 )
 
 
-def issue(grant: Grant, action: str, *, by: str, now: datetime) -> Receipt | None:
+def issue(
+    grant: Grant, action: str, *, by: str, now: datetime, removed: Sequence[str] = ()
+) -> Receipt | None:
     """Sign and add the receipt for this change to `grant` (no commit); None if not a change
-    a receipt records."""
+    a receipt records. `removed`: the scopes a narrowing took away."""
     event = FOR_ACTION.get(action)
     if event is None:
         return None
     receipt_id = new_id()
-    payload = content(grant, event, by=by, now=now, receipt_id=receipt_id)
+    payload = content(grant, event, by=by, now=now, receipt_id=receipt_id, removed=removed)
     row = Receipt(
         id=receipt_id,
         claimant_id=grant.claimant_id,
@@ -69,7 +75,17 @@ def issue(grant: Grant, action: str, *, by: str, now: datetime) -> Receipt | Non
     return row
 
 
-def content(grant: Grant, event: str, *, by: str, now: datetime, receipt_id: str) -> dict[str, Any]:
+def content(
+    grant: Grant,
+    event: str,
+    *,
+    by: str,
+    now: datetime,
+    receipt_id: str,
+    removed: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The receipt's fields; `event.scopes` is what the grant allows after the change, and a
+    narrowing adds `event.removedScopes`, what it took away."""
     table = scopes.catalogue()
     chosen = [table[n] for n in grant.scope_names if n in table]
     third_party = ", ".join(x for x in (grant.representative_name, grant.organisation_name) if x)
@@ -122,6 +138,7 @@ def content(grant: Grant, event: str, *, by: str, now: datetime, receipt_id: str
             "status": grant.status,
             "reviewDate": grant.review_at.isoformat(),
             "scopes": list(grant.scope_names),
+            **({"removedScopes": list(removed)} if event == NARROWED else {}),
         },
         "withdrawal": WITHDRAW,
     }

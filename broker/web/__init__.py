@@ -49,7 +49,9 @@ def register_staff_side(app: Flask) -> None:
     app.register_blueprint(staff_api.bp)
     app.jinja_env.globals.update(
         scopes_of=grants.scopes_of,  # catalogue or nominated-contact scopes
+        scopes_named=grants.scopes_named,
         needs_review=grants.needs_review,
+        narrowable=grants.narrowable,
         grant_state=grants.state_at,
     )
 

@@ -18,7 +18,8 @@ from .. import accounts, audit, clock, grants, history_copy, journal, news, rece
 from ..db import transaction
 from ..i18n import current_language, day
 from ..models import Grant
-from .forms import ConfirmForm, ContactForm, GiveAccessForm, ReviewForm
+from . import wording
+from .forms import ConfirmForm, ContactForm, GiveAccessForm, NarrowForm, ReviewForm
 
 bp = Blueprint("claimant", __name__)
 
@@ -110,6 +111,46 @@ def revoke(grant_id: str) -> Response:
     return redirect(url_for("claimant.access"), 303)
 
 
+@bp.route("/access/<grant_id>/change", methods=["GET", "POST"])
+def narrow_access(grant_id: str) -> Response | str | tuple[str, int]:
+    """Change what they can see: untick scopes; grants.narrow holds every rule."""
+    grant = _own_grant(grant_id, grants.ACCESS)
+    form = NarrowForm()
+    if not form.is_submitted() and not grants.narrowable(grant, clock.now()):
+        return redirect(url_for("claimant.access"), 303)
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                grants.narrow(
+                    grant, form.scopes.data or (), by=f"claimant:{g.claimant.id}", now=clock.now()
+                )
+        except grants.GrantRefused as refusal:
+            errors["scopes"] = str(refusal)
+        else:
+            kept = format_list(
+                [wording.scope_title(n).lower() for n in grant.scope_names], locale=get_locale()
+            )
+            flash(
+                _(
+                    "%(name)s can now see less. They can still see: %(what)s.",
+                    name=grant.representative_name,
+                    what=kept,
+                )
+            )
+            return redirect(url_for("claimant.access"), 303)
+    elif form.is_submitted():
+        abort(400)  # no valid CSRF token: nothing changes
+    return render_template(
+        "claimant/narrow_access.html",
+        grant=grant,
+        form=form,
+        errors=errors,
+        held=[scopes.lookup(n) for n in grant.scope_names],
+        ticked=form.scopes.data if errors else grant.scope_names,
+    ), (400 if errors else 200)
+
+
 @bp.get("/access/stop-all")
 def confirm_stop_all() -> str:
     now = clock.now()
@@ -149,11 +190,15 @@ def history() -> str:
     )
 
 
-def _own_grant(grant_id: str) -> Grant:
+def _own_grant(grant_id: str, kind: str | None = None) -> Grant:
+    """The signed-in claimant's grant (of this kind, when given), else 404."""
     try:
-        return grants.for_claimant(g.claimant.id, grant_id)
+        grant = grants.for_claimant(g.claimant.id, grant_id)
     except grants.GrantNotFound:
         abort(404)
+    if kind is not None and grant.kind != kind:
+        abort(404)
+    return grant
 
 
 def _too_long(chosen: tuple[str, ...]) -> str:
@@ -283,26 +328,19 @@ def name_contact() -> Response | str | tuple[str, int]:
 
 @bp.get("/contact/<grant_id>/stop")
 def confirm_stop_contact(grant_id: str) -> str:
-    grant = _own_contact(grant_id)
+    grant = _own_grant(grant_id, grants.CONTACT)
     return render_template("claimant/contact_stop.html", grant=grant, form=ConfirmForm())
 
 
 @bp.post("/contact/<grant_id>/stop")
 def stop_contact(grant_id: str) -> Response:
-    grant = _own_contact(grant_id)
+    grant = _own_grant(grant_id, grants.CONTACT)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     with transaction():
         grants.revoke(grant, by=f"claimant:{g.claimant.id}", now=clock.now())
     flash(_("We will not contact %(name)s any more", name=grant.representative_name))
     return redirect(url_for("claimant.access"), 303)
-
-
-def _own_contact(grant_id: str) -> Grant:
-    grant = _own_grant(grant_id)
-    if grant.kind != grants.CONTACT:
-        abort(404)
-    return grant
 
 
 # Proof (issue 8): a signed receipt for each change to a grant, and the claimant's own copy of

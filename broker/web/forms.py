@@ -192,6 +192,17 @@ class ReviewForm(FlaskForm):
     )
 
 
+class NarrowForm(FlaskForm):
+    """The scopes a claimant keeps on a grant; grants.narrow decides what is allowed, so the
+    choices are not checked here (an unknown or added scope gets its own plain message)."""
+
+    scopes = SelectMultipleField(
+        N_("What can they still see or do?"),
+        choices=scope_choices,
+        validate_choice=False,
+    )
+
+
 class ContactForm(FlaskForm):
     """A claimant names someone we should contact about their claim."""
 

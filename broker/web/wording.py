@@ -22,6 +22,7 @@ ACTIONS = {
     "todo.list": N_("Looked at your to-do list"),
     "payments.list": N_("Looked at your payments"),
     "grant.create": N_("Access given"),
+    "grant.narrow": N_("Access changed: they can see less"),
     "grant.revoke": N_("Access stopped"),
     "grant.expire": N_("Access ended on its end date"),
     "grant.suspend": N_("Access paused by DWP"),

@@ -139,6 +139,11 @@ def _revoke(page, scene: Scene) -> None:  # noqa: ANN001
     page.goto(f"/access/{scene.priya_grant.id}/revoke")
 
 
+def _narrow_access(page, scene: Scene) -> None:  # noqa: ANN001
+    page.goto("/access")
+    page.locator(f"a[href='/access/{scene.priya_grant.id}/change']").click()
+
+
 def _device(page, scene: Scene) -> None:  # noqa: ANN001
     page.goto(f"/device?user_code={scene.user_code}")
 
@@ -158,6 +163,7 @@ def pages(app: Flask, scene: Scene) -> list[ClaimantPage]:
         ClaimantPage("give-access-errors", _give_access_errors),
         ClaimantPage("confirm-access", _confirm_access),
         ClaimantPage("confirm-revoke", _revoke),
+        ClaimantPage("narrow-access", _narrow_access),
         ClaimantPage("stop-all", _goto("/access/stop-all")),
         ClaimantPage("history", _goto("/history")),
         ClaimantPage("receipts", _receipts),

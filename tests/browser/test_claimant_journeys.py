@@ -160,6 +160,40 @@ def test_the_claimant_stops_one_advisers_access(alex, screen, viewport):
     assert db.session.get(Grant, other.id).status == "active"
 
 
+def test_the_claimant_changes_what_an_adviser_can_see(app, alex, screen):
+    grant = make_grant(alex, make_adviser("Priya Shah", "Northside Citizens Advice"))
+    token, _ = issue_token(grant)
+    db.session.rollback()
+    sign_in_page(screen, alex.account.username)
+
+    screen.goto("/access")
+    screen.get_by_role("link", name="Change what they can see for Priya Shah").click()
+    expect(screen.get_by_role("heading", level=1)).to_have_text("Change what Priya Shah can see")
+    expect(screen.get_by_label("Your reconsideration decisions")).to_be_checked()
+    expect(screen.get_by_label("Your journal", exact=True)).to_be_checked()
+    _fits(screen)
+    screen.get_by_label("Your journal", exact=True).uncheck()
+    screen.get_by_role("button", name="Save changes").click()
+
+    expect(screen.get_by_role("alert")).to_contain_text(
+        "Priya Shah can now see less. They can still see: your reconsideration decisions."
+    )
+    card = screen.locator(".govuk-summary-card", has_text="Priya Shah")
+    expect(card).to_contain_text("See what we decided when you asked us to look again")
+    expect(card).not_to_contain_text("Read the messages in your journal")
+    db.session.rollback()
+    assert db.session.get(Grant, grant.id).scopes == "mr:read"
+    assert app.test_client().get("/api/v1/mr-decisions", headers=bearer(token)).status_code == 401
+
+    screen.get_by_role("link", name="Change what they can see for Priya Shah").click()
+    screen.get_by_label("Your reconsideration decisions").uncheck()
+    screen.get_by_role("button", name="Save changes").click()
+    expect(screen).to_have_title(re.compile("^Error: Change what Priya Shah can see"))
+    expect(screen.get_by_role("alert")).to_contain_text(
+        "To take everything away, use Stop access instead"
+    )
+
+
 @SIZES
 def test_stop_all_access_ends_every_grant_after_one_confirmation(app, alex, screen, viewport):
     priya = make_grant(alex, make_adviser("Priya Shah", "Northside Citizens Advice"))

@@ -141,3 +141,26 @@ def test_the_text_reader_keeps_blocks_apart_and_skips_hidden_words():
         "<span class='govuk-visually-hidden'>Warning</span><p>Stop at any time.</p></main>"
     )
     assert readable_text(html) == "Check it. Who. Priya. Stop at any time."
+
+
+def test_changing_what_they_can_see_and_its_answer_are_grade_6_or_lower(app, ctx, frozen_clock):
+    scene = build(app, frozen_clock)
+    phone = app.test_client()
+    sign_in(phone, scene.claimant.account.username)
+    path = f"/access/{scene.priya_grant.id}/change"
+    page = phone.get(path)
+    unticked_all = phone.post(path, data={"csrf_token": csrf_from(page.text), "scopes": []})
+    phone.post(path, data={"csrf_token": csrf_from(page.text), "scopes": ["mr:read"]})
+    flashed = phone.get("/access")
+
+    grades = {
+        "narrow-access": grade(readable_text(page.text)),
+        "narrow-access-error": grade(readable_text(unticked_all.text)),
+    }
+    print("reading grades:", grades)
+    assert {name for name, g in grades.items() if g > GRADE} == set()
+    assert "Priya Shah can now see less." in flashed.text
+    assert (
+        grade("Priya Shah can now see less. They can still see: your reconsideration decisions.")
+        <= GRADE
+    )
