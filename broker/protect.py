@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 # changed while the statement waited for the revoke to release the head.
 _READ_SQL = (
     "SELECT t.revoked_at, t.scopes, t.client_id, g.id, g.status, g.adviser_id, g.review_at,"
-    " g.ends_at FROM access_tokens t JOIN grants g ON g.id = t.grant_id"
+    " g.ends_at, g.scopes FROM access_tokens t JOIN grants g ON g.id = t.grant_id"
     " WHERE t.jti = ? AND g.claimant_id = ?"
 )
 _READ_PG_SQL = audit.pg(_READ_SQL)
@@ -256,14 +256,27 @@ def _lock_and_check(
         db.session.rollback()
         log.warning("refused token %s: no such token row", claims["jti"])
         raise Refused(401, "invalid_token", "The access token is not valid", "refused:token")
-    revoked_at, token_scopes, client_id, grant_id, status, adviser_id, review_at, ends_at = row
+    (
+        revoked_at,
+        token_scopes,
+        client_id,
+        grant_id,
+        status,
+        adviser_id,
+        review_at,
+        ends_at,
+        grant_scopes,
+    ) = row
+    # What the token names and the grant still allows: a narrowed grant revokes its tokens, and
+    # this keeps a token that escaped that from reaching past the grant.
+    allowed = set(grant_scopes.split())
     access = Access(
         claims["jti"],
         grant_id,
         claims["sub"],
         adviser_id,
         client_id,
-        tuple(token_scopes.split()),
+        tuple(name for name in token_scopes.split() if name in allowed),
         now,
     )
     refusal = None

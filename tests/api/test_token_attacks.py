@@ -11,6 +11,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from broker import clock
+from broker.extensions import db
 from tests.factories import (
     bearer,
     issue_token,
@@ -142,6 +143,22 @@ def test_a_token_that_worked_is_refused_once_it_expires(ctx, client, frozen_cloc
     refused = client.get(path, headers=bearer(token))
     assert refused.status_code == 401
     assert refused.json["error"] == "invalid_token"
+
+
+def test_a_token_never_reaches_past_its_grant_even_if_it_names_more(ctx, client):
+    # Narrowing revokes the grant's tokens; this is the guard's own check behind that.
+    claimant = make_claimant()
+    grant = make_grant(claimant, make_adviser(), "mr:read journal:read")
+    decision = make_decision(claimant)
+    token, _ = issue_token(grant)
+    grant.scopes = "journal:read"
+    db.session.commit()
+
+    refused = client.get(f"/api/v1/mr-decisions/{decision.id}", headers=bearer(token))
+
+    assert refused.status_code == 403
+    assert refused.json["error"] == "insufficient_scope"
+    assert client.get("/api/v1/journal", headers=bearer(token)).status_code == 200
 
 
 def test_no_token_and_a_token_in_the_query_string_are_refused(client, setup):
