@@ -91,3 +91,20 @@ def test_losing_postgresql_mid_run_answers_503_and_service_resumes_by_itself(
     assert len(subjects) == held.allowed(jti, "mr.request")  # no write without its event
     result = verify_audit(url, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_restart_while_idle_costs_no_request(resilience_pg, serve, tmp_path: Path) -> None:
+    # Pooled connections are pinged before use, so the first request after a quiet restart of
+    # the database gets a fresh connection, not a 503.
+    url = resilience_pg.fresh_database("resilience_idle")
+    (person,) = prepare(url, tmp_path)
+    server = serve(url, workers=1)
+    read_path = f"/api/v1/mr-decisions/{person['decision_id']}"
+    with httpx.Client(base_url=server.base_url, timeout=20) as http:
+        assert http.get(read_path, headers=bearer(person["token"])).status_code == 200
+        resilience_pg.stop()
+        resilience_pg.start()
+
+        after_restart = http.get(read_path, headers=bearer(person["token"]))
+
+    assert after_restart.status_code == 200, after_restart.text
