@@ -122,6 +122,19 @@ def test_a_contact_never_shows_as_someone_who_can_see_the_journal(app, people):
     assert "Nobody can see your journal." in home
 
 
+def test_the_claimant_finds_the_receipts_of_a_contact_under_it(app, people):
+    contact = contact_grant(people.claimant, people.staff, now=clock.now())
+    phone = app.test_client()
+    sign_in(phone, people.claimant.account.username)
+
+    access = phone.get("/access").text
+    receipts = phone.get(f"/access/{contact.id}/receipts")
+
+    assert f"/access/{contact.id}/receipts" in access
+    assert receipts.status_code == 200
+    assert contact.representative_name in receipts.text
+
+
 def test_the_claimant_can_stop_a_contact_recorded_by_staff(app, people):
     contact = contact_grant(people.claimant, people.staff, now=clock.now())
     phone = app.test_client()
