@@ -6,19 +6,26 @@ message is marked sent in the transaction that follows the sender accepting it, 
 between sends it again on the next run. The sweep holds a lease (broker.sweep) so two runs never
 send at the same time. Failed sends are retried on later runs, up to MAX_ATTEMPTS.
 
-Message wording lives here, in one place, so it can be translated with the pages.
+Message wording lives here, in one place, translated with the pages. A message to a claimant is
+written in their language (Account.language) when it is queued, dates included; a message to an
+adviser is in English, like the adviser's pages.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, or_, update
 
+from . import i18n
 from .clock import to_micros
 from .db import new_id
 from .extensions import db
@@ -122,12 +129,36 @@ def queue(
 
 
 def _date(moment: datetime) -> str:
-    return moment.strftime("%-d %B %Y")
+    """A date in words, in the language being written and on the UK clock."""
+    return i18n.day(moment)
+
+
+@contextmanager
+def _in_language_of(grant: Grant) -> Iterator[None]:
+    """Write in the claimant's chosen language (Welsh or English) while inside the block.
+
+    Flask-Babel's force_locale needs only an app context, so this works in a staff request and
+    in the sweep's CLI run alike.
+    """
+    language = grant.claimant.account.language
+    with force_locale(language if language in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE):
+        yield
+
+
+@contextmanager
+def _in_english() -> Iterator[None]:
+    """Advisers read English, like their pages, whatever the page that queued it speaks."""
+    with force_locale(i18n.DEFAULT_LANGUAGE):
+        yield
 
 
 def _who(grant: Grant) -> str:
     if grant.organisation_name:
-        return f"{grant.representative_name} from {grant.organisation_name}"
+        return _(
+            "%(name)s from %(organisation)s",
+            name=grant.representative_name,
+            organisation=grant.organisation_name,
+        )
     return grant.representative_name
 
 
@@ -137,33 +168,43 @@ def _event_key(kind: str, grant: Grant, account_id: str, now: datetime) -> str:
 
 def recorded_by_phone(grant: Grant, staff_name: str, *, now: datetime) -> None:
     """Tell the claimant that staff recorded consent in their name, so it never goes unseen."""
-    if grant.kind == "contact":
-        body = (
-            f"{staff_name} from DWP wrote down on the phone that you want us to contact "
-            f"{grant.representative_name} about your claim until {_date(grant.ends_at)}. "
-            "If you did not ask for this, stop it in 'Who can see your journal'."
-        )
-    else:
-        body = (
-            f"{staff_name} from DWP wrote down on the phone that you agreed {_who(grant)} "
-            f"can see your journal until {_date(grant.ends_at)}. "
-            "If you did not agree, stop it in 'Who can see your journal'."
-        )
+    with _in_language_of(grant):
+        if grant.kind == "contact":
+            body = _(
+                "%(staff)s from DWP wrote down on the phone that you want us to contact "
+                "%(name)s about your claim until %(date)s. "
+                "If you did not ask for this, stop it in 'Who can see your journal'.",
+                staff=staff_name,
+                name=grant.representative_name,
+                date=_date(grant.ends_at),
+            )
+        else:
+            body = _(
+                "%(staff)s from DWP wrote down on the phone that you agreed %(who)s "
+                "can see your journal until %(date)s. "
+                "If you did not agree, stop it in 'Who can see your journal'.",
+                staff=staff_name,
+                who=_who(grant),
+                date=_date(grant.ends_at),
+            )
     _to(grant.claimant_id, grant, "recorded_by_phone", body, now)
 
 
 def suspended(grant: Grant, *, now: datetime) -> None:
     """Tell the claimant (and the adviser, if any) that DWP paused the grant; not the reason."""
-    if grant.kind == "contact":
-        body = (
-            f"DWP has paused contact through {grant.representative_name}. "
-            "We will contact you instead for now. Call us if you have questions."
-        )
-    else:
-        body = (
-            f"DWP has paused {_who(grant)}'s access to your journal. They cannot see it "
-            "for now. Call us if you have questions."
-        )
+    with _in_language_of(grant):
+        if grant.kind == "contact":
+            body = _(
+                "DWP has paused contact through %(name)s. "
+                "We will contact you instead for now. Call us if you have questions.",
+                name=grant.representative_name,
+            )
+        else:
+            body = _(
+                "DWP has paused %(who)s's access to your journal. They cannot see it "
+                "for now. Call us if you have questions.",
+                who=_who(grant),
+            )
     _to_claimant_and_adviser(
         grant,
         "grant_suspended",
@@ -174,10 +215,13 @@ def suspended(grant: Grant, *, now: datetime) -> None:
 
 
 def resumed(grant: Grant, *, now: datetime) -> None:
-    if grant.kind == "contact":
-        body = f"We can contact {grant.representative_name} about your claim again."
-    else:
-        body = f"{_who(grant)} can see your journal again."
+    with _in_language_of(grant):
+        if grant.kind == "contact":
+            body = _(
+                "We can contact %(name)s about your claim again.", name=grant.representative_name
+            )
+        else:
+            body = _("%(who)s can see your journal again.", who=_who(grant))
     _to_claimant_and_adviser(
         grant,
         "grant_resumed",
@@ -224,29 +268,43 @@ def reminder(owed: Reminder, *, now: datetime, adviser_too: bool) -> int:
     reminder is queued once however often the sweep runs, and a moved review date earns new ones.
     """
     grant, at = owed.grant, owed.at
-    if owed.target == "review":
-        kind = "review_reminder"
-        if grant.kind == "contact":
-            body = (
-                f"Check by {_date(at)} that you still want us to contact "
-                f"{grant.representative_name}. If you do not, we will stop."
+    with _in_language_of(grant):
+        if owed.target == "review" and grant.kind == "contact":
+            body = _(
+                "Check by %(date)s that you still want us to contact %(name)s. "
+                "If you do not, we will stop.",
+                date=_date(at),
+                name=grant.representative_name,
+            )
+        elif owed.target == "review":
+            body = _(
+                "%(who)s can see your journal. Check by %(date)s that you still "
+                "want this, or their access will stop.",
+                who=_who(grant),
+                date=_date(at),
+            )
+        elif grant.kind == "contact":
+            body = _(
+                "We will stop contacting %(name)s on %(date)s.",
+                name=grant.representative_name,
+                date=_date(at),
             )
         else:
-            body = (
-                f"{_who(grant)} can see your journal. Check by {_date(at)} that you still "
-                "want this, or their access will stop."
+            body = _(
+                "%(who)s's access to your journal ends on %(date)s.",
+                who=_who(grant),
+                date=_date(at),
             )
-        adviser_body = (
-            f"Your access to {grant.claimant.name}'s journal stops on {_date(at)} "
-            "unless they confirm it."
-        )
-    else:
-        kind = "end_reminder"
-        if grant.kind == "contact":
-            body = f"We will stop contacting {grant.representative_name} on {_date(at)}."
+    with _in_english():
+        if owed.target == "review":
+            kind = "review_reminder"
+            adviser_body = (
+                f"Your access to {grant.claimant.name}'s journal stops on {_date(at)} "
+                "unless they confirm it."
+            )
         else:
-            body = f"{_who(grant)}'s access to your journal ends on {_date(at)}."
-        adviser_body = f"Your access to {grant.claimant.name}'s journal ends on {_date(at)}."
+            kind = "end_reminder"
+            adviser_body = f"Your access to {grant.claimant.name}'s journal ends on {_date(at)}."
     key = f"{kind}:{grant.id}:{to_micros(at)}:{owed.lead_days}"
     added = int(
         queue(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from broker import clients, clock, device, grants, notify, sweep
 from broker.extensions import db
@@ -23,6 +24,8 @@ from tests.factories import bearer, issue_token, make_grant
 from tests.lifecycle import senders
 from tests.lifecycle.conftest import BrokenSender
 from tests.staff.helpers import audit_actions, fresh, phone_grant
+
+LONDON = ZoneInfo("Europe/London")
 
 
 def run(sender) -> sweep.SweepReport:  # noqa: ANN001
@@ -124,14 +127,14 @@ def test_the_claimant_is_reminded_14_and_2_days_before_the_review_and_the_end(
         "end_reminder",
     ]
     assert [m.dedupe_key.split(":")[-2] for m in to_claimant] == ["14", "2", "14", "2"]
-    date = f"{review:%-d %B %Y}"
+    date = f"{review.astimezone(LONDON):%-d %B %Y}"  # the claimant's own clock
     assert to_claimant[0].body == (
         "Priya Shah from Northside Citizens Advice can see your journal. "
         f"Check by {date} that you still want this, or their access will stop."
     )
     assert to_claimant[2].body == (
         "Priya Shah from Northside Citizens Advice's access to your "
-        f"journal ends on {end:%-d %B %Y}."
+        f"journal ends on {end.astimezone(LONDON):%-d %B %Y}."
     )
 
 
@@ -153,7 +156,7 @@ def test_the_adviser_is_reminded_before_their_access_stops_while_it_works(
     assert [m.kind for m in to_adviser] == ["adviser_review_reminder"] * 2
     assert to_adviser[0].body == (
         "Your access to Alex Morgan's journal stops on "
-        f"{grant.review_at:%-d %B %Y} unless they confirm it."
+        f"{grant.review_at.astimezone(LONDON):%-d %B %Y} unless they confirm it."
     )
 
 
