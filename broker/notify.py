@@ -234,9 +234,13 @@ def resumed(grant: Grant, *, now: datetime) -> None:
 def narrowed(grant: Grant, *, now: datetime) -> None:
     """Tell the adviser that the claimant took some of their access away (the claimant did it)."""
     if grant.adviser_id:
+        from .grants import scopes_of  # grants imports this module
+
+        # The claimant's own words for what is left, as they saw them when they chose.
+        left = ", ".join(f'"{scope.title_in(i18n.DEFAULT_LANGUAGE)}"' for scope in scopes_of(grant))
         body = (
             f"{grant.claimant.name} changed your access to their journal. "
-            f"It now covers only: {', '.join(grant.scope_names)}."
+            f"You can now see only: {left}."
         )
         _to(grant.adviser_id, grant, "grant_narrowed", body, now)
 

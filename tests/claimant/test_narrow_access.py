@@ -131,7 +131,8 @@ def test_the_adviser_is_told_their_access_changed(alex):
     ).all()
     assert message.kind == "grant_narrowed"
     assert message.body == (
-        "Alex Morgan changed your access to their journal. It now covers only: mr:read."
+        "Alex Morgan changed your access to their journal. "
+        'You can now see only: "Your reconsideration decisions".'
     )
 
 
