@@ -286,19 +286,7 @@ def audit_events(conn: Connection, *, claimants: int, per_claimant: int, now: da
                 prev = digest
             heads.append((cid, per_claimant, prev))
 
-    columns = (
-        "claimant_id",
-        "seq",
-        "occurred_us",
-        "token_id",
-        "grant_id",
-        "actor",
-        "action",
-        "resource",
-        "outcome",
-        "prev_hash",
-        "hash",
-    )
+    columns = (*audit.CHAINED_FIELDS, "prev_hash", "hash")
     copy_rows(conn, "audit_events", columns, rows(), total=total, label="audit events")
     copy_rows(
         conn,

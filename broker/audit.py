@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
@@ -33,7 +32,7 @@ SEPARATOR = "\x1f"  # ASCII unit separator: cannot occur in ids, actions or reso
 #
 # A no-op write takes the row lock on PostgreSQL and the database write lock on SQLite, so it
 # serialises appenders on both; RETURNING reads the head in the same statement.
-_LOCK_HEAD_SQL = "UPDATE audit_heads SET seq = seq WHERE claimant_id = ? RETURNING seq, hash"
+LOCK_HEAD_SQL = "UPDATE audit_heads SET seq = seq WHERE claimant_id = ? RETURNING seq, hash"
 _START_CHAIN_SQL = (
     "INSERT INTO audit_heads (claimant_id, seq, hash) VALUES (?, 0, ?) "
     "ON CONFLICT (claimant_id) DO NOTHING"
@@ -48,15 +47,15 @@ _APPEND_PG_SQL = (
     "WITH e AS (" + _INSERT_EVENT_SQL.replace("?", "%s") + ")"  # noqa: S608 (constants)
     " UPDATE audit_heads SET seq = %s, hash = %s WHERE claimant_id = %s"
 )
-_START_CHAIN = text(
-    "INSERT INTO audit_heads (claimant_id, seq, hash) VALUES (:c, 0, :h) "
-    "ON CONFLICT (claimant_id) DO NOTHING"
-)
 
 
 def pg(sql: str) -> str:
     """The same statement in psycopg's placeholder style."""
     return sql.replace("?", "%s")
+
+
+LOCK_HEAD_PG_SQL = pg(LOCK_HEAD_SQL)
+_START_CHAIN_PG_SQL = pg(_START_CHAIN_SQL)
 
 
 class AuditWriteFailed(RuntimeError):
@@ -123,6 +122,22 @@ def link(prev_hash: bytes, content: bytes) -> bytes:
     return hashlib.sha256(prev_hash + content).digest()
 
 
+BROKEN_LINK = "previous-hash link does not match the event before it"
+CHANGED_ROW = "content does not match its hash (the row was changed)"
+
+
+def link_problem(event: Any, prev: bytes) -> str | None:
+    """Why this stored event does not follow `prev` or match its hash, or None if it does.
+
+    verify-audit's streaming walk (_walk) makes the same two checks on rows it reads raw.
+    """
+    if bytes(event.prev_hash) != prev:
+        return BROKEN_LINK
+    if link(prev, content_of(event)) != bytes(event.hash):
+        return CHANGED_ROW
+    return None
+
+
 @contextmanager
 def driver_errors(conn: Connection) -> Iterator[None]:
     """Raise a driver's error from a plain statement as SQLAlchemy's own (OperationalError for
@@ -182,7 +197,7 @@ def _append(
     commit: bool,
 ) -> int:
     if head is None:
-        head = _lock_head(raw, postgres, event.claimant_id)
+        head = lock_head_on(raw, postgres, event.claimant_id)
     prev_seq, prev_hash = head
     seq = prev_seq + 1
     occurred_us = clock.to_micros(now or clock.now())
@@ -220,18 +235,18 @@ def _append(
 def lock_head(conn: Connection, claimant_id: str) -> tuple[int, bytes]:
     """Lock and read a claimant's chain head in `conn`'s transaction, creating it on first use."""
     with driver_errors(conn):
-        return _lock_head(driver_connection(conn), conn.dialect.name == "postgresql", claimant_id)
+        return lock_head_on(driver_connection(conn), conn.dialect.name == "postgresql", claimant_id)
 
 
-def _lock_head(raw: Any, postgres: bool, claimant_id: str) -> tuple[int, bytes]:
-    lock = pg(_LOCK_HEAD_SQL) if postgres else _LOCK_HEAD_SQL
+def lock_head_on(raw: Any, postgres: bool, claimant_id: str) -> tuple[int, bytes]:
+    """lock_head on a driver connection already in its transaction (the caller maps errors)."""
+    lock = LOCK_HEAD_PG_SQL if postgres else LOCK_HEAD_SQL
     cursor = raw.cursor()
     try:
         row = cursor.execute(lock, (claimant_id,)).fetchone()
         if row is None:
-            cursor.execute(
-                pg(_START_CHAIN_SQL) if postgres else _START_CHAIN_SQL, (claimant_id, GENESIS)
-            )
+            start = _START_CHAIN_PG_SQL if postgres else _START_CHAIN_SQL
+            cursor.execute(start, (claimant_id, GENESIS))
             row = cursor.execute(lock, (claimant_id,)).fetchone()
     finally:
         cursor.close()
@@ -240,7 +255,12 @@ def _lock_head(raw: Any, postgres: bool, claimant_id: str) -> tuple[int, bytes]:
 
 def start_chain(claimant_id: str) -> None:
     """Create a claimant's chain head (idempotent), so that the first append has a row to lock."""
-    db.session.execute(_START_CHAIN, {"c": claimant_id, "h": GENESIS})
+    conn = db.session.connection()
+    postgres = conn.dialect.name == "postgresql"
+    with driver_errors(conn):
+        driver_connection(conn).execute(
+            _START_CHAIN_PG_SQL if postgres else _START_CHAIN_SQL, (claimant_id, GENESIS)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,9 +342,9 @@ def _walk(stream: Any, heads: dict[str, tuple[int, bytes]], batch: int) -> Itera
             if seq != expected_seq:
                 reason = f"expected event {expected_seq}, found {seq} (a row is missing or moved)"
             elif prev_hash != prev:
-                reason = "previous-hash link does not match the event before it"
+                reason = BROKEN_LINK
             elif sha(prev + content).digest() != digest:
-                reason = "content does not match its hash (the row was changed)"
+                reason = CHANGED_ROW
             else:
                 prev = digest
                 expected_seq += 1

@@ -226,7 +226,7 @@ def _extend(
     for event in chain_events(claimant_id, after=start, upto=head_seq):
         if event.seq != expected:
             raise ChainBroken(claimant_id, expected, "an event is missing or moved")
-        problem = check_link(event, prev)
+        problem = audit.link_problem(event, prev)
         if problem:
             raise ChainBroken(claimant_id, event.seq, problem)
         prev = event.hash
@@ -250,16 +250,6 @@ def chain_events(claimant_id: str, *, after: int = 0, upto: int | None = None) -
     if upto is not None:
         query = query.where(AuditEvent.seq <= upto)
     return db.session.scalars(query)
-
-
-def check_link(event: Any, prev: bytes) -> str | None:
-    """Why this event does not follow `prev` (or its content does not match its hash), or None."""
-    if bytes(event.prev_hash) != prev:
-        return "previous-hash link does not match the event before it"
-    content = audit.content_of(event)
-    if audit.link(prev, content) != bytes(event.hash):
-        return "content does not match its hash (the row was changed)"
-    return None
 
 
 # Checking the stored checkpoints and the chains against the latest one (verify-audit).

@@ -54,6 +54,10 @@ def configure_engine(app: Flask) -> None:
     """
     with app.app_context():
         engine: Engine = db.engine
+        # The protected request's writers' queue is a file beside the database (protect.py).
+        app.extensions["broker.sqlite_database"] = (
+            engine.url.database if engine.dialect.name == "sqlite" else None
+        )
         if engine.dialect.name != "sqlite":
             return
         busy_timeout_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 15000))

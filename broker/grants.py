@@ -83,10 +83,7 @@ def create(
     kind: str = "access",
 ) -> Grant:
     """A new active grant, checked against every rule; adds it and its audit event, no commit."""
-    try:
-        names = scopes.parse(scope_names)
-    except scopes.UnknownScope as exc:
-        raise GrantRefused(f"We do not know this kind of access: {', '.join(exc.names)}") from None
+    names = _parse(scope_names)
     if not names:
         raise GrantRefused("Choose at least one thing they can see or do")
     purpose, relationship = purpose.strip(), relationship.strip()
@@ -95,12 +92,8 @@ def create(
     if not relationship:
         raise GrantRefused("Say who they are to you")
     check_end(names, starts_at=now, ends_at=ends_at)
-    review_at = review_at or ends_at
-    if review_at > ends_at or review_at <= now:
-        raise GrantRefused("The review date must be after today and no later than the end date")
-    actor = f"staff:{staff.id}" if staff else f"claimant:{claimant.id}"
-    if recorded_by == "oauth":
-        actor = f"client:{client_id}"
+    review_at = _review_date(review_at, ends_at, now)
+    actor = f"client:{client_id}" if recorded_by == "oauth" else _recorder(claimant, staff)
     return _add(
         Grant(
             kind=kind,
@@ -124,6 +117,29 @@ def create(
         actor=actor,
         now=now,
     )
+
+
+def _parse(scope_names: Sequence[str] | str) -> tuple[str, ...]:
+    """Catalogue scope names; GrantRefused naming any we do not know."""
+    try:
+        return scopes.parse(scope_names)
+    except scopes.UnknownScope as exc:
+        raise GrantRefused(f"We do not know this kind of access: {', '.join(exc.names)}") from None
+
+
+def _review_date(review_at: datetime | None, ends_at: datetime, now: datetime) -> datetime:
+    """The review date asked for (the end date if none), refused unless between now and the end."""
+    review_at = review_at or ends_at
+    if review_at > ends_at or review_at <= now:
+        raise FactMissing(
+            "review_months", "The review date must be after today and no later than the end date"
+        )
+    return review_at
+
+
+def _recorder(claimant: Claimant, staff: StaffMember | None) -> str:
+    """Who a new grant is recorded by: the staff member on the phone, or the claimant."""
+    return f"staff:{staff.id}" if staff else f"claimant:{claimant.id}"
 
 
 def _add(
@@ -172,8 +188,9 @@ def check_end(names: Sequence[str], *, starts_at: datetime, ends_at: datetime) -
         raise GrantRefused("Access can last 6 months at most")
 
 
-def describe(names: Sequence[str], language: str = "en") -> str:
-    return "; ".join(scopes.lookup(n).title_in(language) for n in names)
+def describe(names: Sequence[str], language: str = "en", kind: str = "access") -> str:
+    """What information a grant of this kind with these scopes covers, in a line."""
+    return "; ".join(scope.title_in(language) for scope in scopes_named(kind, names))
 
 
 def authorises(status: str, review_at: datetime, ends_at: datetime, now: datetime) -> bool:
@@ -221,10 +238,7 @@ def narrow(grant: Grant, keep: Sequence[str] | str, *, by: str, now: datetime) -
         raise GrantRefused("DWP has paused this access. You can change it when they restart it")
     if not narrowable(grant, now):
         raise GrantRefused("This access has already ended")
-    try:
-        kept = scopes.parse(keep)
-    except scopes.UnknownScope as exc:
-        raise GrantRefused(f"We do not know this kind of access: {', '.join(exc.names)}") from None
+    kept = _parse(keep)
     held = grant.scope_names
     if not kept:
         raise GrantRefused("To take everything away, use Stop access instead")
@@ -470,13 +484,9 @@ def create_contact(
         raise FactMissing("months", "The end date must be in the future")
     if ends_at > add_months(now, scopes.GRANT_CAP_MONTHS):
         raise FactMissing("months", "A nominated contact can last 6 months at most")
-    review_at = review_at or ends_at
-    if review_at > ends_at or review_at <= now:
-        raise FactMissing(
-            "review_months", "The review date must be after today and no later than the end date"
-        )
+    review_at = _review_date(review_at, ends_at, now)
     _lock_chain(claimant.id)
-    actor = f"staff:{staff.id}" if staff else f"claimant:{claimant.id}"
+    actor = _recorder(claimant, staff)
     for previous in live_for_claimant(claimant.id, now, kind=CONTACT):
         revoke(previous, by=actor, now=now, reason="Replaced by a new nominated contact")
     return _add(
@@ -485,7 +495,7 @@ def create_contact(
             adviser_id=None,
             representative_name=name,
             organisation_name="",
-            information="; ".join(CONTACT_SCOPES[n].title_in("en") for n in names),
+            information=describe(names, kind=CONTACT),
         ),
         claimant=claimant,
         names=names,

@@ -126,8 +126,13 @@ def _signed_in_account() -> Account | None:
 def select_language_for(account: Account, chosen: str | None) -> str:
     """The language pages will speak to this account from now on (after sign-in)."""
     if account.role not in TRANSLATED_ROLES:
-        return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
-    return account.language if account.language in LANGUAGES else DEFAULT_LANGUAGE
+        return known(chosen)
+    return known(account.language)
+
+
+def known(language: str | None) -> str:
+    """`language` if we speak it, else English."""
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def choose(account: Account | None, language: str) -> str:

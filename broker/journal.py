@@ -37,12 +37,21 @@ def entry_json(entry: JournalEntry) -> dict[str, Any]:
 
 
 def decision_json(decision: MRDecision) -> dict[str, Any]:
+    return _decision(
+        decision.id, decision.subject, decision.outcome, decision.body, decision.decided_at
+    )
+
+
+def _decision(
+    ident: str, subject: str, outcome: str, body: str, decided_at: datetime
+) -> dict[str, Any]:
+    """The API's shape of an MR decision, from the ORM or from a plain row."""
     return {
-        "id": decision.id,
-        "subject": decision.subject,
-        "outcome": decision.outcome,
-        "body": decision.body,
-        "decided_at": iso(decision.decided_at),
+        "id": ident,
+        "subject": subject,
+        "outcome": outcome,
+        "body": body,
+        "decided_at": iso(decided_at),
     }
 
 
@@ -81,6 +90,7 @@ _DECISION_SQL = (
     "SELECT id, subject, outcome, body, decided_at FROM mr_decisions"
     " WHERE id = ? AND claimant_id = ?"
 )
+_DECISION_PG_SQL = audit.pg(_DECISION_SQL)
 
 
 def mr_decision_json(claimant_id: str, decision_id: str) -> dict[str, Any]:
@@ -90,21 +100,13 @@ def mr_decision_json(claimant_id: str, decision_id: str) -> dict[str, Any]:
     with audit.driver_errors(connection):
         row = (
             audit.driver_connection(connection)
-            .execute(
-                audit.pg(_DECISION_SQL) if postgres else _DECISION_SQL, (decision_id, claimant_id)
-            )
+            .execute(_DECISION_PG_SQL if postgres else _DECISION_SQL, (decision_id, claimant_id))
             .fetchone()
         )
     if row is None:
         raise NotFound(decision_id)
     ident, subject, outcome, body, decided_at = row
-    return {
-        "id": ident,
-        "subject": subject,
-        "outcome": outcome,
-        "body": body,
-        "decided_at": iso(clock.from_driver(decided_at)),
-    }
+    return _decision(ident, subject, outcome, body, clock.from_driver(decided_at))
 
 
 def lodge_mr_request(

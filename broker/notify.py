@@ -128,11 +128,6 @@ def queue(
     return db.session.execute(statement).first() is not None
 
 
-def _date(moment: datetime) -> str:
-    """A date in words, in the language being written and on the UK clock."""
-    return i18n.day(moment)
-
-
 @contextmanager
 def _in_language_of(grant: Grant) -> Iterator[None]:
     """Write in the claimant's chosen language (Welsh or English) while inside the block.
@@ -140,8 +135,7 @@ def _in_language_of(grant: Grant) -> Iterator[None]:
     Flask-Babel's force_locale needs only an app context, so this works in a staff request and
     in the sweep's CLI run alike.
     """
-    language = grant.claimant.account.language
-    with force_locale(language if language in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE):
+    with force_locale(i18n.known(grant.claimant.account.language)):
         yield
 
 
@@ -176,7 +170,7 @@ def recorded_by_phone(grant: Grant, staff_name: str, *, now: datetime) -> None:
                 "If you did not ask for this, stop it in 'Who can see your journal'.",
                 staff=staff_name,
                 name=grant.representative_name,
-                date=_date(grant.ends_at),
+                date=i18n.day(grant.ends_at),
             )
         else:
             body = _(
@@ -185,7 +179,7 @@ def recorded_by_phone(grant: Grant, staff_name: str, *, now: datetime) -> None:
                 "If you did not agree, stop it in 'Who can see your journal'.",
                 staff=staff_name,
                 who=_who(grant),
-                date=_date(grant.ends_at),
+                date=i18n.day(grant.ends_at),
             )
     _to(grant.claimant_id, grant, "recorded_by_phone", body, now)
 
@@ -277,7 +271,7 @@ def reminder(owed: Reminder, *, now: datetime, adviser_too: bool) -> int:
             body = _(
                 "Check by %(date)s that you still want us to contact %(name)s. "
                 "If you do not, we will stop.",
-                date=_date(at),
+                date=i18n.day(at),
                 name=grant.representative_name,
             )
         elif owed.target == "review":
@@ -285,30 +279,30 @@ def reminder(owed: Reminder, *, now: datetime, adviser_too: bool) -> int:
                 "%(who)s can see your journal. Check by %(date)s that you still "
                 "want this, or their access will stop.",
                 who=_who(grant),
-                date=_date(at),
+                date=i18n.day(at),
             )
         elif grant.kind == "contact":
             body = _(
                 "We will stop contacting %(name)s on %(date)s.",
                 name=grant.representative_name,
-                date=_date(at),
+                date=i18n.day(at),
             )
         else:
             body = _(
                 "%(who)s's access to your journal ends on %(date)s.",
                 who=_who(grant),
-                date=_date(at),
+                date=i18n.day(at),
             )
     with _in_english():
         if owed.target == "review":
             kind = "review_reminder"
             adviser_body = (
-                f"Your access to {grant.claimant.name}'s journal stops on {_date(at)} "
+                f"Your access to {grant.claimant.name}'s journal stops on {i18n.day(at)} "
                 "unless they confirm it."
             )
         else:
             kind = "end_reminder"
-            adviser_body = f"Your access to {grant.claimant.name}'s journal ends on {_date(at)}."
+            adviser_body = f"Your access to {grant.claimant.name}'s journal ends on {i18n.day(at)}."
     key = f"{kind}:{grant.id}:{to_micros(at)}:{owed.lead_days}"
     added = int(
         queue(

@@ -48,7 +48,6 @@ _READ_SQL = (
     " WHERE t.jti = ? AND g.claimant_id = ?"
 )
 _READ_PG_SQL = audit.pg(_READ_SQL)
-_LOCK_PG_SQL = audit.pg(audit._LOCK_HEAD_SQL)
 
 
 def _lock_head_and_read(conn: Connection, jti: str, sub: str) -> tuple[tuple[int, bytes], Any]:
@@ -58,19 +57,20 @@ def _lock_head_and_read(conn: Connection, jti: str, sub: str) -> tuple[tuple[int
     seen by the read; one that commits after it is ordered after this request in the chain.
     """
     raw = audit.driver_connection(conn)
-    if conn.dialect.name == "postgresql":
+    postgres = conn.dialect.name == "postgresql"
+    if postgres:
         # One round trip: psycopg's pipeline sends both statements at once; the server still
         # runs them one after the other, the read with a snapshot taken after the lock.
         lock, read = raw.cursor(), raw.cursor()
         with raw.pipeline():
-            lock.execute(_LOCK_PG_SQL, (sub,))
+            lock.execute(audit.LOCK_HEAD_PG_SQL, (sub,))
             read.execute(_READ_PG_SQL, (jti, sub))
         head, row = lock.fetchone(), read.fetchone()
         if head is None:  # the claimant's chain has no head yet (first event ever)
-            head = audit.lock_head(conn, sub)
+            head = audit.lock_head_on(raw, postgres, sub)
             row = read.execute(_READ_PG_SQL, (jti, sub)).fetchone()
         return (head[0], bytes(head[1])), row
-    head = audit.lock_head(conn, sub)
+    head = audit.lock_head_on(raw, postgres, sub)
     return head, raw.execute(_READ_SQL, (jti, sub)).fetchone()
 
 
@@ -191,8 +191,7 @@ def protected(scope: str, *, action: str, resource: str) -> Iterator[Access]:
         raise Refused(
             401, "invalid_token", "The access token is not valid", "refused:token"
         ) from None
-    engine = db.engine
-    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    database = current_app.extensions["broker.sqlite_database"]
     yield from _locked_throughout(scope, action, resource, claims, now, database)
 
 
@@ -253,7 +252,6 @@ def _lock_and_check(
     with audit.driver_errors(connection):
         head, row = _lock_head_and_read(connection, claims["jti"], claims["sub"])
     if row is None:
-        db.session.rollback()
         log.warning("refused token %s: no such token row", claims["jti"])
         raise Refused(401, "invalid_token", "The access token is not valid", "refused:token")
     (
@@ -295,8 +293,7 @@ def _lock_and_check(
         )
     elif _names_nothing(request.view_args):
         refusal = Refused(404, "not_found", "Nothing has that ID", "refused:not_found")
-    if refusal is not None:
-        db.session.rollback()
+    if refusal is not None:  # the caller rolls back and records it
         refusal.access = access
         raise refusal
     return head, access

@@ -98,7 +98,7 @@ def build(
     events: list[dict[str, Any]] = []
     prev, tag = audit.GENESIS, checkpoints.ZERO
     for event in checkpoints.chain_events(claimant.id, upto=leaf.seq):
-        if event.seq != len(events) + 1 or checkpoints.check_link(event, prev):
+        if event.seq != len(events) + 1 or audit.link_problem(event, prev):
             raise StatementRefused(f"event {event.seq} of this chain was changed or removed")
         salt = checkpoints.salt(key, claimant.id, event.seq)
         commitment = checkpoints.actor_commitment(salt, event.actor)

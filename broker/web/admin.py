@@ -14,7 +14,7 @@ import scopes
 
 from .. import clients, clock
 from ..extensions import db
-from .forms import ClientForm
+from .forms import ClientForm, first_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -57,7 +57,7 @@ def new_client() -> Response | str | tuple[str, int]:
                 redirect_uris=clients.redirect_uris(client),
             ), 201
     else:
-        errors = {name: messages[0] for name, messages in form.errors.items()}
+        errors = first_errors(form)
     return render_template(
         "admin/new_client.html", form=form, errors=errors, catalogue=scopes.catalogue()
     ), (400 if errors else 200)

@@ -30,7 +30,7 @@ from ..console import ConsoleClient
 from ..db import transaction
 from ..extensions import db
 from ..models import DeviceAuthorization, Grant
-from .forms import AskForm, MRRequestForm, StatementForm
+from .forms import AskForm, MRRequestForm, StatementForm, first_errors
 
 bp = Blueprint("adviser", __name__, url_prefix="/adviser")
 
@@ -86,7 +86,7 @@ def mr_request(grant_id: str) -> Response | str | tuple[str, int]:
         return render_template(
             "adviser/mr_request.html", grant=grant, form=form, errors=errors
         ), answer.status
-    errors = {name: messages[0] for name, messages in form.errors.items()}
+    errors = first_errors(form)
     return render_template("adviser/mr_request.html", grant=grant, form=form, errors=errors), (
         400 if errors else 200
     )
@@ -134,7 +134,7 @@ def ask() -> Response | str | tuple[str, int]:
                 url_for("adviser.ask_waiting", request_id=started.authorization.id), 303
             )
     else:
-        errors = {name: messages[0] for name, messages in form.errors.items()}
+        errors = first_errors(form)
     return render_template(
         "adviser/ask.html", form=form, errors=errors, catalogue=scopes.catalogue()
     ), (400 if errors else 200)
@@ -203,7 +203,7 @@ def statement(grant_id: str) -> Response | str | tuple[str, int]:
         form.date_from.data = grant.starts_at.date()
         form.date_to.data = now.date()
     if not form.validate_on_submit():
-        errors = {name: messages[0] for name, messages in form.errors.items()}
+        errors = first_errors(form)
         return render_template(
             "adviser/statement.html", grant=grant, form=form, errors=errors, statement=None
         ), (400 if errors else 200)

@@ -19,7 +19,7 @@ from ..db import transaction
 from ..i18n import current_language, day
 from ..models import Grant
 from . import wording
-from .forms import ConfirmForm, ContactForm, GiveAccessForm, NarrowForm, ReviewForm
+from .forms import ConfirmForm, ContactForm, GiveAccessForm, NarrowForm, ReviewForm, first_errors
 
 bp = Blueprint("claimant", __name__)
 
@@ -87,7 +87,7 @@ def give_access() -> Response | str | tuple[str, int]:
                 ends_at=grants.add_months(now, months),
             )
     else:
-        errors = {name: messages[0] for name, messages in form.errors.items()}
+        errors = first_errors(form)
     status = 400 if errors else 200
     return render_template(
         "claimant/give_access.html", form=form, errors=errors, catalogue=scopes.catalogue()
@@ -320,7 +320,7 @@ def name_contact() -> Response | str | tuple[str, int]:
                     ends_at=ends_at,
                 )
     else:
-        errors = {name: messages[0] for name, messages in form.errors.items()}
+        errors = first_errors(form)
     return render_template(
         "claimant/contact.html", form=form, errors=errors, contact_scopes=grants.CONTACT_SCOPES
     ), (400 if errors else 200)

@@ -33,6 +33,11 @@ class ConfirmForm(FlaskForm):
     """A bare POST with its CSRF token: confirm on GET, act on POST."""
 
 
+def first_errors(form: FlaskForm) -> dict[str, str]:
+    """The first message of each field that failed validation, by field name."""
+    return {name: messages[0] for name, messages in form.errors.items() if messages}
+
+
 def scope_choices() -> list[tuple[str, str]]:
     return [(s.name, s.title_in("en")) for s in scopes.catalogue().values()]
 

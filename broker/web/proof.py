@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from .. import checkpoints, signed, verifying
 from ..errors import json_error
-from .forms import VerifyFileForm
+from .forms import VerifyFileForm, first_errors
 
 bp = Blueprint("proof", __name__)
 
@@ -50,7 +50,7 @@ def verify_file() -> str | tuple[str, int]:
     published keys and checkpoints, exactly as `consent-broker verify-statement` does."""
     form = VerifyFileForm()
     if not form.validate_on_submit():
-        errors = {name: messages[0] for name, messages in form.errors.items()}
+        errors = first_errors(form)
         return render_template("proof/verify.html", form=form, errors=errors, result=None), (
             400 if errors else 200
         )

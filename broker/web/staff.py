@@ -26,6 +26,7 @@ from .forms import (
     RecordConsentForm,
     RecordContactForm,
     SuspendForm,
+    first_errors,
 )
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -41,7 +42,7 @@ def find_claimant() -> Response | Page:
     if form.validate_on_submit():
         claimant = records.claimant_by_reference(form.reference.data or "")
         if claimant is not None:
-            return redirect(url_for("staff.claimant_record", reference=claimant.reference), 303)
+            return _back_to_record(claimant)
         error = "No claimant has that reference. Check it and try again"
     elif form.errors:
         error = "Enter the claimant reference"
@@ -61,18 +62,7 @@ def record_consent(reference: str) -> Response | Page:
     form = RecordConsentForm()
 
     def record() -> str:
-        grant = grants.record_by_phone(
-            claimant,
-            _representative(form),
-            staff=g.staff,
-            consented=bool(form.consented.data),
-            scope_names=form.scopes.data or (),
-            purpose=form.purpose.data or "",
-            relationship=form.relationship.data or "",
-            months=int(form.months.data or 0),
-            review_months=int(form.review_months.data or 0),
-            now=clock.now(),
-        )
+        grant = _record_by_phone(claimant, form, _representative(form), grants.ACCESS)
         return (
             f"Consent for {grant.representative_name} is recorded. "
             f"Review it by {grant.review_at:%-d %B %Y}"
@@ -96,18 +86,8 @@ def record_contact(reference: str) -> Response | Page:
     form = RecordContactForm()
 
     def record() -> str:
-        grant = grants.record_by_phone(
-            claimant,
-            grants.Representative(form.name.data or ""),
-            staff=g.staff,
-            consented=bool(form.consented.data),
-            scope_names=form.scopes.data or (),
-            purpose=form.purpose.data or "",
-            relationship=form.relationship.data or "",
-            months=int(form.months.data or 0),
-            review_months=int(form.review_months.data or 0),
-            now=clock.now(),
-            kind=grants.CONTACT,
+        grant = _record_by_phone(
+            claimant, form, grants.Representative(form.name.data or ""), grants.CONTACT
         )
         return f"{grant.representative_name} is recorded as the nominated contact"
 
@@ -158,7 +138,7 @@ def lift_suspension(reference: str, grant_id: str) -> Response | Page:
     except grants.GrantRefused as refusal:
         return _record_page(claimant, {"banner": str(refusal)}, 400)
     flash(f"Consent for {grant.representative_name} is working again")
-    return redirect(url_for("staff.claimant_record", reference=claimant.reference), 303)
+    return _back_to_record(claimant)
 
 
 @bp.route("/claimants/<reference>/notes/new", methods=["GET", "POST"])
@@ -194,7 +174,7 @@ def unpin_note(reference: str, note_id: str) -> Response:
     except records.NoteNotFound:
         abort(404)
     flash("The note is unpinned")
-    return redirect(url_for("staff.claimant_record", reference=claimant.reference), 303)
+    return _back_to_record(claimant)
 
 
 @bp.route("/claimants/<reference>/additional-support", methods=["GET", "POST"])
@@ -225,7 +205,7 @@ def remove_additional_support(reference: str) -> Response:
     with transaction():
         records.clear_additional_support(claimant, staff=g.staff, now=clock.now())
     flash("The additional support flag is removed")
-    return redirect(url_for("staff.claimant_record", reference=claimant.reference), 303)
+    return _back_to_record(claimant)
 
 
 def _record_page(
@@ -277,13 +257,34 @@ def _act_on_record(
             errors[getattr(refusal, "field", field)] = str(refusal)
         else:
             flash(message)
-            return redirect(url_for("staff.claimant_record", reference=claimant.reference), 303)
-    return {**_form_errors(form), **errors}
+            return _back_to_record(claimant)
+    return {**first_errors(form), **errors}
 
 
-def _form_errors(form: FlaskForm) -> dict[str, str]:
-    """The first message of each field that failed validation."""
-    return {name: messages[0] for name, messages in form.errors.items() if messages}
+def _record_by_phone(
+    claimant: Claimant,
+    form: RecordConsentForm | RecordContactForm,
+    representative: grants.Representative,
+    kind: str,
+) -> Grant:
+    """The five facts of either phone form, handed to the one rule that records them."""
+    return grants.record_by_phone(
+        claimant,
+        representative,
+        staff=g.staff,
+        consented=bool(form.consented.data),
+        scope_names=form.scopes.data or (),
+        purpose=form.purpose.data or "",
+        relationship=form.relationship.data or "",
+        months=int(form.months.data or 0),
+        review_months=int(form.review_months.data or 0),
+        now=clock.now(),
+        kind=kind,
+    )
+
+
+def _back_to_record(claimant: Claimant) -> Response:
+    return redirect(url_for("staff.claimant_record", reference=claimant.reference), 303)
 
 
 def _representative(form: RecordConsentForm) -> grants.Representative:
