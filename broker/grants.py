@@ -65,6 +65,35 @@ class Representative:
         return cls(adviser.name, adviser.organisation.name, adviser)
 
 
+def relationship_key(
+    kind: str, adviser_id: str | None, client_id: str | None, name: str, organisation: str
+) -> str | None:
+    """Who a consent is with, as one string: the adviser account, else the OAuth client acting
+    alone, else the named person (and organisation) recorded by phone. A claimant has at most one
+    live access grant per key. Nominated contacts have none: at most one of them in all.
+    """
+    if kind != ACCESS:
+        return None
+    if adviser_id:
+        return f"adviser:{adviser_id}"
+    if client_id:
+        return f"client:{client_id}"
+    folded = "|".join(" ".join(part.split()).casefold() for part in (name, organisation))
+    return f"named:{folded}"
+
+
+def relationship_of(grant: Grant) -> str:
+    """The relationship a grant belongs to (its key), or the grant's own ID for a contact."""
+    key = relationship_key(
+        grant.kind,
+        grant.adviser_id,
+        grant.client_id,
+        grant.representative_name,
+        grant.organisation_name,
+    )
+    return key or f"grant:{grant.id}"
+
+
 def create(
     claimant: Claimant,
     representative: Representative,
