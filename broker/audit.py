@@ -402,3 +402,40 @@ def events_for_grants(grant_ids: list[str], limit: int = 500) -> list[dict[str, 
         }
         for e in rows
     ]
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What a representative did under a grant in a period: reads counted by kind, every write."""
+
+    reads: list[tuple[str, int]]  # (action, how many), most first
+    writes: list[dict[str, object]]  # each write, newest first
+
+
+def activity_since(grant_id: str, since: datetime, write_actions: frozenset[str]) -> Activity:
+    """The allowed requests made under a grant since `since`, for the claimant's review page."""
+    from .models import AuditEvent
+
+    allowed = (
+        AuditEvent.grant_id == grant_id,
+        AuditEvent.outcome == "allowed",
+        AuditEvent.occurred_us >= clock.to_micros(since),
+    )
+    counts = db.session.execute(
+        db.select(AuditEvent.action, db.func.count())
+        .where(*allowed, AuditEvent.action.not_in(write_actions))
+        .group_by(AuditEvent.action)
+        .order_by(db.func.count().desc(), AuditEvent.action)
+    ).all()
+    writes = db.session.scalars(
+        db.select(AuditEvent)
+        .where(*allowed, AuditEvent.action.in_(write_actions))
+        .order_by(AuditEvent.occurred_us.desc())
+    )
+    return Activity(
+        [(action, count) for action, count in counts],
+        [
+            {"at": clock.from_micros(e.occurred_us), "action": e.action, "resource": e.resource}
+            for e in writes
+        ],
+    )

@@ -323,6 +323,9 @@ def month_choices(requested: int) -> list[int]:
 # The claimant's answer
 
 
+KEEP_END = 0  # the claimant's duration choice when they already have a grant: keep its end
+
+
 def grant_access(
     claimant: Claimant,
     representative: grants.Representative,
@@ -335,31 +338,44 @@ def grant_access(
     now: datetime,
 ) -> Grant:
     """The grant a claimant gives in answer to a client's request: only scopes it asked for,
-    for no longer than it asked. Goes through grants.create like every other grant."""
+    for no longer than it asked. If this representative already has a live grant, the answer
+    amends it (grants.give): `chosen` then adds to what it holds, and KEEP_END keeps its end."""
     try:
         chosen_names = scopes.parse(chosen)
     except scopes.UnknownScope:
         raise grants.GrantRefused("Choose from the things they asked for") from None
-    if not chosen_names:
-        raise grants.GrantRefused("Choose at least one thing they can see or do")
     if not set(chosen_names) <= set(requested):
         # A tampered form cannot widen the request (SECURITY.md 13).
         raise grants.GrantRefused("Choose from the things they asked for")
-    if months not in month_choices(details.months):
+    existing = grants.live_relationship(claimant.id, representative.key(client.id), now)
+    if existing is None and not chosen_names:
+        raise grants.GrantRefused("Choose at least one thing they can see or do")
+    if existing is not None and months == KEEP_END:
+        ends_at = existing.ends_at
+    elif months in month_choices(details.months):
+        ends_at = grants.add_months(now, months)
+    else:
         raise grants.GrantRefused("Choose how long they can have access")
-    return grants.create(
+    held = existing.scope_names if existing is not None else ()
+    return grants.give(
         claimant,
         representative,
-        scope_names=chosen_names,
-        ends_at=grants.add_months(now, months),
+        scope_names=(*held, *chosen_names),
+        ends_at=ends_at,
         purpose=details.purpose,
         relationship=details.relationship,
         information=details.information,
         now=now,
         recorded_by="oauth",
         client_id=client.id,
-        authorization_details=[details.as_json(months)],
+        authorization_details=[details.as_json(months or _months_of(existing))],
     )
+
+
+def _months_of(grant: Grant | None) -> int | None:
+    """The duration a grant's own authorization details record, if it has any."""
+    kept = details_from_json(grant.authorization_details) if grant is not None else None
+    return kept.months if kept is not None else None
 
 
 def representative_for(client: OAuthClient) -> grants.Representative:

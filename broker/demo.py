@@ -152,7 +152,7 @@ def seed() -> bool:
             ),
         ]
     )
-    grants.create(
+    grants.give(
         alex,
         grants.Representative.of(tom),
         scope_names=("mr:read", "journal:read"),

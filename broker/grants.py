@@ -17,7 +17,16 @@ import scopes
 
 from . import audit, notify, receipts
 from .extensions import db
-from .models import AccessToken, Adviser, Claimant, Grant, RefreshToken, StaffMember
+from .models import (
+    AccessToken,
+    Adviser,
+    AuthorizationCode,
+    Claimant,
+    DeviceAuthorization,
+    Grant,
+    RefreshToken,
+    StaffMember,
+)
 
 PENDING, ACTIVE, SUSPENDED, REVOKED, EXPIRED = (
     "pending",
@@ -27,6 +36,7 @@ PENDING, ACTIVE, SUSPENDED, REVOKED, EXPIRED = (
     "expired",
 )
 ENDED = (REVOKED, EXPIRED)
+LIVE = (ACTIVE, SUSPENDED, PENDING)
 DURATION_PRESETS_MONTHS = (1, 3, 6)
 DEFAULT_REVIEW_MONTHS = 1  # DWP guidance: review explicit consent monthly unless extended
 
@@ -64,6 +74,11 @@ class Representative:
     def of(cls, adviser: Adviser) -> Representative:
         return cls(adviser.name, adviser.organisation.name, adviser)
 
+    def key(self, client_id: str | None = None) -> str | None:
+        """The relationship a grant to this representative (through this client) belongs to."""
+        adviser_id = self.adviser.id if self.adviser else None
+        return relationship_key(ACCESS, adviser_id, client_id, self.name, self.organisation)
+
 
 def relationship_key(
     kind: str, adviser_id: str | None, client_id: str | None, name: str, organisation: str
@@ -94,7 +109,7 @@ def relationship_of(grant: Grant) -> str:
     return key or f"grant:{grant.id}"
 
 
-def create(
+def give(
     claimant: Claimant,
     representative: Representative,
     *,
@@ -109,9 +124,11 @@ def create(
     staff: StaffMember | None = None,
     client_id: str | None = None,
     authorization_details: list[dict[str, object]] | None = None,
-    kind: str = "access",
 ) -> Grant:
-    """A new active grant, checked against every rule; adds it and its audit event, no commit."""
+    """The claimant's consent to this representative, checked against every rule: a new grant,
+    or, if they already have a live one, that grant amended (one relationship, one grant). Adds
+    the rows and audit event, no commit.
+    """
     names = _parse(scope_names)
     if not names:
         raise GrantRefused("Choose at least one thing they can see or do")
@@ -120,15 +137,32 @@ def create(
         raise GrantRefused("Say why they need access")
     if not relationship:
         raise GrantRefused("Say who they are to you")
+    actor = f"client:{client_id}" if recorded_by == "oauth" else _recorder(claimant, staff)
+    _lock_chain(claimant.id)
+    _expire_lapsed(claimant.id, representative.key(client_id), now)
+    existing = live_relationship(claimant.id, representative.key(client_id), now)
+    if existing is not None:
+        return amend(
+            existing,
+            scope_names=names,
+            ends_at=ends_at,
+            purpose=purpose,
+            relationship=relationship,
+            by=actor,
+            now=now,
+            review_at=review_at,
+            information=information,
+            authorization_details=authorization_details,
+        )
     check_end(names, starts_at=now, ends_at=ends_at)
     review_at = _review_date(review_at, ends_at, now)
-    actor = f"client:{client_id}" if recorded_by == "oauth" else _recorder(claimant, staff)
     return _add(
         Grant(
-            kind=kind,
+            kind=ACCESS,
             adviser_id=representative.adviser.id if representative.adviser else None,
             representative_name=representative.name,
             organisation_name=representative.organisation,
+            relationship_key=representative.key(client_id),
             client_id=client_id,
             information=information or describe(names),
             authorization_details=(
@@ -146,6 +180,126 @@ def create(
         actor=actor,
         now=now,
     )
+
+
+def live_relationship(claimant_id: str, key: str | None, now: datetime) -> Grant | None:
+    """The claimant's live access grant with this representative, if any (there is at most one)."""
+    if key is None:
+        return None
+    return db.session.scalar(
+        db.select(Grant).where(
+            Grant.claimant_id == claimant_id,
+            Grant.relationship_key == key,
+            Grant.status.in_(LIVE),
+            Grant.ends_at > now,
+        )
+    )
+
+
+def _expire_lapsed(claimant_id: str, key: str | None, now: datetime) -> None:
+    """End a grant with this representative that passed its end date before the sweep reached
+    it, so that it does not stand in the way of new consent (the unique live index)."""
+    lapsed = db.session.scalars(
+        db.select(Grant.id).where(
+            Grant.claimant_id == claimant_id,
+            Grant.relationship_key == key,
+            Grant.status.in_(LIVE),
+            Grant.ends_at <= now,
+        )
+    ).all()
+    for grant_id in lapsed:
+        expire(grant_id, now=now)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a new request would change about a live grant, for the claimant to approve."""
+
+    grant: Grant
+    added: tuple[str, ...]
+    ends_at: datetime
+    purpose: str | None  # the new purpose, if it differs
+    relationship: str | None
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """What the grant would allow once amended, in catalogue order."""
+        return scopes.parse((*self.grant.scope_names, *self.added))
+
+    @property
+    def end_moves(self) -> bool:
+        return self.ends_at != self.grant.ends_at
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.added or self.end_moves or self.purpose or self.relationship)
+
+
+def proposed_change(
+    grant: Grant,
+    *,
+    scope_names: Sequence[str] | str,
+    ends_at: datetime,
+    purpose: str,
+    relationship: str,
+) -> Change:
+    """What amending `grant` with this request would change (nothing is changed here)."""
+    held = grant.scope_names
+    added = tuple(n for n in _parse(scope_names) if n not in held)
+    purpose, relationship = purpose.strip(), relationship.strip()
+    return Change(
+        grant,
+        added,
+        ends_at,
+        purpose if purpose and purpose != grant.purpose else None,
+        relationship if relationship and relationship != grant.relationship else None,
+    )
+
+
+def amend(
+    grant: Grant,
+    *,
+    scope_names: Sequence[str] | str,
+    ends_at: datetime,
+    purpose: str,
+    relationship: str,
+    by: str,
+    now: datetime,
+    review_at: datetime | None = None,
+    information: str = "",
+    authorization_details: list[dict[str, object]] | None = None,
+) -> Grant:
+    """The claimant approved a change to a live grant: scopes added (never taken away here; that
+    is narrow), a new end date, a new purpose. The six-month cap counts from this approval.
+    Nothing asked that the grant does not already hold: no change, no event (incremental
+    authorization). Existing tokens keep working; they carry no more than they did."""
+    _lock_and_refresh(grant)
+    if grant.status == SUSPENDED:
+        raise GrantRefused("DWP has paused this access. You can change it when they restart it")
+    if grant.status not in LIVE or now >= grant.ends_at:
+        raise GrantRefused("This access has already ended")
+    change = proposed_change(
+        grant, scope_names=scope_names, ends_at=ends_at, purpose=purpose, relationship=relationship
+    )
+    if not change.anything:
+        return grant
+    names = change.scopes
+    check_end(names, starts_at=now, ends_at=ends_at)
+    review_at = _review_date(review_at, ends_at, now)
+    derived = grant.information == describe(grant.scope_names)
+    grant.scopes = " ".join(names)
+    if information:
+        grant.information = information
+    elif derived:  # the information line was made from the scopes, so it follows them
+        grant.information = describe(names)
+    grant.purpose = change.purpose or grant.purpose
+    grant.relationship = change.relationship or grant.relationship
+    if authorization_details:
+        grant.authorization_details = json.dumps(authorization_details)
+    grant.ends_at, grant.review_at, grant.reviewed_at = ends_at, review_at, now
+    grant.status = ACTIVE
+    _audit(grant, by, "grant.amend", now, added=change.added)
+    return grant
 
 
 def _parse(scope_names: Sequence[str] | str) -> tuple[str, ...]:
@@ -247,6 +401,7 @@ def revoke(grant: Grant, *, by: str, now: datetime, reason: str = "") -> None:
     grant.ended_by = by
     grant.end_reason = reason or None
     _revoke_tokens([grant.id], now)
+    _close_doorways([grant.id], now)
     _audit(grant, by, "grant.revoke", now)
 
 
@@ -258,9 +413,9 @@ def narrowable(grant: Grant, now: datetime) -> bool:
 def narrow(grant: Grant, keep: Sequence[str] | str, *, by: str, now: datetime) -> tuple[str, ...]:
     """Take scopes away from a live access grant, never add any; returns the scopes removed.
 
-    Every token under the grant is revoked at once, because a token carries its scopes: the
-    adviser's system gets a new one, which can be no wider than the grant (oauth._generate_token,
-    console.ConsoleClient).
+    Every access token under the grant is revoked at once, because a token carries its scopes.
+    Refresh tokens live on: the next one used gets an access token with only what is left
+    (oauth._generate_token), so the adviser's system keeps working with less.
     """
     _lock_and_refresh(grant)
     if grant.status == SUSPENDED:
@@ -279,7 +434,7 @@ def narrow(grant: Grant, keep: Sequence[str] | str, *, by: str, now: datetime) -
     if grant.information == describe(held):  # derived from the scopes, not a client's own words
         grant.information = describe(kept)
     grant.scopes = " ".join(kept)
-    _revoke_tokens([grant.id], now)
+    _revoke_access_tokens([grant.id], now)
     _audit(grant, by, "grant.narrow", now, removed=removed)
     notify.narrowed(grant, now=now)
     return removed
@@ -288,9 +443,7 @@ def narrow(grant: Grant, keep: Sequence[str] | str, *, by: str, now: datetime) -
 def revoke_all(claimant: Claimant, *, now: datetime) -> int:
     """Stop all access: revoke every live grant of this claimant; returns how many ended."""
     live = db.session.scalars(
-        db.select(Grant).where(
-            Grant.claimant_id == claimant.id, Grant.status.in_((ACTIVE, SUSPENDED, PENDING))
-        )
+        db.select(Grant).where(Grant.claimant_id == claimant.id, Grant.status.in_(LIVE))
     ).all()
     for grant in live:
         revoke(grant, by=f"claimant:{claimant.id}", now=now)
@@ -310,8 +463,35 @@ def _revoke_tokens(grant_ids: list[str], now: datetime) -> None:
     )
 
 
+def _close_doorways(grant_ids: list[str], now: datetime) -> None:
+    """Unredeemed authorization codes and approved-but-uncollected device requests under these
+    grants: neither may yield a token once the grant has ended."""
+    db.session.execute(
+        update(AuthorizationCode)
+        .where(
+            AuthorizationCode.grant_id.in_(grant_ids),
+            AuthorizationCode.used_at.is_(None),
+            AuthorizationCode.expires_at > now,
+        )
+        .values(expires_at=now)
+    )
+    db.session.execute(
+        update(DeviceAuthorization)
+        .where(
+            DeviceAuthorization.grant_id.in_(grant_ids),
+            DeviceAuthorization.status == "approved",  # device.APPROVED (device imports us)
+        )
+        .values(status="denied")
+    )
+
+
 def _audit(
-    grant: Grant, actor: str, action: str, now: datetime, removed: Sequence[str] = ()
+    grant: Grant,
+    actor: str,
+    action: str,
+    now: datetime,
+    removed: Sequence[str] = (),
+    added: Sequence[str] = (),
 ) -> None:
     audit.append(
         audit.Event(
@@ -325,7 +505,24 @@ def _audit(
         ),
         now=now,
     )
-    receipts.issue(grant, action, by=actor, now=now, removed=removed)  # same transaction
+    receipts.issue(grant, action, by=actor, now=now, removed=removed, added=added)
+
+
+def record_refused_open(grant: Grant, *, by: str, now: datetime) -> None:
+    """Audit a representative's attempt to open a grant that no longer lets them in."""
+    _lock_and_refresh(grant)
+    audit.append(
+        audit.Event(
+            grant.claimant_id,
+            "",
+            grant.id,
+            by,
+            "console.open",
+            f"grant:{grant.id}",
+            "refused:grant_inactive",
+        ),
+        now=now,
+    )
 
 
 # Queries
@@ -590,8 +787,7 @@ def record_by_phone(
             staff=staff,
         )
     elif kind == ACCESS:
-        _lock_chain(claimant.id)
-        grant = create(
+        grant = give(
             claimant,
             representative,
             scope_names=scope_names,

@@ -121,6 +121,9 @@ class Grant(db.Model):
     end_reason: Mapped[str | None] = mapped_column(Text)
     # Migration 0003: who suspended it, for the staff banner.
     suspended_by_staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff_members.id"))
+    # Migration 0006: who the consent is with (grants.relationship_key); at most one live
+    # access grant per claimant and key, enforced by the partial unique index below.
+    relationship_key: Mapped[str | None] = mapped_column(String(300))
 
     claimant: Mapped[Claimant] = orm.relationship(lazy="joined")
     adviser: Mapped[Adviser | None] = orm.relationship(lazy="joined")
@@ -137,6 +140,15 @@ class Grant(db.Model):
 
 
 Index("ix_grants_claimant_status", Grant.claimant_id, Grant.status)
+LIVE_GRANT = Grant.status.in_(("active", "suspended", "pending"))
+Index(
+    "uq_grants_live_relationship",
+    Grant.claimant_id,
+    Grant.relationship_key,
+    unique=True,
+    sqlite_where=LIVE_GRANT,
+    postgresql_where=LIVE_GRANT,
+)
 
 
 class AccessToken(db.Model):

@@ -136,6 +136,11 @@ class Consent:
     refresh_expires_at: datetime | None = None
     issued_jti: str = field(default="", init=False)
 
+    def within_grant(self, scope: str | None) -> tuple[str, ...]:
+        """The scopes asked for that the grant holds now (all it holds if none were asked)."""
+        granted = self.grant.scope_names
+        return tuple(n for n in scopes.parse(scope) if n in granted) if scope else granted
+
 
 class CodeCredential(AuthorizationCodeMixin):
     def __init__(self, row: AuthorizationCode) -> None:
@@ -254,7 +259,9 @@ class CodeGrant(AuthorizationCodeGrant):
                 claimant_id=consent.grant.claimant_id,
                 grant_id=consent.grant.id,
                 redirect_uri=request.payload.redirect_uri or "",
-                scopes=consent.grant.scopes,
+                # What the client asked for, of what the grant holds: a client re-authorizing
+                # for less than its grant allows gets no more than it asked.
+                scopes=" ".join(consent.within_grant(request.scope)),
                 code_challenge=request.payload.data.get("code_challenge"),
                 code_challenge_method=request.payload.data.get("code_challenge_method"),
                 created_at=now,
@@ -517,9 +524,7 @@ def _generate_token(
         raise InvalidGrantError()
     grant = user.grant
     now = clock.now()
-    granted = grant.scope_names
-    wanted = scopes.parse(scope) if scope else granted
-    names = tuple(n for n in wanted if n in granted)  # never wider than the grant
+    names = user.within_grant(scope)  # never wider than the grant, narrowed or not
     family = (user.family_id or new_id()) if include_refresh_token else None
     token, row, lifetime = token_service().issue(
         grant, client_id=client.get_client_id(), scopes=names, now=now, refresh_family_id=family
@@ -619,7 +624,7 @@ class IssuedToken(TokenMixin):
         value: dict[str, Any] = {
             "active": True,
             "client_id": row.client_id,
-            "scope": row.scopes,
+            "scope": " ".join(n for n in row.scopes.split() if n in grant.scope_names),
             "sub": grant.claimant_id,
             "iss": issuer(),
             "exp": int(row.expires_at.timestamp()),

@@ -278,14 +278,19 @@ def _lock_and_check(
         now,
     )
     refusal = None
-    if revoked_at is not None or not grants.authorises(
-        status, clock.from_driver(review_at), clock.from_driver(ends_at), now
-    ):
+    if not grants.authorises(status, clock.from_driver(review_at), clock.from_driver(ends_at), now):
         refusal = Refused(
             401,
             "invalid_token",
             "The grant behind this token is not active",
             "refused:grant_inactive",
+        )
+    elif revoked_at is not None:  # the grant lives on: narrowed, or the client revoked it
+        refusal = Refused(
+            401,
+            "invalid_token",
+            "This access token was revoked or replaced: get a new one with your refresh token",
+            "refused:token_revoked",
         )
     elif scope not in access.scopes:
         refusal = Refused(

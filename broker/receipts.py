@@ -28,8 +28,9 @@ from .extensions import db
 from .models import Grant, Receipt
 
 VERSION = "KI-CR-v1.1.0"
-GIVEN, NARROWED, REVIEWED, SUSPENDED, RESUMED, REVOKED, EXPIRED = (
+GIVEN, AMENDED, NARROWED, REVIEWED, SUSPENDED, RESUMED, REVOKED, EXPIRED = (
     "given",
+    "amended",
     "narrowed",
     "reviewed",
     "suspended",
@@ -39,6 +40,7 @@ GIVEN, NARROWED, REVIEWED, SUSPENDED, RESUMED, REVOKED, EXPIRED = (
 )
 FOR_ACTION = {
     "grant.create": GIVEN,
+    "grant.amend": AMENDED,
     "grant.narrow": NARROWED,
     "grant.review_confirm": REVIEWED,
     "grant.suspend": SUSPENDED,
@@ -54,15 +56,23 @@ WITHDRAW = (
 
 
 def issue(
-    grant: Grant, action: str, *, by: str, now: datetime, removed: Sequence[str] = ()
+    grant: Grant,
+    action: str,
+    *,
+    by: str,
+    now: datetime,
+    removed: Sequence[str] = (),
+    added: Sequence[str] = (),
 ) -> Receipt | None:
     """Sign and add the receipt for this change to `grant` (no commit); None if not a change
-    a receipt records. `removed`: the scopes a narrowing took away."""
+    a receipt records. `removed`: the scopes a narrowing took away; `added`, an amendment's."""
     event = FOR_ACTION.get(action)
     if event is None:
         return None
     receipt_id = new_id()
-    payload = content(grant, event, by=by, now=now, receipt_id=receipt_id, removed=removed)
+    payload = content(
+        grant, event, by=by, now=now, receipt_id=receipt_id, removed=removed, added=added
+    )
     row = Receipt(
         id=receipt_id,
         claimant_id=grant.claimant_id,
@@ -83,6 +93,7 @@ def content(
     now: datetime,
     receipt_id: str,
     removed: Sequence[str] = (),
+    added: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The receipt's fields; `event.scopes` is what the grant allows after the change, and a
     narrowing adds `event.removedScopes`, what it took away."""
@@ -139,6 +150,7 @@ def content(
             "reviewDate": grant.review_at.isoformat(),
             "scopes": list(grant.scope_names),
             **({"removedScopes": list(removed)} if event == NARROWED else {}),
+            **({"addedScopes": list(added)} if event == AMENDED else {}),
         },
         "withdrawal": WITHDRAW,
     }

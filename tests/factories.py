@@ -51,7 +51,7 @@ def make_grant(
     now: datetime | None = None,
 ) -> Grant:
     now = now or clock.now()
-    grant = grants.create(
+    grant = grants.give(
         claimant,
         grants.Representative.of(adviser),
         scope_names=scope_names,

@@ -51,6 +51,9 @@ def client(grant_id: str) -> str | tuple[str, int]:
     grant = _own_grant(grant_id)
     now = clock.now()
     if not grants.authorises(grant.status, grant.review_at, grant.ends_at, now):
+        # The console's read is refused like any token's, and the claimant can see it was tried.
+        with transaction():
+            grants.record_refused_open(grant, by=f"adviser:{g.adviser.id}", now=now)
         return render_template(
             "adviser/client_inactive.html", grant=grant, state=grants.state_at(grant, now)
         ), 403

@@ -65,26 +65,40 @@ def give_access() -> Response | str | tuple[str, int]:
                 grants.check_end(chosen, starts_at=now, ends_at=grants.add_months(now, months))
             except grants.GrantRefused:
                 errors["months"] = _too_long(chosen)
+        representative = grants.Representative.of(adviser) if adviser else None
+        existing = (
+            grants.live_relationship(g.claimant.id, representative.key(), now)
+            if representative
+            else None
+        )
         if not errors and form.confirmed.data == "yes":
             with transaction():
-                grant = grants.create(
+                grant = grants.give(
                     g.claimant,
-                    grants.Representative.of(adviser),
+                    representative,
                     scope_names=chosen,
                     ends_at=grants.add_months(now, months),
                     purpose=form.purpose.data or "",
                     relationship=form.relationship.data or "",
                     now=now,
                 )
-            flash(_("%(name)s can now see what you chose", name=grant.representative_name))
+            flash(_given(grant, existing))
             return redirect(url_for("claimant.access"), 303)
         if not errors:
+            change = existing and grants.proposed_change(
+                existing,
+                scope_names=chosen,
+                ends_at=grants.add_months(now, months),
+                purpose=form.purpose.data or "",
+                relationship=form.relationship.data or "",
+            )
             return render_template(
                 "claimant/confirm_access.html",
                 form=form,
                 adviser=adviser,
                 chosen=[scopes.lookup(n) for n in scopes.parse(chosen)],
                 ends_at=grants.add_months(now, months),
+                change=change,
             )
     else:
         errors = first_errors(form)
@@ -92,6 +106,13 @@ def give_access() -> Response | str | tuple[str, int]:
     return render_template(
         "claimant/give_access.html", form=form, errors=errors, catalogue=scopes.catalogue()
     ), status
+
+
+def _given(grant: Grant, existing: Grant | None) -> str:
+    """What the claimant is told once they have given access, or changed access they gave."""
+    if existing is not None:
+        return _("You changed what %(name)s can see", name=grant.representative_name)
+    return _("%(name)s can now see what you chose", name=grant.representative_name)
 
 
 @bp.get("/access/<grant_id>/revoke")
@@ -128,14 +149,11 @@ def narrow_access(grant_id: str) -> Response | str | tuple[str, int]:
         except grants.GrantRefused as refusal:
             errors["scopes"] = str(refusal)
         else:
-            kept = format_list(
-                [wording.scope_title(n).lower() for n in grant.scope_names], locale=get_locale()
-            )
             flash(
                 _(
                     "%(name)s can now see less. They can still see: %(what)s.",
                     name=grant.representative_name,
-                    what=kept,
+                    what=wording.scope_titles(grant.scope_names),
                 )
             )
             return redirect(url_for("claimant.access"), 303)
@@ -236,12 +254,25 @@ def review(grant_id: str) -> Response | str:
     now = clock.now()
     if not grants.needs_review(grant, now):
         return redirect(url_for("claimant.access"), 303)
+    return _review_page(grant, ReviewForm(), {}, now)
+
+
+def _review_page(grant: Grant, form: ReviewForm, errors: dict[str, str], now: datetime) -> str:
+    """The review question, with the evidence first: what they did since it was last approved."""
+    since = grant.reviewed_at or grant.created_at
+    activity = (
+        audit.activity_since(grant.id, since, news.WRITE_ACTIONS)
+        if grant.kind == grants.ACCESS
+        else None
+    )
     return render_template(
         "claimant/review.html",
         grant=grant,
-        form=ReviewForm(),
-        errors={},
+        form=form,
+        errors=errors,
         state=grants.state_at(grant, now),
+        since=since,
+        activity=activity,
     )
 
 
@@ -259,13 +290,7 @@ def confirm_review(grant_id: str) -> Response | tuple[str, int]:
             else:
                 grants.end_at_review(grant, by=by, now=now)
     except grants.GrantRefused as refusal:
-        return render_template(
-            "claimant/review.html",
-            grant=grant,
-            form=form,
-            errors={"choice": str(refusal)},
-            state=grants.state_at(grant, now),
-        ), 400
+        return _review_page(grant, form, {"choice": str(refusal)}, now), 400
     until, name = day(grant.ends_at), grant.representative_name
     if form.choice.data == "keep" and grant.kind == grants.CONTACT:
         flash(_("We will keep contacting %(name)s until %(date)s", name=name, date=until))

@@ -59,7 +59,9 @@ def authorize() -> Response | str | tuple[str, int]:
     who = clients.representative_for(asked.client)
     form = ConsentForm()
     if request.method == "GET":
-        page = _consent_page(form, who, asked.scope_names, asked.details, action=request.full_path)
+        page = _consent_page(
+            form, who, asked.scope_names, asked.details, asked.client.id, action=request.full_path
+        )
         return _may_return_to(page, request_grant.redirect_uri)
     if not form.validate_on_submit():
         abort(400)
@@ -87,6 +89,7 @@ def authorize() -> Response | str | tuple[str, int]:
             who,
             asked.scope_names,
             asked.details,
+            asked.client.id,
             action=request.full_path,
             error=str(refusal),
         )
@@ -164,10 +167,14 @@ def answer_device() -> Response | str | tuple[str, int]:
     try:
         authorization = device.find(typed, attempt_keys=_attempt_keys(), now=now)
         who = device.representative(authorization)
+        existing = grants.live_relationship(g.claimant.id, who.key(authorization.client_id), now)
         if form.decision.data == REFUSE:
             device.refuse(authorization, g.claimant, now=now)
             db.session.commit()
-            flash(_("You said no. %(name)s cannot see your journal", name=who.name))
+            if existing is not None:
+                flash(_("You said no. Nothing has changed"))
+            else:
+                flash(_("You said no. %(name)s cannot see your journal", name=who.name))
             return redirect(url_for("claimant.home"), 303)
         if form.decision.data != APPROVE:
             abort(400)
@@ -190,7 +197,10 @@ def answer_device() -> Response | str | tuple[str, int]:
         db.session.rollback()
         return _device_consent_page(authorization, form, error=str(refusal))
     db.session.commit()
-    flash(_("%(name)s can now see what you chose", name=grant.representative_name))
+    if existing is not None:
+        flash(_("You changed what %(name)s can see", name=grant.representative_name))
+    else:
+        flash(_("%(name)s can now see what you chose", name=grant.representative_name))
     return redirect(url_for("claimant.access"), 303)
 
 
@@ -210,6 +220,7 @@ def _device_consent_page(
         device.representative(authorization),
         scopes.parse(authorization.scopes),
         device.requested_details(authorization),
+        authorization.client_id,
         action=url_for("consent.answer_device"),
         user_code=device.display(authorization.user_code),
         error=error,
@@ -224,26 +235,46 @@ def _consent_page(
     who: grants.Representative,
     requested: Sequence[str],
     details: clients.ConsentDetails,
+    client_id: str,
     *,
     action: str,
     user_code: str | None = None,
     error: str | None = None,
 ) -> str | tuple[str, int]:
+    """Who, what, how long and why. If they already have access, the same page shows only what
+    would change (grants.proposed_change): new things to tick, the end date kept by default."""
     now = clock.now()
+    existing = grants.live_relationship(g.claimant.id, who.key(client_id), now)
+    held = existing.scope_names if existing is not None else ()
+    offered = [n for n in requested if n not in held]
+    month_options = [(m, grants.add_months(now, m)) for m in clients.month_choices(details.months)]
+    if existing is not None:
+        month_options.insert(0, (clients.KEEP_END, existing.ends_at))
+    default_months = clients.KEEP_END if existing is not None else details.months
     if request.method == "POST":
         ticked = set(form.scopes.data or ())
-        chosen_months = _months(form.months.data) or details.months
+        chosen_months = _months(form.months.data, default_months)
     else:
-        ticked, chosen_months = set(requested), details.months
+        ticked, chosen_months = set(offered), default_months
+    change = None
+    if existing is not None:
+        change = grants.proposed_change(
+            existing,
+            scope_names=(*held, *offered),
+            ends_at=existing.ends_at,
+            purpose=details.purpose,
+            relationship=details.relationship,
+        )
     page = render_template(
         "oauth/consent.html",
         form=form,
         who=who,
-        requested=[scopes.lookup(n) for n in requested],
+        requested=[scopes.lookup(n) for n in offered],
+        held=[scopes.lookup(n) for n in held],
+        existing=existing,
+        change=change,
         ticked=ticked,
-        month_options=[
-            (m, grants.add_months(now, m)) for m in clients.month_choices(details.months)
-        ],
+        month_options=month_options,
         chosen_months=chosen_months,
         details=details,
         action=action,
@@ -258,8 +289,9 @@ def _field_for(message: str) -> str:
     return "months" if about_time else "scopes"
 
 
-def _months(value: str | None) -> int:
+def _months(value: str | None, missing: int = -1) -> int:
+    """The duration chosen; `missing` if none was (KEEP_END, 0, is a choice of its own)."""
     try:
-        return int(value or 0)
+        return int(value) if value else missing
     except ValueError:
-        return 0
+        return -1

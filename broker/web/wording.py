@@ -3,8 +3,11 @@ page's language (English or Welsh)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from babel.lists import format_list
 from flask import Flask
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 
 import scopes
 
@@ -22,12 +25,15 @@ ACTIONS = {
     "todo.list": N_("Looked at your to-do list"),
     "payments.list": N_("Looked at your payments"),
     "grant.create": N_("Access given"),
+    "grant.amend": N_("Access changed: you agreed to what they asked"),
     "grant.narrow": N_("Access changed: they can see less"),
+    "grant.merge": N_("Two cards for the same person joined into one"),
     "grant.revoke": N_("Access stopped"),
     "grant.expire": N_("Access ended on its end date"),
     "grant.suspend": N_("Access paused by DWP"),
     "grant.lift_suspension": N_("Access restarted by DWP"),
     "grant.review_confirm": N_("Access checked and kept"),
+    "console.open": N_("Tried to open your journal after their access ended"),
     "token.issue": N_("Their system was given a key to your journal"),
     "token.refresh": N_("Their system swapped its key for a new one"),
     "token.revoke": N_("A key to your journal was stopped"),
@@ -62,8 +68,14 @@ def scope_sentence(name: str, language: str | None = None) -> str:
     return scopes.lookup(name).sentence_in(language or current_language())
 
 
+def scope_titles(names: Iterable[str]) -> str:
+    """Scope titles as one phrase in the page's language: "your journal and your payments"."""
+    return format_list([scope_title(n).lower() for n in names], locale=get_locale())
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
+        titles=scope_titles,
         describe_action=describe_action,
         describe_actor=describe_actor,
         scope_title=scope_title,

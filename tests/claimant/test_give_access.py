@@ -133,7 +133,7 @@ def test_the_grants_module_refuses_more_than_six_months_and_unknown_scopes(ctx):
     common = {"purpose": "Appeal", "relationship": "Adviser", "now": now}
 
     with pytest.raises(grants.GrantRefused, match="6 months at most"):
-        grants.create(
+        grants.give(
             claimant,
             representative,
             scope_names="mr:read",
@@ -141,7 +141,7 @@ def test_the_grants_module_refuses_more_than_six_months_and_unknown_scopes(ctx):
             **common,
         )
     with pytest.raises(grants.GrantRefused, match="3 months at most"):
-        grants.create(
+        grants.give(
             claimant,
             representative,
             scope_names="mr:read mr:request",
@@ -149,14 +149,14 @@ def test_the_grants_module_refuses_more_than_six_months_and_unknown_scopes(ctx):
             **common,
         )
     with pytest.raises(grants.GrantRefused, match="do not know this kind of access: bank:write"):
-        grants.create(
+        grants.give(
             claimant,
             representative,
             scope_names="bank:write",
             ends_at=grants.add_months(now, 1),
             **common,
         )
-    six = grants.create(
+    six = grants.give(
         claimant, representative, scope_names="mr:read", ends_at=grants.add_months(now, 6), **common
     )
     assert six.status == "active"

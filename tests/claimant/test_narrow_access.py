@@ -1,17 +1,15 @@
-"""A claimant changes what an adviser can see: scopes only ever come off, every token under the
-grant stops at once, a new token carries only what is left, and the change is audited, receipted,
+"""A claimant changes what an adviser can see: scopes only ever come off, every access token
+under the grant stops at once, a new token carries only what is left (a refresh token keeps
+working: tests/relationships), and the change is audited, receipted,
 shown in the history and told to the adviser."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from broker import clock, receipts, signed
+from broker import receipts, signed
 from broker.extensions import db
-from broker.models import AuditEvent, Grant, OutboxMessage, RefreshToken
-from broker.tokens import hash_secret, new_opaque_token
+from broker.models import AuditEvent, Grant, OutboxMessage
 from tests.conftest import csrf_from, sign_in
 from tests.factories import (
     bearer,
@@ -84,27 +82,6 @@ def test_narrowing_stops_the_old_token_at_once_and_a_new_token_has_only_what_is_
     refused = api.get("/api/v1/journal", headers=bearer(new_token))
     assert refused.status_code == 403
     assert refused.json["error"] == "insufficient_scope"
-
-
-def test_narrowing_ends_every_refresh_token_under_the_grant(alex):
-    phone, _, _, grant = alex
-    now = clock.now()
-    row = RefreshToken(
-        token_hash=hash_secret(new_opaque_token()),
-        family_id="family-1",
-        grant_id=grant.id,
-        client_id="northside-case-system",
-        scopes=grant.scopes,
-        issued_at=now,
-        expires_at=now + timedelta(days=30),
-    )
-    db.session.add(row)
-    db.session.commit()
-
-    change(phone, grant, ["journal:read"])
-
-    db.session.rollback()
-    assert db.session.get(RefreshToken, row.id).revoked_at is not None
 
 
 def test_the_adviser_console_gets_a_new_token_and_still_reads_what_is_left(app, alex):

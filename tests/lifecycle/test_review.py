@@ -177,3 +177,44 @@ def test_a_staff_recorded_contact_is_reviewed_the_same_way(app, people, frozen_c
     assert "We have stopped contacting Jo Morgan until you check it." in home
     assert kept.status_code == 303
     assert "We will keep contacting Jo Morgan until" in phone.get("/access").text
+
+
+def test_before_keeping_it_the_claimant_sees_what_they_did_since_it_was_given(
+    app, people, frozen_clock, client
+):
+    grant = phone_grant(
+        people.claimant,
+        people.adviser,
+        people.staff,
+        now=clock.now(),
+        months=3,
+        review_months=1,
+        scope_names="mr:read mr:request",
+    )
+    token, _ = issue_token(grant)
+    for _ in range(3):
+        client.get("/api/v1/mr-decisions", headers=bearer(token))
+    client.post(
+        "/api/v1/mr-requests",
+        json={"decision_about": "Limited capability for work", "reasons": "It is wrong"},
+        headers=bearer(token),
+    )
+    frozen_clock.now = grant.review_at + timedelta(days=1)
+    phone = signed_in(app, people.claimant)
+
+    page = text_of(phone.get(f"/access/{grant.id}/review").text)
+
+    assert "What they did since" in page
+    assert "Looked at your reconsideration decisions: 3 times" in page
+    assert "Asked for a reconsideration for you:" in page
+    assert page.index("What they did since") < page.index("Yes, keep it")
+    assert "See everything they did" in page
+
+
+def test_a_review_with_no_activity_says_so(app, people, frozen_clock):
+    grant = overdue_grant(people, frozen_clock)
+    phone = signed_in(app, people.claimant)
+
+    page = text_of(phone.get(f"/access/{grant.id}/review").text)
+
+    assert "They have not looked at anything or done anything." in page

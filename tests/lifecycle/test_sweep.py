@@ -20,7 +20,7 @@ from broker.models import (
     OutboxMessage,
     RefreshToken,
 )
-from tests.factories import bearer, issue_token, make_grant
+from tests.factories import bearer, issue_token, make_adviser, make_grant
 from tests.lifecycle import senders
 from tests.lifecycle.conftest import BrokenSender
 from tests.staff.helpers import audit_actions, fresh, phone_grant
@@ -351,8 +351,8 @@ def test_device_requests_and_codes_are_forgotten_a_day_after_they_run_out(
 
 
 def test_the_command_prints_a_summary_and_progress_for_large_runs(runner, people, frozen_clock):
-    for _ in range(5):
-        make_grant(people.claimant, people.adviser, months=1)
+    for n in range(5):  # five relationships: one grant each
+        make_grant(people.claimant, make_adviser(f"Adviser {n}"), months=1)
     frozen_clock.advance(days=40)
     senders.COLLECTED.clear()
 

@@ -125,7 +125,7 @@ def test_every_change_of_status_is_legal_and_an_ended_grant_never_works_again(
         names = sorted(set(names) | {"mr:read"})  # so the API has something to read
         review_at = grants.add_months(now, min(review_months, months))
         try:
-            grant = grants.create(
+            grant = grants.give(
                 claimant,
                 grants.Representative.of(adviser),
                 scope_names=names,

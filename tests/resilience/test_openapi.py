@@ -88,7 +88,7 @@ def world(ctx):  # noqa: ANN201
     grant = make_grant(claimant, adviser, EVERY_SCOPE)
     decision, entry = make_decision(claimant), make_entry(claimant)
     token, _ = issue_token(grant)
-    revoked_grant = make_grant(claimant, adviser, "mr:read")
+    revoked_grant = make_grant(claimant, make_adviser("Another Adviser"), "mr:read")
     revoked_token, _ = issue_token(revoked_grant)
     grants.revoke(revoked_grant, by="claimant:test", now=clock.now())
     _row, key = staff_keys.create("Fuzzing system", now=clock.now())

@@ -8,7 +8,7 @@ import pytest
 from broker import clock, staff_keys
 from broker.extensions import db
 from broker.models import AuditEvent, StaffApiKey
-from tests.factories import bearer, issue_token, make_grant
+from tests.factories import bearer, issue_token, make_adviser, make_grant
 from tests.staff.helpers import audit_actions, contact_grant, grant_in_state, phone_grant
 
 
@@ -25,7 +25,7 @@ def consents_path(claimant) -> str:  # noqa: ANN001
 
 def test_a_staff_key_reads_every_consent_with_its_state_now(client, people, key):
     grant = phone_grant(people.claimant, people.adviser, people.staff, now=clock.now())
-    grant_in_state("revoked", people.claimant, people.adviser, people.staff)
+    grant_in_state("revoked", people.claimant, make_adviser("Tom Reed"), people.staff)
     contact_grant(people.claimant, people.staff, now=clock.now())
     people.claimant.additional_support = "Needs an interpreter"
     db.session.commit()
