@@ -33,7 +33,7 @@ from .. import CONTENT_SECURITY_POLICY, clients, clock, device, grants, oauth
 from ..db import writes_on_get
 from ..extensions import db
 from ..i18n import N_
-from ..models import DeviceAuthorization
+from ..models import DeviceAuthorization, Grant
 from .forms import ConsentForm
 
 bp = Blueprint("consent", __name__)
@@ -168,6 +168,7 @@ def answer_device() -> Response | str | tuple[str, int]:
         authorization = device.find(typed, attempt_keys=_attempt_keys(), now=now)
         who = device.representative(authorization)
         existing = grants.live_relationship(g.claimant.id, who.key(authorization.client_id), now)
+        before = _terms(existing)
         if form.decision.data == REFUSE:
             device.refuse(authorization, g.claimant, now=now)
             db.session.commit()
@@ -197,11 +198,25 @@ def answer_device() -> Response | str | tuple[str, int]:
         db.session.rollback()
         return _device_consent_page(authorization, form, error=str(refusal))
     db.session.commit()
-    if existing is not None:
-        flash(_("You changed what %(name)s can see", name=grant.representative_name))
-    else:
-        flash(_("%(name)s can now see what you chose", name=grant.representative_name))
+    flash(_answered(grant, existing, before))
     return redirect(url_for("claimant.access"), 303)
+
+
+def _terms(grant: Grant | None) -> tuple[object, ...] | None:
+    """What an amendment can change: compared before and after, to say whether it did."""
+    if grant is None:
+        return None
+    return (grant.scopes, grant.ends_at, grant.purpose, grant.relationship)
+
+
+def _answered(grant: Grant, existing: Grant | None, before: object) -> str:
+    """What the claimant is told after saying yes: a new grant, a change, or no change."""
+    who = grant.representative_name
+    if existing is None:
+        return _("%(name)s can now see what you chose", name=who)
+    if _terms(grant) == before:
+        return _("Nothing has changed. %(name)s can see what they could before", name=who)
+    return _("You changed what %(name)s can see", name=who)
 
 
 def _attempt_keys() -> list[str]:
