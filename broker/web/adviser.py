@@ -64,7 +64,7 @@ def client(grant_id: str) -> str | tuple[str, int]:
         decisions=decisions,
         journal=journal,
         can_request="mr:request" in allowed,
-        scope_titles=[scopes.lookup(n).title_in("en") for n in grant.scope_names],
+        scope_titles=[scopes.lookup(n).staff_title() for n in grant.scope_names],
     )
 
 
