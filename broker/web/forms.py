@@ -119,17 +119,20 @@ class _PhoneConsentFields(FlaskForm):
         "Why the information is needed",
         validators=[DataRequired("Enter why the information is needed"), Length(max=500)],
     )
+    # No length is chosen for staff: the claimant must say it (GOV.UK: never preselect an
+    # answer people have to think about). The review date is a rule, not their answer: one month.
     months = RadioField(
         "How long the consent lasts",
         choices=MONTH_CHOICES,
-        default="6",
         validators=[DataRequired("Choose how long the consent lasts")],
+        invalid_choice_message="Choose how long the consent lasts",
     )
     review_months = RadioField(
         "Review the consent after",
         choices=REVIEW_CHOICES,
         default="1",
         validators=[DataRequired("Choose when the consent must be reviewed")],
+        invalid_choice_message="Choose when the consent must be reviewed",
     )
 
 
