@@ -34,8 +34,13 @@ class ConfirmForm(FlaskForm):
 
 
 def first_errors(form: FlaskForm) -> dict[str, str]:
-    """The first message of each field that failed validation, by field name."""
-    return {name: messages[0] for name, messages in form.errors.items() if messages}
+    """The first message of each field that failed validation, by field name, in the order the
+    page shows the fields: the form's `field_order` when it has one (its fields are declared in
+    another order, as a subclass's are), else the order they are declared in. GOV.UK's error
+    summary lists the errors in the order of the page."""
+    errors = {name: messages[0] for name, messages in form.errors.items() if messages}
+    rank = {name: place for place, name in enumerate(getattr(form, "field_order", ()))}
+    return dict(sorted(errors.items(), key=lambda item: rank.get(item[0], len(rank))))
 
 
 def scope_choices() -> list[tuple[str, str]]:
@@ -137,6 +142,18 @@ class _PhoneConsentFields(FlaskForm):
 
 
 class RecordConsentForm(_PhoneConsentFields):
+    # templates/staff/record_consent.html asks in this order
+    field_order = (
+        "name",
+        "organisation",
+        "adviser_code",
+        "relationship",
+        "scopes",
+        "purpose",
+        "months",
+        "review_months",
+        "consented",
+    )
     organisation = StringField(
         "Their organisation",
         validators=[DataRequired("Enter the representative's organisation"), Length(max=200)],
@@ -152,6 +169,16 @@ class RecordConsentForm(_PhoneConsentFields):
 
 
 class RecordContactForm(_PhoneConsentFields):
+    # templates/staff/record_contact.html asks in this order
+    field_order = (
+        "name",
+        "relationship",
+        "scopes",
+        "purpose",
+        "months",
+        "review_months",
+        "consented",
+    )
     consented = BooleanField(
         "The claimant told me they agree to us sharing information about their claim with "
         "this person",
