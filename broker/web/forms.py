@@ -218,6 +218,16 @@ class AdditionalSupportForm(FlaskForm):
     )
 
 
+class RemoveSupportForm(FlaskForm):
+    reason = TextAreaField(
+        "Why are you removing the flag?",
+        validators=[
+            DataRequired("Enter why you are removing the flag"),
+            Length(max=180, message="The reason must be 180 characters or fewer"),
+        ],
+    )
+
+
 class ReviewForm(FlaskForm):
     """One tap: the button pressed carries the choice."""
 
