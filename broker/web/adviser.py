@@ -7,7 +7,8 @@ the grant (broker.console), never from the journal tables directly.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, time
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -25,7 +26,7 @@ from werkzeug.wrappers import Response
 import scopes
 
 from .. import clients as client_registry
-from .. import clock, device, grants, oauth, statements
+from .. import clock, device, grants, i18n, oauth, statements
 from ..console import ConsoleClient
 from ..db import transaction
 from ..extensions import db
@@ -33,6 +34,8 @@ from ..models import DeviceAuthorization, Grant
 from .forms import AskForm, MRRequestForm, StatementForm, first_errors
 
 bp = Blueprint("adviser", __name__, url_prefix="/adviser")
+
+UK_TIME = ZoneInfo(i18n.TIMEZONE)
 
 
 @bp.get("/")
@@ -207,8 +210,9 @@ def statement(grant_id: str) -> Response | str | tuple[str, int]:
         return render_template(
             "adviser/statement.html", grant=grant, form=form, errors=errors, statement=None
         ), (400 if errors else 200)
-    low = datetime.combine(form.date_from.data, time.min, tzinfo=UTC)
-    high = datetime.combine(form.date_to.data, time.max, tzinfo=UTC)
+    # The dates are days on the UK clock, as the page shows every time (summer time included).
+    low = datetime.combine(form.date_from.data, time.min, tzinfo=UK_TIME)
+    high = datetime.combine(form.date_to.data, time.max, tzinfo=UK_TIME)
     try:
         document = statements.build(g.adviser, grant.claimant, date_from=low, date_to=high, now=now)
     except statements.StatementRefused as refusal:
