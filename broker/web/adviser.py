@@ -44,10 +44,21 @@ def clients() -> str:
     now = clock.now()
     return render_template(
         "adviser/clients.html",
-        live=grants.live_for_adviser(g.adviser.id, now),
+        live=one_per_client(grants.live_for_adviser(g.adviser.id, now)),
         now=now,
         state_at=grants.state_at,
     )
+
+
+def one_per_client(live: list[Grant]) -> list[Grant]:
+    """Each client once, by their newest live grant (older data can hold several for one
+    client), soonest to end first."""
+    newest: dict[str, Grant] = {}
+    for grant in live:
+        kept = newest.get(grant.claimant_id)
+        if kept is None or (grant.created_at, grant.id) > (kept.created_at, kept.id):
+            newest[grant.claimant_id] = grant
+    return sorted(newest.values(), key=lambda grant: (grant.ends_at, grant.id))
 
 
 @bp.get("/clients/<grant_id>")
