@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional
 import scopes
 
 from ..i18n import N_
+from ..records import REMOVAL_REASON_MAX_CHARS
 
 
 class SignInForm(FlaskForm):
@@ -223,7 +224,10 @@ class RemoveSupportForm(FlaskForm):
         "Why are you removing the flag?",
         validators=[
             DataRequired("Enter why you are removing the flag"),
-            Length(max=180, message="The reason must be 180 characters or fewer"),
+            Length(
+                max=REMOVAL_REASON_MAX_CHARS,
+                message=f"The reason must be {REMOVAL_REASON_MAX_CHARS} characters or fewer",
+            ),
         ],
     )
 
