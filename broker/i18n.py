@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -69,6 +69,7 @@ def init_app(app: Flask) -> None:
         day=day,
         moment=moment,
         months=months,
+        time_of_day=time_of_day,
     )
     app.jinja_env.filters["translated"] = translated
 
@@ -155,14 +156,28 @@ def remember(response: Response, language: str, *, secure: bool) -> Response:
 # Dates and durations in words, in the page's language and in UK time
 
 
-def day(value: datetime) -> str:
-    """A date as people write it: 23 November 2026, or 23 Tachwedd 2026."""
-    return format_date(value, "d MMMM y")
+def day(value: datetime | date | str) -> str:
+    """A date as people write it, on the UK clock: 23 November 2026, or 23 Tachwedd 2026."""
+    return format_date(instant(value), "d MMMM y")
 
 
-def moment(value: datetime) -> str:
-    """A date and time on the UK clock: 23 November 2026, 14:05."""
-    return format_datetime(value, "d MMMM y, HH:mm")
+def moment(value: datetime | str) -> str:
+    """A date and time on the UK clock, summer time included: 23 November 2026, 14:05."""
+    return format_datetime(instant(value), "d MMMM y, HH:mm")
+
+
+def time_of_day(value: datetime | str) -> str:
+    """The time on the UK clock, summer time included: 14:05."""
+    return format_datetime(instant(value), "HH:mm")
+
+
+def instant(value: datetime | date | str) -> datetime | date:
+    """A datetime, or one written in ISO 8601 as the API and signed files carry it ("...Z");
+    one without a zone is UTC, like every time we store. A plain date stays a date."""
+    parsed = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if isinstance(parsed, datetime) and parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed
 
 
 def months(count: int) -> str:

@@ -9,15 +9,19 @@ carry no grant, so they never show on the claimant's own history page.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from . import audit
+from . import audit, clock
 from .extensions import db
-from .models import Claimant, PinnedNote, StaffMember
+from .models import AuditEvent, Claimant, PinnedNote, StaffMember
 
 MAX_PINNED_NOTES = 3
 NOTE_MAX_CHARS = 500
 SUPPORT_MAX_CHARS = 1000
+SUPPORT_RESOURCE = "additional_support"
+# The reason for removing the flag rides in the audit event's resource (200 characters at most).
+REMOVAL_REASON_MAX_CHARS = 180
 
 
 class RecordRefused(ValueError):
@@ -93,16 +97,57 @@ def set_additional_support(
         raise RecordRefused(f"The description must be {SUPPORT_MAX_CHARS} characters or fewer")
     head = audit.lock_head(db.session.connection(), claimant.id)
     claimant.additional_support = description
-    _audit(claimant.id, staff, "record.support_set", "additional_support", now, head)
+    _audit(claimant.id, staff, "record.support_set", SUPPORT_RESOURCE, now, head)
 
 
-def clear_additional_support(claimant: Claimant, *, staff: StaffMember, now: datetime) -> None:
-    """Remove the additional-support flag; no commit."""
+def clear_additional_support(
+    claimant: Claimant, *, reason: str, staff: StaffMember, now: datetime
+) -> None:
+    """Remove the additional-support flag, saying why; no commit. The reason is kept in the audit
+    event (resource `additional_support:<reason>`), the record of who removed it and when.
+    Removing a flag that is already gone does nothing."""
+    reason = " ".join(reason.split())  # one line; also drops the chain's separator (\x1f)
+    if not reason:
+        raise RecordRefused("Enter why you are removing the flag")
+    if len(reason) > REMOVAL_REASON_MAX_CHARS:
+        raise RecordRefused(f"The reason must be {REMOVAL_REASON_MAX_CHARS} characters or fewer")
     head = audit.lock_head(db.session.connection(), claimant.id)
+    db.session.refresh(claimant)  # a colleague may have removed it while we were confirming
     if claimant.additional_support is None:
         return
     claimant.additional_support = None
-    _audit(claimant.id, staff, "record.support_clear", "additional_support", now, head)
+    resource = f"{SUPPORT_RESOURCE}:{reason}"
+    _audit(claimant.id, staff, "record.support_clear", resource, now, head)
+
+
+@dataclass(frozen=True, slots=True)
+class SupportRemoval:
+    at: datetime
+    staff_name: str
+    reason: str
+
+
+def last_support_removal(claimant_id: str) -> SupportRemoval | None:
+    """Who removed the additional-support flag, when and why, if the last change to the flag
+    was its removal; read from the audit chain, where the reason is kept."""
+    event = db.session.scalar(
+        db.select(AuditEvent)
+        .where(
+            AuditEvent.claimant_id == claimant_id,
+            AuditEvent.action.in_(("record.support_set", "record.support_clear")),
+        )
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    )
+    if event is None or event.action != "record.support_clear":
+        return None
+    _kind, _, staff_id = event.actor.partition(":")
+    staff = db.session.get(StaffMember, staff_id)
+    return SupportRemoval(
+        at=clock.from_micros(event.occurred_us),
+        staff_name=staff.name if staff is not None else "a member of staff",
+        reason=event.resource.partition(":")[2],
+    )
 
 
 def _audit(

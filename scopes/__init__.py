@@ -34,6 +34,9 @@ class Scope:
     max_months: int
     title: dict[str, str]
     sentence: dict[str, str]
+    # The title in the third person, for staff and adviser pages (English only); empty when the
+    # claimant's own English title already reads right about someone else ("Appointments").
+    staff: str = ""
 
     @property
     def is_write(self) -> bool:
@@ -41,6 +44,11 @@ class Scope:
 
     def title_in(self, language: str) -> str:
         return self.title.get(language) or self.title["en"]
+
+    def staff_title(self) -> str:
+        """What staff and advisers call it: "Their payments" where the claimant reads "Your
+        payments"."""
+        return self.staff or self.title["en"]
 
     def sentence_in(self, language: str) -> str:
         return self.sentence.get(language) or self.sentence["en"]
@@ -60,6 +68,7 @@ def catalogue() -> dict[str, Scope]:
             max_months=min(int(entry["max_months"]), GRANT_CAP_MONTHS),
             title=dict(entry["title"]),
             sentence=dict(entry["sentence"]),
+            staff=str(entry.get("staff", "")),
         )
         if scope.access not in ("read", "write"):
             raise ValueError(f"scope {name}: access must be read or write")

@@ -7,7 +7,9 @@ the grant (broker.console), never from the journal tables directly.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, time
+from dataclasses import dataclass
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -25,7 +27,7 @@ from werkzeug.wrappers import Response
 import scopes
 
 from .. import clients as client_registry
-from .. import clock, device, grants, oauth, statements
+from .. import clock, device, grants, i18n, oauth, statements
 from ..console import ConsoleClient
 from ..db import transaction
 from ..extensions import db
@@ -34,20 +36,35 @@ from .forms import AskForm, MRRequestForm, StatementForm, first_errors
 
 bp = Blueprint("adviser", __name__, url_prefix="/adviser")
 
+UK_TIME = ZoneInfo(i18n.TIMEZONE)
+
 
 @bp.get("/")
 def clients() -> str:
     now = clock.now()
     return render_template(
         "adviser/clients.html",
-        live=grants.live_for_adviser(g.adviser.id, now),
+        live=one_per_client(grants.live_for_adviser(g.adviser.id, now)),
         now=now,
         state_at=grants.state_at,
     )
 
 
+def one_per_client(live: list[Grant]) -> list[Grant]:
+    """Each client once, by their newest live grant (older data can hold several for one
+    client), soonest to end first."""
+    newest: dict[str, Grant] = {}
+    for grant in live:
+        kept = newest.get(grant.claimant_id)
+        if kept is None or (grant.created_at, grant.id) > (kept.created_at, kept.id):
+            newest[grant.claimant_id] = grant
+    return sorted(newest.values(), key=lambda grant: (grant.ends_at, grant.id))
+
+
 @bp.get("/clients/<grant_id>")
 def client(grant_id: str) -> str | tuple[str, int]:
+    """A client's decisions and journal; arriving from a request (`?asked=`), what the client
+    said yes to, when it was less than the adviser asked for."""
     grant = _own_grant(grant_id)
     now = clock.now()
     if not grants.authorises(grant.status, grant.review_at, grant.ends_at, now):
@@ -67,7 +84,8 @@ def client(grant_id: str) -> str | tuple[str, int]:
         decisions=decisions,
         journal=journal,
         can_request="mr:request" in allowed,
-        scope_titles=[scopes.lookup(n).title_in("en") for n in grant.scope_names],
+        scope_titles=[scopes.lookup(n).staff_title() for n in grant.scope_names],
+        shortfall=_shortfall_of_request(request.args.get("asked", ""), grant),
     )
 
 
@@ -93,6 +111,45 @@ def mr_request(grant_id: str) -> Response | str | tuple[str, int]:
     return render_template("adviser/mr_request.html", grant=grant, form=form, errors=errors), (
         400 if errors else 200
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Shortfall:
+    """How the client's yes differs from what the adviser asked for."""
+
+    left_out: list[str]  # what was asked for and not given, in staff wording
+    asked_months: int
+    shorter: bool  # the access ends sooner than asked
+
+
+def shortfall(authorization: DeviceAuthorization, grant: Grant) -> Shortfall | None:
+    """What the adviser asked for and did not get under `grant`, or None if they got it all."""
+    given = set(grant.scope_names)
+    left_out = [
+        scopes.lookup(name).staff_title()
+        for name in scopes.parse(authorization.scopes)
+        if name not in given
+    ]
+    asked_months = device.requested_details(authorization).months
+    # The client answered after the request was made, so a yes for the whole time asked ends
+    # no sooner than this; a shorter choice is at least a month shorter.
+    shorter = grant.ends_at < grants.add_months(authorization.created_at, asked_months)
+    if not left_out and not shorter:
+        return None
+    return Shortfall(left_out, asked_months, shorter)
+
+
+def _shortfall_of_request(request_id: str, grant: Grant) -> Shortfall | None:
+    """The shortfall of this adviser's request answered with `grant`; None for any other id."""
+    if not request_id:
+        return None
+    try:
+        authorization = device.for_adviser(g.adviser.id, request_id)
+    except device.RequestNotFound:
+        return None
+    if authorization.grant_id != grant.id:
+        return None
+    return shortfall(authorization, grant)
 
 
 def _own_grant(grant_id: str) -> Grant:
@@ -152,6 +209,7 @@ def ask_waiting(request_id: str) -> str:
     grant = db.session.get(Grant, authorization.grant_id) if authorization.grant_id else None
     return render_template(
         "adviser/ask_waiting.html",
+        shortfall=shortfall(authorization, grant) if grant else None,
         authorization=authorization,
         state=device.state_of(authorization, clock.now()),
         user_code=user_code,
@@ -173,7 +231,7 @@ def ask_status(request_id: str) -> Response:
     db.session.commit()
     answered = state in (device.APPROVED, device.USED) and authorization.grant_id
     target = (
-        url_for("adviser.client", grant_id=authorization.grant_id)
+        url_for("adviser.client", grant_id=authorization.grant_id, asked=authorization.id)
         if answered
         else url_for("adviser.ask_waiting", request_id=authorization.id)
     )
@@ -210,8 +268,9 @@ def statement(grant_id: str) -> Response | str | tuple[str, int]:
         return render_template(
             "adviser/statement.html", grant=grant, form=form, errors=errors, statement=None
         ), (400 if errors else 200)
-    low = datetime.combine(form.date_from.data, time.min, tzinfo=UTC)
-    high = datetime.combine(form.date_to.data, time.max, tzinfo=UTC)
+    # The dates are days on the UK clock, as the page shows every time (summer time included).
+    low = datetime.combine(form.date_from.data, time.min, tzinfo=UK_TIME)
+    high = datetime.combine(form.date_to.data, time.max, tzinfo=UK_TIME)
     try:
         document = statements.build(g.adviser, grant.claimant, date_from=low, date_to=high, now=now)
     except statements.StatementRefused as refusal:

@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional
 import scopes
 
 from ..i18n import N_
+from ..records import REMOVAL_REASON_MAX_CHARS
 
 
 class SignInForm(FlaskForm):
@@ -34,8 +35,13 @@ class ConfirmForm(FlaskForm):
 
 
 def first_errors(form: FlaskForm) -> dict[str, str]:
-    """The first message of each field that failed validation, by field name."""
-    return {name: messages[0] for name, messages in form.errors.items() if messages}
+    """The first message of each field that failed validation, by field name, in the order the
+    page shows the fields: the form's `field_order` when it has one (its fields are declared in
+    another order, as a subclass's are), else the order they are declared in. GOV.UK's error
+    summary lists the errors in the order of the page."""
+    errors = {name: messages[0] for name, messages in form.errors.items() if messages}
+    rank = {name: place for place, name in enumerate(getattr(form, "field_order", ()))}
+    return dict(sorted(errors.items(), key=lambda item: rank.get(item[0], len(rank))))
 
 
 def scope_choices() -> list[tuple[str, str]]:
@@ -119,21 +125,36 @@ class _PhoneConsentFields(FlaskForm):
         "Why the information is needed",
         validators=[DataRequired("Enter why the information is needed"), Length(max=500)],
     )
+    # No length is chosen for staff: the claimant must say it (GOV.UK: never preselect an
+    # answer people have to think about). The review date is a rule, not their answer: one month.
     months = RadioField(
         "How long the consent lasts",
         choices=MONTH_CHOICES,
-        default="6",
         validators=[DataRequired("Choose how long the consent lasts")],
+        invalid_choice_message="Choose how long the consent lasts",
     )
     review_months = RadioField(
         "Review the consent after",
         choices=REVIEW_CHOICES,
         default="1",
         validators=[DataRequired("Choose when the consent must be reviewed")],
+        invalid_choice_message="Choose when the consent must be reviewed",
     )
 
 
 class RecordConsentForm(_PhoneConsentFields):
+    # templates/staff/record_consent.html asks in this order
+    field_order = (
+        "name",
+        "organisation",
+        "adviser_code",
+        "relationship",
+        "scopes",
+        "purpose",
+        "months",
+        "review_months",
+        "consented",
+    )
     organisation = StringField(
         "Their organisation",
         validators=[DataRequired("Enter the representative's organisation"), Length(max=200)],
@@ -149,6 +170,16 @@ class RecordConsentForm(_PhoneConsentFields):
 
 
 class RecordContactForm(_PhoneConsentFields):
+    # templates/staff/record_contact.html asks in this order
+    field_order = (
+        "name",
+        "relationship",
+        "scopes",
+        "purpose",
+        "months",
+        "review_months",
+        "consented",
+    )
     consented = BooleanField(
         "The claimant told me they agree to us sharing information about their claim with "
         "this person",
@@ -185,6 +216,19 @@ class AdditionalSupportForm(FlaskForm):
     description = TextAreaField(
         "What support do they need?",
         validators=[DataRequired("Describe the support they need"), Length(max=1000)],
+    )
+
+
+class RemoveSupportForm(FlaskForm):
+    reason = TextAreaField(
+        "Why are you removing the flag?",
+        validators=[
+            DataRequired("Enter why you are removing the flag"),
+            Length(
+                max=REMOVAL_REASON_MAX_CHARS,
+                message=f"The reason must be {REMOVAL_REASON_MAX_CHARS} characters or fewer",
+            ),
+        ],
     )
 
 

@@ -25,6 +25,7 @@ from .forms import (
     PinNoteForm,
     RecordConsentForm,
     RecordContactForm,
+    RemoveSupportForm,
     SuspendForm,
     first_errors,
 )
@@ -197,15 +198,27 @@ def additional_support(reference: str) -> Response | Page:
     ), (400 if done else 200)
 
 
-@bp.post("/claimants/<reference>/additional-support/remove")
-def remove_additional_support(reference: str) -> Response:
+@bp.route("/claimants/<reference>/additional-support/remove", methods=["GET", "POST"])
+def remove_additional_support(reference: str) -> Response | Page:
+    """Confirm on GET, with the reason asked for; remove on POST, audited with the reason."""
     claimant = _claimant(reference)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    with transaction():
-        records.clear_additional_support(claimant, staff=g.staff, now=clock.now())
-    flash("The additional support flag is removed")
-    return _back_to_record(claimant)
+    if claimant.additional_support is None:
+        flash("The record has no additional support flag")
+        return _back_to_record(claimant)
+    form = RemoveSupportForm()
+
+    def remove() -> str:
+        records.clear_additional_support(
+            claimant, reason=form.reason.data or "", staff=g.staff, now=clock.now()
+        )
+        return "The additional support flag is removed"
+
+    done = _act_on_record(form, claimant, remove, field="reason")
+    if isinstance(done, Response):
+        return done
+    return render_template(
+        "staff/remove_additional_support.html", claimant=claimant, form=form, errors=done
+    ), (400 if done else 200)
 
 
 def _record_page(
@@ -219,6 +232,9 @@ def _record_page(
         claimant=claimant,
         contact=grants.live_contact(claimant.id, now),
         notes=records.pinned_notes(claimant.id),
+        support_removal=(
+            None if claimant.additional_support else records.last_support_removal(claimant.id)
+        ),
         max_notes=records.MAX_PINNED_NOTES,
         live=[grant for grant in every if states[grant.id] in LIVE_STATES],
         ended=[grant for grant in every if states[grant.id] not in LIVE_STATES],

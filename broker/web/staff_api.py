@@ -90,7 +90,7 @@ def consent_json(grant: Grant, now: datetime) -> dict[str, Any]:
         },
         "relationship": grant.relationship,
         "information": [
-            {"scope": s.name, "description": s.title_in("en")} for s in grants.scopes_of(grant)
+            {"scope": s.name, "description": s.staff_title()} for s in grants.scopes_of(grant)
         ],
         "purpose": grant.purpose,
         "started_at": iso(grant.starts_at),

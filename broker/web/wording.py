@@ -64,6 +64,11 @@ def scope_title(name: str, language: str | None = None) -> str:
     return scopes.lookup(name).title_in(language or current_language())
 
 
+def staff_scope_title(name: str) -> str:
+    """The scope's name for staff and adviser pages (English only): "Their payments"."""
+    return scopes.lookup(name).staff_title()
+
+
 def scope_sentence(name: str, language: str | None = None) -> str:
     return scopes.lookup(name).sentence_in(language or current_language())
 
@@ -79,5 +84,6 @@ def register(app: Flask) -> None:
         describe_action=describe_action,
         describe_actor=describe_actor,
         scope_title=scope_title,
+        staff_scope_title=staff_scope_title,
         scope_sentence=scope_sentence,
     )

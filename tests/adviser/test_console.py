@@ -31,7 +31,7 @@ def test_my_clients_lists_grants_given_to_me_with_scopes_and_end_date(console):
     page = client.get("/adviser/")
 
     assert "Alex Morgan" in page.text
-    assert "Your reconsideration decisions" in page.text
+    assert "Their reconsideration decisions" in page.text
     assert grant.ends_at.strftime("%-d %B %Y") in page.text
     assert "Someone Else" not in page.text
 

@@ -170,7 +170,9 @@ def test_the_advisers_screen_notices_the_answer_without_a_reload(app, ctx, brows
         expect(phone.get_by_role("heading", level=1)).to_have_text("Who can see your journal")
 
         # No reload: static/js/ask.js polls and moves the adviser on to the client's journal.
-        expect(laptop).to_have_url(re.compile(r"/adviser/clients/[0-9a-f-]+$"), timeout=30_000)
+        expect(laptop).to_have_url(
+            re.compile(r"/adviser/clients/[0-9a-f-]+\?asked=[0-9a-f-]+$"), timeout=30_000
+        )
         expect(laptop.get_by_text("Limited capability for work").first).to_be_visible()
     finally:
         laptop.context.close()

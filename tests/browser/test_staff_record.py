@@ -7,11 +7,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from broker import clock, records
 from broker.extensions import db
 from tests.browser.conftest import sign_in_page
+from tests.browser.test_claimant_accessibility import AXE_OPTIONS
 from tests.factories import make_adviser, make_claimant, make_staff
 from tests.staff.helpers import contact_grant, grant_in_state
 
@@ -114,3 +116,34 @@ def test_staff_suspend_a_grant_and_lift_the_suspension(laptop, record):
     banner.get_by_role("button", name=f"Lift the suspension for {names['current']}").click()
     expect(laptop.get_by_role("alert")).to_contain_text("is working again")
     expect(heading).to_contain_text("Current")
+
+
+def axe_violations(page) -> list[str]:  # noqa: ANN001
+    page.wait_for_load_state("load")
+    result = Axe().run(page, options=AXE_OPTIONS)
+    return [f"{rule['id']}: {rule['nodes'][0]['target']}" for rule in result.response["violations"]]
+
+
+def test_staff_confirm_and_give_a_reason_to_remove_the_support_flag(laptop, record):
+    claimant, staff, _names = record
+    open_record(laptop, claimant, staff)
+
+    laptop.get_by_role("link", name="Remove the additional support flag").click()
+    expect(laptop.get_by_role("heading", level=1)).to_have_text(
+        "Remove the additional support flag"
+    )
+    expect(laptop.get_by_text("Needs additional support: Finds phone calls hard")).to_be_visible()
+    assert axe_violations(laptop) == []
+    laptop.get_by_role("button", name="Remove the flag").click()
+    expect(laptop.get_by_role("alert")).to_contain_text("Enter why you are removing the flag")
+    assert axe_violations(laptop) == []
+
+    laptop.get_by_label("Why are you removing the flag?").fill("Claimant says calls are fine now")
+    laptop.get_by_role("button", name="Remove the flag").click()
+
+    expect(laptop.get_by_role("heading", level=1)).to_have_text(claimant.name)
+    expect(laptop.get_by_role("alert")).to_contain_text("The additional support flag is removed")
+    expect(laptop.locator("#additional-support")).to_have_count(0)
+    expect(laptop.locator("#support-removed")).to_contain_text(
+        "by Jordan Lee: Claimant says calls are fine now"
+    )

@@ -178,6 +178,16 @@ def assert_page(response, status: int = 200) -> str:  # noqa: ANN001
     return html
 
 
+_SUMMARY_LINK_RE = re.compile(r'<li><a href="#([^"]+)">([^<]*)</a></li>')
+
+
+def error_summary(html: str) -> list[tuple[str, str]]:
+    """The error summary's links, in the order it lists them: (the id each points at, message)."""
+    start = html.index('class="govuk-error-summary"')
+    body = html[start : html.index("</ul>", start)]
+    return [(ident, unescape(message)) for ident, message in _SUMMARY_LINK_RE.findall(body)]
+
+
 def text_of(html: str) -> str:
     """The page's words with tags removed and whitespace collapsed, for plain-text assertions."""
     return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip())

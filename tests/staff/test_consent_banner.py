@@ -66,7 +66,7 @@ def test_banner_shows_the_five_facts_dates_and_who_recorded_it(staff_client, peo
     assert "Consent recorded" in words
     assert "Priya Shah, Northside Citizens Advice Current" in words
     assert "Relationship Welfare rights adviser" in words
-    assert "Information Your reconsideration decisions; Your journal" in words
+    assert "Information Their reconsideration decisions; Their journal" in words
     assert "Why Help with an appeal" in words
     assert f"Started {grant.starts_at:%-d %B %Y}" in words
     assert f"Review by {grant.review_at:%-d %B %Y}" in words

@@ -4,6 +4,8 @@ then sees it on their phone, with who recorded it, and can stop it."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from broker import clock, grants
@@ -11,7 +13,14 @@ from broker.extensions import db
 from broker.models import Grant
 from tests.conftest import sign_in
 from tests.factories import bearer, issue_token
-from tests.staff.helpers import assert_page, audit_actions, outbox, post_form, text_of
+from tests.staff.helpers import (
+    assert_page,
+    audit_actions,
+    error_summary,
+    outbox,
+    post_form,
+    text_of,
+)
 
 FACTS = {
     "consented": "y",
@@ -86,6 +95,26 @@ def test_each_of_the_five_facts_is_required(staff_client, people, missing):
     html = assert_page(answer, 400)
     assert "There is a problem" in html
     assert f'href="#{missing}"' in html
+    assert grants_of(people.claimant) == []
+
+
+def test_no_length_is_chosen_for_staff_but_the_review_is_one_month(staff_client, people):
+    html = assert_page(staff_client.get(path(people.claimant)))
+
+    months = re.findall(r'<input[^>]*name="months"[^>]*>', html)
+    assert [m for m in months if "checked" in m] == []
+    assert len(months) == 3
+    assert 'id="review_months" name="review_months" type="radio" value="1" checked' in html
+
+
+def test_choosing_no_length_says_choose_how_long_the_consent_lasts(staff_client, people):
+    facts = {k: v for k, v in FACTS.items() if k != "months"}
+
+    html = assert_page(post_form(staff_client, path(people.claimant), facts), 400)
+
+    assert error_summary(html) == [("months", "Choose how long the consent lasts")]
+    assert 'id="months-error"' in html
+    assert "Not a valid choice" not in html
     assert grants_of(people.claimant) == []
 
 

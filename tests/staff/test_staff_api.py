@@ -51,8 +51,8 @@ def test_a_staff_key_reads_every_consent_with_its_state_now(client, people, key)
     }
     assert consent["relationship"] == "Welfare rights adviser"
     assert consent["information"] == [
-        {"scope": "mr:read", "description": "Your reconsideration decisions"},
-        {"scope": "journal:read", "description": "Your journal"},
+        {"scope": "mr:read", "description": "Their reconsideration decisions"},
+        {"scope": "journal:read", "description": "Their journal"},
     ]
     assert consent["purpose"] == "Help with a Mandatory Reconsideration"
     assert consent["recorded_by"] == {"how": "staff_by_phone", "staff_name": "Jordan Lee"}
