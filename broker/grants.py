@@ -624,6 +624,7 @@ CONTACT_SCOPES: dict[str, scopes.Scope] = {
                 "en": "We can talk to them about your claim on the phone.",
                 "cy": "Gallwn siarad â nhw am eich hawliad ar y ffôn.",
             },
+            staff="Talk about their claim on the phone",
         ),
         scopes.Scope(
             "contact:letters",

@@ -179,6 +179,6 @@ def test_a_suspended_contact_shows_its_state_on_the_contact_line(staff_client, p
     words = text_of(staff_client.get(f"/staff/claimants/{people.claimant.reference}").text)
 
     assert (
-        "Contact through: Jo Morgan, Daughter Talk about your claim on the phone; Letters "
+        "Contact through: Jo Morgan, Daughter Talk about their claim on the phone; Letters "
         "and messages Suspended" in words
     )
