@@ -8,22 +8,38 @@ from datetime import timedelta
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from broker import audit, clock, create_app
+from broker.config import normalise_database_url
 from broker.extensions import db
 
 NOW = clock.now().replace(microsecond=0)
 
 
+def _own_database(database_url: str, tmp_path) -> str:  # noqa: ANN001
+    """A database of this test's own, on the same engine as the suite's: a SQLite file, or a
+    fresh PostgreSQL database beside the suite's (dropped and made again)."""
+    if not database_url.startswith("postgresql"):
+        return f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    url = make_url(normalise_database_url(database_url))
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    name = f"{url.database}_migration"
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture
-def old_database(tmp_path):  # noqa: ANN001, ANN201
-    """An app on its own SQLite file, migrated to 0005 (before relationships)."""
+def old_database(tmp_path, database_url):  # noqa: ANN001, ANN201
+    """An app on a database of its own, migrated to 0005 (before relationships)."""
     app = create_app(
         {
             "TESTING": True,
             "INSTANCE_PATH": str(tmp_path),
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite3'}",
+            "SQLALCHEMY_DATABASE_URI": _own_database(database_url, tmp_path),
             "SECRET_KEY": "test-secret-key",
             "BROKER_KEY_DIR": str(tmp_path / "keys"),
             "BROKER_ISSUER": "http://broker.test",
