@@ -25,6 +25,10 @@ def _dummy_hash() -> str:
     return hasher.hash("not-a-real-password")
 
 
+# The adviser code shown as an example on "Give someone access": it belongs to nobody, so a
+# claimant who copies the hint gives access to no one (create_adviser refuses it).
+EXAMPLE_ADVISER_CODE = "ABC-1234"
+
 SIGN_IN_LIMIT = 5
 SIGN_IN_WINDOW = timedelta(minutes=15)
 
@@ -93,6 +97,8 @@ def create_claimant(
 def create_adviser(
     username: str, password: str, name: str, organisation: Organisation, code: str, now: datetime
 ) -> Adviser:
+    if normalise_code(code) == normalise_code(EXAMPLE_ADVISER_CODE):
+        raise ValueError(f"{EXAMPLE_ADVISER_CODE} is the example code on the claimant's page")
     account = create_account(username, password, "adviser", name, now)
     adviser = Adviser(id=account.id, organisation_id=organisation.id, code=normalise_code(code))
     db.session.add(adviser)

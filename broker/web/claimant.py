@@ -104,7 +104,11 @@ def give_access() -> Response | str | tuple[str, int]:
         errors = first_errors(form)
     status = 400 if errors else 200
     return render_template(
-        "claimant/give_access.html", form=form, errors=errors, catalogue=scopes.catalogue()
+        "claimant/give_access.html",
+        form=form,
+        errors=errors,
+        catalogue=scopes.catalogue(),
+        example_adviser_code=accounts.EXAMPLE_ADVISER_CODE,
     ), status
 
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 
 import scopes
-from broker import clock, grants
+from broker import accounts, clock, grants
 from broker.extensions import db
-from broker.models import Grant
+from broker.models import Grant, Organisation
 from tests.conftest import csrf_from, sign_in
 from tests.factories import make_adviser, make_claimant
 
@@ -171,3 +172,19 @@ def test_add_months_keeps_the_day_or_clamps_to_the_end_of_the_month():
     assert grants.add_months(datetime(2026, 11, 23, 9, tzinfo=UTC), 3) == datetime(
         2027, 2, 23, 9, tzinfo=UTC
     )
+
+
+def test_the_adviser_code_hint_shows_a_code_that_belongs_to_nobody(app, signed_in, runner):
+    client, _, _ = signed_in
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0  # the demo advisers too
+
+    page = client.get("/access/new")
+    hint = re.search(r"It looks like ([A-Z]{3}-\d{4})\.", page.text)
+
+    assert hint is not None
+    assert accounts.adviser_by_code(hint.group(1)) is None
+    assert "NSA-4821" not in page.text  # Priya's real code
+    with pytest.raises(ValueError, match="example code"):
+        accounts.create_adviser(
+            "copycat@example.org", "pw", "Copy Cat", Organisation(name="X"), "abc 1234", clock.now()
+        )
