@@ -110,6 +110,7 @@ def public_endpoints() -> frozenset[str]:
             "static",
             "auth.sign_in",
             "auth.sign_out",
+            "auth.signed_out",
             "auth.change_language",
             "oauth.jwks",
             # OAuth: clients authenticate themselves at these (issue 3)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, session
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -65,9 +65,16 @@ def sign_in() -> Response | str | tuple[str, int]:
 
 @bp.post("/sign-out")
 def sign_out() -> Response:
-    if ConfirmForm().validate_on_submit():
-        session.clear()
-    return redirect("/sign-in", 303)
+    if not ConfirmForm().validate_on_submit():
+        return redirect("/", 303)  # no valid CSRF token: still signed in
+    session.clear()
+    return redirect(url_for("auth.signed_out"), 303)
+
+
+@bp.get("/signed-out")
+def signed_out() -> str:
+    """Says the sign-out worked, so someone on a shared phone knows they can hand it back."""
+    return render_template("auth/signed_out.html")
 
 
 @bp.post("/language")

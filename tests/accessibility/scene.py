@@ -157,6 +157,7 @@ def pages(app: Flask, scene: Scene) -> list[ClaimantPage]:
     """Every claimant page that exists in this build, reached the way a claimant reaches it."""
     found = [
         ClaimantPage("sign-in", _goto("/sign-in"), signed_in=False),
+        ClaimantPage("signed-out", _goto("/signed-out"), signed_in=False),
         ClaimantPage("home", _goto("/")),
         ClaimantPage("access", _goto("/access")),
         ClaimantPage("give-access", _goto("/access/new")),

@@ -280,6 +280,8 @@ def test_what_happened_since_the_last_sign_in_is_on_the_home_page_once(
     expect(screen.get_by_role("heading", level=1)).to_have_text("Hello, Alex Morgan")
     expect(screen.get_by_role("region", name="Since you last signed in")).to_have_count(0)
     screen.get_by_role("button", name="Sign out").click()
+    expect(screen.get_by_role("heading", level=1)).to_have_text("You have signed out")
+    screen.get_by_role("link", name="Sign in again").click()
     expect(screen.get_by_role("heading", level=1)).to_have_text("Sign in")
     db.session.rollback()  # SQLite: drop the snapshot taken before the sign-in wrote
 

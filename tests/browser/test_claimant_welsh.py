@@ -91,6 +91,8 @@ def test_the_switch_keeps_the_page_and_the_choice_follows_the_account(ctx, brows
     other_phone.get_by_role("button", name="Sign in").click()
     expect(other_phone.get_by_role("heading", level=1)).to_have_text("Helo, Alex Morgan")
     other_phone.get_by_role("button", name="Allgofnodi").click()
+    expect(other_phone.get_by_role("heading", level=1)).to_have_text("Rydych chi wedi allgofnodi")
+    other_phone.get_by_role("link", name="Mewngofnodi eto").click()
     expect(other_phone.get_by_role("heading", level=1)).to_have_text("Mewngofnodi")  # remembered
     switch_language(other_phone, "English")
     expect(other_phone.get_by_role("heading", level=1)).to_have_text("Sign in")

@@ -123,3 +123,39 @@ def test_sign_in_without_its_csrf_token_is_refused(app, claimant):
     )
     assert response.status_code == 400
     assert client.get("/access").status_code == 303  # still signed out
+
+
+def test_signing_out_says_you_have_signed_out_with_a_link_to_sign_in_again(app, claimant):
+    client = app.test_client()
+    _attempt(client, claimant.account.username, PASSWORD)
+    home = client.get("/")
+
+    response = client.post("/sign-out", data={"csrf_token": csrf_from(home.text)})
+    page = client.get(response.headers["Location"])
+
+    assert response.status_code == 303
+    assert '<h1 class="govuk-heading-l">You have signed out</h1>' in page.text
+    assert 'href="/sign-in">Sign in again</a>' in page.text
+    assert "Sign out" not in page.text  # nobody is signed in here now
+    assert client.get("/access").status_code == 303  # to sign in
+
+
+def test_sign_out_without_its_csrf_token_leaves_you_signed_in(app, claimant):
+    client = app.test_client()
+    _attempt(client, claimant.account.username, PASSWORD)
+
+    response = client.post("/sign-out")
+
+    assert response.status_code in (303, 400)
+    assert client.get("/access").status_code == 200
+
+
+def test_the_signed_out_page_is_in_welsh_for_a_welsh_speaker(app, claimant):
+    client = app.test_client()
+    client.set_cookie("language", "cy")
+
+    page = client.get("/signed-out")
+
+    assert page.status_code == 200
+    assert 'lang="cy"' in page.text
+    assert "You have signed out" not in page.text
