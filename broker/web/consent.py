@@ -142,6 +142,8 @@ def device_code() -> str | tuple[str, int]:
     typed = request.args.get("user_code")
     if typed is None:
         return render_template("oauth/device_code.html", error=None, typed="")
+    if not device.normalise_user_code(typed):
+        return _code_error(typed, _("Enter the code"))  # nothing typed: not a wrong try
     now = clock.now()
     try:
         authorization = device.find(typed, attempt_keys=_attempt_keys(), now=now)

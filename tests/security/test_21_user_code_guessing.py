@@ -75,3 +75,19 @@ def test_a_code_works_once(app, case):
     assert first.status_code == 303
     assert again.status_code == 400 and "already been used" in again.text
     assert len(db.session.scalars(db.select(Grant)).all()) == 1
+
+
+def test_an_empty_code_says_enter_the_code_and_is_not_a_wrong_try(app, case):
+    started = open_request(app)
+    phone = app.test_client()
+    sign_in(phone, case.username)
+
+    empties = [phone.get(f"/device?user_code={typed}") for typed in ("", " ", "-", "", " - ", "")]
+    wrong = [phone.get(f"/device?user_code=BBBB-BBB{c}") for c in "CDFG"]
+    right = phone.get(f"/device?user_code={started['user_code']}")
+
+    assert [r.status_code for r in empties] == [400] * 6
+    assert "Enter the code" in empties[0].text
+    assert "We cannot find that code" not in empties[0].text
+    assert [r.status_code for r in wrong] == [400] * 4
+    assert right.status_code == 200  # six empty entries and four wrong ones: still allowed
