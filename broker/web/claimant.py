@@ -381,7 +381,8 @@ def grant_receipts(grant_id: str) -> str:
     grant = _own_grant(grant_id)
     rows = receipts.for_grant(g.claimant.id, grant.id)
     shown = [(row, receipts.payload_of(row)) for row in rows]
-    return render_template("claimant/grant_receipts.html", grant=grant, receipts=shown)
+    ended = grants.state_at(grant, clock.now()) in grants.ENDED
+    return render_template("claimant/grant_receipts.html", grant=grant, receipts=shown, ended=ended)
 
 
 @bp.get("/receipts/<receipt_id>.json")

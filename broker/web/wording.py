@@ -40,6 +40,23 @@ ACTIONS = {
 }
 
 
+# A grant's state (grants.state_at) as the claimant is told it: plain words, not the states'
+# own names (staff and advisers see those, through macros.state_tag).
+STATUSES = {
+    "current": N_("Current"),
+    "review_overdue": N_("Review needed"),
+    "suspended": N_("Paused"),
+    "revoked": N_("Stopped"),
+    "expired": N_("Ended"),
+    "pending": N_("Waiting"),
+}
+
+
+def status_word(state: str) -> str:
+    """The claimant's word for a grant's state, in the page's language."""
+    return gettext(STATUSES[state]) if state in STATUSES else state
+
+
 def describe_action(action: str, resource: str, titles: dict[str, str] | None = None) -> str:
     words = gettext(ACTIONS[action]) if action in ACTIONS else action
     title = (titles or {}).get(resource)
@@ -83,6 +100,7 @@ def register(app: Flask) -> None:
         titles=scope_titles,
         describe_action=describe_action,
         describe_actor=describe_actor,
+        status_word=status_word,
         scope_title=scope_title,
         staff_scope_title=staff_scope_title,
         scope_sentence=scope_sentence,

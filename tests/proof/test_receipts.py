@@ -128,3 +128,21 @@ def test_an_altered_receipt_is_refused(grant, client, runner, tmp_path):
     result = runner.invoke(args=["verify-statement", str(path)])
     assert result.exit_code == 1
     assert "the readable copy differs from what was signed" in result.output
+
+
+def test_receipts_for_ended_access_are_in_the_past_tense_with_no_way_to_stop_it(
+    grant, client, frozen_clock
+):
+    frozen_clock.advance(days=2)
+    grants.revoke(grant, by=f"claimant:{grant.claimant_id}", now=clock.now())
+    db.session.commit()
+    sign_in(client, grant.claimant.account.username)
+
+    page = client.get(f"/access/{grant.id}/receipts").text
+
+    assert "Access stopped" in page and "Access given" in page
+    assert page.count("What they could see or do") == 2  # both receipts
+    assert "What they can see or do" not in page
+    assert page.count("Ended on") == 2
+    assert "How to stop it" not in page and "Choose Stop access" not in page
+    assert "This access has ended." in page
