@@ -143,6 +143,8 @@ def narrow_access(grant_id: str) -> Response | str | tuple[str, int]:
     form = NarrowForm()
     if not form.is_submitted() and not grants.narrowable(grant, clock.now()):
         return redirect(url_for("claimant.access"), 303)
+    if not form.is_submitted() and len(grant.scope_names) < 2:
+        return redirect(url_for("claimant.confirm_revoke", grant_id=grant.id), 303)
     errors: dict[str, str] = {}
     if form.validate_on_submit():
         try:

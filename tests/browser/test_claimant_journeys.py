@@ -185,13 +185,12 @@ def test_the_claimant_changes_what_an_adviser_can_see(app, alex, screen):
     assert db.session.get(Grant, grant.id).scopes == "mr:read"
     assert app.test_client().get("/api/v1/mr-decisions", headers=bearer(token)).status_code == 401
 
-    screen.get_by_role("link", name="Change what they can see for Priya Shah").click()
-    screen.get_by_label("Your reconsideration decisions").uncheck()
-    screen.get_by_role("button", name="Save changes").click()
-    expect(screen).to_have_title(re.compile("^Error: Change what Priya Shah can see"))
-    expect(screen.get_by_role("alert")).to_contain_text(
-        "To take everything away, use Stop access instead"
-    )
+    # One thing left: nothing to untick but everything, so Stop access is what is offered.
+    expect(
+        screen.get_by_role("link", name="Change what they can see for Priya Shah")
+    ).to_have_count(0)
+    expect(card).to_contain_text("They can see one thing. To take it away, stop their access.")
+    expect(card.get_by_role("link", name="Stop access for Priya Shah")).to_be_visible()
 
 
 @SIZES

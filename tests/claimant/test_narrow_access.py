@@ -246,3 +246,18 @@ def test_the_change_page_speaks_welsh(alex):
     assert response.status_code == 200
     assert '<html lang="cy"' in response.text
     assert "Change what" not in response.text
+
+
+def test_with_one_thing_shared_stop_access_is_offered_instead_of_change(alex):
+    phone, claimant, priya, _ = alex
+    single = make_grant(claimant, make_adviser("Tom Reed", "Riverside"), "mr:read")
+
+    listing = phone.get("/access").text
+    opened = phone.get(f"/access/{single.id}/change")
+
+    assert f'href="/access/{single.id}/change"' not in listing
+    assert listing.count("Change what they can see") == 1  # only Priya's, who has two
+    assert "They can see one thing. To take it away, stop their access." in listing
+    assert f'href="/access/{single.id}/revoke"' in listing
+    assert opened.status_code == 303
+    assert opened.headers["Location"] == f"/access/{single.id}/revoke"
