@@ -10,7 +10,7 @@ _notices.html), for as long as it is due, so it is not repeated here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from . import clock, grants
@@ -32,6 +32,9 @@ class News:
     at: datetime
     grant: Grant
     action: str = ""
+    # The access this news gave has ended since (say, "Stop all access"): the page must not go
+    # on telling the claimant that this person has access.
+    over: bool = False
 
 
 def record_sign_in(account: Account, *, now: datetime) -> datetime | None:
@@ -81,8 +84,18 @@ def since(claimant_id: str, *, moment: datetime, now: datetime) -> list[News]:
     ended = {n.grant.id for n in found if n.kind == "ended"}
     # Grants past their end that the sweep has not reached yet have no event: still news.
     found += [News("ended", g.ends_at, g) for g in lapsed if g.id not in ended]
+    found = [
+        replace(n, over=True) if n.kind in GAVE_ACCESS and _over(n.grant, now) else n for n in found
+    ]
     found.sort(key=lambda n: n.at, reverse=True)
     return found[:MOST]
+
+
+GAVE_ACCESS = frozenset({"given", "recorded_by_staff", "restarted"})
+
+
+def _over(grant: Grant, now: datetime) -> bool:
+    return grant.status in grants.ENDED or grant.ends_at <= now
 
 
 def _kind(action: str, actor: str) -> str | None:

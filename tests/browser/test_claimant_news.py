@@ -160,3 +160,27 @@ def test_the_home_page_shows_it_at_the_next_sign_in_and_not_at_the_one_after(
     third = app.test_client()
     sign_in(third, username)
     assert "Since you last signed in" not in third.get("/").text
+
+
+def test_after_stop_all_access_the_news_does_not_say_anyone_has_access(app, alex, frozen_clock):
+    from tests.conftest import csrf_from
+
+    username = alex.account.username
+    sign_in(app.test_client(), username)
+    db.session.rollback()
+    frozen_clock.advance(days=2)
+    record_by_phone(alex, grants.Representative.of(make_adviser("Tom Reed")))
+    frozen_clock.advance(days=1)
+    phone = app.test_client()
+    sign_in(phone, username)
+    assert "Their access has now ended." not in phone.get("/").text
+
+    confirm = phone.get("/access/stop-all")
+    phone.post("/access/stop-all", data={"csrf_token": csrf_from(confirm.text)})
+    home = phone.get("/").text
+
+    news = home[home.index("Since you last signed in") : home.index("See who can see")]
+    assert "DWP staff noted that you gave Tom Reed access" in news  # still told it happened
+    assert "Their access has now ended." in news
+    assert "Nobody can see your journal." in home
+    assert "Tom Reed, until" not in home
