@@ -40,3 +40,24 @@ def test_claimant_gives_access_by_code_then_revokes_it(ctx, phone):
     phone.get_by_role("button", name="Yes, stop access").click()
     expect(phone.get_by_role("alert")).to_contain_text("Priya Shah can no longer see your journal")
     expect(phone.get_by_text("Nobody can see your journal now.")).to_be_visible()
+
+
+def test_stop_access_and_stop_all_access_are_on_the_first_screen_at_320_px(
+    app, ctx, frozen_clock, browser, live_server
+):
+    from tests.accessibility.scene import build
+    from tests.browser.conftest import NARROW_PHONE, new_page
+
+    scene = build(app, frozen_clock)  # two people, a review banner and news: a full home page
+    phone = new_page(browser, live_server, NARROW_PHONE)
+    sign_in_page(phone, scene.claimant.account.username)
+
+    for path in ("/", "/access"):
+        phone.goto(path)
+        stop_all = phone.get_by_role("link", name="Stop all access", exact=True)
+        stop_one = phone.get_by_role("link", name=re.compile("^Stop access for ")).first
+        for button in (stop_all, stop_one):
+            expect(button).to_be_visible()
+            box = button.bounding_box()
+            assert box is not None and box["y"] + box["height"] < 700, (path, box)
+    phone.context.close()
