@@ -203,14 +203,17 @@ def history() -> str:
     by_id = {grant.id: grant for grant in all_grants}
     events = audit.events_for_grants(list(by_id))
     titles = journal.titles(g.claimant.id, [str(e["resource"]) for e in events])
-    # Each grant's events together, newest first; the grant used most recently comes first.
-    groups: dict[str, list[dict[str, object]]] = {}
+    # One group per relationship (every grant the claimant gave the same person, one heading),
+    # its events newest first; the relationship used most recently comes first. Each event keeps
+    # its own grant, so "Given by" is told from the grant it was made under.
+    groups: dict[str, list[tuple[dict[str, object], Grant]]] = {}
     for event in events:
-        groups.setdefault(str(event["grant_id"]), []).append(event)
+        grant = by_id[str(event["grant_id"])]
+        groups.setdefault(grants.relationship_of(grant), []).append((event, grant))
     return render_template(
         "claimant/history.html",
         titles=titles,
-        groups=[(by_id[gid], evs) for gid, evs in groups.items()],
+        groups=[(evs[0][1], evs) for evs in groups.values()],
     )
 
 

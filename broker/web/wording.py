@@ -77,6 +77,26 @@ def describe_actor(actor: str, grant: Grant | None) -> str:
     return f"{who}, {grant.organisation_name}" if grant.organisation_name else who
 
 
+# Actions that give or change access: the claimant (or DWP staff, on the phone with them) made
+# them, even when the adviser's system sent the request the claimant approved.
+GIVING = frozenset({"grant.create", "grant.amend"})
+
+
+def given_by_claimant(actor: str, grant: Grant) -> bool:
+    """True when this giving of access was the claimant's own act: online, or by approving the
+    adviser's request on their phone (the audit names the adviser's client as the actor)."""
+    kind = actor.partition(":")[0]
+    if kind == "staff":
+        return False
+    return kind in ("claimant", "client") or grant.recorded_by in ("oauth", "claimant")
+
+
+def short_reference(token_id: str) -> str:
+    """The first 8 characters of a token ID: enough to find it among one claimant's tokens,
+    short enough to read out on the phone, and the start of the full ID in the downloads."""
+    return token_id[:8]
+
+
 def scope_title(name: str, language: str | None = None) -> str:
     return scopes.lookup(name).title_in(language or current_language())
 
@@ -101,6 +121,9 @@ def register(app: Flask) -> None:
         describe_action=describe_action,
         describe_actor=describe_actor,
         status_word=status_word,
+        given_by_claimant=given_by_claimant,
+        giving_actions=GIVING,
+        short_reference=short_reference,
         scope_title=scope_title,
         staff_scope_title=staff_scope_title,
         scope_sentence=scope_sentence,

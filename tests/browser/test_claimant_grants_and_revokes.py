@@ -61,3 +61,28 @@ def test_stop_access_and_stop_all_access_are_on_the_first_screen_at_320_px(
             box = button.bounding_box()
             assert box is not None and box["y"] + box["height"] < 700, (path, box)
     phone.context.close()
+
+
+def test_the_history_token_reference_is_never_split_at_320_px(
+    app, ctx, frozen_clock, browser, live_server
+):
+    from tests.accessibility.scene import build
+    from tests.browser.conftest import NARROW_PHONE, new_page
+
+    scene = build(app, frozen_clock)
+    phone = new_page(browser, live_server, NARROW_PHONE)
+    sign_in_page(phone, scene.claimant.account.username)
+    phone.goto("/history")
+
+    disclosure = phone.get_by_text("Details if you want to complain").first
+    reference = phone.locator(".app-token-ref").first
+    expect(reference).to_be_hidden()  # behind the disclosure until asked for
+    disclosure.click()
+    expect(reference).to_be_visible()
+    expect(reference).to_have_text(re.compile(r"^[0-9a-f]{8}$"))
+    lines = reference.evaluate("(element) => element.getClientRects().length")
+    box = reference.bounding_box()
+    assert lines == 1  # one line: not broken mid-code
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 320
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 320  # nothing sticks out
+    phone.context.close()

@@ -164,3 +164,16 @@ def test_changing_what_they_can_see_and_its_answer_are_grade_6_or_lower(app, ctx
         grade("Priya Shah can now see less. They can still see: your reconsideration decisions.")
         <= GRADE
     )
+
+
+def test_the_history_page_is_grade_6_or_lower(app, ctx, frozen_clock):
+    scene = build(app, frozen_clock)  # reads, a refused and an allowed write, ended access
+    phone = app.test_client()
+    sign_in(phone, scene.claimant.account.username)
+
+    page = phone.get("/history")
+    text = readable_text(page.text)
+
+    print("history:", grade(text), text)
+    assert "Details if you want to complain" in text
+    assert grade(text) <= GRADE
