@@ -1,10 +1,12 @@
-"""The claimant's own copy of their access history: a CSV for a spreadsheet, and a signed JSON
-file (broker/signed.py, `typ` consent-broker-history) that anyone can check came from us."""
+"""The claimant's own copy of their access history: a CSV for a spreadsheet, in the words of the
+history page (written by broker/web/wording.py), and a signed JSON file (broker/signed.py, `typ`
+consent-broker-history) that anyone can check came from us, which keeps the audit's own codes."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,22 +15,15 @@ from flask import current_app
 from . import audit, grants, signed
 from .models import Claimant
 
-COLUMNS = (
-    "at",
-    "representative",
-    "organisation",
-    "action",
-    "resource",
-    "outcome",
-    "token_id",
-    "grant_id",
-)
+# A cell starting with one of these is run as a formula by a spreadsheet (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MOST_EVENTS = 100_000
 
 
 def events(claimant_id: str) -> list[dict[str, Any]]:
     """Every event made under the claimant's grants (what the history page lists), newest first."""
     by_id = {grant.id: grant for grant in grants.all_for_claimant(claimant_id)}
-    rows = audit.events_for_grants(list(by_id), limit=100_000)
+    rows = audit.events_for_grants(list(by_id), limit=MOST_EVENTS)
     return [
         {
             "at": row["at"].isoformat(),  # type: ignore[attr-defined]
@@ -40,15 +35,20 @@ def events(claimant_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def as_csv(rows: list[dict[str, Any]]) -> str:
+def safe_cell(value: object) -> object:
+    """The value as a spreadsheet should show it: text that starts like a formula gets a leading
+    apostrophe; every other cell, an empty one included, is left exactly as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def as_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A CSV file: the header, then each row, every cell made safe for a spreadsheet."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        # A spreadsheet must not run a cell as a formula (OWASP CSV injection).
-        writer.writerow(
-            {k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in row.items()}
-        )
+    writer = csv.writer(out)
+    writer.writerow([safe_cell(h) for h in header])
+    writer.writerows([safe_cell(v) for v in row] for row in rows)
     return out.getvalue()
 
 

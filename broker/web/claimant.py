@@ -401,8 +401,13 @@ def download_receipt(receipt_id: str) -> Response:
 
 @bp.get("/history.csv")
 def history_csv() -> Response:
-    events = history_copy.events(g.claimant.id)
-    return _attachment(history_copy.as_csv(events), "access-history.csv", "text/csv")
+    """The history for a spreadsheet, as the page says it: plain words, UK time, no codes."""
+    by_id = {grant.id: grant for grant in grants.all_for_claimant(g.claimant.id)}
+    events = audit.events_for_grants(list(by_id), limit=history_copy.MOST_EVENTS)
+    titles = journal.titles(g.claimant.id, [str(e["resource"]) for e in events])
+    rows = [wording.history_row(e, by_id[str(e["grant_id"])], titles) for e in events]
+    body = history_copy.as_csv(wording.history_header(), rows)
+    return _attachment(body, "access-history.csv", "text/csv")
 
 
 @bp.get("/history.json")

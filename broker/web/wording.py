@@ -3,11 +3,13 @@ page's language (English or Welsh)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import cast
 
 from babel.lists import format_list
 from flask import Flask
-from flask_babel import get_locale, gettext
+from flask_babel import format_datetime, get_locale, gettext
 
 import scopes
 
@@ -91,6 +93,57 @@ def given_by_claimant(actor: str, grant: Grant) -> bool:
     return kind in ("claimant", "client") or grant.recorded_by in ("oauth", "claimant")
 
 
+def event_by(event: Mapping[str, object], grant: Grant) -> str:
+    """Who made an event, as the history says it: "Given by: you" for access the claimant gave
+    or approved, never the adviser's name as if they let themselves in."""
+    actor = str(event["actor"])
+    if event["action"] in GIVING:
+        if given_by_claimant(actor, grant):
+            return gettext("Given by: you")
+        return gettext("Given by: DWP staff, on the phone with you")
+    return gettext("By: %(who)s", who=describe_actor(actor, grant))
+
+
+def result_word(outcome: str) -> str:
+    """Whether a read or write was let through, in words; nothing for a change to a grant."""
+    if outcome == "done":
+        return ""
+    return gettext("Allowed") if outcome == "allowed" else gettext("Refused")
+
+
+# The CSV copy of the history: the page's words, the UK clock, no audit codes (issue 12).
+HISTORY_COLUMNS = (
+    N_("When (UK time)"),
+    N_("Access given to"),
+    N_("What happened"),
+    N_("Who"),
+    N_("Result"),
+    N_("Reference"),
+    N_("Full reference"),
+)
+
+
+def history_header() -> list[str]:
+    return [gettext(column) for column in HISTORY_COLUMNS]
+
+
+def history_row(event: Mapping[str, object], grant: Grant, titles: dict[str, str]) -> list[str]:
+    """One event as a row of the CSV copy, in the page's language."""
+    token_id = str(event["token_id"] or "")
+    at = cast(datetime, event["at"])  # audit.events_for_grants gives aware datetimes
+    who = grant.representative_name
+    by = event_by(event, grant).partition(": ")[2]
+    return [
+        format_datetime(at, "d MMM y HH:mm"),  # Flask-Babel's zone: Europe/London, summer time
+        f"{who}, {grant.organisation_name}" if grant.organisation_name else who,
+        describe_action(str(event["action"]), str(event["resource"]), titles),
+        by[:1].upper() + by[1:],  # "You", as a cell on its own
+        result_word(str(event["outcome"])),
+        short_reference(token_id) if token_id else "",
+        token_id,
+    ]
+
+
 def short_reference(token_id: str) -> str:
     """The first 8 characters of a token ID: enough to find it among one claimant's tokens,
     short enough to read out on the phone, and the start of the full ID in the downloads."""
@@ -121,8 +174,8 @@ def register(app: Flask) -> None:
         describe_action=describe_action,
         describe_actor=describe_actor,
         status_word=status_word,
-        given_by_claimant=given_by_claimant,
-        giving_actions=GIVING,
+        event_by=event_by,
+        result_word=result_word,
         short_reference=short_reference,
         scope_title=scope_title,
         staff_scope_title=staff_scope_title,
