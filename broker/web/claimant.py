@@ -7,7 +7,17 @@ import json
 from datetime import datetime
 
 from babel.lists import format_list
-from flask import Blueprint, abort, flash, g, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -51,6 +61,10 @@ def access() -> str:
 def give_access() -> Response | str | tuple[str, int]:
     form = GiveAccessForm()
     errors: dict[str, str] = {}
+    if form.is_submitted() and request.form.get("edit"):
+        # "Change" on the check page: the form again with every answer kept (CSRFProtect has
+        # checked this POST; nothing changes until the final "Give access").
+        return _give_access_form(form, errors)
     if form.validate_on_submit():
         adviser = accounts.adviser_by_code(form.adviser_code.data or "")
         now = clock.now()
@@ -102,14 +116,17 @@ def give_access() -> Response | str | tuple[str, int]:
             )
     else:
         errors = first_errors(form)
-    status = 400 if errors else 200
+    return _give_access_form(form, errors), (400 if errors else 200)
+
+
+def _give_access_form(form: GiveAccessForm, errors: dict[str, str]) -> str:
     return render_template(
         "claimant/give_access.html",
         form=form,
         errors=errors,
         catalogue=scopes.catalogue(),
         example_adviser_code=accounts.EXAMPLE_ADVISER_CODE,
-    ), status
+    )
 
 
 def _given(grant: Grant, existing: Grant | None) -> str:

@@ -86,3 +86,36 @@ def test_the_history_token_reference_is_never_split_at_320_px(
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 320
     assert phone.evaluate("document.documentElement.scrollWidth") <= 320  # nothing sticks out
     phone.context.close()
+
+
+def test_change_on_the_check_page_keeps_every_answer_at_320_px(ctx, browser, live_server):
+    from tests.browser.conftest import NARROW_PHONE, new_page
+
+    claimant = make_claimant("Alex Morgan")
+    adviser = make_adviser("Priya Shah", "Northside Citizens Advice")
+    phone = new_page(browser, live_server, NARROW_PHONE)  # JavaScript off
+    sign_in_page(phone, claimant.account.username)
+    phone.goto("/access/new")
+    phone.get_by_label("Their adviser code").fill(adviser.code)
+    phone.get_by_label("Your reconsideration decisions").check()
+    phone.get_by_label("Your journal", exact=True).check()
+    phone.get_by_label("6 months").check()
+    phone.get_by_label("Why do they need it?").fill("Help with my appeal")
+    phone.get_by_label("Who are they to you?").fill("My welfare rights adviser")
+    phone.get_by_role("button", name="Continue").click()
+
+    phone.get_by_role("button", name="Change why they need it").click()
+
+    expect(phone).to_have_url(re.compile(r"/access/new#purpose$"))
+    expect(phone.get_by_label("Their adviser code")).to_have_value(adviser.code)
+    expect(phone.get_by_label("Your reconsideration decisions")).to_be_checked()
+    expect(phone.get_by_label("Your journal", exact=True)).to_be_checked()
+    expect(phone.get_by_label("6 months")).to_be_checked()
+    expect(phone.get_by_label("Who are they to you?")).to_have_value("My welfare rights adviser")
+    phone.get_by_label("Why do they need it?").fill("Prepare my tribunal bundle")
+    phone.get_by_role("button", name="Continue").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Check before you give access")
+    expect(phone.get_by_text("Prepare my tribunal bundle")).to_be_visible()
+    phone.get_by_role("button", name="Give access").click()
+    expect(phone.get_by_role("alert")).to_contain_text("Priya Shah can now see what you chose")
+    phone.context.close()

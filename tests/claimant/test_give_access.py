@@ -188,3 +188,69 @@ def test_the_adviser_code_hint_shows_a_code_that_belongs_to_nobody(app, signed_i
         accounts.create_adviser(
             "copycat@example.org", "pw", "Copy Cat", Organisation(name="X"), "abc 1234", clock.now()
         )
+
+
+def _fields(html: str) -> dict[str, object]:
+    """What the give-access form shows filled in: text values, ticked boxes, the chosen radio."""
+    text = {
+        name: value
+        for name, value in re.findall(
+            r'<input class="govuk-input[^"]*" id="(\w+)" name="\w+" '
+            r'type="text" value="([^"]*)"',
+            html,
+        )
+    }
+    text["purpose"] = re.search(r'<textarea[^>]*name="purpose"[^>]*>([^<]*)</textarea>', html)[1]
+    text["scopes"] = re.findall(r'name="scopes" type="checkbox" value="([^"]+)"[^>]*checked', html)
+    text["months"] = re.findall(r'name="months" type="radio" value="(\d)" checked', html)
+    return text
+
+
+def test_change_on_the_check_page_goes_back_to_that_question_with_every_answer_kept(signed_in):
+    client, _, adviser = signed_in
+    page = client.get("/access/new")
+    answers = _form(page.text, adviser_code=adviser.code, scopes=["mr:read", "journal:read"])
+    check = client.post("/access/new", data=answers)
+    change = re.search(
+        r'<button type="submit" form="change-answers" name="edit" value="purpose" '
+        r'formaction="([^"]+)"',
+        check.text,
+    )
+    assert change is not None and change[1] == "/access/new#purpose"
+    hidden = re.search(r'<form id="change-answers".*?</form>', check.text, re.S)[0]
+    assert 'name="confirmed"' not in hidden  # Change can never give access
+
+    back = client.post(
+        "/access/new", data={**{k: v for k, v in answers.items()}, "edit": "purpose"}
+    )
+
+    assert back.status_code == 200
+    assert "Give someone access" in back.text and "There is a problem" not in back.text
+    assert _fields(back.text) == {
+        "adviser_code": adviser.code,
+        "relationship": "Welfare rights adviser",
+        "purpose": "Help with my appeal",
+        "scopes": ["mr:read", "journal:read"],
+        "months": ["3"],
+    }
+    assert db.session.scalar(db.select(db.func.count()).select_from(Grant)) == 0
+
+
+def test_each_answer_on_the_check_page_has_its_own_change_button(signed_in):
+    client, _, adviser = signed_in
+    page = client.get("/access/new")
+
+    check = client.post("/access/new", data=_form(page.text, adviser_code=adviser.code))
+
+    edits = re.findall(r'name="edit" value="(\w+)"', check.text)
+    assert edits == ["adviser_code", "scopes", "months", "purpose", "relationship"]
+    assert check.text.count('>Change<span class="govuk-visually-hidden">') == 5
+
+
+def test_change_without_the_csrf_token_is_refused(signed_in):
+    client, _, adviser = signed_in
+    page = client.get("/access/new")
+    answers = _form(page.text, adviser_code=adviser.code, edit="purpose")
+    del answers["csrf_token"]
+
+    assert client.post("/access/new", data=answers).status_code == 400
