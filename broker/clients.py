@@ -219,7 +219,7 @@ def organisation_name(client: OAuthClient) -> str:
 
 def allowed_scopes(client: OAuthClient, requested: str | None) -> tuple[str, ...] | None:
     """The requested scopes in catalogue order if every one is known and allowed for this
-    client; None otherwise. Never widened, never silently narrowed (SECURITY.md 13)."""
+    client; None otherwise. Never widened, never silently narrowed (security.md 13)."""
     if not requested or not requested.strip():
         return None
     try:
@@ -345,7 +345,7 @@ def grant_access(
     except scopes.UnknownScope:
         raise grants.GrantRefused("Choose from the things they asked for") from None
     if not set(chosen_names) <= set(requested):
-        # A tampered form cannot widen the request (SECURITY.md 13).
+        # A tampered form cannot widen the request (security.md 13).
         raise grants.GrantRefused("Choose from the things they asked for")
     existing = grants.live_relationship(claimant.id, representative.key(client.id), now)
     if existing is None and not chosen_names:

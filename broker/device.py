@@ -28,7 +28,7 @@ from .tokens import hash_secret, new_opaque_token
 # RFC 8628 6.1: 20 consonants (no vowels, so no words; no look-alike digits), case-insensitive.
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
 USER_CODE_LENGTH = 8  # 20^8 is about 2^34.6; with 5 tries per window, guessing is hopeless
-LIFETIME = timedelta(minutes=10)  # SECURITY.md 21: at most 10 minutes
+LIFETIME = timedelta(minutes=10)  # security.md 21: at most 10 minutes
 INTERVAL_SECONDS = 5
 SLOW_DOWN_SECONDS = 5  # RFC 8628 3.5: add 5 seconds for this and every later request
 WRONG_CODE_LIMIT = 5
@@ -71,7 +71,7 @@ def start(
     now: datetime,
 ) -> Started:
     """Open a request for these scopes; adds the row (device code hashed), no commit."""
-    device_code = new_opaque_token()  # 256 bits (SECURITY.md 22 asks for at least 128)
+    device_code = new_opaque_token()  # 256 bits (security.md 22 asks for at least 128)
     authorization = DeviceAuthorization(
         device_code_hash=hash_secret(device_code),
         user_code=_unused_user_code(),
@@ -246,7 +246,7 @@ def poll(authorization: DeviceAuthorization, now: datetime) -> bool:
 
 def claim(authorization: DeviceAuthorization) -> bool:
     """Mark an approved request used, exactly once: False if it was already collected
-    (SECURITY.md 22: a device code is single use, even under concurrent polls)."""
+    (security.md 22: a device code is single use, even under concurrent polls)."""
     result = db.session.execute(
         update(DeviceAuthorization)
         .where(DeviceAuthorization.id == authorization.id, DeviceAuthorization.status == APPROVED)

@@ -1,6 +1,6 @@
 """The authorization server: every Authlib subclass and its registration, and nowhere else.
 
-Authlib parses the protocol; this module closes the gaps SECURITY.md lists for Authlib 1.9:
+Authlib parses the protocol; this module closes the gaps security.md lists for Authlib 1.9:
 PKCE S256 for every client (confidential ones too); refresh tokens rotated on every use with the
 whole family revoked on reuse; device codes single use with slow_down; revocation where the
 token_type_hint only orders the lookup; RFC 9396 authorization details parsed and kept on the
@@ -69,7 +69,7 @@ from .tokens import InvalidToken, TokenService, hash_secret, new_opaque_token
 log = logging.getLogger(__name__)
 
 TokenAnswer = tuple[int, dict[str, Any], list[tuple[str, str]]]  # Authlib's (status, body, headers)
-CODE_LIFETIME = timedelta(seconds=60)  # SECURITY.md 6: an authorization code lives 60 s at most
+CODE_LIFETIME = timedelta(seconds=60)  # security.md 6: an authorization code lives 60 s at most
 EXTENSION = "broker.oauth"
 
 
@@ -197,7 +197,7 @@ class S256CodeChallenge(CodeChallenge):
     """PKCE with S256 only, required for every client.
 
     Authlib's CodeChallenge(required=True) binds only public clients and accepts `plain`;
-    RFC 9700 2.1.1 asks for PKCE from confidential clients too, and S256 (SECURITY.md 3, 4).
+    RFC 9700 2.1.1 asks for PKCE from confidential clients too, and S256 (security.md 3, 4).
     """
 
     SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
@@ -308,7 +308,7 @@ class CodeGrant(AuthorizationCodeGrant):
 
 
 def _revoke_after_code_replay(row: AuthorizationCode, now: datetime) -> None:
-    # RFC 6749 4.1.2 / SECURITY.md 6: a code used twice was stolen; end what the first use got.
+    # RFC 6749 4.1.2 / security.md 6: a code used twice was stolen; end what the first use got.
     grant = db.session.get(Grant, row.grant_id)
     if grant is not None and grant.status not in grants.ENDED:
         log.warning("authorization code for grant %s used twice: revoking the grant", grant.id)
@@ -436,7 +436,7 @@ class DeviceGrant(DeviceCodeGrant):
         now = clock.now()
         state = device.state_of(row, now)
         if state == device.USED:
-            raise InvalidGrantError("This device code has already been used")  # SECURITY.md 22
+            raise InvalidGrantError("This device code has already been used")  # security.md 22
         if state == device.EXPIRED or (state == device.APPROVED and now >= row.expires_at):
             raise ExpiredTokenError()
         if state == device.DENIED:
@@ -610,7 +610,7 @@ class IssuedToken(TokenMixin):
         return clock.now() >= self.row.expires_at
 
     def is_revoked(self) -> bool:
-        # RFC 7662 2.2: inactive the moment its grant stops authorising (SECURITY.md 18).
+        # RFC 7662 2.2: inactive the moment its grant stops authorising (security.md 18).
         row, grant = self.row, self.grant
         if row.revoked_at is not None:
             return True

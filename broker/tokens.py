@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 ALGORITHM = "ES256"
 TOKEN_TYPE = "at+jwt"  # noqa: S105 (a media type, not a secret)
-ACCESS_TOKEN_SECONDS = 300  # RFC 9700 2.2.2 / SECURITY.md 16: short-lived, at most 600
+ACCESS_TOKEN_SECONDS = 300  # RFC 9700 2.2.2 / security.md 16: short-lived, at most 600
 REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "jti", "sub", "client_id", "grant_id", "scope"]
 VERIFIED_CACHE_SIZE = 10_000  # tokens whose time-free checks passed, per process
 KEY_FILE = "signing-key.pem"

@@ -17,7 +17,7 @@ bp = Blueprint("auth", __name__)
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a local path may follow sign-in (SECURITY.md 2: no open redirect)."""
+    """Only a local path may follow sign-in (security.md 2: no open redirect)."""
     if not target:
         return None
     parts = urlsplit(target)

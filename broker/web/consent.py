@@ -4,7 +4,7 @@ them to (/authorize, authorization code + PKCE) and the page a QR code or typed 
 
 Every route needs a signed-in claimant (the check is bound at registration). A GET only shows
 the request: who is asking, what, for how long and why, in that order. Only a POST carrying its
-CSRF token and an explicit "approve" answers it (SECURITY.md 7, 23).
+CSRF token and an explicit "approve" answers it (security.md 7, 23).
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ def device_code() -> str | tuple[str, int]:
         authorization = device.find(typed, attempt_keys=_attempt_keys(), now=now)
         device.check_answerable(authorization, now)
     except device.CodeNotFound:
-        db.session.commit()  # the wrong try is counted (SECURITY.md 21)
+        db.session.commit()  # the wrong try is counted (security.md 21)
         return _code_error(typed, _("We cannot find that code. Check it and try again"))
     except device.CodeUnusable as unusable:
         db.session.rollback()

@@ -1,4 +1,4 @@
-"""SECURITY.md 1: redirect URI tampering. The redirect URI must match a registered one exactly;
+"""security.md 1: redirect URI tampering. The redirect URI must match a registered one exactly;
 https only, with http allowed for loopback. A tampered URI gets a 400 page and no redirect."""
 
 from __future__ import annotations

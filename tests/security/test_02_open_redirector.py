@@ -1,4 +1,4 @@
-"""SECURITY.md 2: open redirector. `next` after sign-in must be a local path."""
+"""security.md 2: open redirector. `next` after sign-in must be a local path."""
 
 from __future__ import annotations
 

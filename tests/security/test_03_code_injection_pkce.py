@@ -1,4 +1,4 @@
-"""SECURITY.md 3: code injection. PKCE with S256 is required of every client, confidential ones
+"""security.md 3: code injection. PKCE with S256 is required of every client, confidential ones
 too: a missing challenge, `plain`, or an omitted method is invalid_request (told to the client,
 with `iss`); a wrong verifier is invalid_grant and issues nothing."""
 

@@ -1,4 +1,4 @@
-"""SECURITY.md 4: PKCE downgrade. A code issued without a challenge never yields tokens, and a
+"""security.md 4: PKCE downgrade. A code issued without a challenge never yields tokens, and a
 verifier sent for it is refused (RFC 9700 4.8.2)."""
 
 from __future__ import annotations

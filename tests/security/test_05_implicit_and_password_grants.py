@@ -1,4 +1,4 @@
-"""SECURITY.md 5: implicit and password grants are not registered at all."""
+"""security.md 5: implicit and password grants are not registered at all."""
 
 from __future__ import annotations
 

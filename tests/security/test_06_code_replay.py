@@ -1,4 +1,4 @@
-"""SECURITY.md 6: code replay. A code is single use, lives at most 60 seconds and is bound to its
+"""security.md 6: code replay. A code is single use, lives at most 60 seconds and is bound to its
 client; a second use revokes what the first one got."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SECURITY.md 7: CSRF on sign-in, consent and revoke. Every form carries a session-bound token;
+"""security.md 7: CSRF on sign-in, consent and revoke. Every form carries a session-bound token;
 a POST without it is a 400 and changes nothing; consent needs an explicit approve."""
 
 from __future__ import annotations

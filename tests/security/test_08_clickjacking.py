@@ -1,4 +1,4 @@
-"""SECURITY.md 8: clickjacking. Every HTML page forbids framing: CSP frame-ancestors 'none' and
+"""security.md 8: clickjacking. Every HTML page forbids framing: CSP frame-ancestors 'none' and
 X-Frame-Options DENY, the consent and verification pages above all."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SECURITY.md 9: referer and cache leakage. No-referrer everywhere; no-store on token responses
+"""security.md 9: referer and cache leakage. No-referrer everywhere; no-store on token responses
 and on pages with personal data; no third-party assets in any page."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SECURITY.md 10: 307 forwarding credentials. Every redirect after a POST is a 303 (or 302), so
+"""security.md 10: 307 forwarding credentials. Every redirect after a POST is a 303 (or 302), so
 the browser never re-sends the form (with its password or consent) to the next address."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SECURITY.md 11: mix-up. Every authorization response, success or error, names the issuer
+"""security.md 11: mix-up. Every authorization response, success or error, names the issuer
 (RFC 9207), and it is the issuer of the metadata and of the tokens."""
 
 from __future__ import annotations

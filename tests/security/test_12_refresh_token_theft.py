@@ -1,4 +1,4 @@
-"""SECURITY.md 12: refresh token theft. Refresh tokens rotate on every use; when an old one comes
+"""security.md 12: refresh token theft. Refresh tokens rotate on every use; when an old one comes
 back the whole family dies, access tokens included; none outlives its grant."""
 
 from __future__ import annotations

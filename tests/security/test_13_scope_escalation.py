@@ -1,4 +1,4 @@
-"""SECURITY.md 13: scope escalation. Requested scope must be allowed for the client and granted
+"""security.md 13: scope escalation. Requested scope must be allowed for the client and granted
 by the claimant; a refresh may only narrow; nothing is ever silently widened."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SECURITY.md 14: stolen access token replay. Access tokens live 5 minutes (at most 10), and an
+"""security.md 14: stolen access token replay. Access tokens live 5 minutes (at most 10), and an
 expired one is refused."""
 
 from __future__ import annotations

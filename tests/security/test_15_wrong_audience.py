@@ -1,4 +1,4 @@
-"""SECURITY.md 15: wrong audience. Tokens name the broker's API as audience; a token minted for
+"""security.md 15: wrong audience. Tokens name the broker's API as audience; a token minted for
 another audience, even signed with our own key, is refused."""
 
 from __future__ import annotations

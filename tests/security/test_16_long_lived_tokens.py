@@ -1,4 +1,4 @@
-"""SECURITY.md 16: long-lived tokens. expires_in is at most 600 seconds for access tokens from
+"""security.md 16: long-lived tokens. expires_in is at most 600 seconds for access tokens from
 every grant type (Authlib's own default for code-grant tokens is ten days)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SECURITY.md 17: JWT algorithm confusion. One algorithm (ES256), `typ` at+jwt, our issuer and
+"""security.md 17: JWT algorithm confusion. One algorithm (ES256), `typ` at+jwt, our issuer and
 audience, our key by `kid`; `jku`/`jwk` headers are never followed."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SECURITY.md 18: revocation lag. The moment a claimant revokes, the next API call is refused
+"""security.md 18: revocation lag. The moment a claimant revokes, the next API call is refused
 (and audited), introspection says inactive and refresh fails: tokens are checked against their
 grant in the database on every request, not trusted until they expire."""
 

@@ -1,4 +1,4 @@
-"""SECURITY.md 19: RFC 7009 misuse. token_type_hint is only a hint; revoking a refresh token
+"""security.md 19: RFC 7009 misuse. token_type_hint is only a hint; revoking a refresh token
 revokes its access tokens; a client cannot revoke another client's token."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SECURITY.md 20: client impersonation. Client secrets are stored hashed; a confidential client
+"""security.md 20: client impersonation. Client secrets are stored hashed; a confidential client
 must authenticate at every endpoint: client_id alone is invalid_client."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SECURITY.md 21: user-code guessing. 8 characters from 20 consonants; at most 5 wrong tries per
+"""security.md 21: user-code guessing. 8 characters from 20 consonants; at most 5 wrong tries per
 window (per account and per address), then 429; a code lasts at most 10 minutes; single use."""
 
 from __future__ import annotations

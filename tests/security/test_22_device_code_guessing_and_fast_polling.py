@@ -1,4 +1,4 @@
-"""SECURITY.md 22: device-code guessing and fast polling. Device codes carry at least 128 bits
+"""security.md 22: device-code guessing and fast polling. Device codes carry at least 128 bits
 and are stored hashed; polling faster than the interval is slow_down (and the interval grows);
 a device code gives tokens once."""
 

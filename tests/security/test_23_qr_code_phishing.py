@@ -1,4 +1,4 @@
-"""SECURITY.md 23: remote phishing through the QR code. Opening the complete verification URI
+"""security.md 23: remote phishing through the QR code. Opening the complete verification URI
 only shows the request: adviser, organisation, what, how long, and the code to compare; nothing
 is granted until the claimant confirms with a POST."""
 

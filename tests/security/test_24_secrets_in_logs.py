@@ -1,4 +1,4 @@
-"""SECURITY.md 24: secrets in logs. Over full flows (sign-in, code + PKCE, refresh, device,
+"""security.md 24: secrets in logs. Over full flows (sign-in, code + PKCE, refresh, device,
 revoke, introspect, API calls) no log record holds a token, code, verifier, secret or password;
 the audit log stores token IDs, never tokens."""
 

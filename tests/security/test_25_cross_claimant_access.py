@@ -1,4 +1,4 @@
-"""SECURITY.md 25: cross-claimant access. Every lookup is filtered by the token's claimant: a
+"""security.md 25: cross-claimant access. Every lookup is filtered by the token's claimant: a
 valid token for A asking for B's journal entry or MR decision gets 404, audited as refused."""
 
 from __future__ import annotations

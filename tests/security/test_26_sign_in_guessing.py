@@ -1,4 +1,4 @@
-"""SECURITY.md 26: sign-in guessing. Argon2 password hashes; at most 5 failures per account and
+"""security.md 26: sign-in guessing. Argon2 password hashes; at most 5 failures per account and
 per address in the window, then 429; an unknown username costs the same Argon2 work as a known
 one, by design."""
 
