@@ -41,7 +41,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=production,
-        WTF_CSRF_TIME_LIMIT=None,  # the token is bound to the session, which expires itself
+        # A CSRF token is bound to its session's secret, which lives in the session's row and
+        # ends with it (security.md 27); no token outlives the absolute session limit either.
+        WTF_CSRF_TIME_LIMIT=int(app.config.get("BROKER_SESSION_HOURS") or 12) * 3600,
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         MAX_CONTENT_LENGTH=256 * 1024,
     )
@@ -53,9 +55,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # Bound by attribute, not imported by name: `broker.db` must stay the module.
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
-    from .web import forget_request_state
+    from .web import forget_request_state, session_store
 
+    session_store.init_app(app)
     app.before_request(forget_request_state)
+    app.before_request(session_store.load)  # before CSRFProtect: an ended session's tokens fail
     extensions.csrf.init_app(app)
     configure_engine(app)
 

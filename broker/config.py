@@ -28,6 +28,15 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none, trust no such
         # header). Rate limits count per client address, so behind a proxy this must be right.
         "BROKER_PROXY_HOPS": int(env.get("BROKER_PROXY_HOPS", "0")),
+        # Signed-in sessions (security.md 27): idle limit per role in minutes, and the absolute
+        # limit in hours after sign-in, whatever the activity.
+        "BROKER_SESSION_IDLE_MINUTES": {
+            "claimant": int(env.get("BROKER_SESSION_IDLE_MINUTES", "30")),
+            "adviser": int(env.get("BROKER_SESSION_IDLE_MINUTES", "30")),
+            "staff": int(env.get("BROKER_SESSION_IDLE_MINUTES", "30")),
+            "admin": int(env.get("BROKER_ADMIN_SESSION_IDLE_MINUTES", "15")),
+        },
+        "BROKER_SESSION_HOURS": int(env.get("BROKER_SESSION_HOURS", "12")),
         # Audit checkpoints (broker/checkpoints.py): the command's threshold, and the sweep's.
         "BROKER_CHECKPOINT_EVERY": int(env.get("BROKER_CHECKPOINT_EVERY", "1000")),
         "BROKER_CHECKPOINT_ON_SWEEP": env.get("BROKER_CHECKPOINT_ON_SWEEP", "1") != "0",

@@ -333,6 +333,29 @@ class Attempt(db.Model):
     __table_args__ = (Index("ix_attempts_key_at", "key", "at"),)
 
 
+class UserSession(db.Model):
+    """A signed-in session (security.md 27): the cookie holds a random ID, this row its SHA-256.
+
+    Sign-out, "sign out everywhere else" and "stop all access" set ended_at; idle and absolute
+    limits are computed from last_seen_at and created_at at each request (broker/sessions.py).
+    """
+
+    __tablename__ = "sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+    user_agent: Mapped[str] = mapped_column(String(100), default="")
+    # Flask-WTF's secret for this session's CSRF tokens: new with every session, gone with it.
+    csrf_secret: Mapped[str] = mapped_column(String(64))
+    # The sign-in before this one: what is new for a claimant (news.py) is counted from it.
+    news_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Messages flashed for the next page (JSON), kept here so the cookie holds only the ID.
+    flashes: Mapped[str | None] = mapped_column(Text)
+
+
 class PinnedNote(db.Model):
     __tablename__ = "pinned_notes"
     id: Mapped[str] = uuid_pk()

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import update
 
-from . import checkpoints, clock, device, grants, notify, oauth, ratelimit
+from . import checkpoints, clock, device, grants, notify, oauth, ratelimit, sessions
 from .clock import EPOCH
 from .extensions import db
 from .models import JobLock
@@ -34,6 +34,7 @@ LOCK_NAME = "sweep"
 LEASE = timedelta(minutes=10)  # renewed every batch; a crashed run frees it when it lapses
 BATCH = 200
 ATTEMPTS_KEPT_FOR = timedelta(days=1)  # longer than any rate-limit window
+SESSIONS_KEPT_FOR = timedelta(days=2)  # longer than any session may last (12 hours)
 CODES_KEPT_FOR = timedelta(days=1)  # after they run out: device requests, authorization codes
 
 # (stage, done, total): called after each batch so a large run shows its progress.
@@ -59,6 +60,7 @@ class SweepReport:
     failed: int = 0
     given_up: int = 0
     attempts_forgotten: int = 0
+    sessions_forgotten: int = 0
     codes_forgotten: int = 0
     checkpoint: int | None = None  # the audit checkpoint this run signed, if any
     checkpoint_refused: str | None = None  # why it would not sign one (a broken chain)
@@ -131,6 +133,7 @@ def run(
         report.sent, report.failed = _send(holder, now, batch, sender, progress)
         renew(holder, now=clock.now())
         report.attempts_forgotten = ratelimit.forget_before(now - ATTEMPTS_KEPT_FOR)
+        report.sessions_forgotten = sessions.forget_before(now - SESSIONS_KEPT_FOR)
         report.codes_forgotten = device.forget_expired_before(
             now - CODES_KEPT_FOR
         ) + oauth.forget_codes_expired_before(now - CODES_KEPT_FOR)

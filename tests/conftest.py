@@ -75,6 +75,7 @@ TABLES_CHILD_FIRST = (
     "outbox",
     "pinned_notes",
     "attempts",
+    "sessions",
     "audit_events",
     "audit_heads",
     "audit_checkpoints",

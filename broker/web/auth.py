@@ -8,9 +8,9 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from .. import accounts, clock, i18n, news
+from .. import accounts, clock, i18n, news, sessions
 from ..extensions import db
-from . import current_account, home_for
+from . import current_account, home_for, session_store
 from .forms import ConfirmForm, SignInForm
 
 bp = Blueprint("auth", __name__)
@@ -50,12 +50,10 @@ def sign_in() -> Response | str | tuple[str, int]:
             chosen = request.cookies.get(i18n.COOKIE)
             if chosen in i18n.LANGUAGES and chosen != account.language:
                 i18n.choose(account, chosen)
+            # A new session ID and CSRF secret on every sign-in: no fixation (security.md 27).
+            session_store.begin(account, news_since=previous, user_agent=request.user_agent.string)
             db.session.commit()
-            session.clear()  # a new session on sign-in: no fixation
-            session["account_id"] = account.id
-            if previous is not None:
-                session["news_since"] = previous.isoformat()
-            session.permanent = False
+            session.permanent = False  # the cookie goes when the browser closes
             response = redirect(safe_next(form.next.data) or home_for(account), 303)
             language = i18n.select_language_for(account, chosen)
             return i18n.remember(response, language, secure=_secure())
@@ -67,7 +65,9 @@ def sign_in() -> Response | str | tuple[str, int]:
 def sign_out() -> Response:
     if not ConfirmForm().validate_on_submit():
         return redirect("/", 303)  # no valid CSRF token: still signed in
-    session.clear()
+    # The session ends in the database, so a copy of the cookie opens nothing (security.md 27).
+    session_store.end_current(reason=sessions.SIGNED_OUT)
+    db.session.commit()
     return redirect(url_for("auth.signed_out"), 303)
 
 

@@ -110,8 +110,10 @@ def test_state_is_computed_when_the_record_is_viewed_not_when_stored(app, frozen
 
     before = text_of(banner(record(client, people.claimant)))
     frozen_clock.advance(days=32)  # past the one-month review date, nothing run in between
+    client = signed_in_staff(app, people.staff)  # a session lasts 12 hours at most
     after = text_of(banner(record(client, people.claimant)))
     frozen_clock.advance(days=70)  # past the end date, still before any sweep
+    client = signed_in_staff(app, people.staff)
     ended = record(client, people.claimant)
 
     assert "Current" in before and "Review overdue" in after

@@ -1,0 +1,138 @@
+"""security.md 27: a session kept after sign-out. Sessions live in the database: sign-out, "sign
+out everywhere else" and "stop all access" end them wherever the cookie was copied; an idle limit
+(30 minutes for claimants) and an absolute one (12 hours); CSRF tokens die with their session;
+every sign-in gets a new session ID."""
+
+from __future__ import annotations
+
+from broker.extensions import db
+from broker.models import Grant, UserSession
+from tests.conftest import csrf_from, sign_in
+from tests.factories import make_adviser, make_grant
+
+COOKIE = "session"
+
+
+def copy_cookie(source, target) -> None:  # noqa: ANN001
+    """What a thief does: take the session cookie from one browser into another."""
+    target.set_cookie(COOKIE, source.get_cookie(COOKIE).value)
+
+
+def goes_to_sign_in(response) -> bool:  # noqa: ANN001
+    return response.status_code == 303 and response.headers["Location"].startswith("/sign-in")
+
+
+def test_a_cookie_copied_before_sign_out_opens_nothing_after_it(app, case):
+    victim = app.test_client()
+    sign_in(victim, case.username)
+    thief = app.test_client()
+    copy_cookie(victim, thief)
+    assert thief.get("/access").status_code == 200  # the copy works while the session lives
+
+    victim.post("/sign-out", data={"csrf_token": csrf_from(victim.get("/").text)})
+
+    assert goes_to_sign_in(thief.get("/access"))
+    assert goes_to_sign_in(thief.get("/history.json"))
+    assert goes_to_sign_in(victim.get("/access"))
+    row = db.session.scalars(db.select(UserSession)).one()
+    assert row.ended_at is not None and row.end_reason == "signed-out"
+
+
+def test_a_csrf_token_of_an_ended_session_changes_nothing(app, case):
+    make_grant(case.claimant, make_adviser())
+    victim = app.test_client()
+    sign_in(victim, case.username)
+    thief = app.test_client()
+    copy_cookie(victim, thief)
+    token = csrf_from(thief.get("/access/stop-all").text)
+
+    victim.post("/sign-out", data={"csrf_token": csrf_from(victim.get("/").text)})
+    stop = thief.post("/access/stop-all", data={"csrf_token": token})
+
+    assert stop.status_code in (303, 400)
+    assert stop.status_code == 400 or goes_to_sign_in(stop)
+    assert db.session.scalars(db.select(Grant)).one().status == "active"
+
+
+def test_the_session_id_and_csrf_secret_are_new_at_every_sign_in(app, case):
+    browser = app.test_client()
+    before = browser.get("/sign-in")
+    planted = browser.get_cookie(COOKIE).value  # what a fixation attacker would plant
+    sign_in(browser, case.username)
+    first = browser.get_cookie(COOKIE).value
+    first_token = csrf_from(browser.get("/").text)
+    old = app.test_client()
+    copy_cookie(browser, old)
+
+    sign_in(browser, case.username)  # signing in again in the same browser
+    second = browser.get_cookie(COOKIE).value
+
+    assert len({planted, first, second}) == 3
+    assert csrf_from(before.text) != first_token != csrf_from(browser.get("/").text)
+    assert goes_to_sign_in(old.get("/access"))  # the session it replaced has ended
+    stale = browser.post("/access/stop-all", data={"csrf_token": first_token})
+    assert stale.status_code == 400  # a token of the old session is not one of this session
+    assert browser.get("/access").status_code == 200
+
+
+def test_the_database_holds_only_a_hash_of_the_session_id(app, case):
+    browser = app.test_client()
+    sign_in(browser, case.username)
+    cookie = browser.get_cookie(COOKIE).value
+    row = db.session.scalars(db.select(UserSession)).one()
+
+    from itsdangerous import URLSafeTimedSerializer
+
+    raw = URLSafeTimedSerializer(
+        app.secret_key, salt="cookie-session", signer_kwargs={"key_derivation": "hmac"}
+    ).loads(cookie)
+    assert set(raw) == {"sid"}  # the cookie carries the session ID and nothing else
+    assert raw["sid"] not in (row.id_hash, row.csrf_secret)
+    import hashlib
+
+    assert row.id_hash == hashlib.sha256(raw["sid"].encode()).hexdigest()
+    assert row.account_id == case.claimant_id
+
+
+def test_an_idle_claimant_session_ends_after_30_minutes(app, case, frozen_clock):
+    browser = app.test_client()
+    sign_in(browser, case.username)
+
+    frozen_clock.advance(minutes=29)
+    assert browser.get("/access").status_code == 200  # used in time: the idle clock restarts
+    frozen_clock.advance(minutes=29)
+    assert browser.get("/access").status_code == 200
+    frozen_clock.advance(minutes=30)
+
+    assert goes_to_sign_in(browser.get("/access"))
+
+
+def test_a_busy_session_still_ends_12_hours_after_sign_in(app, case, frozen_clock):
+    browser = app.test_client()
+    sign_in(browser, case.username)
+    for _ in range(23):
+        frozen_clock.advance(minutes=30, seconds=-1)
+        assert browser.get("/").status_code == 200
+
+    frozen_clock.advance(minutes=30)
+
+    assert goes_to_sign_in(browser.get("/access"))
+
+
+def test_last_seen_is_written_at_most_once_a_minute(app, case, frozen_clock):
+    browser = app.test_client()
+    sign_in(browser, case.username)
+    signed_in_at = db.session.scalars(db.select(UserSession.last_seen_at)).one()
+
+    for _ in range(5):
+        frozen_clock.advance(seconds=10)
+        browser.get("/access")
+    db.session.expire_all()
+    unchanged = db.session.scalars(db.select(UserSession.last_seen_at)).one()
+    frozen_clock.advance(seconds=20)
+    browser.get("/access")
+    db.session.expire_all()
+    moved = db.session.scalars(db.select(UserSession.last_seen_at)).one()
+
+    assert unchanged == signed_in_at
+    assert moved == frozen_clock.now
