@@ -24,11 +24,11 @@ from werkzeug.wrappers import Response
 
 import scopes
 
-from .. import accounts, audit, clock, grants, history_copy, journal, news, receipts
+from .. import accounts, audit, clock, grants, history_copy, journal, news, receipts, sessions
 from ..db import transaction
 from ..i18n import current_language, day
 from ..models import Grant
-from . import wording
+from . import session_store, wording
 from .forms import ConfirmForm, ContactForm, GiveAccessForm, NarrowForm, ReviewForm, first_errors
 
 bp = Blueprint("claimant", __name__)
@@ -210,8 +210,46 @@ def stop_all() -> Response:
         abort(400)
     with transaction():
         grants.revoke_all(g.claimant, now=clock.now())
+        # Someone who took the phone or the password may still be signed in elsewhere: those
+        # sessions end too, this one stays (security.md 27).
+        session_store.end_others(g.claimant.id, reason=sessions.STOP_ALL)
     flash(_("You stopped all access"))
     return redirect(url_for("claimant.access"), 303)
+
+
+@bp.get("/sign-out-elsewhere")
+def confirm_sign_out_elsewhere() -> str:
+    others = sessions.others(
+        g.claimant.account,
+        keep=session_store.current_hash(),
+        now=clock.now(),
+        limits=session_store.limits(),
+    )
+    return render_template(
+        "claimant/sign_out_elsewhere.html", others=others, device_words=_device_words
+    )
+
+
+@bp.post("/sign-out-elsewhere")
+def sign_out_elsewhere() -> Response:
+    """Every other session of this claimant ends at once; this one stays (security.md 27)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    with transaction():
+        ended = session_store.end_others(g.claimant.id, reason=sessions.ELSEWHERE)
+    if ended:
+        flash(_("You signed out everywhere else"))
+    else:
+        flash(_("You were not signed in anywhere else"))
+    return redirect(url_for("claimant.home"), 303)
+
+
+def _device_words(summary: str) -> str:
+    """ "Chrome on Android" from the stored "Chrome/Android", in the page's language."""
+    browser, _slash, system = summary.partition("/")
+    if browser and system:
+        return _("%(browser)s on %(system)s", browser=browser, system=system)
+    return browser or system or _("A web browser")
 
 
 @bp.get("/history")

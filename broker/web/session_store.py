@@ -82,7 +82,7 @@ class BrokerSessionInterface(SecureCookieSessionInterface):
             if session.id_hash and flashes != session.flashes_read:
                 sessions.keep_flashes(session.id_hash, flashes)
             if session.loaded and session.modified and set(session) - KEPT:
-                log.warning("a signed-in session was changed after sign-in; not kept")
+                log.warning("not kept in a signed-in session: %s", sorted(set(session) - KEPT))
             response.vary.add("Cookie")
             return None
         if session.ended:

@@ -136,3 +136,86 @@ def test_last_seen_is_written_at_most_once_a_minute(app, case, frozen_clock):
 
     assert unchanged == signed_in_at
     assert moved == frozen_clock.now
+
+
+PHONE_UA = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0 Mobile Safari/537.36"
+)
+
+
+def test_sign_out_everywhere_else_ends_every_other_session_and_keeps_this_one(app, case):
+    phone = app.test_client()
+    sign_in(phone, case.username)
+    stolen = app.test_client()
+    stolen.environ_base["HTTP_USER_AGENT"] = PHONE_UA
+    sign_in(stolen, case.username)
+    copy = app.test_client()
+    copy_cookie(stolen, copy)
+
+    question = phone.get("/sign-out-elsewhere")
+    done = phone.post("/sign-out-elsewhere", data={"csrf_token": csrf_from(question.text)})
+    home = phone.get(done.headers["Location"])
+
+    assert question.status_code == 200
+    assert "Sign out everywhere else?" in question.text
+    assert "You are also signed in on 1 other phone or computer" in question.text
+    assert "Chrome on Android" in question.text
+    assert done.status_code == 303
+    assert "You signed out everywhere else" in home.text
+    assert home.status_code == 200 and phone.get("/access").status_code == 200
+    assert goes_to_sign_in(stolen.get("/access"))
+    assert goes_to_sign_in(copy.get("/history.json"))
+    again = phone.get("/sign-out-elsewhere")
+    assert "You are not signed in on any other phone or computer" in again.text
+
+
+def test_sign_out_everywhere_else_needs_its_csrf_token(app, case):
+    phone = app.test_client()
+    sign_in(phone, case.username)
+    other = app.test_client()
+    sign_in(other, case.username)
+
+    refused = phone.post("/sign-out-elsewhere")
+
+    assert refused.status_code == 400
+    assert other.get("/access").status_code == 200
+
+
+def test_stop_all_access_also_ends_the_claimants_other_sessions(app, case):
+    make_grant(case.claimant, make_adviser())
+    phone = app.test_client()
+    sign_in(phone, case.username)
+    thief = app.test_client()
+    sign_in(thief, case.username)  # someone who knows the password, on another phone
+
+    question = phone.get("/access/stop-all")
+    phone.post("/access/stop-all", data={"csrf_token": csrf_from(question.text)})
+
+    assert goes_to_sign_in(thief.get("/access"))
+    assert phone.get("/access").status_code == 200
+    assert db.session.scalars(db.select(Grant)).one().status == "revoked"
+
+
+def test_the_home_page_links_to_sign_out_everywhere_else(app, case):
+    phone = app.test_client()
+    sign_in(phone, case.username)
+
+    assert 'href="/sign-out-elsewhere">Sign out everywhere else</a>' in phone.get("/").text
+
+
+def test_sign_out_everywhere_else_is_in_welsh_for_a_welsh_speaker(app, case):
+    phone = app.test_client()
+    phone.set_cookie("language", "cy")
+    sign_in(phone, case.username)
+    other = app.test_client()
+    sign_in(other, case.username)
+
+    question = phone.get("/sign-out-elsewhere")
+    done = phone.post("/sign-out-elsewhere", data={"csrf_token": csrf_from(question.text)})
+    home = phone.get(done.headers["Location"])
+
+    assert 'lang="cy"' in question.text
+    assert "Allgofnodi ym mhob man arall?" in question.text
+    assert "Sign out everywhere else" not in question.text
+    assert "Rydych wedi allgofnodi ym mhob man arall" in home.text
