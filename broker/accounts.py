@@ -28,9 +28,21 @@ def _dummy_hash() -> str:
 # The adviser code shown as an example on "Give someone access": it belongs to nobody, so a
 # claimant who copies the hint gives access to no one (create_adviser refuses it).
 EXAMPLE_ADVISER_CODE = "ABC-1234"
+WRONG_CODE_LIMIT = 5  # as for user codes (device.py): 5 wrong tries per account and per address
+WRONG_CODE_WINDOW = timedelta(minutes=15)
 
+# security.md 26 and 31: wrong passwords count per account-and-address pair, so a stranger's
+# guesses from elsewhere never lock a claimant out of their own phone. After SIGN_IN_LIMIT
+# failures of one pair, each further try waits 1 minute, then 2, 4, 8, at most 15. One address
+# may fail ADDRESS_LIMIT times in ADDRESS_WINDOW across all accounts (password spraying); that is
+# high enough that the people behind one shared address (an advice centre, a library) do not
+# lock each other out.
 SIGN_IN_LIMIT = 5
-SIGN_IN_WINDOW = timedelta(minutes=15)
+FIRST_DELAY = timedelta(minutes=1)
+LONGEST_DELAY = timedelta(minutes=15)
+PAIR_MEMORY = timedelta(hours=12)  # failures older than this are forgotten
+ADDRESS_LIMIT = 50
+ADDRESS_WINDOW = timedelta(minutes=15)
 
 
 class SignInFailed(Exception):
@@ -40,12 +52,20 @@ class SignInFailed(Exception):
 def sign_in(username: str, password: str, *, address: str, now: datetime) -> Account:
     """The account for these credentials, or SignInFailed / ratelimit.TooManyAttempts.
 
-    Failures count per account and per address, in the database so every worker sees them.
-    The caller commits either way, so failures are counted even though sign-in failed.
+    Failures count per (username, address) pair with a growing delay, and per address across
+    usernames, in the database so every worker sees them; both keys stay locked until the
+    caller's transaction ends. A right password forgets its pair's failures. The caller commits
+    either way, so failures are counted even though sign-in failed.
     """
     username = normalise(username)
-    keys = [f"sign-in:user:{username}", f"sign-in:addr:{address}"]
-    ratelimit.check(keys, limit=SIGN_IN_LIMIT, window=SIGN_IN_WINDOW, now=now)
+    pair, by_address = f"sign-in:pair:{address}:{username}", f"sign-in:addr:{address}"
+    keys = [pair, by_address]
+    ratelimit.lock(keys, since=now - max(PAIR_MEMORY, ADDRESS_WINDOW))
+    ratelimit.wait_out(
+        pair, free=SIGN_IN_LIMIT, first=FIRST_DELAY, cap=LONGEST_DELAY, memory=PAIR_MEMORY, now=now
+    )
+    if ratelimit.failures(by_address, since=now - ADDRESS_WINDOW) >= ADDRESS_LIMIT:
+        raise ratelimit.TooManyAttempts(int(ADDRESS_WINDOW.total_seconds()))
     account = db.session.scalar(db.select(Account).where(Account.username == username))
     try:
         hasher.verify(account.password_hash if account else _dummy_hash(), password)
@@ -54,6 +74,7 @@ def sign_in(username: str, password: str, *, address: str, now: datetime) -> Acc
     if account is None:
         ratelimit.record_failure(keys, now=now)
         raise SignInFailed()
+    ratelimit.forget([pair])
     return account
 
 
@@ -120,7 +141,24 @@ def normalise_code(code: str) -> str:
 
 
 def adviser_by_code(code: str) -> Adviser | None:
+    """The adviser with this code, or None; unlimited, for DWP staff (use find_adviser for a
+    code a claimant types)."""
     wanted = normalise_code(code)
     if not wanted:
         return None
     return db.session.scalar(db.select(Adviser).where(Adviser.code == wanted))
+
+
+def find_adviser(code: str, *, attempt_keys: list[str], now: datetime) -> Adviser | None:
+    """The adviser with the code a claimant typed, or None (a wrong try, counted).
+
+    security.md 32: like user codes (device.find), ratelimit.TooManyAttempts once the keys have
+    had WRONG_CODE_LIMIT wrong tries in the window, checked before the lookup so that even the
+    right code is refused then; a hit names an adviser and their organisation. The caller
+    commits, so a wrong try is counted even though the request fails.
+    """
+    ratelimit.check(attempt_keys, limit=WRONG_CODE_LIMIT, window=WRONG_CODE_WINDOW, now=now)
+    found = adviser_by_code(code)
+    if found is None:
+        ratelimit.record_failure(attempt_keys, now=now)
+    return found

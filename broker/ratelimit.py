@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, text
 
+from . import clock
 from .extensions import db
 from .models import Attempt
 
@@ -25,13 +27,55 @@ def check(keys: list[str], *, limit: int, window: timedelta, now: datetime) -> N
     workers wait here instead of all counting the same total and all getting through.
     """
     since = now - window
-    _lock(sorted(keys), since)
+    lock(keys, since=since)
     for key in keys:
-        count = db.session.scalar(
-            select(func.count()).select_from(Attempt).where(Attempt.key == key, Attempt.at > since)
-        )
-        if count >= limit:
+        if failures(key, since=since) >= limit:
             raise TooManyAttempts(int(window.total_seconds()))
+
+
+def failures(key: str, *, since: datetime) -> int:
+    """How many failures this key has had after `since`."""
+    return db.session.scalar(
+        select(func.count()).select_from(Attempt).where(Attempt.key == key, Attempt.at > since)
+    )
+
+
+def wait_out(
+    key: str,
+    *,
+    free: int,
+    first: timedelta,
+    cap: timedelta,
+    memory: timedelta,
+    now: datetime,
+) -> None:
+    """TooManyAttempts while the key waits out a growing delay; the caller has locked it.
+
+    The first `free` failures in `memory` cost nothing; after that, each failure makes the next
+    try wait `first`, then twice as long after each further failure, at most `cap`, counted from
+    the latest failure. Tries refused here are not failures, so waiting is always enough.
+    """
+    count, latest = db.session.execute(
+        select(func.count(), func.max(Attempt.at)).where(
+            Attempt.key == key, Attempt.at > now - memory
+        )
+    ).one()
+    if count < free or latest is None:
+        return
+    delay = min(first * 2 ** min(count - free, 16), cap)
+    until = clock.from_driver(latest) + delay
+    if now < until:
+        raise TooManyAttempts(math.ceil((until - now).total_seconds()))
+
+
+def forget(keys: list[str]) -> None:
+    """Drop these keys' failures (a right password ends its pair's delay); no commit."""
+    db.session.execute(delete(Attempt).where(Attempt.key.in_(keys)))
+
+
+def lock(keys: list[str], *, since: datetime) -> None:
+    """Lock the keys until the caller's transaction ends (see _lock)."""
+    _lock(sorted(keys), since)
 
 
 def _lock(keys: list[str], since: datetime) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
-from .. import accounts, clock, i18n, news, sessions
+from .. import accounts, clock, i18n, news, ratelimit, sessions
 from ..extensions import db
 from . import current_account, home_for, session_store
 from .forms import ConfirmForm, SignInForm
@@ -44,6 +46,19 @@ def sign_in() -> Response | str | tuple[str, int]:
         except accounts.SignInFailed:
             db.session.commit()  # keep the counted failure
             error = _("The email address or password is wrong")
+        except ratelimit.TooManyAttempts as limit:
+            # security.md 31: the wait grows with each failure of this account from this address
+            db.session.rollback()
+            minutes = max(1, math.ceil(limit.retry_after / 60))
+            error = ngettext(
+                "Too many tries. Wait %(num)d minute, then try again",
+                "Too many tries. Wait %(num)d minutes, then try again",
+                minutes,
+            )
+            body = render_template("auth/sign_in.html", form=form, error=error)
+            response = current_app.make_response((body, 429))
+            response.headers["Retry-After"] = str(limit.retry_after)
+            return response
         else:
             previous = news.record_sign_in(account, now=now)
             # A language chosen on the sign-in page wins; otherwise the account's own choice.

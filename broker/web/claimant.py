@@ -12,6 +12,7 @@ from flask import (
     abort,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -24,8 +25,20 @@ from werkzeug.wrappers import Response
 
 import scopes
 
-from .. import accounts, audit, clock, grants, history_copy, journal, news, receipts, sessions
+from .. import (
+    accounts,
+    audit,
+    clock,
+    grants,
+    history_copy,
+    journal,
+    news,
+    ratelimit,
+    receipts,
+    sessions,
+)
 from ..db import transaction
+from ..extensions import db
 from ..i18n import current_language, day
 from ..models import Grant
 from . import session_store, wording
@@ -66,11 +79,24 @@ def give_access() -> Response | str | tuple[str, int]:
         # checked this POST; nothing changes until the final "Give access").
         return _give_access_form(form, errors)
     if form.validate_on_submit():
-        adviser = accounts.adviser_by_code(form.adviser_code.data or "")
         now = clock.now()
+        try:
+            adviser = accounts.find_adviser(
+                form.adviser_code.data or "", attempt_keys=_code_attempt_keys(), now=now
+            )
+        except ratelimit.TooManyAttempts as limit:
+            # security.md 32: even a right code waits, so guessing gains nothing
+            db.session.rollback()
+            errors["adviser_code"] = _(
+                "You have tried too many codes. Wait 15 minutes, then try again"
+            )
+            response = make_response(_give_access_form(form, errors), 429)
+            response.headers["Retry-After"] = str(limit.retry_after)
+            return response
         months = int(form.months.data or 0)
         chosen = tuple(form.scopes.data or ())
         if adviser is None:
+            db.session.commit()  # the wrong try is counted (security.md 32)
             errors["adviser_code"] = _(
                 "We cannot find an adviser with that code. Check it and try again"
             )
@@ -117,6 +143,11 @@ def give_access() -> Response | str | tuple[str, int]:
     else:
         errors = first_errors(form)
     return _give_access_form(form, errors), (400 if errors else 200)
+
+
+def _code_attempt_keys() -> list[str]:
+    """Wrong adviser codes count per claimant and per address, like user codes (consent.py)."""
+    return [f"adviser-code:account:{g.claimant.id}", f"adviser-code:addr:{request.remote_addr}"]
 
 
 def _give_access_form(form: GiveAccessForm, errors: dict[str, str]) -> str:

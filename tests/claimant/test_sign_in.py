@@ -1,9 +1,11 @@
-"""Signing in: wrong passwords are refused plainly, guessing is limited, `next` stays local."""
+"""Signing in: wrong passwords are refused plainly, guessing is limited (a growing wait per
+account and address, a higher cap per address), `next` stays local."""
 
 from __future__ import annotations
 
 import pytest
 
+from broker.accounts import ADDRESS_LIMIT
 from tests.conftest import csrf_from
 from tests.factories import PASSWORD, make_claimant
 
@@ -55,17 +57,27 @@ def _attempt_from(client, username: str, password: str, *, proxy: str, forwarded
     )
 
 
+def _spray_from(client, count: int, *, proxy: str, forwarded_for: str, first: int = 0) -> list[int]:  # noqa: ANN001
+    """`count` wrong passwords for as many different usernames, through one proxy."""
+    where = {"environ_base": {"REMOTE_ADDR": proxy}, "headers": {"X-Forwarded-For": forwarded_for}}
+    token = csrf_from(client.get("/sign-in", **where).text)
+    return [
+        client.post(
+            "/sign-in",
+            data={"username": f"nobody-{n}@example.com", "password": "guess", "csrf_token": token},
+            **where,
+        ).status_code
+        for n in range(first, first + count)
+    ]
+
+
 def test_a_guesser_cannot_dodge_the_address_limit_by_inventing_forwarded_addresses(app, claimant):
-    client = app.test_client()
-    for n in range(5):
-        wrong = _attempt_from(
-            client,
-            f"nobody-{n}@example.com",
-            "guess",
-            proxy="192.0.2.50",
-            forwarded_for=f"203.0.113.{n}",
-        )
-        assert wrong.status_code == 400
+    statuses = [
+        _spray_from(
+            app.test_client(), 1, proxy="192.0.2.50", forwarded_for=f"203.0.113.{n}", first=n
+        )[0]
+        for n in range(ADDRESS_LIMIT)
+    ]
 
     blocked = _attempt_from(
         app.test_client(),
@@ -75,6 +87,7 @@ def test_a_guesser_cannot_dodge_the_address_limit_by_inventing_forwarded_address
         forwarded_for="198.51.100.9",
     )
 
+    assert statuses == [400] * ADDRESS_LIMIT
     assert blocked.status_code == 429
 
 
@@ -83,16 +96,8 @@ def test_behind_a_proxy_one_guesser_does_not_lock_out_everyone_else(app, claiman
 
     behind_proxy = create_app({**app.config, "BROKER_PROXY_HOPS": 1})
     guesser = behind_proxy.test_client()
-    for n in range(6):
-        _attempt_from(
-            guesser,
-            f"nobody-{n}@example.com",
-            "guess",
-            proxy="10.0.0.1",
-            forwarded_for="203.0.113.7",
-        )
-    refused = _attempt_from(
-        guesser, "nobody-x@example.com", "guess", proxy="10.0.0.1", forwarded_for="203.0.113.7"
+    statuses = _spray_from(
+        guesser, ADDRESS_LIMIT + 1, proxy="10.0.0.1", forwarded_for="203.0.113.7"
     )
 
     someone_else = _attempt_from(
@@ -103,8 +108,31 @@ def test_behind_a_proxy_one_guesser_does_not_lock_out_everyone_else(app, claiman
         forwarded_for="198.51.100.9",
     )
 
-    assert refused.status_code == 429
+    assert statuses[-1] == 429  # spraying one address over many accounts stops
     assert someone_else.status_code == 303
+
+
+def test_the_wait_after_five_wrong_passwords_is_one_minute_then_it_doubles(
+    app, claimant, frozen_clock
+):
+    client = app.test_client()
+    for _ in range(5):
+        assert _attempt(client, claimant.account.username, "guess").status_code == 400
+
+    waiting = _attempt(client, claimant.account.username, PASSWORD)
+    frozen_clock.advance(minutes=1)
+    sixth = _attempt(client, claimant.account.username, "guess")
+    too_soon = _attempt(client, claimant.account.username, PASSWORD)
+    frozen_clock.advance(minutes=2)
+    right = _attempt(client, claimant.account.username, PASSWORD)
+
+    assert waiting.status_code == 429
+    assert "Too many tries. Wait 1 minute, then try again" in waiting.text
+    assert waiting.headers["Retry-After"] == "60"
+    assert sixth.status_code == 400
+    assert too_soon.status_code == 429 and too_soon.headers["Retry-After"] == "120"
+    assert "Wait 2 minutes" in too_soon.text
+    assert right.status_code == 303
 
 
 def test_next_after_sign_in_must_be_a_local_path(app, claimant):
