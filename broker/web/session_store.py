@@ -96,10 +96,10 @@ def init_app(app: Flask) -> None:
     idle = dict(sessions.IDLE_LIMITS)
     for role, value in minutes.items():
         idle[role] = timedelta(minutes=int(value))
-    app.extensions["broker.session_limits"] = sessions.Limits(
-        idle,
-        timedelta(hours=int(app.config.get("BROKER_SESSION_HOURS") or 12)),
-    )
+    hours = int(app.config.get("BROKER_SESSION_HOURS") or 12)
+    if not 1 <= hours <= 48:  # the sweep deletes session rows two days after they start
+        raise RuntimeError("BROKER_SESSION_HOURS must be between 1 and 48")
+    app.extensions["broker.session_limits"] = sessions.Limits(idle, timedelta(hours=hours))
 
 
 def _current() -> BrokerSession:
