@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request, send_from_directory
+from flask import Flask, Response, current_app, request, send_from_directory
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as broker_config
@@ -37,6 +37,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _secret_key(
         instance_path, production
     )
+    if production and len(str(app.config["SECRET_KEY"]).encode()) < MIN_SECRET_KEY_BYTES:
+        # security.md 33: a short key lets anyone who guesses it forge a session.
+        raise RuntimeError(
+            f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes in production"
+        )
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -77,6 +82,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.view_functions["static"] = _precompressed_static(app)
     app.after_request(_security_headers)
     return app
+
+
+MIN_SECRET_KEY_BYTES = 32
+HSTS = "max-age=31536000; includeSubDomains"  # a year: production is served only over https
 
 
 def _secret_key(instance_path: Path, production: bool) -> str:
@@ -132,6 +141,8 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "no-referrer")
+    if broker_config.is_production(current_app.config):
+        headers.setdefault("Strict-Transport-Security", HSTS)  # security.md 33
     if not request.path.startswith("/static/"):
         # Pages and API answers carry personal data or tokens: never store them (RFC 6749 5.1).
         headers.setdefault("Cache-Control", "no-store")

@@ -6,10 +6,11 @@ import sys
 import time
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import FlaskGroup
 
 from . import audit, checkpoints, demo, signed
+from .config import is_production
 from .extensions import db
 from .models import Claimant
 
@@ -17,7 +18,10 @@ from .models import Claimant
 def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
-        """Add the demo people and journal (does nothing if they exist)."""
+        """Add the demo people and journal (does nothing if they exist). Never in production:
+        the demo passwords and client secret are printed in the README (security.md 33)."""
+        if is_production(current_app.config):
+            raise click.ClickException("seed-demo is refused in production (BROKER_ENV=production)")
         created = demo.seed()
         db.session.commit()
         click.echo("Demo data created." if created else "Demo data already present.")

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, has_request_context, request
@@ -43,6 +44,18 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+def _owner_only(database: str | None) -> None:
+    """The SQLite file holds every claimant's consent: readable by its owner only (security.md
+    33). SQLite gives its -wal and -shm files the database file's mode."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+    path.chmod(0o600)
+
+
 def configure_engine(app: Flask) -> None:
     """SQLite: WAL, a busy timeout, foreign keys, and real transactions.
 
@@ -60,6 +73,7 @@ def configure_engine(app: Flask) -> None:
         )
         if engine.dialect.name != "sqlite":
             return
+        _owner_only(engine.url.database)
         busy_timeout_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 15000))
 
         @event.listens_for(engine, "connect")
