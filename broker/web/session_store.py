@@ -83,7 +83,8 @@ class BrokerSessionInterface(SecureCookieSessionInterface):
                 sessions.keep_flashes(session.id_hash, flashes)
             if session.loaded and session.modified and set(session) - KEPT:
                 log.warning("not kept in a signed-in session: %s", sorted(set(session) - KEPT))
-            response.vary.add("Cookie")
+            if session.loaded or session.issued:  # static files stay cacheable
+                response.vary.add("Cookie")
             return None
         if session.ended:
             session.modified = True  # drop the dead ID, or replace it with what was set since

@@ -219,3 +219,21 @@ def test_sign_out_everywhere_else_is_in_welsh_for_a_welsh_speaker(app, case):
     assert "Allgofnodi ym mhob man arall?" in question.text
     assert "Sign out everywhere else" not in question.text
     assert "Rydych wedi allgofnodi ym mhob man arall" in home.text
+
+
+def test_an_admin_session_idles_out_after_15_minutes_an_advisers_after_30(app, ctx, frozen_clock):
+    from broker import accounts, clock
+
+    admin = accounts.create_account(
+        "robin@broker.example", "pw-for-tests", "admin", "Robin Admin", clock.now()
+    )
+    db.session.commit()
+    adviser = make_adviser()
+    admin_browser, adviser_browser = app.test_client(), app.test_client()
+    sign_in(admin_browser, admin.username)
+    sign_in(adviser_browser, adviser.account.username)
+
+    frozen_clock.advance(minutes=16)
+
+    assert goes_to_sign_in(admin_browser.get("/admin/"))
+    assert adviser_browser.get("/adviser/").status_code == 200
