@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, request, send_from_directory
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as broker_config
 from . import extensions
 from .db import configure_engine
+from .inputs import load_json
 from .tokens import TokenService, load_or_create_key
 
 ROOT = broker_config.ROOT
@@ -48,8 +50,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SECURE=production,
         WTF_CSRF_TIME_LIMIT=None,  # the token is bound to the session, which expires itself
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # security.md 30: any body larger is refused (413) before it is read; /verify takes
+        # signed files up to UPLOAD_MAX_BYTES (a statement is about 1 KB per audit event).
         MAX_CONTENT_LENGTH=256 * 1024,
     )
+    app.config.setdefault("UPLOAD_MAX_BYTES", UPLOAD_MAX_BYTES)
+    app.json = SafeJSONProvider(app)
     logging.basicConfig(level=logging.INFO)
     hops = int(app.config.get("BROKER_PROXY_HOPS", 0))
     if hops:
@@ -61,6 +67,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .web import forget_request_state
 
     app.before_request(forget_request_state)
+    app.before_request(_body_limit)  # before CSRF protection reads the form
     extensions.csrf.init_app(app)
     configure_engine(app)
 
@@ -82,6 +89,24 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 MIN_SECRET_KEY_BYTES = 32
 HSTS = "max-age=31536000; includeSubDomains"  # a year: production is served only over https
+
+
+UPLOAD_MAX_BYTES = 20 * 1024 * 1024  # a statement with ~20 000 events (the /verify page says so)
+UPLOADS = frozenset({"proof.verify_file"})
+
+
+def _body_limit() -> None:
+    """The upload page takes signed files up to UPLOAD_MAX_BYTES; every other body is held to
+    MAX_CONTENT_LENGTH."""
+    if request.endpoint in UPLOADS:
+        request.max_content_length = current_app.config["UPLOAD_MAX_BYTES"] + 64 * 1024
+
+
+class SafeJSONProvider(DefaultJSONProvider):
+    """Every `request.get_json()` goes through the one JSON boundary (security.md 30)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return load_json(s)
 
 
 def _secret_key(instance_path: Path, production: bool) -> str:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import scopes
 
-from . import grants
+from . import grants, inputs
 from .console import CONSOLE_CLIENT_ID
 from .extensions import db
 from .models import Claimant, Grant, OAuthClient, Organisation
@@ -265,9 +265,9 @@ def parse_details(raw: str | None, scope_names: Sequence[str]) -> ConsentDetails
             " relationship"
         )
     try:
-        value = json.loads(raw)
-    except ValueError:
-        raise DetailsRefused("authorization_details is not valid JSON") from None
+        value = inputs.load_json(raw)
+    except inputs.BadInput as refusal:
+        raise DetailsRefused(f"authorization_details: {refusal}") from None
     if not isinstance(value, list) or not value:
         raise DetailsRefused("authorization_details must be a JSON array of objects")
     if len(value) != 1 or not isinstance(value[0], dict):

@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .extensions import db
 from .protect import Refused
@@ -16,6 +16,7 @@ from .ratelimit import TooManyAttempts
 log = logging.getLogger(__name__)
 
 ERROR_PAGES = {400, 403, 404, 405, 429, 500, 503}
+TOO_LARGE = "What you sent was too large. Go back and try again with less."  # i18n.MADE_ELSEWHERE
 
 
 def wants_json() -> bool:
@@ -89,6 +90,17 @@ def register(app: Flask) -> None:
                 "stored or looked up (for example a NUL character).",
             )
         return page(400)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(exc: RequestEntityTooLarge) -> Response | tuple[str, int]:
+        # security.md 30: a body over MAX_CONTENT_LENGTH is refused before it is read.
+        db.session.rollback()
+        limit = request.max_content_length or 0
+        if wants_json():
+            return json_error(
+                413, "invalid_request", f"The request body is too large (at most {limit} bytes)"
+            )
+        return page(413, message=TOO_LARGE)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response | tuple[str, int]:
