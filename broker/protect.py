@@ -29,11 +29,13 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app, request
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from . import audit, clock, grants
 from .extensions import db
-from .tokens import InvalidToken, TokenService
+from .models import AccessToken, Grant
+from .tokens import ExpiredToken, InvalidToken, TokenService
 
 log = logging.getLogger(__name__)
 
@@ -184,15 +186,47 @@ def protected(scope: str, *, action: str, resource: str) -> Iterator[Access]:
     now = clock.now()
     resource = _recordable(resource)
     service: TokenService = current_app.extensions["broker.tokens"]
+    database = current_app.extensions["broker.sqlite_database"]
     try:
         claims = service.verify(bearer_token(), now=now)
+    except ExpiredToken as exc:
+        # Genuine (signed by us, checked with the time left out) but out of time: it names
+        # its claimant and grant, so the refusal goes on their chain like any other.
+        refusal = Refused(
+            401, "invalid_token", "The access token has expired", "refused:token_expired"
+        )
+        with _sqlite_writers.queue(database):
+            refusal.access = _expired_access(exc.claims, now)
+            log.info("refused expired access token %s", exc.claims.get("jti"))
+            _record_refusal(refusal, action, resource, now)
+        raise refusal from None
     except InvalidToken as exc:
         log.info("refused a bearer token: %s", exc)
         raise Refused(
             401, "invalid_token", "The access token is not valid", "refused:token"
         ) from None
-    database = current_app.extensions["broker.sqlite_database"]
     yield from _locked_throughout(scope, action, resource, claims, now, database)
+
+
+def _expired_access(claims: dict[str, Any], now: datetime) -> Access | None:
+    """Who an expired token was issued to, from its row (None if we hold no such token)."""
+    row = db.session.execute(
+        select(AccessToken.client_id, AccessToken.scopes, Grant.id, Grant.adviser_id)
+        .join(Grant, Grant.id == AccessToken.grant_id)
+        .where(AccessToken.jti == str(claims["jti"]), Grant.claimant_id == str(claims["sub"]))
+    ).first()
+    if row is None:
+        return None
+    client_id, token_scopes, grant_id, adviser_id = row
+    return Access(
+        str(claims["jti"]),
+        grant_id,
+        str(claims["sub"]),
+        adviser_id,
+        client_id,
+        tuple(token_scopes.split()),
+        now,
+    )
 
 
 def _locked_throughout(

@@ -49,6 +49,15 @@ class InvalidToken(Exception):
     """A bearer token that is not one of ours, or no longer valid."""
 
 
+class ExpiredToken(InvalidToken):
+    """A token we signed (every time-free check passed) whose time is up: its claims say whose
+    it was, so the refusal can be audited on the claimant's chain (security.md 14)."""
+
+    def __init__(self, claims: dict[str, Any]) -> None:
+        super().__init__("token has expired")
+        self.claims = claims
+
+
 @dataclass(frozen=True)
 class SigningKey:
     private_key: ec.EllipticCurvePrivateKey
@@ -173,7 +182,7 @@ class TokenService:
             self._verified[token] = claims
         moment = now.timestamp()
         if not isinstance(claims["exp"], int) or claims["exp"] <= moment:
-            raise InvalidToken("token has expired")
+            raise ExpiredToken(claims)
         if not isinstance(claims["iat"], int) or claims["iat"] > moment + 60:
             raise InvalidToken("token issued in the future")
         return claims
