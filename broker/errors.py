@@ -10,7 +10,7 @@ from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .extensions import db
-from .protect import Refused
+from .protect import NO_TOKEN, Refused
 from .ratelimit import TooManyAttempts
 
 log = logging.getLogger(__name__)
@@ -23,15 +23,41 @@ def wants_json() -> bool:
     return request.path.startswith(("/api/", "/oauth/", "/.well-known/"))
 
 
-def json_error(status: int, error: str, description: str, *, bearer: bool = False) -> Response:
+REALM = "consent-broker"
+
+
+def json_error(
+    status: int,
+    error: str,
+    description: str,
+    *,
+    bearer: bool = False,
+    challenge_only: bool = False,
+    scope: str | None = None,
+) -> Response:
     response = jsonify(error=error, error_description=description)
     response.status_code = status
     if bearer and status in (401, 403):
-        # RFC 6750 3: tell the client which error, never echo the token.
-        response.headers["WWW-Authenticate"] = (
-            f'Bearer realm="consent-broker", error="{error}", error_description="{description}"'
+        response.headers["WWW-Authenticate"] = bearer_challenge(
+            error, description, challenge_only=challenge_only, scope=scope
         )
     return response
+
+
+def bearer_challenge(
+    error: str, description: str, *, challenge_only: bool = False, scope: str | None = None
+) -> str:
+    """RFC 6750 3: the challenge for a refused bearer request; never echoes the token.
+
+    A request that sent no credentials gets the realm alone (RFC 6750 3.1: no error code);
+    insufficient_scope names the scope that was needed.
+    """
+    if challenge_only:
+        return f'Bearer realm="{REALM}"'
+    challenge = f'Bearer realm="{REALM}", error="{error}", error_description="{description}"'
+    if scope:
+        challenge += f', scope="{scope}"'
+    return challenge
 
 
 def page(status: int, **context: object) -> tuple[str, int]:
@@ -42,7 +68,14 @@ def page(status: int, **context: object) -> tuple[str, int]:
 def register(app: Flask) -> None:
     @app.errorhandler(Refused)
     def refused(exc: Refused) -> Response:
-        return json_error(exc.status, exc.error, exc.description, bearer=True)
+        return json_error(
+            exc.status,
+            exc.error,
+            exc.description,
+            bearer=True,
+            challenge_only=exc.outcome == NO_TOKEN,
+            scope=exc.scope,
+        )
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Response | tuple[str, int]:

@@ -431,9 +431,18 @@ def _revoke_family(row: RefreshToken, now: datetime, *, actor: str, outcome: str
 class DeviceGrant(DeviceCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = list(clients.AUTH_METHODS)
 
-    def query_device_credential(self, device_code: str) -> DeviceCredential | None:
+    def authenticate_token_endpoint_client(self) -> Client:
+        client: Client = super().authenticate_token_endpoint_client()
+        self.request.client = client  # query_device_credential needs to know who is asking
+        return client
+
+    def query_device_credential(self, device_code: str) -> DeviceCredential:
+        # RFC 6749 5.2 / RFC 8628 3.5: an unknown device code, or another client's, is
+        # invalid_grant, and the same answer for both (it must not tell whether a code exists).
         row = device.by_device_code(device_code)
-        return DeviceCredential(row) if row is not None else None
+        if row is None or row.client_id != self.request.client.get_client_id():
+            raise InvalidGrantError("Invalid 'device_code' in request.")
+        return DeviceCredential(row)
 
     def validate_device_credential(self, credential: DeviceCredential) -> Consent:
         row = credential.row

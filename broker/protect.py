@@ -137,15 +137,22 @@ def _recordable(resource: str) -> str:
     return resource
 
 
+# No credentials at all: the challenge carries no error code (RFC 6750 3.1).
+NO_TOKEN = "refused:no_token"  # noqa: S105 (an audit outcome, not a secret)
+
+
 class Refused(Exception):
     """A protected request refused: an HTTP status, an OAuth error code, and the audit outcome."""
 
-    def __init__(self, status: int, error: str, description: str, outcome: str) -> None:
+    def __init__(
+        self, status: int, error: str, description: str, outcome: str, *, scope: str | None = None
+    ) -> None:
         super().__init__(description)
         self.status = status
         self.error = error
         self.description = description
         self.outcome = outcome
+        self.scope = scope  # insufficient_scope: the scope the request needed (RFC 6750 3)
         self.access: Access | None = None  # who was refused, when the guard could place them
 
 
@@ -176,7 +183,7 @@ def bearer_token() -> str:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Refused(401, "invalid_request", "A bearer token is required", "refused:no_token")
+        raise Refused(401, "invalid_request", "A bearer token is required", NO_TOKEN)
     return token.strip()
 
 
@@ -328,7 +335,11 @@ def _lock_and_check(
         )
     elif scope not in access.scopes:
         refusal = Refused(
-            403, "insufficient_scope", f"This grant does not allow {scope}", "refused:scope"
+            403,
+            "insufficient_scope",
+            f"This grant does not allow {scope}",
+            "refused:scope",
+            scope=scope,
         )
     elif _names_nothing(request.view_args):
         refusal = Refused(404, "not_found", "Nothing has that ID", "refused:not_found")
