@@ -256,3 +256,71 @@ def test_the_upload_page_checks_a_file_without_signing_in(account, client):
     assert "This is the complete record of what Priya Shah" in good.text
     refused = upload(resign(document, lambda s: s["events"].pop()))
     assert "Not valid" in refused.text and "NOT VALID: complete" in refused.text
+
+
+def test_a_statement_for_a_claimant_with_thousands_of_events_fits_the_upload_page(account, client):
+    """issue 13 item 7: /verify takes what it says, and a busy claimant's statement fits it."""
+    from io import BytesIO
+
+    from broker import audit, clock
+    from broker.extensions import db
+    from tests.conftest import csrf_from
+
+    now = clock.now()
+    for n in range(3000):  # other people's reads: hidden in Priya's statement, but all there
+        audit.append(
+            audit.Event(
+                account.claimant.id,
+                f"token-{n}",
+                account.tom_grant.id,
+                f"adviser:{account.tom.id}",
+                "mr.read",
+                f"mr_decision:{n}",
+                "allowed",
+            ),
+            now=now,
+        )
+    db.session.commit()
+    document = download_statement(client, account.priya, account.priya_grant)
+    content = json.dumps(document).encode()
+    anonymous = client.application.test_client()
+    page = anonymous.get("/verify")
+    limit = client.application.config["UPLOAD_MAX_BYTES"]
+
+    answer = anonymous.post(
+        "/verify",
+        data={"csrf_token": csrf_from(page.text), "file": (BytesIO(content), "statement.json")},
+        content_type="multipart/form-data",
+    )
+
+    assert len(content) > 256 * 1024, len(content)  # more than the old limit refused
+    assert len(content) < limit / 2, len(content)
+    assert f"up to {limit // (1024 * 1024)} MB" in page.text
+    assert answer.status_code == 200, answer.text[:500]
+    assert "This is the complete record of what Priya Shah" in answer.text
+
+
+def test_a_file_over_the_upload_limit_is_refused_with_the_limit_named(client):
+    from io import BytesIO
+
+    from tests.conftest import csrf_from
+
+    client.application.config["UPLOAD_MAX_BYTES"], limit = (
+        1024 * 1024,
+        client.application.config["UPLOAD_MAX_BYTES"],
+    )
+    try:
+        page = client.get("/verify")
+        answer = client.post(
+            "/verify",
+            data={
+                "csrf_token": csrf_from(page.text),
+                "file": (BytesIO(b"{" + b" " * (1024 * 1024 + 1) + b"}"), "statement.json"),
+            },
+            content_type="multipart/form-data",
+        )
+    finally:
+        client.application.config["UPLOAD_MAX_BYTES"] = limit
+
+    assert answer.status_code == 400
+    assert "up to 1 MB" in answer.text
