@@ -9,14 +9,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, request, send_from_directory
+from flask import Flask, Response, abort, current_app, request, send_from_directory
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as broker_config
 from . import extensions
 from .db import configure_engine
-from .inputs import load_json
+from .inputs import load_json, unsafe_field
 from .tokens import TokenService, load_or_create_key
 
 ROOT = broker_config.ROOT
@@ -96,10 +96,19 @@ UPLOADS = frozenset({"proof.verify_file"})
 
 
 def _body_limit() -> None:
-    """The upload page takes signed files up to UPLOAD_MAX_BYTES; every other body is held to
-    MAX_CONTENT_LENGTH."""
+    """The request-parsing boundary (security.md 30), before CSRF protection reads the form.
+
+    The upload page takes signed files up to UPLOAD_MAX_BYTES; every other body is held to
+    MAX_CONTENT_LENGTH (413). No query or form value may hold a NUL or another control
+    character (400), so no view, form or OAuth grant ever sees one.
+    """
     if request.endpoint in UPLOADS:
         request.max_content_length = current_app.config["UPLOAD_MAX_BYTES"] + 64 * 1024
+    name = unsafe_field(request.args.items(multi=True))
+    if name is None and request.method == "POST":
+        name = unsafe_field(request.form.items(multi=True))
+    if name is not None:
+        abort(400, description=f"{name} holds a control character")
 
 
 class SafeJSONProvider(DefaultJSONProvider):

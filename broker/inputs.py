@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -58,6 +59,19 @@ def _check(value: Any, max_depth: int) -> None:
                 stack.extend((child, depth + 1) for child in item.values())
             else:
                 stack.extend((child, depth + 1) for child in item)
+
+
+# In a form or query value: tabs and line breaks may lay out a textarea or pretty-printed
+# authorization_details; nothing else below space may appear, nor a lone surrogate.
+_UNSAFE_FIELD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def unsafe_field(pairs: Iterable[tuple[str, str]]) -> str | None:
+    """The name of the first (name, value) pair holding a character no field may hold."""
+    for name, value in pairs:
+        if _UNSAFE_FIELD.search(name) or _UNSAFE_FIELD.search(value):
+            return _CONTROL.sub("?", name)[:40]
+    return None
 
 
 def safe_next(target: str | None) -> str | None:

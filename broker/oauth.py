@@ -38,6 +38,7 @@ from authlib.oauth2.rfc6749 import (
     RefreshTokenGrant,
     TokenMixin,
     UnauthorizedClientError,
+    UnsupportedResponseTypeError,
 )
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -816,6 +817,16 @@ def metadata() -> dict[str, Any]:
 class BrokerAuthorizationServer(AuthorizationServer):
     """Authlib's server, with client authentication checked before Authlib looks at it."""
 
+    def get_authorization_grant(self, request: OAuth2Request) -> AuthorizationCodeGrant:
+        # Authlib echoes an unknown response_type in its error description, which may then
+        # not hold quotes or backslashes (RFC 6749 4.1.2.1): garbage gets a plain refusal.
+        response_type = request.payload.response_type or ""
+        if not _RESPONSE_TYPE.fullmatch(response_type):
+            raise UnsupportedResponseTypeError(
+                "The response type is not supported by the server.", "unknown"
+            )
+        return super().get_authorization_grant(request)
+
     def authenticate_client(
         self, request: OAuth2Request, methods: list[str], endpoint: str = "token"
     ) -> Client:
@@ -862,6 +873,7 @@ def _basic_client_id(header: str | None) -> str | None:
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_RESPONSE_TYPE = re.compile(r"[A-Za-z0-9_ ]*")  # RFC 6749 3.1.1 response-type
 
 
 def _query_client(client_id: str | None) -> Client | None:

@@ -38,8 +38,8 @@ def _no_tracebacks(caplog):  # noqa: ANN001, ANN202
     assert not [r for r in caplog.records if r.exc_info], "a request ended in a traceback"
 
 
-@pytest.mark.parametrize("target", ["/access\r\nSet-Cookie: x=1", "/\n", "/access\x00", "/\x7f"])
-def test_control_characters_in_next_after_sign_in_land_on_a_local_page(client, case, target):
+@pytest.mark.parametrize("target", ["/access\r\nSet-Cookie: x=1", "/\n", "/\r", "/a\tb"])
+def test_line_breaks_in_next_after_sign_in_land_on_a_local_page(client, case, target):
     page = client.get("/sign-in")
 
     response = client.post(
@@ -58,16 +58,38 @@ def test_control_characters_in_next_after_sign_in_land_on_a_local_page(client, c
     assert "x=1" not in response.headers.get("Set-Cookie", "")
 
 
+@pytest.mark.parametrize("target", ["/access\x00", "/\x7f", "/\x1b[2J"])
+def test_other_control_characters_in_any_field_are_refused_before_the_view(client, case, target):
+    page = client.get("/sign-in")
+
+    response = client.post(
+        "/sign-in",
+        data={
+            "username": case.username,
+            "password": "pw-for-tests",
+            "next": target,
+            "csrf_token": csrf_from(page.text),
+        },
+    )
+
+    assert response.status_code == 400
+    assert "Something was wrong with that request" in response.text
+    assert client.get("/access").status_code in (302, 303)  # not signed in
+
+
 @pytest.mark.parametrize("target", ["/access\r\nSet-Cookie: x=1", "/\r", "/a\x00"])
-def test_control_characters_in_next_on_the_language_switch_go_home(client, target):
+def test_control_characters_in_next_on_the_language_switch_change_nothing(client, target):
     page = client.get("/sign-in")
 
     response = client.post(
         "/language", data={"language": "cy", "next": target, "csrf_token": csrf_from(page.text)}
     )
 
-    assert response.status_code == 303
-    assert response.location == "/"
+    assert response.status_code in (303, 400)
+    if response.status_code == 303:
+        assert response.location == "/"
+    else:
+        assert "language=cy" not in response.headers.get("Set-Cookie", "")
 
 
 @pytest.mark.parametrize("raw", [NESTED, LONE_SURROGATE], ids=["nested", "lone-surrogate"])
