@@ -67,7 +67,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .web import forget_request_state
 
     app.before_request(forget_request_state)
-    app.before_request(_body_limit)  # before CSRF protection reads the form
+    app.before_request(_request_boundary)  # before CSRF protection reads the form
     extensions.csrf.init_app(app)
     configure_engine(app)
 
@@ -95,7 +95,7 @@ UPLOAD_MAX_BYTES = 20 * 1024 * 1024  # a statement with ~20 000 events (the /ver
 UPLOADS = frozenset({"proof.verify_file"})
 
 
-def _body_limit() -> None:
+def _request_boundary() -> None:
     """The request-parsing boundary (security.md 30), before CSRF protection reads the form.
 
     The upload page takes signed files up to UPLOAD_MAX_BYTES; every other body is held to
