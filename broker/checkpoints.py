@@ -21,10 +21,14 @@ checkpointer, never by the protected request: the request's append stays as it w
 signing, the checkpointer re-checks every event since the last checkpoint (links, content hash,
 the head row) and refuses to sign over a broken chain.
 
-When: `consent-broker checkpoint` signs one once at least BROKER_CHECKPOINT_EVERY events
-(default 1000) have been added since the last (cron it every minute), and every sweep run signs
-one if anything changed (BROKER_CHECKPOINT_ON_SWEEP, default on). An adviser's statement signs
-one first if the claimant's chain has moved on since the last. Nothing runs in the request.
+When (security.md 28): a checkpoint is signed whenever events were added and the last one is
+older than BROKER_CHECKPOINT_SECONDS (default 60), by `consent-broker checkpoint` (cron it every
+minute) and by every sweep run (which also signs one if anything changed,
+BROKER_CHECKPOINT_ON_SWEEP, default on). Events after the latest checkpoint are "not yet sealed":
+someone with write access to the database could rewrite them unseen until the next checkpoint,
+so `verify-audit` prints their number and age, and `verify-audit --strict` fails when any is
+older than the interval (the checkpointer has stopped, or was stopped). Statements never sign
+one. Nothing runs in the request.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -45,7 +49,7 @@ from .models import AuditCheckpoint, CheckpointLeaf
 
 ZERO = bytes(32)
 US = "\x1f"
-DEFAULT_EVERY = 1000
+DEFAULT_SECONDS = 60
 
 
 class ChainBroken(RuntimeError):
@@ -100,8 +104,58 @@ def checkpoint_hash(jws: str) -> bytes:
     return hashlib.sha256(jws.encode()).digest()
 
 
-def every() -> int:
-    return int(current_app.config.get("BROKER_CHECKPOINT_EVERY", DEFAULT_EVERY))
+def interval() -> timedelta:
+    """How long events may wait to be sealed: BROKER_CHECKPOINT_SECONDS (security.md 28)."""
+    return timedelta(
+        seconds=int(current_app.config.get("BROKER_CHECKPOINT_SECONDS", DEFAULT_SECONDS))
+    )
+
+
+def due(now: datetime) -> bool:
+    """A checkpoint is due when events were added since the last and it is `interval()` old."""
+    last = latest()
+    if last is None:
+        return events_since(None) > 0
+    return events_since(last) != 0 and now - last.issued_at >= interval()
+
+
+@dataclass(frozen=True)
+class Unsealed:
+    """Events after the latest checkpoint: how many, over how many chains, the oldest's time."""
+
+    events: int
+    chains: int
+    oldest: datetime | None
+
+    def overdue(self, now: datetime) -> bool:
+        return self.oldest is not None and now - self.oldest > interval()
+
+
+_UNSEALED_SQL = (
+    "SELECT h.claimant_id, h.seq, coalesce(l.seq, 0) FROM audit_heads h"
+    " LEFT JOIN checkpoint_leaves l ON l.claimant_id = h.claimant_id"
+    " WHERE h.seq <> coalesce(l.seq, 0)"
+)
+
+
+def unsealed() -> Unsealed:
+    """The events no checkpoint has signed yet, with the time of the oldest of them."""
+    events, chains, oldest_us = 0, 0, None
+    from .models import AuditEvent
+
+    for claimant_id, head_seq, sealed_seq in db.session.execute(text(_UNSEALED_SQL)).all():
+        chains += 1
+        events += max(int(head_seq) - int(sealed_seq), 0)
+        first = db.session.scalar(
+            select(AuditEvent.occurred_us)
+            .where(AuditEvent.claimant_id == claimant_id, AuditEvent.seq > sealed_seq)
+            .order_by(AuditEvent.seq)
+            .limit(1)
+        )
+        if first is not None and (oldest_us is None or first < oldest_us):
+            oldest_us = first
+    oldest = clock.from_micros(oldest_us) if oldest_us is not None else None
+    return Unsealed(events, chains, oldest)
 
 
 def latest() -> AuditCheckpoint | None:

@@ -26,7 +26,13 @@ def register(app: Flask) -> None:
         click.echo(f"  password for all: {demo.DEMO_PASSWORD}")
 
     @app.cli.command("verify-audit")
-    def verify_audit() -> None:
+    @click.option(
+        "--strict",
+        is_flag=True,
+        help="Also fail when an event has waited longer than BROKER_CHECKPOINT_SECONDS to be "
+        "sealed by a checkpoint.",
+    )
+    def verify_audit(strict: bool) -> None:
         """Walk every claimant's audit chain; exit 1 naming each claimant whose chain is broken."""
         started = time.perf_counter()
         with db.engine.connect() as connection:
@@ -43,12 +49,38 @@ def register(app: Flask) -> None:
         rate = total / elapsed if elapsed else 0
         click.echo(f"Checked {total} audit events in {elapsed:.2f}s ({rate:,.0f} events/s).")
         findings = _against_checkpoints(references)
+        overdue = _unsealed()
         if breaks or findings:
             click.echo(
                 f"{len(breaks)} broken chain(s), {len(findings)} checkpoint finding(s).", err=True
             )
             sys.exit(1)
+        if strict and overdue:
+            click.echo(
+                "Events are waiting longer than a checkpoint interval to be sealed: is "
+                "`consent-broker checkpoint` running from cron?",
+                err=True,
+            )
+            sys.exit(1)
         click.echo("Every audit chain is intact.")
+
+    def _unsealed() -> bool:
+        """Print the events no checkpoint has signed yet; True if any waited too long."""
+        from . import clock
+
+        now = clock.now()
+        pending = checkpoints.unsealed()
+        db.session.rollback()
+        if not pending.events or pending.oldest is None:
+            click.echo("Every event is sealed by a signed checkpoint.")
+            return False
+        age = (now - pending.oldest).total_seconds()
+        limit = checkpoints.interval().total_seconds()
+        click.echo(
+            f"{pending.events} event(s) on {pending.chains} chain(s) not yet sealed: "
+            f"the oldest is {age:.0f}s old (a checkpoint is due every {limit:.0f}s)."
+        )
+        return pending.overdue(now)
 
     def _against_checkpoints(references: dict[str, str]) -> list[checkpoints.Finding]:
         """After the walk: the checkpoints hold together, and every chain still matches the
@@ -90,23 +122,20 @@ def register_proof(app: Flask) -> None:
     from . import clock, verifying
 
     @app.cli.command("checkpoint")
-    @click.option(
-        "--every",
-        type=click.IntRange(1),
-        default=None,
-        help="Sign only once this many events were added since the last "
-        "(default BROKER_CHECKPOINT_EVERY, 1000).",
-    )
     @click.option("--force", is_flag=True, help="Sign one now, even if nothing changed.")
-    def checkpoint_command(every: int | None, force: bool) -> None:
-        """Sign an audit checkpoint of every chain (run it every minute from cron)."""
-        threshold = every or checkpoints.every()
-        added = checkpoints.events_since(checkpoints.latest())
-        if not force and checkpoints.latest() is not None and added < threshold:
-            click.echo(f"{added} event(s) since the last checkpoint; signing at {threshold}.")
+    def checkpoint_command(force: bool) -> None:
+        """Sign an audit checkpoint once it is due (run it every minute from cron).
+
+        Due: events were added since the last checkpoint and it is BROKER_CHECKPOINT_SECONDS
+        (60) old, so nothing stays unsealed for much longer than a minute (security.md 28).
+        """
+        now = clock.now()
+        if not force and not checkpoints.due(now):
+            click.echo("No checkpoint due.")
             return
+        started = time.perf_counter()
         try:
-            row = checkpoints.make(now=clock.now(), force=force)
+            row = checkpoints.make(now=now, force=force)
         except checkpoints.ChainBroken as exc:
             db.session.rollback()
             raise click.ClickException(f"Refused to sign over a broken chain: {exc}") from None
@@ -116,7 +145,8 @@ def register_proof(app: Flask) -> None:
         else:
             click.echo(
                 f"Signed checkpoint {row.seq}: {row.tree_size} chain(s), "
-                f"{row.event_count} event(s), root {row.root.hex()}."
+                f"{row.event_count} event(s), root {row.root.hex()} "
+                f"({time.perf_counter() - started:.2f}s)."
             )
 
     @app.cli.command("verify-statement")

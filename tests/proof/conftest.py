@@ -73,7 +73,7 @@ def sql(statement: str, **params: object) -> None:
 
 
 def rewrite_chain(
-    claimant_id: str, change: dict[str, str] | None = None, upto: int | None = None
+    claimant_id: str, change: dict[str, str] | None = None, upto: int | None = None, at: int = 3
 ) -> None:
     """Rewrite a claimant's chain as a careful attacker would: change fields, drop the events
     after `upto`, then recompute every hash and the head so that the chain itself verifies."""
@@ -89,7 +89,7 @@ def rewrite_chain(
     prev = audit.GENESIS
     for seq, occurred_us, token_id, grant_id, actor, action, resource, outcome in rows:
         fields = {"action": action, "resource": resource, "outcome": outcome, "actor": actor}
-        fields.update((change or {}) if seq == 3 else {})
+        fields.update((change or {}) if seq == at else {})
         content = audit.canonical(
             claimant_id,
             seq,
