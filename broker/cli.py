@@ -149,13 +149,38 @@ def register_proof(app: Flask) -> None:
                 f"({time.perf_counter() - started:.2f}s)."
             )
 
+    @app.cli.command("rotate-signing-key")
+    def rotate_signing_key() -> None:
+        """Make a new ES256 signing key current; the old one's public key is kept for verifying.
+
+        Restart the app afterwards (every worker loads the keys at start). Access tokens signed
+        with the old key keep working until they expire; checkpoints, receipts and statements
+        signed with it verify always (security.md 34).
+        """
+        from pathlib import Path
+
+        from .tokens import TokenService, load_retired_keys, rotate_key
+
+        key_dir = Path(app.config["BROKER_KEY_DIR"])
+        try:
+            old, new = rotate_key(key_dir)
+        except RuntimeError as exc:
+            raise click.ClickException(str(exc)) from None
+        service = app.extensions["broker.tokens"]
+        app.extensions["broker.tokens"] = TokenService(
+            new, service.issuer, service.audience, retired=load_retired_keys(key_dir)
+        )
+        click.echo(f"New signing key {new.kid} is current; {old.kid} is retired.")
+        click.echo("Restart the app so that every worker signs with the new key.")
+
     @app.cli.command("verify-statement")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option(
         "--jwks",
         "jwks_file",
         type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help="The published keys (/.well-known/jwks.json); default: this broker's own.",
+        help="The published keys (/api/v1/audit/keys, or /.well-known/jwks.json for a "
+        "document signed since the last rotation); default: this broker's own.",
     )
     @click.option(
         "--checkpoints",
