@@ -132,8 +132,14 @@ def download_statement(
     grant: Grant,  # noqa: ANN001
     date_from: str = "2000-01-01",
     date_to: str = "2100-01-01",
+    seal: bool = True,
 ) -> dict:
-    """Sign in as the adviser and download their signed statement, as they would."""
+    """Sign in as the adviser and download their signed statement, as they would; first, as
+    cron would within a minute, sign a checkpoint if anything changed (`seal`)."""
+    if seal:
+        result = client.application.test_cli_runner().invoke(args=["checkpoint", "--force"])
+        assert result.exit_code == 0, result.output
+        db.session.rollback()
     sign_in(client, adviser.account.username)
     page = client.get(f"/adviser/clients/{grant.id}/statement")
     assert page.status_code == 200, page.text

@@ -119,10 +119,11 @@ def test_everything_signed_before_a_rotation_still_verifies_after_it(instance, t
         new_token, _ = issue_token(db.session.get(Grant, grant_id))
         assert kid_of(new_token) == new_kid
 
-        # Checkpoints: the old one and a new one both verify, and the audit is intact.
+        # Checkpoints: the old ones (one signed by cron before the statement) and a new one
+        # all verify, and the audit is intact.
         web.get(f"/api/v1/mr-decisions/{decision_id}", headers=bearer(new_token))
         cli = after.test_cli_runner()
-        assert "Signed checkpoint 2" in cli.invoke(args=["checkpoint", "--force"]).output
+        assert "Signed checkpoint 3" in cli.invoke(args=["checkpoint", "--force"]).output
         audit = cli.invoke(args=["verify-audit"])
         assert audit.exit_code == 0, audit.output
 
