@@ -260,3 +260,55 @@ def test_the_upload_page_checks_a_file_without_signing_in(account, client):
     assert "This is the complete record of what Priya Shah" in good.text
     refused = upload(resign(document, lambda s: s["events"].pop()))
     assert "Not valid" in refused.text and "NOT VALID: complete" in refused.text
+
+
+def test_a_statement_given_out_in_format_1_still_verifies(account):  # noqa: ANN001
+    """Files signed before per-actor keys (salted commitments, format 1) keep verifying."""
+    import os
+
+    from broker import audit, checkpoints, statements
+    from broker.checkpoints import Leaf
+
+    claimant_id, mine = account.claimant.id, statements.actor_of(account.priya.id)
+    salt_key, events = os.urandom(32), []
+    prev, tag = audit.GENESIS, checkpoints.ZERO
+    for event in checkpoints.chain_events(claimant_id):
+        salt = checkpoints.salt_v1(salt_key, claimant_id, event.seq)
+        commitment = checkpoints.actor_commitment_v1(salt, event.actor)
+        if event.actor == mine:
+            shown = {n: getattr(event, n) for n in audit.CHAINED_FIELDS[1:]}
+            events.append({**shown, "at": "2026-11-30T12:00:00+00:00", "salt": salt.hex()})
+        else:
+            events.append(
+                {
+                    "seq": event.seq,
+                    "prev_hash": prev.hex(),
+                    "hash": bytes(event.hash).hex(),
+                    "salt": salt.hex(),
+                    "actor_commitment": commitment.hex(),
+                }
+            )
+        prev = bytes(event.hash)
+        tag = checkpoints.next_tag_v1(tag, prev, salt, commitment)
+    leaf = Leaf(claimant_id, len(events), prev, tag)
+    checkpoint = signed.sign(
+        {"iss": "x", "seq": 1, "issued_at": "2026-11-30T12:00:00+00:00", "tree_size": 1,
+         "events": leaf.seq, "root": leaf.leaf_hash().hex(), "prev": "00" * 32},
+        signed.CHECKPOINT,
+    )  # fmt: skip
+    statement = {
+        "format": statements.FORMAT_V1,
+        "adviser": {"id": account.priya.id, "actor": mine, "name": "Priya", "organisation": "N"},
+        "claimant": {"id": claimant_id, "reference": account.claimant.reference},
+        "range": {"from": "2000-01-01T00:00:00+00:00", "to": "2100-01-01T00:00:00+00:00"},
+        "events": events,
+        "leaf": {**leaf.as_json(), "index": 0, "tree_size": 1},
+        "inclusion_proof": [],
+        "checkpoint": checkpoint,
+    }
+    document = {"jws": signed.sign(statement, signed.STATEMENT), "statement": statement}
+
+    verdict = statements.verify(document, signed.jwks())
+
+    assert verdict.ok, verdict.checks
+    assert sum("action" in e for e in events) == 3
