@@ -207,12 +207,6 @@ def as_json(row: AuditCheckpoint) -> dict[str, Any]:
     }
 
 
-def events_since(last: AuditCheckpoint | None) -> int:
-    """How many audit events were added since `last` (one aggregate over the chain heads)."""
-    total = db.session.scalar(text("SELECT coalesce(sum(seq), 0) FROM audit_heads")) or 0
-    return int(total) - (last.event_count if last else 0)
-
-
 def leaves() -> list[Leaf]:
     """The latest checkpoint's leaves as stored, in tree order (untrusted until their root is
     checked)."""
@@ -266,6 +260,15 @@ def make(*, now: datetime | None = None, force: bool = False) -> AuditCheckpoint
     now = now or clock.now()
     last = latest()
     fresh = db.session.scalar(select(CheckpointLeaf.claimant_id).limit(1)) is None
+    if fresh and last is not None and last.tree_size and not force:
+        # The kept leaves are what a rebuild would be checked against: without them the chains
+        # are re-read from their first event, so only an operator may ask for that.
+        raise ChainBroken(
+            "",
+            last.seq,
+            "the chain heads kept for the last checkpoint are gone; after migration 0008 run "
+            "`consent-broker checkpoint --force` once to rebuild the tree",
+        )
     if fresh:  # the first checkpoint, or the first after migration 0008: build the whole tree
         db.session.execute(delete(CheckpointNode))
         moved = db.session.execute(

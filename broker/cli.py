@@ -133,13 +133,16 @@ def register_proof(app: Flask) -> None:
         if not force and not checkpoints.due(now):
             click.echo("No checkpoint due.")
             return
+        from . import sweep
+
         started = time.perf_counter()
         try:
-            row = checkpoints.make(now=now, force=force)
+            row = sweep.sign_checkpoint(now=now, force=force)
+        except sweep.CheckpointBusy:
+            click.echo("Another run is signing a checkpoint now.")
+            return
         except checkpoints.ChainBroken as exc:
-            db.session.rollback()
             raise click.ClickException(f"Refused to sign over a broken chain: {exc}") from None
-        db.session.commit()
         if row is None:
             click.echo("Nothing changed since the last checkpoint.")
         else:
