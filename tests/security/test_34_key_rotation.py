@@ -172,3 +172,20 @@ def test_the_statement_key_is_not_derived_from_the_signing_key(instance, tmp_pat
         ).derive(secret)
         assert signed.salt_key() != derived
         assert (tmp_path / "keys" / "statement-key").exists()
+
+
+def test_production_will_not_start_without_its_own_statement_key(app, tmp_path):  # noqa: ANN001
+    from broker.tokens import load_or_create_key
+
+    load_or_create_key(tmp_path / "keys", create=True)  # the signing key is there
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": "x" * 64,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "BROKER_KEY_DIR": str(tmp_path / "keys"),
+        "BROKER_ISSUER": "https://broker.example",
+        "BROKER_ENV": "production",
+    }
+    with pytest.raises(RuntimeError, match="no statement key"):
+        create_app(settings)
+    assert not (tmp_path / "keys" / "statement-key").exists()  # nor derives or makes one
