@@ -17,7 +17,7 @@ from . import config as broker_config
 from . import extensions
 from .db import configure_engine
 from .inputs import load_json, unsafe_field
-from .tokens import TokenService, load_or_create_key
+from .tokens import TokenService, load_or_create_key, load_retired_keys
 
 ROOT = broker_config.ROOT
 
@@ -71,9 +71,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     extensions.csrf.init_app(app)
     configure_engine(app)
 
-    key = load_or_create_key(Path(app.config["BROKER_KEY_DIR"]), create=not production)
+    key_dir = Path(app.config["BROKER_KEY_DIR"])
+    key = load_or_create_key(key_dir, create=not production)
     issuer = app.config["BROKER_ISSUER"].rstrip("/")
-    app.extensions["broker.tokens"] = TokenService(key, issuer, audience=f"{issuer}/api/v1")
+    app.extensions["broker.tokens"] = TokenService(
+        key, issuer, audience=f"{issuer}/api/v1", retired=load_retired_keys(key_dir)
+    )
+    from .signed import load_or_create_statement_key
+
+    app.extensions["broker.statement_key"] = load_or_create_statement_key(
+        key_dir, create=not production
+    )
 
     from . import cli, errors, i18n
     from .web import register_blueprints

@@ -28,8 +28,9 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none, trust no such
         # header). Rate limits count per client address, so behind a proxy this must be right.
         "BROKER_PROXY_HOPS": int(env.get("BROKER_PROXY_HOPS", "0")),
-        # Audit checkpoints (broker/checkpoints.py): the command's threshold, and the sweep's.
-        "BROKER_CHECKPOINT_EVERY": int(env.get("BROKER_CHECKPOINT_EVERY", "1000")),
+        # Audit checkpoints (broker/checkpoints.py): one is signed whenever events were added and
+        # the last is older than this many seconds (security.md 28), by cron and by the sweep.
+        "BROKER_CHECKPOINT_SECONDS": int(env.get("BROKER_CHECKPOINT_SECONDS", "60")),
         "BROKER_CHECKPOINT_ON_SWEEP": env.get("BROKER_CHECKPOINT_ON_SWEEP", "1") != "0",
     }
 

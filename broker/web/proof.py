@@ -25,9 +25,18 @@ def audit_checkpoints() -> Response:
         )
     rows = checkpoints.published(limit=limit or 100, before=before)
     response = jsonify(
-        checkpoints=[checkpoints.as_json(row) for row in rows], jwks_uri="/.well-known/jwks.json"
+        checkpoints=[checkpoints.as_json(row) for row in rows], jwks_uri="/api/v1/audit/keys"
     )
     response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/api/v1/audit/keys")
+def audit_keys() -> Response:
+    """Every key the broker ever signed with, newest first, as a JWK Set: checkpoints, receipts
+    and statements verify under it after any number of rotations (security.md 34)."""
+    response = jsonify(signed.jwks())
+    response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
 
