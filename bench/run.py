@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -254,6 +255,7 @@ class Report:
     revoke: dict[str, dict[str, Any]] = field(default_factory=dict)
     verify: dict[str, dict[str, Any]] = field(default_factory=dict)
     staff: list[str] = field(default_factory=list)
+    checkpoint: dict[str, Any] = field(default_factory=dict)
 
 
 def bare_flask(args: argparse.Namespace, report: Report) -> None:
@@ -414,6 +416,87 @@ def seed_events(url: str, claimants: int) -> None:
         db.engine.dispose()
 
 
+def checkpoint_at_scale(url: str, args: argparse.Namespace, report: Report) -> None:
+    """`consent-broker checkpoint` over a million claimants' chain heads, 1 % of them moved since
+    the last checkpoint: its cost must follow what changed, not the number of claimants."""
+    claimants = args.checkpoint_claimants
+    with part(f"checkpoint: seed {claimants:,} chains and their first checkpoint"):
+        first = isolated(seed_checkpointed, url, claimants)
+    with part("checkpoint: move 1 % of the chains"):
+        moved = isolated(move_chains, url, 0.01)
+    with part("checkpoint: consent-broker checkpoint"):
+        started = time.perf_counter()
+        env = {**server_env(url, 0), "BROKER_CHECKPOINT_SECONDS": "0"}
+        command = [str(BIN / "consent-broker"), "checkpoint"]
+        out = subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        )
+        wall = time.perf_counter() - started
+    match = re.search(r"Signed checkpoint (\d+): (\d+) chain\(s\).*\(([\d.]+)s\)", out.stdout)
+    if out.returncode != 0 or not match:
+        raise RuntimeError(f"checkpoint failed: {out.stdout}\n{out.stderr}")
+    report.checkpoint = {
+        "chains": int(match.group(2)),
+        "moved": moved,
+        "seconds": float(match.group(3)),
+        "wall": wall,
+        "first": first,
+    }
+    print(
+        f"   checkpoint over {int(match.group(2)):,} chains, {moved:,} moved: "
+        f"{float(match.group(3)):.2f}s signing ({wall:.2f}s with the command's start-up); "
+        f"the first, over every chain: {first:.1f}s",
+        flush=True,
+    )
+
+
+def seed_checkpointed(url: str, claimants: int) -> float:
+    """`claimants` chains of 2 events, then the first checkpoint over them all (timed)."""
+    import seed
+
+    from broker import checkpoints, clock
+    from broker.extensions import db
+
+    fresh_database(url)
+    app = build_app(url)
+    with app.app_context():
+        with db.engine.begin() as conn:
+            seed.audit_events(
+                conn, claimants=claimants, per_claimant=2, now=clock.now() - timedelta(hours=1)
+            )
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+                    db.text("VACUUM ANALYZE audit_events, audit_heads")
+                )
+        started = time.perf_counter()
+        checkpoints.make(now=clock.now() - timedelta(minutes=5))
+        db.session.commit()
+        took = time.perf_counter() - started
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+                    db.text("VACUUM ANALYZE audit_heads, checkpoint_leaves, checkpoint_nodes")
+                )
+        db.session.remove()
+        db.engine.dispose()
+    return took
+
+
+def move_chains(url: str, fraction: float) -> int:
+    import seed
+
+    from broker import clock
+    from broker.extensions import db
+
+    app = build_app(url)
+    with app.app_context():
+        with db.engine.begin() as conn:
+            moved = seed.moved_chains(conn, fraction=fraction, now=clock.now())
+        db.engine.dispose()
+    return moved
+
+
 def staff_banner(url: str, args: argparse.Namespace, report: Report) -> None:
     """The consent banner (staff API and staff page) for claimants picked at random among
     200 000 with a million grants between them, p95 of sequential lookups."""
@@ -526,6 +609,13 @@ def print_table(report: Report) -> None:
         )
     for line in report.staff:
         print(f"staff banner at scale: {line}")
+    if report.checkpoint:
+        c = report.checkpoint
+        print(
+            f"checkpoint, PostgreSQL: {c['chains']:,} chains, {c['moved']:,} moved since the "
+            f"last: **{c['seconds']:.2f}s** to check, hash and sign (command wall time "
+            f"{c['wall']:.1f}s); the first, over every chain, {c['first']:.1f}s"
+        )
     print()
     print("time per part: " + "; ".join(f"{n} {t:.0f}s" for n, t in TIMINGS))
 
@@ -538,13 +628,16 @@ def main() -> None:
     parser.add_argument("--revoke-seconds", type=int, default=8)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--staff-claimants", type=int, default=200_000)
-    parser.add_argument("--only", choices=("read", "verify", "staff"), action="append")
+    parser.add_argument("--checkpoint-claimants", type=int, default=1_000_000)
+    parser.add_argument(
+        "--only", choices=("read", "verify", "staff", "checkpoint"), action="append"
+    )
     parser.add_argument("--quick", action="store_true", help="short runs, 100k events")
     parser.add_argument("--keep-postgres", action="store_true", help="leave the cluster running")
     args = parser.parse_args()
     if args.quick:
         args.duration, args.revoke_seconds, args.events = 5, 6, 100_000
-        args.staff_claimants = 20_000
+        args.staff_claimants, args.checkpoint_claimants = 20_000, 100_000
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk (make bench does this)")
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -558,7 +651,7 @@ def main() -> None:
         pg_url = start_postgres()
     sqlite_url = f"sqlite:///{RESULTS / 'bench.sqlite3'}"
     report = Report()
-    only = set(args.only or ("read", "verify", "staff"))
+    only = set(args.only or ("read", "verify", "staff", "checkpoint"))
     try:
         if "read" in only:
             bare_flask(args, report)
@@ -569,6 +662,8 @@ def main() -> None:
             audit_verify("SQLite", sqlite_url, args, report)
         if "staff" in only:
             staff_banner(pg_url, args, report)
+        if "checkpoint" in only:
+            checkpoint_at_scale(pg_url, args, report)
     finally:
         if not args.keep_postgres:
             stop_postgres()

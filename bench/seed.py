@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, text
 from tqdm import tqdm
 
 from broker import audit, clock, grants
@@ -392,3 +392,28 @@ def lua_pairs(readers_: Sequence[Reader]) -> str:
         '  return wrk.format("GET", p[1], {["Authorization"] = p[2]})\n'
         "end\n"
     )
+
+
+def moved_chains(conn: Connection, *, fraction: float, now: datetime) -> int:
+    """Append one event to `fraction` of the chains (chosen at random), hashed and linked as
+    audit.append does, moving their heads: what a minute of activity leaves to checkpoint."""
+    heads = conn.execute(text("SELECT claimant_id, seq, hash FROM audit_heads")).all()
+    rng = random.Random(11)  # noqa: S311 - bench data, not secrets
+    chosen = rng.sample(heads, max(1, int(len(heads) * fraction)))
+    at = clock.to_micros(now)
+    events, moved = [], []
+    for cid, seq, head in chosen:
+        seq, token, gid = int(seq) + 1, new_id(), new_id()
+        actor, action, resource, outcome = f"adviser:{new_id()}", "mr.read", "journal", "allowed"
+        digest = audit.link(
+            bytes(head),
+            audit.canonical(cid, seq, at, token, gid, actor, action, resource, outcome),
+        )
+        events.append(
+            (cid, seq, at, token, gid, actor, action, resource, outcome, bytes(head), digest)
+        )
+        moved.append({"c": cid, "s": seq, "h": digest})
+    columns = (*audit.CHAINED_FIELDS, "prev_hash", "hash")
+    copy_rows(conn, "audit_events", columns, events, total=len(events), label="new events")
+    conn.execute(text("UPDATE audit_heads SET seq = :s, hash = :h WHERE claimant_id = :c"), moved)
+    return len(moved)

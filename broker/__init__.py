@@ -9,13 +9,15 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, request, send_from_directory
+from flask import Flask, Response, abort, current_app, request, send_from_directory
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as broker_config
 from . import extensions
 from .db import configure_engine
-from .tokens import TokenService, load_or_create_key
+from .inputs import load_json, unsafe_field
+from .tokens import TokenService, load_or_create_key, load_retired_keys
 
 ROOT = broker_config.ROOT
 
@@ -50,8 +52,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         # ends with it (security.md 27); no token outlives the absolute session limit either.
         WTF_CSRF_TIME_LIMIT=int(app.config.get("BROKER_SESSION_HOURS") or 12) * 3600,
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # security.md 30: any body larger is refused (413) before it is read; /verify takes
+        # signed files up to UPLOAD_MAX_BYTES (a statement is about 1 KB per audit event).
         MAX_CONTENT_LENGTH=256 * 1024,
     )
+    app.config.setdefault("UPLOAD_MAX_BYTES", UPLOAD_MAX_BYTES)
+    app.json = SafeJSONProvider(app)
     logging.basicConfig(level=logging.INFO)
     hops = int(app.config.get("BROKER_PROXY_HOPS", 0))
     if hops:
@@ -65,12 +71,21 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     session_store.init_app(app)
     app.before_request(forget_request_state)
     app.before_request(session_store.load)  # before CSRFProtect: an ended session's tokens fail
+    app.before_request(_request_boundary)  # before CSRF protection reads the form
     extensions.csrf.init_app(app)
     configure_engine(app)
 
-    key = load_or_create_key(Path(app.config["BROKER_KEY_DIR"]), create=not production)
+    key_dir = Path(app.config["BROKER_KEY_DIR"])
+    key = load_or_create_key(key_dir, create=not production)
     issuer = app.config["BROKER_ISSUER"].rstrip("/")
-    app.extensions["broker.tokens"] = TokenService(key, issuer, audience=f"{issuer}/api/v1")
+    app.extensions["broker.tokens"] = TokenService(
+        key, issuer, audience=f"{issuer}/api/v1", retired=load_retired_keys(key_dir)
+    )
+    from .signed import load_or_create_statement_key
+
+    app.extensions["broker.statement_key"] = load_or_create_statement_key(
+        key_dir, create=not production
+    )
 
     from . import cli, errors, i18n
     from .web import register_blueprints
@@ -86,6 +101,33 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 MIN_SECRET_KEY_BYTES = 32
 HSTS = "max-age=31536000; includeSubDomains"  # a year: production is served only over https
+
+
+UPLOAD_MAX_BYTES = 20 * 1024 * 1024  # a statement with ~20 000 events (the /verify page says so)
+UPLOADS = frozenset({"proof.verify_file"})
+
+
+def _request_boundary() -> None:
+    """The request-parsing boundary (security.md 30), before CSRF protection reads the form.
+
+    The upload page takes signed files up to UPLOAD_MAX_BYTES; every other body is held to
+    MAX_CONTENT_LENGTH (413). No query or form value may hold a NUL or another control
+    character (400), so no view, form or OAuth grant ever sees one.
+    """
+    if request.endpoint in UPLOADS:
+        request.max_content_length = current_app.config["UPLOAD_MAX_BYTES"] + 64 * 1024
+    name = unsafe_field(request.args.items(multi=True))
+    if name is None and request.method == "POST":
+        name = unsafe_field(request.form.items(multi=True))
+    if name is not None:
+        abort(400, description=f"{name} holds a control character")
+
+
+class SafeJSONProvider(DefaultJSONProvider):
+    """Every `request.get_json()` goes through the one JSON boundary (security.md 30)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return load_json(s)
 
 
 def _secret_key(instance_path: Path, production: bool) -> str:

@@ -30,7 +30,13 @@ def register(app: Flask) -> None:
         click.echo(f"  password for all: {demo.DEMO_PASSWORD}")
 
     @app.cli.command("verify-audit")
-    def verify_audit() -> None:
+    @click.option(
+        "--strict",
+        is_flag=True,
+        help="Also fail when an event has waited longer than BROKER_CHECKPOINT_SECONDS to be "
+        "sealed by a checkpoint.",
+    )
+    def verify_audit(strict: bool) -> None:
         """Walk every claimant's audit chain; exit 1 naming each claimant whose chain is broken."""
         started = time.perf_counter()
         with db.engine.connect() as connection:
@@ -47,12 +53,38 @@ def register(app: Flask) -> None:
         rate = total / elapsed if elapsed else 0
         click.echo(f"Checked {total} audit events in {elapsed:.2f}s ({rate:,.0f} events/s).")
         findings = _against_checkpoints(references)
+        overdue = _unsealed()
         if breaks or findings:
             click.echo(
                 f"{len(breaks)} broken chain(s), {len(findings)} checkpoint finding(s).", err=True
             )
             sys.exit(1)
+        if strict and overdue:
+            click.echo(
+                "Events are waiting longer than a checkpoint interval to be sealed: is "
+                "`consent-broker checkpoint` running from cron?",
+                err=True,
+            )
+            sys.exit(1)
         click.echo("Every audit chain is intact.")
+
+    def _unsealed() -> bool:
+        """Print the events no checkpoint has signed yet; True if any waited too long."""
+        from . import clock
+
+        now = clock.now()
+        pending = checkpoints.unsealed()
+        db.session.rollback()
+        if not pending.events or pending.oldest is None:
+            click.echo("Every event is sealed by a signed checkpoint.")
+            return False
+        age = (now - pending.oldest).total_seconds()
+        limit = checkpoints.interval().total_seconds()
+        click.echo(
+            f"{pending.events} event(s) on {pending.chains} chain(s) not yet sealed: "
+            f"the oldest is {age:.0f}s old (a checkpoint is due every {limit:.0f}s)."
+        )
+        return pending.overdue(now)
 
     def _against_checkpoints(references: dict[str, str]) -> list[checkpoints.Finding]:
         """After the walk: the checkpoints hold together, and every chain still matches the
@@ -94,34 +126,59 @@ def register_proof(app: Flask) -> None:
     from . import clock, verifying
 
     @app.cli.command("checkpoint")
-    @click.option(
-        "--every",
-        type=click.IntRange(1),
-        default=None,
-        help="Sign only once this many events were added since the last "
-        "(default BROKER_CHECKPOINT_EVERY, 1000).",
-    )
     @click.option("--force", is_flag=True, help="Sign one now, even if nothing changed.")
-    def checkpoint_command(every: int | None, force: bool) -> None:
-        """Sign an audit checkpoint of every chain (run it every minute from cron)."""
-        threshold = every or checkpoints.every()
-        added = checkpoints.events_since(checkpoints.latest())
-        if not force and checkpoints.latest() is not None and added < threshold:
-            click.echo(f"{added} event(s) since the last checkpoint; signing at {threshold}.")
+    def checkpoint_command(force: bool) -> None:
+        """Sign an audit checkpoint once it is due (run it every minute from cron).
+
+        Due: events were added since the last checkpoint and it is BROKER_CHECKPOINT_SECONDS
+        (60) old, so nothing stays unsealed for much longer than a minute (security.md 28).
+        """
+        now = clock.now()
+        if not force and not checkpoints.due(now):
+            click.echo("No checkpoint due.")
             return
+        from . import sweep
+
+        started = time.perf_counter()
         try:
-            row = checkpoints.make(now=clock.now(), force=force)
+            row = sweep.sign_checkpoint(now=now, force=force)
+        except sweep.CheckpointBusy:
+            click.echo("Another run is signing a checkpoint now.")
+            return
         except checkpoints.ChainBroken as exc:
-            db.session.rollback()
             raise click.ClickException(f"Refused to sign over a broken chain: {exc}") from None
-        db.session.commit()
         if row is None:
             click.echo("Nothing changed since the last checkpoint.")
         else:
             click.echo(
                 f"Signed checkpoint {row.seq}: {row.tree_size} chain(s), "
-                f"{row.event_count} event(s), root {row.root.hex()}."
+                f"{row.event_count} event(s), root {row.root.hex()} "
+                f"({time.perf_counter() - started:.2f}s)."
             )
+
+    @app.cli.command("rotate-signing-key")
+    def rotate_signing_key() -> None:
+        """Make a new ES256 signing key current; the old one's public key is kept for verifying.
+
+        Restart the app afterwards (every worker loads the keys at start). Access tokens signed
+        with the old key keep working until they expire; checkpoints, receipts and statements
+        signed with it verify always (security.md 34).
+        """
+        from pathlib import Path
+
+        from .tokens import TokenService, load_retired_keys, rotate_key
+
+        key_dir = Path(app.config["BROKER_KEY_DIR"])
+        try:
+            old, new = rotate_key(key_dir)
+        except RuntimeError as exc:
+            raise click.ClickException(str(exc)) from None
+        service = app.extensions["broker.tokens"]
+        app.extensions["broker.tokens"] = TokenService(
+            new, service.issuer, service.audience, retired=load_retired_keys(key_dir)
+        )
+        click.echo(f"New signing key {new.kid} is current; {old.kid} is retired.")
+        click.echo("Restart the app so that every worker signs with the new key.")
 
     @app.cli.command("verify-statement")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -129,7 +186,8 @@ def register_proof(app: Flask) -> None:
         "--jwks",
         "jwks_file",
         type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help="The published keys (/.well-known/jwks.json); default: this broker's own.",
+        help="The published keys (/api/v1/audit/keys, or /.well-known/jwks.json for a "
+        "document signed since the last rotation); default: this broker's own.",
     )
     @click.option(
         "--checkpoints",

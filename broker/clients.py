@@ -7,7 +7,6 @@ A client is an organisation's case-management system, or the broker's own advise
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import json
 import re
 import secrets
@@ -19,7 +18,7 @@ from urllib.parse import urlsplit
 
 import scopes
 
-from . import grants
+from . import grants, inputs
 from .console import CONSOLE_CLIENT_ID
 from .extensions import db
 from .models import Claimant, Grant, OAuthClient, Organisation
@@ -38,7 +37,7 @@ DETAILS_FIELDS = {"type", "purpose", "relationship", "information", "duration_mo
 DEFAULT_MONTHS = 3
 DURATION_PRESETS = (1, 3, 6)
 _CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
-_LOOPBACK_HOSTS = {"localhost"}
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1"})  # urlsplit gives [::1] as ::1
 
 
 class ClientRefused(ValueError):
@@ -79,12 +78,10 @@ def check_redirect_uri(uri: str) -> str:
 
 
 def _is_loopback(hostname: str) -> bool:
-    if hostname in _LOOPBACK_HOSTS:
-        return True
-    try:
-        return ipaddress.ip_address(hostname).is_loopback
-    except ValueError:
-        return False
+    # RFC 8252 8.3 / RFC 9700 2.1: loopback IP literals only, not `localhost` (a name DNS or a
+    # hosts file may point elsewhere), and exactly these two, as written, since the URI is
+    # later compared as an exact string.
+    return hostname in _LOOPBACK_HOSTS
 
 
 def register(
@@ -265,9 +262,9 @@ def parse_details(raw: str | None, scope_names: Sequence[str]) -> ConsentDetails
             " relationship"
         )
     try:
-        value = json.loads(raw)
-    except ValueError:
-        raise DetailsRefused("authorization_details is not valid JSON") from None
+        value = inputs.load_json(raw)
+    except inputs.BadInput as refusal:
+        raise DetailsRefused(f"authorization_details: {refusal}") from None
     if not isinstance(value, list) or not value:
         raise DetailsRefused("authorization_details must be a JSON array of objects")
     if len(value) != 1 or not isinstance(value[0], dict):

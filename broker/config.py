@@ -37,8 +37,9 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
             "admin": int(env.get("BROKER_ADMIN_SESSION_IDLE_MINUTES", "15")),
         },
         "BROKER_SESSION_HOURS": int(env.get("BROKER_SESSION_HOURS", "12")),
-        # Audit checkpoints (broker/checkpoints.py): the command's threshold, and the sweep's.
-        "BROKER_CHECKPOINT_EVERY": int(env.get("BROKER_CHECKPOINT_EVERY", "1000")),
+        # Audit checkpoints (broker/checkpoints.py): one is signed whenever events were added and
+        # the last is older than this many seconds (security.md 28), by cron and by the sweep.
+        "BROKER_CHECKPOINT_SECONDS": int(env.get("BROKER_CHECKPOINT_SECONDS", "60")),
         "BROKER_CHECKPOINT_ON_SWEEP": env.get("BROKER_CHECKPOINT_ON_SWEEP", "1") != "0",
     }
 

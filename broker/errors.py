@@ -7,30 +7,57 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .extensions import db
-from .protect import Refused
+from .protect import NO_TOKEN, Refused
 from .ratelimit import TooManyAttempts
 
 log = logging.getLogger(__name__)
 
 ERROR_PAGES = {400, 403, 404, 405, 429, 500, 503}
+TOO_LARGE = "What you sent was too large. Go back and try again with less."  # i18n.MADE_ELSEWHERE
 
 
 def wants_json() -> bool:
     return request.path.startswith(("/api/", "/oauth/", "/.well-known/"))
 
 
-def json_error(status: int, error: str, description: str, *, bearer: bool = False) -> Response:
+REALM = "consent-broker"
+
+
+def json_error(
+    status: int,
+    error: str,
+    description: str,
+    *,
+    bearer: bool = False,
+    challenge_only: bool = False,
+    scope: str | None = None,
+) -> Response:
     response = jsonify(error=error, error_description=description)
     response.status_code = status
     if bearer and status in (401, 403):
-        # RFC 6750 3: tell the client which error, never echo the token.
-        response.headers["WWW-Authenticate"] = (
-            f'Bearer realm="consent-broker", error="{error}", error_description="{description}"'
+        response.headers["WWW-Authenticate"] = bearer_challenge(
+            error, description, challenge_only=challenge_only, scope=scope
         )
     return response
+
+
+def bearer_challenge(
+    error: str, description: str, *, challenge_only: bool = False, scope: str | None = None
+) -> str:
+    """RFC 6750 3: the challenge for a refused bearer request; never echoes the token.
+
+    A request that sent no credentials gets the realm alone (RFC 6750 3.1: no error code);
+    insufficient_scope names the scope that was needed.
+    """
+    if challenge_only:
+        return f'Bearer realm="{REALM}"'
+    challenge = f'Bearer realm="{REALM}", error="{error}", error_description="{description}"'
+    if scope:
+        challenge += f', scope="{scope}"'
+    return challenge
 
 
 def page(status: int, **context: object) -> tuple[str, int]:
@@ -41,7 +68,14 @@ def page(status: int, **context: object) -> tuple[str, int]:
 def register(app: Flask) -> None:
     @app.errorhandler(Refused)
     def refused(exc: Refused) -> Response:
-        return json_error(exc.status, exc.error, exc.description, bearer=True)
+        return json_error(
+            exc.status,
+            exc.error,
+            exc.description,
+            bearer=True,
+            challenge_only=exc.outcome == NO_TOKEN,
+            scope=exc.scope,
+        )
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Response | tuple[str, int]:
@@ -89,6 +123,17 @@ def register(app: Flask) -> None:
                 "stored or looked up (for example a NUL character).",
             )
         return page(400)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(exc: RequestEntityTooLarge) -> Response | tuple[str, int]:
+        # security.md 30: a body over MAX_CONTENT_LENGTH is refused before it is read.
+        db.session.rollback()
+        limit = request.max_content_length or 0
+        if wants_json():
+            return json_error(
+                413, "invalid_request", f"The request body is too large (at most {limit} bytes)"
+            )
+        return page(413, message=TOO_LARGE)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response | tuple[str, int]:

@@ -222,6 +222,7 @@ def compile_catalogue(po: Path, mo: Path) -> None:
 # marks it with _() itself.
 MADE_ELSEWHERE = (
     N_("This form had expired. Go back, reload the page and try again."),
+    N_("What you sent was too large. Go back and try again with less."),
     N_("Choose at least one thing they can see or do"),
     N_("Choose from the things they asked for"),
     N_("Choose how long they can have access"),

@@ -10,7 +10,7 @@ the same roots and proofs (tests/proof/test_merkle.py checks the published test 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 LEAF_PREFIX = b"\x00"
 NODE_PREFIX = b"\x01"
@@ -85,3 +85,60 @@ def verify_inclusion(
     index: int, size: int, leaf: bytes, proof: Sequence[bytes], expected_root: bytes
 ) -> bool:
     return root_from_inclusion_proof(index, size, leaf, proof) == expected_root
+
+
+# The same tree kept incrementally (the checkpointer's, broker/checkpoints.py): leaves stay at
+# fixed positions (a new one is appended), and every node is kept as (level, index), level 0
+# being the leaf hashes. Node (L, i) is MTH of leaves [i * 2**L, min((i + 1) * 2**L, n)), which
+# is what the bottom-up pairing in `root` computes (a level's odd last node is carried up
+# unchanged), so changing k leaves rehashes only their k paths: O(k log n), not O(n).
+
+NodeGetter = Callable[[int, Iterable[int]], Mapping[int, bytes]]
+
+
+def width(size: int, level: int) -> int:
+    """How many nodes a tree of `size` leaves has at `level`."""
+    return (size + (1 << level) - 1) >> level
+
+
+def height(size: int) -> int:
+    """The level of the root (0 for a single leaf)."""
+    return (size - 1).bit_length() if size > 1 else 0
+
+
+def update(
+    size: int, changed: Mapping[int, bytes], stored: NodeGetter
+) -> tuple[bytes | None, dict[tuple[int, int], bytes]]:
+    """Rehash the paths of the `changed` leaves (index -> leaf hash) in a tree of `size` leaves
+    (after any appends), fetching unchanged siblings with `stored(level, indices)`.
+
+    Returns (root, every new node by (level, index)); root None when nothing changed."""
+    nodes: dict[tuple[int, int], bytes] = {(0, i): h for i, h in changed.items()}
+    current = dict(changed)
+    if not current:
+        return None, nodes
+    for level in range(height(size)):
+        count = width(size, level)
+        parents = sorted({i >> 1 for i in current})
+        missing = {c for p in parents for c in (2 * p, 2 * p + 1) if c < count and c not in current}
+        known = {**stored(level, sorted(missing)), **current} if missing else current
+        upper: dict[int, bytes] = {}
+        for p in parents:
+            left, right = 2 * p, 2 * p + 1
+            upper[p] = node_hash(known[left], known[right]) if right < count else known[left]
+            nodes[(level + 1, p)] = upper[p]
+        current = upper
+    return current[0], nodes
+
+
+def stored_inclusion_proof(index: int, size: int, stored: NodeGetter) -> list[bytes]:
+    """PATH(index, D[size]) read from the kept nodes: each level's sibling, bottom up."""
+    if not 0 <= index < size:
+        raise IndexError(f"leaf {index} is not in a tree of {size}")
+    wanted = []
+    i = index
+    for level in range(height(size)):
+        if (i ^ 1) < width(size, level):
+            wanted.append((level, i ^ 1))
+        i >>= 1
+    return [stored(level, [i])[i] for level, i in wanted]

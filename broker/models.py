@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     orm,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -270,6 +271,19 @@ class AuditHead(db.Model):
     claimant_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # The seq the latest checkpoint signed, set by the checkpointer only: the chains whose head
+    # moved since are found through a partial index, without reading every claimant's head.
+    # Untrusted (verify-audit compares with checkpoint_leaves, not this).
+    sealed_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+    __table_args__ = (
+        Index(
+            "ix_audit_heads_unsealed",
+            "claimant_id",
+            postgresql_where=text("seq <> sealed_seq"),
+            sqlite_where=text("seq <> sealed_seq"),
+        ),
+    )
 
 
 class JournalEntry(db.Model):
@@ -434,6 +448,30 @@ class CheckpointLeaf(db.Model):
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     tag_head: Mapped[bytes] = mapped_column(LargeBinary(32))
     checkpoint_seq: Mapped[int] = mapped_column(Integer)
+    idx: Mapped[int] = mapped_column(BigInteger, unique=True)  # its place in the tree, for good
+
+
+class CheckpointLeafVersion(db.Model):
+    """Each leaf as each checkpoint signed it (only the changed ones): a statement covers the
+    chain up to the checkpoint after its holder's access ended, however far it has moved since."""
+
+    __tablename__ = "checkpoint_leaf_versions"
+    claimant_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    checkpoint_seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idx: Mapped[int] = mapped_column(BigInteger)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    tag_head: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class CheckpointNode(db.Model):
+    """The latest checkpoint's Merkle tree, every node kept (level 0: leaf hashes), so the next
+    checkpoint rehashes only the changed leaves' paths (broker/merkle.py `update`)."""
+
+    __tablename__ = "checkpoint_nodes"
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 
 class Receipt(db.Model):

@@ -12,12 +12,15 @@ Nothing here commits: the routes in broker.web commit once per request.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from authlib.consts import default_json_headers
 from authlib.integrations.flask_oauth2 import AuthorizationServer
@@ -26,6 +29,7 @@ from authlib.oauth2.rfc6749 import (
     AuthorizationCodeGrant,
     AuthorizationCodeMixin,
     ClientMixin,
+    InvalidClientError,
     InvalidGrantError,
     InvalidRequestError,
     InvalidScopeError,
@@ -34,6 +38,7 @@ from authlib.oauth2.rfc6749 import (
     RefreshTokenGrant,
     TokenMixin,
     UnauthorizedClientError,
+    UnsupportedResponseTypeError,
 )
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -427,9 +432,18 @@ def _revoke_family(row: RefreshToken, now: datetime, *, actor: str, outcome: str
 class DeviceGrant(DeviceCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = list(clients.AUTH_METHODS)
 
-    def query_device_credential(self, device_code: str) -> DeviceCredential | None:
+    def authenticate_token_endpoint_client(self) -> Client:
+        client: Client = super().authenticate_token_endpoint_client()
+        self.request.client = client  # query_device_credential needs to know who is asking
+        return client
+
+    def query_device_credential(self, device_code: str) -> DeviceCredential:
+        # RFC 6749 5.2 / RFC 8628 3.5: an unknown device code, or another client's, is
+        # invalid_grant, and the same answer for both (it must not tell whether a code exists).
         row = device.by_device_code(device_code)
-        return DeviceCredential(row) if row is not None else None
+        if row is None or row.client_id != self.request.client.get_client_id():
+            raise InvalidGrantError("Invalid 'device_code' in request.")
+        return DeviceCredential(row)
 
     def validate_device_credential(self, credential: DeviceCredential) -> Consent:
         row = credential.row
@@ -800,6 +814,68 @@ def metadata() -> dict[str, Any]:
     }
 
 
+class BrokerAuthorizationServer(AuthorizationServer):
+    """Authlib's server, with client authentication checked before Authlib looks at it."""
+
+    def get_authorization_grant(self, request: OAuth2Request) -> AuthorizationCodeGrant:
+        # Authlib echoes an unknown response_type in its error description, which may then
+        # not hold quotes or backslashes (RFC 6749 4.1.2.1): garbage gets a plain refusal.
+        response_type = request.payload.response_type or ""
+        if not _RESPONSE_TYPE.fullmatch(response_type):
+            raise UnsupportedResponseTypeError(
+                "The response type is not supported by the server.", "unknown"
+            )
+        return super().get_authorization_grant(request)
+
+    def authenticate_client(
+        self, request: OAuth2Request, methods: list[str], endpoint: str = "token"
+    ) -> Client:
+        """RFC 6749 2.3: one method per request, and credentials that say one thing.
+
+        Basic credentials that are not base64 of UTF-8 are invalid_client (Authlib would fail on
+        them with a 500, security.md 30); Basic with a client_secret in the body too is two
+        methods at once (invalid_request); Basic as one client with another's client_id in the
+        body is invalid_client.
+        """
+        basic_id = _basic_client_id(request.headers.get("Authorization"))
+        form = request.form
+        if basic_id is not None:
+            if form.get("client_secret") is not None:
+                raise InvalidRequestError(
+                    "Use one way to authenticate the client: HTTP Basic or client_secret_post"
+                )
+            form_id = form.get("client_id")
+            if form_id is not None and form_id != basic_id:
+                raise InvalidClientError(
+                    status_code=401,
+                    description="client_id in the body is not the client that authenticated",
+                )
+        return super().authenticate_client(request, methods, endpoint)
+
+
+def _basic_client_id(header: str | None) -> str | None:
+    """The client ID in `Authorization: Basic ...` (RFC 6749 2.3.1), None if there is no Basic
+    header; InvalidClientError if it is not base64 of UTF-8 "id:secret"."""
+    scheme, _, value = (header or "").strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        text = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        text = ""
+    client_id, colon, _secret = text.partition(":")
+    if not colon or _CONTROL.search(text):
+        raise InvalidClientError(
+            status_code=401,
+            description="HTTP Basic credentials must be base64 of UTF-8 client_id:client_secret",
+        )
+    return unquote(client_id)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_RESPONSE_TYPE = re.compile(r"[A-Za-z0-9_ ]*")  # RFC 6749 3.1.1 response-type
+
+
 def _query_client(client_id: str | None) -> Client | None:
     row = clients.active(client_id)
     return Client(row) if row is not None else None
@@ -807,7 +883,7 @@ def _query_client(client_id: str | None) -> Client | None:
 
 def init_app(app: Flask) -> AuthorizationServer:
     """Build this app's authorization server: only the code, refresh and device grants."""
-    authorization_server = AuthorizationServer(
+    authorization_server = BrokerAuthorizationServer(
         app, query_client=_query_client, save_token=_save_token
     )
     authorization_server.register_token_generator("default", _generate_token)

@@ -29,11 +29,13 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app, request
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from . import audit, clock, grants
 from .extensions import db
-from .tokens import InvalidToken, TokenService
+from .models import AccessToken, Grant
+from .tokens import ExpiredToken, InvalidToken, TokenService
 
 log = logging.getLogger(__name__)
 
@@ -135,15 +137,22 @@ def _recordable(resource: str) -> str:
     return resource
 
 
+# No credentials at all: the challenge carries no error code (RFC 6750 3.1).
+NO_TOKEN = "refused:no_token"  # noqa: S105 (an audit outcome, not a secret)
+
+
 class Refused(Exception):
     """A protected request refused: an HTTP status, an OAuth error code, and the audit outcome."""
 
-    def __init__(self, status: int, error: str, description: str, outcome: str) -> None:
+    def __init__(
+        self, status: int, error: str, description: str, outcome: str, *, scope: str | None = None
+    ) -> None:
         super().__init__(description)
         self.status = status
         self.error = error
         self.description = description
         self.outcome = outcome
+        self.scope = scope  # insufficient_scope: the scope the request needed (RFC 6750 3)
         self.access: Access | None = None  # who was refused, when the guard could place them
 
 
@@ -174,7 +183,7 @@ def bearer_token() -> str:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Refused(401, "invalid_request", "A bearer token is required", "refused:no_token")
+        raise Refused(401, "invalid_request", "A bearer token is required", NO_TOKEN)
     return token.strip()
 
 
@@ -184,15 +193,47 @@ def protected(scope: str, *, action: str, resource: str) -> Iterator[Access]:
     now = clock.now()
     resource = _recordable(resource)
     service: TokenService = current_app.extensions["broker.tokens"]
+    database = current_app.extensions["broker.sqlite_database"]
     try:
         claims = service.verify(bearer_token(), now=now)
+    except ExpiredToken as exc:
+        # Genuine (signed by us, checked with the time left out) but out of time: it names
+        # its claimant and grant, so the refusal goes on their chain like any other.
+        refusal = Refused(
+            401, "invalid_token", "The access token has expired", "refused:token_expired"
+        )
+        with _sqlite_writers.queue(database):
+            refusal.access = _expired_access(exc.claims, now)
+            log.info("refused expired access token %s", exc.claims.get("jti"))
+            _record_refusal(refusal, action, resource, now)
+        raise refusal from None
     except InvalidToken as exc:
         log.info("refused a bearer token: %s", exc)
         raise Refused(
             401, "invalid_token", "The access token is not valid", "refused:token"
         ) from None
-    database = current_app.extensions["broker.sqlite_database"]
     yield from _locked_throughout(scope, action, resource, claims, now, database)
+
+
+def _expired_access(claims: dict[str, Any], now: datetime) -> Access | None:
+    """Who an expired token was issued to, from its row (None if we hold no such token)."""
+    row = db.session.execute(
+        select(AccessToken.client_id, AccessToken.scopes, Grant.id, Grant.adviser_id)
+        .join(Grant, Grant.id == AccessToken.grant_id)
+        .where(AccessToken.jti == str(claims["jti"]), Grant.claimant_id == str(claims["sub"]))
+    ).first()
+    if row is None:
+        return None
+    client_id, token_scopes, grant_id, adviser_id = row
+    return Access(
+        str(claims["jti"]),
+        grant_id,
+        str(claims["sub"]),
+        adviser_id,
+        client_id,
+        tuple(token_scopes.split()),
+        now,
+    )
 
 
 def _locked_throughout(
@@ -294,7 +335,11 @@ def _lock_and_check(
         )
     elif scope not in access.scopes:
         refusal = Refused(
-            403, "insufficient_scope", f"This grant does not allow {scope}", "refused:scope"
+            403,
+            "insufficient_scope",
+            f"This grant does not allow {scope}",
+            "refused:scope",
+            scope=scope,
         )
     elif _names_nothing(request.view_args):
         refusal = Refused(404, "not_found", "Nothing has that ID", "refused:not_found")

@@ -1,21 +1,26 @@
 """Signed documents: checkpoints, statements, receipts and history copies, as compact JWS.
 
 Each is JSON (sorted keys, no spaces) signed with the broker's ES256 key by PyJWT's JWS, with
-`kid` (the RFC 7638 thumbprint already published at /.well-known/jwks.json) and a `typ` naming
-the kind of document. Checking one needs only that JWKS document: no database, no network.
+`kid` (the RFC 7638 thumbprint) and a `typ` naming the kind of document. Checking one needs only
+the published keys: no database, no network. Signing keys rotate (broker/tokens.py): a document
+keeps verifying under its key after any number of rotations, because every retired public key
+is kept and published at /api/v1/audit/keys (/.well-known/jwks.json lists only the current and
+previous keys, the ones access tokens may carry).
 """
 
 from __future__ import annotations
 
 import json
+import secrets
+from pathlib import Path
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
-from .tokens import ALGORITHM, SigningKey
+from .tokens import ALGORITHM, SigningKey, write_secret
+
+STATEMENT_KEY_FILE = "statement-key"
 
 CHECKPOINT, STATEMENT, RECEIPT, HISTORY = (
     "consent-broker-checkpoint",
@@ -40,7 +45,8 @@ def key() -> SigningKey:
 
 
 def jwks() -> dict[str, Any]:
-    return current_app.extensions["broker.tokens"].jwks()
+    """Every key a document of the broker's may be signed with, current and retired."""
+    return current_app.extensions["broker.tokens"].all_keys()
 
 
 def sign(payload: dict[str, Any], kind: str, signing_key: SigningKey | None = None) -> str:
@@ -80,11 +86,23 @@ def verify(token: str, kind: str, key_set: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
-def salt_key(signing_key: SigningKey | None = None) -> bytes:
-    """The secret behind the audit chain's per-event salts (see broker/checkpoints.py), derived
-    from the signing key with HKDF (RFC 5869), so there is no second secret to keep."""
-    signing_key = signing_key or key()
-    secret = signing_key.private_key.private_numbers().private_value.to_bytes(32, "big")
-    return HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"consent-broker audit actor salts"
-    ).derive(secret)
+def load_or_create_statement_key(key_dir: Path, *, create: bool) -> bytes:
+    """The statement key (32 random bytes, hex in `statement-key`, mode 0600): its own secret,
+    not derived from the signing key, so rotating that changes nothing here (security.md 34).
+    Created on first start outside production; production refuses to start without it."""
+    path = key_dir / STATEMENT_KEY_FILE
+    if path.exists():
+        value = bytes.fromhex(path.read_text().strip())
+        if len(value) != 32:
+            raise RuntimeError(f"{path} must hold 32 bytes in hex")
+        return value
+    if not create:
+        raise RuntimeError(f"no statement key at {path}; production will not generate one")
+    value = secrets.token_bytes(32)
+    write_secret(path, value.hex().encode() + b"\n")
+    return value
+
+
+def salt_key() -> bytes:
+    """The secret behind the audit chain's actor commitments (broker/checkpoints.py)."""
+    return bytes(current_app.extensions["broker.statement_key"])

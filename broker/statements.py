@@ -1,16 +1,33 @@
 """The adviser's signed statement: every audit event made with their tokens on one claimant's
-account, with proof that the list is complete and without revealing anyone else's events.
+account, with proof that the list is complete, and nothing else of anyone's story.
 
-What the statement holds (a JWS, `typ` consent-broker-statement, with a readable copy):
+What it covers (security.md 29). The claimant's chain from event 1 up to one signed checkpoint:
+the latest while the adviser's access is live, and once it has ended, the first checkpoint at or
+after the end, for good. So an adviser whose access was stopped cannot watch the account: each
+later statement covers the same events. A statement never signs a checkpoint: checkpoints come
+every minute (broker/checkpoints.py), and a request just after access ended is asked to wait
+for the next one.
 
-- the claimant's whole chain, event 1 to the event the latest checkpoint covers. This adviser's
-  events (actor "adviser:<id>") are given in full; every other event is reduced to its hash,
-  the hash before it, its salt and its actor commitment (broker/checkpoints.py) and nothing
-  else: no time, action, resource, token, grant or name;
+What it holds (a JWS, `typ` consent-broker-statement, with a readable copy):
+
+- this adviser's events (actor "adviser:<id>") in full;
+- every other event reduced to its hash, the hash before it and its actor commitment, and
+  nothing else: no time, action, resource, token, grant or name;
+- `actor_key`: the adviser's own commitment key on this account (below);
 - the claimant's leaf (seq, head hash, tag head), its RFC 9162 inclusion proof and the signed
   checkpoint it leads to.
 
-How a verifier checks it, offline, with the published JWKS and checkpoints (`verify`):
+The commitments. Each event is committed to whoever made it with a key of that actor's own on
+that claimant's chain, derived from the broker's statement key (its own secret, 0600, not the
+signing key): key(actor) = HMAC-SHA256(statement key, "actor" US claimant US actor) and
+commit(n) = HMAC-SHA256(key(actor of n), claimant US n). The checkpoint's tag chain signs every
+commitment. A statement reveals only its holder's key: with it the verifier recomputes the
+holder's commitment for every position in the chain, so it can check that each hidden event's
+commitment is not the holder's (made by someone else), but without the other actors' keys it
+cannot test a guess of who made a hidden event (the old salted SHA-256(salt || actor) could be
+tested against any guessed client or staff ID).
+
+How a verifier checks it, offline, with the published keys (/api/v1/audit/keys) and checkpoints:
 
 1. the statement and its checkpoint are signed by a published key, and the checkpoint is one
    of the published ones (so it was not made for this statement alone);
@@ -18,20 +35,21 @@ How a verifier checks it, offline, with the published JWKS and checkpoints (`ver
 3. recomputing each full event's hash from its fields, and linking it with the hashes given for
    the hidden ones (each hidden event names the hash before it), arrives at the leaf's head
    hash: no full event was changed;
-4. recomputing the tag chain from every event's hash, salt and actor commitment arrives at the
-   leaf's tag head, so the salts and commitments are the ones the checkpoint signed;
-5. each full event's commitment is SHA-256(salt || "adviser:<id>"), and each hidden event's is
-   not: a hidden event was made by someone else. SHA-256 is collision resistant, so an event of
-   this adviser cannot be hidden;
+4. recomputing the tag chain from every event's hash and commitment (the holder's recomputed
+   from `actor_key`) arrives at the leaf's tag head, so the commitments are the ones signed;
+5. each hidden event's commitment differs from the holder's for that position: it was made by
+   someone else (HMAC-SHA256 does not collide);
 6. the leaf and its inclusion proof lead to the checkpoint's signed root.
 
-So nothing by this adviser is missing up to the checkpoint, and what it shows is what happened.
-What it reveals of other events: their hashes (over contents that include random IDs, so they
-cannot be guessed back) and, through the salt, the chance to test one exact guess of who made an
-event. Advisers, staff and clients are named by random 128-bit IDs, so a guess needs the ID
-already; a verifier could confirm that the claimant, or the expiry sweep, made a hidden event,
-but never what it was or when. The date range only chooses which of this adviser's events the
-printable page lists: the file proves all of them.
+Limits. The proof rests on the broker's signature and on its honesty when it computed the
+commitments at checkpoint time (as every signed document of the broker does): someone with only
+the database cannot make or test commitments, since they need the statement key. The hidden
+events' count and positions show, so the holder learns how much happened on the account before
+the covering checkpoint, not what or by whom; their hashes are over contents with random IDs
+and cannot be guessed back. A holder who shares their statement shares their own key on that
+account, and with it their own story only. Files of format 1 (salted commitments, before this
+scheme) still verify. The date range only chooses which of this adviser's events the printable
+page lists: the file proves all of them.
 """
 
 from __future__ import annotations
@@ -41,69 +59,82 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import func, select
 
 from . import audit, checkpoints, clock, merkle, signed
 from .checkpoints import Leaf
 from .extensions import db
-from .models import Adviser, AuditCheckpoint, Claimant
+from .models import Adviser, AuditCheckpoint, CheckpointLeafVersion, Claimant, Grant
 
-FORMAT = "consent-broker statement 1"
+FORMAT = "consent-broker statement 2"
+FORMAT_V1 = "consent-broker statement 1"  # salted commitments; files given out still verify
 
 
 class StatementRefused(RuntimeError):
-    """The broker will not sign a statement: the audit does not match its checkpoint."""
+    """The broker will not sign a statement: the audit does not match its checkpoint, or no
+    checkpoint covers the holder's story yet."""
 
 
 def actor_of(adviser_id: str) -> str:
     return f"adviser:{adviser_id}"
 
 
-def ensure_checkpoint(claimant_id: str, now: datetime) -> AuditCheckpoint:
-    """The latest checkpoint, first signing a new one if this claimant's chain moved on."""
-    head = (
-        db.session.execute(
-            db.text("SELECT seq FROM audit_heads WHERE claimant_id = :c"), {"c": claimant_id}
-        ).scalar()
-        or 0
-    )
-    leaf = next((x for x in checkpoints.leaves() if x.claimant_id == claimant_id), None)
-    last = checkpoints.latest()
-    if last is None or head > (leaf.seq if leaf else 0):
-        try:
-            made = checkpoints.make(now=now, force=last is None)
-        except checkpoints.ChainBroken as exc:
-            raise StatementRefused(str(exc)) from None
-        db.session.commit()
-        last = made or checkpoints.latest()
-    assert last is not None
-    return last
+def access_ended(adviser: Adviser, claimant: Claimant, now: datetime) -> datetime | None:
+    """When this adviser's access to this claimant ended, or None while any of it is live."""
+    rows = db.session.execute(
+        select(Grant.ended_at, Grant.ends_at).where(
+            Grant.adviser_id == adviser.id, Grant.claimant_id == claimant.id
+        )
+    ).all()
+    if not rows or any(ended is None and ends > now for ended, ends in rows):
+        return None
+    return max(ended if ended is not None else ends for ended, ends in rows)
+
+
+def covering_checkpoint(ended: datetime | None) -> AuditCheckpoint:
+    """The checkpoint a statement covers: the latest while access is live; once it ended, the
+    first checkpoint at or after the end, for good (later activity is never shown). Never signs
+    one: a statement waits for the next checkpoint, which is at most a minute away."""
+    first_kept = db.session.scalar(select(func.min(CheckpointLeafVersion.checkpoint_seq)))
+    if first_kept is None:
+        raise StatementRefused("no audit checkpoint covers this account yet; try again in a minute")
+    query = select(AuditCheckpoint).where(AuditCheckpoint.seq >= first_kept)
+    if ended is None:
+        row = db.session.scalar(query.order_by(AuditCheckpoint.seq.desc()).limit(1))
+    else:
+        row = db.session.scalar(
+            query.where(AuditCheckpoint.issued_at >= ended).order_by(AuditCheckpoint.seq).limit(1)
+        )
+    if row is None:
+        raise StatementRefused(
+            "your access has just ended; the statement can be signed once the next audit "
+            "checkpoint seals it, within a minute"
+        )
+    return row
 
 
 def build(
     adviser: Adviser, claimant: Claimant, *, date_from: datetime, date_to: datetime, now: datetime
 ) -> dict[str, Any]:
-    """The signed statement file for this adviser on this claimant's account."""
-    checkpoint = ensure_checkpoint(claimant.id, now)
-    stored = checkpoints.leaves()
-    if len(stored) != checkpoint.tree_size or checkpoints.tree_root(stored) != checkpoint.root:
-        raise StatementRefused("the chain heads kept for the latest checkpoint were changed")
-    index = next((i for i, x in enumerate(stored) if x.claimant_id == claimant.id), None)
-    leaf = (
-        stored[index]
-        if index is not None
-        else Leaf(claimant.id, 0, audit.GENESIS, checkpoints.ZERO)
-    )
+    """The signed statement file for this adviser on this claimant's account, covering the
+    chain up to the checkpoint after their access ended (or the latest while it is live)."""
+    ended = access_ended(adviser, claimant, now)
+    checkpoint = covering_checkpoint(ended)
+    found = checkpoints.leaf_at(claimant.id, checkpoint.seq)
+    index, leaf = found if found else (None, Leaf(claimant.id, 0, audit.GENESIS, checkpoints.ZERO))
     mine = actor_of(adviser.id)
     key = signed.salt_key()
+    keys = {mine: checkpoints.actor_key(key, claimant.id, mine)}
     events: list[dict[str, Any]] = []
     prev, tag = audit.GENESIS, checkpoints.ZERO
     for event in checkpoints.chain_events(claimant.id, upto=leaf.seq):
         if event.seq != len(events) + 1 or audit.link_problem(event, prev):
             raise StatementRefused(f"event {event.seq} of this chain was changed or removed")
-        salt = checkpoints.salt(key, claimant.id, event.seq)
-        commitment = checkpoints.actor_commitment(salt, event.actor)
+        if event.actor not in keys:
+            keys[event.actor] = checkpoints.actor_key(key, claimant.id, event.actor)
+        commitment = checkpoints.commitment(keys[event.actor], claimant.id, event.seq)
         link = prev
-        prev, tag = bytes(event.hash), checkpoints.next_tag(tag, event.hash, salt, commitment)
+        prev, tag = bytes(event.hash), checkpoints.next_tag(tag, event.hash, commitment)
         if event.actor == mine:
             events.append(
                 {
@@ -116,7 +147,6 @@ def build(
                     "action": event.action,
                     "resource": event.resource,
                     "outcome": event.outcome,
-                    "salt": salt.hex(),
                 }
             )
         else:
@@ -125,15 +155,15 @@ def build(
                     "seq": event.seq,
                     "prev_hash": link.hex(),
                     "hash": prev.hex(),
-                    "salt": salt.hex(),
                     "actor_commitment": commitment.hex(),
                 }
             )
     if len(events) != leaf.seq or prev != leaf.hash or tag != leaf.tag_head:
-        raise StatementRefused("this chain does not match the latest checkpoint")
-    proof = (
-        merkle.inclusion_proof(index, [x.leaf_hash() for x in stored]) if index is not None else []
-    )
+        raise StatementRefused("this chain does not match its checkpoint")
+    try:
+        proof = checkpoints.inclusion_proof(index, checkpoint) if index is not None else []
+    except checkpoints.ChainBroken as exc:
+        raise StatementRefused(exc.reason) from None
     payload = {
         "format": FORMAT,
         "iss": current_app.config["BROKER_ISSUER"],
@@ -146,6 +176,8 @@ def build(
         },
         "claimant": {"id": claimant.id, "reference": claimant.reference},
         "range": {"from": date_from.isoformat(), "to": date_to.isoformat()},
+        "access_ended": ended.isoformat() if ended else None,
+        "actor_key": keys[mine].hex(),
         "events": events,
         "leaf": {**leaf.as_json(), "index": index, "tree_size": checkpoint.tree_size},
         "inclusion_proof": [p.hex() for p in proof],
@@ -267,9 +299,17 @@ def _check_structure(
         f"{len(events)} events listed; the checkpoint covers {leaf['seq']}",
     ):
         return
+    v1 = s.get("format") == FORMAT_V1
+    my_key = b"" if v1 else bytes.fromhex(s["actor_key"])
+
+    def committed(event: dict[str, Any]) -> bytes:
+        """What this adviser's commitment for the event's place in the chain would be."""
+        if v1:
+            return checkpoints.actor_commitment_v1(bytes.fromhex(event["salt"]), mine)
+        return checkpoints.commitment(my_key, claimant_id, event["seq"])
+
     prev, tag = audit.GENESIS, checkpoints.ZERO
     for event in events:
-        salt = bytes.fromhex(event["salt"])
         if "action" in event:
             if event["actor"] != mine:
                 verdict.add(
@@ -282,7 +322,7 @@ def _check_structure(
                 claimant_id, *(event[name] for name in audit.CHAINED_FIELDS[1:])
             )
             digest = audit.link(prev, content)
-            commitment = checkpoints.actor_commitment(salt, mine)
+            commitment = committed(event)
         else:
             if bytes.fromhex(event["prev_hash"]) != prev:
                 verdict.add(
@@ -294,14 +334,18 @@ def _check_structure(
                 return
             digest = bytes.fromhex(event["hash"])
             commitment = bytes.fromhex(event["actor_commitment"])
-            if commitment == checkpoints.actor_commitment(salt, mine):
+            if commitment == committed(event):
                 verdict.add(
                     "nothing hidden",
                     False,
                     f"event {event['seq']} was made by this adviser but is hidden",
                 )
                 return
-        prev, tag = digest, checkpoints.next_tag(tag, digest, salt, commitment)
+        if v1:
+            tag = checkpoints.next_tag_v1(tag, digest, bytes.fromhex(event["salt"]), commitment)
+        else:
+            tag = checkpoints.next_tag(tag, digest, commitment)
+        prev = digest
     verdict.add("nothing hidden", True, "every hidden event was made by someone else")
     if not verdict.add(
         "unchanged",
@@ -315,9 +359,9 @@ def _check_structure(
     if not verdict.add(
         "commitments",
         tag.hex() == leaf["tag_head"],
-        "the salts and commitments are the ones the checkpoint signed"
+        "the commitments are the ones the checkpoint signed"
         if tag.hex() == leaf["tag_head"]
-        else "the salts or commitments were changed",
+        else "the commitments were changed",
     ):
         return
     node = Leaf(

@@ -26,7 +26,7 @@ from sqlalchemy import update
 from . import checkpoints, clock, device, grants, notify, oauth, ratelimit, sessions
 from .clock import EPOCH
 from .extensions import db
-from .models import JobLock
+from .models import AuditCheckpoint, JobLock
 
 log = logging.getLogger(__name__)
 
@@ -232,13 +232,38 @@ def _send(
     return sent, failed
 
 
+CHECKPOINT_LOCK = "checkpoint"
+
+
+class CheckpointBusy(RuntimeError):
+    """Another run (cron's checkpoint or a sweep) is signing a checkpoint right now."""
+
+
+def sign_checkpoint(*, now: datetime, force: bool = False) -> AuditCheckpoint | None:
+    """Sign a checkpoint if anything changed (or `force`), under its own lease so that cron's
+    checkpoint and a sweep never both sign the next number. Commits; ChainBroken, or
+    CheckpointBusy when another run holds the lease."""
+    holder = new_holder()
+    if not acquire(holder, now=clock.now(), name=CHECKPOINT_LOCK):
+        raise CheckpointBusy("another run is signing a checkpoint")
+    try:
+        row = checkpoints.make(now=now, force=force)
+        db.session.commit()
+        return row
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        release(holder, name=CHECKPOINT_LOCK)
+
+
 def _checkpoint() -> tuple[int | None, str | None]:
     """Sign an audit checkpoint if anything changed since the last (broker/checkpoints.py)."""
     try:
-        row = checkpoints.make(now=clock.now())
-        db.session.commit()
+        row = sign_checkpoint(now=clock.now())
+    except CheckpointBusy:
+        return None, None
     except checkpoints.ChainBroken as exc:
-        db.session.rollback()
         log.error("sweep: no audit checkpoint signed: %s", exc)
         return None, str(exc)
     return (row.seq if row else None), None

@@ -2,6 +2,13 @@
 
 The signing key and its public JWK are loaded once per process. An access token names its grant
 (`grant_id`) and its token ID (`jti`); only the jti is stored, never the token.
+
+Keys rotate (security.md 34): `consent-broker rotate-signing-key` keeps the current key's public
+JWK in `retired-keys.json` (oldest first), writes a new private key over `signing-key.pem` (the
+old private key is gone) and the app signs with the new one after its next restart. Access
+tokens verify under the current and the previous key (tokens live 5 minutes, so one rotation
+back is enough), which is what /.well-known/jwks.json publishes; checkpoints, receipts and
+statements verify under every key the broker ever had (`all_keys`, /api/v1/audit/keys), always.
 """
 
 from __future__ import annotations
@@ -9,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +40,7 @@ ACCESS_TOKEN_SECONDS = 300  # RFC 9700 2.2.2 / security.md 16: short-lived, at m
 REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "jti", "sub", "client_id", "grant_id", "scope"]
 VERIFIED_CACHE_SIZE = 10_000  # tokens whose time-free checks passed, per process
 KEY_FILE = "signing-key.pem"
+RETIRED_FILE = "retired-keys.json"  # public JWKs of retired signing keys, oldest first
 
 
 class GrantLike(Protocol):
@@ -49,6 +58,15 @@ class InvalidToken(Exception):
     """A bearer token that is not one of ours, or no longer valid."""
 
 
+class ExpiredToken(InvalidToken):
+    """A token we signed (every time-free check passed) whose time is up: its claims say whose
+    it was, so the refusal can be audited on the claimant's chain (security.md 14)."""
+
+    def __init__(self, claims: dict[str, Any]) -> None:
+        super().__init__("token has expired")
+        self.claims = claims
+
+
 @dataclass(frozen=True)
 class SigningKey:
     private_key: ec.EllipticCurvePrivateKey
@@ -60,6 +78,22 @@ class SigningKey:
         return self.private_key.public_key()
 
 
+def write_secret(path: Path, data: bytes) -> None:
+    """Write a secret file readable by its owner only (0600), replacing any file atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as file:
+        file.write(data)
+    os.replace(temporary, path)
+
+
+def _pem(private_key: ec.EllipticCurvePrivateKey) -> bytes:
+    return private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
 def load_or_create_key(key_dir: Path, *, create: bool) -> SigningKey:
     """The ES256 key from key_dir, created there (mode 0600) on first start when allowed."""
     path = key_dir / KEY_FILE
@@ -68,18 +102,41 @@ def load_or_create_key(key_dir: Path, *, create: bool) -> SigningKey:
         if not isinstance(private_key, ec.EllipticCurvePrivateKey):
             raise RuntimeError(f"{path} is not an EC private key")
     elif create:
-        key_dir.mkdir(parents=True, exist_ok=True)
         private_key = ec.generate_private_key(ec.SECP256R1())
-        pem = private_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        path.touch(mode=0o600)
-        path.write_bytes(pem)
+        write_secret(path, _pem(private_key))
         log.info("generated a new signing key in %s", key_dir)
     else:
         raise RuntimeError(f"no signing key at {path}; production will not generate one")
+    return signing_key_of(private_key)
+
+
+def load_retired_keys(key_dir: Path) -> list[dict[str, str]]:
+    """The public JWKs of every retired signing key, oldest first (none before a rotation)."""
+    path = key_dir / RETIRED_FILE
+    if not path.exists():
+        return []
+    keys = json.loads(path.read_text())["keys"]
+    return [k for k in keys if isinstance(k, dict) and k.get("kid")]
+
+
+def rotate_key(key_dir: Path) -> tuple[SigningKey, SigningKey]:
+    """Retire the current signing key (its public JWK is kept for verifying) and make a new one
+    current. Returns (retired, new). The retired private key is overwritten, never kept."""
+    old = load_or_create_key(key_dir, create=False)
+    retired = load_retired_keys(key_dir)
+    if old.kid not in {k["kid"] for k in retired}:
+        retired.append(old.public_jwk)
+    # The retired list first: if the new key were written and this were not, the old key's
+    # signatures could no longer be checked.
+    (key_dir / RETIRED_FILE).write_text(json.dumps({"keys": retired}, indent=1) + "\n")
+    new_private = ec.generate_private_key(ec.SECP256R1())
+    write_secret(key_dir / KEY_FILE, _pem(new_private))
+    new = signing_key_of(new_private)
+    log.info("rotated the signing key: %s retired, %s current", old.kid, new.kid)
+    return old, new
+
+
+def signing_key_of(private_key: ec.EllipticCurvePrivateKey) -> SigningKey:
     jwk = json.loads(ECAlgorithm.to_jwk(private_key.public_key()))
     public = {k: jwk[k] for k in ("kty", "crv", "x", "y")}
     # RFC 7638 thumbprint: SHA-256 over the required members in lexicographic order.
@@ -91,8 +148,15 @@ def load_or_create_key(key_dir: Path, *, create: bool) -> SigningKey:
 class TokenService:
     """Issues and verifies access tokens for one issuer and audience; built once per app."""
 
-    def __init__(self, key: SigningKey, issuer: str, audience: str) -> None:
+    def __init__(
+        self,
+        key: SigningKey,
+        issuer: str,
+        audience: str,
+        retired: list[dict[str, str]] | None = None,
+    ) -> None:
         self.key = key
+        self.retired = [k for k in retired or [] if k["kid"] != key.kid]
         self.issuer = issuer
         self.audience = audience
         # Times are checked against the broker's clock (injectable), not PyJWT's own.
@@ -105,7 +169,13 @@ class TokenService:
                 "verify_nbf": False,
             }
         )
-        self._jwk_set = {"keys": [key.public_jwk]}
+        # security.md 34: tokens verify under the current key and the one before it (a token
+        # signed just before a rotation lives on for its 5 minutes); documents under every key.
+        self._jwk_set = {"keys": [key.public_jwk, *self.retired[-1:]]}
+        self._all_keys = {"keys": [key.public_jwk, *reversed(self.retired)]}
+        self._token_keys = {
+            k["kid"]: jwt.PyJWK.from_dict(k, algorithm=ALGORITHM).key for k in self._jwk_set["keys"]
+        }
         # Signature, algorithm, type, key, issuer and audience checks depend only on the token's
         # text, so a token that passed them once passes them again: only the time checks and the
         # database's live check (done by the guard on every request) are repeated. A process
@@ -113,7 +183,13 @@ class TokenService:
         self._verified: dict[str, dict[str, Any]] = {}
 
     def jwks(self) -> dict[str, Any]:
+        """The keys access tokens verify under: the current one and the previous one."""
         return self._jwk_set
+
+    def all_keys(self) -> dict[str, Any]:
+        """Every key the broker has signed with, newest first: for checkpoints, receipts and
+        statements, which stay verifiable after any number of rotations."""
+        return self._all_keys
 
     def issue(
         self,
@@ -173,7 +249,7 @@ class TokenService:
             self._verified[token] = claims
         moment = now.timestamp()
         if not isinstance(claims["exp"], int) or claims["exp"] <= moment:
-            raise InvalidToken("token has expired")
+            raise ExpiredToken(claims)
         if not isinstance(claims["iat"], int) or claims["iat"] > moment + 60:
             raise InvalidToken("token issued in the future")
         return claims
@@ -181,9 +257,16 @@ class TokenService:
     def _verify_signed(self, token: str) -> dict[str, Any]:
         """Every check of `verify` that does not depend on the time."""
         try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(str(exc)) from None
+        public_key = self._token_keys.get(kid) if isinstance(kid, str) else None
+        if public_key is None:
+            raise InvalidToken("unknown key id")
+        try:
             decoded = self._jwt.decode_complete(
                 token,
-                self.key.public_key,
+                public_key,
                 algorithms=[ALGORITHM],
                 audience=self.audience,
                 issuer=self.issuer,
@@ -194,8 +277,6 @@ class TokenService:
         header = decoded["header"]
         if header.get("typ", "").lower() not in (TOKEN_TYPE, "application/at+jwt"):
             raise InvalidToken("token type is not at+jwt")
-        if header.get("kid") != self.key.kid:
-            raise InvalidToken("unknown key id")
         claims: dict[str, Any] = decoded["payload"]
         return claims
 

@@ -121,6 +121,7 @@ def public_endpoints() -> frozenset[str]:
             "oauth.introspect",
             # Proof anyone can check (issue 8): the published checkpoints and the file checker
             "proof.audit_checkpoints",
+            "proof.audit_keys",
             "proof.verify_file",
         }
     )

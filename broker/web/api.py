@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from werkzeug.wrappers import Response
 
-from .. import journal
+from .. import inputs, journal
 from ..extensions import csrf
 from ..protect import Refused, protected
 
@@ -62,8 +62,9 @@ def read_mr_decision(decision_id: str) -> Response:
 
 @bp.post("/mr-requests")
 def lodge_mr_request() -> tuple[Response, int]:
-    payload = request.get_json(silent=True)
     with protected("mr:request", action="mr.request", resource="journal") as access:
+        # Read inside the guard: a body refused here is audited on the claimant's chain.
+        payload = _json_body()
         if not isinstance(payload, dict):
             raise Refused(400, "invalid_request", "Send a JSON object", "refused:bad_request")
         about, reasons = payload.get("decision_about"), payload.get("reasons")
@@ -113,6 +114,18 @@ def list_payments() -> Response:
                 for p in journal.payments(access.claimant_id)
             ]
         )
+
+
+def _json_body() -> object:
+    """The request's JSON body through the one JSON boundary (security.md 30), else Refused."""
+    if not request.is_json:
+        raise Refused(
+            400, "invalid_request", "Send a JSON object (application/json)", "refused:bad_request"
+        )
+    try:
+        return inputs.load_json(request.get_data(cache=False))
+    except inputs.BadInput as refusal:
+        raise Refused(400, "invalid_request", str(refusal), "refused:bad_request") from None
 
 
 def _author_name(adviser_id: str | None, client_id: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -12,22 +11,11 @@ from werkzeug.wrappers import Response
 
 from .. import accounts, clock, i18n, news, ratelimit, sessions
 from ..extensions import db
+from ..inputs import safe_next
 from . import current_account, home_for, session_store
 from .forms import ConfirmForm, SignInForm
 
 bp = Blueprint("auth", __name__)
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only a local path may follow sign-in (security.md 2: no open redirect)."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target:
-        return None
-    return target
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

@@ -3,18 +3,14 @@ history file against them. Neither needs signing in: a verifier may be anyone.""
 
 from __future__ import annotations
 
-import json
-
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 from werkzeug.wrappers import Response
 
-from .. import checkpoints, signed, verifying
+from .. import checkpoints, inputs, signed, verifying
 from ..errors import json_error
 from .forms import VerifyFileForm, first_errors
 
 bp = Blueprint("proof", __name__)
-
-MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
 @bp.get("/api/v1/audit/checkpoints")
@@ -29,9 +25,18 @@ def audit_checkpoints() -> Response:
         )
     rows = checkpoints.published(limit=limit or 100, before=before)
     response = jsonify(
-        checkpoints=[checkpoints.as_json(row) for row in rows], jwks_uri="/.well-known/jwks.json"
+        checkpoints=[checkpoints.as_json(row) for row in rows], jwks_uri="/api/v1/audit/keys"
     )
     response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/api/v1/audit/keys")
+def audit_keys() -> Response:
+    """Every key the broker ever signed with, newest first, as a JWK Set: checkpoints, receipts
+    and statements verify under it after any number of rotations (security.md 34)."""
+    response = jsonify(signed.jwks())
+    response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
 
@@ -54,18 +59,28 @@ def verify_file() -> str | tuple[str, int]:
         return render_template("proof/verify.html", form=form, errors=errors, result=None), (
             400 if errors else 200
         )
-    raw = form.file.data.read(MAX_FILE_BYTES + 1)
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    raw = form.file.data.read(limit + 1)
     try:
-        document = json.loads(raw) if len(raw) <= MAX_FILE_BYTES else None
-    except (ValueError, UnicodeDecodeError):
+        document = inputs.load_json(raw) if len(raw) <= limit else None
+    except inputs.BadInput:
         document = None
-    if not isinstance(document, dict):
+    if not isinstance(document, dict) or not isinstance(document.get("jws"), str):
         return render_template(
             "proof/verify.html",
             form=form,
             result=None,
-            errors={"file": "Choose a JSON file the broker gave you"},
+            errors={"file": f"Choose a JSON file the broker gave you, up to {_size(limit)}"},
         ), 400
     published = [checkpoints.as_json(c) for c in checkpoints.published(limit=100_000)]
     result = verifying.check(document, signed.jwks(), published)
     return render_template("proof/verify.html", form=form, errors={}, result=result)
+
+
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MB"
+
+
+@bp.context_processor
+def upload_limit() -> dict[str, str]:
+    return {"upload_limit": _size(current_app.config["UPLOAD_MAX_BYTES"])}

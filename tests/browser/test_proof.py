@@ -32,7 +32,13 @@ def test_the_claimant_sees_and_downloads_a_receipt_on_their_phone(phone, account
     assert receipt["receipt"]["services"][0]["purposes"][0]["thirdPartyName"].startswith("Priya")
 
 
-def test_the_adviser_prints_and_downloads_a_statement_that_checks_out(laptop, account, tmp_path):  # noqa: F811
+def test_the_adviser_prints_and_downloads_a_statement_that_checks_out(
+    laptop,
+    account,  # noqa: F811
+    tmp_path,
+    runner,
+):
+    assert runner.invoke(args=["checkpoint"]).exit_code == 0  # cron seals it within a minute
     db.session.rollback()
     sign_in_page(laptop, account.priya.account.username)
     laptop.goto(f"/adviser/clients/{account.priya_grant.id}/statement")

@@ -73,7 +73,7 @@ def sql(statement: str, **params: object) -> None:
 
 
 def rewrite_chain(
-    claimant_id: str, change: dict[str, str] | None = None, upto: int | None = None
+    claimant_id: str, change: dict[str, str] | None = None, upto: int | None = None, at: int = 3
 ) -> None:
     """Rewrite a claimant's chain as a careful attacker would: change fields, drop the events
     after `upto`, then recompute every hash and the head so that the chain itself verifies."""
@@ -89,7 +89,7 @@ def rewrite_chain(
     prev = audit.GENESIS
     for seq, occurred_us, token_id, grant_id, actor, action, resource, outcome in rows:
         fields = {"action": action, "resource": resource, "outcome": outcome, "actor": actor}
-        fields.update((change or {}) if seq == 3 else {})
+        fields.update((change or {}) if seq == at else {})
         content = audit.canonical(
             claimant_id,
             seq,
@@ -132,8 +132,14 @@ def download_statement(
     grant: Grant,  # noqa: ANN001
     date_from: str = "2000-01-01",
     date_to: str = "2100-01-01",
+    seal: bool = True,
 ) -> dict:
-    """Sign in as the adviser and download their signed statement, as they would."""
+    """Sign in as the adviser and download their signed statement, as they would; first, as
+    cron would within a minute, sign a checkpoint if anything changed (`seal`)."""
+    if seal:
+        result = client.application.test_cli_runner().invoke(args=["checkpoint", "--force"])
+        assert result.exit_code == 0, result.output
+        db.session.rollback()
     sign_in(client, adviser.account.username)
     page = client.get(f"/adviser/clients/{grant.id}/statement")
     assert page.status_code == 200, page.text

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from broker import checkpoints, signed
 from broker.extensions import db
+from tests.factories import bearer, issue_token
 from tests.proof.conftest import rewrite_chain, sql
 
 
@@ -43,10 +44,10 @@ def test_the_sweep_signs_a_checkpoint_that_is_published_newest_first(account, ru
     assert claims["root"] == newest["root"]
 
 
-def test_the_checkpoint_command_waits_for_n_new_events(account, runner, app):
+def test_the_checkpoint_command_signs_only_when_events_were_added(account, runner, app):
     checkpoint(runner)
-    result = runner.invoke(args=["checkpoint", "--every", "1000"])
-    assert "0 event(s) since the last checkpoint; signing at 1000" in result.output
+    result = runner.invoke(args=["checkpoint"])
+    assert "No checkpoint due." in result.output
     assert checkpoints.latest().seq == 1
 
 
@@ -132,15 +133,32 @@ def test_swapping_two_claimants_chains_is_detected(account, runner):
     assert f"BROKEN claimant {a}" in result.output and f"BROKEN claimant {b}" in result.output
 
 
-def test_a_fork_after_the_checkpoint_cannot_be_signed(account, runner):
+def test_a_fork_after_the_checkpoint_cannot_be_signed(account, runner, client):  # noqa: ANN001
     checkpoint(runner)
     rewrite_chain(account.claimant.id, {"action": "mr.request"})  # rewritten history
+    token, _ = issue_token(account.priya_grant)
+    client.get("/api/v1/mr-decisions", headers=bearer(token))  # the chain moves on from it
 
     result = runner.invoke(args=["checkpoint", "--force"])
 
     assert result.exit_code != 0
     assert "Refused to sign over a broken chain" in result.output
     assert checkpoints.latest().seq == 1
+
+
+def test_a_fork_that_kept_its_length_is_never_signed(account, runner):  # noqa: ANN001
+    """The checkpointer reads only the chains that moved, so it does not see a rewrite that
+    kept the chain's length: it signs the head it sealed before, and verify-audit names it."""
+    checkpoint(runner)
+    sealed = checkpoints.leaf_at(account.claimant.id, 1)
+    rewrite_chain(account.claimant.id, {"action": "mr.request"})
+
+    checkpoint(runner)
+
+    assert checkpoints.leaf_at(account.claimant.id, 2) == sealed
+    result = verify_audit(runner)
+    assert result.exit_code == 1
+    assert f"BROKEN claimant {account.claimant.id}" in result.output
 
 
 def test_changing_the_kept_chain_heads_to_match_a_rewrite_is_detected(account, runner):

@@ -4,6 +4,7 @@ Certificate Transparency reference tree of RFC 6962) and hand-computed small tre
 from __future__ import annotations
 
 import hashlib
+import random
 
 import pytest
 
@@ -107,3 +108,33 @@ def test_every_leaf_proves_in_every_shape_and_a_wrong_leaf_or_position_does_not(
         if size > 1:
             other = (index + 1) % size
             assert not merkle.verify_inclusion(other, size, leaves[index], proof, top)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 8, 13, 64, 100, 1025])
+def test_the_incremental_tree_keeps_the_rfc_9162_root_and_proofs(size):  # noqa: ANN001
+    """Growing the tree by appends and changing leaves in place, rehashing only their paths,
+    gives the same root and inclusion proofs as hashing every leaf again."""
+    rng = random.Random(size)
+    leaves = [merkle.leaf_hash(rng.randbytes(8)) for _ in range(size)]
+    kept: dict[tuple[int, int], bytes] = {}
+
+    def stored(level: int, indices) -> dict[int, bytes]:  # noqa: ANN001
+        return {i: kept[(level, i)] for i in indices}
+
+    built = 0
+    for upto in sorted({max(1, size // 3), max(1, 2 * size // 3), size}):
+        root, nodes = merkle.update(upto, {i: leaves[i] for i in range(built, upto)}, stored)
+        kept.update(nodes)
+        built = upto
+        assert root == merkle.root(leaves[:built])
+    for _ in range(5):
+        changed = {rng.randrange(size): merkle.leaf_hash(rng.randbytes(8)) for _ in range(3)}
+        leaves = [changed.get(i, h) for i, h in enumerate(leaves)]
+        root, nodes = merkle.update(size, changed, stored)
+        kept.update(nodes)
+        assert root == merkle.root(leaves)
+        assert len(nodes) <= len(changed) * (merkle.height(size) + 1)  # the paths, no more
+    for index in range(0, size, max(1, size // 9)):
+        assert merkle.stored_inclusion_proof(index, size, stored) == merkle.inclusion_proof(
+            index, leaves
+        )

@@ -98,11 +98,12 @@ def test_a_statement_reveals_nothing_of_anyone_elses_events(account, client):
         assert secret not in text, secret
     hidden = [e for e in document["statement"]["events"] if "action" not in e]
     assert hidden and all(
-        set(e) == {"seq", "prev_hash", "hash", "salt", "actor_commitment"} for e in hidden
+        set(e) == {"seq", "prev_hash", "hash", "actor_commitment"} for e in hidden
     )
 
 
-def test_the_printable_page_lists_the_events_in_the_dates(account, client):
+def test_the_printable_page_lists_the_events_in_the_dates(account, client, runner):
+    assert runner.invoke(args=["checkpoint"]).exit_code == 0  # cron, within a minute
     sign_in(client, account.priya.account.username)
     page = client.get(f"/adviser/clients/{account.priya_grant.id}/statement")
     from tests.conftest import csrf_from
@@ -159,11 +160,12 @@ def _hide_first_of_mine(statement: dict) -> None:
     index = statement["events"].index(event)
     prev = audit.GENESIS if index == 0 else None
     assert prev is None  # event 1 is the grant's creation, never an adviser's
-    salt = bytes.fromhex(event["salt"])
+    key = bytes.fromhex(statement["actor_key"])
     statement["events"][index] = {
         "seq": event["seq"],
-        "salt": event["salt"],
-        "actor_commitment": checkpoints.actor_commitment(salt, event["actor"]).hex(),
+        "actor_commitment": checkpoints.commitment(
+            key, statement["claimant"]["id"], event["seq"]
+        ).hex(),
         "prev_hash": statement["events"][index - 1].get("hash", "00" * 32),
         "hash": "00" * 32,
     }
@@ -185,8 +187,10 @@ def _hide_first_of_mine(statement: dict) -> None:
             "does not follow the event before it: an event was changed",
         ),
         (
-            lambda s: next(e for e in s["events"] if "action" not in e).update(salt="11" * 32),
-            "FAIL commitments: the salts or commitments were changed",
+            lambda s: next(e for e in s["events"] if "action" not in e).update(
+                actor_commitment="11" * 32
+            ),
+            "FAIL commitments: the commitments were changed",
         ),
         (
             lambda s: s.update(inclusion_proof=s["inclusion_proof"][::-1] + ["00" * 32]),
@@ -198,7 +202,7 @@ def _hide_first_of_mine(statement: dict) -> None:
         "drop-the-newest",
         "hide-one-of-theirs",
         "alter-an-event",
-        "alter-a-salt",
+        "alter-a-commitment",
         "bad-inclusion-proof",
     ],
 )
@@ -256,3 +260,123 @@ def test_the_upload_page_checks_a_file_without_signing_in(account, client):
     assert "This is the complete record of what Priya Shah" in good.text
     refused = upload(resign(document, lambda s: s["events"].pop()))
     assert "Not valid" in refused.text and "NOT VALID: complete" in refused.text
+
+
+def test_a_statement_for_a_claimant_with_thousands_of_events_fits_the_upload_page(account, client):
+    """issue 13 item 7: /verify takes what it says, and a busy claimant's statement fits it."""
+    from io import BytesIO
+
+    from broker import audit, clock
+    from broker.extensions import db
+    from tests.conftest import csrf_from
+
+    now = clock.now()
+    for n in range(3000):  # other people's reads: hidden in Priya's statement, but all there
+        audit.append(
+            audit.Event(
+                account.claimant.id,
+                f"token-{n}",
+                account.tom_grant.id,
+                f"adviser:{account.tom.id}",
+                "mr.read",
+                f"mr_decision:{n}",
+                "allowed",
+            ),
+            now=now,
+        )
+    db.session.commit()
+    document = download_statement(client, account.priya, account.priya_grant)
+    content = json.dumps(document).encode()
+    anonymous = client.application.test_client()
+    page = anonymous.get("/verify")
+    limit = client.application.config["UPLOAD_MAX_BYTES"]
+
+    answer = anonymous.post(
+        "/verify",
+        data={"csrf_token": csrf_from(page.text), "file": (BytesIO(content), "statement.json")},
+        content_type="multipart/form-data",
+    )
+
+    assert len(content) > 256 * 1024, len(content)  # more than the old limit refused
+    assert len(content) < limit / 2, len(content)
+    assert f"up to {limit // (1024 * 1024)} MB" in page.text
+    assert answer.status_code == 200, answer.text[:500]
+    assert "This is the complete record of what Priya Shah" in answer.text
+
+
+def test_a_file_over_the_upload_limit_is_refused_with_the_limit_named(client):
+    from io import BytesIO
+
+    from tests.conftest import csrf_from
+
+    client.application.config["UPLOAD_MAX_BYTES"], limit = (
+        1024 * 1024,
+        client.application.config["UPLOAD_MAX_BYTES"],
+    )
+    try:
+        page = client.get("/verify")
+        answer = client.post(
+            "/verify",
+            data={
+                "csrf_token": csrf_from(page.text),
+                "file": (BytesIO(b"{" + b" " * (1024 * 1024 + 1) + b"}"), "statement.json"),
+            },
+            content_type="multipart/form-data",
+        )
+    finally:
+        client.application.config["UPLOAD_MAX_BYTES"] = limit
+
+    assert answer.status_code == 400
+    assert "up to 1 MB" in answer.text
+
+
+def test_a_statement_given_out_in_format_1_still_verifies(account):  # noqa: ANN001
+    """Files signed before per-actor keys (salted commitments, format 1) keep verifying."""
+    import os
+
+    from broker import audit, checkpoints, statements
+    from broker.checkpoints import Leaf
+
+    claimant_id, mine = account.claimant.id, statements.actor_of(account.priya.id)
+    salt_key, events = os.urandom(32), []
+    prev, tag = audit.GENESIS, checkpoints.ZERO
+    for event in checkpoints.chain_events(claimant_id):
+        salt = checkpoints.salt_v1(salt_key, claimant_id, event.seq)
+        commitment = checkpoints.actor_commitment_v1(salt, event.actor)
+        if event.actor == mine:
+            shown = {n: getattr(event, n) for n in audit.CHAINED_FIELDS[1:]}
+            events.append({**shown, "at": "2026-11-30T12:00:00+00:00", "salt": salt.hex()})
+        else:
+            events.append(
+                {
+                    "seq": event.seq,
+                    "prev_hash": prev.hex(),
+                    "hash": bytes(event.hash).hex(),
+                    "salt": salt.hex(),
+                    "actor_commitment": commitment.hex(),
+                }
+            )
+        prev = bytes(event.hash)
+        tag = checkpoints.next_tag_v1(tag, prev, salt, commitment)
+    leaf = Leaf(claimant_id, len(events), prev, tag)
+    checkpoint = signed.sign(
+        {"iss": "x", "seq": 1, "issued_at": "2026-11-30T12:00:00+00:00", "tree_size": 1,
+         "events": leaf.seq, "root": leaf.leaf_hash().hex(), "prev": "00" * 32},
+        signed.CHECKPOINT,
+    )  # fmt: skip
+    statement = {
+        "format": statements.FORMAT_V1,
+        "adviser": {"id": account.priya.id, "actor": mine, "name": "Priya", "organisation": "N"},
+        "claimant": {"id": claimant_id, "reference": account.claimant.reference},
+        "range": {"from": "2000-01-01T00:00:00+00:00", "to": "2100-01-01T00:00:00+00:00"},
+        "events": events,
+        "leaf": {**leaf.as_json(), "index": 0, "tree_size": 1},
+        "inclusion_proof": [],
+        "checkpoint": checkpoint,
+    }
+    document = {"jws": signed.sign(statement, signed.STATEMENT), "statement": statement}
+
+    verdict = statements.verify(document, signed.jwks())
+
+    assert verdict.ok, verdict.checks
+    assert sum("action" in e for e in events) == 3

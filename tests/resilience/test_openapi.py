@@ -1,6 +1,6 @@
-"""The OpenAPI 3.1 document at /api/v1/openapi.json describes exactly the routes the app has, and
-fuzzing the live app from it (schemathesis, valid and invalid credentials) finds no 5xx and no
-response that the document does not describe."""
+"""The OpenAPI 3.1 document at /api/v1/openapi.json describes exactly the routes the app has under
+/api/v1, /oauth and /.well-known, and fuzzing the live app from it (schemathesis, valid and invalid
+credentials, security.md 30) finds no 5xx and no response that the document does not describe."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from tests.factories import (
     make_entry,
     make_grant,
 )
+from tests.oauth.helpers import basic, make_client
 
 PATH, QUERY, HEADER, BODY = (
     ParameterLocation.PATH,
@@ -35,6 +36,7 @@ PATH, QUERY, HEADER, BODY = (
     ParameterLocation.BODY,
 )
 DOCUMENT = Path(__file__).resolve().parents[2] / "broker" / "openapi.json"
+DESCRIBED = ("/api/v1/", "/oauth/", "/.well-known/")
 EVERY_SCOPE = "mr:read journal:read journal:sensitive mr:request payments:read todo:read"
 CHECKS = [
     checks.not_a_server_error,
@@ -62,9 +64,9 @@ def _documented() -> set[tuple[str, str]]:
 def test_the_document_lists_every_api_route_and_no_other(app: Flask):
     served = set()
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api/v1/"):
+        if not rule.rule.startswith(DESCRIBED):
             continue
-        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
         served |= {(method, path) for method in rule.methods - {"HEAD", "OPTIONS"}}
 
     assert served == _documented()
@@ -92,10 +94,17 @@ def world(ctx):  # noqa: ANN201
     revoked_token, _ = issue_token(revoked_grant)
     grants.revoke(revoked_grant, by="claimant:test", now=clock.now())
     _row, key = staff_keys.create("Fuzzing system", now=clock.now())
+    case_system, secret = make_client()
     ids = {"decision_id": decision.id, "entry_id": entry.id, "reference": claimant.reference}
     db.session.commit()
     db.session.rollback()  # hold no transaction while the live server works
-    return {"token": token, "revoked": revoked_token, "key": key, "ids": ids}
+    return {
+        "token": token,
+        "revoked": revoked_token,
+        "key": key,
+        "ids": ids,
+        "client": basic(case_system.id, secret)["Authorization"],
+    }
 
 
 SCHEMA = schemathesis.openapi.from_dict(json.loads(DOCUMENT.read_text()))
@@ -123,8 +132,14 @@ def _with_credential(case, credential: str) -> dict[str, str]:  # noqa: ANN001
     headers = dict(case.headers or {})
     if _negative(case, HEADER) and not _negative(case, PATH, QUERY, BODY):
         return headers  # a missing or mangled Authorization header: it must be refused
-    headers["Authorization"] = f"Bearer {credential}"
+    headers["Authorization"] = credential
     return headers
+
+
+def _credential(path: str, world: dict) -> str:  # noqa: ANN001
+    if path.startswith("/oauth/"):
+        return world["client"]  # the client authenticates with HTTP Basic
+    return f"Bearer {world['key'] if path.startswith('/api/v1/staff/') else world['token']}"
 
 
 def test_fuzzing_with_valid_credentials_finds_no_server_error_or_undocumented_answer(
@@ -136,16 +151,19 @@ def test_fuzzing_with_valid_credentials_finds_no_server_error_or_undocumented_an
     @given(case=CASES)
     def fuzz(case) -> None:  # noqa: ANN001
         _aim(case, world["ids"])
-        credential = world["key"] if case.path.startswith("/staff/") else world["token"]
         response = case.call_and_validate(
-            base_url=f"{live_server}/api/v1",
+            base_url=live_server,
             checks=CHECKS,
-            headers=_with_credential(case, credential),
+            headers=_with_credential(case, _credential(case.path, world)),
         )
         seen.add(response.status_code)
+        paths.add(case.path)
 
+    paths: set[str] = set()
     fuzz()
     assert {200, 201, 400, 404} <= seen  # the fuzzer reached real answers, not only refusals
+    assert {"/oauth/token", "/oauth/revoke", "/oauth/introspect"} <= paths  # and the OAuth ones
+    assert {"/oauth/device_authorization", "/.well-known/jwks.json"} <= paths
 
 
 INVALID = itertools.cycle(
@@ -175,11 +193,11 @@ def test_fuzzing_with_invalid_credentials_finds_no_server_error_or_undocumented_
     def fuzz(case) -> None:  # noqa: ANN001
         _aim(case, world["ids"])
         wrong = next(INVALID)
-        if wrong == "" and case.path.startswith("/staff/"):
+        if wrong == "" and case.path.startswith("/api/v1/staff/"):
             wrong = f"Bearer {world['token']}"  # an adviser's token is not a staff key
         elif wrong == "":
             wrong = f"Bearer {world['revoked']}"  # a token whose grant was revoked
-        response = case.call(base_url=f"{live_server}/api/v1", headers={"Authorization": wrong})
+        response = case.call(base_url=live_server, headers={"Authorization": wrong})
         case.validate_response(response, checks=CHECKS[:5])
         if case.path not in PUBLIC:
             assert response.status_code in (400, 401, 405), response.text

@@ -83,8 +83,25 @@ def test_only_https_or_loopback_http_redirect_uris_can_be_registered(uri):
         "https://case.example/callback",
         "http://127.0.0.1:8765/cb",
         "http://[::1]:8765/cb",
-        "http://localhost:8765/cb",
+        "http://127.0.0.1/cb",
     ],
 )
 def test_https_and_loopback_http_redirect_uris_are_registered_as_given(uri):
     assert clients.check_redirect_uri(uri) == uri
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "http://localhost:8765/cb",  # a name: DNS or /etc/hosts may point it anywhere
+        "http://127.0.0.2:8765/cb",
+        "http://127.1:8765/cb",
+        "http://[::ffff:127.0.0.1]:8765/cb",
+        "http://[0:0:0:0:0:0:0:1]:8765/cb",
+        "http://LOCALHOST/cb",
+    ],
+)
+def test_http_redirect_hosts_are_exactly_127_0_0_1_or_ipv6_loopback(uri):
+    """RFC 8252 7.3 / RFC 9700 2.1: http only on the loopback literals the README names."""
+    with pytest.raises(clients.ClientRefused):
+        clients.check_redirect_uri(uri)

@@ -1,0 +1,191 @@
+"""security.md 34: signing-key compromise or age.
+
+`consent-broker rotate-signing-key` makes a new ES256 key current. The JWKS publishes the current
+and the previous key, so access tokens signed just before a rotation work until they expire;
+checkpoints, receipts and statements signed with any retired key still verify, always, under
+/api/v1/audit/keys; the statement key is its own secret (0600) and survives rotations.
+"""
+
+from __future__ import annotations
+
+import json
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import jwt
+import pytest
+from flask import Flask
+
+from broker import create_app, receipts, signed
+from broker.extensions import db
+from broker.models import Adviser, Grant, Receipt
+from tests.factories import (
+    bearer,
+    issue_token,
+    make_adviser,
+    make_claimant,
+    make_decision,
+    make_grant,
+)
+from tests.proof.conftest import download_statement
+
+
+@pytest.fixture
+def instance(app: Flask, tmp_path: Path):  # noqa: ANN201
+    """Start a broker on the test database with its own key directory (so rotating it touches
+    no other test); calling it again is a restart that loads the keys afresh."""
+
+    @contextmanager
+    def start() -> Iterator[Flask]:
+        broker = create_app(
+            {
+                **{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY")},
+                "TESTING": True,
+                "INSTANCE_PATH": str(tmp_path / "instance"),
+                "BROKER_KEY_DIR": str(tmp_path / "keys"),
+                "BROKER_ISSUER": app.config["BROKER_ISSUER"],
+            }
+        )
+        with broker.app_context():
+            yield broker
+            db.session.remove()
+        with broker.app_context():
+            db.engine.dispose()
+
+    return start
+
+
+def kid_of(token: str) -> str:
+    return jwt.get_unverified_header(token)["kid"]
+
+
+def verify_statement(broker: Flask, document: dict, tmp_path: Path) -> str:  # noqa: ANN001
+    """Check a statement as an outsider would: only the published keys and checkpoints."""
+    web = broker.test_client()
+    (tmp_path / "keys.json").write_text(web.get("/api/v1/audit/keys").text)
+    (tmp_path / "checkpoints.json").write_text(web.get("/api/v1/audit/checkpoints").text)
+    (tmp_path / "statement.json").write_text(json.dumps(document))
+    result = broker.test_cli_runner().invoke(
+        args=[
+            "verify-statement",
+            str(tmp_path / "statement.json"),
+            "--jwks",
+            str(tmp_path / "keys.json"),
+            "--checkpoints",
+            str(tmp_path / "checkpoints.json"),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_everything_signed_before_a_rotation_still_verifies_after_it(instance, tmp_path):  # noqa: ANN001
+    with instance() as before:
+        claimant, priya = make_claimant("Alex Morgan"), make_adviser("Priya Shah")
+        grant = make_grant(claimant, priya)
+        decision = make_decision(claimant)
+        old_token, _ = issue_token(grant)
+        web = before.test_client()
+        assert (
+            web.get(f"/api/v1/mr-decisions/{decision.id}", headers=bearer(old_token)).status_code
+            == 200
+        )
+        cli = before.test_cli_runner()
+        assert cli.invoke(args=["checkpoint"]).exit_code == 0
+        old_statement = download_statement(web, priya, grant)
+        old_receipt = db.session.scalars(db.select(Receipt.jws)).first()
+        old_kid = kid_of(old_token)
+        decision_id, grant_id, priya_id = decision.id, grant.id, priya.id
+        statement_key = before.extensions["broker.statement_key"]
+
+        rotated = cli.invoke(args=["rotate-signing-key"])
+        assert rotated.exit_code == 0, rotated.output
+
+    key_dir = tmp_path / "keys"
+    with instance() as after:  # the restart that loads the new key
+        web = after.test_client()
+        new_kid = after.extensions["broker.tokens"].key.kid
+        assert new_kid != old_kid
+        published = [k["kid"] for k in web.get("/.well-known/jwks.json").get_json()["keys"]]
+        assert published == [new_kid, old_kid]  # current first, then the previous
+
+        # A token signed just before the rotation works until it expires; new ones use the new key.
+        assert (
+            web.get(f"/api/v1/mr-decisions/{decision_id}", headers=bearer(old_token)).status_code
+            == 200
+        )
+        new_token, _ = issue_token(db.session.get(Grant, grant_id))
+        assert kid_of(new_token) == new_kid
+
+        # Checkpoints: the old ones (one signed by cron before the statement) and a new one
+        # all verify, and the audit is intact.
+        web.get(f"/api/v1/mr-decisions/{decision_id}", headers=bearer(new_token))
+        cli = after.test_cli_runner()
+        assert "Signed checkpoint 3" in cli.invoke(args=["checkpoint", "--force"]).output
+        audit = cli.invoke(args=["verify-audit"])
+        assert audit.exit_code == 0, audit.output
+
+        # Receipts and statements signed with the retired key still verify.
+        assert receipts.verify({"jws": old_receipt}, signed.jwks())[0]
+        assert "VALID." in verify_statement(after, old_statement, tmp_path)
+        new_statement = download_statement(
+            web, db.session.get(Adviser, priya_id), db.session.get(Grant, grant_id)
+        )
+        assert kid_of(new_statement["jws"]) == new_kid
+        assert "VALID." in verify_statement(after, new_statement, tmp_path)
+
+        # The statement key is its own secret: kept, owner-only, unchanged by the rotation.
+        assert after.extensions["broker.statement_key"] == statement_key
+        assert stat.S_IMODE((key_dir / "statement-key").stat().st_mode) == 0o600
+        assert stat.S_IMODE((key_dir / "signing-key.pem").stat().st_mode) == 0o600
+
+        assert after.test_cli_runner().invoke(args=["rotate-signing-key"]).exit_code == 0
+
+    with instance() as later:  # two rotations on: tokens no longer, documents always
+        web = later.test_client()
+        published = [k["kid"] for k in web.get("/.well-known/jwks.json").get_json()["keys"]]
+        assert old_kid not in published and new_kid in published and len(published) == 2
+        refused = web.get(f"/api/v1/mr-decisions/{decision_id}", headers=bearer(old_token))
+        assert refused.status_code == 401
+        every = [k["kid"] for k in web.get("/api/v1/audit/keys").get_json()["keys"]]
+        assert every[1:] == [new_kid, old_kid]
+        assert receipts.verify({"jws": old_receipt}, signed.jwks())[0]
+        assert "VALID." in verify_statement(later, old_statement, tmp_path)
+        audit = later.test_cli_runner().invoke(args=["verify-audit"])
+        assert audit.exit_code == 0, audit.output
+
+
+def test_the_statement_key_is_not_derived_from_the_signing_key(instance, tmp_path):  # noqa: ANN001
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    with instance() as broker:
+        private = broker.extensions["broker.tokens"].key.private_key
+        secret = private.private_numbers().private_value.to_bytes(32, "big")
+        derived = HKDF(
+            algorithm=hashes.SHA256(),
+            length=32,
+            salt=None,
+            info=b"consent-broker audit actor salts",
+        ).derive(secret)
+        assert signed.salt_key() != derived
+        assert (tmp_path / "keys" / "statement-key").exists()
+
+
+def test_production_will_not_start_without_its_own_statement_key(app, tmp_path):  # noqa: ANN001
+    from broker.tokens import load_or_create_key
+
+    load_or_create_key(tmp_path / "keys", create=True)  # the signing key is there
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": "x" * 64,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "BROKER_KEY_DIR": str(tmp_path / "keys"),
+        "BROKER_ISSUER": "https://broker.example",
+        "BROKER_ENV": "production",
+    }
+    with pytest.raises(RuntimeError, match="no statement key"):
+        create_app(settings)
+    assert not (tmp_path / "keys" / "statement-key").exists()  # nor derives or makes one
