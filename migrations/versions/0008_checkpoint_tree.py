@@ -6,7 +6,7 @@ old scheme are dropped: the next checkpoint rebuilds the tree from every chain (
 `consent-broker checkpoint --force` right after upgrading).
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-01 15:00:00
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
