@@ -91,6 +91,7 @@ def test_the_claimant_is_asked_14_days_before_the_review_date(app, people, froze
     early = text_of(phone.get("/").text)
 
     frozen_clock.now = grant.review_at - timedelta(days=13)
+    phone = signed_in(app, people.claimant)  # weeks later: a new session
     soon = text_of(phone.get("/").text)
 
     assert "Check by" not in early
