@@ -37,7 +37,6 @@ PENDING, ACTIVE, SUSPENDED, REVOKED, EXPIRED = (
 )
 ENDED = (REVOKED, EXPIRED)
 LIVE = (ACTIVE, SUSPENDED, PENDING)
-DURATION_PRESETS_MONTHS = (1, 3, 6)
 DEFAULT_REVIEW_MONTHS = 1  # DWP guidance: review explicit consent monthly unless extended
 
 

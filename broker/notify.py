@@ -409,14 +409,3 @@ def mark_failed(message_id: str, error: BaseException) -> None:
             attempts=OutboxMessage.attempts + 1, last_error=f"{type(error).__name__}: {error}"[:500]
         )
     )
-
-
-def for_account(account_id: str) -> list[OutboxMessage]:
-    """Every message queued for one account, oldest first (tests and support)."""
-    return list(
-        db.session.scalars(
-            db.select(OutboxMessage)
-            .where(OutboxMessage.account_id == account_id)
-            .order_by(OutboxMessage.created_at, OutboxMessage.id)
-        )
-    )

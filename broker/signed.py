@@ -28,7 +28,6 @@ CHECKPOINT, STATEMENT, RECEIPT, HISTORY = (
     "consent-broker-receipt",
     "consent-broker-history",
 )
-KINDS = (CHECKPOINT, STATEMENT, RECEIPT, HISTORY)
 
 
 class BadSignature(ValueError):

@@ -38,10 +38,6 @@ class Scope:
     # claimant's own English title already reads right about someone else ("Appointments").
     staff: str = ""
 
-    @property
-    def is_write(self) -> bool:
-        return self.access == "write"
-
     def title_in(self, language: str) -> str:
         return self.title.get(language) or self.title["en"]
 
@@ -101,8 +97,3 @@ def parse(value: str | Iterable[str]) -> tuple[str, ...]:
 def longest_months(names: Iterable[str]) -> int:
     """The longest a grant of these scopes may last, in months: the smallest maximum among them."""
     return min((lookup(n).max_months for n in names), default=GRANT_CAP_MONTHS)
-
-
-def covers(granted: Iterable[str], needed: str) -> bool:
-    """True if the granted scopes include the one a request needs."""
-    return needed in granted

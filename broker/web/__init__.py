@@ -31,14 +31,12 @@ def register_blueprints(app: Flask) -> None:
 def register_oauth_side(app: Flask) -> None:
     """The claimant's answers to OAuth requests (consent, device verification) and client
     registration by admins (issue 3). The machine endpoints are in the oauth blueprint."""
-    from . import admin, consent, wording
+    from . import admin, consent
 
     app.register_blueprint(consent.bp)
     app.register_blueprint(admin.bp)
     guard_blueprint(app, consent.bp.name, "claimant")
     guard_blueprint(app, admin.bp.name, "admin")
-    for action, words in consent.ACTION_WORDS.items():  # the claimant's history page
-        wording.ACTIONS.setdefault(action, words)
 
 
 def register_staff_side(app: Flask) -> None:

@@ -32,18 +32,12 @@ import scopes
 from .. import CONTENT_SECURITY_POLICY, clients, clock, device, grants, oauth
 from ..db import writes_on_get
 from ..extensions import db
-from ..i18n import N_
 from ..models import DeviceAuthorization, Grant
 from .forms import ConsentForm
 
 bp = Blueprint("consent", __name__)
 
 APPROVE, REFUSE = "approve", "refuse"
-ACTION_WORDS = {  # what the claimant's history page says for the audit events OAuth adds
-    "token.issue": N_("Their system was given a key to your journal"),
-    "token.refresh": N_("Their system swapped its key for a new one"),
-    "token.revoke": N_("A key to your journal was stopped"),
-}
 
 
 # Authorization code: a case-management system asks

@@ -16,8 +16,8 @@ import scopes
 from ..i18n import N_, current_language
 from ..models import Grant
 
-# English here, marked for the catalogue; translated when shown. Other modules may add their
-# own actions (consent.ACTION_WORDS); a test checks every one has a Welsh translation.
+# English here, marked for the catalogue; translated when shown; a test checks every one has a
+# Welsh translation.
 ACTIONS = {
     "journal.list": N_("Looked at your journal"),
     "journal.read": N_("Read a journal message"),
