@@ -28,6 +28,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none, trust no such
         # header). Rate limits count per client address, so behind a proxy this must be right.
         "BROKER_PROXY_HOPS": int(env.get("BROKER_PROXY_HOPS", "0")),
+        # SQLite only: "full" (durable through a power cut) or "normal" (faster; see README).
+        "BROKER_SQLITE_SYNC": env.get("BROKER_SQLITE_SYNC", "full"),
         # Signed-in sessions (security.md 27): idle limit per role in minutes, and the absolute
         # limit in hours after sign-in, whatever the activity.
         "BROKER_SESSION_IDLE_MINUTES": {

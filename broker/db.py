@@ -56,6 +56,19 @@ def _owner_only(database: str | None) -> None:
     path.chmod(0o600)
 
 
+SQLITE_SYNC_MODES = {"full": "FULL", "normal": "NORMAL"}
+
+
+def sqlite_synchronous(setting: str) -> str:
+    """SQLite's synchronous mode: FULL by default, so a commit (an audit event with the read it
+    records) survives a power cut; NORMAL in WAL survives a crash of the process but can lose
+    the last commits to a power cut, for faster writes (BROKER_SQLITE_SYNC=normal)."""
+    try:
+        return SQLITE_SYNC_MODES[setting.strip().lower()]
+    except KeyError:
+        raise RuntimeError(f"BROKER_SQLITE_SYNC must be full or normal, not {setting!r}") from None
+
+
 def configure_engine(app: Flask) -> None:
     """SQLite: WAL, a busy timeout, foreign keys, and real transactions.
 
@@ -75,13 +88,14 @@ def configure_engine(app: Flask) -> None:
             return
         _owner_only(engine.url.database)
         busy_timeout_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 15000))
+        synchronous = sqlite_synchronous(app.config.get("BROKER_SQLITE_SYNC", "full"))
 
         @event.listens_for(engine, "connect")
         def on_connect(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
             cursor.close()

@@ -52,6 +52,9 @@ def app(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator
             "SECRET_KEY": "test-secret-key",
             "BROKER_KEY_DIR": str(instance / "keys"),
             "BROKER_ISSUER": "http://broker.test",
+            # Commits need not reach the disk through a power cut in tests (the default, FULL,
+            # is tested in tests/resilience/test_sqlite_durability.py); it keeps the suite fast.
+            "BROKER_SQLITE_SYNC": "normal",
         }
     )
     with application.app_context():
