@@ -10,7 +10,7 @@ CSS := broker/static/build/app.css
 # Welsh and any other catalogue: compiled from the .po files at install time (issue 5).
 MO := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: install run test test-postgres lint bench clean messages screenshots
+.PHONY: install run dev test test-postgres lint bench clean messages screenshots
 
 install: $(STAMP) $(CSS) $(CSS).gz $(MO)
 
@@ -45,10 +45,18 @@ messages: $(STAMP)
 screenshots: install
 	SCREENSHOTS=screenshots $(BIN)/pytest -q tests/browser/test_claimant_screenshots.py
 
+# A production server (gunicorn, gunicorn.conf.py: one sync worker per core, as `make bench`).
 run: install
 	$(FLASK) db upgrade heads
 	$(FLASK) seed-demo
-	PORT=$(PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@echo "Serving http://127.0.0.1:$(PORT) with gunicorn (Ctrl-C to stop)"
+	PORT=$(PORT) $(BIN)/gunicorn 'broker:create_app()'
+
+# Flask's development server, reloading on every change.
+dev: install
+	$(FLASK) db upgrade heads
+	$(FLASK) seed-demo
+	PORT=$(PORT) $(FLASK) run --debug --host 127.0.0.1 --port $(PORT)
 
 test: install
 	$(BIN)/pytest -q

@@ -149,7 +149,8 @@ def free_port() -> int:
 def server_env(url: str | None, port: int) -> dict[str, str]:
     env = {
         **os.environ,
-        "BENCH_BIND": f"127.0.0.1:{port}",
+        "BROKER_BIND": f"127.0.0.1:{port}",
+        "BROKER_WORKERS": os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 1)),
         "SECRET_KEY": SECRET,
         "BROKER_KEY_DIR": str(RESULTS / "keys"),
         "BROKER_ISSUER": ISSUER,
@@ -165,7 +166,7 @@ def gunicorn(app_spec: str, url: str | None, log_name: str) -> Iterator[Server]:
     port = free_port()
     log = (RESULTS / f"{log_name}.log").open("wb")
     process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-c", str(ROOT / "bench" / "gunicorn_conf.py"), app_spec],
+        [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), app_spec],
         cwd=ROOT,
         env=server_env(url, port),
         stdout=log,

@@ -1,14 +1,16 @@
-"""One set of gunicorn settings for every row of the bench (bare Flask and the broker alike), as
-one would run the broker in production on this machine.
+"""The one set of gunicorn settings: `make run` serves the broker with them (gunicorn reads this
+file from the working directory), and every row of `make bench` uses them (bare Flask and the
+broker alike), as one would run the broker in production on this machine.
 
-Environment: BENCH_BIND (127.0.0.1:port), BENCH_WORKERS (default: one per core, which measured
-best here for every row; two per core was slower on SQLite and no faster on PostgreSQL).
+Environment: BROKER_BIND (default 127.0.0.1:$PORT, PORT default 5000), BROKER_WORKERS (default:
+one per core, which measured best here for every row of the bench; two per core was slower on
+SQLite and no faster on PostgreSQL).
 """
 
 import os
 
-bind = os.environ.get("BENCH_BIND", "127.0.0.1:8100")
-workers = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 1)))
+bind = os.environ.get("BROKER_BIND", f"127.0.0.1:{os.environ.get('PORT', '5000')}")
+workers = int(os.environ.get("BROKER_WORKERS", str(os.cpu_count() or 1)))
 worker_class = "sync"
 # Load the app once in the master and fork: workers share its pages (less memory each, faster
 # respawn after a crash). Nothing opens a database connection at import, and each worker drops
