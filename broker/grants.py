@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, or_, update
 
 import scopes
 
-from . import audit, notify, receipts
+from . import audit, notify, receipts, tokens
 from .extensions import db
 from .models import (
     AccessToken,
@@ -450,15 +450,10 @@ def revoke_all(claimant: Claimant, *, now: datetime) -> int:
 
 
 def _revoke_tokens(grant_ids: list[str], now: datetime) -> None:
-    db.session.execute(
-        update(AccessToken)
-        .where(AccessToken.grant_id.in_(grant_ids), AccessToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
-    db.session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.grant_id.in_(grant_ids), RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=now)
+    tokens.revoke_issued(
+        now,
+        access=AccessToken.grant_id.in_(grant_ids),
+        refresh=RefreshToken.grant_id.in_(grant_ids),
     )
 
 
@@ -978,11 +973,7 @@ def _lock_and_refresh(grant: Grant) -> None:
 
 
 def _revoke_access_tokens(grant_ids: list[str], now: datetime) -> None:
-    db.session.execute(
-        update(AccessToken)
-        .where(AccessToken.grant_id.in_(grant_ids), AccessToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    tokens.revoke_issued(now, access=AccessToken.grant_id.in_(grant_ids))
 
 
 def live_contact(claimant_id: str, now: datetime) -> Grant | None:

@@ -69,7 +69,7 @@ from .models import (
     OAuthClient,
     RefreshToken,
 )
-from .tokens import InvalidToken, TokenService, hash_secret, new_opaque_token
+from .tokens import InvalidToken, TokenService, hash_secret, new_opaque_token, revoke_issued
 
 log = logging.getLogger(__name__)
 
@@ -397,17 +397,10 @@ class RefreshGrant(RefreshTokenGrant):
 
 def _revoke_family(row: RefreshToken, now: datetime, *, actor: str, outcome: str) -> None:
     """Revoke every refresh token of the family and every access token issued under it."""
-    db.session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.family_id == row.family_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        update(AccessToken)
-        .where(AccessToken.refresh_family_id == row.family_id, AccessToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-        .execution_options(synchronize_session=False)
+    revoke_issued(
+        now,
+        access=AccessToken.refresh_family_id == row.family_id,
+        refresh=RefreshToken.family_id == row.family_id,
     )
     grant = db.session.get(Grant, row.grant_id)
     if grant is not None:

@@ -27,10 +27,11 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
+from sqlalchemy import ColumnElement, update
 
 from .db import new_id
 from .extensions import db
-from .models import AccessToken
+from .models import AccessToken, RefreshToken
 
 log = logging.getLogger(__name__)
 
@@ -288,3 +289,19 @@ def hash_secret(value: str) -> str:
 
 def new_opaque_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+def revoke_issued(
+    now: datetime,
+    *,
+    access: ColumnElement[bool] | None = None,
+    refresh: ColumnElement[bool] | None = None,
+) -> None:
+    """Mark the unrevoked access and refresh token rows these conditions select as revoked at
+    `now`: the one place issued tokens are revoked (a grant ending or narrowing, a refresh family
+    ended on reuse or on request). No commit."""
+    for model, where in ((AccessToken, access), (RefreshToken, refresh)):
+        if where is not None:
+            db.session.execute(
+                update(model).where(where, model.revoked_at.is_(None)).values(revoked_at=now)
+            )
