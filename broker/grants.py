@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, or_, update
+from sqlalchemy import ColumnElement, Select, or_, update
 
 import scopes
 
@@ -97,15 +97,8 @@ def relationship_key(
 
 
 def relationship_of(grant: Grant) -> str:
-    """The relationship a grant belongs to (its key), or the grant's own ID for a contact."""
-    key = relationship_key(
-        grant.kind,
-        grant.adviser_id,
-        grant.client_id,
-        grant.representative_name,
-        grant.organisation_name,
-    )
-    return key or f"grant:{grant.id}"
+    """The relationship a grant belongs to (its stored key), or its own ID for a contact."""
+    return grant.relationship_key or f"grant:{grant.id}"
 
 
 def give(
@@ -137,9 +130,9 @@ def give(
     if not relationship:
         raise GrantRefused("Say who they are to you")
     actor = f"client:{client_id}" if recorded_by == "oauth" else _recorder(claimant, staff)
+    key = representative.key(client_id)
     _lock_chain(claimant.id)
-    _expire_lapsed(claimant.id, representative.key(client_id), now)
-    existing = live_relationship(claimant.id, representative.key(client_id), now)
+    existing = _current_relationship(claimant.id, key, now)
     if existing is not None:
         return amend(
             existing,
@@ -161,7 +154,7 @@ def give(
             adviser_id=representative.adviser.id if representative.adviser else None,
             representative_name=representative.name,
             organisation_name=representative.organisation,
-            relationship_key=representative.key(client_id),
+            relationship_key=key,
             client_id=client_id,
             information=information or describe(names),
             authorization_details=(
@@ -181,33 +174,32 @@ def give(
     )
 
 
+def _live_status(claimant_id: str, key: str) -> Select[tuple[Grant]]:
+    """The claimant's grants with this representative whose status is live (at most one)."""
+    return db.select(Grant).where(
+        Grant.claimant_id == claimant_id,
+        Grant.relationship_key == key,
+        Grant.status.in_(LIVE),
+    )
+
+
 def live_relationship(claimant_id: str, key: str | None, now: datetime) -> Grant | None:
     """The claimant's live access grant with this representative, if any (there is at most one)."""
     if key is None:
         return None
-    return db.session.scalar(
-        db.select(Grant).where(
-            Grant.claimant_id == claimant_id,
-            Grant.relationship_key == key,
-            Grant.status.in_(LIVE),
-            Grant.ends_at > now,
-        )
-    )
+    return db.session.scalar(_live_status(claimant_id, key).where(Grant.ends_at > now))
 
 
-def _expire_lapsed(claimant_id: str, key: str | None, now: datetime) -> None:
-    """End a grant with this representative that passed its end date before the sweep reached
-    it, so that it does not stand in the way of new consent (the unique live index)."""
-    lapsed = db.session.scalars(
-        db.select(Grant.id).where(
-            Grant.claimant_id == claimant_id,
-            Grant.relationship_key == key,
-            Grant.status.in_(LIVE),
-            Grant.ends_at <= now,
-        )
-    ).all()
-    for grant_id in lapsed:
-        expire(grant_id, now=now)
+def _current_relationship(claimant_id: str, key: str | None, now: datetime) -> Grant | None:
+    """live_relationship, for a change: a grant past its end date that the sweep has not reached
+    yet is expired here, so it never stands in the way of new consent (the unique live index)."""
+    if key is None:
+        return None
+    for grant in db.session.scalars(_live_status(claimant_id, key)).all():
+        if grant.ends_at > now:
+            return grant
+        expire(grant.id, now=now)
+    return None
 
 
 @dataclass(frozen=True)
@@ -486,6 +478,7 @@ def _audit(
     now: datetime,
     removed: Sequence[str] = (),
     added: Sequence[str] = (),
+    outcome: str = "done",
 ) -> None:
     audit.append(
         audit.Event(
@@ -495,7 +488,7 @@ def _audit(
             actor=actor,
             action=action,
             resource=f"grant:{grant.id}",
-            outcome="done",
+            outcome=outcome,
         ),
         now=now,
     )
@@ -505,18 +498,7 @@ def _audit(
 def record_refused_open(grant: Grant, *, by: str, now: datetime) -> None:
     """Audit a representative's attempt to open a grant that no longer lets them in."""
     _lock_and_refresh(grant)
-    audit.append(
-        audit.Event(
-            grant.claimant_id,
-            "",
-            grant.id,
-            by,
-            "console.open",
-            f"grant:{grant.id}",
-            "refused:grant_inactive",
-        ),
-        now=now,
-    )
+    _audit(grant, by, "console.open", now, outcome="refused:grant_inactive")  # no receipt
 
 
 # Queries

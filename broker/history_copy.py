@@ -13,17 +13,25 @@ from typing import Any
 from flask import current_app
 
 from . import audit, grants, signed
-from .models import Claimant
+from .models import Claimant, Grant
 
 # A cell starting with one of these is run as a formula by a spreadsheet (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MOST_EVENTS = 100_000
 
 
-def events(claimant_id: str) -> list[dict[str, Any]]:
-    """Every event made under the claimant's grants (what the history page lists), newest first."""
+def grants_and_events(
+    claimant_id: str, limit: int = MOST_EVENTS
+) -> tuple[dict[str, Grant], list[dict[str, Any]]]:
+    """The claimant's grants by ID, and the events made under them, newest first: what the
+    history page, its CSV and its signed copy all list."""
     by_id = {grant.id: grant for grant in grants.all_for_claimant(claimant_id)}
-    rows = audit.events_for_grants(list(by_id), limit=MOST_EVENTS)
+    return by_id, audit.events_for_grants(list(by_id), limit=limit)
+
+
+def events(claimant_id: str) -> list[dict[str, Any]]:
+    """Every event made under the claimant's grants, newest first, with the audit's codes."""
+    by_id, rows = grants_and_events(claimant_id)
     return [
         {
             "at": row["at"].isoformat(),  # type: ignore[attr-defined]

@@ -95,7 +95,7 @@ GAVE_ACCESS = frozenset({"given", "recorded_by_staff", "restarted"})
 
 
 def _over(grant: Grant, now: datetime) -> bool:
-    return grant.status in grants.ENDED or grant.ends_at <= now
+    return grants.state_at(grant, now) in grants.ENDED
 
 
 def _kind(action: str, actor: str) -> str | None:

@@ -142,9 +142,14 @@ class Consent:
     issued_jti: str = field(default="", init=False)
 
     def within_grant(self, scope: str | None) -> tuple[str, ...]:
-        """The scopes asked for that the grant holds now (all it holds if none were asked)."""
-        granted = self.grant.scope_names
-        return tuple(n for n in scopes.parse(scope) if n in granted) if scope else granted
+        return within_grant(self.grant, scope)
+
+
+def within_grant(grant: Grant, scope: str | None) -> tuple[str, ...]:
+    """The scopes asked for that the grant holds now (all it holds if none were asked): what a
+    token, a code or an introspection answer may name once the grant was narrowed."""
+    granted = grant.scope_names
+    return tuple(n for n in scopes.parse(scope) if n in granted) if scope else granted
 
 
 class CodeCredential(AuthorizationCodeMixin):
@@ -631,7 +636,7 @@ class IssuedToken(TokenMixin):
         value: dict[str, Any] = {
             "active": True,
             "client_id": row.client_id,
-            "scope": " ".join(n for n in row.scopes.split() if n in grant.scope_names),
+            "scope": " ".join(within_grant(grant, row.scopes)),
             "sub": grant.claimant_id,
             "iss": issuer(),
             "exp": int(row.expires_at.timestamp()),

@@ -122,7 +122,7 @@ def give_access() -> Response | str | tuple[str, int]:
                     relationship=form.relationship.data or "",
                     now=now,
                 )
-            flash(_given(grant, existing))
+            flash(wording.consent_answer(grant, had_access=existing is not None))
             return redirect(url_for("claimant.access"), 303)
         if not errors:
             change = existing and grants.proposed_change(
@@ -158,13 +158,6 @@ def _give_access_form(form: GiveAccessForm, errors: dict[str, str]) -> str:
         catalogue=scopes.catalogue(),
         example_adviser_code=accounts.EXAMPLE_ADVISER_CODE,
     )
-
-
-def _given(grant: Grant, existing: Grant | None) -> str:
-    """What the claimant is told once they have given access, or changed access they gave."""
-    if existing is not None:
-        return _("You changed what %(name)s can see", name=grant.representative_name)
-    return _("%(name)s can now see what you chose", name=grant.representative_name)
 
 
 @bp.get("/access/<grant_id>/revoke")
@@ -285,10 +278,7 @@ def _device_words(summary: str) -> str:
 
 @bp.get("/history")
 def history() -> str:
-    all_grants = grants.all_for_claimant(g.claimant.id)
-    by_id = {grant.id: grant for grant in all_grants}
-    events = audit.events_for_grants(list(by_id))
-    titles = journal.titles(g.claimant.id, [str(e["resource"]) for e in events])
+    by_id, events, titles = _history(limit=HISTORY_PAGE_EVENTS)
     # One group per relationship (every grant the claimant gave the same person, one heading),
     # its events newest first; the relationship used most recently comes first. Each event keeps
     # its own grant, so "Given by" is told from the grant it was made under.
@@ -301,6 +291,16 @@ def history() -> str:
         titles=titles,
         groups=[(evs[0][1], evs) for evs in groups.values()],
     )
+
+
+HISTORY_PAGE_EVENTS = 500  # the page shows the newest; the downloads hold them all
+
+
+def _history(limit: int) -> tuple[dict[str, Grant], list[dict[str, object]], dict[str, str]]:
+    """The signed-in claimant's grants by ID, their events newest first, and the titles of the
+    journal items those events name: what the history page and its CSV show."""
+    by_id, events = history_copy.grants_and_events(g.claimant.id, limit=limit)
+    return by_id, events, journal.titles(g.claimant.id, [str(e["resource"]) for e in events])
 
 
 def _own_grant(grant_id: str, kind: str | None = None) -> Grant:
@@ -488,9 +488,7 @@ def download_receipt(receipt_id: str) -> Response:
 @bp.get("/history.csv")
 def history_csv() -> Response:
     """The history for a spreadsheet, as the page says it: plain words, UK time, no codes."""
-    by_id = {grant.id: grant for grant in grants.all_for_claimant(g.claimant.id)}
-    events = audit.events_for_grants(list(by_id), limit=history_copy.MOST_EVENTS)
-    titles = journal.titles(g.claimant.id, [str(e["resource"]) for e in events])
+    by_id, events, titles = _history(limit=history_copy.MOST_EVENTS)
     rows = [wording.history_row(e, by_id[str(e["grant_id"])], titles) for e in events]
     body = history_copy.as_csv(wording.history_header(), rows)
     return _attachment(body, "access-history.csv", "text/csv")

@@ -33,6 +33,7 @@ from .. import CONTENT_SECURITY_POLICY, clients, clock, device, grants, oauth
 from ..db import writes_on_get
 from ..extensions import db
 from ..models import DeviceAuthorization, Grant
+from . import wording
 from .forms import ConsentForm
 
 bp = Blueprint("consent", __name__)
@@ -194,7 +195,11 @@ def answer_device() -> Response | str | tuple[str, int]:
         db.session.rollback()
         return _device_consent_page(authorization, form, error=str(refusal))
     db.session.commit()
-    flash(_answered(grant, existing, before))
+    flash(
+        wording.consent_answer(
+            grant, had_access=existing is not None, changed=_terms(grant) != before
+        )
+    )
     return redirect(url_for("claimant.access"), 303)
 
 
@@ -203,16 +208,6 @@ def _terms(grant: Grant | None) -> tuple[object, ...] | None:
     if grant is None:
         return None
     return (grant.scopes, grant.ends_at, grant.purpose, grant.relationship)
-
-
-def _answered(grant: Grant, existing: Grant | None, before: object) -> str:
-    """What the claimant is told after saying yes: a new grant, a change, or no change."""
-    who = grant.representative_name
-    if existing is None:
-        return _("%(name)s can now see what you chose", name=who)
-    if _terms(grant) == before:
-        return _("Nothing has changed. %(name)s can see what they could before", name=who)
-    return _("You changed what %(name)s can see", name=who)
 
 
 def _attempt_keys() -> list[str]:

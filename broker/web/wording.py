@@ -181,3 +181,14 @@ def register(app: Flask) -> None:
         staff_scope_title=staff_scope_title,
         scope_sentence=scope_sentence,
     )
+
+
+def consent_answer(grant: Grant, *, had_access: bool, changed: bool = True) -> str:
+    """What the claimant is told once they said yes: new access, a change to the access the
+    person already had, or (re-authorizing for what they hold) no change at all."""
+    name = grant.representative_name
+    if not had_access:
+        return gettext("%(name)s can now see what you chose", name=name)
+    if not changed:
+        return gettext("Nothing has changed. %(name)s can see what they could before", name=name)
+    return gettext("You changed what %(name)s can see", name=name)
