@@ -28,8 +28,7 @@ def _dummy_hash() -> str:
 # The adviser code shown as an example on "Give someone access": it belongs to nobody, so a
 # claimant who copies the hint gives access to no one (create_adviser refuses it).
 EXAMPLE_ADVISER_CODE = "ABC-1234"
-WRONG_CODE_LIMIT = 5  # as for user codes (device.py): 5 wrong tries per account and per address
-WRONG_CODE_WINDOW = timedelta(minutes=15)
+WRONG_CODE_LIMIT = ratelimit.GUESS_LIMIT  # wrong adviser codes before 429, as for user codes
 
 # security.md 26 and 31: wrong passwords count per account-and-address pair, so a stranger's
 # guesses from elsewhere never lock a claimant out of their own phone. After SIGN_IN_LIMIT
@@ -152,13 +151,7 @@ def adviser_by_code(code: str) -> Adviser | None:
 def find_adviser(code: str, *, attempt_keys: list[str], now: datetime) -> Adviser | None:
     """The adviser with the code a claimant typed, or None (a wrong try, counted).
 
-    security.md 32: like user codes (device.find), ratelimit.TooManyAttempts once the keys have
-    had WRONG_CODE_LIMIT wrong tries in the window, checked before the lookup so that even the
-    right code is refused then; a hit names an adviser and their organisation. The caller
-    commits, so a wrong try is counted even though the request fails.
+    security.md 32: limited and counted like user codes (ratelimit.guess), because a hit names
+    an adviser and their organisation.
     """
-    ratelimit.check(attempt_keys, limit=WRONG_CODE_LIMIT, window=WRONG_CODE_WINDOW, now=now)
-    found = adviser_by_code(code)
-    if found is None:
-        ratelimit.record_failure(attempt_keys, now=now)
-    return found
+    return ratelimit.guess(attempt_keys, lambda: adviser_by_code(code), now=now)

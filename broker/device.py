@@ -31,8 +31,7 @@ USER_CODE_LENGTH = 8  # 20^8 is about 2^34.6; with 5 tries per window, guessing 
 LIFETIME = timedelta(minutes=10)  # security.md 21: at most 10 minutes
 INTERVAL_SECONDS = 5
 SLOW_DOWN_SECONDS = 5  # RFC 8628 3.5: add 5 seconds for this and every later request
-WRONG_CODE_LIMIT = 5
-WRONG_CODE_WINDOW = timedelta(minutes=15)
+WRONG_CODE_LIMIT = ratelimit.GUESS_LIMIT
 
 PENDING, APPROVED, DENIED, USED, EXPIRED = "pending", "approved", "denied", "used", "expired"
 
@@ -131,21 +130,21 @@ def state_of(authorization: DeviceAuthorization, now: datetime) -> str:
 def find(typed: str, *, attempt_keys: list[str], now: datetime) -> DeviceAuthorization:
     """The request with this user code, in any state; CodeNotFound (counted) if there is none.
 
-    ratelimit.TooManyAttempts once the keys have had WRONG_CODE_LIMIT wrong tries in the window,
-    checked before the lookup so that the next try is refused even if it is right. The caller
-    commits, so a wrong try is counted even though the request fails.
+    Limited and counted by ratelimit.guess (ratelimit.TooManyAttempts).
     """
-    ratelimit.check(attempt_keys, limit=WRONG_CODE_LIMIT, window=WRONG_CODE_WINDOW, now=now)
-    code = normalise_user_code(typed)
-    found = None
-    if len(code) == USER_CODE_LENGTH and set(code) <= set(USER_CODE_ALPHABET):
-        found = db.session.scalar(
-            db.select(DeviceAuthorization).where(DeviceAuthorization.user_code == code)
-        )
+    found = ratelimit.guess(attempt_keys, lambda: _by_user_code(typed), now=now)
     if found is None:
-        ratelimit.record_failure(attempt_keys, now=now)
         raise CodeNotFound(typed)
     return found
+
+
+def _by_user_code(typed: str) -> DeviceAuthorization | None:
+    code = normalise_user_code(typed)
+    if len(code) != USER_CODE_LENGTH or not set(code) <= set(USER_CODE_ALPHABET):
+        return None
+    return db.session.scalar(
+        db.select(DeviceAuthorization).where(DeviceAuthorization.user_code == code)
+    )
 
 
 def check_answerable(authorization: DeviceAuthorization, now: datetime) -> None:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import delete, func, select, text
 
 from . import clock
 from .extensions import db
 from .models import Attempt
+
+T = TypeVar("T")
 
 
 class TooManyAttempts(Exception):
@@ -31,6 +35,24 @@ def check(keys: list[str], *, limit: int, window: timedelta, now: datetime) -> N
     for key in keys:
         if failures(key, since=since) >= limit:
             raise TooManyAttempts(int(window.total_seconds()))
+
+
+GUESS_LIMIT = 5  # wrong codes (device user codes, adviser codes) per key in GUESS_WINDOW
+GUESS_WINDOW = timedelta(minutes=15)
+
+
+def guess(keys: list[str], lookup: Callable[[], T | None], *, now: datetime) -> T | None:
+    """One guess at a code: what `lookup` finds, or None, and then the miss is counted.
+
+    TooManyAttempts once the keys have had GUESS_LIMIT wrong tries in GUESS_WINDOW, checked
+    before the lookup so that even a right code is refused then. The caller commits, so a miss
+    is counted even though the request fails.
+    """
+    check(keys, limit=GUESS_LIMIT, window=GUESS_WINDOW, now=now)
+    found = lookup()
+    if found is None:
+        record_failure(keys, now=now)
+    return found
 
 
 def failures(key: str, *, since: datetime) -> int:
