@@ -58,8 +58,11 @@ dev: install
 	$(FLASK) seed-demo
 	PORT=$(PORT) $(FLASK) run --debug --host 127.0.0.1 --port $(PORT)
 
+# In parallel (pytest-xdist): one worker per core, each on its own database (tests/conftest.py),
+# a test file at a time per worker. TEST_WORKERS=0 runs it all in one process.
+TEST_WORKERS ?= auto
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: install
 	$(BIN)/ruff check broker scopes tests

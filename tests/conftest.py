@@ -21,6 +21,15 @@ from broker import clock, create_app
 from broker.extensions import db
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# Tests make and sign in hundreds of accounts: Argon2 at its production cost (64 MiB, three
+# passes) is a large share of the suite's time. Only the cost changes (configuration read by
+# create_app), never the code path; every app a test builds takes these settings. Argon2 needs
+# 8 KiB per lane, hence one lane.
+FAST_PASSWORD_HASHING = {
+    "BROKER_ARGON2_TIME_COST": 1,
+    "BROKER_ARGON2_MEMORY_KIB": 8,
+    "BROKER_ARGON2_PARALLELISM": 1,
+}
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -34,11 +43,32 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+    """This test process's own database: each pytest-xdist worker empties and rebuilds its own,
+    so workers never see each other's rows. SQLite: a file in the worker's own temporary folder;
+    PostgreSQL: `<DATABASE_URL's name>_<worker>` beside it, made if missing."""
     url = os.environ.get("DATABASE_URL")
-    if url:
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    if worker_id == "master" or not url.startswith("postgres"):
         return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    return _worker_database(_normalise(url), worker_id)
+
+
+def _worker_database(url: str, worker_id: str) -> str:
+    from sqlalchemy import create_engine, make_url
+
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker_id}"
+    server = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+            if found.first() is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        server.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +85,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator
             # Commits need not reach the disk through a power cut in tests (the default, FULL,
             # is tested in tests/resilience/test_sqlite_durability.py); it keeps the suite fast.
             "BROKER_SQLITE_SYNC": "normal",
+            **FAST_PASSWORD_HASHING,
         }
     )
     with application.app_context():

@@ -11,6 +11,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from broker import create_app
 from broker.extensions import db
+from tests.conftest import FAST_PASSWORD_HASHING
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +29,7 @@ def issuer_server(app: Flask) -> Iterator[str]:
             "SECRET_KEY": app.config["SECRET_KEY"],
             "BROKER_KEY_DIR": app.config["BROKER_KEY_DIR"],
             "BROKER_ISSUER": base,
+            **FAST_PASSWORD_HASHING,
         }
     )
     server.app = served

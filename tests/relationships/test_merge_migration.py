@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, make_url, text
 from broker import audit, clock, create_app
 from broker.config import normalise_database_url
 from broker.extensions import db
+from tests.conftest import FAST_PASSWORD_HASHING
 
 NOW = clock.now().replace(microsecond=0)
 
@@ -43,6 +44,7 @@ def old_database(tmp_path, database_url):  # noqa: ANN001, ANN201
             "SECRET_KEY": "test-secret-key",
             "BROKER_KEY_DIR": str(tmp_path / "keys"),
             "BROKER_ISSUER": "http://broker.test",
+            **FAST_PASSWORD_HASHING,
         }
     )
     with app.app_context():

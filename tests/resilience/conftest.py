@@ -79,10 +79,18 @@ def _pg_bin() -> Path:
 
 @pytest.fixture(scope="session")
 def resilience_pg() -> Iterator[Postgres]:
+    """One cluster per test process: each pytest-xdist worker starts its own, in its own folder
+    on a port of its own, so a test that stops it never disturbs another worker."""
     _pg_bin()
     directory = Path(tempfile.mkdtemp(prefix="consent-broker-pg-resilience-"))
-    cluster = Postgres(directory, free_port())
-    cluster.start()
+    for attempt in range(PORT_TRIES):
+        cluster = Postgres(directory, free_port())
+        try:
+            cluster.start()
+            break
+        except subprocess.CalledProcessError:
+            if attempt == PORT_TRIES - 1:
+                raise
     yield cluster
     with contextlib.suppress(subprocess.SubprocessError):
         cluster.stop()
@@ -115,6 +123,11 @@ def prepare(
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+# A free port is free only until something else binds it: another worker or another run on this
+# machine may take it between our asking and our server binding it, so a start is tried again.
+PORT_TRIES = 3
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -143,6 +156,20 @@ class Server:
 
 
 def start_server(url: str, tmp_path: Path, *, workers: int, **env: str) -> Server:
+    for attempt in range(PORT_TRIES):
+        try:
+            return _start_server(url, tmp_path, workers=workers, **env)
+        except PortTaken:
+            if attempt == PORT_TRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+class PortTaken(RuntimeError):
+    pass
+
+
+def _start_server(url: str, tmp_path: Path, *, workers: int, **env: str) -> Server:
     port = free_port()
     access_log = tmp_path / f"access-{port}.log"
     environment = {
@@ -176,7 +203,7 @@ def start_server(url: str, tmp_path: Path, *, workers: int, **env: str) -> Serve
         cwd=ROOT,
         env=environment,
         stdout=subprocess.DEVNULL,
-        stderr=(tmp_path / f"gunicorn-{port}.log").open("wb"),
+        stderr=(errors := tmp_path / f"gunicorn-{port}.log").open("wb"),
     )
     server = Server(process, f"http://127.0.0.1:{port}", access_log)
     deadline = time.monotonic() + 60
@@ -189,6 +216,8 @@ def start_server(url: str, tmp_path: Path, *, workers: int, **env: str) -> Serve
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             stop_server(server)
+            if "Connection in use" in errors.read_text(errors="replace"):
+                raise PortTaken(f"port {port} was taken before gunicorn bound it")
             raise RuntimeError(f"gunicorn did not start: see {tmp_path}")
         time.sleep(0.2)
 

@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from broker import create_app
 from broker.extensions import db
+from tests.conftest import FAST_PASSWORD_HASHING
 from tests.factories import (
     issue_token,
     make_adviser,
@@ -34,6 +35,7 @@ def main(url: str, key_dir: str, claimants: int, scopes: str) -> None:
             "SECRET_KEY": "resilience",
             "TESTING": True,
             "INSTANCE_PATH": key_dir + "-instance",
+            **FAST_PASSWORD_HASHING,
         }
     )
     people = []

@@ -21,6 +21,7 @@ from flask import Flask
 from broker import create_app, receipts, signed
 from broker.extensions import db
 from broker.models import Adviser, Grant, Receipt
+from tests.conftest import FAST_PASSWORD_HASHING
 from tests.factories import (
     bearer,
     issue_token,
@@ -46,6 +47,7 @@ def instance(app: Flask, tmp_path: Path):  # noqa: ANN201
                 "INSTANCE_PATH": str(tmp_path / "instance"),
                 "BROKER_KEY_DIR": str(tmp_path / "keys"),
                 "BROKER_ISSUER": app.config["BROKER_ISSUER"],
+                **FAST_PASSWORD_HASHING,
             }
         )
         with broker.app_context():
