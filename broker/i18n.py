@@ -5,9 +5,8 @@ Claimant-facing pages are in both languages; adviser, staff and admin pages are 
 page's language is the signed-in claimant's saved choice (Account.language), else the
 `language` cookie (the choice made before signing in), else the browser's Accept-Language.
 
-Catalogues: translations/<lang>/LC_MESSAGES/messages.po, compiled to .mo by `make install`. A
-missing or stale .mo is compiled at start-up too, so a fresh checkout under plain `pytest` (or an
-edited .po under `flask run`) never serves old words.
+Catalogues: translations/<lang>/LC_MESSAGES/messages.po, compiled to .mo by `make install` (a
+build step: the app never writes into the source tree, which may be read-only where it runs).
 """
 
 from __future__ import annotations
@@ -17,8 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from flask import Flask, Response, g, has_request_context, request
 from flask_babel import Babel, format_date, format_datetime, get_locale, gettext, ngettext
 from sqlalchemy.exc import SQLAlchemyError
@@ -58,7 +55,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", TIMEZONE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
-    compile_stale_catalogues(Path(app.config["BABEL_TRANSLATION_DIRECTORIES"]))
+    warn_of_stale_catalogues(Path(app.config["BABEL_TRANSLATION_DIRECTORIES"]))
     Babel(app, locale_selector=select_language)
     # Flask-Babel caches the language in g; g outlives a request when an app context is already
     # pushed (tests), so each request works its language out afresh, before anything renders.
@@ -194,25 +191,12 @@ def catalogue_paths(directory: Path = TRANSLATIONS) -> list[tuple[Path, Path]]:
     return [(po, po.with_suffix(".mo")) for po in found]
 
 
-def compile_stale_catalogues(directory: Path = TRANSLATIONS) -> None:
-    """Compile each .po whose .mo is missing or older; a read-only install keeps what it has."""
+def warn_of_stale_catalogues(directory: Path = TRANSLATIONS) -> None:
+    """Say so when a .mo is missing or older than its .po: Flask-Babel would quietly serve English
+    (or old Welsh) instead. Compiling is `make install`'s job, never the app's."""
     for po, mo in catalogue_paths(directory):
-        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
-            continue
-        try:
-            compile_catalogue(po, mo)
-        except OSError as exc:
-            log.warning("cannot compile %s: %s", po, exc)
-
-
-def compile_catalogue(po: Path, mo: Path) -> None:
-    with po.open("rb") as source:
-        catalogue = read_po(source, locale=po.parent.parent.name, domain=DOMAIN)
-    temporary = mo.with_suffix(".mo.tmp")
-    with temporary.open("wb") as target:
-        write_mo(target, catalogue, use_fuzzy=False)
-    temporary.replace(mo)  # atomic: a parallel worker never reads half a file
-    log.info("compiled %s", mo)
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            log.warning("%s is missing or older than %s: run `make install`", mo, po.name)
 
 
 # Messages that other modules write in plain English and claimant pages show through the
