@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import logging
-import mimetypes
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, abort, current_app, request, send_from_directory
+from flask import Flask, Response, abort, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as broker_config
-from . import extensions
+from . import extensions, static_files
 from .db import configure_engine
 from .inputs import load_json, unsafe_field
 from .tokens import TokenService, load_or_create_key, load_retired_keys
@@ -94,7 +93,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.register(app)
     cli.register(app)
     i18n.init_app(app)  # English and Welsh (issue 5)
-    app.view_functions["static"] = _precompressed_static(app)
+    static_files.init_app(app)  # hashed names, a year's caching, compression (issue 14)
     app.after_request(_security_headers)
     return app
 
@@ -139,36 +138,6 @@ def _secret_key(instance_path: Path, production: bool) -> str:
         path.touch(mode=0o600)
         path.write_text(secrets.token_hex(32))
     return path.read_text().strip()
-
-
-def _precompressed_static(app: Flask) -> Callable[[str], Response]:
-    """Serve build/ assets as the .gz that `make install` writes beside them, when accepted.
-
-    The compiled CSS is ~100 KB raw and ~12 KB gzipped: a claimant on a slow phone connection
-    gets the small one (issue 5: every claimant page under 100 KB). A missing or stale .gz
-    falls back to the plain file.
-    """
-    plain_static = app.view_functions["static"]
-    folder = Path(app.static_folder or "")
-
-    def static(filename: str) -> Response:
-        plain, packed = folder / filename, folder / f"{filename}.gz"
-        if (
-            filename.startswith("build/")
-            and request.accept_encodings["gzip"]
-            and packed.is_file()
-            and plain.is_file()
-            and packed.stat().st_mtime >= plain.stat().st_mtime
-        ):
-            mimetype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-            response = send_from_directory(folder, f"{filename}.gz", mimetype=mimetype)
-            response.headers["Content-Encoding"] = "gzip"
-        else:
-            response = plain_static(filename=filename)
-        response.vary.add("Accept-Encoding")
-        return response
-
-    return static
 
 
 CONTENT_SECURITY_POLICY = (

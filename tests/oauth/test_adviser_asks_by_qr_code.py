@@ -47,7 +47,8 @@ def test_the_ask_page_shows_a_qr_code_the_url_and_the_code(app, ctx):
     assert complete in page.text  # the URL, as text
     assert "http://broker.test/device" in page.text
     qr_path = re.search(r'<img src="([^"]+qr\.svg)"', page.text).group(1)
-    assert '<script src="/static/js/ask.js" defer></script>' in page.text
+    script = re.search(r'<script src="(/static/js/ask\.\w{12}\.js)" defer></script>', page.text)
+    assert script, "the page loads static/js/ask.js under its content-hashed name"
     assert "Check if they have answered" in page.text  # the no-JavaScript way
     image = browser.get(qr_path)
     assert image.status_code == 200
@@ -55,6 +56,7 @@ def test_the_ask_page_shows_a_qr_code_the_url_and_the_code(app, ctx):
     assert image.data == device.qr_code_svg(complete)  # the QR code encodes the complete URI
     assert b"http://" not in image.data.replace(b"http://www.w3.org/2000/svg", b"")
     assert browser.get("/static/js/ask.js").status_code == 200
+    assert browser.get(script.group(1)).data == browser.get("/static/js/ask.js").data
 
 
 def test_the_adviser_learns_the_answer_by_polling_and_holds_the_grant(app, ctx, frozen_clock):
