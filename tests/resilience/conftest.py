@@ -155,10 +155,14 @@ class Server:
         return [int(line.split()[0].strip("<>")) for line in lines if line]
 
 
-def start_server(url: str, tmp_path: Path, *, workers: int, **env: str) -> Server:
+def start_server(
+    url: str, tmp_path: Path, *, workers: int, app: str = "tests.resilience.wsgi:app", **env: str
+) -> Server:
+    """gunicorn on a free port, with gunicorn.conf.py's settings (it reads that file from the top
+    of the repo, its working directory) but for the port, the worker count and an access log."""
     for attempt in range(PORT_TRIES):
         try:
-            return _start_server(url, tmp_path, workers=workers, **env)
+            return _start_server(url, tmp_path, workers=workers, app=app, **env)
         except PortTaken:
             if attempt == PORT_TRIES - 1:
                 raise
@@ -169,7 +173,7 @@ class PortTaken(RuntimeError):
     pass
 
 
-def _start_server(url: str, tmp_path: Path, *, workers: int, **env: str) -> Server:
+def _start_server(url: str, tmp_path: Path, *, workers: int, app: str, **env: str) -> Server:
     port = free_port()
     access_log = tmp_path / f"access-{port}.log"
     environment = {
@@ -198,7 +202,7 @@ def _start_server(url: str, tmp_path: Path, *, workers: int, **env: str) -> Serv
             "%(p)s %(s)s %(m)s %(U)s",
             "--log-level",
             "warning",
-            "tests.resilience.wsgi:app",
+            app,
         ],
         cwd=ROOT,
         env=environment,
@@ -233,11 +237,13 @@ def stop_server(server: Server) -> None:
 
 @pytest.fixture
 def serve(tmp_path: Path) -> Iterator:  # noqa: ANN201
-    """serve(url, workers=N, **env) starts gunicorn; every server is stopped after the test."""
+    """serve(url, workers=N, app=..., **env) starts gunicorn; each is stopped after the test."""
     started: list[Server] = []
 
-    def start(url: str, *, workers: int = 2, **env: str) -> Server:
-        server = start_server(url, tmp_path, workers=workers, **env)
+    def start(
+        url: str, *, workers: int = 2, app: str = "tests.resilience.wsgi:app", **env: str
+    ) -> Server:
+        server = start_server(url, tmp_path, workers=workers, app=app, **env)
         started.append(server)
         return server
 
