@@ -87,8 +87,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         key_dir, create=not production
     )
 
-    from . import cli, errors, i18n
-    from .web import register_blueprints
+    from . import cli, i18n
+    from .web import errors, register_blueprints
 
     register_blueprints(app)
     errors.register(app)

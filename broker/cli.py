@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
 
-from . import audit, checkpoints, demo, signed
+from . import (
+    audit,
+    checkpoints,
+    clients,
+    clock,
+    demo,
+    notify,
+    signed,
+    staff_keys,
+    sweep,
+    units,
+    verifying,
+)
 from .config import is_production
 from .extensions import db
 from .models import Claimant
+from .tokens import TokenService, load_retired_keys, rotate_key
 
 
 def register(app: Flask) -> None:
@@ -23,7 +38,7 @@ def register(app: Flask) -> None:
         if is_production(current_app.config):
             raise click.ClickException("seed-demo is refused in production (BROKER_ENV=production)")
         created = demo.seed()
-        db.session.commit()
+        units.keep()
         click.echo("Demo data created." if created else "Demo data already present.")
         for login in demo.LOGINS:
             click.echo(f"  {login.role:9} {login.username:26} {login.note}")
@@ -70,11 +85,10 @@ def register(app: Flask) -> None:
 
     def _unsealed() -> bool:
         """Print the events no checkpoint has signed yet; True if any waited too long."""
-        from . import clock
 
         now = clock.now()
         pending = checkpoints.unsealed()
-        db.session.rollback()
+        units.discard()
         if not pending.events or pending.oldest is None:
             click.echo("Every event is sealed by a signed checkpoint.")
             return False
@@ -96,7 +110,7 @@ def register(app: Flask) -> None:
             click.echo("No signed checkpoint yet: run `consent-broker checkpoint`.")
             return findings
         findings += checkpoints.verify_chains_against(last, key_set)
-        db.session.rollback()
+        units.discard()
         for finding in findings:
             if finding.claimant_id is None:
                 click.echo(f"BROKEN checkpoints: {finding.reason}")
@@ -120,10 +134,6 @@ def register(app: Flask) -> None:
 
 def register_proof(app: Flask) -> None:
     """`checkpoint` (cron it) and `verify-statement` (offline, issue 8)."""
-    import json
-    from pathlib import Path
-
-    from . import clock, verifying
 
     @app.cli.command("checkpoint")
     @click.option("--force", is_flag=True, help="Sign one now, even if nothing changed.")
@@ -137,7 +147,6 @@ def register_proof(app: Flask) -> None:
         if not force and not checkpoints.due(now):
             click.echo("No checkpoint due.")
             return
-        from . import sweep
 
         started = time.perf_counter()
         try:
@@ -164,9 +173,6 @@ def register_proof(app: Flask) -> None:
         with the old key keep working until they expire; checkpoints, receipts and statements
         signed with it verify always (security.md 34).
         """
-        from pathlib import Path
-
-        from .tokens import TokenService, load_retired_keys, rotate_key
 
         key_dir = Path(app.config["BROKER_KEY_DIR"])
         try:
@@ -225,7 +231,6 @@ def register_proof(app: Flask) -> None:
 
 def register_staff_side(app: Flask) -> None:
     """`sweep` (run it from cron) and `staff-api-key` (credentials for staff systems)."""
-    from . import clock, notify, staff_keys, sweep
 
     @app.cli.command("sweep")
     @click.option(
@@ -286,7 +291,7 @@ def register_staff_side(app: Flask) -> None:
     def create_key(name: str) -> None:
         """Create a key for the named system and print it once."""
         row, key = staff_keys.create(name, now=clock.now())
-        db.session.commit()
+        units.keep()
         click.echo(f"Key {row.id} for {row.name}. Store it now: it is not shown again.")
         click.echo(key)
 
@@ -296,7 +301,7 @@ def register_staff_side(app: Flask) -> None:
         """Stop a key working at once."""
         if not staff_keys.revoke(key_id, now=clock.now()):
             raise click.ClickException(f"No key {key_id}")
-        db.session.commit()
+        units.keep()
         click.echo(f"Key {key_id} is revoked.")
 
     @staff_api_key.command("list")
@@ -309,7 +314,6 @@ def register_staff_side(app: Flask) -> None:
 
 def register_oauth_side(app: Flask) -> None:
     """`register-client`: an OAuth client for a case-management system or a device (issue 3)."""
-    from . import clients, clock
 
     short_names = {
         "code": clients.CODE_GRANT,
@@ -375,9 +379,9 @@ def register_oauth_side(app: Flask) -> None:
                 client_id=client_id,
             )
         except clients.ClientRefused as refusal:
-            db.session.rollback()
+            units.discard()
             raise click.ClickException(str(refusal)) from None
-        db.session.commit()
+        units.keep()
         click.echo(f"client_id:     {client.id}")
         if secret:
             click.echo(f"client_secret: {secret}")

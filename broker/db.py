@@ -1,10 +1,12 @@
-"""Database plumbing: the aware-UTC column type, SQLite settings, and one transaction per action."""
+"""Database plumbing: the aware-UTC column type and SQLite settings.
+
+Units of work begin and end at the boundaries: broker/web/boundary.py for requests,
+broker/units.py for jobs and commands."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -124,14 +126,3 @@ def writes_on_get(view: F) -> F:
     """Mark a GET view that writes (it counts wrong tries): SQLite begins it IMMEDIATE too."""
     view.writes_on_get = True  # type: ignore[attr-defined]
     return view
-
-
-@contextmanager
-def transaction() -> Iterator[None]:
-    """Commit once at the end of the block, or roll back everything if it raises."""
-    try:
-        yield
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise

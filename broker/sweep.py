@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import update
 
-from . import checkpoints, clock, device, grants, notify, oauth, ratelimit, sessions
+from . import checkpoints, clock, device, grants, notify, oauth, ratelimit, sessions, units
 from .clock import EPOCH
 from .extensions import db
 from .models import AuditCheckpoint, JobLock
@@ -88,7 +88,7 @@ def acquire(holder: str, *, now: datetime, name: str = LOCK_NAME) -> bool:
         .where(JobLock.name == name, JobLock.expires_at <= now)
         .values(holder=holder, expires_at=now + LEASE)
     ).rowcount
-    db.session.commit()
+    units.keep()
     return taken == 1
 
 
@@ -100,7 +100,7 @@ def renew(holder: str, *, now: datetime, name: str = LOCK_NAME) -> None:
         .values(expires_at=now + LEASE)
     ).rowcount
     if kept != 1:
-        db.session.rollback()
+        units.discard()
         raise LeaseLost(name)
 
 
@@ -110,7 +110,7 @@ def release(holder: str, *, name: str = LOCK_NAME) -> None:
         .where(JobLock.name == name, JobLock.holder == holder)
         .values(holder="", expires_at=EPOCH)
     )
-    db.session.commit()
+    units.keep()
 
 
 def run(
@@ -137,13 +137,13 @@ def run(
         report.codes_forgotten = device.forget_expired_before(
             now - CODES_KEPT_FOR
         ) + oauth.forget_codes_expired_before(now - CODES_KEPT_FOR)
-        db.session.commit()
+        units.keep()
         report.given_up = notify.count_given_up()
-        db.session.rollback()  # end the read
+        units.discard()  # end the read
         if current_app.config.get("BROKER_CHECKPOINT_ON_SWEEP", True):
             report.checkpoint, report.checkpoint_refused = _checkpoint()
     except BaseException:
-        db.session.rollback()
+        units.discard()
         raise
     finally:
         release(holder)
@@ -159,16 +159,16 @@ def run(
 
 def _expire(holder: str, now: datetime, batch: int, progress: Progress | None) -> int:
     total = grants.count_expiry_due(now)
-    db.session.rollback()
+    units.discard()
     ended = handled = 0
     while True:
         renew(holder, now=clock.now())
         due = grants.expiry_due(now, limit=batch)
         if not due:
-            db.session.commit()
+            units.keep()
             break
         results = [grants.expire(grant_id, now=now) for grant_id in due]
-        db.session.commit()
+        units.keep()
         ended += sum(results)
         handled += len(due)
         _report(progress, EXPIRING, min(handled, total), total)
@@ -179,14 +179,14 @@ def _expire(holder: str, now: datetime, batch: int, progress: Progress | None) -
 
 def _remind(holder: str, now: datetime, batch: int, progress: Progress | None) -> int:
     total = grants.count_reminder_candidates(now)
-    db.session.rollback()
+    units.discard()
     queued = done = 0
     after = ""
     while True:
         renew(holder, now=clock.now())
         candidates = grants.reminder_candidates(now, after_id=after, limit=batch)
         if not candidates:
-            db.session.commit()
+            units.keep()
             break
         for grant in candidates:
             working = grants.authorises(grant.status, grant.review_at, grant.ends_at, now)
@@ -196,7 +196,7 @@ def _remind(holder: str, now: datetime, batch: int, progress: Progress | None) -
                 # The adviser hears about the next date their access stops, while it works.
                 adviser_too = working and reminder.at == first
                 queued += notify.reminder(reminder, now=now, adviser_too=adviser_too)
-        db.session.commit()
+        units.keep()
         done += len(candidates)
         after = candidates[-1].id
         _report(progress, REMINDING, min(done, total), total)
@@ -207,14 +207,14 @@ def _send(
     holder: str, now: datetime, batch: int, sender: notify.Sender, progress: Progress | None
 ) -> tuple[int, int]:
     total = notify.count_unsent()
-    db.session.rollback()
+    units.discard()
     sent = failed = 0
     after: tuple[datetime, str] | None = None
     while True:
         renew(holder, now=clock.now())
-        db.session.commit()
+        units.keep()
         messages = notify.unsent(limit=batch, after=after)
-        db.session.rollback()  # end the read before talking to the outside world
+        units.discard()  # end the read before talking to the outside world
         if not messages:
             break
         for message in messages:
@@ -226,7 +226,7 @@ def _send(
             else:
                 notify.mark_sent(message.id, now=now)
                 sent += 1
-            db.session.commit()
+            units.keep()
         after = (messages[-1].created_at, messages[-1].id)
         _report(progress, SENDING, min(sent + failed, total), total)
     return sent, failed
@@ -248,10 +248,10 @@ def sign_checkpoint(*, now: datetime, force: bool = False) -> AuditCheckpoint | 
         raise CheckpointBusy("another run is signing a checkpoint")
     try:
         row = checkpoints.make(now=now, force=force)
-        db.session.commit()
+        units.keep()
         return row
     except BaseException:
-        db.session.rollback()
+        units.discard()
         raise
     finally:
         release(holder, name=CHECKPOINT_LOCK)

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 import scopes
 
 from .. import clients, clock
-from ..extensions import db
+from . import boundary
 from .forms import ClientForm, first_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -46,10 +46,9 @@ def new_client() -> Response | str | tuple[str, int]:
                 now=clock.now(),
             )
         except clients.ClientRefused as refusal:
-            db.session.rollback()
+            boundary.undo()
             errors[_field_for(str(refusal))] = str(refusal)
         else:
-            db.session.commit()
             return render_template(
                 "admin/client_created.html",
                 client=client,

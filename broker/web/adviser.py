@@ -1,7 +1,7 @@
 """The adviser console: my clients, a client's MR decisions and journal, lodging an MR request.
 
 Everything about a client's journal comes through the protected API with a token issued under
-the grant (broker.console), never from the journal tables directly.
+the grant (broker/web/console.py), never from the journal tables directly.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ import scopes
 
 from .. import clients as client_registry
 from .. import clock, device, grants, i18n, oauth, statements
-from ..console import ConsoleClient
-from ..db import transaction
 from ..extensions import db
 from ..models import DeviceAuthorization, Grant
+from . import boundary
+from .console import ConsoleClient
 from .forms import AskForm, MRRequestForm, StatementForm, first_errors
 
 bp = Blueprint("adviser", __name__, url_prefix="/adviser")
@@ -69,8 +69,7 @@ def client(grant_id: str) -> str | tuple[str, int]:
     now = clock.now()
     if not grants.authorises(grant.status, grant.review_at, grant.ends_at, now):
         # The console's read is refused like any token's, and the claimant can see it was tried.
-        with transaction():
-            grants.record_refused_open(grant, by=f"adviser:{g.adviser.id}", now=now)
+        grants.record_refused_open(grant, by=f"adviser:{g.adviser.id}", now=now)
         return render_template(
             "adviser/client_inactive.html", grant=grant, state=grants.state_at(grant, now)
         ), 403
@@ -182,14 +181,13 @@ def ask() -> Response | str | tuple[str, int]:
                 "",
                 months,
             )
-            with transaction():
-                started = device.start(
-                    client_registry.ensure_console_client(now),
-                    scope_names=names,
-                    details=details,
-                    adviser=g.adviser,
-                    now=now,
-                )
+            started = device.start(
+                client_registry.ensure_console_client(now),
+                scope_names=names,
+                details=details,
+                adviser=g.adviser,
+                now=now,
+            )
             return redirect(
                 url_for("adviser.ask_waiting", request_id=started.authorization.id), 303
             )
@@ -228,7 +226,6 @@ def ask_status(request_id: str) -> Response:
     state = device.state_of(authorization, now)
     if state == device.PENDING and device.poll(authorization, now):
         state = "slow_down"
-    db.session.commit()
     answered = state in (device.APPROVED, device.USED) and authorization.grant_id
     target = (
         url_for("adviser.client", grant_id=authorization.grant_id, asked=authorization.id)
@@ -274,7 +271,7 @@ def statement(grant_id: str) -> Response | str | tuple[str, int]:
     try:
         document = statements.build(g.adviser, grant.claimant, date_from=low, date_to=high, now=now)
     except statements.StatementRefused as refusal:
-        db.session.rollback()
+        boundary.undo()
         return render_template(
             "adviser/statement.html",
             grant=grant,
@@ -282,7 +279,6 @@ def statement(grant_id: str) -> Response | str | tuple[str, int]:
             statement=None,
             errors={"form": f"No statement can be signed: {refusal}"},
         ), 409
-    db.session.commit()
     if request.form.get("download"):
         name = f"statement-{grant.claimant.reference}-{form.date_from.data}-{form.date_to.data}"
         return Response(

@@ -37,11 +37,9 @@ from .. import (
     receipts,
     sessions,
 )
-from ..db import transaction
-from ..extensions import db
 from ..i18n import current_language, day
 from ..models import Grant
-from . import session_store, wording
+from . import boundary, session_store, wording
 from .forms import ConfirmForm, ContactForm, GiveAccessForm, NarrowForm, ReviewForm, first_errors
 
 bp = Blueprint("claimant", __name__)
@@ -86,7 +84,7 @@ def give_access() -> Response | str | tuple[str, int]:
             )
         except ratelimit.TooManyAttempts as limit:
             # security.md 32: even a right code waits, so guessing gains nothing
-            db.session.rollback()
+            boundary.undo()
             errors["adviser_code"] = _(
                 "You have tried too many codes. Wait 15 minutes, then try again"
             )
@@ -95,8 +93,7 @@ def give_access() -> Response | str | tuple[str, int]:
             return response
         months = int(form.months.data or 0)
         chosen = tuple(form.scopes.data or ())
-        if adviser is None:
-            db.session.commit()  # the wrong try is counted (security.md 32)
+        if adviser is None:  # the wrong try is counted (security.md 32), so it is kept
             errors["adviser_code"] = _(
                 "We cannot find an adviser with that code. Check it and try again"
             )
@@ -112,16 +109,15 @@ def give_access() -> Response | str | tuple[str, int]:
             else None
         )
         if not errors and form.confirmed.data == "yes":
-            with transaction():
-                grant = grants.give(
-                    g.claimant,
-                    representative,
-                    scope_names=chosen,
-                    ends_at=grants.add_months(now, months),
-                    purpose=form.purpose.data or "",
-                    relationship=form.relationship.data or "",
-                    now=now,
-                )
+            grant = grants.give(
+                g.claimant,
+                representative,
+                scope_names=chosen,
+                ends_at=grants.add_months(now, months),
+                purpose=form.purpose.data or "",
+                relationship=form.relationship.data or "",
+                now=now,
+            )
             flash(wording.consent_answer(grant, had_access=existing is not None))
             return redirect(url_for("claimant.access"), 303)
         if not errors:
@@ -171,8 +167,7 @@ def revoke(grant_id: str) -> Response:
     grant = _own_grant(grant_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    with transaction():
-        grants.revoke(grant, by=f"claimant:{g.claimant.id}", now=clock.now())
+    grants.revoke(grant, by=f"claimant:{g.claimant.id}", now=clock.now())
     flash(_("%(name)s can no longer see your journal", name=grant.representative_name))
     return redirect(url_for("claimant.access"), 303)
 
@@ -189,11 +184,11 @@ def narrow_access(grant_id: str) -> Response | str | tuple[str, int]:
     errors: dict[str, str] = {}
     if form.validate_on_submit():
         try:
-            with transaction():
-                grants.narrow(
-                    grant, form.scopes.data or (), by=f"claimant:{g.claimant.id}", now=clock.now()
-                )
+            grants.narrow(
+                grant, form.scopes.data or (), by=f"claimant:{g.claimant.id}", now=clock.now()
+            )
         except grants.GrantRefused as refusal:
+            boundary.undo()
             errors["scopes"] = str(refusal)
         else:
             flash(
@@ -232,11 +227,10 @@ def stop_all() -> Response:
     """Stop all access: every grant this claimant has given ends at once, each one audited."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    with transaction():
-        grants.revoke_all(g.claimant, now=clock.now())
-        # Someone who took the phone or the password may still be signed in elsewhere: those
-        # sessions end too, this one stays (security.md 27).
-        session_store.end_others(g.claimant.id, reason=sessions.STOP_ALL)
+    grants.revoke_all(g.claimant, now=clock.now())
+    # Someone who took the phone or the password may still be signed in elsewhere: those
+    # sessions end too, this one stays (security.md 27).
+    session_store.end_others(g.claimant.id, reason=sessions.STOP_ALL)
     flash(_("You stopped all access"))
     return redirect(url_for("claimant.access"), 303)
 
@@ -259,8 +253,7 @@ def sign_out_elsewhere() -> Response:
     """Every other session of this claimant ends at once; this one stays (security.md 27)."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    with transaction():
-        ended = session_store.end_others(g.claimant.id, reason=sessions.ELSEWHERE)
+    ended = session_store.end_others(g.claimant.id, reason=sessions.ELSEWHERE)
     if ended:
         flash(_("You signed out everywhere else"))
     else:
@@ -379,12 +372,12 @@ def confirm_review(grant_id: str) -> Response | tuple[str, int]:
         abort(400)
     now, by = clock.now(), f"claimant:{g.claimant.id}"
     try:
-        with transaction():
-            if form.choice.data == "keep":
-                grants.confirm_review(grant, by=by, now=now)
-            else:
-                grants.end_at_review(grant, by=by, now=now)
+        if form.choice.data == "keep":
+            grants.confirm_review(grant, by=by, now=now)
+        else:
+            grants.end_at_review(grant, by=by, now=now)
     except grants.GrantRefused as refusal:
+        boundary.undo()
         return _review_page(grant, form, {"choice": str(refusal)}, now), 400
     until, name = day(grant.ends_at), grant.representative_name
     if form.choice.data == "keep" and grant.kind == grants.CONTACT:
@@ -407,17 +400,17 @@ def name_contact() -> Response | str | tuple[str, int]:
         ends_at = grants.add_months(now, int(form.months.data or 0))
         if form.confirmed.data == "yes":
             try:
-                with transaction():
-                    grant = grants.create_contact(
-                        g.claimant,
-                        name=form.name.data or "",
-                        relationship=form.relationship.data or "",
-                        scope_names=form.scopes.data or (),
-                        purpose=form.purpose.data or "",
-                        ends_at=ends_at,
-                        now=now,
-                    )
+                grant = grants.create_contact(
+                    g.claimant,
+                    name=form.name.data or "",
+                    relationship=form.relationship.data or "",
+                    scope_names=form.scopes.data or (),
+                    purpose=form.purpose.data or "",
+                    ends_at=ends_at,
+                    now=now,
+                )
             except grants.GrantRefused as refusal:
+                boundary.undo()
                 errors[getattr(refusal, "field", "months")] = str(refusal)
             else:
                 flash(
@@ -457,8 +450,7 @@ def stop_contact(grant_id: str) -> Response:
     grant = _own_grant(grant_id, grants.CONTACT)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    with transaction():
-        grants.revoke(grant, by=f"claimant:{g.claimant.id}", now=clock.now())
+    grants.revoke(grant, by=f"claimant:{g.claimant.id}", now=clock.now())
     flash(_("We will not contact %(name)s any more", name=grant.representative_name))
     return redirect(url_for("claimant.access"), 303)
 

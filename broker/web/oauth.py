@@ -1,9 +1,9 @@
 """The authorization server's machine endpoints (/oauth) and discovery documents (/.well-known).
 
 Clients authenticate here, not cookies, so the blueprint is exempt from CSRF. Each route hands
-the request to Authlib (broker.oauth) and commits once: some refusals change state on purpose
-(a reused refresh token revokes its family, a replayed code revokes its grant, a fast poll
-lengthens the interval), so the commit follows every answer, not only successes.
+the request to Authlib (broker.oauth); the request boundary commits whatever the answer: some
+refusals change state on purpose (a reused refresh token revokes its family, a replayed code
+revokes its grant, a fast poll lengthens the interval), so they are kept like successes.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from flask import Blueprint, current_app, jsonify
 from werkzeug.wrappers import Response
 
 from .. import oauth
-from ..errors import json_error
-from ..extensions import csrf, db
+from ..extensions import csrf
+from .errors import json_error
 
 bp = Blueprint("oauth", __name__)
 csrf.exempt(bp)
@@ -58,12 +58,10 @@ def introspect() -> Response:
 @bp.errorhandler(InsecureTransportError)
 def insecure_transport(_error: InsecureTransportError) -> Response:
     # RFC 6749 3.1 / 3.2: TLS is required; plain http is served only on loopback addresses.
-    db.session.rollback()
     return json_error(400, "invalid_request", "OAuth endpoints must be called over https")
 
 
 def _answer(response: Response) -> Response:
-    db.session.commit()
     # RFC 6749 5.1: token responses are never stored.
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from werkzeug.wrappers import Response
 
 from .. import checkpoints, inputs, signed, verifying
-from ..errors import json_error
+from .errors import json_error
 from .forms import VerifyFileForm, first_errors
 
 bp = Blueprint("proof", __name__)

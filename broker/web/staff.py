@@ -16,8 +16,8 @@ from werkzeug.wrappers import Response
 import scopes
 
 from .. import accounts, clock, grants, records
-from ..db import transaction
 from ..models import Claimant, Grant
+from . import boundary
 from .forms import (
     AdditionalSupportForm,
     ConfirmForm,
@@ -134,9 +134,9 @@ def lift_suspension(reference: str, grant_id: str) -> Response | Page:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        with transaction():
-            grants.lift_suspension(grant, staff=g.staff, now=clock.now())
+        grants.lift_suspension(grant, staff=g.staff, now=clock.now())
     except grants.GrantRefused as refusal:
+        boundary.undo()
         return _record_page(claimant, {"banner": str(refusal)}, 400)
     flash(f"Consent for {grant.representative_name} is working again")
     return _back_to_record(claimant)
@@ -170,9 +170,9 @@ def unpin_note(reference: str, note_id: str) -> Response:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        with transaction():
-            records.unpin_note(claimant, note_id, staff=g.staff, now=clock.now())
+        records.unpin_note(claimant, note_id, staff=g.staff, now=clock.now())
     except records.NoteNotFound:
+        boundary.undo()
         abort(404)
     flash("The note is unpinned")
     return _back_to_record(claimant)
@@ -267,9 +267,9 @@ def _act_on_record(
     errors: dict[str, str] = {}
     if form.validate_on_submit():
         try:
-            with transaction():
-                message = act()
+            message = act()
         except (grants.GrantRefused, records.RecordRefused) as refusal:
+            boundary.undo()
             errors[getattr(refusal, "field", field)] = str(refusal)
         else:
             flash(message)
