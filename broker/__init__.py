@@ -14,10 +14,9 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as broker_config
-from . import extensions
+from . import extensions, services
 from .db import configure_engine
 from .inputs import load_json, unsafe_field
-from .tokens import TokenService, load_or_create_key, load_retired_keys
 
 ROOT = broker_config.ROOT
 
@@ -75,17 +74,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     extensions.csrf.init_app(app)
     configure_engine(app)
 
-    key_dir = Path(app.config["BROKER_KEY_DIR"])
-    key = load_or_create_key(key_dir, create=not production)
-    issuer = app.config["BROKER_ISSUER"].rstrip("/")
-    app.extensions["broker.tokens"] = TokenService(
-        key, issuer, audience=f"{issuer}/api/v1", retired=load_retired_keys(key_dir)
-    )
-    from .signed import load_or_create_statement_key
-
-    app.extensions["broker.statement_key"] = load_or_create_statement_key(
-        key_dir, create=not production
-    )
+    bound = services.build(app.config, production=production)
+    app.config["BROKER_ISSUER"] = bound.issuer
+    services.bind(app, bound)
+    # The guard (broker/protect.py) still reads the token service by this key.
+    app.extensions["broker.tokens"] = bound.tokens
 
     from . import cli, i18n
     from .web import errors, register_blueprints

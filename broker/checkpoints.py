@@ -40,17 +40,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import delete, func, insert, select, text
 
 from . import audit, clock, merkle, signed
 from .extensions import db
 from .models import AuditCheckpoint, CheckpointLeaf, CheckpointLeafVersion, CheckpointNode
+from .services import Services
 
 ZERO = bytes(32)
 US = "\x1f"
@@ -125,17 +125,15 @@ def checkpoint_hash(jws: str) -> bytes:
     return hashlib.sha256(jws.encode()).digest()
 
 
-def interval() -> timedelta:
+def interval(config: Mapping[str, Any]) -> timedelta:
     """How long events may wait to be sealed: BROKER_CHECKPOINT_SECONDS (security.md 28)."""
-    return timedelta(
-        seconds=int(current_app.config.get("BROKER_CHECKPOINT_SECONDS", DEFAULT_SECONDS))
-    )
+    return timedelta(seconds=int(config.get("BROKER_CHECKPOINT_SECONDS", DEFAULT_SECONDS)))
 
 
-def due(now: datetime) -> bool:
-    """A checkpoint is due when events were added since the last and it is `interval()` old."""
+def due(now: datetime, every: timedelta) -> bool:
+    """A checkpoint is due when events were added since the last and it is `every` old."""
     last = latest()
-    if last is not None and now - last.issued_at < interval():
+    if last is not None and now - last.issued_at < every:
         return False
     return bool(db.session.scalar(text(_MOVED_SQL + " LIMIT 1")))
 
@@ -152,8 +150,8 @@ class Unsealed:
     chains: int
     oldest: datetime | None
 
-    def overdue(self, now: datetime) -> bool:
-        return self.oldest is not None and now - self.oldest > interval()
+    def overdue(self, now: datetime, every: timedelta) -> bool:
+        return self.oldest is not None and now - self.oldest > every
 
 
 _UNSEALED_SQL = (
@@ -250,7 +248,9 @@ def _upsert(model: Any, rows: list[dict[str, Any]], keys: list[str]) -> None:
         db.session.execute(statement, rows[start : start + 5000])
 
 
-def make(*, now: datetime | None = None, force: bool = False) -> AuditCheckpoint | None:
+def make(
+    services: Services, *, now: datetime | None = None, force: bool = False
+) -> AuditCheckpoint | None:
     """Sign a checkpoint of every chain as it is now; adds it without committing.
 
     Reads and rehashes only the chains that moved since the last checkpoint. Returns None when
@@ -289,7 +289,7 @@ def make(*, now: datetime | None = None, force: bool = False) -> AuditCheckpoint
                 select(CheckpointLeaf).where(CheckpointLeaf.claimant_id.in_(part))
             )
         )
-    key = signed.salt_key()
+    key = services.statement_key
     changed: list[tuple[int, Leaf]] = []
     sealed: list[dict[str, Any]] = []
     moved = sorted(moved)
@@ -318,7 +318,7 @@ def make(*, now: datetime | None = None, force: bool = False) -> AuditCheckpoint
     seq = (last.seq if last else 0) + 1
     prev = last.hash if last else ZERO
     payload = {
-        "iss": current_app.config["BROKER_ISSUER"],
+        "iss": services.issuer,
         "seq": seq,
         "issued_at": now.isoformat(),
         "tree_size": size,
@@ -326,7 +326,7 @@ def make(*, now: datetime | None = None, force: bool = False) -> AuditCheckpoint
         "root": root.hex(),
         "prev": prev.hex(),
     }
-    jws = signed.sign(payload, signed.CHECKPOINT)
+    jws = signed.sign(payload, signed.CHECKPOINT, services.signing_key)
     row = AuditCheckpoint(
         seq=seq,
         issued_at=now,

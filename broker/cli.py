@@ -18,7 +18,7 @@ from . import (
     clock,
     demo,
     notify,
-    signed,
+    services,
     staff_keys,
     sweep,
     units,
@@ -37,7 +37,7 @@ def register(app: Flask) -> None:
         the demo passwords and client secret are printed in the README (security.md 33)."""
         if is_production(current_app.config):
             raise click.ClickException("seed-demo is refused in production (BROKER_ENV=production)")
-        created = demo.seed()
+        created = demo.seed(services.of(app).hasher)
         units.keep()
         click.echo("Demo data created." if created else "Demo data already present.")
         for login in demo.LOGINS:
@@ -93,17 +93,18 @@ def register(app: Flask) -> None:
             click.echo("Every event is sealed by a signed checkpoint.")
             return False
         age = (now - pending.oldest).total_seconds()
-        limit = checkpoints.interval().total_seconds()
+        every = checkpoints.interval(app.config)
+        limit = every.total_seconds()
         click.echo(
             f"{pending.events} event(s) on {pending.chains} chain(s) not yet sealed: "
             f"the oldest is {age:.0f}s old (a checkpoint is due every {limit:.0f}s)."
         )
-        return pending.overdue(now)
+        return pending.overdue(now, every)
 
     def _against_checkpoints(references: dict[str, str]) -> list[checkpoints.Finding]:
         """After the walk: the checkpoints hold together, and every chain still matches the
         latest one (a rewrite with recomputed hashes, a truncation or a fork shows here)."""
-        key_set = signed.jwks()
+        key_set = services.of(app).key_set()
         findings = checkpoints.verify_checkpoints(key_set)
         last = checkpoints.latest()
         if last is None:
@@ -144,13 +145,13 @@ def register_proof(app: Flask) -> None:
         (60) old, so nothing stays unsealed for much longer than a minute (security.md 28).
         """
         now = clock.now()
-        if not force and not checkpoints.due(now):
+        if not force and not checkpoints.due(now, checkpoints.interval(app.config)):
             click.echo("No checkpoint due.")
             return
 
         started = time.perf_counter()
         try:
-            row = sweep.sign_checkpoint(now=now, force=force)
+            row = sweep.sign_checkpoint(services.of(app), now=now, force=force)
         except sweep.CheckpointBusy:
             click.echo("Another run is signing a checkpoint now.")
             return
@@ -179,10 +180,12 @@ def register_proof(app: Flask) -> None:
             old, new = rotate_key(key_dir)
         except RuntimeError as exc:
             raise click.ClickException(str(exc)) from None
-        service = app.extensions["broker.tokens"]
-        app.extensions["broker.tokens"] = TokenService(
-            new, service.issuer, service.audience, retired=load_retired_keys(key_dir)
+        bound = services.of(app)
+        rotated = TokenService(
+            new, bound.issuer, bound.tokens.audience, retired=load_retired_keys(key_dir)
         )
+        services.bind(app, bound.with_tokens(rotated))
+        app.extensions["broker.tokens"] = rotated  # the guard's key (broker/protect.py)
         click.echo(f"New signing key {new.kid} is current; {old.kid} is retired.")
         click.echo("Restart the app so that every worker signs with the new key.")
 
@@ -209,7 +212,7 @@ def register_proof(app: Flask) -> None:
             raise click.ClickException(f"{file} is not a JSON file") from None
         if not isinstance(document, dict):
             raise click.ClickException(f"{file} is not a file the broker gave out")
-        key_set = json.loads(jwks_file.read_text()) if jwks_file else signed.jwks()
+        key_set = json.loads(jwks_file.read_text()) if jwks_file else services.of(app).key_set()
         if checkpoints_file:
             published = json.loads(checkpoints_file.read_text())["checkpoints"]
         elif jwks_file:
@@ -254,7 +257,12 @@ def register_staff_side(app: Flask) -> None:
                 click.echo(f"  {stage}: {done:,}/{total:,}", err=True)
 
         report = sweep.run(
-            now=clock.now(), sender=notify.load_sender(spec), batch=batch, progress=progress
+            now=clock.now(),
+            sender=notify.load_sender(spec),
+            batch=batch,
+            progress=progress,
+            services=services.of(app),
+            checkpoint=bool(app.config.get("BROKER_CHECKPOINT_ON_SWEEP", True)),
         )
         if not report.ran:
             if not quiet:

@@ -20,13 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import update
 
 from . import checkpoints, clock, device, grants, notify, oauth, ratelimit, sessions, units
 from .clock import EPOCH
 from .extensions import db
 from .models import AuditCheckpoint, JobLock
+from .services import Services
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +120,11 @@ def run(
     batch: int = BATCH,
     progress: Progress | None = None,
     holder: str | None = None,
+    services: Services,
+    checkpoint: bool = True,
 ) -> SweepReport:
-    """One sweep at `now`. Returns what it did; `ran` is False if another run held the lease."""
+    """One sweep at `now`, signing an audit checkpoint at its end if `checkpoint` (and anything
+    changed). Returns what it did; `ran` is False if another run held the lease."""
     holder = holder or new_holder()
     if not acquire(holder, now=clock.now()):
         log.info("sweep: another run holds the lease; nothing done")
@@ -140,8 +143,8 @@ def run(
         units.keep()
         report.given_up = notify.count_given_up()
         units.discard()  # end the read
-        if current_app.config.get("BROKER_CHECKPOINT_ON_SWEEP", True):
-            report.checkpoint, report.checkpoint_refused = _checkpoint()
+        if checkpoint:
+            report.checkpoint, report.checkpoint_refused = _checkpoint(services)
     except BaseException:
         units.discard()
         raise
@@ -239,7 +242,9 @@ class CheckpointBusy(RuntimeError):
     """Another run (cron's checkpoint or a sweep) is signing a checkpoint right now."""
 
 
-def sign_checkpoint(*, now: datetime, force: bool = False) -> AuditCheckpoint | None:
+def sign_checkpoint(
+    services: Services, *, now: datetime, force: bool = False
+) -> AuditCheckpoint | None:
     """Sign a checkpoint if anything changed (or `force`), under its own lease so that cron's
     checkpoint and a sweep never both sign the next number. Commits; ChainBroken, or
     CheckpointBusy when another run holds the lease."""
@@ -247,7 +252,7 @@ def sign_checkpoint(*, now: datetime, force: bool = False) -> AuditCheckpoint | 
     if not acquire(holder, now=clock.now(), name=CHECKPOINT_LOCK):
         raise CheckpointBusy("another run is signing a checkpoint")
     try:
-        row = checkpoints.make(now=now, force=force)
+        row = checkpoints.make(services, now=now, force=force)
         units.keep()
         return row
     except BaseException:
@@ -257,10 +262,10 @@ def sign_checkpoint(*, now: datetime, force: bool = False) -> AuditCheckpoint | 
         release(holder, name=CHECKPOINT_LOCK)
 
 
-def _checkpoint() -> tuple[int | None, str | None]:
+def _checkpoint(services: Services) -> tuple[int | None, str | None]:
     """Sign an audit checkpoint if anything changed since the last (broker/checkpoints.py)."""
     try:
-        row = sign_checkpoint(now=clock.now())
+        row = sign_checkpoint(services, now=clock.now())
     except CheckpointBusy:
         return None, None
     except checkpoints.ChainBroken as exc:

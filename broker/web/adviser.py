@@ -269,7 +269,14 @@ def statement(grant_id: str) -> Response | str | tuple[str, int]:
     low = datetime.combine(form.date_from.data, time.min, tzinfo=UK_TIME)
     high = datetime.combine(form.date_to.data, time.max, tzinfo=UK_TIME)
     try:
-        document = statements.build(g.adviser, grant.claimant, date_from=low, date_to=high, now=now)
+        document = statements.build(
+            g.adviser,
+            grant.claimant,
+            date_from=low,
+            date_to=high,
+            now=now,
+            services=boundary.services(),
+        )
     except statements.StatementRefused as refusal:
         boundary.undo()
         return render_template(

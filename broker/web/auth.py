@@ -29,6 +29,7 @@ def sign_in() -> Response | str | tuple[str, int]:
                 form.password.data or "",
                 address=request.remote_addr or "unknown",
                 now=now,
+                hasher=boundary.services().hasher,
             )
         except accounts.SignInFailed:  # the counted failure is kept (the view returns)
             error = _("The email address or password is wrong")

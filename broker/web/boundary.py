@@ -17,11 +17,13 @@ from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, g, session
+from flask import Flask, current_app, g, session
 
 from .. import clock
 from ..extensions import db
 from ..models import Account
+from ..services import Services
+from ..services import of as services_of
 
 T = TypeVar("T")
 
@@ -43,6 +45,11 @@ def now() -> datetime:
     """The unit's instant (a fresh one outside a view, for before_request checks)."""
     unit = g.get("unit")
     return unit.now if unit is not None else clock.now()
+
+
+def services() -> Services:
+    """What this app was built with (create_app), for the view to hand to its domain call."""
+    return services_of(current_app)
 
 
 def current_account() -> Account | None:

@@ -463,7 +463,7 @@ def stop_contact(grant_id: str) -> Response:
 def grant_receipts(grant_id: str) -> str:
     grant = _own_grant(grant_id)
     rows = receipts.for_grant(g.claimant.id, grant.id)
-    shown = [(row, receipts.payload_of(row)) for row in rows]
+    shown = [(row, receipts.payload_of(row, boundary.services().key_set())) for row in rows]
     ended = grants.state_at(grant, clock.now()) in grants.ENDED
     return render_template("claimant/grant_receipts.html", grant=grant, receipts=shown, ended=ended)
 
@@ -473,7 +473,10 @@ def download_receipt(receipt_id: str) -> Response:
     row = receipts.for_claimant(g.claimant.id, receipt_id)
     if row is None:
         abort(404)
-    document = {"receipt": receipts.payload_of(row), "jws": row.jws}
+    document = {
+        "receipt": receipts.payload_of(row, boundary.services().key_set()),
+        "jws": row.jws,
+    }
     return _attachment(json.dumps(document, indent=2), f"receipt-{row.id}.json", "application/json")
 
 
@@ -488,7 +491,7 @@ def history_csv() -> Response:
 
 @bp.get("/history.json")
 def history_json() -> Response:
-    document = history_copy.signed_copy(g.claimant, now=clock.now())
+    document = history_copy.signed_copy(g.claimant, now=clock.now(), services=boundary.services())
     return _attachment(json.dumps(document, indent=2), "access-history.json", "application/json")
 
 

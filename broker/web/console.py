@@ -17,7 +17,6 @@ from werkzeug.test import Client
 from .. import clock
 from ..clients import CONSOLE_CLIENT_ID
 from ..models import Grant
-from ..tokens import TokenService
 from . import boundary
 
 
@@ -40,7 +39,7 @@ class ConsoleClient:
     """Calls /api/v1 in-process (a real WSGI request through the same guard) with a fresh token."""
 
     def __init__(self, grant: Grant) -> None:
-        service: TokenService = current_app.extensions["broker.tokens"]
+        service = boundary.services().tokens
         snapshot = GrantSnapshot(grant.id, grant.claimant_id, grant.ends_at)
         scopes = grant.scope_names
         # End the page's own transaction first: on SQLite a page that read and then wrote could

@@ -9,11 +9,12 @@ revokes its grant, a fast poll lengthens the interval), so they are kept like su
 from __future__ import annotations
 
 from authlib.oauth2.rfc6749 import InsecureTransportError
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from werkzeug.wrappers import Response
 
 from .. import oauth
 from ..extensions import csrf
+from . import boundary
 from .errors import json_error
 
 bp = Blueprint("oauth", __name__)
@@ -23,7 +24,7 @@ bp.record_once(lambda state: oauth.init_app(state.app))
 
 @bp.get("/.well-known/jwks.json")
 def jwks() -> Response:
-    response = jsonify(current_app.extensions["broker.tokens"].jwks())
+    response = jsonify(boundary.services().tokens.jwks())
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
