@@ -10,13 +10,23 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, abort, current_app, request, send_from_directory
+from flask.cli import FlaskGroup
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import cli, extensions, i18n, services
 from . import config as broker_config
-from . import extensions, services
 from .db import configure_engine
 from .inputs import load_json, unsafe_field
+from .web import (
+    boundary,
+    errors,
+    forget_request_state,
+    language,
+    register_blueprints,
+    session_store,
+)
+from .web.headers import CONTENT_SECURITY_POLICY
 
 ROOT = broker_config.ROOT
 
@@ -65,10 +75,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # Bound by attribute, not imported by name: `broker.db` must stay the module.
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
-    from .web import forget_request_state, session_store
-
     session_store.init_app(app)
     app.before_request(forget_request_state)
+    app.before_request(boundary.declare_writes)  # before the session lookup begins a transaction
+    app.teardown_request(boundary.forget_writes)
     app.before_request(session_store.load)  # before CSRFProtect: an ended session's tokens fail
     app.before_request(_request_boundary)  # before CSRF protection reads the form
     extensions.csrf.init_app(app)
@@ -80,13 +90,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # The guard (broker/protect.py) still reads the token service by this key.
     app.extensions["broker.tokens"] = bound.tokens
 
-    from . import cli, i18n
-    from .web import errors, register_blueprints
-
     register_blueprints(app)
     errors.register(app)
     cli.register(app)
-    i18n.init_app(app)  # English and Welsh (issue 5)
+    i18n.init_app(app, locale_selector=language.select)  # English and Welsh (issue 5)
     app.view_functions["static"] = _precompressed_static(app)
     app.after_request(_security_headers)
     return app
@@ -164,12 +171,6 @@ def _precompressed_static(app: Flask) -> Callable[[str], Response]:
     return static
 
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-)
-
-
 def _security_headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
@@ -183,3 +184,8 @@ def _security_headers(response: Response) -> Response:
         headers.setdefault("Cache-Control", "no-store")
         headers["Pragma"] = "no-cache"
     return response
+
+
+def main() -> None:
+    """The `consent-broker` command: Flask's CLI on this app, with the broker's commands."""
+    FlaskGroup(create_app=create_app, help="The consent broker's commands.")()

@@ -49,7 +49,13 @@ from sqlalchemy import delete, func, insert, select, text
 
 from . import audit, clock, merkle, signed
 from .extensions import db
-from .models import AuditCheckpoint, CheckpointLeaf, CheckpointLeafVersion, CheckpointNode
+from .models import (
+    AuditCheckpoint,
+    AuditEvent,
+    CheckpointLeaf,
+    CheckpointLeafVersion,
+    CheckpointNode,
+)
 from .services import Services
 
 ZERO = bytes(32)
@@ -164,8 +170,6 @@ _UNSEALED_SQL = (
 def unsealed() -> Unsealed:
     """The events no checkpoint has signed yet, with the time of the oldest of them."""
     events, chains, oldest_us = 0, 0, None
-    from .models import AuditEvent
-
     for claimant_id, head_seq, sealed_seq in db.session.execute(text(_UNSEALED_SQL)).all():
         chains += 1
         events += max(int(head_seq) - int(sealed_seq), 0)
@@ -416,8 +420,6 @@ def _new_events(
 ) -> Callable[[str], list[Any]]:
     """The events since their last leaf of the chains that moved, read a chunk of chains at a
     time (one query per 500 chains, not one per chain); returns a lookup by claimant."""
-    from .models import AuditEvent
-
     ids = [row[0] for row in moved]
     batches = iter(list(_chunks(ids)))
     loaded: dict[str, list[Any]] = {}
@@ -490,8 +492,6 @@ def _extend(
 
 def chain_events(claimant_id: str, *, after: int = 0, upto: int | None = None) -> Iterable[Any]:
     """A claimant's audit events in order, seq in (after, upto]."""
-    from .models import AuditEvent
-
     query = (
         select(AuditEvent)
         .where(AuditEvent.claimant_id == claimant_id, AuditEvent.seq > after)

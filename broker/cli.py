@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
 
 from . import (
     audit,
@@ -396,9 +395,3 @@ def register_oauth_side(app: Flask) -> None:
             click.echo("Store the secret now: only its hash is kept, so it is not shown again.")
         else:
             click.echo("A public client: no secret. It must use PKCE (S256) like every client.")
-
-
-def main() -> None:
-    from . import create_app
-
-    FlaskGroup(create_app=create_app, help="The consent broker's commands.")()

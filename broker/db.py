@@ -6,19 +6,17 @@ broker/units.py for jobs and commands."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from contextvars import ContextVar, Token
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -107,22 +105,28 @@ def configure_engine(app: Flask) -> None:
             connection.exec_driver_sql(_sqlite_begin())
 
 
+# Whether the work under way will write: the request boundary says so for each request
+# (broker/web/boundary.py); anything else (a command, a job) reads first, as before.
+_will_write: ContextVar[bool] = ContextVar("broker_will_write", default=False)
+
+
+def expect_writes(writes: bool) -> Token[bool]:
+    """Declare whether the transactions from now on will write; returns the token to undo it."""
+    return _will_write.set(writes)
+
+
+def forget_writes(token: Token[bool]) -> None:
+    try:
+        _will_write.reset(token)
+    except ValueError:  # set in another context: nothing of this one to restore
+        _will_write.set(False)
+
+
 def _sqlite_begin() -> str:
-    """BEGIN IMMEDIATE for a request that changes state (POST...), else a deferred BEGIN.
+    """BEGIN IMMEDIATE for work that changes state (a POST...), else a deferred BEGIN.
 
     A deferred transaction that reads and then writes fails at once with SQLITE_BUSY_SNAPSHOT
     if another writer committed in between, whatever the busy timeout: under adviser load a
     claimant's revoke would fail. Taking the write lock at BEGIN makes it wait its turn instead.
     """
-    if has_request_context() and (
-        request.method not in ("GET", "HEAD", "OPTIONS")
-        or getattr(current_app.view_functions.get(request.endpoint or ""), "writes_on_get", False)
-    ):
-        return "BEGIN IMMEDIATE"
-    return "BEGIN"
-
-
-def writes_on_get(view: F) -> F:
-    """Mark a GET view that writes (it counts wrong tries): SQLite begins it IMMEDIATE too."""
-    view.writes_on_get = True  # type: ignore[attr-defined]
-    return view
+    return "BEGIN IMMEDIATE" if _will_write.get() else "BEGIN"

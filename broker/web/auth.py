@@ -11,7 +11,9 @@ from werkzeug.wrappers import Response
 
 from .. import accounts, clock, i18n, news, ratelimit, sessions
 from ..inputs import safe_next
-from . import boundary, current_account, home_for, session_store
+from . import boundary, session_store
+from .access import home_for
+from .boundary import current_account
 from .forms import ConfirmForm, SignInForm
 
 bp = Blueprint("auth", __name__)

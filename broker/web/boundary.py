@@ -17,15 +17,18 @@ from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, g, session
+from flask import Flask, current_app, g, request, session
 
 from .. import clock
+from .. import db as db_plumbing
 from ..extensions import db
 from ..models import Account
 from ..services import Services
 from ..services import of as services_of
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+READ_ONLY_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,26 @@ class Unit:
     """One request's unit of work: the instant every domain call in it is made at."""
 
     now: datetime
+
+
+def writes_on_get(view: F) -> F:
+    """Mark a GET view that writes (it counts wrong tries): SQLite begins it IMMEDIATE too."""
+    view.writes_on_get = True  # type: ignore[attr-defined]
+    return view
+
+
+def declare_writes() -> None:
+    """Before the request's first read: tell the database layer whether it will write (a POST,
+    or a GET marked writes_on_get), so SQLite takes the write lock at BEGIN (broker/db.py)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    writes = request.method not in READ_ONLY_METHODS or getattr(view, "writes_on_get", False)
+    g.writes_token = db_plumbing.expect_writes(writes)
+
+
+def forget_writes(_error: BaseException | None = None) -> None:
+    token = g.pop("writes_token", None)
+    if token is not None:
+        db_plumbing.forget_writes(token)
 
 
 def open_unit() -> Unit:

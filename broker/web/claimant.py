@@ -429,13 +429,13 @@ def name_contact() -> Response | str | tuple[str, int]:
                 return render_template(
                     "claimant/contact_confirm.html",
                     form=form,
-                    chosen=[grants.CONTACT_SCOPES[n] for n in chosen],
+                    chosen=[scopes.CONTACT_SCOPES[n] for n in chosen],
                     ends_at=ends_at,
                 )
     else:
         errors = first_errors(form)
     return render_template(
-        "claimant/contact.html", form=form, errors=errors, contact_scopes=grants.CONTACT_SCOPES
+        "claimant/contact.html", form=form, errors=errors, contact_scopes=scopes.CONTACT_SCOPES
     ), (400 if errors else 200)
 
 

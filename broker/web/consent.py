@@ -29,11 +29,12 @@ from werkzeug.wrappers import Response
 
 import scopes
 
-from .. import CONTENT_SECURITY_POLICY, clients, device, grants, oauth
-from ..db import writes_on_get
+from .. import clients, device, grants, oauth
 from ..models import DeviceAuthorization, Grant
 from . import boundary, wording
+from .boundary import writes_on_get
 from .forms import ConsentForm
+from .headers import CONTENT_SECURITY_POLICY
 
 bp = Blueprint("consent", __name__)
 

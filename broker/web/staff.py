@@ -100,7 +100,7 @@ def record_contact(reference: str) -> Response | Page:
         claimant=claimant,
         form=form,
         errors=done,
-        contact_scopes=grants.CONTACT_SCOPES,
+        contact_scopes=scopes.CONTACT_SCOPES,
     ), (400 if done else 200)
 
 
