@@ -249,7 +249,6 @@ def register_staff_side(app: Flask) -> None:
         Safe to run every few minutes from cron: runs never overlap (a lease in the database)
         and every step is idempotent.
         """
-        spec = sender or app.config.get("BROKER_OUTBOX_SENDER") or notify.DEFAULT_SENDER
 
         def progress(stage: str, done: int, total: int) -> None:
             if total > batch and not quiet:  # large runs show how far they have got
@@ -257,7 +256,7 @@ def register_staff_side(app: Flask) -> None:
 
         report = sweep.run(
             now=clock.now(),
-            sender=notify.load_sender(spec),
+            sender=notify.load_sender(sender) if sender else services.of(app).sender,
             batch=batch,
             progress=progress,
             services=services.of(app),
