@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 import scopes
 
-from .. import clients, clock
+from .. import clients
 from . import boundary
 from .forms import ClientForm, first_errors
 
@@ -43,7 +43,7 @@ def new_client() -> Response | str | tuple[str, int]:
                 scope_names=form.scopes.data or (),
                 grant_types=form.grant_types.data or (),
                 auth_method=form.auth_method.data or "",
-                now=clock.now(),
+                now=boundary.now(),
             )
         except clients.ClientRefused as refusal:
             boundary.undo()

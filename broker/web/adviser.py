@@ -41,7 +41,7 @@ UK_TIME = ZoneInfo(i18n.TIMEZONE)
 
 @bp.get("/")
 def clients() -> str:
-    now = clock.now()
+    now = boundary.now()
     return render_template(
         "adviser/clients.html",
         live=one_per_client(grants.live_for_adviser(g.adviser.id, now)),
@@ -66,7 +66,7 @@ def client(grant_id: str) -> str | tuple[str, int]:
     """A client's decisions and journal; arriving from a request (`?asked=`), what the client
     said yes to, when it was less than the adviser asked for."""
     grant = _own_grant(grant_id)
-    now = clock.now()
+    now = boundary.now()
     if not grants.authorises(grant.status, grant.review_at, grant.ends_at, now):
         # The console's read is refused like any token's, and the claimant can see it was tried.
         grants.record_refused_open(grant, by=f"adviser:{g.adviser.id}", now=now)
@@ -167,7 +167,7 @@ def ask() -> Response | str | tuple[str, int]:
     form = AskForm()
     errors: dict[str, str] = {}
     if form.validate_on_submit():
-        now = clock.now()
+        now = boundary.now()
         names = scopes.parse(form.scopes.data or ())
         months = int(form.months.data or 0)
         try:
@@ -209,7 +209,7 @@ def ask_waiting(request_id: str) -> str:
         "adviser/ask_waiting.html",
         shortfall=shortfall(authorization, grant) if grant else None,
         authorization=authorization,
-        state=device.state_of(authorization, clock.now()),
+        state=device.state_of(authorization, boundary.now()),
         user_code=user_code,
         verification_uri=oauth.verification_uri(),
         complete_uri=oauth.verification_uri_complete(user_code),
@@ -222,7 +222,7 @@ def ask_status(request_id: str) -> Response:
     """What static/js/ask.js polls: pending, slow_down (RFC 8628 3.5, with the longer
     interval), or the answer and the page to go to."""
     authorization = _own_request(request_id)
-    now = clock.now()
+    now = boundary.now()
     state = device.state_of(authorization, now)
     if state == device.PENDING and device.poll(authorization, now):
         state = "slow_down"
@@ -256,7 +256,7 @@ def _own_request(request_id: str) -> DeviceAuthorization:
 def statement(grant_id: str) -> Response | str | tuple[str, int]:
     grant = _own_grant(grant_id)
     form = StatementForm()
-    now = clock.now()
+    now = boundary.now()
     if request.method == "GET":
         form.date_from.data = grant.starts_at.date()
         form.date_to.data = now.date()

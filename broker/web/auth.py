@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
-from .. import accounts, clock, i18n, news, ratelimit, sessions
+from .. import accounts, i18n, news, ratelimit, sessions
 from ..inputs import safe_next
 from . import boundary, session_store
 from .access import home_for
@@ -24,7 +24,7 @@ def sign_in() -> Response | str | tuple[str, int]:
     form = SignInForm(next=request.args.get("next", ""))
     error = None
     if form.validate_on_submit():
-        now = clock.now()
+        now = boundary.now()
         try:
             account = accounts.sign_in(
                 form.username.data or "",

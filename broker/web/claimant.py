@@ -28,7 +28,6 @@ import scopes
 from .. import (
     accounts,
     audit,
-    clock,
     grants,
     history_copy,
     journal,
@@ -47,7 +46,7 @@ bp = Blueprint("claimant", __name__)
 
 @bp.get("/")
 def home() -> str:
-    now = clock.now()
+    now = boundary.now()
     live = grants.live_for_claimant(g.claimant.id, now)
     contacts = grants.live_for_claimant(g.claimant.id, now, kind=grants.CONTACT)
     return render_template(
@@ -57,7 +56,7 @@ def home() -> str:
 
 @bp.get("/access")
 def access() -> str:
-    now = clock.now()
+    now = boundary.now()
     return render_template(
         "claimant/access.html",
         live=grants.live_for_claimant(g.claimant.id, now),
@@ -77,7 +76,7 @@ def give_access() -> Response | str | tuple[str, int]:
         # checked this POST; nothing changes until the final "Give access").
         return _give_access_form(form, errors)
     if form.validate_on_submit():
-        now = clock.now()
+        now = boundary.now()
         try:
             adviser = accounts.find_adviser(
                 form.adviser_code.data or "", attempt_keys=_code_attempt_keys(), now=now
@@ -167,7 +166,7 @@ def revoke(grant_id: str) -> Response:
     grant = _own_grant(grant_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    grants.revoke(grant, by=f"claimant:{g.claimant.id}", now=clock.now())
+    grants.revoke(grant, by=f"claimant:{g.claimant.id}", now=boundary.now())
     flash(_("%(name)s can no longer see your journal", name=grant.representative_name))
     return redirect(url_for("claimant.access"), 303)
 
@@ -177,7 +176,7 @@ def narrow_access(grant_id: str) -> Response | str | tuple[str, int]:
     """Change what they can see: untick scopes; grants.narrow holds every rule."""
     grant = _own_grant(grant_id, grants.ACCESS)
     form = NarrowForm()
-    if not form.is_submitted() and not grants.narrowable(grant, clock.now()):
+    if not form.is_submitted() and not grants.narrowable(grant, boundary.now()):
         return redirect(url_for("claimant.access"), 303)
     if not form.is_submitted() and len(grant.scope_names) < 2:
         return redirect(url_for("claimant.confirm_revoke", grant_id=grant.id), 303)
@@ -185,7 +184,7 @@ def narrow_access(grant_id: str) -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         try:
             grants.narrow(
-                grant, form.scopes.data or (), by=f"claimant:{g.claimant.id}", now=clock.now()
+                grant, form.scopes.data or (), by=f"claimant:{g.claimant.id}", now=boundary.now()
             )
         except grants.GrantRefused as refusal:
             boundary.undo()
@@ -213,7 +212,7 @@ def narrow_access(grant_id: str) -> Response | str | tuple[str, int]:
 
 @bp.get("/access/stop-all")
 def confirm_stop_all() -> str:
-    now = clock.now()
+    now = boundary.now()
     return render_template(
         "claimant/confirm_stop_all.html",
         live=grants.live_for_claimant(g.claimant.id, now),
@@ -227,7 +226,7 @@ def stop_all() -> Response:
     """Stop all access: every grant this claimant has given ends at once, each one audited."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    grants.revoke_all(g.claimant, now=clock.now())
+    grants.revoke_all(g.claimant, now=boundary.now())
     # Someone who took the phone or the password may still be signed in elsewhere: those
     # sessions end too, this one stays (security.md 27).
     session_store.end_others(g.claimant.id, reason=sessions.STOP_ALL)
@@ -240,7 +239,7 @@ def confirm_sign_out_elsewhere() -> str:
     others = sessions.others(
         g.claimant.account,
         keep=session_store.current_hash(),
-        now=clock.now(),
+        now=boundary.now(),
         limits=session_store.limits(),
     )
     return render_template(
@@ -339,7 +338,7 @@ def _news_since_sign_in(now: datetime) -> list[news.News]:
 @bp.get("/access/<grant_id>/review")
 def review(grant_id: str) -> Response | str:
     grant = _own_grant(grant_id)
-    now = clock.now()
+    now = boundary.now()
     if not grants.needs_review(grant, now):
         return redirect(url_for("claimant.access"), 303)
     return _review_page(grant, ReviewForm(), {}, now)
@@ -370,7 +369,7 @@ def confirm_review(grant_id: str) -> Response | tuple[str, int]:
     form = ReviewForm()
     if not form.validate_on_submit():
         abort(400)
-    now, by = clock.now(), f"claimant:{g.claimant.id}"
+    now, by = boundary.now(), f"claimant:{g.claimant.id}"
     try:
         if form.choice.data == "keep":
             grants.confirm_review(grant, by=by, now=now)
@@ -396,7 +395,7 @@ def name_contact() -> Response | str | tuple[str, int]:
     form = ContactForm()
     errors: dict[str, str] = {}
     if form.validate_on_submit():
-        now = clock.now()
+        now = boundary.now()
         ends_at = grants.add_months(now, int(form.months.data or 0))
         if form.confirmed.data == "yes":
             try:
@@ -450,7 +449,7 @@ def stop_contact(grant_id: str) -> Response:
     grant = _own_grant(grant_id, grants.CONTACT)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    grants.revoke(grant, by=f"claimant:{g.claimant.id}", now=clock.now())
+    grants.revoke(grant, by=f"claimant:{g.claimant.id}", now=boundary.now())
     flash(_("We will not contact %(name)s any more", name=grant.representative_name))
     return redirect(url_for("claimant.access"), 303)
 
@@ -464,7 +463,7 @@ def grant_receipts(grant_id: str) -> str:
     grant = _own_grant(grant_id)
     rows = receipts.for_grant(g.claimant.id, grant.id)
     shown = [(row, receipts.payload_of(row, boundary.services().key_set())) for row in rows]
-    ended = grants.state_at(grant, clock.now()) in grants.ENDED
+    ended = grants.state_at(grant, boundary.now()) in grants.ENDED
     return render_template("claimant/grant_receipts.html", grant=grant, receipts=shown, ended=ended)
 
 
@@ -491,7 +490,9 @@ def history_csv() -> Response:
 
 @bp.get("/history.json")
 def history_json() -> Response:
-    document = history_copy.signed_copy(g.claimant, now=clock.now(), services=boundary.services())
+    document = history_copy.signed_copy(
+        g.claimant, now=boundary.now(), services=boundary.services()
+    )
     return _attachment(json.dumps(document, indent=2), "access-history.json", "application/json")
 
 

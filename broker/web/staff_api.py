@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, g, jsonify
 from werkzeug.wrappers import Response
 
-from .. import audit, clock, grants, records, staff_keys
+from .. import audit, grants, records, staff_keys
 from ..extensions import csrf
 from ..journal import iso
 from ..models import Grant
@@ -42,7 +42,7 @@ def claimant_consents(reference: str) -> Response:
     claimant = records.claimant_by_reference(reference)
     if claimant is None:
         raise Refused(404, "not_found", "No claimant has that reference", "refused:not_found")
-    now = clock.now()
+    now = boundary.now()
     every = grants.all_for_claimant(claimant.id)
     contact = grants.live_contact(claimant.id, now)
     body = {
