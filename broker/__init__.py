@@ -77,12 +77,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
     session_store.init_app(app)
     app.before_request(forget_request_state)
-    app.before_request(boundary.declare_writes)  # before the session lookup begins a transaction
-    app.teardown_request(boundary.forget_writes)
     app.before_request(session_store.load)  # before CSRFProtect: an ended session's tokens fail
     app.before_request(_request_boundary)  # before CSRF protection reads the form
     extensions.csrf.init_app(app)
-    configure_engine(app)
+    configure_engine(app, will_write=boundary.request_writes)
 
     bound = services.build(app.config, production=production)
     app.config["BROKER_ISSUER"] = bound.issuer

@@ -6,7 +6,7 @@ broker/units.py for jobs and commands."""
 from __future__ import annotations
 
 import uuid
-from contextvars import ContextVar, Token
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -69,7 +69,21 @@ def sqlite_synchronous(setting: str) -> str:
         raise RuntimeError(f"BROKER_SQLITE_SYNC must be full or normal, not {setting!r}") from None
 
 
-def configure_engine(app: Flask) -> None:
+def _sqlite_begin(will_write: Callable[[], bool]) -> str:
+    """BEGIN IMMEDIATE for work that changes state (a POST...), else a deferred BEGIN.
+
+    A deferred transaction that reads and then writes fails at once with SQLITE_BUSY_SNAPSHOT
+    if another writer committed in between, whatever the busy timeout: under adviser load a
+    claimant's revoke would fail. Taking the write lock at BEGIN makes it wait its turn instead.
+    """
+    return "BEGIN IMMEDIATE" if will_write() else "BEGIN"
+
+
+def _never() -> bool:
+    return False
+
+
+def configure_engine(app: Flask, *, will_write: Callable[[], bool] = _never) -> None:
     """SQLite: WAL, a busy timeout, foreign keys, and real transactions.
 
     pysqlite's own transaction handling begins only before DML, so SELECTs would run outside the
@@ -102,31 +116,4 @@ def configure_engine(app: Flask) -> None:
 
         @event.listens_for(engine, "begin")
         def on_begin(connection: Any) -> None:
-            connection.exec_driver_sql(_sqlite_begin())
-
-
-# Whether the work under way will write: the request boundary says so for each request
-# (broker/web/boundary.py); anything else (a command, a job) reads first, as before.
-_will_write: ContextVar[bool] = ContextVar("broker_will_write", default=False)
-
-
-def expect_writes(writes: bool) -> Token[bool]:
-    """Declare whether the transactions from now on will write; returns the token to undo it."""
-    return _will_write.set(writes)
-
-
-def forget_writes(token: Token[bool]) -> None:
-    try:
-        _will_write.reset(token)
-    except ValueError:  # set in another context: nothing of this one to restore
-        _will_write.set(False)
-
-
-def _sqlite_begin() -> str:
-    """BEGIN IMMEDIATE for work that changes state (a POST...), else a deferred BEGIN.
-
-    A deferred transaction that reads and then writes fails at once with SQLITE_BUSY_SNAPSHOT
-    if another writer committed in between, whatever the busy timeout: under adviser load a
-    claimant's revoke would fail. Taking the write lock at BEGIN makes it wait its turn instead.
-    """
-    return "BEGIN IMMEDIATE" if _will_write.get() else "BEGIN"
+            connection.exec_driver_sql(_sqlite_begin(will_write))

@@ -17,10 +17,9 @@ from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 
 from .. import clock
-from .. import db as db_plumbing
 from ..extensions import db
 from ..models import Account
 from ..services import Services
@@ -44,18 +43,14 @@ def writes_on_get(view: F) -> F:
     return view
 
 
-def declare_writes() -> None:
-    """Before the request's first read: tell the database layer whether it will write (a POST,
-    or a GET marked writes_on_get), so SQLite takes the write lock at BEGIN (broker/db.py)."""
+def request_writes() -> bool:
+    """Whether the request under way changes state (a POST, or a GET marked writes_on_get):
+    the database layer asks as each transaction begins, so SQLite takes the write lock at
+    BEGIN (broker/db.py). Outside a request (a command, a job): no."""
+    if not has_request_context():
+        return False
     view = current_app.view_functions.get(request.endpoint or "")
-    writes = request.method not in READ_ONLY_METHODS or getattr(view, "writes_on_get", False)
-    g.writes_token = db_plumbing.expect_writes(writes)
-
-
-def forget_writes(_error: BaseException | None = None) -> None:
-    token = g.pop("writes_token", None)
-    if token is not None:
-        db_plumbing.forget_writes(token)
+    return request.method not in READ_ONLY_METHODS or getattr(view, "writes_on_get", False)
 
 
 def open_unit() -> Unit:
