@@ -10,7 +10,7 @@ CSS := broker/static/build/app.css
 # Welsh and any other catalogue: compiled from the .po files at install time (issue 5).
 MO := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: install run dev test test-postgres lint bench clean messages screenshots
+.PHONY: install run dev test test-postgres lint lint-imports bench clean messages screenshots
 
 install: $(STAMP) $(CSS) $(CSS).gz $(MO)
 
@@ -64,9 +64,13 @@ TEST_WORKERS ?= auto
 test: install
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
-lint: install
+lint: install lint-imports
 	$(BIN)/ruff check broker scopes tests
 	$(FLASK) db check
+
+# The import contract: web above the domain, above the database (pyproject.toml).
+lint-imports: install
+	$(BIN)/lint-imports
 
 # `make bench`: bare Flask vs the audited protected read on SQLite and on the bench's own
 # PostgreSQL (same gunicorn settings), revoke under load, audit verify over a million events and

@@ -9,14 +9,23 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, abort, current_app, request
+from flask.cli import FlaskGroup
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import cli, extensions, i18n, services, static_files
 from . import config as broker_config
-from . import extensions, static_files
 from .db import configure_engine
 from .inputs import load_json, unsafe_field
-from .tokens import TokenService, load_or_create_key, load_retired_keys
+from .web import (
+    boundary,
+    errors,
+    forget_request_state,
+    language,
+    register_blueprints,
+    session_store,
+)
+from .web.headers import CONTENT_SECURITY_POLICY
 
 ROOT = broker_config.ROOT
 
@@ -65,34 +74,23 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # Bound by attribute, not imported by name: `broker.db` must stay the module.
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
-    from .web import forget_request_state, session_store
-
     session_store.init_app(app)
     app.before_request(forget_request_state)
     app.before_request(session_store.load)  # before CSRFProtect: an ended session's tokens fail
     app.before_request(_request_boundary)  # before CSRF protection reads the form
     extensions.csrf.init_app(app)
-    configure_engine(app)
+    configure_engine(app, will_write=boundary.request_writes)
 
-    key_dir = Path(app.config["BROKER_KEY_DIR"])
-    key = load_or_create_key(key_dir, create=not production)
-    issuer = app.config["BROKER_ISSUER"].rstrip("/")
-    app.extensions["broker.tokens"] = TokenService(
-        key, issuer, audience=f"{issuer}/api/v1", retired=load_retired_keys(key_dir)
-    )
-    from .signed import load_or_create_statement_key
-
-    app.extensions["broker.statement_key"] = load_or_create_statement_key(
-        key_dir, create=not production
-    )
-
-    from . import cli, errors, i18n
-    from .web import register_blueprints
+    bound = services.build(app.config, production=production)
+    app.config["BROKER_ISSUER"] = bound.issuer
+    services.bind(app, bound)
+    # The guard (broker/protect.py) still reads the token service by this key.
+    app.extensions["broker.tokens"] = bound.tokens
 
     register_blueprints(app)
     errors.register(app)
     cli.register(app)
-    i18n.init_app(app)  # English and Welsh (issue 5)
+    i18n.init_app(app, locale_selector=language.select)  # English and Welsh (issue 5)
     static_files.init_app(app)  # hashed names, a year's caching, compression (issue 14)
     app.after_request(_security_headers)
     return app
@@ -140,10 +138,6 @@ def _secret_key(instance_path: Path, production: bool) -> str:
     return path.read_text().strip()
 
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-)
 
 
 def _security_headers(response: Response) -> Response:
@@ -159,3 +153,8 @@ def _security_headers(response: Response) -> Response:
         headers.setdefault("Cache-Control", "no-store")
         headers["Pragma"] = "no-cache"
     return response
+
+
+def main() -> None:
+    """The `consent-broker` command: Flask's CLI on this app, with the broker's commands."""
+    FlaskGroup(create_app=create_app, help="The consent broker's commands.")()

@@ -12,11 +12,9 @@ from . import audit, ratelimit
 from .extensions import db
 from .models import Account, Adviser, Claimant, Organisation, StaffMember
 
-hasher = PasswordHasher()
-
 
 @functools.cache
-def _dummy_hash() -> str:
+def _dummy_hash(hasher: PasswordHasher) -> str:
     """Verified against when the username is unknown, so that both paths cost one Argon2 verify.
 
     Made on first use, not at import: Argon2 takes 64 MiB to hash, which would otherwise sit in
@@ -48,7 +46,9 @@ class SignInFailed(Exception):
     """Wrong username or password; deliberately says no more than that."""
 
 
-def sign_in(username: str, password: str, *, address: str, now: datetime) -> Account:
+def sign_in(
+    username: str, password: str, *, address: str, now: datetime, hasher: PasswordHasher
+) -> Account:
     """The account for these credentials, or SignInFailed / ratelimit.TooManyAttempts.
 
     Failures count per (username, address) pair with a growing delay, and per address across
@@ -67,7 +67,7 @@ def sign_in(username: str, password: str, *, address: str, now: datetime) -> Acc
         raise ratelimit.TooManyAttempts(int(ADDRESS_WINDOW.total_seconds()))
     account = db.session.scalar(db.select(Account).where(Account.username == username))
     try:
-        hasher.verify(account.password_hash if account else _dummy_hash(), password)
+        hasher.verify(account.password_hash if account else _dummy_hash(hasher), password)
     except (VerificationError, InvalidHashError):
         account = None
     if account is None:
@@ -81,7 +81,9 @@ def normalise(username: str) -> str:
     return username.strip().lower()
 
 
-def create_account(username: str, password: str, role: str, name: str, now: datetime) -> Account:
+def create_account(
+    username: str, password: str, role: str, name: str, now: datetime, *, hasher: PasswordHasher
+) -> Account:
     account = Account(
         username=normalise(username),
         password_hash=hasher.hash(password),
@@ -101,8 +103,10 @@ def create_claimant(
     reference: str,
     now: datetime,
     partner: Claimant | None = None,
+    *,
+    hasher: PasswordHasher,
 ) -> Claimant:
-    account = create_account(username, password, "claimant", name, now)
+    account = create_account(username, password, "claimant", name, now, hasher=hasher)
     claimant = Claimant(
         id=account.id, reference=reference, partner_id=partner.id if partner else None
     )
@@ -115,19 +119,28 @@ def create_claimant(
 
 
 def create_adviser(
-    username: str, password: str, name: str, organisation: Organisation, code: str, now: datetime
+    username: str,
+    password: str,
+    name: str,
+    organisation: Organisation,
+    code: str,
+    now: datetime,
+    *,
+    hasher: PasswordHasher,
 ) -> Adviser:
     if normalise_code(code) == normalise_code(EXAMPLE_ADVISER_CODE):
         raise ValueError(f"{EXAMPLE_ADVISER_CODE} is the example code on the claimant's page")
-    account = create_account(username, password, "adviser", name, now)
+    account = create_account(username, password, "adviser", name, now, hasher=hasher)
     adviser = Adviser(id=account.id, organisation_id=organisation.id, code=normalise_code(code))
     db.session.add(adviser)
     db.session.flush()
     return adviser
 
 
-def create_staff(username: str, password: str, name: str, team: str, now: datetime) -> StaffMember:
-    account = create_account(username, password, "staff", name, now)
+def create_staff(
+    username: str, password: str, name: str, team: str, now: datetime, *, hasher: PasswordHasher
+) -> StaffMember:
+    account = create_account(username, password, "staff", name, now, hasher=hasher)
     staff = StaffMember(id=account.id, team=team)
     db.session.add(staff)
     db.session.flush()

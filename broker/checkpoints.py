@@ -40,17 +40,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import delete, func, insert, select, text
 
 from . import audit, clock, merkle, signed
 from .extensions import db
-from .models import AuditCheckpoint, CheckpointLeaf, CheckpointLeafVersion, CheckpointNode
+from .models import (
+    AuditCheckpoint,
+    AuditEvent,
+    CheckpointLeaf,
+    CheckpointLeafVersion,
+    CheckpointNode,
+)
+from .services import Services
 
 ZERO = bytes(32)
 US = "\x1f"
@@ -125,17 +131,15 @@ def checkpoint_hash(jws: str) -> bytes:
     return hashlib.sha256(jws.encode()).digest()
 
 
-def interval() -> timedelta:
+def interval(config: Mapping[str, Any]) -> timedelta:
     """How long events may wait to be sealed: BROKER_CHECKPOINT_SECONDS (security.md 28)."""
-    return timedelta(
-        seconds=int(current_app.config.get("BROKER_CHECKPOINT_SECONDS", DEFAULT_SECONDS))
-    )
+    return timedelta(seconds=int(config.get("BROKER_CHECKPOINT_SECONDS", DEFAULT_SECONDS)))
 
 
-def due(now: datetime) -> bool:
-    """A checkpoint is due when events were added since the last and it is `interval()` old."""
+def due(now: datetime, every: timedelta) -> bool:
+    """A checkpoint is due when events were added since the last and it is `every` old."""
     last = latest()
-    if last is not None and now - last.issued_at < interval():
+    if last is not None and now - last.issued_at < every:
         return False
     return bool(db.session.scalar(text(_MOVED_SQL + " LIMIT 1")))
 
@@ -152,8 +156,8 @@ class Unsealed:
     chains: int
     oldest: datetime | None
 
-    def overdue(self, now: datetime) -> bool:
-        return self.oldest is not None and now - self.oldest > interval()
+    def overdue(self, now: datetime, every: timedelta) -> bool:
+        return self.oldest is not None and now - self.oldest > every
 
 
 _UNSEALED_SQL = (
@@ -166,8 +170,6 @@ _UNSEALED_SQL = (
 def unsealed() -> Unsealed:
     """The events no checkpoint has signed yet, with the time of the oldest of them."""
     events, chains, oldest_us = 0, 0, None
-    from .models import AuditEvent
-
     for claimant_id, head_seq, sealed_seq in db.session.execute(text(_UNSEALED_SQL)).all():
         chains += 1
         events += max(int(head_seq) - int(sealed_seq), 0)
@@ -250,7 +252,9 @@ def _upsert(model: Any, rows: list[dict[str, Any]], keys: list[str]) -> None:
         db.session.execute(statement, rows[start : start + 5000])
 
 
-def make(*, now: datetime | None = None, force: bool = False) -> AuditCheckpoint | None:
+def make(
+    services: Services, *, now: datetime | None = None, force: bool = False
+) -> AuditCheckpoint | None:
     """Sign a checkpoint of every chain as it is now; adds it without committing.
 
     Reads and rehashes only the chains that moved since the last checkpoint. Returns None when
@@ -289,7 +293,7 @@ def make(*, now: datetime | None = None, force: bool = False) -> AuditCheckpoint
                 select(CheckpointLeaf).where(CheckpointLeaf.claimant_id.in_(part))
             )
         )
-    key = signed.salt_key()
+    key = services.statement_key
     changed: list[tuple[int, Leaf]] = []
     sealed: list[dict[str, Any]] = []
     moved = sorted(moved)
@@ -318,7 +322,7 @@ def make(*, now: datetime | None = None, force: bool = False) -> AuditCheckpoint
     seq = (last.seq if last else 0) + 1
     prev = last.hash if last else ZERO
     payload = {
-        "iss": current_app.config["BROKER_ISSUER"],
+        "iss": services.issuer,
         "seq": seq,
         "issued_at": now.isoformat(),
         "tree_size": size,
@@ -326,7 +330,7 @@ def make(*, now: datetime | None = None, force: bool = False) -> AuditCheckpoint
         "root": root.hex(),
         "prev": prev.hex(),
     }
-    jws = signed.sign(payload, signed.CHECKPOINT)
+    jws = signed.sign(payload, signed.CHECKPOINT, services.signing_key)
     row = AuditCheckpoint(
         seq=seq,
         issued_at=now,
@@ -416,8 +420,6 @@ def _new_events(
 ) -> Callable[[str], list[Any]]:
     """The events since their last leaf of the chains that moved, read a chunk of chains at a
     time (one query per 500 chains, not one per chain); returns a lookup by claimant."""
-    from .models import AuditEvent
-
     ids = [row[0] for row in moved]
     batches = iter(list(_chunks(ids)))
     loaded: dict[str, list[Any]] = {}
@@ -490,8 +492,6 @@ def _extend(
 
 def chain_events(claimant_id: str, *, after: int = 0, upto: int | None = None) -> Iterable[Any]:
     """A claimant's audit events in order, seq in (after, upto]."""
-    from .models import AuditEvent
-
     query = (
         select(AuditEvent)
         .where(AuditEvent.claimant_id == claimant_id, AuditEvent.seq > after)

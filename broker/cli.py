@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
 
-from . import audit, checkpoints, demo, signed
+from . import (
+    audit,
+    checkpoints,
+    clients,
+    clock,
+    demo,
+    notify,
+    services,
+    staff_keys,
+    sweep,
+    units,
+    verifying,
+)
 from .config import is_production
 from .extensions import db
 from .models import Claimant
+from .tokens import TokenService, load_retired_keys, rotate_key
 
 
 def register(app: Flask) -> None:
@@ -22,8 +36,8 @@ def register(app: Flask) -> None:
         the demo passwords and client secret are printed in the README (security.md 33)."""
         if is_production(current_app.config):
             raise click.ClickException("seed-demo is refused in production (BROKER_ENV=production)")
-        created = demo.seed()
-        db.session.commit()
+        created = demo.seed(services.of(app).hasher)
+        units.keep()
         click.echo("Demo data created." if created else "Demo data already present.")
         for login in demo.LOGINS:
             click.echo(f"  {login.role:9} {login.username:26} {login.note}")
@@ -70,33 +84,33 @@ def register(app: Flask) -> None:
 
     def _unsealed() -> bool:
         """Print the events no checkpoint has signed yet; True if any waited too long."""
-        from . import clock
 
         now = clock.now()
         pending = checkpoints.unsealed()
-        db.session.rollback()
+        units.discard()
         if not pending.events or pending.oldest is None:
             click.echo("Every event is sealed by a signed checkpoint.")
             return False
         age = (now - pending.oldest).total_seconds()
-        limit = checkpoints.interval().total_seconds()
+        every = checkpoints.interval(app.config)
+        limit = every.total_seconds()
         click.echo(
             f"{pending.events} event(s) on {pending.chains} chain(s) not yet sealed: "
             f"the oldest is {age:.0f}s old (a checkpoint is due every {limit:.0f}s)."
         )
-        return pending.overdue(now)
+        return pending.overdue(now, every)
 
     def _against_checkpoints(references: dict[str, str]) -> list[checkpoints.Finding]:
         """After the walk: the checkpoints hold together, and every chain still matches the
         latest one (a rewrite with recomputed hashes, a truncation or a fork shows here)."""
-        key_set = signed.jwks()
+        key_set = services.of(app).key_set()
         findings = checkpoints.verify_checkpoints(key_set)
         last = checkpoints.latest()
         if last is None:
             click.echo("No signed checkpoint yet: run `consent-broker checkpoint`.")
             return findings
         findings += checkpoints.verify_chains_against(last, key_set)
-        db.session.rollback()
+        units.discard()
         for finding in findings:
             if finding.claimant_id is None:
                 click.echo(f"BROKEN checkpoints: {finding.reason}")
@@ -120,10 +134,6 @@ def register(app: Flask) -> None:
 
 def register_proof(app: Flask) -> None:
     """`checkpoint` (cron it) and `verify-statement` (offline, issue 8)."""
-    import json
-    from pathlib import Path
-
-    from . import clock, verifying
 
     @app.cli.command("checkpoint")
     @click.option("--force", is_flag=True, help="Sign one now, even if nothing changed.")
@@ -134,14 +144,13 @@ def register_proof(app: Flask) -> None:
         (60) old, so nothing stays unsealed for much longer than a minute (security.md 28).
         """
         now = clock.now()
-        if not force and not checkpoints.due(now):
+        if not force and not checkpoints.due(now, checkpoints.interval(app.config)):
             click.echo("No checkpoint due.")
             return
-        from . import sweep
 
         started = time.perf_counter()
         try:
-            row = sweep.sign_checkpoint(now=now, force=force)
+            row = sweep.sign_checkpoint(services.of(app), now=now, force=force)
         except sweep.CheckpointBusy:
             click.echo("Another run is signing a checkpoint now.")
             return
@@ -164,19 +173,18 @@ def register_proof(app: Flask) -> None:
         with the old key keep working until they expire; checkpoints, receipts and statements
         signed with it verify always (security.md 34).
         """
-        from pathlib import Path
-
-        from .tokens import TokenService, load_retired_keys, rotate_key
 
         key_dir = Path(app.config["BROKER_KEY_DIR"])
         try:
             old, new = rotate_key(key_dir)
         except RuntimeError as exc:
             raise click.ClickException(str(exc)) from None
-        service = app.extensions["broker.tokens"]
-        app.extensions["broker.tokens"] = TokenService(
-            new, service.issuer, service.audience, retired=load_retired_keys(key_dir)
+        bound = services.of(app)
+        rotated = TokenService(
+            new, bound.issuer, bound.tokens.audience, retired=load_retired_keys(key_dir)
         )
+        services.bind(app, bound.with_tokens(rotated))
+        app.extensions["broker.tokens"] = rotated  # the guard's key (broker/protect.py)
         click.echo(f"New signing key {new.kid} is current; {old.kid} is retired.")
         click.echo("Restart the app so that every worker signs with the new key.")
 
@@ -203,7 +211,7 @@ def register_proof(app: Flask) -> None:
             raise click.ClickException(f"{file} is not a JSON file") from None
         if not isinstance(document, dict):
             raise click.ClickException(f"{file} is not a file the broker gave out")
-        key_set = json.loads(jwks_file.read_text()) if jwks_file else signed.jwks()
+        key_set = json.loads(jwks_file.read_text()) if jwks_file else services.of(app).key_set()
         if checkpoints_file:
             published = json.loads(checkpoints_file.read_text())["checkpoints"]
         elif jwks_file:
@@ -225,7 +233,6 @@ def register_proof(app: Flask) -> None:
 
 def register_staff_side(app: Flask) -> None:
     """`sweep` (run it from cron) and `staff-api-key` (credentials for staff systems)."""
-    from . import clock, notify, staff_keys, sweep
 
     @app.cli.command("sweep")
     @click.option(
@@ -242,14 +249,18 @@ def register_staff_side(app: Flask) -> None:
         Safe to run every few minutes from cron: runs never overlap (a lease in the database)
         and every step is idempotent.
         """
-        spec = sender or app.config.get("BROKER_OUTBOX_SENDER") or notify.DEFAULT_SENDER
 
         def progress(stage: str, done: int, total: int) -> None:
             if total > batch and not quiet:  # large runs show how far they have got
                 click.echo(f"  {stage}: {done:,}/{total:,}", err=True)
 
         report = sweep.run(
-            now=clock.now(), sender=notify.load_sender(spec), batch=batch, progress=progress
+            now=clock.now(),
+            sender=notify.load_sender(sender) if sender else services.of(app).sender,
+            batch=batch,
+            progress=progress,
+            services=services.of(app),
+            checkpoint=bool(app.config.get("BROKER_CHECKPOINT_ON_SWEEP", True)),
         )
         if not report.ran:
             if not quiet:
@@ -286,7 +297,7 @@ def register_staff_side(app: Flask) -> None:
     def create_key(name: str) -> None:
         """Create a key for the named system and print it once."""
         row, key = staff_keys.create(name, now=clock.now())
-        db.session.commit()
+        units.keep()
         click.echo(f"Key {row.id} for {row.name}. Store it now: it is not shown again.")
         click.echo(key)
 
@@ -296,7 +307,7 @@ def register_staff_side(app: Flask) -> None:
         """Stop a key working at once."""
         if not staff_keys.revoke(key_id, now=clock.now()):
             raise click.ClickException(f"No key {key_id}")
-        db.session.commit()
+        units.keep()
         click.echo(f"Key {key_id} is revoked.")
 
     @staff_api_key.command("list")
@@ -309,7 +320,6 @@ def register_staff_side(app: Flask) -> None:
 
 def register_oauth_side(app: Flask) -> None:
     """`register-client`: an OAuth client for a case-management system or a device (issue 3)."""
-    from . import clients, clock
 
     short_names = {
         "code": clients.CODE_GRANT,
@@ -375,18 +385,12 @@ def register_oauth_side(app: Flask) -> None:
                 client_id=client_id,
             )
         except clients.ClientRefused as refusal:
-            db.session.rollback()
+            units.discard()
             raise click.ClickException(str(refusal)) from None
-        db.session.commit()
+        units.keep()
         click.echo(f"client_id:     {client.id}")
         if secret:
             click.echo(f"client_secret: {secret}")
             click.echo("Store the secret now: only its hash is kept, so it is not shown again.")
         else:
             click.echo("A public client: no secret. It must use PKCE (S256) like every client.")
-
-
-def main() -> None:
-    from . import create_app
-
-    FlaskGroup(create_app=create_app, help="The consent broker's commands.")()

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 import scopes
 
 from . import grants, inputs
-from .console import CONSOLE_CLIENT_ID
 from .extensions import db
 from .models import Claimant, Grant, OAuthClient, Organisation
 from .tokens import hash_secret
@@ -28,6 +27,7 @@ CODE_GRANT = "authorization_code"
 REFRESH_GRANT = "refresh_token"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 GRANT_TYPES = (CODE_GRANT, REFRESH_GRANT, DEVICE_GRANT)  # no implicit, password or client grants
+CONSOLE_CLIENT_ID = "adviser-console"  # the adviser console's own client (broker/web/console.py)
 SECRET_METHODS = ("client_secret_basic", "client_secret_post")
 AUTH_METHODS = (*SECRET_METHODS, "none")
 

@@ -39,6 +39,9 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
             "admin": int(env.get("BROKER_ADMIN_SESSION_IDLE_MINUTES", "15")),
         },
         "BROKER_SESSION_HOURS": int(env.get("BROKER_SESSION_HOURS", "12")),
+        # Argon2id's cost per password hash (broker/services.py): unset, argon2-cffi's defaults.
+        "BROKER_ARGON2_TIME_COST": env.get("BROKER_ARGON2_TIME_COST"),
+        "BROKER_ARGON2_MEMORY_KIB": env.get("BROKER_ARGON2_MEMORY_KIB"),
         # Audit checkpoints (broker/checkpoints.py): one is signed whenever events were added and
         # the last is older than this many seconds (security.md 28), by cron and by the sweep.
         "BROKER_CHECKPOINT_SECONDS": int(env.get("BROKER_CHECKPOINT_SECONDS", "60")),

@@ -1,22 +1,22 @@
-"""Database plumbing: the aware-UTC column type, SQLite settings, and one transaction per action."""
+"""Database plumbing: the aware-UTC column type and SQLite settings.
+
+Units of work begin and end at the boundaries: broker/web/boundary.py for requests,
+broker/units.py for jobs and commands."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -69,7 +69,21 @@ def sqlite_synchronous(setting: str) -> str:
         raise RuntimeError(f"BROKER_SQLITE_SYNC must be full or normal, not {setting!r}") from None
 
 
-def configure_engine(app: Flask) -> None:
+def _sqlite_begin(will_write: Callable[[], bool]) -> str:
+    """BEGIN IMMEDIATE for work that changes state (a POST...), else a deferred BEGIN.
+
+    A deferred transaction that reads and then writes fails at once with SQLITE_BUSY_SNAPSHOT
+    if another writer committed in between, whatever the busy timeout: under adviser load a
+    claimant's revoke would fail. Taking the write lock at BEGIN makes it wait its turn instead.
+    """
+    return "BEGIN IMMEDIATE" if will_write() else "BEGIN"
+
+
+def _never() -> bool:
+    return False
+
+
+def configure_engine(app: Flask, *, will_write: Callable[[], bool] = _never) -> None:
     """SQLite: WAL, a busy timeout, foreign keys, and real transactions.
 
     pysqlite's own transaction handling begins only before DML, so SELECTs would run outside the
@@ -102,36 +116,4 @@ def configure_engine(app: Flask) -> None:
 
         @event.listens_for(engine, "begin")
         def on_begin(connection: Any) -> None:
-            connection.exec_driver_sql(_sqlite_begin())
-
-
-def _sqlite_begin() -> str:
-    """BEGIN IMMEDIATE for a request that changes state (POST...), else a deferred BEGIN.
-
-    A deferred transaction that reads and then writes fails at once with SQLITE_BUSY_SNAPSHOT
-    if another writer committed in between, whatever the busy timeout: under adviser load a
-    claimant's revoke would fail. Taking the write lock at BEGIN makes it wait its turn instead.
-    """
-    if has_request_context() and (
-        request.method not in ("GET", "HEAD", "OPTIONS")
-        or getattr(current_app.view_functions.get(request.endpoint or ""), "writes_on_get", False)
-    ):
-        return "BEGIN IMMEDIATE"
-    return "BEGIN"
-
-
-def writes_on_get(view: F) -> F:
-    """Mark a GET view that writes (it counts wrong tries): SQLite begins it IMMEDIATE too."""
-    view.writes_on_get = True  # type: ignore[attr-defined]
-    return view
-
-
-@contextmanager
-def transaction() -> Iterator[None]:
-    """Commit once at the end of the block, or roll back everything if it raises."""
-    try:
-        yield
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+            connection.exec_driver_sql(_sqlite_begin(will_write))

@@ -7,9 +7,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from . import accounts, clock, grants
+from argon2 import PasswordHasher
+
+from . import accounts, clients, clock, grants, records
 from .extensions import db
-from .models import Account, JournalEntry, MRDecision, Organisation, Payment, Todo
+from .models import (
+    Account,
+    Claimant,
+    Grant,
+    JournalEntry,
+    MRDecision,
+    Organisation,
+    Payment,
+    StaffMember,
+    Todo,
+)
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (published in the README: demo data only)
 
@@ -46,10 +58,10 @@ LOGINS = (
 )
 
 
-def seed() -> bool:
+def seed(hasher: PasswordHasher) -> bool:
     """Create the demo people and journal; False if they were already there. Does not commit."""
     if db.session.scalar(db.select(Account).where(Account.username == LOGINS[0].username)):
-        seed_oauth(clock.now())  # demo data from before issue 3 gets its OAuth part too
+        seed_oauth(clock.now(), hasher)  # demo data from before issue 3 gets its OAuth part too
         seed_staff_side(clock.now())  # and its staff-side part (issue 4)
         return False
     now = clock.now()
@@ -59,19 +71,47 @@ def seed() -> bool:
     db.session.flush()
 
     alex = accounts.create_claimant(
-        "alex@example.com", DEMO_PASSWORD, "Alex Morgan", "UC-1001-AM", now
+        "alex@example.com",
+        DEMO_PASSWORD,
+        "Alex Morgan",
+        "UC-1001-AM",
+        now,
+        hasher=hasher,
     )
     sam = accounts.create_claimant(
-        "sam@example.com", DEMO_PASSWORD, "Sam Morgan", "UC-1002-SM", now, partner=alex
+        "sam@example.com",
+        DEMO_PASSWORD,
+        "Sam Morgan",
+        "UC-1002-SM",
+        now,
+        partner=alex,
+        hasher=hasher,
     )
     accounts.create_adviser(
-        "priya@northside.example", DEMO_PASSWORD, "Priya Shah", northside, "NSA-4821", now
+        "priya@northside.example",
+        DEMO_PASSWORD,
+        "Priya Shah",
+        northside,
+        "NSA-4821",
+        now,
+        hasher=hasher,
     )
     tom = accounts.create_adviser(
-        "tom@riverside.example", DEMO_PASSWORD, "Tom Reed", riverside, "RLC-7305", now
+        "tom@riverside.example",
+        DEMO_PASSWORD,
+        "Tom Reed",
+        riverside,
+        "RLC-7305",
+        now,
+        hasher=hasher,
     )
     accounts.create_staff(
-        "jordan@dwp.example", DEMO_PASSWORD, "Jordan Lee", "Universal Credit, Leeds", now
+        "jordan@dwp.example",
+        DEMO_PASSWORD,
+        "Jordan Lee",
+        "Universal Credit, Leeds",
+        now,
+        hasher=hasher,
     )
 
     day = timedelta(days=1)
@@ -161,7 +201,7 @@ def seed() -> bool:
         relationship="Welfare rights adviser",
         now=now,
     )
-    seed_oauth(now)
+    seed_oauth(now, hasher)
     seed_staff_side(now)
     return True
 
@@ -178,13 +218,18 @@ DEMO_CLIENT_SECRET = "demo-client-secret"  # noqa: S105 (demo data only, printed
 DEMO_REDIRECT_URI = "http://127.0.0.1:8765/callback"
 
 
-def seed_oauth(now: datetime) -> None:
+def seed_oauth(now: datetime, hasher: PasswordHasher) -> None:
     """The demo admin, the console client and the demo case system; each only if missing."""
-    from . import clients
-
     admin = db.session.scalar(db.select(Account).where(Account.username == ADMIN_LOGIN.username))
     if admin is None:
-        accounts.create_account(ADMIN_LOGIN.username, DEMO_PASSWORD, "admin", ADMIN_LOGIN.name, now)
+        accounts.create_account(
+            ADMIN_LOGIN.username,
+            DEMO_PASSWORD,
+            "admin",
+            ADMIN_LOGIN.name,
+            now,
+            hasher=hasher,
+        )
     clients.ensure_console_client(now)
     if clients.active(DEMO_CLIENT_ID) is None:
         clients.register(
@@ -206,8 +251,6 @@ def seed_oauth(now: datetime) -> None:
 
 def seed_staff_side(now: datetime) -> None:
     """Add the staff-side demo data once (nothing if Sam already has consent taken by phone)."""
-    from . import records
-    from .models import Claimant, Grant, StaffMember
 
     def claimant(username: str) -> Claimant | None:
         account = db.session.scalar(db.select(Account).where(Account.username == username))

@@ -585,48 +585,6 @@ REVIEW_CAP_MONTHS = 6  # DWP guidance: the review period may be extended to six 
 REMINDER_DAYS = (14, 2)  # reminders go this many days before a review or end date
 SWEEP_ACTOR = "system:sweep"
 
-# A nominated contact's own scopes: how DWP may communicate through the named person. They are
-# kept out of the adviser catalogue because no token is ever issued under a contact grant.
-CONTACT_SCOPES: dict[str, scopes.Scope] = {
-    scope.name: scope
-    for scope in (
-        scopes.Scope(
-            "contact:phone",
-            "read",
-            False,
-            scopes.GRANT_CAP_MONTHS,
-            {"en": "Talk about your claim on the phone", "cy": "Siarad am eich hawliad ar y ffôn"},
-            {
-                "en": "We can talk to them about your claim on the phone.",
-                "cy": "Gallwn siarad â nhw am eich hawliad ar y ffôn.",
-            },
-            staff="Talk about their claim on the phone",
-        ),
-        scopes.Scope(
-            "contact:letters",
-            "read",
-            False,
-            scopes.GRANT_CAP_MONTHS,
-            {"en": "Letters and messages", "cy": "Llythyrau a negeseuon"},
-            {
-                "en": "We send letters and messages about your claim to them.",
-                "cy": "Rydyn ni'n anfon llythyrau a negeseuon am eich hawliad atyn nhw.",
-            },
-        ),
-        scopes.Scope(
-            "contact:appointments",
-            "read",
-            False,
-            scopes.GRANT_CAP_MONTHS,
-            {"en": "Appointments", "cy": "Apwyntiadau"},
-            {
-                "en": "We arrange your appointments with them.",
-                "cy": "Rydyn ni'n trefnu eich apwyntiadau gyda nhw.",
-            },
-        ),
-    )
-}
-
 
 class FactMissing(GrantRefused):
     """A required fact is missing or wrong; `field` names the form field to point at."""
@@ -643,19 +601,18 @@ def scopes_of(grant: Grant) -> list[scopes.Scope]:
 
 def scopes_named(kind: str, names: Sequence[str]) -> list[scopes.Scope]:
     """The scope entries for these names on a grant of this kind (a receipt's, say)."""
-    table = CONTACT_SCOPES if kind == CONTACT else scopes.catalogue()
-    return [table[name] for name in names if name in table]
+    return scopes.named(names, contact=kind == CONTACT)
 
 
 def parse_contact_scopes(value: Sequence[str] | str) -> tuple[str, ...]:
     """Contact scope names in their list's order, no repeats; GrantRefused for unknown ones."""
     names = value.split() if isinstance(value, str) else list(value)
-    unknown = sorted(set(names) - set(CONTACT_SCOPES))
+    unknown = sorted(set(names) - set(scopes.CONTACT_SCOPES))
     if unknown:
         raise FactMissing("scopes", f"We do not know this kind of contact: {', '.join(unknown)}")
     if not names:
         raise FactMissing("scopes", "Choose at least one way we can contact them")
-    return tuple(name for name in CONTACT_SCOPES if name in set(names))
+    return tuple(name for name in scopes.CONTACT_SCOPES if name in set(names))
 
 
 def create_contact(

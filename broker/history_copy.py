@@ -10,10 +10,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
-
 from . import audit, grants, signed
 from .models import Claimant, Grant
+from .services import Services
 
 # A cell starting with one of these is run as a formula by a spreadsheet (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -60,11 +59,11 @@ def as_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return out.getvalue()
 
 
-def signed_copy(claimant: Claimant, *, now: datetime) -> dict[str, Any]:
+def signed_copy(claimant: Claimant, *, now: datetime, services: Services) -> dict[str, Any]:
     payload = {
-        "iss": current_app.config["BROKER_ISSUER"],
+        "iss": services.issuer,
         "issued_at": now.isoformat(),
         "claimant": {"id": claimant.id, "reference": claimant.reference},
         "events": events(claimant.id),
     }
-    return {"history": payload, "jws": signed.sign(payload, signed.HISTORY)}
+    return {"history": payload, "jws": signed.sign(payload, signed.HISTORY, services.signing_key)}

@@ -3,7 +3,8 @@ and durations in words.
 
 Claimant-facing pages are in both languages; adviser, staff and admin pages are English only. A
 page's language is the signed-in claimant's saved choice (Account.language), else the
-`language` cookie (the choice made before signing in), else the browser's Accept-Language.
+`language` cookie (the choice made before signing in), else the browser's Accept-Language: the
+web layer works it out from the request (broker/web/language.py).
 
 Catalogues: translations/<lang>/LC_MESSAGES/messages.po, compiled to .mo by `make install` (a
 build step: the app never writes into the source tree, which may be read-only where it runs).
@@ -12,13 +13,13 @@ build step: the app never writes into the source tree, which may be read-only wh
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Response, g
 from flask_babel import Babel, format_date, format_datetime, get_locale, gettext, ngettext
-from sqlalchemy.exc import SQLAlchemyError
 
 from .config import ROOT
 from .models import Account
@@ -50,13 +51,13 @@ def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
     return message
 
 
-def init_app(app: Flask) -> None:
-    """Bind Flask-Babel with our language choice, London time and the Jinja helpers."""
+def init_app(app: Flask, *, locale_selector: Callable[[], str]) -> None:
+    """Bind Flask-Babel with the web layer's language choice, London time and Jinja helpers."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", TIMEZONE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     warn_of_stale_catalogues(Path(app.config["BABEL_TRANSLATION_DIRECTORIES"]))
-    Babel(app, locale_selector=select_language)
+    Babel(app, locale_selector=locale_selector)
     # Flask-Babel caches the language in g; g outlives a request when an app context is already
     # pushed (tests), so each request works its language out afresh, before anything renders.
     app.before_request_funcs.setdefault(None, []).insert(0, _forget_language)
@@ -88,37 +89,6 @@ def current_language() -> str:
     """The language of the page being rendered: "en" or "cy"."""
     locale = get_locale()
     return locale.language if locale is not None else DEFAULT_LANGUAGE
-
-
-def select_language() -> str:
-    """Flask-Babel's locale selector: see the module docstring for the order."""
-    if not has_request_context():
-        return DEFAULT_LANGUAGE
-    account = _signed_in_account()
-    if account is not None:
-        if account.role not in TRANSLATED_ROLES:
-            return DEFAULT_LANGUAGE
-        if account.language in LANGUAGES:
-            return account.language
-    return language_from_request()
-
-
-def language_from_request() -> str:
-    """The cookie's choice, else the browser's preference, else English."""
-    chosen = request.cookies.get(COOKIE)
-    if chosen in LANGUAGES:
-        return chosen
-    return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT_LANGUAGE)
-
-
-def _signed_in_account() -> Account | None:
-    from .web import current_account
-
-    try:
-        return current_account()
-    except SQLAlchemyError:
-        # The error page for a database outage must still render: fall back to the cookie.
-        return None
 
 
 def select_language_for(account: Account, chosen: str | None) -> str:

@@ -25,6 +25,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, or_, update
 
+import scopes
+
 from . import i18n
 from .clock import to_micros
 from .db import new_id
@@ -228,10 +230,12 @@ def resumed(grant: Grant, *, now: datetime) -> None:
 def narrowed(grant: Grant, *, now: datetime) -> None:
     """Tell the adviser that the claimant took some of their access away (the claimant did it)."""
     if grant.adviser_id:
-        from .grants import scopes_of  # grants imports this module
-
-        # The claimant's own words for what is left, as they saw them when they chose.
-        left = ", ".join(f'"{scope.title_in(i18n.DEFAULT_LANGUAGE)}"' for scope in scopes_of(grant))
+        # The claimant's own words for what is left, as they saw them when they chose. An
+        # adviser's grant names catalogue scopes only (a contact grant has no adviser).
+        left = ", ".join(
+            f'"{scope.title_in(i18n.DEFAULT_LANGUAGE)}"'
+            for scope in scopes.named(grant.scope_names)
+        )
         body = (
             f"{grant.claimant.name} changed your access to their journal. "
             f"You can now see only: {left}."

@@ -58,7 +58,7 @@ from werkzeug.wrappers import Response
 
 import scopes
 
-from . import audit, clients, clock, device, grants
+from . import audit, clients, clock, device, grants, services
 from .db import new_id
 from .extensions import db
 from .models import (
@@ -84,7 +84,7 @@ def server() -> AuthorizationServer:
 
 
 def token_service() -> TokenService:
-    return current_app.extensions["broker.tokens"]
+    return services.of(current_app).tokens
 
 
 def issuer() -> str:

@@ -22,10 +22,11 @@ from sqlalchemy import select
 
 import scopes
 
-from . import signed
+from . import services, signed
 from .db import new_id
 from .extensions import db
 from .models import Grant, Receipt
+from .services import Services
 
 VERSION = "KI-CR-v1.1.0"
 GIVEN, AMENDED, NARROWED, REVIEWED, SUSPENDED, RESUMED, REVOKED, EXPIRED = (
@@ -69,9 +70,17 @@ def issue(
     event = FOR_ACTION.get(action)
     if event is None:
         return None
+    bound = _services()
     receipt_id = new_id()
     payload = content(
-        grant, event, by=by, now=now, receipt_id=receipt_id, removed=removed, added=added
+        grant,
+        event,
+        by=by,
+        now=now,
+        receipt_id=receipt_id,
+        issuer=bound.issuer,
+        removed=removed,
+        added=added,
     )
     row = Receipt(
         id=receipt_id,
@@ -79,7 +88,7 @@ def issue(
         grant_id=grant.id,
         event=event,
         created_at=now,
-        jws=signed.sign(payload, signed.RECEIPT),
+        jws=signed.sign(payload, signed.RECEIPT, bound.signing_key),
     )
     db.session.add(row)
     return row
@@ -92,6 +101,7 @@ def content(
     by: str,
     now: datetime,
     receipt_id: str,
+    issuer: str,
     removed: Sequence[str] = (),
     added: Sequence[str] = (),
 ) -> dict[str, Any]:
@@ -116,10 +126,10 @@ def content(
             {
                 "piiController": CONTROLLER,
                 "onBehalf": False,
-                "piiControllerUrl": current_app.config["BROKER_ISSUER"],
+                "piiControllerUrl": issuer,
             }
         ],
-        "policyUrl": current_app.config["BROKER_ISSUER"] + "/",
+        "policyUrl": issuer + "/",
         "services": [
             {
                 "service": "Universal Credit journal access"
@@ -176,8 +186,14 @@ def for_claimant(claimant_id: str, receipt_id: str) -> Receipt | None:
     return row if row is not None and row.claimant_id == claimant_id else None
 
 
-def payload_of(row: Receipt) -> dict[str, Any]:
-    return signed.verify(row.jws, signed.RECEIPT, signed.jwks())
+def payload_of(row: Receipt, key_set: dict[str, Any]) -> dict[str, Any]:
+    return signed.verify(row.jws, signed.RECEIPT, key_set)
+
+
+def _services() -> Services:
+    # Still looked up: a receipt is signed inside every change to a grant (grants._audit), and
+    # handing the signing key to each of grants' changes and their callers is not done yet.
+    return services.of(current_app)
 
 
 def verify(document: dict[str, Any], key_set: dict[str, Any]) -> tuple[bool, str]:

@@ -58,6 +58,7 @@ class Live:
     csrf_secret: str
     news_since: datetime | None
     flashes: list[Any] | None
+    touch_due: bool  # last_seen_at is over TOUCH_EVERY old: the caller moves it on (touch)
 
 
 def start(
@@ -83,8 +84,7 @@ def start(
 def find(session_id: str, *, now: datetime, limits: Limits = DEFAULT_LIMITS) -> Live | None:
     """The live session with this ID, or None: unknown, ended, idle too long or too old.
 
-    One lookup by primary key, joined with the account. If last_seen_at is over a minute old,
-    it is moved on in its own short transaction (see touch).
+    One lookup by primary key, joined with the account; reads only.
     """
     if not session_id:
         return None
@@ -102,40 +102,28 @@ def find(session_id: str, *, now: datetime, limits: Limits = DEFAULT_LIMITS) -> 
     if now - row.last_seen_at >= limits.idle_for(account.role):
         return None
     flashes = json.loads(row.flashes) if row.flashes else None
-    live = Live(id_hash, account, row.csrf_secret, row.news_since, flashes)
-    if now - row.last_seen_at >= TOUCH_EVERY:
-        touch(id_hash, now=now)
-    return live
+    touch_due = now - row.last_seen_at >= TOUCH_EVERY
+    return Live(id_hash, account, row.csrf_secret, row.news_since, flashes, touch_due)
 
 
 def touch(id_hash: str, *, now: datetime) -> None:
-    """Record that the session was used now, committed on its own.
-
-    The request's read transaction ends first, so on SQLite the update is the first statement of
-    its transaction and waits its turn for the write lock instead of failing on a stale snapshot.
-    """
-    db.session.rollback()
+    """Record that the session was used now; no commit (the caller runs it as its own unit, so
+    that on SQLite the update is its transaction's first statement)."""
     db.session.execute(
         update(UserSession)
         .where(UserSession.id_hash == id_hash, UserSession.ended_at.is_(None))
         .values(last_seen_at=now)
     )
-    db.session.commit()
 
 
 def keep_flashes(id_hash: str, flashes: list[Any] | None) -> None:
-    """Keep the messages for the next page (or forget the ones shown), committed on its own.
-
-    Called as the response is saved, after the view has committed its work: whatever it left
-    uncommitted would be rolled back at teardown anyway, so it is rolled back first here.
-    """
-    db.session.rollback()
+    """Keep the messages for the next page (or forget the ones shown); no commit (the caller
+    runs it as its own unit, after the view's unit has ended)."""
     db.session.execute(
         update(UserSession)
         .where(UserSession.id_hash == id_hash)
         .values(flashes=json.dumps(flashes) if flashes else None)
     )
-    db.session.commit()
 
 
 def end(id_hash: str, *, reason: str, now: datetime) -> None:

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import jwt
-from flask import current_app
 
 from .tokens import ALGORITHM, SigningKey, write_secret
 
@@ -38,18 +37,8 @@ def canonical_json(payload: Any) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def key() -> SigningKey:
-    """The app's signing key (the one that signs access tokens)."""
-    return current_app.extensions["broker.tokens"].key
-
-
-def jwks() -> dict[str, Any]:
-    """Every key a document of the broker's may be signed with, current and retired."""
-    return current_app.extensions["broker.tokens"].all_keys()
-
-
-def sign(payload: dict[str, Any], kind: str, signing_key: SigningKey | None = None) -> str:
-    signing_key = signing_key or key()
+def sign(payload: dict[str, Any], kind: str, signing_key: SigningKey) -> str:
+    """`payload` signed with the key that signs access tokens (Services.signing_key)."""
     return jwt.api_jws.encode(
         canonical_json(payload),
         signing_key.private_key,
@@ -100,8 +89,3 @@ def load_or_create_statement_key(key_dir: Path, *, create: bool) -> bytes:
     value = secrets.token_bytes(32)
     write_secret(path, value.hex().encode() + b"\n")
     return value
-
-
-def salt_key() -> bytes:
-    """The secret behind the audit chain's actor commitments (broker/checkpoints.py)."""
-    return bytes(current_app.extensions["broker.statement_key"])

@@ -58,13 +58,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from . import audit, checkpoints, clock, merkle, signed
 from .checkpoints import Leaf
 from .extensions import db
 from .models import Adviser, AuditCheckpoint, CheckpointLeafVersion, Claimant, Grant
+from .services import Services
 
 FORMAT = "consent-broker statement 2"
 FORMAT_V1 = "consent-broker statement 1"  # salted commitments; files given out still verify
@@ -114,7 +114,13 @@ def covering_checkpoint(ended: datetime | None) -> AuditCheckpoint:
 
 
 def build(
-    adviser: Adviser, claimant: Claimant, *, date_from: datetime, date_to: datetime, now: datetime
+    adviser: Adviser,
+    claimant: Claimant,
+    *,
+    date_from: datetime,
+    date_to: datetime,
+    now: datetime,
+    services: Services,
 ) -> dict[str, Any]:
     """The signed statement file for this adviser on this claimant's account, covering the
     chain up to the checkpoint after their access ended (or the latest while it is live)."""
@@ -123,7 +129,7 @@ def build(
     found = checkpoints.leaf_at(claimant.id, checkpoint.seq)
     index, leaf = found if found else (None, Leaf(claimant.id, 0, audit.GENESIS, checkpoints.ZERO))
     mine = actor_of(adviser.id)
-    key = signed.salt_key()
+    key = services.statement_key
     keys = {mine: checkpoints.actor_key(key, claimant.id, mine)}
     events: list[dict[str, Any]] = []
     prev, tag = audit.GENESIS, checkpoints.ZERO
@@ -166,7 +172,7 @@ def build(
         raise StatementRefused(exc.reason) from None
     payload = {
         "format": FORMAT,
-        "iss": current_app.config["BROKER_ISSUER"],
+        "iss": services.issuer,
         "issued_at": now.isoformat(),
         "adviser": {
             "id": adviser.id,
@@ -183,7 +189,10 @@ def build(
         "inclusion_proof": [p.hex() for p in proof],
         "checkpoint": checkpoint.jws,
     }
-    return {"jws": signed.sign(payload, signed.STATEMENT), "statement": payload}
+    return {
+        "jws": signed.sign(payload, signed.STATEMENT, services.signing_key),
+        "statement": payload,
+    }
 
 
 def revealed_in_range(statement: dict[str, Any]) -> list[dict[str, Any]]:

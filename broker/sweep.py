@@ -20,13 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import update
 
-from . import checkpoints, clock, device, grants, notify, oauth, ratelimit, sessions
+from . import checkpoints, clock, device, grants, notify, oauth, ratelimit, sessions, units
 from .clock import EPOCH
 from .extensions import db
 from .models import AuditCheckpoint, JobLock
+from .services import Services
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def acquire(holder: str, *, now: datetime, name: str = LOCK_NAME) -> bool:
         .where(JobLock.name == name, JobLock.expires_at <= now)
         .values(holder=holder, expires_at=now + LEASE)
     ).rowcount
-    db.session.commit()
+    units.keep()
     return taken == 1
 
 
@@ -100,7 +100,7 @@ def renew(holder: str, *, now: datetime, name: str = LOCK_NAME) -> None:
         .values(expires_at=now + LEASE)
     ).rowcount
     if kept != 1:
-        db.session.rollback()
+        units.discard()
         raise LeaseLost(name)
 
 
@@ -110,7 +110,7 @@ def release(holder: str, *, name: str = LOCK_NAME) -> None:
         .where(JobLock.name == name, JobLock.holder == holder)
         .values(holder="", expires_at=EPOCH)
     )
-    db.session.commit()
+    units.keep()
 
 
 def run(
@@ -120,8 +120,11 @@ def run(
     batch: int = BATCH,
     progress: Progress | None = None,
     holder: str | None = None,
+    services: Services,
+    checkpoint: bool = True,
 ) -> SweepReport:
-    """One sweep at `now`. Returns what it did; `ran` is False if another run held the lease."""
+    """One sweep at `now`, signing an audit checkpoint at its end if `checkpoint` (and anything
+    changed). Returns what it did; `ran` is False if another run held the lease."""
     holder = holder or new_holder()
     if not acquire(holder, now=clock.now()):
         log.info("sweep: another run holds the lease; nothing done")
@@ -137,13 +140,13 @@ def run(
         report.codes_forgotten = device.forget_expired_before(
             now - CODES_KEPT_FOR
         ) + oauth.forget_codes_expired_before(now - CODES_KEPT_FOR)
-        db.session.commit()
+        units.keep()
         report.given_up = notify.count_given_up()
-        db.session.rollback()  # end the read
-        if current_app.config.get("BROKER_CHECKPOINT_ON_SWEEP", True):
-            report.checkpoint, report.checkpoint_refused = _checkpoint()
+        units.discard()  # end the read
+        if checkpoint:
+            report.checkpoint, report.checkpoint_refused = _checkpoint(services)
     except BaseException:
-        db.session.rollback()
+        units.discard()
         raise
     finally:
         release(holder)
@@ -159,16 +162,16 @@ def run(
 
 def _expire(holder: str, now: datetime, batch: int, progress: Progress | None) -> int:
     total = grants.count_expiry_due(now)
-    db.session.rollback()
+    units.discard()
     ended = handled = 0
     while True:
         renew(holder, now=clock.now())
         due = grants.expiry_due(now, limit=batch)
         if not due:
-            db.session.commit()
+            units.keep()
             break
         results = [grants.expire(grant_id, now=now) for grant_id in due]
-        db.session.commit()
+        units.keep()
         ended += sum(results)
         handled += len(due)
         _report(progress, EXPIRING, min(handled, total), total)
@@ -179,14 +182,14 @@ def _expire(holder: str, now: datetime, batch: int, progress: Progress | None) -
 
 def _remind(holder: str, now: datetime, batch: int, progress: Progress | None) -> int:
     total = grants.count_reminder_candidates(now)
-    db.session.rollback()
+    units.discard()
     queued = done = 0
     after = ""
     while True:
         renew(holder, now=clock.now())
         candidates = grants.reminder_candidates(now, after_id=after, limit=batch)
         if not candidates:
-            db.session.commit()
+            units.keep()
             break
         for grant in candidates:
             working = grants.authorises(grant.status, grant.review_at, grant.ends_at, now)
@@ -196,7 +199,7 @@ def _remind(holder: str, now: datetime, batch: int, progress: Progress | None) -
                 # The adviser hears about the next date their access stops, while it works.
                 adviser_too = working and reminder.at == first
                 queued += notify.reminder(reminder, now=now, adviser_too=adviser_too)
-        db.session.commit()
+        units.keep()
         done += len(candidates)
         after = candidates[-1].id
         _report(progress, REMINDING, min(done, total), total)
@@ -207,14 +210,14 @@ def _send(
     holder: str, now: datetime, batch: int, sender: notify.Sender, progress: Progress | None
 ) -> tuple[int, int]:
     total = notify.count_unsent()
-    db.session.rollback()
+    units.discard()
     sent = failed = 0
     after: tuple[datetime, str] | None = None
     while True:
         renew(holder, now=clock.now())
-        db.session.commit()
+        units.keep()
         messages = notify.unsent(limit=batch, after=after)
-        db.session.rollback()  # end the read before talking to the outside world
+        units.discard()  # end the read before talking to the outside world
         if not messages:
             break
         for message in messages:
@@ -226,7 +229,7 @@ def _send(
             else:
                 notify.mark_sent(message.id, now=now)
                 sent += 1
-            db.session.commit()
+            units.keep()
         after = (messages[-1].created_at, messages[-1].id)
         _report(progress, SENDING, min(sent + failed, total), total)
     return sent, failed
@@ -239,7 +242,9 @@ class CheckpointBusy(RuntimeError):
     """Another run (cron's checkpoint or a sweep) is signing a checkpoint right now."""
 
 
-def sign_checkpoint(*, now: datetime, force: bool = False) -> AuditCheckpoint | None:
+def sign_checkpoint(
+    services: Services, *, now: datetime, force: bool = False
+) -> AuditCheckpoint | None:
     """Sign a checkpoint if anything changed (or `force`), under its own lease so that cron's
     checkpoint and a sweep never both sign the next number. Commits; ChainBroken, or
     CheckpointBusy when another run holds the lease."""
@@ -247,20 +252,20 @@ def sign_checkpoint(*, now: datetime, force: bool = False) -> AuditCheckpoint | 
     if not acquire(holder, now=clock.now(), name=CHECKPOINT_LOCK):
         raise CheckpointBusy("another run is signing a checkpoint")
     try:
-        row = checkpoints.make(now=now, force=force)
-        db.session.commit()
+        row = checkpoints.make(services, now=now, force=force)
+        units.keep()
         return row
     except BaseException:
-        db.session.rollback()
+        units.discard()
         raise
     finally:
         release(holder, name=CHECKPOINT_LOCK)
 
 
-def _checkpoint() -> tuple[int | None, str | None]:
+def _checkpoint(services: Services) -> tuple[int | None, str | None]:
     """Sign an audit checkpoint if anything changed since the last (broker/checkpoints.py)."""
     try:
-        row = sign_checkpoint(now=clock.now())
+        row = sign_checkpoint(services, now=clock.now())
     except CheckpointBusy:
         return None, None
     except checkpoints.ChainBroken as exc:

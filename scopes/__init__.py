@@ -97,3 +97,53 @@ def parse(value: str | Iterable[str]) -> tuple[str, ...]:
 def longest_months(names: Iterable[str]) -> int:
     """The longest a grant of these scopes may last, in months: the smallest maximum among them."""
     return min((lookup(n).max_months for n in names), default=GRANT_CAP_MONTHS)
+
+
+def named(names: Iterable[str], *, contact: bool = False) -> list[Scope]:
+    """The entries for these names, from the catalogue or (`contact`) the nominated-contact
+    list; names in neither are left out."""
+    table = CONTACT_SCOPES if contact else catalogue()
+    return [table[name] for name in names if name in table]
+
+
+# A nominated contact's own scopes: how DWP may communicate through the named person. They are
+# kept out of the adviser catalogue because no token is ever issued under a contact grant.
+CONTACT_SCOPES: dict[str, Scope] = {
+    scope.name: scope
+    for scope in (
+        Scope(
+            "contact:phone",
+            "read",
+            False,
+            GRANT_CAP_MONTHS,
+            {"en": "Talk about your claim on the phone", "cy": "Siarad am eich hawliad ar y ffôn"},
+            {
+                "en": "We can talk to them about your claim on the phone.",
+                "cy": "Gallwn siarad â nhw am eich hawliad ar y ffôn.",
+            },
+            staff="Talk about their claim on the phone",
+        ),
+        Scope(
+            "contact:letters",
+            "read",
+            False,
+            GRANT_CAP_MONTHS,
+            {"en": "Letters and messages", "cy": "Llythyrau a negeseuon"},
+            {
+                "en": "We send letters and messages about your claim to them.",
+                "cy": "Rydyn ni'n anfon llythyrau a negeseuon am eich hawliad atyn nhw.",
+            },
+        ),
+        Scope(
+            "contact:appointments",
+            "read",
+            False,
+            GRANT_CAP_MONTHS,
+            {"en": "Appointments", "cy": "Apwyntiadau"},
+            {
+                "en": "We arrange your appointments with them.",
+                "cy": "Rydyn ni'n trefnu eich apwyntiadau gyda nhw.",
+            },
+        ),
+    )
+}

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
-from broker import accounts, clock, grants
+from broker import accounts, clock, grants, services
 from broker.extensions import db
 from broker.models import Adviser, Claimant, Grant, JournalEntry, MRDecision, Organisation
 
@@ -15,10 +15,21 @@ PASSWORD = "pw-for-tests"
 _counter = itertools.count(1)
 
 
+def bound() -> services.Services:
+    """The services the app under test was built with (its keys, issuer and password hasher)."""
+    return services.of(current_app)
+
+
 def make_claimant(name: str = "Casey Claimant", partner: Claimant | None = None) -> Claimant:
     n = next(_counter)
     claimant = accounts.create_claimant(
-        f"claimant{n}@example.com", PASSWORD, name, f"UC-{n:04d}-TT", clock.now(), partner=partner
+        f"claimant{n}@example.com",
+        PASSWORD,
+        name,
+        f"UC-{n:04d}-TT",
+        clock.now(),
+        partner=partner,
+        hasher=bound().hasher,
     )
     db.session.commit()
     return claimant
@@ -30,7 +41,13 @@ def make_adviser(name: str = "Avery Adviser", organisation: str = "Test Advice C
     db.session.add(org)
     db.session.flush()
     adviser = accounts.create_adviser(
-        f"adviser{n}@example.org", PASSWORD, name, org, f"TST-{n:04d}", clock.now()
+        f"adviser{n}@example.org",
+        PASSWORD,
+        name,
+        org,
+        f"TST-{n:04d}",
+        clock.now(),
+        hasher=bound().hasher,
     )
     db.session.commit()
     return adviser
@@ -38,7 +55,9 @@ def make_adviser(name: str = "Avery Adviser", organisation: str = "Test Advice C
 
 def make_staff(name: str = "Sid Staff"):  # noqa: ANN201
     n = next(_counter)
-    staff = accounts.create_staff(f"staff{n}@dwp.example", PASSWORD, name, "Test team", clock.now())
+    staff = accounts.create_staff(
+        f"staff{n}@dwp.example", PASSWORD, name, "Test team", clock.now(), hasher=bound().hasher
+    )
     db.session.commit()
     return staff
 

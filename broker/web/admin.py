@@ -12,8 +12,8 @@ from werkzeug.wrappers import Response
 
 import scopes
 
-from .. import clients, clock
-from ..extensions import db
+from .. import clients
+from . import boundary
 from .forms import ClientForm, first_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -43,13 +43,12 @@ def new_client() -> Response | str | tuple[str, int]:
                 scope_names=form.scopes.data or (),
                 grant_types=form.grant_types.data or (),
                 auth_method=form.auth_method.data or "",
-                now=clock.now(),
+                now=boundary.now(),
             )
         except clients.ClientRefused as refusal:
-            db.session.rollback()
+            boundary.undo()
             errors[_field_for(str(refusal))] = str(refusal)
         else:
-            db.session.commit()
             return render_template(
                 "admin/client_created.html",
                 client=client,

@@ -1,7 +1,7 @@
 """The adviser console: my clients, a client's MR decisions and journal, lodging an MR request.
 
 Everything about a client's journal comes through the protected API with a token issued under
-the grant (broker.console), never from the journal tables directly.
+the grant (broker/web/console.py), never from the journal tables directly.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ import scopes
 
 from .. import clients as client_registry
 from .. import clock, device, grants, i18n, oauth, statements
-from ..console import ConsoleClient
-from ..db import transaction
 from ..extensions import db
 from ..models import DeviceAuthorization, Grant
+from . import boundary
+from .console import ConsoleClient
 from .forms import AskForm, MRRequestForm, StatementForm, first_errors
 
 bp = Blueprint("adviser", __name__, url_prefix="/adviser")
@@ -41,7 +41,7 @@ UK_TIME = ZoneInfo(i18n.TIMEZONE)
 
 @bp.get("/")
 def clients() -> str:
-    now = clock.now()
+    now = boundary.now()
     return render_template(
         "adviser/clients.html",
         live=one_per_client(grants.live_for_adviser(g.adviser.id, now)),
@@ -66,11 +66,10 @@ def client(grant_id: str) -> str | tuple[str, int]:
     """A client's decisions and journal; arriving from a request (`?asked=`), what the client
     said yes to, when it was less than the adviser asked for."""
     grant = _own_grant(grant_id)
-    now = clock.now()
+    now = boundary.now()
     if not grants.authorises(grant.status, grant.review_at, grant.ends_at, now):
         # The console's read is refused like any token's, and the claimant can see it was tried.
-        with transaction():
-            grants.record_refused_open(grant, by=f"adviser:{g.adviser.id}", now=now)
+        grants.record_refused_open(grant, by=f"adviser:{g.adviser.id}", now=now)
         return render_template(
             "adviser/client_inactive.html", grant=grant, state=grants.state_at(grant, now)
         ), 403
@@ -168,7 +167,7 @@ def ask() -> Response | str | tuple[str, int]:
     form = AskForm()
     errors: dict[str, str] = {}
     if form.validate_on_submit():
-        now = clock.now()
+        now = boundary.now()
         names = scopes.parse(form.scopes.data or ())
         months = int(form.months.data or 0)
         try:
@@ -182,14 +181,13 @@ def ask() -> Response | str | tuple[str, int]:
                 "",
                 months,
             )
-            with transaction():
-                started = device.start(
-                    client_registry.ensure_console_client(now),
-                    scope_names=names,
-                    details=details,
-                    adviser=g.adviser,
-                    now=now,
-                )
+            started = device.start(
+                client_registry.ensure_console_client(now),
+                scope_names=names,
+                details=details,
+                adviser=g.adviser,
+                now=now,
+            )
             return redirect(
                 url_for("adviser.ask_waiting", request_id=started.authorization.id), 303
             )
@@ -211,7 +209,7 @@ def ask_waiting(request_id: str) -> str:
         "adviser/ask_waiting.html",
         shortfall=shortfall(authorization, grant) if grant else None,
         authorization=authorization,
-        state=device.state_of(authorization, clock.now()),
+        state=device.state_of(authorization, boundary.now()),
         user_code=user_code,
         verification_uri=oauth.verification_uri(),
         complete_uri=oauth.verification_uri_complete(user_code),
@@ -224,11 +222,10 @@ def ask_status(request_id: str) -> Response:
     """What static/js/ask.js polls: pending, slow_down (RFC 8628 3.5, with the longer
     interval), or the answer and the page to go to."""
     authorization = _own_request(request_id)
-    now = clock.now()
+    now = boundary.now()
     state = device.state_of(authorization, now)
     if state == device.PENDING and device.poll(authorization, now):
         state = "slow_down"
-    db.session.commit()
     answered = state in (device.APPROVED, device.USED) and authorization.grant_id
     target = (
         url_for("adviser.client", grant_id=authorization.grant_id, asked=authorization.id)
@@ -259,7 +256,7 @@ def _own_request(request_id: str) -> DeviceAuthorization:
 def statement(grant_id: str) -> Response | str | tuple[str, int]:
     grant = _own_grant(grant_id)
     form = StatementForm()
-    now = clock.now()
+    now = boundary.now()
     if request.method == "GET":
         form.date_from.data = grant.starts_at.date()
         form.date_to.data = now.date()
@@ -272,9 +269,16 @@ def statement(grant_id: str) -> Response | str | tuple[str, int]:
     low = datetime.combine(form.date_from.data, time.min, tzinfo=UK_TIME)
     high = datetime.combine(form.date_to.data, time.max, tzinfo=UK_TIME)
     try:
-        document = statements.build(g.adviser, grant.claimant, date_from=low, date_to=high, now=now)
+        document = statements.build(
+            g.adviser,
+            grant.claimant,
+            date_from=low,
+            date_to=high,
+            now=now,
+            services=boundary.services(),
+        )
     except statements.StatementRefused as refusal:
-        db.session.rollback()
+        boundary.undo()
         return render_template(
             "adviser/statement.html",
             grant=grant,
@@ -282,7 +286,6 @@ def statement(grant_id: str) -> Response | str | tuple[str, int]:
             statement=None,
             errors={"form": f"No statement can be signed: {refusal}"},
         ), 409
-    db.session.commit()
     if request.form.get("download"):
         name = f"statement-{grant.claimant.reference}-{form.date_from.data}-{form.date_to.data}"
         return Response(

@@ -9,10 +9,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
-from .. import accounts, clock, i18n, news, ratelimit, sessions
-from ..extensions import db
+from .. import accounts, i18n, news, ratelimit, sessions
 from ..inputs import safe_next
-from . import current_account, home_for, session_store
+from . import boundary, session_store
+from .access import home_for
+from .boundary import current_account
 from .forms import ConfirmForm, SignInForm
 
 bp = Blueprint("auth", __name__)
@@ -23,20 +24,20 @@ def sign_in() -> Response | str | tuple[str, int]:
     form = SignInForm(next=request.args.get("next", ""))
     error = None
     if form.validate_on_submit():
-        now = clock.now()
+        now = boundary.now()
         try:
             account = accounts.sign_in(
                 form.username.data or "",
                 form.password.data or "",
                 address=request.remote_addr or "unknown",
                 now=now,
+                hasher=boundary.services().hasher,
             )
-        except accounts.SignInFailed:
-            db.session.commit()  # keep the counted failure
+        except accounts.SignInFailed:  # the counted failure is kept (the view returns)
             error = _("The email address or password is wrong")
         except ratelimit.TooManyAttempts as limit:
             # security.md 31: the wait grows with each failure of this account from this address
-            db.session.rollback()
+            boundary.undo()
             minutes = max(1, math.ceil(limit.retry_after / 60))
             error = ngettext(
                 "Too many tries. Wait %(num)d minute, then try again",
@@ -55,7 +56,6 @@ def sign_in() -> Response | str | tuple[str, int]:
                 i18n.choose(account, chosen)
             # A new session ID and CSRF secret on every sign-in: no fixation (security.md 27).
             session_store.begin(account, news_since=previous, user_agent=request.user_agent.string)
-            db.session.commit()
             session.permanent = False  # the cookie goes when the browser closes
             response = redirect(safe_next(form.next.data) or home_for(account), 303)
             language = i18n.select_language_for(account, chosen)
@@ -70,7 +70,6 @@ def sign_out() -> Response:
         return redirect("/", 303)  # no valid CSRF token: still signed in
     # The session ends in the database, so a copy of the cookie opens nothing (security.md 27).
     session_store.end_current(reason=sessions.SIGNED_OUT)
-    db.session.commit()
     return redirect(url_for("auth.signed_out"), 303)
 
 
@@ -86,7 +85,6 @@ def change_language() -> Response:
     if not ConfirmForm().validate_on_submit():  # its CSRF token: a POST like every other form
         return redirect("/", 303)
     language = i18n.choose(current_account(), request.form.get("language", ""))
-    db.session.commit()
     response = redirect(safe_next(request.form.get("next")) or "/", 303)
     return i18n.remember(response, language, secure=_secure())
 

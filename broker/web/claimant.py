@@ -28,7 +28,6 @@ import scopes
 from .. import (
     accounts,
     audit,
-    clock,
     grants,
     history_copy,
     journal,
@@ -37,11 +36,9 @@ from .. import (
     receipts,
     sessions,
 )
-from ..db import transaction
-from ..extensions import db
 from ..i18n import current_language, day
 from ..models import Grant
-from . import session_store, wording
+from . import boundary, session_store, wording
 from .forms import ConfirmForm, ContactForm, GiveAccessForm, NarrowForm, ReviewForm, first_errors
 
 bp = Blueprint("claimant", __name__)
@@ -49,7 +46,7 @@ bp = Blueprint("claimant", __name__)
 
 @bp.get("/")
 def home() -> str:
-    now = clock.now()
+    now = boundary.now()
     live = grants.live_for_claimant(g.claimant.id, now)
     contacts = grants.live_for_claimant(g.claimant.id, now, kind=grants.CONTACT)
     return render_template(
@@ -59,7 +56,7 @@ def home() -> str:
 
 @bp.get("/access")
 def access() -> str:
-    now = clock.now()
+    now = boundary.now()
     return render_template(
         "claimant/access.html",
         live=grants.live_for_claimant(g.claimant.id, now),
@@ -79,14 +76,14 @@ def give_access() -> Response | str | tuple[str, int]:
         # checked this POST; nothing changes until the final "Give access").
         return _give_access_form(form, errors)
     if form.validate_on_submit():
-        now = clock.now()
+        now = boundary.now()
         try:
             adviser = accounts.find_adviser(
                 form.adviser_code.data or "", attempt_keys=_code_attempt_keys(), now=now
             )
         except ratelimit.TooManyAttempts as limit:
             # security.md 32: even a right code waits, so guessing gains nothing
-            db.session.rollback()
+            boundary.undo()
             errors["adviser_code"] = _(
                 "You have tried too many codes. Wait 15 minutes, then try again"
             )
@@ -95,8 +92,7 @@ def give_access() -> Response | str | tuple[str, int]:
             return response
         months = int(form.months.data or 0)
         chosen = tuple(form.scopes.data or ())
-        if adviser is None:
-            db.session.commit()  # the wrong try is counted (security.md 32)
+        if adviser is None:  # the wrong try is counted (security.md 32), so it is kept
             errors["adviser_code"] = _(
                 "We cannot find an adviser with that code. Check it and try again"
             )
@@ -112,16 +108,15 @@ def give_access() -> Response | str | tuple[str, int]:
             else None
         )
         if not errors and form.confirmed.data == "yes":
-            with transaction():
-                grant = grants.give(
-                    g.claimant,
-                    representative,
-                    scope_names=chosen,
-                    ends_at=grants.add_months(now, months),
-                    purpose=form.purpose.data or "",
-                    relationship=form.relationship.data or "",
-                    now=now,
-                )
+            grant = grants.give(
+                g.claimant,
+                representative,
+                scope_names=chosen,
+                ends_at=grants.add_months(now, months),
+                purpose=form.purpose.data or "",
+                relationship=form.relationship.data or "",
+                now=now,
+            )
             flash(wording.consent_answer(grant, had_access=existing is not None))
             return redirect(url_for("claimant.access"), 303)
         if not errors:
@@ -171,8 +166,7 @@ def revoke(grant_id: str) -> Response:
     grant = _own_grant(grant_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    with transaction():
-        grants.revoke(grant, by=f"claimant:{g.claimant.id}", now=clock.now())
+    grants.revoke(grant, by=f"claimant:{g.claimant.id}", now=boundary.now())
     flash(_("%(name)s can no longer see your journal", name=grant.representative_name))
     return redirect(url_for("claimant.access"), 303)
 
@@ -182,18 +176,18 @@ def narrow_access(grant_id: str) -> Response | str | tuple[str, int]:
     """Change what they can see: untick scopes; grants.narrow holds every rule."""
     grant = _own_grant(grant_id, grants.ACCESS)
     form = NarrowForm()
-    if not form.is_submitted() and not grants.narrowable(grant, clock.now()):
+    if not form.is_submitted() and not grants.narrowable(grant, boundary.now()):
         return redirect(url_for("claimant.access"), 303)
     if not form.is_submitted() and len(grant.scope_names) < 2:
         return redirect(url_for("claimant.confirm_revoke", grant_id=grant.id), 303)
     errors: dict[str, str] = {}
     if form.validate_on_submit():
         try:
-            with transaction():
-                grants.narrow(
-                    grant, form.scopes.data or (), by=f"claimant:{g.claimant.id}", now=clock.now()
-                )
+            grants.narrow(
+                grant, form.scopes.data or (), by=f"claimant:{g.claimant.id}", now=boundary.now()
+            )
         except grants.GrantRefused as refusal:
+            boundary.undo()
             errors["scopes"] = str(refusal)
         else:
             flash(
@@ -218,7 +212,7 @@ def narrow_access(grant_id: str) -> Response | str | tuple[str, int]:
 
 @bp.get("/access/stop-all")
 def confirm_stop_all() -> str:
-    now = clock.now()
+    now = boundary.now()
     return render_template(
         "claimant/confirm_stop_all.html",
         live=grants.live_for_claimant(g.claimant.id, now),
@@ -232,11 +226,10 @@ def stop_all() -> Response:
     """Stop all access: every grant this claimant has given ends at once, each one audited."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    with transaction():
-        grants.revoke_all(g.claimant, now=clock.now())
-        # Someone who took the phone or the password may still be signed in elsewhere: those
-        # sessions end too, this one stays (security.md 27).
-        session_store.end_others(g.claimant.id, reason=sessions.STOP_ALL)
+    grants.revoke_all(g.claimant, now=boundary.now())
+    # Someone who took the phone or the password may still be signed in elsewhere: those
+    # sessions end too, this one stays (security.md 27).
+    session_store.end_others(g.claimant.id, reason=sessions.STOP_ALL)
     flash(_("You stopped all access"))
     return redirect(url_for("claimant.access"), 303)
 
@@ -246,7 +239,7 @@ def confirm_sign_out_elsewhere() -> str:
     others = sessions.others(
         g.claimant.account,
         keep=session_store.current_hash(),
-        now=clock.now(),
+        now=boundary.now(),
         limits=session_store.limits(),
     )
     return render_template(
@@ -259,8 +252,7 @@ def sign_out_elsewhere() -> Response:
     """Every other session of this claimant ends at once; this one stays (security.md 27)."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    with transaction():
-        ended = session_store.end_others(g.claimant.id, reason=sessions.ELSEWHERE)
+    ended = session_store.end_others(g.claimant.id, reason=sessions.ELSEWHERE)
     if ended:
         flash(_("You signed out everywhere else"))
     else:
@@ -346,7 +338,7 @@ def _news_since_sign_in(now: datetime) -> list[news.News]:
 @bp.get("/access/<grant_id>/review")
 def review(grant_id: str) -> Response | str:
     grant = _own_grant(grant_id)
-    now = clock.now()
+    now = boundary.now()
     if not grants.needs_review(grant, now):
         return redirect(url_for("claimant.access"), 303)
     return _review_page(grant, ReviewForm(), {}, now)
@@ -377,14 +369,14 @@ def confirm_review(grant_id: str) -> Response | tuple[str, int]:
     form = ReviewForm()
     if not form.validate_on_submit():
         abort(400)
-    now, by = clock.now(), f"claimant:{g.claimant.id}"
+    now, by = boundary.now(), f"claimant:{g.claimant.id}"
     try:
-        with transaction():
-            if form.choice.data == "keep":
-                grants.confirm_review(grant, by=by, now=now)
-            else:
-                grants.end_at_review(grant, by=by, now=now)
+        if form.choice.data == "keep":
+            grants.confirm_review(grant, by=by, now=now)
+        else:
+            grants.end_at_review(grant, by=by, now=now)
     except grants.GrantRefused as refusal:
+        boundary.undo()
         return _review_page(grant, form, {"choice": str(refusal)}, now), 400
     until, name = day(grant.ends_at), grant.representative_name
     if form.choice.data == "keep" and grant.kind == grants.CONTACT:
@@ -403,21 +395,21 @@ def name_contact() -> Response | str | tuple[str, int]:
     form = ContactForm()
     errors: dict[str, str] = {}
     if form.validate_on_submit():
-        now = clock.now()
+        now = boundary.now()
         ends_at = grants.add_months(now, int(form.months.data or 0))
         if form.confirmed.data == "yes":
             try:
-                with transaction():
-                    grant = grants.create_contact(
-                        g.claimant,
-                        name=form.name.data or "",
-                        relationship=form.relationship.data or "",
-                        scope_names=form.scopes.data or (),
-                        purpose=form.purpose.data or "",
-                        ends_at=ends_at,
-                        now=now,
-                    )
+                grant = grants.create_contact(
+                    g.claimant,
+                    name=form.name.data or "",
+                    relationship=form.relationship.data or "",
+                    scope_names=form.scopes.data or (),
+                    purpose=form.purpose.data or "",
+                    ends_at=ends_at,
+                    now=now,
+                )
             except grants.GrantRefused as refusal:
+                boundary.undo()
                 errors[getattr(refusal, "field", "months")] = str(refusal)
             else:
                 flash(
@@ -436,13 +428,13 @@ def name_contact() -> Response | str | tuple[str, int]:
                 return render_template(
                     "claimant/contact_confirm.html",
                     form=form,
-                    chosen=[grants.CONTACT_SCOPES[n] for n in chosen],
+                    chosen=[scopes.CONTACT_SCOPES[n] for n in chosen],
                     ends_at=ends_at,
                 )
     else:
         errors = first_errors(form)
     return render_template(
-        "claimant/contact.html", form=form, errors=errors, contact_scopes=grants.CONTACT_SCOPES
+        "claimant/contact.html", form=form, errors=errors, contact_scopes=scopes.CONTACT_SCOPES
     ), (400 if errors else 200)
 
 
@@ -457,8 +449,7 @@ def stop_contact(grant_id: str) -> Response:
     grant = _own_grant(grant_id, grants.CONTACT)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    with transaction():
-        grants.revoke(grant, by=f"claimant:{g.claimant.id}", now=clock.now())
+    grants.revoke(grant, by=f"claimant:{g.claimant.id}", now=boundary.now())
     flash(_("We will not contact %(name)s any more", name=grant.representative_name))
     return redirect(url_for("claimant.access"), 303)
 
@@ -471,8 +462,8 @@ def stop_contact(grant_id: str) -> Response:
 def grant_receipts(grant_id: str) -> str:
     grant = _own_grant(grant_id)
     rows = receipts.for_grant(g.claimant.id, grant.id)
-    shown = [(row, receipts.payload_of(row)) for row in rows]
-    ended = grants.state_at(grant, clock.now()) in grants.ENDED
+    shown = [(row, receipts.payload_of(row, boundary.services().key_set())) for row in rows]
+    ended = grants.state_at(grant, boundary.now()) in grants.ENDED
     return render_template("claimant/grant_receipts.html", grant=grant, receipts=shown, ended=ended)
 
 
@@ -481,7 +472,10 @@ def download_receipt(receipt_id: str) -> Response:
     row = receipts.for_claimant(g.claimant.id, receipt_id)
     if row is None:
         abort(404)
-    document = {"receipt": receipts.payload_of(row), "jws": row.jws}
+    document = {
+        "receipt": receipts.payload_of(row, boundary.services().key_set()),
+        "jws": row.jws,
+    }
     return _attachment(json.dumps(document, indent=2), f"receipt-{row.id}.json", "application/json")
 
 
@@ -496,7 +490,9 @@ def history_csv() -> Response:
 
 @bp.get("/history.json")
 def history_json() -> Response:
-    document = history_copy.signed_copy(g.claimant, now=clock.now())
+    document = history_copy.signed_copy(
+        g.claimant, now=boundary.now(), services=boundary.services()
+    )
     return _attachment(json.dumps(document, indent=2), "access-history.json", "application/json")
 
 

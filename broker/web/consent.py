@@ -29,12 +29,12 @@ from werkzeug.wrappers import Response
 
 import scopes
 
-from .. import CONTENT_SECURITY_POLICY, clients, clock, device, grants, oauth
-from ..db import writes_on_get
-from ..extensions import db
+from .. import clients, device, grants, oauth
 from ..models import DeviceAuthorization, Grant
-from . import wording
+from . import boundary, wording
+from .boundary import writes_on_get
 from .forms import ConsentForm
+from .headers import CONTENT_SECURITY_POLICY
 
 bp = Blueprint("consent", __name__)
 
@@ -63,6 +63,7 @@ def authorize() -> Response | str | tuple[str, int]:
     decision = form.decision.data
     if decision == REFUSE:
         response, _issued = oauth.authorization_response(request_grant, None)
+        boundary.undo()  # a refusal changes nothing
         return response
     if decision != APPROVE:
         abort(400)
@@ -75,10 +76,10 @@ def authorize() -> Response | str | tuple[str, int]:
             chosen=form.scopes.data or (),
             details=asked.details,
             months=_months(form.months.data),
-            now=clock.now(),
+            now=boundary.now(),
         )
     except grants.GrantRefused as refusal:
-        db.session.rollback()
+        boundary.undo()
         page = _consent_page(
             form,
             who,
@@ -90,10 +91,8 @@ def authorize() -> Response | str | tuple[str, int]:
         )
         return _may_return_to(page, request_grant.redirect_uri)
     response, issued = oauth.authorization_response(request_grant, oauth.Consent(grant))
-    if issued:
-        db.session.commit()
-    else:
-        db.session.rollback()
+    if not issued:
+        boundary.undo()  # the grant stands only with the code that carries it
     return response
 
 
@@ -115,12 +114,11 @@ def _may_return_to(page: str | tuple[str, int], redirect_uri: str) -> Response:
 @bp.errorhandler(InsecureTransportError)
 def insecure_transport(_error: InsecureTransportError) -> tuple[str, int]:
     # RFC 6749 3.1: the authorization endpoint needs TLS (http only on loopback addresses).
-    db.session.rollback()
     return render_template("oauth/authorize_error.html", error="insecure_transport"), 400
 
 
 def _authorization_error(error: OAuth2Error) -> Response | tuple[str, int]:
-    db.session.rollback()
+    boundary.undo()
     redirect_response = oauth.error_redirect(error)
     if redirect_response is not None:
         return redirect_response
@@ -139,15 +137,14 @@ def device_code() -> str | tuple[str, int]:
         return render_template("oauth/device_code.html", error=None, typed="")
     if not device.normalise_user_code(typed):
         return _code_error(typed, _("Enter the code"))  # nothing typed: not a wrong try
-    now = clock.now()
+    now = boundary.now()
     try:
         authorization = device.find(typed, attempt_keys=_attempt_keys(), now=now)
         device.check_answerable(authorization, now)
-    except device.CodeNotFound:
-        db.session.commit()  # the wrong try is counted (security.md 21)
+    except device.CodeNotFound:  # the wrong try is counted (security.md 21), so it is kept
         return _code_error(typed, _("We cannot find that code. Check it and try again"))
     except device.CodeUnusable as unusable:
-        db.session.rollback()
+        boundary.undo()
         if unusable.state == device.EXPIRED:
             return _code_error(typed, _("This code has run out. Ask them for a new one"))
         return _code_error(typed, _("This code has already been used. Ask them for a new one"))
@@ -159,7 +156,7 @@ def answer_device() -> Response | str | tuple[str, int]:
     form = ConsentForm()
     if not form.validate_on_submit():
         abort(400)
-    now = clock.now()
+    now = boundary.now()
     typed = form.user_code.data or ""
     try:
         authorization = device.find(typed, attempt_keys=_attempt_keys(), now=now)
@@ -168,7 +165,6 @@ def answer_device() -> Response | str | tuple[str, int]:
         before = _terms(existing)
         if form.decision.data == REFUSE:
             device.refuse(authorization, g.claimant, now=now)
-            db.session.commit()
             if existing is not None:
                 flash(_("You said no. Nothing has changed"))
             else:
@@ -183,18 +179,16 @@ def answer_device() -> Response | str | tuple[str, int]:
             months=_months(form.months.data),
             now=now,
         )
-    except device.CodeNotFound:
-        db.session.commit()
+    except device.CodeNotFound:  # the wrong try is counted, so it is kept
         return _code_error(typed, _("We cannot find that code. Check it and try again"))
     except device.CodeUnusable:
-        db.session.rollback()
+        boundary.undo()
         return _code_error(
             typed, _("This code has already been used or has run out. Ask them for a new one")
         )
     except grants.GrantRefused as refusal:
-        db.session.rollback()
+        boundary.undo()
         return _device_consent_page(authorization, form, error=str(refusal))
-    db.session.commit()
     flash(
         wording.consent_answer(
             grant, had_access=existing is not None, changed=_terms(grant) != before
@@ -249,7 +243,7 @@ def _consent_page(
 ) -> str | tuple[str, int]:
     """Who, what, how long and why. If they already have access, the same page shows only what
     would change (grants.proposed_change): new things to tick, the end date kept by default."""
-    now = clock.now()
+    now = boundary.now()
     existing = grants.live_relationship(g.claimant.id, who.key(client_id), now)
     held = existing.scope_names if existing is not None else ()
     offered = [n for n in requested if n not in held]

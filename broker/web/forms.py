@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 import scopes
 
+from .. import clients
 from ..i18n import N_
 from ..records import REMOVAL_REASON_MAX_CHARS
 
@@ -99,9 +100,7 @@ REVIEW_CHOICES = [(str(n), "1 month" if n == 1 else f"{n} months") for n in rang
 
 
 def contact_scope_choices() -> list[tuple[str, str]]:
-    from broker.grants import CONTACT_SCOPES
-
-    return [(s.name, s.title_in("en")) for s in CONTACT_SCOPES.values()]
+    return [(s.name, s.title_in("en")) for s in scopes.CONTACT_SCOPES.values()]
 
 
 class _PhoneConsentFields(FlaskForm):
@@ -319,8 +318,6 @@ class AskForm(FlaskForm):
 
 
 def grant_type_choices() -> list[tuple[str, str]]:
-    from broker import clients
-
     return [
         (clients.CODE_GRANT, "Authorization code with PKCE (a case-management system)"),
         (clients.REFRESH_GRANT, "Refresh tokens"),

@@ -1,20 +1,21 @@
 """The authorization server's machine endpoints (/oauth) and discovery documents (/.well-known).
 
 Clients authenticate here, not cookies, so the blueprint is exempt from CSRF. Each route hands
-the request to Authlib (broker.oauth) and commits once: some refusals change state on purpose
-(a reused refresh token revokes its family, a replayed code revokes its grant, a fast poll
-lengthens the interval), so the commit follows every answer, not only successes.
+the request to Authlib (broker.oauth); the request boundary commits whatever the answer: some
+refusals change state on purpose (a reused refresh token revokes its family, a replayed code
+revokes its grant, a fast poll lengthens the interval), so they are kept like successes.
 """
 
 from __future__ import annotations
 
 from authlib.oauth2.rfc6749 import InsecureTransportError
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from werkzeug.wrappers import Response
 
 from .. import oauth
-from ..errors import json_error
-from ..extensions import csrf, db
+from ..extensions import csrf
+from . import boundary
+from .errors import json_error
 
 bp = Blueprint("oauth", __name__)
 csrf.exempt(bp)
@@ -23,7 +24,7 @@ bp.record_once(lambda state: oauth.init_app(state.app))
 
 @bp.get("/.well-known/jwks.json")
 def jwks() -> Response:
-    response = jsonify(current_app.extensions["broker.tokens"].jwks())
+    response = jsonify(boundary.services().tokens.jwks())
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
@@ -58,12 +59,10 @@ def introspect() -> Response:
 @bp.errorhandler(InsecureTransportError)
 def insecure_transport(_error: InsecureTransportError) -> Response:
     # RFC 6749 3.1 / 3.2: TLS is required; plain http is served only on loopback addresses.
-    db.session.rollback()
     return json_error(400, "invalid_request", "OAuth endpoints must be called over https")
 
 
 def _answer(response: Response) -> Response:
-    db.session.commit()
     # RFC 6749 5.1: token responses are never stored.
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"

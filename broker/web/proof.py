@@ -6,8 +6,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template, request
 from werkzeug.wrappers import Response
 
-from .. import checkpoints, inputs, signed, verifying
-from ..errors import json_error
+from .. import checkpoints, inputs, verifying
+from . import boundary
+from .errors import json_error
 from .forms import VerifyFileForm, first_errors
 
 bp = Blueprint("proof", __name__)
@@ -35,7 +36,7 @@ def audit_checkpoints() -> Response:
 def audit_keys() -> Response:
     """Every key the broker ever signed with, newest first, as a JWK Set: checkpoints, receipts
     and statements verify under it after any number of rotations (security.md 34)."""
-    response = jsonify(signed.jwks())
+    response = jsonify(boundary.services().key_set())
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
@@ -73,7 +74,7 @@ def verify_file() -> str | tuple[str, int]:
             errors={"file": f"Choose a JSON file the broker gave you, up to {_size(limit)}"},
         ), 400
     published = [checkpoints.as_json(c) for c in checkpoints.published(limit=100_000)]
-    result = verifying.check(document, signed.jwks(), published)
+    result = verifying.check(document, boundary.services().key_set(), published)
     return render_template("proof/verify.html", form=form, errors={}, result=result)
 
 

@@ -25,6 +25,7 @@ from werkzeug.wrappers import Request, Response
 
 from .. import clock, sessions
 from ..models import Account
+from . import boundary
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,8 @@ class BrokerSessionInterface(SecureCookieSessionInterface):
                 )
             flashes = session.get("_flashes")
             if session.id_hash and flashes != session.flashes_read:
-                sessions.keep_flashes(session.id_hash, flashes)
+                id_hash = session.id_hash
+                boundary.apart(lambda: sessions.keep_flashes(id_hash, flashes))
             if session.loaded and session.modified and set(session) - KEPT:
                 log.warning("not kept in a signed-in session: %s", sorted(set(session) - KEPT))
             if session.loaded or session.issued:  # static files stay cacheable
@@ -122,12 +124,15 @@ def load() -> None:
     session.loaded = True
     if session.sid is None:
         return
-    live = sessions.find(session.sid, now=clock.now(), limits=limits())
+    now = clock.now()
+    live = sessions.find(session.sid, now=now, limits=limits())
     if live is None:  # ended, idle or too old: the browser is signed out, its CSRF secret gone
         session.sid = None
         session.ended = True
         return
     session.id_hash = live.id_hash
+    if live.touch_due:
+        boundary.apart(lambda: sessions.touch(live.id_hash, now=now))
     values: dict[str, Any] = {"account_id": live.account.id, "csrf_token": live.csrf_secret}
     if live.news_since is not None:
         values["news_since"] = live.news_since.isoformat()

@@ -15,9 +15,9 @@ from werkzeug.wrappers import Response
 
 import scopes
 
-from .. import accounts, clock, grants, records
-from ..db import transaction
+from .. import accounts, grants, records
 from ..models import Claimant, Grant
+from . import boundary
 from .forms import (
     AdditionalSupportForm,
     ConfirmForm,
@@ -100,7 +100,7 @@ def record_contact(reference: str) -> Response | Page:
         claimant=claimant,
         form=form,
         errors=done,
-        contact_scopes=grants.CONTACT_SCOPES,
+        contact_scopes=scopes.CONTACT_SCOPES,
     ), (400 if done else 200)
 
 
@@ -111,7 +111,7 @@ def suspend_grant(reference: str, grant_id: str) -> Response | Page:
     form = SuspendForm()
 
     def suspend() -> str:
-        grants.suspend(grant, staff=g.staff, reason=form.reason.data or "", now=clock.now())
+        grants.suspend(grant, staff=g.staff, reason=form.reason.data or "", now=boundary.now())
         return f"Consent for {grant.representative_name} is suspended. It has stopped working"
 
     done = _act_on_record(form, claimant, suspend, field="reason")
@@ -123,7 +123,7 @@ def suspend_grant(reference: str, grant_id: str) -> Response | Page:
         grant=grant,
         form=form,
         errors=done,
-        state=grants.state_at(grant, clock.now()),
+        state=grants.state_at(grant, boundary.now()),
     ), (400 if done else 200)
 
 
@@ -134,9 +134,9 @@ def lift_suspension(reference: str, grant_id: str) -> Response | Page:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        with transaction():
-            grants.lift_suspension(grant, staff=g.staff, now=clock.now())
+        grants.lift_suspension(grant, staff=g.staff, now=boundary.now())
     except grants.GrantRefused as refusal:
+        boundary.undo()
         return _record_page(claimant, {"banner": str(refusal)}, 400)
     flash(f"Consent for {grant.representative_name} is working again")
     return _back_to_record(claimant)
@@ -148,7 +148,7 @@ def pin_note(reference: str) -> Response | Page:
     form = PinNoteForm()
 
     def pin() -> str:
-        records.pin_note(claimant, form.body.data or "", staff=g.staff, now=clock.now())
+        records.pin_note(claimant, form.body.data or "", staff=g.staff, now=boundary.now())
         return "The note is pinned to the record"
 
     done = _act_on_record(form, claimant, pin, field="body")
@@ -170,9 +170,9 @@ def unpin_note(reference: str, note_id: str) -> Response:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        with transaction():
-            records.unpin_note(claimant, note_id, staff=g.staff, now=clock.now())
+        records.unpin_note(claimant, note_id, staff=g.staff, now=boundary.now())
     except records.NoteNotFound:
+        boundary.undo()
         abort(404)
     flash("The note is unpinned")
     return _back_to_record(claimant)
@@ -186,7 +186,7 @@ def additional_support(reference: str) -> Response | Page:
 
     def flag() -> str:
         records.set_additional_support(
-            claimant, form.description.data or "", staff=g.staff, now=clock.now()
+            claimant, form.description.data or "", staff=g.staff, now=boundary.now()
         )
         return "The additional support flag is set"
 
@@ -209,7 +209,7 @@ def remove_additional_support(reference: str) -> Response | Page:
 
     def remove() -> str:
         records.clear_additional_support(
-            claimant, reason=form.reason.data or "", staff=g.staff, now=clock.now()
+            claimant, reason=form.reason.data or "", staff=g.staff, now=boundary.now()
         )
         return "The additional support flag is removed"
 
@@ -224,7 +224,7 @@ def remove_additional_support(reference: str) -> Response | Page:
 def _record_page(
     claimant: Claimant, errors: dict[str, str] | None = None, status: int = 200
 ) -> Page:
-    now = clock.now()
+    now = boundary.now()
     every = grants.all_for_claimant(claimant.id)
     states = {grant.id: grants.state_at(grant, now) for grant in every}
     return render_template(
@@ -267,9 +267,9 @@ def _act_on_record(
     errors: dict[str, str] = {}
     if form.validate_on_submit():
         try:
-            with transaction():
-                message = act()
+            message = act()
         except (grants.GrantRefused, records.RecordRefused) as refusal:
+            boundary.undo()
             errors[getattr(refusal, "field", field)] = str(refusal)
         else:
             flash(message)
@@ -294,7 +294,7 @@ def _record_by_phone(
         relationship=form.relationship.data or "",
         months=int(form.months.data or 0),
         review_months=int(form.review_months.data or 0),
-        now=clock.now(),
+        now=boundary.now(),
         kind=kind,
     )
 

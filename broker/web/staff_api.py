@@ -14,11 +14,12 @@ from typing import Any
 from flask import Blueprint, g, jsonify
 from werkzeug.wrappers import Response
 
-from .. import audit, clock, grants, records, staff_keys
-from ..extensions import csrf, db
+from .. import audit, grants, records, staff_keys
+from ..extensions import csrf
 from ..journal import iso
 from ..models import Grant
 from ..protect import Refused, bearer_token
+from . import boundary
 
 bp = Blueprint("staff_api", __name__, url_prefix="/api/v1/staff")
 csrf.exempt(bp)  # a bearer key, not a cookie: nothing for a cross-site form to ride on
@@ -31,7 +32,7 @@ def require_staff_key() -> None:
     """Every route here needs a live staff API key; anything else is 401."""
     key = staff_keys.authenticate(bearer_token())
     if key is None:
-        db.session.rollback()
+        boundary.undo()
         raise Refused(401, "invalid_token", "A valid staff API key is required", "refused:key")
     g.staff_key = key
 
@@ -41,7 +42,7 @@ def claimant_consents(reference: str) -> Response:
     claimant = records.claimant_by_reference(reference)
     if claimant is None:
         raise Refused(404, "not_found", "No claimant has that reference", "refused:not_found")
-    now = clock.now()
+    now = boundary.now()
     every = grants.all_for_claimant(claimant.id)
     contact = grants.live_contact(claimant.id, now)
     body = {
@@ -73,7 +74,6 @@ def claimant_consents(reference: str) -> Response:
         ),
         now=now,
     )
-    db.session.commit()
     return jsonify(body)
 
 

@@ -12,7 +12,7 @@ from broker import accounts, clock, grants
 from broker.extensions import db
 from broker.models import Grant, Organisation
 from tests.conftest import csrf_from, sign_in
-from tests.factories import make_adviser, make_claimant
+from tests.factories import bound, make_adviser, make_claimant
 
 
 def _form(page_html: str, **fields: object) -> dict[str, object]:
@@ -186,7 +186,13 @@ def test_the_adviser_code_hint_shows_a_code_that_belongs_to_nobody(app, signed_i
     assert "NSA-4821" not in page.text  # Priya's real code
     with pytest.raises(ValueError, match="example code"):
         accounts.create_adviser(
-            "copycat@example.org", "pw", "Copy Cat", Organisation(name="X"), "abc 1234", clock.now()
+            "copycat@example.org",
+            "pw",
+            "Copy Cat",
+            Organisation(name="X"),
+            "abc 1234",
+            clock.now(),
+            hasher=bound().hasher,
         )
 
 

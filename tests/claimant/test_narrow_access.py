@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from broker import receipts, signed
+from broker import receipts
 from broker.extensions import db
 from broker.models import AuditEvent, Grant, OutboxMessage
 from tests.conftest import csrf_from, sign_in
 from tests.factories import (
     bearer,
+    bound,
     issue_token,
     make_adviser,
     make_claimant,
@@ -209,7 +210,7 @@ def test_a_narrowed_grant_has_a_signed_receipt_naming_what_was_removed_and_what_
     assert "You changed what they can see" in page.text
     assert "What you took away" in page.text
     document = phone.get(f"/receipts/{latest.id}.json").get_json()
-    valid, words = receipts.verify(document, signed.jwks())
+    valid, words = receipts.verify(document, bound().key_set())
     assert valid, words
     assert "consent narrowed" in words
     event = document["receipt"]["event"]

@@ -11,7 +11,6 @@ import pytest
 import textstat
 
 import scopes
-from broker import grants
 from tests.accessibility.scene import build
 from tests.conftest import csrf_from, sign_in
 
@@ -83,7 +82,7 @@ def grade(text: str) -> float:
     return textstat.flesch_kincaid_grade(text)
 
 
-CONTACT_SCOPES = getattr(grants, "CONTACT_SCOPES", {})
+CONTACT_SCOPES = scopes.CONTACT_SCOPES
 EVERY_SCOPE = list(scopes.catalogue().values()) + list(CONTACT_SCOPES.values())
 
 

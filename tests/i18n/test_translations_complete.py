@@ -184,9 +184,8 @@ def test_every_history_action_is_translated(app, welsh):
 
 
 def test_every_scope_has_a_welsh_title_and_sentence():
-    from broker import grants
 
-    every = list(scopes.catalogue().values()) + list(getattr(grants, "CONTACT_SCOPES", {}).values())
+    every = list(scopes.catalogue().values()) + list(scopes.CONTACT_SCOPES.values())
     lacking = [
         s.name
         for s in every

@@ -8,7 +8,7 @@ import threading
 from broker import clock, notify, records, sweep
 from broker.extensions import db
 from broker.models import OutboxMessage, PinnedNote
-from tests.factories import make_grant
+from tests.factories import bound, make_grant
 
 
 def test_a_sweep_started_while_another_is_sending_does_nothing(app, people):
@@ -28,14 +28,14 @@ def test_a_sweep_started_while_another_is_sending_does_nothing(app, people):
 
     def first_run() -> None:
         with app.app_context():
-            first["report"] = sweep.run(now=clock.now(), sender=HeldSender())
+            first["report"] = sweep.run(now=clock.now(), sender=HeldSender(), services=bound())
             db.session.remove()
 
     thread = threading.Thread(target=first_run)
     thread.start()
     assert sending.wait(timeout=30)
     with app.app_context():
-        second = sweep.run(now=clock.now(), sender=HeldSender())
+        second = sweep.run(now=clock.now(), sender=HeldSender(), services=bound())
         db.session.remove()
     carry_on.set()
     thread.join(timeout=30)

@@ -20,7 +20,7 @@ from broker.models import (
     OutboxMessage,
     RefreshToken,
 )
-from tests.factories import bearer, issue_token, make_adviser, make_grant
+from tests.factories import bearer, bound, issue_token, make_adviser, make_grant
 from tests.lifecycle import senders
 from tests.lifecycle.conftest import BrokenSender
 from tests.staff.helpers import audit_actions, fresh, phone_grant
@@ -29,7 +29,7 @@ LONDON = ZoneInfo("Europe/London")
 
 
 def run(sender) -> sweep.SweepReport:  # noqa: ANN001
-    return sweep.run(now=clock.now(), sender=sender)
+    return sweep.run(now=clock.now(), sender=sender, services=bound())
 
 
 def queued(kind: str | None = None) -> list[OutboxMessage]:

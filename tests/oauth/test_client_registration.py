@@ -10,12 +10,12 @@ from broker import accounts, clients, clock
 from broker.extensions import db
 from broker.models import OAuthClient
 from tests.conftest import csrf_from, sign_in
-from tests.factories import PASSWORD, make_claimant
+from tests.factories import PASSWORD, bound, make_claimant
 
 
 def make_admin() -> str:
     account = accounts.create_account(
-        "robin@broker.example", PASSWORD, "admin", "Robin Admin", clock.now()
+        "robin@broker.example", PASSWORD, "admin", "Robin Admin", clock.now(), hasher=bound().hasher
     )
     db.session.commit()
     return account.username

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from broker import history_copy, signed
 from broker.extensions import db
 from tests.conftest import sign_in
-from tests.factories import bearer, issue_token, make_adviser, make_claimant, make_grant
+from tests.factories import bearer, bound, issue_token, make_adviser, make_claimant, make_grant
 
 
 def test_the_claimant_downloads_their_history_as_csv(account, client):
@@ -34,7 +34,7 @@ def test_the_claimant_downloads_their_history_as_csv(account, client):
 def test_the_signed_copy_verifies_and_an_edited_one_does_not(account, client, runner, tmp_path):
     sign_in(client, account.claimant.account.username)
     document = client.get("/history.json").get_json()
-    assert signed.verify(document["jws"], signed.HISTORY, signed.jwks()) == document["history"]
+    assert signed.verify(document["jws"], signed.HISTORY, bound().key_set()) == document["history"]
     path = tmp_path / "history.json"
     path.write_text(json.dumps(document))
     result = runner.invoke(args=["verify-statement", str(path)])

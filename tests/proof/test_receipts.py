@@ -12,7 +12,7 @@ from broker import clock, grants, receipts, signed, sweep
 from broker.extensions import db
 from broker.notify import LoggingSender
 from tests.conftest import sign_in
-from tests.factories import make_adviser, make_claimant, make_grant, make_staff
+from tests.factories import bound, make_adviser, make_claimant, make_grant, make_staff
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def test_each_change_to_a_grant_makes_a_receipt(grant, frozen_clock):
     grants.lift_suspension(grant, staff=staff, now=clock.now())
     db.session.commit()
     frozen_clock.advance(days=200)
-    sweep.run(now=clock.now(), sender=LoggingSender())
+    sweep.run(now=clock.now(), sender=LoggingSender(), services=bound())
 
     assert events_of(grant) == ["given", "suspended", "resumed", "expired"]
 
@@ -62,7 +62,9 @@ def test_reviewing_and_revoking_make_receipts(ctx, frozen_clock):
 
 
 def test_a_receipt_carries_the_consent_receipt_fields(grant, app):
-    payload = receipts.payload_of(receipts.for_grant(grant.claimant_id, grant.id)[0])
+    payload = receipts.payload_of(
+        receipts.for_grant(grant.claimant_id, grant.id)[0], bound().key_set()
+    )
 
     assert payload["version"] == "KI-CR-v1.1.0"
     assert payload["piiPrincipalId"] == grant.claimant.reference
@@ -87,7 +89,7 @@ def test_the_claimant_sees_receipts_under_the_grant_and_can_download_one(grant, 
     receipt = receipts.for_grant(grant.claimant_id, grant.id)[0]
     download = client.get(f"/receipts/{receipt.id}.json")
     assert download.headers["Content-Disposition"].startswith("attachment")
-    assert receipts.verify(download.get_json(), signed.jwks())[0]
+    assert receipts.verify(download.get_json(), bound().key_set())[0]
 
 
 def test_another_claimant_cannot_see_or_download_the_receipts(grant, client):
@@ -108,7 +110,7 @@ def test_an_altered_receipt_is_refused(grant, client, runner, tmp_path):
 
     header, body, signature = document["jws"].split(".")
     payload = json.loads(
-        signed.verify(document["jws"], signed.RECEIPT, signed.jwks())
+        signed.verify(document["jws"], signed.RECEIPT, bound().key_set())
         and __import__("base64").urlsafe_b64decode(body + "=" * (-len(body) % 4))
     )
     payload["services"][0]["purposes"][0]["termination"] = "2099-01-01T00:00:00+00:00"

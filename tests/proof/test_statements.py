@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from broker import signed
 from broker.tokens import SigningKey
 from tests.conftest import sign_in
+from tests.factories import bound
 from tests.proof.conftest import download_statement
 
 
@@ -40,7 +41,7 @@ def resign(document: dict, change, key: SigningKey | None = None) -> dict:  # no
     as a broken or dishonest builder would, unless `key` is given)."""
     statement = json.loads(json.dumps(document["statement"]))
     change(statement)
-    return {"jws": signed.sign(statement, signed.STATEMENT, key)}
+    return {"jws": signed.sign(statement, signed.STATEMENT, key or bound().signing_key)}
 
 
 def test_a_statement_lists_every_event_of_the_adviser_and_verifies(
@@ -363,6 +364,7 @@ def test_a_statement_given_out_in_format_1_still_verifies(account):  # noqa: ANN
         {"iss": "x", "seq": 1, "issued_at": "2026-11-30T12:00:00+00:00", "tree_size": 1,
          "events": leaf.seq, "root": leaf.leaf_hash().hex(), "prev": "00" * 32},
         signed.CHECKPOINT,
+        bound().signing_key,
     )  # fmt: skip
     statement = {
         "format": statements.FORMAT_V1,
@@ -374,9 +376,12 @@ def test_a_statement_given_out_in_format_1_still_verifies(account):  # noqa: ANN
         "inclusion_proof": [],
         "checkpoint": checkpoint,
     }
-    document = {"jws": signed.sign(statement, signed.STATEMENT), "statement": statement}
+    document = {
+        "jws": signed.sign(statement, signed.STATEMENT, bound().signing_key),
+        "statement": statement,
+    }
 
-    verdict = statements.verify(document, signed.jwks())
+    verdict = statements.verify(document, bound().key_set())
 
     assert verdict.ok, verdict.checks
     assert sum("action" in e for e in events) == 3

@@ -15,6 +15,7 @@ from broker.models import AuditEvent, Grant
 from tests.conftest import csrf_from, sign_in
 from tests.factories import (
     bearer,
+    bound,
     make_adviser,
     make_claimant,
     make_decision,
@@ -111,9 +112,9 @@ def test_code_then_qr_approval_for_the_same_adviser_leaves_one_amended_grant(app
     assert listing.text.count(f'href="/access/{grant.id}/revoke"') == 1
     assert listing.text.count("/revoke") == 1
     (amended,) = [r for r in receipts.for_grant(claimant.id, grant.id) if r.event == "amended"]
-    assert signed.verify(amended.jws, signed.RECEIPT, signed.jwks())["event"]["addedScopes"] == [
-        "journal:read"
-    ]
+    assert signed.verify(amended.jws, signed.RECEIPT, bound().key_set())["event"][
+        "addedScopes"
+    ] == ["journal:read"]
 
 
 def test_giving_access_again_by_code_shows_the_change_and_amends_the_one_grant(app, alex):

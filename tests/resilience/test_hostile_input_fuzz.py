@@ -27,6 +27,7 @@ from tests.conftest import csrf_from, sign_in
 from tests.factories import (
     PASSWORD,
     bearer,
+    bound,
     issue_token,
     make_adviser,
     make_claimant,
@@ -93,7 +94,7 @@ def world(app: Flask, ctx) -> dict[str, object]:  # noqa: ANN001
     grant = make_grant(claimant, adviser, "mr:read mr:request journal:read")
     staff = make_staff()
     admin = accounts.create_account(
-        "robin@broker.example", PASSWORD, "admin", "Robin Admin", clock.now()
+        "robin@broker.example", PASSWORD, "admin", "Robin Admin", clock.now(), hasher=bound().hasher
     )
     db.session.commit()
     token, _jti = issue_token(grant)

@@ -8,7 +8,7 @@ import re
 from broker import accounts, clients, clock
 from broker.extensions import db
 from tests.conftest import sign_in
-from tests.factories import PASSWORD, make_adviser
+from tests.factories import PASSWORD, bound, make_adviser
 from tests.oauth.helpers import authorize_query, make_client, pkce_pair, start_device
 
 
@@ -24,7 +24,9 @@ def test_every_oauth_page_refuses_to_be_framed(app, case):
     )
     user_code = start_device(app.test_client(), device_client.id).json["user_code"]
     adviser = make_adviser()
-    admin = accounts.create_account("robin@broker.example", PASSWORD, "admin", "Robin", clock.now())
+    admin = accounts.create_account(
+        "robin@broker.example", PASSWORD, "admin", "Robin", clock.now(), hasher=bound().hasher
+    )
     db.session.commit()
     _verifier, challenge = pkce_pair()
     anonymous, claimant, adviser_browser, admin_browser = (app.test_client() for _ in range(4))

@@ -5,7 +5,9 @@ design."""
 
 from __future__ import annotations
 
-from broker import accounts
+import dataclasses
+
+from broker import accounts, services
 from broker.extensions import db
 from tests.conftest import csrf_from
 from tests.factories import PASSWORD, make_claimant
@@ -51,7 +53,8 @@ def test_spraying_many_accounts_from_one_address_is_429_after_the_address_cap(ap
 
 
 def test_an_unknown_username_costs_one_argon2_verify_like_a_known_one(app, case, monkeypatch):
-    real = accounts.hasher
+    bound = services.of(app)
+    real = bound.hasher
     calls: list[str] = []
 
     class CountingHasher:  # observes the real hasher; changes nothing it does
@@ -62,7 +65,9 @@ def test_an_unknown_username_costs_one_argon2_verify_like_a_known_one(app, case,
         def __getattr__(self, name: str) -> object:
             return getattr(real, name)
 
-    monkeypatch.setattr(accounts, "hasher", CountingHasher())
+    monkeypatch.setitem(
+        app.extensions, services.EXTENSION, dataclasses.replace(bound, hasher=CountingHasher())
+    )
     browser = app.test_client()
 
     known = attempt(browser, case.username, "wrong")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from broker.extensions import db
 from broker.models import Grant, UserSession
 from tests.conftest import csrf_from, sign_in
-from tests.factories import make_adviser, make_grant
+from tests.factories import bound, make_adviser, make_grant
 
 COOKIE = "session"
 
@@ -225,7 +225,12 @@ def test_an_admin_session_idles_out_after_15_minutes_an_advisers_after_30(app, c
     from broker import accounts, clock
 
     admin = accounts.create_account(
-        "robin@broker.example", "pw-for-tests", "admin", "Robin Admin", clock.now()
+        "robin@broker.example",
+        "pw-for-tests",
+        "admin",
+        "Robin Admin",
+        clock.now(),
+        hasher=bound().hasher,
     )
     db.session.commit()
     adviser = make_adviser()

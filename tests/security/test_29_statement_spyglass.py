@@ -13,10 +13,10 @@ import hashlib
 
 import pytest
 
-from broker import checkpoints, clock, grants, signed
+from broker import checkpoints, clock, grants
 from broker.extensions import db
 from broker.models import AuditCheckpoint
-from tests.factories import bearer, issue_token, make_decision
+from tests.factories import bearer, bound, issue_token, make_decision
 from tests.proof import conftest as proof
 from tests.proof.conftest import download_statement
 
@@ -96,7 +96,7 @@ def test_who_made_a_hidden_event_cannot_be_tested_by_guessing(account, client): 
 
     assert not any(testable(e, actor) for e in hidden for actor in guesses)
     # ...although the commitments are Tom's and others', under keys only the broker holds.
-    toms = checkpoints.actor_key(signed.salt_key(), claimant_id, f"adviser:{account.tom.id}")
+    toms = checkpoints.actor_key(bound().statement_key, claimant_id, f"adviser:{account.tom.id}")
     assert any(
         e["actor_commitment"] == checkpoints.commitment(toms, claimant_id, e["seq"]).hex()
         for e in hidden

@@ -18,12 +18,13 @@ import jwt
 import pytest
 from flask import Flask
 
-from broker import create_app, receipts, signed
+from broker import create_app, receipts, services
 from broker.extensions import db
 from broker.models import Adviser, Grant, Receipt
 from tests.conftest import FAST_PASSWORD_HASHING
 from tests.factories import (
     bearer,
+    bound,
     issue_token,
     make_adviser,
     make_claimant,
@@ -100,7 +101,7 @@ def test_everything_signed_before_a_rotation_still_verifies_after_it(instance, t
         old_receipt = db.session.scalars(db.select(Receipt.jws)).first()
         old_kid = kid_of(old_token)
         decision_id, grant_id, priya_id = decision.id, grant.id, priya.id
-        statement_key = before.extensions["broker.statement_key"]
+        statement_key = services.of(before).statement_key
 
         rotated = cli.invoke(args=["rotate-signing-key"])
         assert rotated.exit_code == 0, rotated.output
@@ -108,7 +109,7 @@ def test_everything_signed_before_a_rotation_still_verifies_after_it(instance, t
     key_dir = tmp_path / "keys"
     with instance() as after:  # the restart that loads the new key
         web = after.test_client()
-        new_kid = after.extensions["broker.tokens"].key.kid
+        new_kid = services.of(after).signing_key.kid
         assert new_kid != old_kid
         published = [k["kid"] for k in web.get("/.well-known/jwks.json").get_json()["keys"]]
         assert published == [new_kid, old_kid]  # current first, then the previous
@@ -130,7 +131,7 @@ def test_everything_signed_before_a_rotation_still_verifies_after_it(instance, t
         assert audit.exit_code == 0, audit.output
 
         # Receipts and statements signed with the retired key still verify.
-        assert receipts.verify({"jws": old_receipt}, signed.jwks())[0]
+        assert receipts.verify({"jws": old_receipt}, bound().key_set())[0]
         assert "VALID." in verify_statement(after, old_statement, tmp_path)
         new_statement = download_statement(
             web, db.session.get(Adviser, priya_id), db.session.get(Grant, grant_id)
@@ -139,7 +140,7 @@ def test_everything_signed_before_a_rotation_still_verifies_after_it(instance, t
         assert "VALID." in verify_statement(after, new_statement, tmp_path)
 
         # The statement key is its own secret: kept, owner-only, unchanged by the rotation.
-        assert after.extensions["broker.statement_key"] == statement_key
+        assert services.of(after).statement_key == statement_key
         assert stat.S_IMODE((key_dir / "statement-key").stat().st_mode) == 0o600
         assert stat.S_IMODE((key_dir / "signing-key.pem").stat().st_mode) == 0o600
 
@@ -153,7 +154,7 @@ def test_everything_signed_before_a_rotation_still_verifies_after_it(instance, t
         assert refused.status_code == 401
         every = [k["kid"] for k in web.get("/api/v1/audit/keys").get_json()["keys"]]
         assert every[1:] == [new_kid, old_kid]
-        assert receipts.verify({"jws": old_receipt}, signed.jwks())[0]
+        assert receipts.verify({"jws": old_receipt}, bound().key_set())[0]
         assert "VALID." in verify_statement(later, old_statement, tmp_path)
         audit = later.test_cli_runner().invoke(args=["verify-audit"])
         assert audit.exit_code == 0, audit.output
@@ -164,7 +165,7 @@ def test_the_statement_key_is_not_derived_from_the_signing_key(instance, tmp_pat
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
     with instance() as broker:
-        private = broker.extensions["broker.tokens"].key.private_key
+        private = services.of(broker).signing_key.private_key
         secret = private.private_numbers().private_value.to_bytes(32, "big")
         derived = HKDF(
             algorithm=hashes.SHA256(),
@@ -172,7 +173,7 @@ def test_the_statement_key_is_not_derived_from_the_signing_key(instance, tmp_pat
             salt=None,
             info=b"consent-broker audit actor salts",
         ).derive(secret)
-        assert signed.salt_key() != derived
+        assert bound().statement_key != derived
         assert (tmp_path / "keys" / "statement-key").exists()
 
 

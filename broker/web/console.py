@@ -14,13 +14,10 @@ from typing import Any
 from flask import current_app
 from werkzeug.test import Client
 
-from . import clock
-from .db import transaction
-from .extensions import db
-from .models import Grant
-from .tokens import TokenService
-
-CONSOLE_CLIENT_ID = "adviser-console"
+from .. import clock
+from ..clients import CONSOLE_CLIENT_ID
+from ..models import Grant
+from . import boundary
 
 
 @dataclass(frozen=True)
@@ -42,15 +39,17 @@ class ConsoleClient:
     """Calls /api/v1 in-process (a real WSGI request through the same guard) with a fresh token."""
 
     def __init__(self, grant: Grant) -> None:
-        service: TokenService = current_app.extensions["broker.tokens"]
+        service = boundary.services().tokens
         snapshot = GrantSnapshot(grant.id, grant.claimant_id, grant.ends_at)
         scopes = grant.scope_names
         # End the page's own transaction first: on SQLite a page that read and then wrote could
         # lose a race with another writer, and the API call below must never wait on this page.
-        db.session.commit()
-        with current_app.app_context(), transaction():
-            self._token, _row, _expires_in = service.issue(
-                snapshot, client_id=CONSOLE_CLIENT_ID, scopes=scopes, now=clock.now()
+        boundary.end_transaction()
+        with current_app.app_context():
+            self._token, _row, _expires_in = boundary.apart(
+                lambda: service.issue(
+                    snapshot, client_id=CONSOLE_CLIENT_ID, scopes=scopes, now=clock.now()
+                )
             )
         self._client = Client(current_app._get_current_object())  # type: ignore[attr-defined]
 

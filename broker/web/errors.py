@@ -9,9 +9,9 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from .extensions import db
-from .protect import NO_TOKEN, Refused
-from .ratelimit import TooManyAttempts
+from ..protect import NO_TOKEN, Refused
+from ..ratelimit import TooManyAttempts
+from . import boundary
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(TooManyAttempts)
     def too_many(exc: TooManyAttempts) -> Response | tuple[str, int]:
-        db.session.rollback()
+        boundary.undo()
         if wants_json():
             response = json_error(429, "too_many_requests", "Too many attempts. Try again later.")
         else:
@@ -97,7 +97,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def database_unavailable(exc: OperationalError) -> Response | tuple[str, int]:
         # The database is down or locked past the busy timeout: say so, never a 500.
-        db.session.rollback()
+        boundary.undo()
         log.error("database unavailable: %s", exc.__class__.__name__)
         if wants_json():
             response = json_error(
@@ -113,7 +113,7 @@ def register(app: Flask) -> None:
     def unstorable_value(exc: DataError) -> Response | tuple[str, int]:
         # The database refused a value the client sent (a NUL byte, a value too long for its
         # column): the request is at fault, not the service, and nothing was changed.
-        db.session.rollback()
+        boundary.undo()
         log.warning("refused a value the database cannot hold: %s", exc.orig.__class__.__name__)
         if wants_json():
             return json_error(
@@ -127,7 +127,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(exc: RequestEntityTooLarge) -> Response | tuple[str, int]:
         # security.md 30: a body over MAX_CONTENT_LENGTH is refused before it is read.
-        db.session.rollback()
+        boundary.undo()
         limit = request.max_content_length or 0
         if wants_json():
             return json_error(
@@ -144,7 +144,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response | tuple[str, int]:
-        db.session.rollback()
+        boundary.undo()
         log.exception("unhandled error on %s %s", request.method, request.path)
         if wants_json():
             return json_error(500, "server_error", "Something went wrong. Nothing was changed.")

@@ -1,0 +1,82 @@
+"""What the broker is bound to at start-up: built once by create_app, then handed to domain code
+as arguments, never looked up by a string key from inside it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from argon2 import PasswordHasher
+from flask import Flask
+
+from .notify import DEFAULT_SENDER, Sender, load_sender
+from .signed import load_or_create_statement_key
+from .tokens import SigningKey, TokenService, load_or_create_key, load_retired_keys
+
+EXTENSION = "broker.services"
+
+
+@dataclass(frozen=True)
+class Services:
+    issuer: str  # BROKER_ISSUER without a trailing slash: the one `iss` of tokens and documents
+    tokens: TokenService  # access tokens, and the signing keys every signed document uses
+    statement_key: bytes  # the secret behind the audit chain's actor commitments
+    hasher: PasswordHasher
+    sender: Sender  # delivers the outbox (the sweep): BROKER_OUTBOX_SENDER, else the logging one
+
+    @property
+    def signing_key(self) -> SigningKey:
+        return self.tokens.key
+
+    def key_set(self) -> dict[str, Any]:
+        """Every key a document of the broker's may be signed with, current and retired."""
+        return self.tokens.all_keys()
+
+    def with_tokens(self, tokens: TokenService) -> Services:
+        return replace(self, tokens=tokens)
+
+
+def normalise_issuer(issuer: str) -> str:
+    """One spelling of the issuer: `https://broker.example/` and `https://broker.example` would
+    otherwise sign tokens and documents with two different `iss` values."""
+    return issuer.rstrip("/")
+
+
+def password_hasher(config: Mapping[str, Any]) -> PasswordHasher:
+    """Argon2id at argon2-cffi's own costs unless BROKER_ARGON2_TIME_COST or
+    BROKER_ARGON2_MEMORY_KIB say otherwise (tests lower them; production keeps the defaults)."""
+    defaults = PasswordHasher()
+    return PasswordHasher(
+        time_cost=int(config.get("BROKER_ARGON2_TIME_COST") or defaults.time_cost),
+        memory_cost=int(config.get("BROKER_ARGON2_MEMORY_KIB") or defaults.memory_cost),
+    )
+
+
+def build(config: Mapping[str, Any], *, production: bool) -> Services:
+    """Load (or, outside production, create) the keys and build every service from `config`."""
+    key_dir = Path(config["BROKER_KEY_DIR"])
+    issuer = normalise_issuer(str(config["BROKER_ISSUER"]))
+    tokens = TokenService(
+        load_or_create_key(key_dir, create=not production),
+        issuer,
+        audience=f"{issuer}/api/v1",
+        retired=load_retired_keys(key_dir),
+    )
+    return Services(
+        issuer=issuer,
+        tokens=tokens,
+        statement_key=load_or_create_statement_key(key_dir, create=not production),
+        hasher=password_hasher(config),
+        sender=load_sender(config.get("BROKER_OUTBOX_SENDER") or DEFAULT_SENDER),
+    )
+
+
+def bind(app: Flask, services: Services) -> None:
+    app.extensions[EXTENSION] = services
+
+
+def of(app: Flask) -> Services:
+    """The services `app` was built with (for the web layer and commands, not domain code)."""
+    return app.extensions[EXTENSION]

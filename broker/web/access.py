@@ -1,0 +1,89 @@
+"""Who may open what: each blueprint's role check, bound at registration, and the short list of
+endpoints open without signing in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+
+from flask import Flask, abort, g, redirect, request, url_for
+from werkzeug.wrappers import Response
+
+from ..extensions import db
+from ..models import Account, Adviser, Claimant, StaffMember
+from .boundary import current_account
+
+ROLE_MODELS = {"claimant": Claimant, "adviser": Adviser, "staff": StaffMember, "admin": Account}
+
+
+def guard_blueprint(app: Flask, blueprint_name: str, role: str) -> None:
+    """Run the role check before every request to this blueprint, for this app only.
+
+    Bound on the app, not on the (module-level) blueprint, so that building a second app in the
+    same process neither fails nor stacks the check twice.
+    """
+    app.before_request_funcs.setdefault(blueprint_name, []).append(require_role(role))
+
+
+def forget_request_state() -> None:
+    """Start every request from a clean g.
+
+    g belongs to the app context, which the test client shares across requests: the signed-in
+    account and the CSRF token must be worked out afresh for each one. Registered before
+    CSRFProtect so that its check sees a clean g too.
+    """
+    for name in ("account", "csrf_token", "csrf_valid"):
+        g.pop(name, None)
+
+
+def require_role(role: str) -> Callable[[], Response | None]:
+    """A before_request check: signed in, with this role; loads g.<role> for the views."""
+    model = ROLE_MODELS[role]
+
+    def check() -> Response | None:
+        account = current_account()
+        if account is None:
+            target = request.full_path.rstrip("?") if request.method == "GET" else None
+            return redirect(url_for("auth.sign_in", next=target), 303)
+        if account.role != role:
+            if request.path == "/":
+                return redirect(home_for(account), 303)
+            abort(403)
+        setattr(g, role, db.session.get(model, account.id))
+        return None
+
+    return check
+
+
+@cache
+def public_endpoints() -> frozenset[str]:
+    """Endpoints open without signing in: the short allowlist the route test checks against."""
+    return frozenset(
+        {
+            "static",
+            "auth.sign_in",
+            "auth.sign_out",
+            "auth.signed_out",
+            "auth.change_language",
+            "oauth.jwks",
+            # OAuth: clients authenticate themselves at these (issue 3)
+            "oauth.metadata",
+            "oauth.token",
+            "oauth.device_authorization",
+            "oauth.revoke",
+            "oauth.introspect",
+            # Proof anyone can check (issue 8): the published checkpoints and the file checker
+            "proof.audit_checkpoints",
+            "proof.audit_keys",
+            "proof.verify_file",
+        }
+    )
+
+
+def home_for(account: Account) -> str:
+    return {
+        "claimant": url_for("claimant.home"),
+        "adviser": url_for("adviser.clients"),
+        "staff": url_for("staff.find_claimant"),
+        "admin": url_for("admin.clients_list"),
+    }.get(account.role, url_for("auth.sign_in"))
