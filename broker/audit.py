@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from . import clock
+from .driver import Unit
 from .extensions import db
 
 GENESIS = bytes(32)
@@ -166,7 +167,7 @@ def append(
     event: Event,
     *,
     now: datetime | None = None,
-    connection: Connection | None = None,
+    connection: Connection | Unit | None = None,
     head: tuple[int, bytes] | None = None,
     commit: bool = False,
 ) -> int:
@@ -178,14 +179,20 @@ def append(
     transaction together with the event (one round trip on PostgreSQL); the caller has flushed
     its own changes first and then lets its session finish (its commit finds nothing to do).
     """
-    for field in (event.actor, event.action, event.resource, event.outcome):
-        if SEPARATOR in field:
-            raise AuditWriteFailed("field holds the separator")
+    _refuse_separator(event)
+    if isinstance(connection, Unit):  # the guard's own connection: it maps driver errors
+        return _append(connection.raw, connection.postgres, event, now, head, commit)
     conn = connection if connection is not None else db.session.connection()
     with driver_errors(conn):
         return _append(
             driver_connection(conn), conn.dialect.name == "postgresql", event, now, head, commit
         )
+
+
+def _refuse_separator(event: Event) -> None:
+    for field in (event.actor, event.action, event.resource, event.outcome):
+        if SEPARATOR in field:
+            raise AuditWriteFailed("field holds the separator")
 
 
 def _append(
