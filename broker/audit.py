@@ -38,16 +38,12 @@ _START_CHAIN_SQL = (
     "INSERT INTO audit_heads (claimant_id, seq, hash) VALUES (?, 0, ?) "
     "ON CONFLICT (claimant_id) DO NOTHING"
 )
-_INSERT_EVENT_SQL = (
+INSERT_EVENT_SQL = (
     "INSERT INTO audit_events (claimant_id, seq, occurred_us, token_id, grant_id, actor, action,"
     " resource, outcome, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_UPDATE_HEAD_SQL = "UPDATE audit_heads SET seq = ?, hash = ? WHERE claimant_id = ?"
-# PostgreSQL: the event and the new head in one statement, one round trip.
-_APPEND_PG_SQL = (
-    "WITH e AS (" + _INSERT_EVENT_SQL.replace("?", "%s") + ")"  # noqa: S608 (constants)
-    " UPDATE audit_heads SET seq = %s, hash = %s WHERE claimant_id = %s"
-)
+# Migration 0009's trigger moves the head with each inserted event: an append is one INSERT.
+INSERT_EVENT_PG_SQL = INSERT_EVENT_SQL.replace("?", "%s")
 
 
 def pg(sql: str) -> str:
@@ -224,14 +220,11 @@ def _append(
     cursor = raw.cursor()
     try:
         if postgres and commit:
-            with raw.pipeline():  # the event, the head and COMMIT in one round trip
-                cursor.execute(_APPEND_PG_SQL, (*row, seq, digest, event.claimant_id))
+            with raw.pipeline():  # the event and COMMIT in one round trip
+                cursor.execute(INSERT_EVENT_PG_SQL, row)
                 raw.commit()
-        elif postgres:
-            cursor.execute(_APPEND_PG_SQL, (*row, seq, digest, event.claimant_id))
         else:
-            cursor.execute(_INSERT_EVENT_SQL, row)
-            cursor.execute(_UPDATE_HEAD_SQL, (seq, digest, event.claimant_id))
+            cursor.execute(INSERT_EVENT_PG_SQL if postgres else INSERT_EVENT_SQL, row)
             if commit:
                 raw.commit()
     finally:
