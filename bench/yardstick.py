@@ -116,7 +116,7 @@ def _answer(
         cursor = raw.cursor()
         with raw.pipeline():
             cursor.execute(insert, (*fields, prev, digest))
-            raw.commit()
+            cursor.execute("COMMIT")
     else:
         raw.execute(insert, (*fields, prev, digest))
         raw.commit()

@@ -31,9 +31,12 @@ SEPARATOR = "\x1f"  # ASCII unit separator: cannot occur in ids, actions or reso
 # parameter and result processing) costs more than SQLite's own insert. Statements are plain SQL
 # strings written once, positional parameters; psycopg prepares them after a few executions.
 #
-# A no-op write takes the row lock on PostgreSQL and the database write lock on SQLite, so it
-# serialises appenders on both; RETURNING reads the head in the same statement.
+# SQLite: a no-op write takes the database write lock (a deferred transaction's reads alone
+# would not), so it serialises appenders; RETURNING reads the head in the same statement.
+# PostgreSQL: FOR UPDATE takes the row lock and, after waiting, reads the row as the writer it
+# waited for left it, without writing a new row version as an UPDATE would.
 LOCK_HEAD_SQL = "UPDATE audit_heads SET seq = seq WHERE claimant_id = ? RETURNING seq, hash"
+LOCK_HEAD_PG_SQL = "SELECT seq, hash FROM audit_heads WHERE claimant_id = %s FOR UPDATE"
 _START_CHAIN_SQL = (
     "INSERT INTO audit_heads (claimant_id, seq, hash) VALUES (?, 0, ?) "
     "ON CONFLICT (claimant_id) DO NOTHING"
@@ -51,7 +54,6 @@ def pg(sql: str) -> str:
     return sql.replace("?", "%s")
 
 
-LOCK_HEAD_PG_SQL = pg(LOCK_HEAD_SQL)
 _START_CHAIN_PG_SQL = pg(_START_CHAIN_SQL)
 
 
@@ -220,9 +222,12 @@ def _append(
     cursor = raw.cursor()
     try:
         if postgres and commit:
-            with raw.pipeline():  # the event and COMMIT in one round trip
+            # The event and COMMIT in one round trip: COMMIT sent as a statement, because
+            # psycopg's commit() inside a pipeline waits for its own sync, and the pipeline's
+            # end for another.
+            with raw.pipeline():
                 cursor.execute(INSERT_EVENT_PG_SQL, row)
-                raw.commit()
+                cursor.execute("COMMIT")
         else:
             cursor.execute(INSERT_EVENT_PG_SQL if postgres else INSERT_EVENT_SQL, row)
             if commit:
