@@ -25,7 +25,7 @@ from broker.tokens import InvalidToken, TokenService, load_or_create_key, load_r
 
 URL = os.environ["DATABASE_URL"]
 POSTGRES = URL.startswith("postgres")
-CHECK_SQL = protect._check_sql(POSTGRES, journal.MR_DECISION)  # noqa: SLF001 (the same SQL)
+CHECK_SQL = protect.check_sql(POSTGRES, journal.MR_DECISION)
 issuer = os.environ["BROKER_ISSUER"].rstrip("/")
 key_dir = Path(os.environ["BROKER_KEY_DIR"])
 tokens = TokenService(
