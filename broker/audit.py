@@ -45,8 +45,16 @@ INSERT_EVENT_SQL = (
     "INSERT INTO audit_events (claimant_id, seq, occurred_us, token_id, grant_id, actor, action,"
     " resource, outcome, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-# Migration 0009's trigger moves the head with each inserted event: an append is one INSERT.
+# Migration 0009's trigger moves the head with each inserted event, so the guard's append is one
+# INSERT. Appends on the session's connection (consent changes; migration 0006, which runs
+# before the trigger exists) move the head themselves as well, only where it has not moved yet:
+# a no-op where the trigger did.
 INSERT_EVENT_PG_SQL = INSERT_EVENT_SQL.replace("?", "%s")
+_FOLLOW_HEAD_SQL = "UPDATE audit_heads SET seq = ?, hash = ? WHERE claimant_id = ? AND seq < ?"
+_APPEND_FOLLOW_PG_SQL = (
+    "WITH e AS (" + INSERT_EVENT_PG_SQL + ")"  # noqa: S608 (constants)
+    " UPDATE audit_heads SET seq = %s, hash = %s WHERE claimant_id = %s AND seq < %s"
+)
 
 
 def pg(sql: str) -> str:
@@ -179,11 +187,17 @@ def append(
     """
     _refuse_separator(event)
     if isinstance(connection, Unit):  # the guard's own connection: it maps driver errors
-        return _append(connection.raw, connection.postgres, event, now, head, commit)
+        return _append(connection.raw, connection.postgres, event, now, head, commit, True)
     conn = connection if connection is not None else db.session.connection()
     with driver_errors(conn):
         return _append(
-            driver_connection(conn), conn.dialect.name == "postgresql", event, now, head, commit
+            driver_connection(conn),
+            conn.dialect.name == "postgresql",
+            event,
+            now,
+            head,
+            commit,
+            False,
         )
 
 
@@ -200,6 +214,7 @@ def _append(
     now: datetime | None,
     head: tuple[int, bytes] | None,
     commit: bool,
+    trigger_only: bool,
 ) -> int:
     if head is None:
         head = lock_head_on(raw, postgres, event.claimant_id)
@@ -221,15 +236,24 @@ def _append(
     row = (*fields, prev_hash, digest)
     cursor = raw.cursor()
     try:
-        if postgres and commit:
+        if trigger_only and postgres and commit:
             # The event and COMMIT in one round trip: COMMIT sent as a statement, because
             # psycopg's commit() inside a pipeline waits for its own sync, and the pipeline's
             # end for another.
             with raw.pipeline():
                 cursor.execute(INSERT_EVENT_PG_SQL, row)
                 cursor.execute("COMMIT")
-        else:
+        elif trigger_only:
             cursor.execute(INSERT_EVENT_PG_SQL if postgres else INSERT_EVENT_SQL, row)
+            if commit:
+                raw.commit()
+        elif postgres:
+            cursor.execute(_APPEND_FOLLOW_PG_SQL, (*row, seq, digest, event.claimant_id, seq))
+            if commit:
+                raw.commit()
+        else:
+            cursor.execute(INSERT_EVENT_SQL, row)
+            cursor.execute(_FOLLOW_HEAD_SQL, (seq, digest, event.claimant_id, seq))
             if commit:
                 raw.commit()
     finally:
