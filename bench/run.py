@@ -146,8 +146,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def server_env(url: str | None, port: int) -> dict[str, str]:
+def server_env(url: str | None, port: int, sync: str = "full") -> dict[str, str]:
     env = {
+        "BROKER_SQLITE_SYNC": sync,
         **os.environ,
         "BROKER_BIND": f"127.0.0.1:{port}",
         "BROKER_WORKERS": os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 1)),
@@ -162,13 +163,13 @@ def server_env(url: str | None, port: int) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def gunicorn(app_spec: str, url: str | None, log_name: str) -> Iterator[Server]:
+def gunicorn(app_spec: str, url: str | None, log_name: str, sync: str = "full") -> Iterator[Server]:
     port = free_port()
     log = (RESULTS / f"{log_name}.log").open("wb")
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), app_spec],
         cwd=ROOT,
-        env=server_env(url, port),
+        env=server_env(url, port, sync),
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -253,6 +254,8 @@ def measure(
 @dataclass
 class Report:
     rows: list[tuple[str, Load]] = field(default_factory=list)
+    # database name -> (the audited read, the yardstick on the same data)
+    reads: dict[str, tuple[Load, Load]] = field(default_factory=dict)
     revoke: dict[str, dict[str, Any]] = field(default_factory=dict)
     verify: dict[str, dict[str, Any]] = field(default_factory=dict)
     staff: list[str] = field(default_factory=list)
@@ -267,11 +270,20 @@ def bare_flask(args: argparse.Namespace, report: Report) -> None:
         report.rows.append(("bare Flask JSON endpoint", load))
 
 
-def protected_read(name: str, url: str, args: argparse.Namespace, report: Report) -> None:
-    """The audited protected read, then revoke under load, against one gunicorn on `url`."""
+def protected_read(
+    name: str,
+    url: str,
+    args: argparse.Namespace,
+    report: Report,
+    *,
+    sync: str = "full",
+    revoke: bool = True,
+) -> None:
+    """The audited protected read and the yardstick on the same data, then revoke under load,
+    against one gunicorn on `url`."""
     with part(f"{name}: fresh database, migrate, seed {args.readers} claimants"):
         script = isolated(seed_readers, name, url, args.readers)
-    with gunicorn("broker:create_app()", url, f"broker-{name}") as server:
+    with gunicorn("broker:create_app()", url, f"broker-{_slug(name)}", sync) as server:
         with part(f"{name}: audited protected read, {args.duration}s under load"):
             load = measure(
                 server, "/", script=script, duration=args.duration, connections=args.connections
@@ -279,10 +291,24 @@ def protected_read(name: str, url: str, args: argparse.Namespace, report: Report
             report.rows.append((f"audited protected read, {name}", load))
             if load.non_2xx:
                 print(f"   WARNING: {load.non_2xx} responses were not 2xx", flush=True)
-        with part(f"{name}: revoke under load"):
-            report.revoke[name] = isolated(
-                revoke_under_load, url, server.base_url, args.revoke_seconds, args.connections
+        if revoke:
+            with part(f"{name}: revoke under load"):
+                report.revoke[name] = isolated(
+                    revoke_under_load, url, server.base_url, args.revoke_seconds, args.connections
+                )
+    with gunicorn("yardstick:app", url, f"yardstick-{_slug(name)}", sync) as server:
+        with part(f"{name}: yardstick (the guard's statements, raw connection, no ORM)"):
+            ceiling = measure(
+                server, "/", script=script, duration=args.duration, connections=args.connections
             )
+            report.rows.append((f"yardstick, {name}", ceiling))
+            if ceiling.non_2xx:
+                print(f"   WARNING: {ceiling.non_2xx} responses were not 2xx", flush=True)
+    report.reads[name] = (load, ceiling)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 def seed_readers(name: str, url: str, count: int) -> Path:
@@ -296,7 +322,7 @@ def seed_readers(name: str, url: str, count: int) -> Path:
     with app.app_context():
         readers = seed.readers(app, count, now=clock.now())
         db.engine.dispose()
-    script = RESULTS / f"read-{name.split()[0].lower()}.lua"
+    script = RESULTS / f"read-{_slug(name)}.lua"
     script.write_text(seed.lua_pairs(readers))
     return script
 
@@ -579,21 +605,62 @@ def seed_staff(url: str, claimants: int) -> tuple[list[str], str, str] | None:
 # The table
 
 
+SQLITE_FULL = "SQLite (WAL, synchronous=FULL)"
+SQLITE_NORMAL = "SQLite (WAL, BROKER_SQLITE_SYNC=normal)"
+POSTGRES = "PostgreSQL"
+# The targets (issue 14): shares of bare Flask, and of the yardstick on the same database.
+BARE_TARGETS = {SQLITE_FULL: 0.25, SQLITE_NORMAL: 0.35, POSTGRES: 0.20}
+YARDSTICK_TARGET = 0.90
+RSS_TARGET_MB = 120
+
+
 def print_table(report: Report) -> None:
     bare = report.rows[0][1].rps if report.rows else float("nan")
+    of_yardstick = {
+        f"audited protected read, {n}": r.rps / y.rps for n, (r, y) in report.reads.items()
+    }
     head = (
-        f"| {'request':44} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'share':>6} | "
-        f"{'non-2xx':>7} | worker peak RSS (MB) |"
+        f"| {'request':52} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'of bare':>7} | "
+        f"{'of yardstick':>12} | {'non-2xx':>7} | worker peak RSS (MB) |"
     )
     print()
     print(head)
     print("|" + "|".join("-" * (len(c)) for c in head.split("|")[1:-1]) + "|")
     for name, load in report.rows:
         rss = ", ".join(f"{r:.0f}" for r in load.rss_mb)
+        share = f"{of_yardstick[name]:.0%}" if name in of_yardstick else ""
         print(
-            f"| {name:44} | {load.rps:8.0f} | {load.p50_ms:7.2f} | {load.p99_ms:7.2f} | "
-            f"{load.rps / bare:6.0%} | {load.non_2xx:7d} | {rss:20} |"
+            f"| {name:52} | {load.rps:8.0f} | {load.p50_ms:7.2f} | {load.p99_ms:7.2f} | "
+            f"{load.rps / bare:7.0%} | {share:>12} | {load.non_2xx:7d} | {rss:20} |"
         )
+    print()
+    for name, (read, ceiling) in report.reads.items():
+        print(f"targets, {name}: " + "; ".join(_targets(name, read, ceiling, bare)))
+    _print_the_rest(report)
+
+
+def _targets(name: str, read: Load, ceiling: Load, bare: float) -> list[str]:
+    def verdict(met: bool) -> str:
+        return "**met**" if met else "**missed**"
+
+    out = [
+        f"{read.rps / ceiling.rps:.0%} of the yardstick (target {YARDSTICK_TARGET:.0%}) "
+        + verdict(read.rps >= YARDSTICK_TARGET * ceiling.rps)
+    ]
+    if name in BARE_TARGETS:
+        want = BARE_TARGETS[name]
+        out.append(
+            f"{read.rps / bare:.0%} of bare Flask (target {want:.0%}) "
+            + verdict(read.rps >= want * bare)
+        )
+    peak = max(read.rss_mb, default=float("nan"))
+    out.append(
+        f"worker peak RSS {peak:.0f} MB (target {RSS_TARGET_MB}) " + verdict(peak <= RSS_TARGET_MB)
+    )
+    return out
+
+
+def _print_the_rest(report: Report) -> None:
     print()
     for name, r in report.revoke.items():
         print(
@@ -631,7 +698,7 @@ def main() -> None:
     parser.add_argument("--staff-claimants", type=int, default=200_000)
     parser.add_argument("--checkpoint-claimants", type=int, default=1_000_000)
     parser.add_argument(
-        "--only", choices=("read", "verify", "staff", "checkpoint"), action="append"
+        "--only", choices=("read", "reads", "verify", "staff", "checkpoint"), action="append"
     )
     parser.add_argument("--quick", action="store_true", help="short runs, 100k events")
     parser.add_argument("--keep-postgres", action="store_true", help="leave the cluster running")
@@ -652,12 +719,16 @@ def main() -> None:
         pg_url = start_postgres()
     sqlite_url = f"sqlite:///{RESULTS / 'bench.sqlite3'}"
     report = Report()
-    only = set(args.only or ("read", "verify", "staff", "checkpoint"))
+    only = {
+        "read" if o == "reads" else o
+        for o in args.only or ("read", "verify", "staff", "checkpoint")
+    }
     try:
         if "read" in only:
             bare_flask(args, report)
-            protected_read("SQLite (WAL)", sqlite_url, args, report)
-            protected_read("PostgreSQL", pg_url, args, report)
+            protected_read(SQLITE_FULL, sqlite_url, args, report)
+            protected_read(SQLITE_NORMAL, sqlite_url, args, report, sync="normal", revoke=False)
+            protected_read(POSTGRES, pg_url, args, report)
         if "verify" in only:
             audit_verify("PostgreSQL", pg_url, args, report)
             audit_verify("SQLite", sqlite_url, args, report)

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from . import clock
+from .driver import Unit
 from .extensions import db
 
 GENESIS = bytes(32)
@@ -30,22 +31,29 @@ SEPARATOR = "\x1f"  # ASCII unit separator: cannot occur in ids, actions or reso
 # parameter and result processing) costs more than SQLite's own insert. Statements are plain SQL
 # strings written once, positional parameters; psycopg prepares them after a few executions.
 #
-# A no-op write takes the row lock on PostgreSQL and the database write lock on SQLite, so it
-# serialises appenders on both; RETURNING reads the head in the same statement.
+# SQLite: a no-op write takes the database write lock (a deferred transaction's reads alone
+# would not), so it serialises appenders; RETURNING reads the head in the same statement.
+# PostgreSQL: FOR UPDATE takes the row lock and, after waiting, reads the row as the writer it
+# waited for left it, without writing a new row version as an UPDATE would.
 LOCK_HEAD_SQL = "UPDATE audit_heads SET seq = seq WHERE claimant_id = ? RETURNING seq, hash"
+LOCK_HEAD_PG_SQL = "SELECT seq, hash FROM audit_heads WHERE claimant_id = %s FOR UPDATE"
 _START_CHAIN_SQL = (
     "INSERT INTO audit_heads (claimant_id, seq, hash) VALUES (?, 0, ?) "
     "ON CONFLICT (claimant_id) DO NOTHING"
 )
-_INSERT_EVENT_SQL = (
+INSERT_EVENT_SQL = (
     "INSERT INTO audit_events (claimant_id, seq, occurred_us, token_id, grant_id, actor, action,"
     " resource, outcome, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_UPDATE_HEAD_SQL = "UPDATE audit_heads SET seq = ?, hash = ? WHERE claimant_id = ?"
-# PostgreSQL: the event and the new head in one statement, one round trip.
-_APPEND_PG_SQL = (
-    "WITH e AS (" + _INSERT_EVENT_SQL.replace("?", "%s") + ")"  # noqa: S608 (constants)
-    " UPDATE audit_heads SET seq = %s, hash = %s WHERE claimant_id = %s"
+# Migration 0009's trigger moves the head with each inserted event, so the guard's append is one
+# INSERT. Appends on the session's connection (consent changes; migration 0006, which runs
+# before the trigger exists) move the head themselves as well, only where it has not moved yet:
+# a no-op where the trigger did.
+INSERT_EVENT_PG_SQL = INSERT_EVENT_SQL.replace("?", "%s")
+_FOLLOW_HEAD_SQL = "UPDATE audit_heads SET seq = ?, hash = ? WHERE claimant_id = ? AND seq < ?"
+_APPEND_FOLLOW_PG_SQL = (
+    "WITH e AS (" + INSERT_EVENT_PG_SQL + ")"  # noqa: S608 (constants)
+    " UPDATE audit_heads SET seq = %s, hash = %s WHERE claimant_id = %s AND seq < %s"
 )
 
 
@@ -54,7 +62,6 @@ def pg(sql: str) -> str:
     return sql.replace("?", "%s")
 
 
-LOCK_HEAD_PG_SQL = pg(LOCK_HEAD_SQL)
 _START_CHAIN_PG_SQL = pg(_START_CHAIN_SQL)
 
 
@@ -166,7 +173,7 @@ def append(
     event: Event,
     *,
     now: datetime | None = None,
-    connection: Connection | None = None,
+    connection: Connection | Unit | None = None,
     head: tuple[int, bytes] | None = None,
     commit: bool = False,
 ) -> int:
@@ -178,14 +185,26 @@ def append(
     transaction together with the event (one round trip on PostgreSQL); the caller has flushed
     its own changes first and then lets its session finish (its commit finds nothing to do).
     """
-    for field in (event.actor, event.action, event.resource, event.outcome):
-        if SEPARATOR in field:
-            raise AuditWriteFailed("field holds the separator")
+    _refuse_separator(event)
+    if isinstance(connection, Unit):  # the guard's own connection: it maps driver errors
+        return _append(connection.raw, connection.postgres, event, now, head, commit, True)
     conn = connection if connection is not None else db.session.connection()
     with driver_errors(conn):
         return _append(
-            driver_connection(conn), conn.dialect.name == "postgresql", event, now, head, commit
+            driver_connection(conn),
+            conn.dialect.name == "postgresql",
+            event,
+            now,
+            head,
+            commit,
+            False,
         )
+
+
+def _refuse_separator(event: Event) -> None:
+    for field in (event.actor, event.action, event.resource, event.outcome):
+        if SEPARATOR in field:
+            raise AuditWriteFailed("field holds the separator")
 
 
 def _append(
@@ -195,6 +214,7 @@ def _append(
     now: datetime | None,
     head: tuple[int, bytes] | None,
     commit: bool,
+    trigger_only: bool,
 ) -> int:
     if head is None:
         head = lock_head_on(raw, postgres, event.claimant_id)
@@ -216,15 +236,24 @@ def _append(
     row = (*fields, prev_hash, digest)
     cursor = raw.cursor()
     try:
-        if postgres and commit:
-            with raw.pipeline():  # the event, the head and COMMIT in one round trip
-                cursor.execute(_APPEND_PG_SQL, (*row, seq, digest, event.claimant_id))
+        if trigger_only and postgres and commit:
+            # The event and COMMIT in one round trip: COMMIT sent as a statement, because
+            # psycopg's commit() inside a pipeline waits for its own sync, and the pipeline's
+            # end for another.
+            with raw.pipeline():
+                cursor.execute(INSERT_EVENT_PG_SQL, row)
+                cursor.execute("COMMIT")
+        elif trigger_only:
+            cursor.execute(INSERT_EVENT_PG_SQL if postgres else INSERT_EVENT_SQL, row)
+            if commit:
                 raw.commit()
         elif postgres:
-            cursor.execute(_APPEND_PG_SQL, (*row, seq, digest, event.claimant_id))
+            cursor.execute(_APPEND_FOLLOW_PG_SQL, (*row, seq, digest, event.claimant_id, seq))
+            if commit:
+                raw.commit()
         else:
-            cursor.execute(_INSERT_EVENT_SQL, row)
-            cursor.execute(_UPDATE_HEAD_SQL, (seq, digest, event.claimant_id))
+            cursor.execute(INSERT_EVENT_SQL, row)
+            cursor.execute(_FOLLOW_HEAD_SQL, (seq, digest, event.claimant_id, seq))
             if commit:
                 raw.commit()
     finally:

@@ -36,4 +36,12 @@ def from_driver(value: datetime | str) -> datetime:
     return value
 
 
+def to_driver(moment: datetime, *, postgres: bool) -> datetime | str:
+    """A timestamp for plain SQL, as the UTCDateTime column stores it: aware for psycopg, naive
+    UTC text for SQLite (SQLAlchemy's format, so that it orders with the rows the ORM wrote)."""
+    if postgres:
+        return moment
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -6,12 +6,15 @@ claimant's rows; a row that exists but is not theirs is reported exactly like on
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from . import audit, clock
+from . import clock
+from .db import new_id
+from .driver import Joined, Unit
 from .extensions import db
-from .models import JournalEntry, MRDecision, Payment, Todo
+from .models import JournalEntry, MRDecision
 
 
 class NotFound(LookupError):
@@ -22,94 +25,125 @@ def iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def entry_json(entry: JournalEntry) -> dict[str, Any]:
+# The API reads and writes these rows with plain SQL in the guard's transaction (protect.py,
+# driver.py), straight to the JSON shape, with no ORM object made per request.
+_ENTRY_COLUMNS = (
+    "id",
+    "kind",
+    "author_name",
+    "author_role",
+    "subject",
+    "body",
+    "sensitive",
+    "created_at",
+    "token_id",
+)
+_DECISION_COLUMNS = ("id", "subject", "outcome", "body", "decided_at")
+# The rows the guard reads with its check, by ID and filtered by the grant's claimant.
+JOURNAL_ENTRY = Joined("journal_entries", _ENTRY_COLUMNS)
+MR_DECISION = Joined("mr_decisions", _DECISION_COLUMNS)
+
+
+def entry_json(row: Sequence[Any]) -> dict[str, Any]:
+    ident, kind, author, role, subject, body, sensitive, created_at, token_id = row
     return {
-        "id": entry.id,
-        "kind": entry.kind,
-        "author": entry.author_name,
-        "author_role": entry.author_role,
-        "subject": entry.subject,
-        "body": entry.body,
-        "sensitive": entry.sensitive,
-        "created_at": iso(entry.created_at),
-        "token_id": entry.token_id,
+        "id": ident,
+        "kind": kind,
+        "author": author,
+        "author_role": role,
+        "subject": subject,
+        "body": body,
+        "sensitive": bool(sensitive),
+        "created_at": iso(clock.from_driver(created_at)),
+        "token_id": token_id,
     }
 
 
-def decision_json(decision: MRDecision) -> dict[str, Any]:
-    return _decision(
-        decision.id, decision.subject, decision.outcome, decision.body, decision.decided_at
-    )
-
-
-def _decision(
-    ident: str, subject: str, outcome: str, body: str, decided_at: datetime
-) -> dict[str, Any]:
-    """The API's shape of an MR decision, from the ORM or from a plain row."""
+def decision_json(row: Sequence[Any]) -> dict[str, Any]:
+    ident, subject, outcome, body, decided_at = row
     return {
         "id": ident,
         "subject": subject,
         "outcome": outcome,
         "body": body,
-        "decided_at": iso(decided_at),
+        "decided_at": iso(clock.from_driver(decided_at)),
     }
 
 
-def entries(claimant_id: str, *, include_sensitive: bool) -> list[JournalEntry]:
-    query = db.select(JournalEntry).where(JournalEntry.claimant_id == claimant_id)
-    if not include_sensitive:
-        query = query.where(JournalEntry.sensitive.is_(False))
-    return list(db.session.scalars(query.order_by(JournalEntry.created_at.desc())))
+def readable_entry(row: Sequence[Any] | None, *, include_sensitive: bool) -> dict[str, Any]:
+    """The entry read with the check, as JSON; NotFound if there is none the token may read.
+
+    A sensitive entry the token may not read is hidden, not forbidden: its existence is private.
+    """
+    if row is None or (row[6] and not include_sensitive):
+        raise NotFound("journal entry")
+    return entry_json(row)
 
 
-def entry(claimant_id: str, entry_id: str, *, include_sensitive: bool) -> JournalEntry:
-    found = db.session.scalar(
-        db.select(JournalEntry).where(
-            JournalEntry.id == entry_id, JournalEntry.claimant_id == claimant_id
-        )
-    )
-    # A sensitive entry the token may not read is hidden, not forbidden: its existence is private.
-    if found is None or (found.sensitive and not include_sensitive):
-        raise NotFound(entry_id)
-    return found
-
-
-def mr_decisions(claimant_id: str) -> list[MRDecision]:
-    return list(
-        db.session.scalars(
-            db.select(MRDecision)
-            .where(MRDecision.claimant_id == claimant_id)
-            .order_by(MRDecision.decided_at.desc())
-        )
-    )
-
-
-# The hot path's read (bench/README.md): one plain statement on the driver connection, straight
-# to the JSON shape, with no ORM object made per request.
-_DECISION_SQL = (
-    "SELECT id, subject, outcome, body, decided_at FROM mr_decisions"
-    " WHERE id = ? AND claimant_id = ?"
-)
-_DECISION_PG_SQL = audit.pg(_DECISION_SQL)
-
-
-def mr_decision_json(claimant_id: str, decision_id: str) -> dict[str, Any]:
-    """One MR decision of this claimant's, as decision_json shapes it; NotFound if there is none."""
-    connection = db.session.connection()
-    postgres = connection.dialect.name == "postgresql"
-    with audit.driver_errors(connection):
-        row = (
-            audit.driver_connection(connection)
-            .execute(_DECISION_PG_SQL if postgres else _DECISION_SQL, (decision_id, claimant_id))
-            .fetchone()
-        )
+def readable_decision(row: Sequence[Any] | None) -> dict[str, Any]:
     if row is None:
-        raise NotFound(decision_id)
-    ident, subject, outcome, body, decided_at = row
-    return _decision(ident, subject, outcome, body, clock.from_driver(decided_at))
+        raise NotFound("MR decision")
+    return decision_json(row)
+
+
+def entries(unit: Unit, claimant_id: str, *, include_sensitive: bool) -> list[dict[str, Any]]:
+    hide = "" if include_sensitive else " AND NOT sensitive"
+    rows = unit.all(
+        f"SELECT {', '.join(_ENTRY_COLUMNS)} FROM journal_entries"  # noqa: S608 (constants)
+        f" WHERE claimant_id = ?{hide} ORDER BY created_at DESC",
+        (claimant_id,),
+    )
+    return [entry_json(row) for row in rows]
+
+
+def mr_decisions(unit: Unit, claimant_id: str) -> list[dict[str, Any]]:
+    rows = unit.all(
+        f"SELECT {', '.join(_DECISION_COLUMNS)} FROM mr_decisions"  # noqa: S608 (constants)
+        " WHERE claimant_id = ? ORDER BY decided_at DESC",
+        (claimant_id,),
+    )
+    return [decision_json(row) for row in rows]
+
+
+def todos(unit: Unit, claimant_id: str) -> list[dict[str, Any]]:
+    rows = unit.all(
+        "SELECT id, title, done, due_at FROM todos WHERE claimant_id = ? ORDER BY due_at",
+        (claimant_id,),
+    )
+    return [
+        {"id": i, "title": title, "done": bool(done), "due_at": iso(clock.from_driver(due))}
+        for i, title, done, due in rows
+    ]
+
+
+def payments(unit: Unit, claimant_id: str) -> list[dict[str, Any]]:
+    rows = unit.all(
+        "SELECT id, amount_pence, paid_at FROM payments WHERE claimant_id = ?"
+        " ORDER BY paid_at DESC",
+        (claimant_id,),
+    )
+    return [
+        {"id": i, "amount_pence": pence, "paid_at": iso(clock.from_driver(paid))}
+        for i, pence, paid in rows
+    ]
+
+
+def author_name(unit: Unit, adviser_id: str | None, client_id: str) -> str:
+    """How an adviser signs what they lodge: their name and organisation; a client, its ID."""
+    row = (
+        unit.one(
+            "SELECT a.name, o.name FROM advisers v JOIN accounts a ON a.id = v.id"
+            " JOIN organisations o ON o.id = v.organisation_id WHERE v.id = ?",
+            (adviser_id,),
+        )
+        if adviser_id
+        else None
+    )
+    return client_id if row is None else f"{row[0]}, {row[1]}"
 
 
 def lodge_mr_request(
+    unit: Unit,
     claimant_id: str,
     *,
     decision_about: str,
@@ -118,41 +152,25 @@ def lodge_mr_request(
     token_id: str,
     grant_id: str,
     now: datetime,
-) -> JournalEntry:
+) -> dict[str, Any]:
     """A new journal entry asking for a Mandatory Reconsideration, with the token that made it."""
-    entry = JournalEntry(
-        claimant_id=claimant_id,
-        kind="mr_request",
-        author_role="adviser",
-        author_name=author_name,
-        subject=f"Mandatory Reconsideration request: {decision_about}",
-        body=reasons,
-        sensitive=False,
-        created_at=now,
-        token_id=token_id,
-        grant_id=grant_id,
+    row = (
+        new_id(),
+        "mr_request",
+        author_name,
+        "adviser",
+        f"Mandatory Reconsideration request: {decision_about}",
+        reasons,
+        False,
+        clock.to_driver(now, postgres=unit.postgres),
+        token_id,
     )
-    db.session.add(entry)
-    db.session.flush()
-    return entry
-
-
-def todos(claimant_id: str) -> list[Todo]:
-    return list(
-        db.session.scalars(
-            db.select(Todo).where(Todo.claimant_id == claimant_id).order_by(Todo.due_at)
-        )
+    unit.write(
+        f"INSERT INTO journal_entries ({', '.join(_ENTRY_COLUMNS)}, claimant_id, grant_id)"  # noqa: S608
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (*row, claimant_id, grant_id),
     )
-
-
-def payments(claimant_id: str) -> list[Payment]:
-    return list(
-        db.session.scalars(
-            db.select(Payment)
-            .where(Payment.claimant_id == claimant_id)
-            .order_by(Payment.paid_at.desc())
-        )
-    )
+    return entry_json((*row[:7], now, token_id))
 
 
 def titles(claimant_id: str, resources: list[str]) -> dict[str, str]:

@@ -1,79 +1,130 @@
 """The resource guard: bearer token -> live token and grant -> scope -> claimant -> audit event.
 
-Every protected request goes through `protected(...)`. It verifies the JWT, then locks the
-claimant's audit chain head and only then reads the token and grant rows (two statements, one
-round trip on PostgreSQL), so that a revoke that commits first is always seen, and an allowed
-request always sits before the revoke in the chain. The audit event is appended in the same
-transaction as the work, and committed with it in one round trip; if either fails, neither
-happens. Refused requests with a token we can place are audited too.
+A domain module: the web layer hands it the token, the view's arguments and the services it
+needs (web/guarded.py). It verifies the JWT, then, in one transaction on a driver connection of
+its own (driver.py, outside the ORM session), holds the claimant's audit chain head and only then
+reads the token and grant rows, so that a revoke that commits first is always seen and an allowed
+request always sits before the revoke in the chain. The work and its audit event commit together;
+if either fails, neither happens. Refused requests with a token we can place are audited too.
 
-On SQLite the head lock is the database's one write lock, so there every protected request is
-serialised for its few plain statements; that is cheaper than checking twice (once in a snapshot
-for the work, again under the lock for the record), which an earlier version did.
-
-The hot path is lean by design (bench/README.md measures it): plain SQL on the driver connection
-inside the session's transaction, statements written once, one round trip where two are needed.
+Statements per allowed read (bench/README.md measures them):
+- SQLite: BEGIN IMMEDIATE takes the database's one write lock, so the head needs no lock of its
+  own: it is read with the token, the grant and the resource the request names, in one joined
+  SELECT; then the event's INSERT and COMMIT.
+- PostgreSQL: the head is a row lock (only one claimant's requests queue), taken by a statement
+  of its own before the read, in one pipeline with it; then the event with COMMIT in a second.
 """
 
 from __future__ import annotations
 
 import fcntl
+import functools
 import logging
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from flask import current_app, request
-from sqlalchemy import select
-from sqlalchemy.engine import Connection
+from typing import Any, TypeVar
 
 from . import audit, clock, grants
-from .extensions import db
-from .models import AccessToken, Grant
+from .driver import Driver, Joined, Unit, pg
 from .tokens import ExpiredToken, InvalidToken, TokenService
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
-# The hot path runs plain SQL on the driver connection inside the session's transaction (see
-# audit.py for why). Two statements, in this order: the lock must come first as a statement of
-# its own, because PostgreSQL takes a READ COMMITTED statement's snapshot when the statement
-# starts: a read joined to the lock in one statement would still see a grant that a revoke
-# changed while the statement waited for the revoke to release the head.
-_READ_SQL = (
-    "SELECT t.revoked_at, t.scopes, t.client_id, g.id, g.status, g.adviser_id, g.review_at,"
-    " g.ends_at, g.scopes FROM access_tokens t JOIN grants g ON g.id = t.grant_id"
-    " WHERE t.jti = ? AND g.claimant_id = ?"
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """What a protected view declares: the scope it needs, the audit action, the resource it
+    names (formatted with the view's arguments), and the row it reads with the check, by which
+    argument."""
+
+    scope: str
+    action: str
+    resource: str
+    joined: Joined | None = None
+    by: str | None = None
+
+
+_CHECKED = (
+    "t.revoked_at, t.scopes, t.client_id, g.id, g.status, g.adviser_id, g.review_at, g.ends_at,"
+    " g.scopes"
 )
-_READ_PG_SQL = audit.pg(_READ_SQL)
 
 
-def _lock_head_and_read(conn: Connection, jti: str, sub: str) -> tuple[tuple[int, bytes], Any]:
-    """Lock the claimant's chain head, then read the token and grant, in this transaction.
+def _joined(joined: Joined | None, claimant: str) -> tuple[str, str]:
+    if joined is None:
+        return "", ""
+    columns = "".join(f", r.{name}" for name in joined.columns)
+    return columns, f" LEFT JOIN {joined.table} r ON r.id = ? AND r.claimant_id = {claimant}"
 
-    Locking first is what makes revocation exact: a revoke that committed before the lock is
-    seen by the read; one that commits after it is ordered after this request in the chain.
+
+def _sqlite_check_sql(joined: Joined | None) -> str:
+    """The head, the token and grant, and the resource: one read under the write lock."""
+    columns, join = _joined(joined, "h.claimant_id")
+    return (
+        f"SELECT h.seq, h.hash, {_CHECKED}{columns} FROM audit_heads h"  # noqa: S608
+        " LEFT JOIN access_tokens t ON t.jti = ?"
+        " LEFT JOIN grants g ON g.id = t.grant_id AND g.claimant_id = h.claimant_id"
+        f"{join} WHERE h.claimant_id = ?"
+    )
+
+
+def _pg_check_sql(joined: Joined | None) -> str:
+    """The token and grant, and the resource, read after the head lock.
+
+    A statement of its own after the lock: PostgreSQL takes a READ COMMITTED statement's
+    snapshot when the statement starts, so a read joined to the lock in one statement would
+    still see a grant that a revoke changed while the statement waited for the revoke to release
+    the head.
     """
-    raw = audit.driver_connection(conn)
-    postgres = conn.dialect.name == "postgresql"
-    if postgres:
-        # One round trip: psycopg's pipeline sends both statements at once; the server still
-        # runs them one after the other, the read with a snapshot taken after the lock.
-        lock, read = raw.cursor(), raw.cursor()
-        with raw.pipeline():
+    columns, join = _joined(joined, "g.claimant_id")
+    return pg(
+        f"SELECT {_CHECKED}{columns} FROM access_tokens t"  # noqa: S608
+        f" JOIN grants g ON g.id = t.grant_id{join} WHERE t.jti = ? AND g.claimant_id = ?"
+    )
+
+
+@functools.cache
+def check_sql(postgres: bool, joined: Joined | None) -> str:
+    """The guard's read for this database and resource (the yardstick in bench/ runs it too)."""
+    return _pg_check_sql(joined) if postgres else _sqlite_check_sql(joined)
+
+
+def _hold_head_and_read(
+    unit: Unit, jti: str, sub: str, joined: Joined | None, ident: str | None
+) -> tuple[tuple[int, bytes], Any]:
+    """Hold the claimant's chain head and read the token, grant and resource, in that order.
+
+    Holding the head first is what makes revocation exact: a revoke that committed before is
+    seen by the read; one that commits after it is ordered after this request in the chain.
+    Returns the head and the row (the token's columns, None where we hold no such token, then
+    the resource's).
+    """
+    sql = check_sql(unit.postgres, joined)
+    if unit.postgres:
+        params = (ident, jti, sub) if joined else (jti, sub)
+        lock, read = unit.raw.cursor(), unit.raw.cursor()
+        with unit.raw.pipeline():  # one round trip; the server still runs them in order
             lock.execute(audit.LOCK_HEAD_PG_SQL, (sub,))
-            read.execute(_READ_PG_SQL, (jti, sub))
+            read.execute(sql, params)
         head, row = lock.fetchone(), read.fetchone()
         if head is None:  # the claimant's chain has no head yet (first event ever)
-            head = audit.lock_head_on(raw, postgres, sub)
-            row = read.execute(_READ_PG_SQL, (jti, sub)).fetchone()
+            head = audit.lock_head_on(unit.raw, True, sub)
+            row = unit.raw.execute(sql, params).fetchone()
         return (head[0], bytes(head[1])), row
-    head = audit.lock_head_on(raw, postgres, sub)
-    return head, raw.execute(_READ_SQL, (jti, sub)).fetchone()
+    params = (jti, ident, sub) if joined else (jti, sub)
+    row = unit.raw.execute(sql, params).fetchone()
+    if row is None:
+        audit.lock_head_on(unit.raw, False, sub)  # starts the chain
+        row = unit.raw.execute(sql, params).fetchone()
+    head = (row[0], bytes(row[1]))
+    row = row[2:]
+    return head, (None if row[3] is None else row)  # no grant joined: no token of ours
 
 
 class _SQLiteWriters:
@@ -114,19 +165,8 @@ class _SQLiteWriters:
 
 _sqlite_writers = _SQLiteWriters()
 
-
-# What a path may name: identifiers are printable and short. Anything else names nothing (404),
-# and never reaches a query (PostgreSQL refuses NUL in text) or the audit chain's separator.
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
-_LONGEST_ID = 100
 _LONGEST_RESOURCE = 200  # the audit column's size
-
-
-def _names_nothing(view_args: dict[str, Any] | None) -> bool:
-    return any(
-        isinstance(value, str) and (len(value) > _LONGEST_ID or _UNPRINTABLE.search(value))
-        for value in (view_args or {}).values()
-    )
 
 
 def _recordable(resource: str) -> str:
@@ -158,7 +198,8 @@ class Refused(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Access:
-    """Who is asking, under which token and grant, on whose behalf."""
+    """Who is asking, under which token and grant, on whose behalf; and the row the request
+    names, read with the check (None when it names none, or none of this claimant's)."""
 
     token_id: str
     grant_id: str
@@ -167,6 +208,7 @@ class Access:
     client_id: str
     scopes: tuple[str, ...]
     now: datetime
+    found: Any = None
 
     @property
     def actor(self) -> str:
@@ -178,146 +220,101 @@ class Access:
         )
 
 
-def bearer_token() -> str:
-    """The token from `Authorization: Bearer ...` (RFC 6750 2.1); never from the URL."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Refused(401, "invalid_request", "A bearer token is required", NO_TOKEN)
-    return token.strip()
+def guard(
+    rule: Rule,
+    work: Callable[[Access, Unit], T],
+    *,
+    token: str,
+    view_args: Mapping[str, Any],
+    tokens: TokenService,
+    driver: Driver,
+    sqlite_database: str | None,
+) -> T:
+    """Run `work` only for a live token whose grant covers the rule's scope; audit either way.
 
-
-@contextmanager
-def protected(scope: str, *, action: str, resource: str) -> Iterator[Access]:
-    """Run the block only for a live token whose grant covers `scope`; audit either way."""
+    `work` gets the Access and the transaction's Unit; what it returns is returned once the
+    work and its audit event have committed together.
+    """
     now = clock.now()
-    resource = _recordable(resource)
-    service: TokenService = current_app.extensions["broker.tokens"]
-    database = current_app.extensions["broker.sqlite_database"]
+    resource = _recordable(rule.resource.format_map(view_args))
     try:
-        claims = service.verify(bearer_token(), now=now)
+        claims = tokens.verify(token, now=now)
     except ExpiredToken as exc:
         # Genuine (signed by us, checked with the time left out) but out of time: it names
         # its claimant and grant, so the refusal goes on their chain like any other.
+        log.info("refused expired access token %s", exc.claims.get("jti"))
         refusal = Refused(
             401, "invalid_token", "The access token has expired", "refused:token_expired"
         )
-        with _sqlite_writers.queue(database):
-            refusal.access = _expired_access(exc.claims, now)
-            log.info("refused expired access token %s", exc.claims.get("jti"))
-            _record_refusal(refusal, action, resource, now)
+        with _sqlite_writers.queue(sqlite_database), driver.unit() as unit:
+            unit.begin()
+            head, row = _hold_head_and_read(unit, exc.claims["jti"], exc.claims["sub"], None, None)
+            if row is not None:
+                refusal.access = _access(exc.claims, row, now, None)
+                event = refusal.access.event(rule.action, resource, refusal.outcome)
+                _record(unit, event, head, now)
         raise refusal from None
     except InvalidToken as exc:
         log.info("refused a bearer token: %s", exc)
         raise Refused(
             401, "invalid_token", "The access token is not valid", "refused:token"
         ) from None
-    yield from _locked_throughout(scope, action, resource, claims, now, database)
+    ident = str(view_args[rule.by]) if rule.by else None
+    # Queue before the transaction begins: BEGIN IMMEDIATE takes SQLite's lock, and taking ours
+    # after it could wait on a writer that holds ours and waits for SQLite's.
+    with _sqlite_writers.queue(sqlite_database), driver.unit() as unit:
+        unit.begin()
+        head, row = _hold_head_and_read(unit, claims["jti"], claims["sub"], rule.joined, ident)
+        access: Access | None = None
+        try:
+            access = _check(rule.scope, claims, row, now)
+            result = work(access, unit)
+        except Refused as refusal:
+            refusal.access = refusal.access or access
+            if refusal.access is not None:
+                if unit.wrote:  # the work's changes go; the refusal is recorded on its own
+                    unit.rollback()
+                    unit.begin()
+                    head = audit.lock_head_on(unit.raw, unit.postgres, refusal.access.claimant_id)
+                event = refusal.access.event(rule.action, resource, refusal.outcome)
+                _record(unit, event, head, now)
+            raise
+        # The work and its audit event commit together, or not at all (one round trip on
+        # PostgreSQL).
+        _record(unit, access.event(rule.action, resource, "allowed"), head, now)
+        return result
 
 
-def _expired_access(claims: dict[str, Any], now: datetime) -> Access | None:
-    """Who an expired token was issued to, from its row (None if we hold no such token)."""
-    row = db.session.execute(
-        select(AccessToken.client_id, AccessToken.scopes, Grant.id, Grant.adviser_id)
-        .join(Grant, Grant.id == AccessToken.grant_id)
-        .where(AccessToken.jti == str(claims["jti"]), Grant.claimant_id == str(claims["sub"]))
-    ).first()
-    if row is None:
-        return None
-    client_id, token_scopes, grant_id, adviser_id = row
+def _record(unit: Unit, event: audit.Event, head: tuple[int, bytes], now: datetime) -> None:
+    audit.append(event, now=now, connection=unit, head=head, commit=True)
+
+
+def _access(claims: Mapping[str, Any], row: Any, now: datetime, found: Any) -> Access:
+    """Who the token was issued to: what it names and the grant still allows (a narrowed grant
+    revokes its tokens, and this keeps a token that escaped that from reaching past the grant)."""
+    _revoked, token_scopes, client_id, grant_id, _status, adviser_id, _r, _e, grant_scopes = row[:9]
+    allowed = set(grant_scopes.split())
     return Access(
         str(claims["jti"]),
         grant_id,
         str(claims["sub"]),
         adviser_id,
         client_id,
-        tuple(token_scopes.split()),
+        tuple(name for name in token_scopes.split() if name in allowed),
         now,
+        found,
     )
 
 
-def _locked_throughout(
-    scope: str,
-    action: str,
-    resource: str,
-    claims: dict[str, Any],
-    now: datetime,
-    database: str | None,
-) -> Iterator[Access]:
-    """Lock the chain head, check, do the work and record it, all in one transaction.
-
-    On PostgreSQL the head is a row lock: only one claimant's requests queue. On SQLite it is
-    the database's write lock, taken in the order of the writers' queue.
-    """
-    # Queue before the transaction begins: a POST's BEGIN IMMEDIATE takes SQLite's lock, and
-    # taking ours after it could wait on a reader that holds ours and waits for SQLite's.
-    with _sqlite_writers.queue(database):
-        connection = db.session.connection()
-        try:
-            head, access = _lock_and_check(connection, scope, claims, now)
-        except Refused as refusal:
-            _record_refusal(refusal, action, resource, now)
-            raise
-        try:
-            yield access
-        except Refused as refusal:
-            refusal.access = access
-            _record_refusal(refusal, action, resource, now)
-            raise
-        except BaseException:
-            db.session.rollback()
-            raise
-        try:
-            db.session.flush()
-            # The work and its audit event commit together, or not at all (one round trip).
-            audit.append(
-                access.event(action, resource, "allowed"),
-                now=now,
-                head=head,
-                connection=connection,
-                commit=True,
-            )
-            db.session.commit()
-        except BaseException:
-            db.session.rollback()
-            raise
-
-
-def _lock_and_check(
-    connection: Connection, scope: str, claims: dict[str, Any], now: datetime
-) -> tuple[tuple[int, bytes], Access]:
-    """Lock the claimant's chain head and check the token and grant.
-
-    Raises Refused; a refusal that names a token we hold carries its Access, for its audit event.
-    """
-    with audit.driver_errors(connection):
-        head, row = _lock_head_and_read(connection, claims["jti"], claims["sub"])
+def _check(scope: str, claims: Mapping[str, Any], row: Any, now: datetime) -> Access:
+    """The Access of a live token whose grant covers `scope`, else Refused (carrying the Access
+    when the token is one we hold, for its audit event)."""
     if row is None:
         log.warning("refused token %s: no such token row", claims["jti"])
         raise Refused(401, "invalid_token", "The access token is not valid", "refused:token")
-    (
-        revoked_at,
-        token_scopes,
-        client_id,
-        grant_id,
-        status,
-        adviser_id,
-        review_at,
-        ends_at,
-        grant_scopes,
-    ) = row
-    # What the token names and the grant still allows: a narrowed grant revokes its tokens, and
-    # this keeps a token that escaped that from reaching past the grant.
-    allowed = set(grant_scopes.split())
-    access = Access(
-        claims["jti"],
-        grant_id,
-        claims["sub"],
-        adviser_id,
-        client_id,
-        tuple(name for name in token_scopes.split() if name in allowed),
-        now,
-    )
+    revoked_at, status, review_at, ends_at = row[0], row[4], row[6], row[7]
+    found = row[9:] if len(row) > 9 and row[9] is not None else None
+    access = _access(claims, row, now, found)
     refusal = None
     if not grants.authorises(status, clock.from_driver(review_at), clock.from_driver(ends_at), now):
         refusal = Refused(
@@ -341,22 +338,7 @@ def _lock_and_check(
             "refused:scope",
             scope=scope,
         )
-    elif _names_nothing(request.view_args):
-        refusal = Refused(404, "not_found", "Nothing has that ID", "refused:not_found")
-    if refusal is not None:  # the caller rolls back and records it
+    if refusal is not None:
         refusal.access = access
         raise refusal
-    return head, access
-
-
-def _record_refusal(refusal: Refused, action: str, resource: str, now: datetime) -> None:
-    """Audit a refused request in a transaction of its own (the work, if any, is rolled back).
-
-    A refusal we cannot place (no such token) has no claimant's chain to go in.
-    """
-    db.session.rollback()
-    if refusal.access is None:
-        return
-    # The rollback released any head lock: take it again for the refusal's own event.
-    audit.append(refusal.access.event(action, resource, refusal.outcome), now=now)
-    db.session.commit()
+    return access

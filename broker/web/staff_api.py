@@ -18,8 +18,9 @@ from .. import audit, grants, records, staff_keys
 from ..extensions import csrf
 from ..journal import iso
 from ..models import Grant
-from ..protect import Refused, bearer_token
+from ..protect import Refused
 from . import boundary
+from .guarded import bearer_token
 
 bp = Blueprint("staff_api", __name__, url_prefix="/api/v1/staff")
 csrf.exempt(bp)  # a bearer key, not a cookie: nothing for a cross-site form to ride on

@@ -1,0 +1,123 @@
+"""The yardstick: the guard's own statements on a raw per-worker connection (sqlite3 or psycopg)
+under Flask, with no ORM and none of the app's hooks, served by the same gunicorn settings.
+
+`GET /api/v1/mr-decisions/<id>` with a bearer token does what the audited read must: verify the
+JWT with the broker's TokenService, hold the claimant's chain head, read the token, grant and
+decision (the very SQL strings broker.protect and broker.audit run), check the grant, hash the
+event onto the chain, insert it and commit. `make bench` prints the product's share of it: how
+close the broker comes to the ceiling of its own design.
+
+Environment: DATABASE_URL, BROKER_KEY_DIR, BROKER_ISSUER, BROKER_SQLITE_SYNC (as the broker).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, abort, jsonify, request
+
+from broker import audit, clock, grants, journal, protect
+from broker.db import sqlite_synchronous
+from broker.tokens import InvalidToken, TokenService, load_or_create_key, load_retired_keys
+
+URL = os.environ["DATABASE_URL"]
+POSTGRES = URL.startswith("postgres")
+CHECK_SQL = protect.check_sql(POSTGRES, journal.MR_DECISION)
+issuer = os.environ["BROKER_ISSUER"].rstrip("/")
+key_dir = Path(os.environ["BROKER_KEY_DIR"])
+tokens = TokenService(
+    load_or_create_key(key_dir, create=False),
+    issuer,
+    audience=f"{issuer}/api/v1",
+    retired=load_retired_keys(key_dir),
+)
+app = Flask(__name__)
+_worker: dict[int, Any] = {}  # pid -> (connection, writers' lock file)
+
+
+def _connection() -> tuple[Any, int | None]:
+    found = _worker.get(os.getpid())
+    if found is None:
+        if POSTGRES:
+            import psycopg
+
+            found = (psycopg.connect(URL.replace("+psycopg", "")), None)
+        else:
+            import sqlite3
+
+            path = URL.removeprefix("sqlite:///")
+            raw = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            sync = sqlite_synchronous(os.environ.get("BROKER_SQLITE_SYNC", "full"))
+            for pragma in ("journal_mode=WAL", f"synchronous={sync}", "busy_timeout=15000"):
+                raw.execute(f"PRAGMA {pragma}")
+            found = (raw, os.open(f"{path}.writers", os.O_RDWR | os.O_CREAT, 0o600))
+        _worker[os.getpid()] = found
+    return found
+
+
+@app.get("/api/v1/mr-decisions/<uuid:decision_id>")
+def read(decision_id: Any) -> Any:  # noqa: ANN401
+    now = clock.now()
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    try:
+        claims = tokens.verify(token, now=now)
+    except InvalidToken:
+        abort(401)
+    jti, sub = claims["jti"], claims["sub"]
+    raw, writers = _connection()
+    if POSTGRES:
+        lock, check = raw.cursor(), raw.cursor()
+        with raw.pipeline():
+            lock.execute(audit.LOCK_HEAD_PG_SQL, (sub,))
+            check.execute(CHECK_SQL, (str(decision_id), jti, sub))
+        (seq, prev), row = lock.fetchone(), check.fetchone()
+        return _answer(raw, True, claims, now, seq, bytes(prev), row, str(decision_id))
+    fcntl.flock(writers, fcntl.LOCK_EX)  # the guard's writers' queue
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+        seq, prev, *row = raw.execute(CHECK_SQL, (jti, str(decision_id), sub)).fetchone()
+        return _answer(raw, False, claims, now, seq, prev, row, str(decision_id))
+    finally:
+        if raw.in_transaction:
+            raw.rollback()
+        fcntl.flock(writers, fcntl.LOCK_UN)
+
+
+def _answer(
+    raw: Any,
+    postgres: bool,
+    claims: Any,
+    now: Any,
+    seq: int,
+    prev: bytes,
+    row: Any,
+    decision_id: str,
+) -> Any:  # noqa: ANN401
+    revoked, scopes, client_id, grant_id, status, adviser_id, review_at, ends_at, allowed = row[:9]
+    live = grants.authorises(status, clock.from_driver(review_at), clock.from_driver(ends_at), now)
+    if (
+        not live
+        or revoked is not None
+        or "mr:read" not in set(scopes.split()) & set(allowed.split())
+    ):
+        raw.rollback()
+        abort(401)
+    fields = (
+        claims["sub"], seq + 1, clock.to_micros(now), claims["jti"], grant_id,
+        f"adviser:{adviser_id}" if adviser_id else f"client:{client_id}",
+        "mr.read", f"mr_decision:{decision_id}", "allowed",
+    )  # fmt: skip
+    digest = audit.link(prev, audit.canonical(*fields))
+    insert = audit.INSERT_EVENT_PG_SQL if postgres else audit.INSERT_EVENT_SQL
+    if postgres:
+        cursor = raw.cursor()
+        with raw.pipeline():
+            cursor.execute(insert, (*fields, prev, digest))
+            cursor.execute("COMMIT")
+    else:
+        raw.execute(insert, (*fields, prev, digest))
+        raw.commit()
+    return jsonify(journal.decision_json(row[9:]))

@@ -1,0 +1,106 @@
+"""The bearer guard's web side: each protected API view declares its scope, audit action and
+resource, and the guard (broker/protect.py) runs the view inside its transaction.
+
+This module reads what the domain must not: the request (its Authorization header and the view's
+arguments) and the app's services, and hands them to the guard explicitly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, request
+from flask.blueprints import BlueprintSetupState
+from werkzeug.wrappers import Response
+
+from .. import protect
+from ..driver import Driver, Joined, Unit
+from ..extensions import db
+from ..protect import NO_TOKEN, Access, Refused, Rule
+
+View = Callable[..., Any]
+# What a view of a guarded blueprint carries: its Rule, or PUBLIC (tests/api checks each one).
+DECLARED = "guard_rule"
+PUBLIC = "public"
+
+
+def bearer_token() -> str:
+    """The token from `Authorization: Bearer ...` (RFC 6750 2.1); never from the URL."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Refused(401, "invalid_request", "A bearer token is required", NO_TOKEN)
+    return token.strip()
+
+
+def guarded(
+    scope: str,
+    *,
+    action: str,
+    resource: str,
+    joined: Joined | None = None,
+    by: str | None = None,
+) -> Callable[[View], View]:
+    """Declare a view protected: `view(access, unit, **view_args)` runs only for a live token
+    whose grant covers `scope`, in the guard's transaction, and is audited as `action` on
+    `resource` (formatted with the view's arguments) either way. `joined`, by the view argument
+    `by`, is read with the check and handed over as `access.found`."""
+    rule = Rule(scope, action, resource, joined, by)
+
+    def declare(view: View) -> View:
+        @wraps(view)
+        def run(**view_args: Any) -> Response:
+            _release_session()
+            extensions = current_app.extensions
+            return protect.guard(
+                rule,
+                lambda access, unit: view(access, unit, **view_args),
+                token=bearer_token(),
+                view_args=view_args,
+                tokens=extensions["broker.tokens"],
+                driver=extensions["broker.driver"],
+                sqlite_database=extensions["broker.sqlite_database"],
+            )
+
+        setattr(run, DECLARED, rule)
+        return run
+
+    return declare
+
+
+def _release_session() -> None:
+    """End any transaction the ORM session holds (a session cookie looked up before the view):
+    on SQLite a POST's begins IMMEDIATE, and would hold the write lock the guard's own
+    connection is about to wait for."""
+    if db.session.registry.has() and db.session().in_transaction():
+        db.session.commit()
+
+
+def public(view: View) -> View:
+    """Declare a view of a guarded blueprint open to all, on purpose."""
+    setattr(view, DECLARED, PUBLIC)
+    return view
+
+
+def undeclared(app: Flask, blueprint: str) -> list[str]:
+    """The endpoints of `blueprint` whose views declare neither a guard rule nor PUBLIC."""
+    return sorted(
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if endpoint.rpartition(".")[0] == blueprint and getattr(view, DECLARED, None) is None
+    )
+
+
+def bind_driver(blueprint: Blueprint) -> None:
+    """Give the app the guard's driver connections when `blueprint` is registered."""
+
+    def bind(state: BlueprintSetupState) -> None:
+        with state.app.app_context():
+            state.app.extensions.setdefault("broker.driver", Driver(db.engine))
+
+    blueprint.record_once(bind)
+
+
+__all__ = ["Access", "Unit", "bearer_token", "guarded", "public", "undeclared", "bind_driver"]
