@@ -481,7 +481,7 @@ def seed_checkpointed(url: str, claimants: int) -> float:
     """`claimants` chains of 2 events, then the first checkpoint over them all (timed)."""
     import seed
 
-    from broker import checkpoints, clock
+    from broker import checkpoints, clock, services
     from broker.extensions import db
 
     fresh_database(url)
@@ -497,7 +497,7 @@ def seed_checkpointed(url: str, claimants: int) -> float:
                     db.text("VACUUM ANALYZE audit_events, audit_heads")
                 )
         started = time.perf_counter()
-        checkpoints.make(now=clock.now() - timedelta(minutes=5))
+        checkpoints.make(services.of(app), now=clock.now() - timedelta(minutes=5))
         db.session.commit()
         took = time.perf_counter() - started
         if db.engine.dialect.name == "postgresql":
@@ -579,7 +579,7 @@ def _latencies(http: Any, paths: list[str], headers: dict[str, str]) -> tuple[fl
 def seed_staff(url: str, claimants: int) -> tuple[list[str], str, str] | None:
     import seed
 
-    from broker import accounts, clock, staff_keys
+    from broker import accounts, clock, services, staff_keys
     from broker.extensions import db
 
     fresh_database(url)
@@ -591,7 +591,12 @@ def seed_staff(url: str, claimants: int) -> tuple[list[str], str, str] | None:
         with db.engine.begin() as conn:
             references = seed.staff_scale(conn, claimants=claimants, grants_per_claimant=5, now=now)
         staff = accounts.create_staff(
-            "bench-staff@dwp.example", PASSWORD_FOR_STAFF, "Bench Staff", "Bench team", now
+            "bench-staff@dwp.example",
+            PASSWORD_FOR_STAFF,
+            "Bench Staff",
+            "Bench team",
+            now,
+            hasher=services.of(app).hasher,
         )
         _row, key = staff_keys.create("Bench staff system", now=now)
         db.session.commit()

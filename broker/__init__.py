@@ -84,8 +84,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     bound = services.build(app.config, production=production)
     app.config["BROKER_ISSUER"] = bound.issuer
     services.bind(app, bound)
-    # The guard (broker/protect.py) still reads the token service by this key.
-    app.extensions["broker.tokens"] = bound.tokens
 
     register_blueprints(app)
     errors.register(app)
@@ -136,8 +134,6 @@ def _secret_key(instance_path: Path, production: bool) -> str:
         path.touch(mode=0o600)
         path.write_text(secrets.token_hex(32))
     return path.read_text().strip()
-
-
 
 
 def _security_headers(response: Response) -> Response:

@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from . import clock
 from .driver import Unit
 from .extensions import db
+from .models import AuditEvent
 
 GENESIS = bytes(32)
 SEPARATOR = "\x1f"  # ASCII unit separator: cannot occur in ids, actions or resources we write
@@ -411,8 +412,6 @@ def events_for_grants(grant_ids: list[str], limit: int = 500) -> list[dict[str, 
     """Events made under these grants, newest first, for the claimant's history page."""
     if not grant_ids:
         return []
-    from .models import AuditEvent
-
     rows = db.session.execute(
         db.select(AuditEvent)
         .where(AuditEvent.grant_id.in_(grant_ids))
@@ -443,8 +442,6 @@ class Activity:
 
 def activity_since(grant_id: str, since: datetime, write_actions: frozenset[str]) -> Activity:
     """The allowed requests made under a grant since `since`, for the claimant's review page."""
-    from .models import AuditEvent
-
     allowed = (
         AuditEvent.grant_id == grant_id,
         AuditEvent.outcome == "allowed",

@@ -184,7 +184,6 @@ def register_proof(app: Flask) -> None:
             new, bound.issuer, bound.tokens.audience, retired=load_retired_keys(key_dir)
         )
         services.bind(app, bound.with_tokens(rotated))
-        app.extensions["broker.tokens"] = rotated  # the guard's key (broker/protect.py)
         click.echo(f"New signing key {new.kid} is current; {old.kid} is retired.")
         click.echo("Restart the app so that every worker signs with the new key.")
 

@@ -45,12 +45,14 @@ def normalise_issuer(issuer: str) -> str:
 
 
 def password_hasher(config: Mapping[str, Any]) -> PasswordHasher:
-    """Argon2id at argon2-cffi's own costs unless BROKER_ARGON2_TIME_COST or
-    BROKER_ARGON2_MEMORY_KIB say otherwise (tests lower them; production keeps the defaults)."""
+    """Argon2id at argon2-cffi's own costs unless BROKER_ARGON2_TIME_COST,
+    BROKER_ARGON2_MEMORY_KIB or BROKER_ARGON2_PARALLELISM say otherwise (tests lower them;
+    production keeps the defaults). Argon2 needs at least 8 KiB of memory per lane."""
     defaults = PasswordHasher()
     return PasswordHasher(
         time_cost=int(config.get("BROKER_ARGON2_TIME_COST") or defaults.time_cost),
         memory_cost=int(config.get("BROKER_ARGON2_MEMORY_KIB") or defaults.memory_cost),
+        parallelism=int(config.get("BROKER_ARGON2_PARALLELISM") or defaults.parallelism),
     )
 
 

@@ -90,7 +90,7 @@ def issue_token(
     scope_names: tuple[str, ...] | None = None,
 ) -> tuple[str, str]:
     """(access token, jti) for this grant."""
-    service = current_app.extensions["broker.tokens"]
+    service = services.of(current_app).tokens
     token, row, _ = service.issue(
         grant, client_id=client_id, scopes=scope_names or grant.scope_names, now=now or clock.now()
     )

@@ -19,6 +19,7 @@ from .. import protect
 from ..driver import Driver, Joined, Unit
 from ..extensions import db
 from ..protect import NO_TOKEN, Access, Refused, Rule
+from . import boundary
 
 View = Callable[..., Any]
 # What a view of a guarded blueprint carries: its Rule, or PUBLIC (tests/api checks each one).
@@ -52,14 +53,16 @@ def guarded(
     def declare(view: View) -> View:
         @wraps(view)
         def run(**view_args: Any) -> Response:
-            _release_session()
+            # A session cookie was looked up before the view: end that transaction, or on SQLite
+            # a POST's BEGIN IMMEDIATE would hold the write lock the guard's connection waits for.
+            boundary.end_transaction()
             extensions = current_app.extensions
             return protect.guard(
                 rule,
                 lambda access, unit: view(access, unit, **view_args),
                 token=bearer_token(),
                 view_args=view_args,
-                tokens=extensions["broker.tokens"],
+                tokens=boundary.services().tokens,
                 driver=extensions["broker.driver"],
                 sqlite_database=extensions["broker.sqlite_database"],
             )
@@ -68,14 +71,6 @@ def guarded(
         return run
 
     return declare
-
-
-def _release_session() -> None:
-    """End any transaction the ORM session holds (a session cookie looked up before the view):
-    on SQLite a POST's begins IMMEDIATE, and would hold the write lock the guard's own
-    connection is about to wait for."""
-    if db.session.registry.has() and db.session().in_transaction():
-        db.session.commit()
 
 
 def public(view: View) -> View:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import jwt
 
+from broker import services
 from tests.factories import issue_token, make_adviser, make_claimant, make_grant
 
 
@@ -32,8 +33,8 @@ def test_signing_keys_persist_across_restarts_of_the_app(app, tmp_path):
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
         "BROKER_KEY_DIR": str(tmp_path / "keys"),
     }
-    first = create_app(config).extensions["broker.tokens"].key.kid
-    second = create_app(config).extensions["broker.tokens"].key.kid
+    first = services.of(create_app(config)).tokens.key.kid
+    second = services.of(create_app(config)).tokens.key.kid
 
     assert first == second
     assert (tmp_path / "keys" / "signing-key.pem").stat().st_mode & 0o077 == 0

@@ -10,7 +10,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from broker import clock
+from broker import clock, services
 from broker.extensions import db
 from tests.factories import (
     bearer,
@@ -80,7 +80,7 @@ def test_alg_none_is_refused(client, setup):
 def test_hs256_signed_with_the_public_key_is_refused(app, client, setup):
     from cryptography.hazmat.primitives import serialization
 
-    public_pem = app.extensions["broker.tokens"].key.public_key.public_bytes(
+    public_pem = services.of(app).tokens.key.public_key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     header = _b64({"alg": "HS256", "typ": "at+jwt"})
@@ -94,7 +94,7 @@ def test_hs256_signed_with_the_public_key_is_refused(app, client, setup):
 
 
 def test_a_token_for_another_audience_is_refused(app, client, setup):
-    key = app.extensions["broker.tokens"].key
+    key = services.of(app).tokens.key
     other = jwt.encode(
         dict(setup["claims"], aud="https://another-service.example"),
         key.private_key,
@@ -105,7 +105,7 @@ def test_a_token_for_another_audience_is_refused(app, client, setup):
 
 
 def test_a_token_from_another_issuer_is_refused(app, client, setup):
-    key = app.extensions["broker.tokens"].key
+    key = services.of(app).tokens.key
     other = jwt.encode(
         dict(setup["claims"], iss="https://evil.example"),
         key.private_key,
@@ -116,7 +116,7 @@ def test_a_token_from_another_issuer_is_refused(app, client, setup):
 
 
 def test_a_signed_id_token_shaped_jwt_without_at_jwt_type_is_refused(app, client, setup):
-    key = app.extensions["broker.tokens"].key
+    key = services.of(app).tokens.key
     other = jwt.encode(
         setup["claims"], key.private_key, algorithm="ES256", headers={"typ": "JWT", "kid": key.kid}
     )

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import scopes
-from broker import grants
+from broker import grants, services
 from broker.extensions import db
 from broker.models import Grant
 from tests.factories import bearer, make_adviser, make_claimant, make_decision, make_staff
@@ -103,7 +103,7 @@ def test_every_change_of_status_is_legal_and_an_ended_grant_never_works_again(
     app, people, frozen_clock
 ):
     claimant, adviser, staff, decision = people
-    service = app.extensions["broker.tokens"]
+    service = services.of(app).tokens
     client = app.test_client()
     reached: set[str] = set()
 

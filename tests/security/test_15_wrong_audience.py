@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import jwt
 
+from broker import services
 from tests.factories import bearer
 
 
 def test_a_token_for_another_audience_is_refused(app, case, tokens):
     claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
     assert claims["aud"] == "http://broker.test/api/v1"
-    key = app.extensions["broker.tokens"].key
+    key = services.of(app).tokens.key
     elsewhere = jwt.encode(
         dict(claims, aud="https://another-service.example"),
         key.private_key,

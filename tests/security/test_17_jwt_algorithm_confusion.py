@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
+from broker import services
 from tests.factories import bearer
 
 
@@ -23,7 +24,7 @@ def b64(data: dict | bytes) -> str:
 
 
 def forgeries(app, access_token: str) -> dict[str, str]:  # noqa: ANN001
-    service = app.extensions["broker.tokens"]
+    service = services.of(app).tokens
     claims = jwt.decode(access_token, options={"verify_signature": False})
     ours = {"typ": "at+jwt", "kid": service.key.kid}
     attacker = ec.generate_private_key(ec.SECP256R1())
