@@ -86,8 +86,10 @@ def undo() -> None:
 
 def end_transaction() -> None:
     """Commit what the unit has done so far and end its transaction, before the view waits on
-    another request (the console's in-process API call), which must never wait on its locks."""
-    db.session.commit()
+    another request (the console's in-process API call), which must never wait on its locks.
+    Costs nothing when the request has not used the ORM session (an API call without a cookie)."""
+    if db.session.registry.has() and db.session().in_transaction():
+        db.session.commit()
 
 
 def apart(work: Callable[[], T]) -> T:

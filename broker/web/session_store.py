@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 SID = "sid"
 # What a signed-in session holds, all from its row; anything else set after sign-in is not kept.
 KEPT = {"account_id", "csrf_token", "news_since", "_flashes"}
+# The bearer-token APIs neither read nor write the cookie: a browser's session never speaks for an
+# API call, and the guarded read (the hot path) does no cookie signing work.
+COOKIELESS_PREFIX = "/api/"
 
 
 class BrokerSession(SecureCookieSession):
@@ -49,12 +52,17 @@ class BrokerSession(SecureCookieSession):
         self.issued = False
         self.ended = False
         self.flashes_read: Any = None  # the row's flashes as loaded, to see whether they changed
+        self.cookieless = False  # a bearer-token API request: the cookie is neither read nor set
 
 
 class BrokerSessionInterface(SecureCookieSessionInterface):
     session_class = BrokerSession
 
     def open_session(self, app: Flask, request: Request) -> BrokerSession | None:
+        if request.path.startswith(COOKIELESS_PREFIX):
+            cookieless = BrokerSession()
+            cookieless.loaded = cookieless.cookieless = True
+            return cookieless
         opened = super().open_session(app, request)
         if opened is None:
             return None
@@ -68,6 +76,8 @@ class BrokerSessionInterface(SecureCookieSessionInterface):
     def save_session(self, app: Flask, session: Any, response: Response) -> None:
         if not isinstance(session, BrokerSession):
             return super().save_session(app, session, response)
+        if session.cookieless:
+            return None
         if session.sid is not None:
             if session.issued:  # only on sign-in: the ID never changes within a session
                 response.set_cookie(
