@@ -25,7 +25,7 @@ from .web import (
     register_blueprints,
     session_store,
 )
-from .web.headers import CONTENT_SECURITY_POLICY
+from .web.headers import add_security_headers
 
 ROOT = broker_config.ROOT
 
@@ -95,7 +95,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 MIN_SECRET_KEY_BYTES = 32
-HSTS = "max-age=31536000; includeSubDomains"  # a year: production is served only over https
 
 
 UPLOAD_MAX_BYTES = 20 * 1024 * 1024  # a statement with ~20 000 events (the /verify page says so)
@@ -137,18 +136,9 @@ def _secret_key(instance_path: Path, production: bool) -> str:
 
 
 def _security_headers(response: Response) -> Response:
-    headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    if broker_config.is_production(current_app.config):
-        headers.setdefault("Strict-Transport-Security", HSTS)  # security.md 33
-    if not request.path.startswith("/static/"):
-        # Pages and API answers carry personal data or tokens: never store them (RFC 6749 5.1).
-        headers.setdefault("Cache-Control", "no-store")
-        headers["Pragma"] = "no-cache"
-    return response
+    return add_security_headers(
+        response, production=broker_config.is_production(current_app.config)
+    )
 
 
 def main() -> None:
