@@ -13,6 +13,7 @@ from . import (
     boundary,
     claimant,
     consent,
+    ids,
     oauth,
     proof,
     staff,
@@ -26,6 +27,7 @@ __all__ = ["current_account", "forget_request_state", "home_for", "public_endpoi
 
 
 def register_blueprints(app: Flask) -> None:
+    ids.init_app(app)
     for blueprint in (auth.bp, claimant.bp, adviser.bp, staff.bp, api.bp, oauth.bp, proof.bp):
         app.register_blueprint(blueprint)
     guard_blueprint(app, claimant.bp.name, "claimant")

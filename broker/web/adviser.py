@@ -61,7 +61,7 @@ def one_per_client(live: list[Grant]) -> list[Grant]:
     return sorted(newest.values(), key=lambda grant: (grant.ends_at, grant.id))
 
 
-@bp.get("/clients/<grant_id>")
+@bp.get("/clients/<uuid:grant_id>")
 def client(grant_id: str) -> str | tuple[str, int]:
     """A client's decisions and journal; arriving from a request (`?asked=`), what the client
     said yes to, when it was less than the adviser asked for."""
@@ -88,7 +88,7 @@ def client(grant_id: str) -> str | tuple[str, int]:
     )
 
 
-@bp.route("/clients/<grant_id>/mr-request", methods=["GET", "POST"])
+@bp.route("/clients/<uuid:grant_id>/mr-request", methods=["GET", "POST"])
 def mr_request(grant_id: str) -> Response | str | tuple[str, int]:
     grant = _own_grant(grant_id)
     form = MRRequestForm()
@@ -198,7 +198,7 @@ def ask() -> Response | str | tuple[str, int]:
     ), (400 if errors else 200)
 
 
-@bp.get("/ask/<request_id>")
+@bp.get("/ask/<uuid:request_id>")
 def ask_waiting(request_id: str) -> str:
     """The QR code and the code while the client decides; their answer once they have. Loading
     it again is the no-JavaScript way to check."""
@@ -217,7 +217,7 @@ def ask_waiting(request_id: str) -> str:
     )
 
 
-@bp.get("/ask/<request_id>/status")
+@bp.get("/ask/<uuid:request_id>/status")
 def ask_status(request_id: str) -> Response:
     """What static/js/ask.js polls: pending, slow_down (RFC 8628 3.5, with the longer
     interval), or the answer and the page to go to."""
@@ -235,7 +235,7 @@ def ask_status(request_id: str) -> Response:
     return jsonify(status=state, interval=authorization.interval, next=target)
 
 
-@bp.get("/ask/<request_id>/qr.svg")
+@bp.get("/ask/<uuid:request_id>/qr.svg")
 def ask_qr_code(request_id: str) -> Response:
     authorization = _own_request(request_id)
     uri = oauth.verification_uri_complete(device.display(authorization.user_code))
@@ -252,7 +252,7 @@ def _own_request(request_id: str) -> DeviceAuthorization:
 # The adviser's signed statement of everything their tokens did on a client's account (issue 8).
 
 
-@bp.route("/clients/<grant_id>/statement", methods=["GET", "POST"])
+@bp.route("/clients/<uuid:grant_id>/statement", methods=["GET", "POST"])
 def statement(grant_id: str) -> Response | str | tuple[str, int]:
     grant = _own_grant(grant_id)
     form = StatementForm()

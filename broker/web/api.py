@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from uuid import UUID
 
 from flask import Blueprint, jsonify, request
 from werkzeug.wrappers import Response
@@ -39,7 +38,7 @@ def list_journal_entries(access: Access, unit: Unit) -> Response:
     joined=journal.JOURNAL_ENTRY,
     by="entry_id",
 )
-def read_journal_entry(access: Access, unit: Unit, entry_id: UUID) -> Response:
+def read_journal_entry(access: Access, unit: Unit, entry_id: str) -> Response:
     include = SENSITIVE_SCOPE in access.scopes
     try:
         return jsonify(journal.readable_entry(access.found, include_sensitive=include))
@@ -61,7 +60,7 @@ def list_mr_decisions(access: Access, unit: Unit) -> Response:
     joined=journal.MR_DECISION,
     by="decision_id",
 )
-def read_mr_decision(access: Access, unit: Unit, decision_id: UUID) -> Response:
+def read_mr_decision(access: Access, unit: Unit, decision_id: str) -> Response:
     try:
         return jsonify(journal.readable_decision(access.found))
     except journal.NotFound:

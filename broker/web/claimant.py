@@ -155,13 +155,13 @@ def _give_access_form(form: GiveAccessForm, errors: dict[str, str]) -> str:
     )
 
 
-@bp.get("/access/<grant_id>/revoke")
+@bp.get("/access/<uuid:grant_id>/revoke")
 def confirm_revoke(grant_id: str) -> str:
     grant = _own_grant(grant_id)
     return render_template("claimant/confirm_revoke.html", grant=grant, form=ConfirmForm())
 
 
-@bp.post("/access/<grant_id>/revoke")
+@bp.post("/access/<uuid:grant_id>/revoke")
 def revoke(grant_id: str) -> Response:
     grant = _own_grant(grant_id)
     if not ConfirmForm().validate_on_submit():
@@ -171,7 +171,7 @@ def revoke(grant_id: str) -> Response:
     return redirect(url_for("claimant.access"), 303)
 
 
-@bp.route("/access/<grant_id>/change", methods=["GET", "POST"])
+@bp.route("/access/<uuid:grant_id>/change", methods=["GET", "POST"])
 def narrow_access(grant_id: str) -> Response | str | tuple[str, int]:
     """Change what they can see: untick scopes; grants.narrow holds every rule."""
     grant = _own_grant(grant_id, grants.ACCESS)
@@ -335,7 +335,7 @@ def _news_since_sign_in(now: datetime) -> list[news.News]:
 # Review a grant whose review date is near or past, and name a nominated contact (issue 4).
 
 
-@bp.get("/access/<grant_id>/review")
+@bp.get("/access/<uuid:grant_id>/review")
 def review(grant_id: str) -> Response | str:
     grant = _own_grant(grant_id)
     now = boundary.now()
@@ -363,7 +363,7 @@ def _review_page(grant: Grant, form: ReviewForm, errors: dict[str, str], now: da
     )
 
 
-@bp.post("/access/<grant_id>/review")
+@bp.post("/access/<uuid:grant_id>/review")
 def confirm_review(grant_id: str) -> Response | tuple[str, int]:
     grant = _own_grant(grant_id)
     form = ReviewForm()
@@ -438,13 +438,13 @@ def name_contact() -> Response | str | tuple[str, int]:
     ), (400 if errors else 200)
 
 
-@bp.get("/contact/<grant_id>/stop")
+@bp.get("/contact/<uuid:grant_id>/stop")
 def confirm_stop_contact(grant_id: str) -> str:
     grant = _own_grant(grant_id, grants.CONTACT)
     return render_template("claimant/contact_stop.html", grant=grant, form=ConfirmForm())
 
 
-@bp.post("/contact/<grant_id>/stop")
+@bp.post("/contact/<uuid:grant_id>/stop")
 def stop_contact(grant_id: str) -> Response:
     grant = _own_grant(grant_id, grants.CONTACT)
     if not ConfirmForm().validate_on_submit():
@@ -458,7 +458,7 @@ def stop_contact(grant_id: str) -> Response:
 # their access history.
 
 
-@bp.get("/access/<grant_id>/receipts")
+@bp.get("/access/<uuid:grant_id>/receipts")
 def grant_receipts(grant_id: str) -> str:
     grant = _own_grant(grant_id)
     rows = receipts.for_grant(g.claimant.id, grant.id)
@@ -467,7 +467,7 @@ def grant_receipts(grant_id: str) -> str:
     return render_template("claimant/grant_receipts.html", grant=grant, receipts=shown, ended=ended)
 
 
-@bp.get("/receipts/<receipt_id>.json")
+@bp.get("/receipts/<uuid:receipt_id>.json")
 def download_receipt(receipt_id: str) -> Response:
     row = receipts.for_claimant(g.claimant.id, receipt_id)
     if row is None:

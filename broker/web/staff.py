@@ -104,7 +104,7 @@ def record_contact(reference: str) -> Response | Page:
     ), (400 if done else 200)
 
 
-@bp.route("/claimants/<reference>/grants/<grant_id>/suspend", methods=["GET", "POST"])
+@bp.route("/claimants/<reference>/grants/<uuid:grant_id>/suspend", methods=["GET", "POST"])
 def suspend_grant(reference: str, grant_id: str) -> Response | Page:
     claimant = _claimant(reference)
     grant = _grant(claimant, grant_id)
@@ -127,7 +127,7 @@ def suspend_grant(reference: str, grant_id: str) -> Response | Page:
     ), (400 if done else 200)
 
 
-@bp.post("/claimants/<reference>/grants/<grant_id>/lift")
+@bp.post("/claimants/<reference>/grants/<uuid:grant_id>/lift")
 def lift_suspension(reference: str, grant_id: str) -> Response | Page:
     claimant = _claimant(reference)
     grant = _grant(claimant, grant_id)
@@ -164,7 +164,7 @@ def pin_note(reference: str) -> Response | Page:
     ), (400 if done else 200)
 
 
-@bp.post("/claimants/<reference>/notes/<note_id>/unpin")
+@bp.post("/claimants/<reference>/notes/<uuid:note_id>/unpin")
 def unpin_note(reference: str, note_id: str) -> Response:
     claimant = _claimant(reference)
     if not ConfirmForm().validate_on_submit():

@@ -5,6 +5,7 @@ blueprint). The staff systems' API guards every view at registration (its key ch
 from __future__ import annotations
 
 from flask import Blueprint, Flask
+from werkzeug.routing import UUIDConverter
 
 from broker.protect import Rule
 from broker.web.guarded import DECLARED, PUBLIC, guarded, public, undeclared
@@ -34,11 +35,26 @@ def test_an_id_a_view_reads_with_the_check_is_one_of_its_path_arguments(app: Fla
             assert declared.joined is not None, rule.rule
 
 
-def test_every_id_in_an_api_path_is_a_uuid(app: Flask):
+def test_every_id_in_a_path_is_a_uuid(app: Flask):
+    """Every API argument, and every `..._id` of the pages, is matched as a UUID by routing."""
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("api."):
-            for name in rule.arguments:
-                assert type(rule._converters[name]).__name__ == "UUIDConverter", rule.rule
+        for name in rule.arguments:
+            if rule.endpoint.startswith("api.") or name.endswith("_id"):
+                assert isinstance(rule._converters[name], UUIDConverter), rule.rule
+
+
+def test_a_page_given_what_is_not_an_id_says_not_found(client):
+    for path in ("/access/not-an-id/revoke", "/access/" + "a" * 300 + "/review"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert "Page not found" in response.text or "not found" in response.text.lower()
+
+
+def test_a_page_gets_the_id_as_the_database_holds_it(app: Flask):
+    with app.test_request_context():
+        adapter = app.url_map.bind("broker.test")
+        endpoint, args = adapter.match("/access/0F8FAD5B-D9CB-469F-A165-70867728950E/revoke")
+    assert args == {"grant_id": "0f8fad5b-d9cb-469f-a165-70867728950e"}
 
 
 def test_the_staff_api_checks_its_key_before_every_view(app: Flask):
