@@ -50,7 +50,7 @@ def new_client() -> Response | str | tuple[str, int]:
             errors[_field_for(str(refusal))] = str(refusal)
         else:
             return render_template(
-                "admin/client_created.html",
+                "admin/new_client_created.html",
                 client=client,
                 secret=secret,
                 redirect_uris=clients.redirect_uris(client),

@@ -128,7 +128,7 @@ def give_access() -> Response | str | tuple[str, int]:
                 relationship=form.relationship.data or "",
             )
             return render_template(
-                "claimant/confirm_access.html",
+                "claimant/give_access_confirm.html",
                 form=form,
                 adviser=adviser,
                 chosen=[scopes.lookup(n) for n in scopes.parse(chosen)],
@@ -243,7 +243,7 @@ def confirm_sign_out_elsewhere() -> str:
         limits=session_store.limits(),
     )
     return render_template(
-        "claimant/sign_out_elsewhere.html", others=others, device_words=_device_words
+        "claimant/confirm_sign_out_elsewhere.html", others=others, device_words=_device_words
     )
 
 
@@ -426,7 +426,7 @@ def name_contact() -> Response | str | tuple[str, int]:
                 errors["scopes"] = str(refusal)
             else:
                 return render_template(
-                    "claimant/contact_confirm.html",
+                    "claimant/name_contact_confirm.html",
                     form=form,
                     chosen=[scopes.CONTACT_SCOPES[n] for n in chosen],
                     ends_at=ends_at,
@@ -434,14 +434,14 @@ def name_contact() -> Response | str | tuple[str, int]:
     else:
         errors = first_errors(form)
     return render_template(
-        "claimant/contact.html", form=form, errors=errors, contact_scopes=scopes.CONTACT_SCOPES
+        "claimant/name_contact.html", form=form, errors=errors, contact_scopes=scopes.CONTACT_SCOPES
     ), (400 if errors else 200)
 
 
 @bp.get("/contact/<uuid:grant_id>/stop")
 def confirm_stop_contact(grant_id: str) -> str:
     grant = _own_grant(grant_id, grants.CONTACT)
-    return render_template("claimant/contact_stop.html", grant=grant, form=ConfirmForm())
+    return render_template("claimant/confirm_stop_contact.html", grant=grant, form=ConfirmForm())
 
 
 @bp.post("/contact/<uuid:grant_id>/stop")

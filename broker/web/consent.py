@@ -114,7 +114,7 @@ def _may_return_to(page: str | tuple[str, int], redirect_uri: str) -> Response:
 @bp.errorhandler(InsecureTransportError)
 def insecure_transport(_error: InsecureTransportError) -> tuple[str, int]:
     # RFC 6749 3.1: the authorization endpoint needs TLS (http only on loopback addresses).
-    return render_template("oauth/authorize_error.html", error="insecure_transport"), 400
+    return render_template("consent/authorize_error.html", error="insecure_transport"), 400
 
 
 def _authorization_error(error: OAuth2Error) -> Response | tuple[str, int]:
@@ -123,7 +123,7 @@ def _authorization_error(error: OAuth2Error) -> Response | tuple[str, int]:
     if redirect_response is not None:
         return redirect_response
     # RFC 6749 4.1.2.1: an unknown client or redirect URI is never redirected to.
-    return render_template("oauth/authorize_error.html", error=error.error), 400
+    return render_template("consent/authorize_error.html", error=error.error), 400
 
 
 # Device authorization: an adviser (or a device) shows a QR code or a code
@@ -134,7 +134,7 @@ def _authorization_error(error: OAuth2Error) -> Response | tuple[str, int]:
 def device_code() -> str | tuple[str, int]:
     typed = request.args.get("user_code")
     if typed is None:
-        return render_template("oauth/device_code.html", error=None, typed="")
+        return render_template("consent/device_code.html", error=None, typed="")
     if not device.normalise_user_code(typed):
         return _code_error(typed, _("Enter the code"))  # nothing typed: not a wrong try
     now = boundary.now()
@@ -209,7 +209,7 @@ def _attempt_keys() -> list[str]:
 
 
 def _code_error(typed: str, message: str) -> tuple[str, int]:
-    return render_template("oauth/device_code.html", error=message, typed=typed), 400
+    return render_template("consent/device_code.html", error=message, typed=typed), 400
 
 
 def _device_consent_page(
@@ -266,7 +266,7 @@ def _consent_page(
             relationship=details.relationship,
         )
     page = render_template(
-        "oauth/consent.html",
+        "consent/authorize.html",
         form=form,
         who=who,
         requested=[scopes.lookup(n) for n in offered],

@@ -57,7 +57,7 @@ def verify_file() -> str | tuple[str, int]:
     form = VerifyFileForm()
     if not form.validate_on_submit():
         errors = first_errors(form)
-        return render_template("proof/verify.html", form=form, errors=errors, result=None), (
+        return render_template("proof/verify_file.html", form=form, errors=errors, result=None), (
             400 if errors else 200
         )
     limit = current_app.config["UPLOAD_MAX_BYTES"]
@@ -68,14 +68,14 @@ def verify_file() -> str | tuple[str, int]:
         document = None
     if not isinstance(document, dict) or not isinstance(document.get("jws"), str):
         return render_template(
-            "proof/verify.html",
+            "proof/verify_file.html",
             form=form,
             result=None,
             errors={"file": f"Choose a JSON file the broker gave you, up to {_size(limit)}"},
         ), 400
     published = [checkpoints.as_json(c) for c in checkpoints.published(limit=100_000)]
     result = verifying.check(document, boundary.services().key_set(), published)
-    return render_template("proof/verify.html", form=form, errors={}, result=result)
+    return render_template("proof/verify_file.html", form=form, errors={}, result=result)
 
 
 def _size(limit: int) -> str:

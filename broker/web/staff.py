@@ -118,7 +118,7 @@ def suspend_grant(reference: str, grant_id: str) -> Response | Page:
     if isinstance(done, Response):
         return done
     return render_template(
-        "staff/suspend.html",
+        "staff/suspend_grant.html",
         claimant=claimant,
         grant=grant,
         form=form,
