@@ -39,11 +39,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder="static",
     )
-    instance_path.mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(broker_config.from_environment(instance_path))
     if test_config:
         app.config.update(test_config)
     production = broker_config.is_production(app.config)
+    if not production:
+        # Development's own files (instance/: its database, keys and secret). Production is
+        # given every one of them and never writes beside the code, which may be read-only.
+        instance_path.mkdir(parents=True, exist_ok=True)
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _secret_key(
         instance_path, production
     )

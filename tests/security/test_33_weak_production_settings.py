@@ -79,3 +79,21 @@ def test_the_database_file_and_keys_are_readable_by_their_owner_only(tmp_path):
     keys = [p for p in (tmp_path / "keys").iterdir() if p.is_file()]
     assert keys and all(mode(p) == 0o600 for p in keys)
     assert mode(tmp_path / "secret_key") == 0o600
+
+
+def test_production_writes_nothing_beside_the_code_at_start(tmp_path):
+    production_app(tmp_path)  # the keys, made once by development
+    unused = tmp_path / "instance-never-made"
+
+    create_app(
+        {
+            "INSTANCE_PATH": str(unused),
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'broker.sqlite3'}",
+            "BROKER_KEY_DIR": str(tmp_path / "keys"),
+            "BROKER_ISSUER": "https://broker.example",
+            "BROKER_ENV": "production",
+            "SECRET_KEY": STRONG_KEY,
+        }
+    )
+
+    assert not unused.exists()
