@@ -285,12 +285,7 @@ def protected_read(
         script = isolated(seed_readers, name, url, args.readers)
     with gunicorn("broker:create_app()", url, f"broker-{_slug(name)}", sync) as server:
         with part(f"{name}: audited protected read, {args.duration}s under load"):
-            load = measure(
-                server, "/", script=script, duration=args.duration, connections=args.connections
-            )
-            report.rows.append((f"audited protected read, {name}", load))
-            if load.non_2xx:
-                print(f"   WARNING: {load.non_2xx} responses were not 2xx", flush=True)
+            load = _row(report, f"audited protected read, {name}", server, script, args)
         if revoke:
             with part(f"{name}: revoke under load"):
                 report.revoke[name] = isolated(
@@ -298,13 +293,19 @@ def protected_read(
                 )
     with gunicorn("yardstick:app", url, f"yardstick-{_slug(name)}", sync) as server:
         with part(f"{name}: yardstick (the guard's statements, raw connection, no ORM)"):
-            ceiling = measure(
-                server, "/", script=script, duration=args.duration, connections=args.connections
-            )
-            report.rows.append((f"yardstick, {name}", ceiling))
-            if ceiling.non_2xx:
-                print(f"   WARNING: {ceiling.non_2xx} responses were not 2xx", flush=True)
+            ceiling = _row(report, f"yardstick, {name}", server, script, args)
     report.reads[name] = (load, ceiling)
+
+
+def _row(
+    report: Report, label: str, server: Server, script: Path, args: argparse.Namespace
+) -> Load:
+    """Load `server` with the read script; one row of the table."""
+    load = measure(server, "/", script=script, duration=args.duration, connections=args.connections)
+    report.rows.append((label, load))
+    if load.non_2xx:
+        print(f"   WARNING: {load.non_2xx} responses were not 2xx", flush=True)
+    return load
 
 
 def _slug(name: str) -> str:
