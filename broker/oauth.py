@@ -19,6 +19,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -52,13 +53,13 @@ from authlib.oauth2.rfc8628 import (
     SlowDownError,
 )
 from authlib.oauth2.rfc9207 import IssuerParameter
-from flask import Flask, current_app, url_for
+from flask import Flask, url_for
 from sqlalchemy import delete, update
 from werkzeug.wrappers import Response
 
 import scopes
 
-from . import audit, clients, clock, device, grants, services
+from . import audit, clients, clock, device, grants
 from .db import new_id
 from .extensions import db
 from .models import (
@@ -76,20 +77,6 @@ log = logging.getLogger(__name__)
 TokenAnswer = tuple[int, dict[str, Any], list[tuple[str, str]]]  # Authlib's (status, body, headers)
 CODE_LIFETIME = timedelta(seconds=60)  # security.md 6: an authorization code lives 60 s at most
 EXTENSION = "broker.oauth"
-
-
-def server() -> AuthorizationServer:
-    """This app's authorization server."""
-    return current_app.extensions[EXTENSION]
-
-
-def token_service() -> TokenService:
-    return services.of(current_app).tokens
-
-
-def issuer() -> str:
-    """The issuer identifier: the same value as every access token's `iss` (RFC 8414 2)."""
-    return token_service().issuer
 
 
 # What Authlib carries between its steps
@@ -475,7 +462,7 @@ class DeviceEndpoint(DeviceAuthorizationEndpoint):
     INTERVAL = device.INTERVAL_SECONDS
 
     def get_verification_uri(self) -> str:
-        return verification_uri()
+        return verification_uri(self.server.tokens.issuer)
 
     def create_endpoint_response(self, request: OAuth2Request) -> TokenAnswer:
         client: Client = self.authenticate_client(request)
@@ -494,25 +481,25 @@ class DeviceEndpoint(DeviceAuthorizationEndpoint):
             client.row, scope_names=names, details=details, adviser=None, now=clock.now()
         )
         log.info("device request %s opened by client %s", started.authorization.id, client.row.id)
-        return 200, device_response(started), default_json_headers
+        return 200, device_response(started, self.server.tokens.issuer), default_json_headers
 
 
-def verification_uri() -> str:
-    return f"{issuer()}{url_for('consent.device_code')}"
+def verification_uri(issuer: str) -> str:
+    return f"{issuer}{url_for('consent.device_code')}"
 
 
-def verification_uri_complete(user_code: str) -> str:
-    return f"{verification_uri()}?user_code={user_code}"
+def verification_uri_complete(issuer: str, user_code: str) -> str:
+    return f"{verification_uri(issuer)}?user_code={user_code}"
 
 
-def device_response(started: device.Started) -> dict[str, Any]:
+def device_response(started: device.Started, issuer: str) -> dict[str, Any]:
     """RFC 8628 3.2: what the device client is told."""
     authorization = started.authorization
     return {
         "device_code": started.device_code,
         "user_code": started.user_code,
-        "verification_uri": verification_uri(),
-        "verification_uri_complete": verification_uri_complete(started.user_code),
+        "verification_uri": verification_uri(issuer),
+        "verification_uri_complete": verification_uri_complete(issuer, started.user_code),
         "expires_in": int((authorization.expires_at - authorization.created_at).total_seconds()),
         "interval": authorization.interval,
     }
@@ -522,6 +509,7 @@ def device_response(started: device.Started) -> dict[str, Any]:
 
 
 def _generate_token(
+    tokens: TokenService,
     grant_type: str,
     client: Client,
     user: Consent | None = None,
@@ -538,7 +526,7 @@ def _generate_token(
     now = clock.now()
     names = user.within_grant(scope)  # never wider than the grant, narrowed or not
     family = (user.family_id or new_id()) if include_refresh_token else None
-    token, row, lifetime = token_service().issue(
+    token, row, lifetime = tokens.issue(
         grant, client_id=client.get_client_id(), scopes=names, now=now, refresh_family_id=family
     )
     user.issued_jti = row.jti
@@ -630,7 +618,7 @@ class IssuedToken(TokenMixin):
             return True
         return not grants.authorises(grant.status, grant.review_at, grant.ends_at, clock.now())
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self, tokens: TokenService) -> dict[str, Any]:
         """RFC 7662 2.2 members, plus the grant: whose journal, which grant, until when."""
         row, grant = self.row, self.grant
         value: dict[str, Any] = {
@@ -638,7 +626,7 @@ class IssuedToken(TokenMixin):
             "client_id": row.client_id,
             "scope": " ".join(within_grant(grant, row.scopes)),
             "sub": grant.claimant_id,
-            "iss": issuer(),
+            "iss": tokens.issuer,
             "exp": int(row.expires_at.timestamp()),
             "iat": int(row.issued_at.timestamp()),
             "grant_id": grant.id,
@@ -649,14 +637,14 @@ class IssuedToken(TokenMixin):
             value.update(
                 token_type="Bearer",  # noqa: S106 (a token type, not a secret)
                 jti=row.jti,
-                aud=token_service().audience,
+                aud=tokens.audience,
             )
         if grant.authorization_details:
             value["authorization_details"] = json.loads(grant.authorization_details)
         return value
 
 
-def find_token(token_string: str, hint: str | None) -> IssuedToken | None:
+def find_token(tokens: TokenService, token_string: str, hint: str | None) -> IssuedToken | None:
     """The access or refresh token with this value. RFC 7009 2.1 / RFC 7662 2.1: the hint only
     says where to look first; a wrong or unknown hint still finds the token."""
     order = (
@@ -666,16 +654,18 @@ def find_token(token_string: str, hint: str | None) -> IssuedToken | None:
     )
     for kind in order:
         found = (
-            _find_access(token_string) if kind == "access_token" else _find_refresh(token_string)
+            _find_access(tokens, token_string)
+            if kind == "access_token"
+            else _find_refresh(token_string)
         )
         if found is not None:
             return found
     return None
 
 
-def _find_access(token_string: str) -> IssuedToken | None:
+def _find_access(tokens: TokenService, token_string: str) -> IssuedToken | None:
     try:
-        claims = token_service().verify(token_string, now=clock.now())
+        claims = tokens.verify(token_string, now=clock.now())
     except InvalidToken:
         return None
     row = db.session.get(AccessToken, claims["jti"])
@@ -722,7 +712,7 @@ class _HintIsOnlyAHint:
             raise InvalidRequestError("token is required")
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> IssuedToken | None:
-        return find_token(token_string, token_type_hint)
+        return find_token(self.server.tokens, token_string, token_type_hint)
 
 
 class Revocation(_HintIsOnlyAHint, RevocationEndpoint):
@@ -740,12 +730,15 @@ class Introspection(_HintIsOnlyAHint, IntrospectionEndpoint):
         return token.check_client(client)  # a client may only introspect its own tokens
 
     def introspect_token(self, token: IssuedToken) -> dict[str, Any]:
-        return token.describe()
+        return token.describe(self.server.tokens)
 
 
 class BrokerIssuer(IssuerParameter):
+    def __init__(self, issuer: str) -> None:
+        self.issuer = issuer
+
     def get_issuer(self) -> str:
-        return issuer()
+        return self.issuer
 
 
 # Authorization endpoint helpers for the consent pages
@@ -766,31 +759,31 @@ def code_request(grant: CodeGrant) -> CodeRequest:
 
 
 def authorization_response(
-    request_grant: CodeGrant, consent: Consent | None
+    server: BrokerAuthorizationServer, request_grant: CodeGrant, consent: Consent | None
 ) -> tuple[Response, bool]:
     """Authlib's answer to the client, with `iss`: a code if the claimant consented, else
     access_denied. A 303, never a 307, after the POST (RFC 9700 4.12). True if a code was issued.
     """
-    response = server().create_authorization_response(grant=request_grant, grant_user=consent)
+    response = server.create_authorization_response(grant=request_grant, grant_user=consent)
     query = parse_qs(urlsplit(response.location or "").query)
     if response.status_code in (301, 302, 307, 308):
         response.status_code = 303
     return response, consent is not None and "code" in query
 
 
-def error_redirect(error: OAuth2Error) -> Response | None:
+def error_redirect(server: BrokerAuthorizationServer, error: OAuth2Error) -> Response | None:
     """The redirect telling the client of an authorization error, with `iss` (RFC 9207 2);
     None when the error must not redirect (unknown client or redirect URI, RFC 6749 4.1.2.1)."""
     if not error.redirect_uri:
         return None
-    response = server().handle_error_response(None, error)
-    BrokerIssuer().add_issuer_parameter(server(), response)
+    response = server.handle_error_response(None, error)
+    BrokerIssuer(server.tokens.issuer).add_issuer_parameter(server, response)
     return response
 
 
-def metadata() -> dict[str, Any]:
+def metadata(issuer: str) -> dict[str, Any]:
     """RFC 8414 authorization server metadata: every endpoint, and what each supports."""
-    base = issuer()
+    base = issuer
     return {
         "issuer": base,
         "authorization_endpoint": f"{base}{url_for('consent.authorize')}",
@@ -814,6 +807,8 @@ def metadata() -> dict[str, Any]:
 
 class BrokerAuthorizationServer(AuthorizationServer):
     """Authlib's server, with client authentication checked before Authlib looks at it."""
+
+    tokens: TokenService  # bound by init_app: the grants' and endpoints' token service
 
     def get_authorization_grant(self, request: OAuth2Request) -> AuthorizationCodeGrant:
         # Authlib echoes an unknown response_type in its error description, which may then
@@ -879,19 +874,21 @@ def _query_client(client_id: str | None) -> Client | None:
     return Client(row) if row is not None else None
 
 
-def init_app(app: Flask) -> AuthorizationServer:
-    """Build this app's authorization server: only the code, refresh and device grants."""
+def init_app(app: Flask, tokens: TokenService) -> BrokerAuthorizationServer:
+    """Build this app's authorization server: only the code, refresh and device grants, issuing
+    and describing tokens with `tokens` (its issuer is the server's)."""
     authorization_server = BrokerAuthorizationServer(
         app, query_client=_query_client, save_token=_save_token
     )
-    authorization_server.register_token_generator("default", _generate_token)
+    authorization_server.tokens = tokens
+    authorization_server.register_token_generator("default", partial(_generate_token, tokens))
     authorization_server.register_grant(CodeGrant, [S256CodeChallenge(required=True)])
     authorization_server.register_grant(RefreshGrant)
     authorization_server.register_grant(DeviceGrant)
     authorization_server.register_endpoint(DeviceEndpoint)
     authorization_server.register_endpoint(Revocation)
     authorization_server.register_endpoint(Introspection)
-    authorization_server.register_extension(BrokerIssuer())
+    authorization_server.register_extension(BrokerIssuer(tokens.issuer))
     app.extensions[EXTENSION] = authorization_server
     # Authlib logs whole token responses at DEBUG ("Issue token %r"): never let them through.
     authlib_log = logging.getLogger("authlib")

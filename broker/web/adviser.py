@@ -211,8 +211,8 @@ def ask_waiting(request_id: str) -> str:
         authorization=authorization,
         state=device.state_of(authorization, boundary.now()),
         user_code=user_code,
-        verification_uri=oauth.verification_uri(),
-        complete_uri=oauth.verification_uri_complete(user_code),
+        verification_uri=oauth.verification_uri(boundary.services().issuer),
+        complete_uri=oauth.verification_uri_complete(boundary.services().issuer, user_code),
         grant=grant,
     )
 
@@ -238,7 +238,9 @@ def ask_status(request_id: str) -> Response:
 @bp.get("/ask/<uuid:request_id>/qr.svg")
 def ask_qr_code(request_id: str) -> Response:
     authorization = _own_request(request_id)
-    uri = oauth.verification_uri_complete(device.display(authorization.user_code))
+    uri = oauth.verification_uri_complete(
+        boundary.services().issuer, device.display(authorization.user_code)
+    )
     return Response(device.qr_code_svg(uri), mimetype="image/svg+xml")
 
 

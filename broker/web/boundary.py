@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request, session
 
-from .. import clock
+from .. import clock, oauth
 from ..extensions import db
 from ..models import Account
 from ..services import Services
@@ -68,6 +68,11 @@ def now() -> datetime:
 def services() -> Services:
     """What this app was built with (create_app), for the view to hand to its domain call."""
     return services_of(current_app)
+
+
+def authorization_server() -> oauth.BrokerAuthorizationServer:
+    """This app's OAuth authorization server (built with its token service at registration)."""
+    return current_app.extensions[oauth.EXTENSION]
 
 
 def current_account() -> Account | None:

@@ -47,7 +47,7 @@ APPROVE, REFUSE = "approve", "refuse"
 @bp.route("/authorize", methods=["GET", "POST"])
 def authorize() -> Response | str | tuple[str, int]:
     try:
-        request_grant = oauth.server().get_consent_grant(end_user=g.claimant)
+        request_grant = boundary.authorization_server().get_consent_grant(end_user=g.claimant)
     except OAuth2Error as error:
         return _authorization_error(error)
     asked = oauth.code_request(request_grant)
@@ -62,7 +62,9 @@ def authorize() -> Response | str | tuple[str, int]:
         abort(400)
     decision = form.decision.data
     if decision == REFUSE:
-        response, _issued = oauth.authorization_response(request_grant, None)
+        response, _issued = oauth.authorization_response(
+            boundary.authorization_server(), request_grant, None
+        )
         boundary.undo()  # a refusal changes nothing
         return response
     if decision != APPROVE:
@@ -90,7 +92,9 @@ def authorize() -> Response | str | tuple[str, int]:
             error=str(refusal),
         )
         return _may_return_to(page, request_grant.redirect_uri)
-    response, issued = oauth.authorization_response(request_grant, oauth.Consent(grant))
+    response, issued = oauth.authorization_response(
+        boundary.authorization_server(), request_grant, oauth.Consent(grant)
+    )
     if not issued:
         boundary.undo()  # the grant stands only with the code that carries it
     return response
@@ -119,7 +123,7 @@ def insecure_transport(_error: InsecureTransportError) -> tuple[str, int]:
 
 def _authorization_error(error: OAuth2Error) -> Response | tuple[str, int]:
     boundary.undo()
-    redirect_response = oauth.error_redirect(error)
+    redirect_response = oauth.error_redirect(boundary.authorization_server(), error)
     if redirect_response is not None:
         return redirect_response
     # RFC 6749 4.1.2.1: an unknown client or redirect URI is never redirected to.

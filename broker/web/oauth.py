@@ -12,14 +12,14 @@ from authlib.oauth2.rfc6749 import InsecureTransportError
 from flask import Blueprint, jsonify
 from werkzeug.wrappers import Response
 
-from .. import oauth
+from .. import oauth, services
 from ..extensions import csrf
 from . import boundary
 from .errors import json_error
 
 bp = Blueprint("oauth", __name__)
 csrf.exempt(bp)
-bp.record_once(lambda state: oauth.init_app(state.app))
+bp.record_once(lambda state: oauth.init_app(state.app, services.of(state.app).tokens))
 
 
 @bp.get("/.well-known/jwks.json")
@@ -31,29 +31,29 @@ def jwks() -> Response:
 
 @bp.get("/.well-known/oauth-authorization-server")
 def metadata() -> Response:
-    response = jsonify(oauth.metadata())
+    response = jsonify(oauth.metadata(boundary.services().issuer))
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
 
 @bp.post("/oauth/token")
 def token() -> Response:
-    return _answer(oauth.server().create_token_response())
+    return _answer(boundary.authorization_server().create_token_response())
 
 
 @bp.post("/oauth/device_authorization")
 def device_authorization() -> Response:
-    return _answer(oauth.server().create_endpoint_response("device_authorization"))
+    return _answer(boundary.authorization_server().create_endpoint_response("device_authorization"))
 
 
 @bp.post("/oauth/revoke")
 def revoke() -> Response:
-    return _answer(oauth.server().create_endpoint_response("revocation"))
+    return _answer(boundary.authorization_server().create_endpoint_response("revocation"))
 
 
 @bp.post("/oauth/introspect")
 def introspect() -> Response:
-    return _answer(oauth.server().create_endpoint_response("introspection"))
+    return _answer(boundary.authorization_server().create_endpoint_response("introspection"))
 
 
 @bp.errorhandler(InsecureTransportError)
