@@ -13,7 +13,7 @@ from flask.cli import FlaskGroup
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, extensions, i18n, services, static_files
+from . import cli, extensions, i18n, services
 from . import config as broker_config
 from .db import configure_engine
 from .inputs import load_json, unsafe_field
@@ -24,6 +24,7 @@ from .web import (
     language,
     register_blueprints,
     session_store,
+    static_files,
 )
 from .web.headers import add_security_headers
 

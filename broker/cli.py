@@ -36,7 +36,7 @@ def register(app: Flask) -> None:
         the demo passwords and client secret are printed in the README (security.md 33)."""
         if is_production(current_app.config):
             raise click.ClickException("seed-demo is refused in production (BROKER_ENV=production)")
-        created = demo.seed(services.of(app).hasher)
+        created = demo.seed(services.of(app).hasher, services.of(app).tokens)
         units.keep()
         click.echo("Demo data created." if created else "Demo data already present.")
         for login in demo.LOGINS:

@@ -21,7 +21,7 @@ import scopes
 from . import grants, inputs
 from .extensions import db
 from .models import Claimant, Grant, OAuthClient, Organisation
-from .tokens import hash_secret
+from .tokens import TokenService, hash_secret
 
 CODE_GRANT = "authorization_code"
 REFRESH_GRANT = "refresh_token"
@@ -327,6 +327,7 @@ def grant_access(
     claimant: Claimant,
     representative: grants.Representative,
     *,
+    signer: TokenService,
     client: OAuthClient,
     requested: Sequence[str],
     chosen: Sequence[str],
@@ -366,6 +367,7 @@ def grant_access(
         recorded_by="oauth",
         client_id=client.id,
         authorization_details=[details.as_json(months or _months_of(existing))],
+        signer=signer,
     )
 
 

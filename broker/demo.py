@@ -22,6 +22,7 @@ from .models import (
     StaffMember,
     Todo,
 )
+from .tokens import TokenService
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (published in the README: demo data only)
 
@@ -58,11 +59,11 @@ LOGINS = (
 )
 
 
-def seed(hasher: PasswordHasher) -> bool:
+def seed(hasher: PasswordHasher, signer: TokenService) -> bool:
     """Create the demo people and journal; False if they were already there. Does not commit."""
     if db.session.scalar(db.select(Account).where(Account.username == LOGINS[0].username)):
         seed_oauth(clock.now(), hasher)  # demo data from before issue 3 gets its OAuth part too
-        seed_staff_side(clock.now())  # and its staff-side part (issue 4)
+        seed_staff_side(clock.now(), signer)  # and its staff-side part (issue 4)
         return False
     now = clock.now()
     northside = Organisation(name="Northside Citizens Advice")
@@ -200,9 +201,10 @@ def seed(hasher: PasswordHasher) -> bool:
         purpose="Help with my appeal about capability for work",
         relationship="Welfare rights adviser",
         now=now,
+        signer=signer,
     )
     seed_oauth(now, hasher)
-    seed_staff_side(now)
+    seed_staff_side(now, signer)
     return True
 
 
@@ -249,7 +251,7 @@ def seed_oauth(now: datetime, hasher: PasswordHasher) -> None:
 # account here, Sam's nominated contact, and Alex's pinned note and additional-support flag.
 
 
-def seed_staff_side(now: datetime) -> None:
+def seed_staff_side(now: datetime, signer: TokenService) -> None:
     """Add the staff-side demo data once (nothing if Sam already has consent taken by phone)."""
 
     def claimant(username: str) -> Claimant | None:
@@ -278,6 +280,7 @@ def seed_staff_side(now: datetime) -> None:
         months=6,
         review_months=1,
         now=now,
+        signer=signer,
     )
     grants.record_by_phone(
         sam,
@@ -291,6 +294,7 @@ def seed_staff_side(now: datetime) -> None:
         review_months=3,
         now=now,
         kind=grants.CONTACT,
+        signer=signer,
     )
     records.pin_note(alex, "Hard of hearing: use text relay for calls", staff=jordan, now=now)
     records.set_additional_support(

@@ -23,7 +23,7 @@ from sqlalchemy import delete, update
 from . import clients, grants, ratelimit
 from .extensions import db
 from .models import Adviser, Claimant, DeviceAuthorization, Grant, OAuthClient
-from .tokens import hash_secret, new_opaque_token
+from .tokens import TokenService, hash_secret, new_opaque_token
 
 # RFC 8628 6.1: 20 consonants (no vowels, so no words; no look-alike digits), case-insensitive.
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
@@ -178,6 +178,7 @@ def approve(
     authorization: DeviceAuthorization,
     claimant: Claimant,
     *,
+    signer: TokenService,
     chosen: Sequence[str],
     months: int,
     now: datetime,
@@ -197,6 +198,7 @@ def approve(
         details=requested_details(authorization),
         months=months,
         now=now,
+        signer=signer,
     )
     _answer(authorization, APPROVED, claimant, grant)
     return grant

@@ -27,6 +27,7 @@ from .models import (
     RefreshToken,
     StaffMember,
 )
+from .tokens import TokenService
 
 PENDING, ACTIVE, SUSPENDED, REVOKED, EXPIRED = (
     "pending",
@@ -105,6 +106,7 @@ def give(
     claimant: Claimant,
     representative: Representative,
     *,
+    signer: TokenService,
     scope_names: Sequence[str] | str,
     ends_at: datetime,
     purpose: str,
@@ -132,7 +134,7 @@ def give(
     actor = f"client:{client_id}" if recorded_by == "oauth" else _recorder(claimant, staff)
     key = representative.key(client_id)
     _lock_chain(claimant.id)
-    existing = _current_relationship(claimant.id, key, now)
+    existing = _current_relationship(claimant.id, key, now, signer=signer)
     if existing is not None:
         return amend(
             existing,
@@ -145,6 +147,7 @@ def give(
             review_at=review_at,
             information=information,
             authorization_details=authorization_details,
+            signer=signer,
         )
     check_end(names, starts_at=now, ends_at=ends_at)
     review_at = _review_date(review_at, ends_at, now)
@@ -171,6 +174,7 @@ def give(
         staff=staff,
         actor=actor,
         now=now,
+        signer=signer,
     )
 
 
@@ -190,7 +194,9 @@ def live_relationship(claimant_id: str, key: str | None, now: datetime) -> Grant
     return db.session.scalar(_live_status(claimant_id, key).where(Grant.ends_at > now))
 
 
-def _current_relationship(claimant_id: str, key: str | None, now: datetime) -> Grant | None:
+def _current_relationship(
+    claimant_id: str, key: str | None, now: datetime, *, signer: TokenService
+) -> Grant | None:
     """live_relationship, for a change: a grant past its end date that the sweep has not reached
     yet is expired here, so it never stands in the way of new consent (the unique live index)."""
     if key is None:
@@ -198,7 +204,7 @@ def _current_relationship(claimant_id: str, key: str | None, now: datetime) -> G
     for grant in db.session.scalars(_live_status(claimant_id, key)).all():
         if grant.ends_at > now:
             return grant
-        expire(grant.id, now=now)
+        expire(grant.id, now=now, signer=signer)
     return None
 
 
@@ -250,6 +256,7 @@ def proposed_change(
 def amend(
     grant: Grant,
     *,
+    signer: TokenService,
     scope_names: Sequence[str] | str,
     ends_at: datetime,
     purpose: str,
@@ -289,7 +296,7 @@ def amend(
         grant.authorization_details = json.dumps(authorization_details)
     grant.ends_at, grant.review_at, grant.reviewed_at = ends_at, review_at, now
     grant.status = ACTIVE
-    _audit(grant, by, "grant.amend", now, added=change.added)
+    _audit(grant, by, "grant.amend", now, added=change.added, signer=signer)
     return grant
 
 
@@ -319,6 +326,7 @@ def _recorder(claimant: Claimant, staff: StaffMember | None) -> str:
 def _add(
     grant: Grant,
     *,
+    signer: TokenService,
     claimant: Claimant,
     names: Sequence[str],
     purpose: str,
@@ -341,7 +349,7 @@ def _add(
     grant.recorded_by_staff_id = staff.id if staff else None
     db.session.add(grant)
     db.session.flush()
-    _audit(grant, actor, "grant.create", now)
+    _audit(grant, actor, "grant.create", now, signer=signer)
     return grant
 
 
@@ -383,7 +391,7 @@ def state_at(grant: Grant, now: datetime) -> str:
     return "current"
 
 
-def revoke(grant: Grant, *, by: str, now: datetime, reason: str = "") -> None:
+def revoke(grant: Grant, *, signer: TokenService, by: str, now: datetime, reason: str = "") -> None:
     """End a grant at once; every token under it stops working on its next request."""
     if grant.status in ENDED:
         return
@@ -393,7 +401,7 @@ def revoke(grant: Grant, *, by: str, now: datetime, reason: str = "") -> None:
     grant.end_reason = reason or None
     _revoke_tokens([grant.id], now)
     _close_doorways([grant.id], now)
-    _audit(grant, by, "grant.revoke", now)
+    _audit(grant, by, "grant.revoke", now, signer=signer)
 
 
 def narrowable(grant: Grant, now: datetime) -> bool:
@@ -401,7 +409,9 @@ def narrowable(grant: Grant, now: datetime) -> bool:
     return grant.kind == ACCESS and state_at(grant, now) in ("current", "review_overdue")
 
 
-def narrow(grant: Grant, keep: Sequence[str] | str, *, by: str, now: datetime) -> tuple[str, ...]:
+def narrow(
+    grant: Grant, keep: Sequence[str] | str, *, signer: TokenService, by: str, now: datetime
+) -> tuple[str, ...]:
     """Take scopes away from a live access grant, never add any; returns the scopes removed.
 
     Every access token under the grant is revoked at once, because a token carries its scopes.
@@ -426,18 +436,18 @@ def narrow(grant: Grant, keep: Sequence[str] | str, *, by: str, now: datetime) -
         grant.information = describe(kept)
     grant.scopes = " ".join(kept)
     _revoke_access_tokens([grant.id], now)
-    _audit(grant, by, "grant.narrow", now, removed=removed)
+    _audit(grant, by, "grant.narrow", now, removed=removed, signer=signer)
     notify.narrowed(grant, now=now)
     return removed
 
 
-def revoke_all(claimant: Claimant, *, now: datetime) -> int:
+def revoke_all(claimant: Claimant, *, signer: TokenService, now: datetime) -> int:
     """Stop all access: revoke every live grant of this claimant; returns how many ended."""
     live = db.session.scalars(
         db.select(Grant).where(Grant.claimant_id == claimant.id, Grant.status.in_(LIVE))
     ).all()
     for grant in live:
-        revoke(grant, by=f"claimant:{claimant.id}", now=now)
+        revoke(grant, by=f"claimant:{claimant.id}", now=now, signer=signer)
     return len(live)
 
 
@@ -479,6 +489,8 @@ def _audit(
     removed: Sequence[str] = (),
     added: Sequence[str] = (),
     outcome: str = "done",
+    *,
+    signer: TokenService | None,
 ) -> None:
     audit.append(
         audit.Event(
@@ -492,13 +504,13 @@ def _audit(
         ),
         now=now,
     )
-    receipts.issue(grant, action, by=actor, now=now, removed=removed, added=added)
+    receipts.issue(grant, action, by=actor, now=now, signer=signer, removed=removed, added=added)
 
 
 def record_refused_open(grant: Grant, *, by: str, now: datetime) -> None:
     """Audit a representative's attempt to open a grant that no longer lets them in."""
     _lock_and_refresh(grant)
-    _audit(grant, by, "console.open", now, outcome="refused:grant_inactive")  # no receipt
+    _audit(grant, by, "console.open", now, outcome="refused:grant_inactive", signer=None)
 
 
 # Queries
@@ -618,6 +630,7 @@ def parse_contact_scopes(value: Sequence[str] | str) -> tuple[str, ...]:
 def create_contact(
     claimant: Claimant,
     *,
+    signer: TokenService,
     name: str,
     relationship: str,
     scope_names: Sequence[str] | str,
@@ -648,7 +661,9 @@ def create_contact(
     _lock_chain(claimant.id)
     actor = _recorder(claimant, staff)
     for previous in live_for_claimant(claimant.id, now, kind=CONTACT):
-        revoke(previous, by=actor, now=now, reason="Replaced by a new nominated contact")
+        revoke(
+            previous, by=actor, now=now, reason="Replaced by a new nominated contact", signer=signer
+        )
     return _add(
         Grant(
             kind=CONTACT,
@@ -667,6 +682,7 @@ def create_contact(
         staff=staff,
         actor=actor,
         now=now,
+        signer=signer,
     )
 
 
@@ -674,6 +690,7 @@ def record_by_phone(
     claimant: Claimant,
     representative: Representative,
     *,
+    signer: TokenService,
     staff: StaffMember,
     consented: bool,
     scope_names: Sequence[str] | str,
@@ -719,6 +736,7 @@ def record_by_phone(
             review_at=review_at,
             recorded_by="staff",
             staff=staff,
+            signer=signer,
         )
     elif kind == ACCESS:
         grant = give(
@@ -732,6 +750,7 @@ def record_by_phone(
             review_at=review_at,
             recorded_by="staff",
             staff=staff,
+            signer=signer,
         )
     else:
         raise GrantRefused(f"Unknown kind of consent: {kind}")
@@ -739,7 +758,9 @@ def record_by_phone(
     return grant
 
 
-def suspend(grant: Grant, *, staff: StaffMember, reason: str, now: datetime) -> None:
+def suspend(
+    grant: Grant, *, signer: TokenService, staff: StaffMember, reason: str, now: datetime
+) -> None:
     """Pause a grant: its tokens stop on their next request; claimant and adviser are told."""
     reason = reason.strip()
     if not reason:
@@ -756,11 +777,13 @@ def suspend(grant: Grant, *, staff: StaffMember, reason: str, now: datetime) -> 
     # Access tokens die now (authorises() refuses them anyway); refresh tokens are kept so that
     # lifting the suspension lets the adviser's system carry on without a new approval.
     _revoke_access_tokens([grant.id], now)
-    _audit(grant, f"staff:{staff.id}", "grant.suspend", now)
+    _audit(grant, f"staff:{staff.id}", "grant.suspend", now, signer=signer)
     notify.suspended(grant, now=now)
 
 
-def lift_suspension(grant: Grant, *, staff: StaffMember, now: datetime) -> None:
+def lift_suspension(
+    grant: Grant, *, signer: TokenService, staff: StaffMember, now: datetime
+) -> None:
     """Restart a suspended grant that has not reached its end; claimant and adviser are told."""
     _lock_and_refresh(grant)
     if grant.status != SUSPENDED:
@@ -771,7 +794,7 @@ def lift_suspension(grant: Grant, *, staff: StaffMember, now: datetime) -> None:
     grant.suspended_at = None
     grant.suspension_reason = None
     grant.suspended_by_staff_id = None
-    _audit(grant, f"staff:{staff.id}", "grant.lift_suspension", now)
+    _audit(grant, f"staff:{staff.id}", "grant.lift_suspension", now, signer=signer)
     notify.resumed(grant, now=now)
 
 
@@ -785,7 +808,7 @@ def needs_review(grant: Grant, now: datetime) -> bool:
     )
 
 
-def confirm_review(grant: Grant, *, by: str, now: datetime) -> None:
+def confirm_review(grant: Grant, *, signer: TokenService, by: str, now: datetime) -> None:
     """The claimant keeps the grant until its same end date; it works again if review lapsed."""
     _lock_and_refresh(grant)
     if grant.status == SUSPENDED:
@@ -796,13 +819,13 @@ def confirm_review(grant: Grant, *, by: str, now: datetime) -> None:
         raise GrantRefused("This access does not need checking. It ends on its end date")
     grant.review_at = grant.ends_at
     grant.reviewed_at = now
-    _audit(grant, by, "grant.review_confirm", now)
+    _audit(grant, by, "grant.review_confirm", now, signer=signer)
 
 
-def end_at_review(grant: Grant, *, by: str, now: datetime) -> None:
+def end_at_review(grant: Grant, *, signer: TokenService, by: str, now: datetime) -> None:
     """The claimant chose to end the grant when asked to review it: revoked at once."""
     _lock_and_refresh(grant)
-    revoke(grant, by=by, now=now, reason="Ended at review")
+    revoke(grant, by=by, now=now, reason="Ended at review", signer=signer)
 
 
 def expiry_due(now: datetime, *, limit: int) -> list[str]:
@@ -828,7 +851,7 @@ def count_expiry_due(now: datetime) -> int:
     )
 
 
-def expire(grant_id: str, *, now: datetime) -> bool:
+def expire(grant_id: str, *, signer: TokenService, now: datetime) -> bool:
     """End one grant that has reached its end date (idempotent); True if this call ended it."""
     grant = db.session.get(Grant, grant_id)
     if grant is None:
@@ -841,7 +864,7 @@ def expire(grant_id: str, *, now: datetime) -> bool:
     grant.ended_by = SWEEP_ACTOR
     grant.end_reason = "Reached its end date"
     _revoke_tokens([grant.id], now)
-    _audit(grant, SWEEP_ACTOR, "grant.expire", now)
+    _audit(grant, SWEEP_ACTOR, "grant.expire", now, signer=signer)
     return True
 
 

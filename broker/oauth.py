@@ -272,7 +272,7 @@ class CodeGrant(AuthorizationCodeGrant):
             return None  # another client's code is no code at all (RFC 6749 4.1.3)
         now = clock.now()
         if row.used_at is not None:
-            _revoke_after_code_replay(row, now)
+            _revoke_after_code_replay(row, now, self.server.tokens)
             return None
         if now >= row.expires_at:
             return None
@@ -293,7 +293,7 @@ class CodeGrant(AuthorizationCodeGrant):
             .execution_options(synchronize_session=False)
         ).rowcount
         if claimed != 1:
-            _revoke_after_code_replay(credential.row, now)
+            _revoke_after_code_replay(credential.row, now, self.server.tokens)
             raise InvalidGrantError("Invalid 'code' in request.")
         return super().create_token_response()
 
@@ -304,7 +304,7 @@ class CodeGrant(AuthorizationCodeGrant):
         return _live_consent(authorization_code.row.grant_id)
 
 
-def _revoke_after_code_replay(row: AuthorizationCode, now: datetime) -> None:
+def _revoke_after_code_replay(row: AuthorizationCode, now: datetime, signer: TokenService) -> None:
     # RFC 6749 4.1.2 / security.md 6: a code used twice was stolen; end what the first use got.
     grant = db.session.get(Grant, row.grant_id)
     if grant is not None and grant.status not in grants.ENDED:
@@ -314,6 +314,7 @@ def _revoke_after_code_replay(row: AuthorizationCode, now: datetime) -> None:
             by="system:code-replay",
             now=now,
             reason="The same authorisation code was used twice",
+            signer=signer,
         )
 
 

@@ -17,16 +17,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 import scopes
 
-from . import services, signed
+from . import signed
 from .db import new_id
 from .extensions import db
 from .models import Grant, Receipt
-from .services import Services
+from .tokens import TokenService
 
 VERSION = "KI-CR-v1.1.0"
 GIVEN, AMENDED, NARROWED, REVIEWED, SUSPENDED, RESUMED, REVOKED, EXPIRED = (
@@ -62,15 +61,18 @@ def issue(
     *,
     by: str,
     now: datetime,
+    signer: TokenService | None,
     removed: Sequence[str] = (),
     added: Sequence[str] = (),
 ) -> Receipt | None:
-    """Sign and add the receipt for this change to `grant` (no commit); None if not a change
-    a receipt records. `removed`: the scopes a narrowing took away; `added`, an amendment's."""
+    """Sign (with `signer`'s key, as its issuer) and add the receipt for this change to `grant`
+    (no commit); None if not a change a receipt records. `removed`: the scopes a narrowing took
+    away; `added`, an amendment's."""
     event = FOR_ACTION.get(action)
     if event is None:
         return None
-    bound = _services()
+    if signer is None:
+        raise ValueError(f"{action} is a change the claimant gets a receipt for: sign it")
     receipt_id = new_id()
     payload = content(
         grant,
@@ -78,7 +80,7 @@ def issue(
         by=by,
         now=now,
         receipt_id=receipt_id,
-        issuer=bound.issuer,
+        issuer=signer.issuer,
         removed=removed,
         added=added,
     )
@@ -88,7 +90,7 @@ def issue(
         grant_id=grant.id,
         event=event,
         created_at=now,
-        jws=signed.sign(payload, signed.RECEIPT, bound.signing_key),
+        jws=signed.sign(payload, signed.RECEIPT, signer.key),
     )
     db.session.add(row)
     return row
@@ -188,12 +190,6 @@ def for_claimant(claimant_id: str, receipt_id: str) -> Receipt | None:
 
 def payload_of(row: Receipt, key_set: dict[str, Any]) -> dict[str, Any]:
     return signed.verify(row.jws, signed.RECEIPT, key_set)
-
-
-def _services() -> Services:
-    # Still looked up: a receipt is signed inside every change to a grant (grants._audit), and
-    # handing the signing key to each of grants' changes and their callers is not done yet.
-    return services.of(current_app)
 
 
 def verify(document: dict[str, Any], key_set: dict[str, Any]) -> tuple[bool, str]:

@@ -27,6 +27,7 @@ from .clock import EPOCH
 from .extensions import db
 from .models import AuditCheckpoint, JobLock
 from .services import Services
+from .tokens import TokenService
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,7 @@ def run(
         return SweepReport(ran=False)
     report = SweepReport()
     try:
-        report.expired = _expire(holder, now, batch, progress)
+        report.expired = _expire(holder, now, batch, progress, services.tokens)
         report.reminders_queued = _remind(holder, now, batch, progress)
         report.sent, report.failed = _send(holder, now, batch, sender, progress)
         renew(holder, now=clock.now())
@@ -160,7 +161,9 @@ def run(
     return report
 
 
-def _expire(holder: str, now: datetime, batch: int, progress: Progress | None) -> int:
+def _expire(
+    holder: str, now: datetime, batch: int, progress: Progress | None, signer: TokenService
+) -> int:
     total = grants.count_expiry_due(now)
     units.discard()
     ended = handled = 0
@@ -170,7 +173,7 @@ def _expire(holder: str, now: datetime, batch: int, progress: Progress | None) -
         if not due:
             units.keep()
             break
-        results = [grants.expire(grant_id, now=now) for grant_id in due]
+        results = [grants.expire(grant_id, now=now, signer=signer) for grant_id in due]
         units.keep()
         ended += sum(results)
         handled += len(due)

@@ -10,6 +10,7 @@ from flask import current_app
 from broker import accounts, clock, grants, services
 from broker.extensions import db
 from broker.models import Adviser, Claimant, Grant, JournalEntry, MRDecision, Organisation
+from broker.tokens import TokenService
 
 PASSWORD = "pw-for-tests"
 _counter = itertools.count(1)
@@ -78,6 +79,7 @@ def make_grant(
         purpose="Help with an appeal",
         relationship="Welfare rights adviser",
         now=now,
+        signer=signer(),
     )
     db.session.commit()
     return grant
@@ -131,3 +133,8 @@ def make_entry(
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def signer() -> TokenService:
+    """What signs a grant change's receipt in this app (its token service: key and issuer)."""
+    return services.of(current_app).tokens

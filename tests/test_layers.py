@@ -45,3 +45,29 @@ def test_an_import_inside_a_function_is_found():
         "    from sqlalchemy.dialects import sqlite\n    import broker.web\n"
     )
     assert imports_inside_functions(source) == [4, 6]
+
+
+def test_no_domain_module_reads_the_request_or_looks_up_the_app():
+    """Only the web layer (and create_app, and the commands) reads the request or finds the
+    app's services; domain modules are handed what they need."""
+    outside_web = [
+        path
+        for path in sorted((ROOT / "broker").glob("*.py"))
+        if path.name not in {"__init__.py", "cli.py"}
+    ]
+    found = [
+        f"{path.relative_to(ROOT).as_posix()}: {name}"
+        for path in outside_web
+        for name in ("current_app", "request", "session")
+        if _imports_from_flask(path.read_text(), name)
+    ]
+    assert found == []
+
+
+def _imports_from_flask(source: str, name: str) -> bool:
+    return any(
+        isinstance(node, ast.ImportFrom)
+        and node.module == "flask"
+        and any(alias.name == name for alias in node.names)
+        for node in ast.walk(ast.parse(source))
+    )

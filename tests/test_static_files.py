@@ -67,7 +67,7 @@ def test_the_plain_name_is_still_served_and_revalidated(client) -> None:  # noqa
 
 
 def test_a_changed_file_gets_a_new_name(app: Flask, tmp_path: Path) -> None:
-    from broker.static_files import StaticFiles
+    from broker.web.static_files import StaticFiles
 
     (tmp_path / "site.css").write_text("body { color: black }")
     files = StaticFiles(tmp_path)

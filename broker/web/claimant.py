@@ -116,6 +116,7 @@ def give_access() -> Response | str | tuple[str, int]:
                 purpose=form.purpose.data or "",
                 relationship=form.relationship.data or "",
                 now=now,
+                signer=boundary.services().tokens,
             )
             flash(wording.consent_answer(grant, had_access=existing is not None))
             return redirect(url_for("claimant.access"), 303)
@@ -166,7 +167,9 @@ def revoke(grant_id: str) -> Response:
     grant = _own_grant(grant_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    grants.revoke(grant, by=f"claimant:{g.claimant.id}", now=boundary.now())
+    grants.revoke(
+        grant, by=f"claimant:{g.claimant.id}", now=boundary.now(), signer=boundary.services().tokens
+    )
     flash(_("%(name)s can no longer see your journal", name=grant.representative_name))
     return redirect(url_for("claimant.access"), 303)
 
@@ -184,7 +187,11 @@ def narrow_access(grant_id: str) -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         try:
             grants.narrow(
-                grant, form.scopes.data or (), by=f"claimant:{g.claimant.id}", now=boundary.now()
+                grant,
+                form.scopes.data or (),
+                by=f"claimant:{g.claimant.id}",
+                now=boundary.now(),
+                signer=boundary.services().tokens,
             )
         except grants.GrantRefused as refusal:
             boundary.undo()
@@ -226,7 +233,7 @@ def stop_all() -> Response:
     """Stop all access: every grant this claimant has given ends at once, each one audited."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    grants.revoke_all(g.claimant, now=boundary.now())
+    grants.revoke_all(g.claimant, now=boundary.now(), signer=boundary.services().tokens)
     # Someone who took the phone or the password may still be signed in elsewhere: those
     # sessions end too, this one stays (security.md 27).
     session_store.end_others(g.claimant.id, reason=sessions.STOP_ALL)
@@ -372,9 +379,9 @@ def confirm_review(grant_id: str) -> Response | tuple[str, int]:
     now, by = boundary.now(), f"claimant:{g.claimant.id}"
     try:
         if form.choice.data == "keep":
-            grants.confirm_review(grant, by=by, now=now)
+            grants.confirm_review(grant, by=by, now=now, signer=boundary.services().tokens)
         else:
-            grants.end_at_review(grant, by=by, now=now)
+            grants.end_at_review(grant, by=by, now=now, signer=boundary.services().tokens)
     except grants.GrantRefused as refusal:
         boundary.undo()
         return _review_page(grant, form, {"choice": str(refusal)}, now), 400
@@ -407,6 +414,7 @@ def name_contact() -> Response | str | tuple[str, int]:
                     purpose=form.purpose.data or "",
                     ends_at=ends_at,
                     now=now,
+                    signer=boundary.services().tokens,
                 )
             except grants.GrantRefused as refusal:
                 boundary.undo()
@@ -449,7 +457,9 @@ def stop_contact(grant_id: str) -> Response:
     grant = _own_grant(grant_id, grants.CONTACT)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    grants.revoke(grant, by=f"claimant:{g.claimant.id}", now=boundary.now())
+    grants.revoke(
+        grant, by=f"claimant:{g.claimant.id}", now=boundary.now(), signer=boundary.services().tokens
+    )
     flash(_("We will not contact %(name)s any more", name=grant.representative_name))
     return redirect(url_for("claimant.access"), 303)
 

@@ -79,6 +79,7 @@ def authorize() -> Response | str | tuple[str, int]:
             details=asked.details,
             months=_months(form.months.data),
             now=boundary.now(),
+            signer=boundary.services().tokens,
         )
     except grants.GrantRefused as refusal:
         boundary.undo()
@@ -182,6 +183,7 @@ def answer_device() -> Response | str | tuple[str, int]:
             chosen=form.scopes.data or (),
             months=_months(form.months.data),
             now=now,
+            signer=boundary.services().tokens,
         )
     except device.CodeNotFound:  # the wrong try is counted, so it is kept
         return _code_error(typed, _("We cannot find that code. Check it and try again"))

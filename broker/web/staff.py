@@ -111,7 +111,13 @@ def suspend_grant(reference: str, grant_id: str) -> Response | Page:
     form = SuspendForm()
 
     def suspend() -> str:
-        grants.suspend(grant, staff=g.staff, reason=form.reason.data or "", now=boundary.now())
+        grants.suspend(
+            grant,
+            staff=g.staff,
+            reason=form.reason.data or "",
+            now=boundary.now(),
+            signer=boundary.services().tokens,
+        )
         return f"Consent for {grant.representative_name} is suspended. It has stopped working"
 
     done = _act_on_record(form, claimant, suspend, field="reason")
@@ -134,7 +140,9 @@ def lift_suspension(reference: str, grant_id: str) -> Response | Page:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        grants.lift_suspension(grant, staff=g.staff, now=boundary.now())
+        grants.lift_suspension(
+            grant, staff=g.staff, now=boundary.now(), signer=boundary.services().tokens
+        )
     except grants.GrantRefused as refusal:
         boundary.undo()
         return _record_page(claimant, {"banner": str(refusal)}, 400)
@@ -296,6 +304,7 @@ def _record_by_phone(
         review_months=int(form.review_months.data or 0),
         now=boundary.now(),
         kind=kind,
+        signer=boundary.services().tokens,
     )
 
 

@@ -24,6 +24,7 @@ from tests.factories import (
     make_claimant,
     make_decision,
     make_grant,
+    signer,
 )
 
 
@@ -47,7 +48,7 @@ def build(app: Flask, frozen_clock=None) -> Scene:  # noqa: ANN001
         frozen_clock.advance(minutes=1)  # what happens next is after the account was made
     priya = make_adviser("Priya Shah", "Northside Citizens Advice")
     old = make_grant(claimant, make_adviser("Sam Green", "Eastside Advice"), "todo:read", months=1)
-    grants.revoke(old, by=f"claimant:{claimant.id}", now=clock.now())
+    grants.revoke(old, by=f"claimant:{claimant.id}", now=clock.now(), signer=signer())
     db.session.commit()
     grant = make_grant(claimant, priya, "mr:read mr:request", months=3)
     decision = make_decision(claimant, "Limited capability for work")
@@ -82,6 +83,7 @@ def _phone_grant(claimant: Claimant) -> Grant | None:
         months=3,
         review_months=1,
         now=clock.now(),
+        signer=signer(),
     )
     db.session.commit()
     return grant

@@ -19,6 +19,7 @@ from tests.factories import (
     make_claimant,
     make_decision,
     make_grant,
+    signer,
 )
 
 pytestmark = pytest.mark.browser
@@ -304,6 +305,7 @@ def test_what_happened_since_the_last_sign_in_is_on_the_home_page_once(
         relationship="Adviser",
         months=3,
         now=clock.now(),
+        signer=signer(),
     )
     db.session.commit()
     frozen_clock.advance(days=1)

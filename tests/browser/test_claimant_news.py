@@ -14,7 +14,15 @@ import pytest
 from broker import clock, grants, news
 from broker.extensions import db
 from tests.conftest import sign_in
-from tests.factories import bearer, issue_token, make_adviser, make_claimant, make_grant, make_staff
+from tests.factories import (
+    bearer,
+    issue_token,
+    make_adviser,
+    make_claimant,
+    make_grant,
+    make_staff,
+    signer,
+)
 
 DAY = timedelta(days=1)
 
@@ -30,6 +38,7 @@ def record_by_phone(claimant, representative, staff=None) -> None:  # noqa: ANN0
         relationship="Adviser",
         months=3,
         now=clock.now(),
+        signer=signer(),
     )
     db.session.commit()
 
@@ -49,7 +58,7 @@ def alex(ctx, frozen_clock):  # noqa: ANN001, ANN201
 def test_what_the_claimant_did_themselves_is_not_news(alex):
     since = clock.now() - DAY
     grant = make_grant(alex, make_adviser("Priya Shah"))
-    grants.revoke(grant, by=f"claimant:{alex.id}", now=clock.now())
+    grants.revoke(grant, by=f"claimant:{alex.id}", now=clock.now(), signer=signer())
     db.session.commit()
 
     assert kinds(alex, since) == []
@@ -92,12 +101,12 @@ def test_access_paused_then_restarted_by_dwp_is_news_once_restarted(alex, frozen
     since = clock.now()
     staff = make_staff()
     frozen_clock.advance(hours=1)
-    grants.suspend(grant, staff=staff, reason="Checking", now=clock.now())
+    grants.suspend(grant, staff=staff, reason="Checking", now=clock.now(), signer=signer())
     db.session.commit()
     assert kinds(alex, since) == []  # the paused banner says so while it lasts
 
     frozen_clock.advance(hours=1)
-    grants.lift_suspension(grant, staff=staff, now=clock.now())
+    grants.lift_suspension(grant, staff=staff, now=clock.now(), signer=signer())
     db.session.commit()
     assert kinds(alex, since) == [("restarted", "Priya Shah")]
 
@@ -107,7 +116,7 @@ def test_an_adviser_giving_up_access_is_news(alex, frozen_clock):
     grant = make_grant(alex, adviser)
     since = clock.now()
     frozen_clock.advance(hours=1)
-    grants.revoke(grant, by=f"adviser:{adviser.id}", now=clock.now())
+    grants.revoke(grant, by=f"adviser:{adviser.id}", now=clock.now(), signer=signer())
     db.session.commit()
 
     assert kinds(alex, since) == [("given_up", "Priya Shah")]
@@ -118,7 +127,7 @@ def test_access_that_reached_its_end_is_news_once_whether_or_not_the_sweep_ran(a
     make_grant(alex, make_adviser("Tom Reed"), months=1)  # the sweep has not reached this one
     since = clock.now()
     frozen_clock.now = swept.ends_at + DAY
-    grants.expire(swept.id, now=clock.now())
+    grants.expire(swept.id, now=clock.now(), signer=signer())
     db.session.commit()
 
     assert sorted(kinds(alex, since)) == [("ended", "Priya Shah"), ("ended", "Tom Reed")]

@@ -10,7 +10,7 @@ import pytest
 from broker import clock, grants
 from broker.extensions import db
 from tests.conftest import sign_in
-from tests.factories import bearer, issue_token, make_adviser, make_claimant, make_staff
+from tests.factories import bearer, issue_token, make_adviser, make_claimant, make_staff, signer
 
 PAUSES = "their access pauses until you check."
 
@@ -30,6 +30,7 @@ def phone_consent(app, ctx, frozen_clock):  # noqa: ANN001, ANN201
         months=3,
         review_months=1,
         now=clock.now(),
+        signer=signer(),
     )
     db.session.commit()
     return alex, grant

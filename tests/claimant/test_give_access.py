@@ -12,7 +12,7 @@ from broker import accounts, clock, grants
 from broker.extensions import db
 from broker.models import Grant, Organisation
 from tests.conftest import csrf_from, sign_in
-from tests.factories import bound, make_adviser, make_claimant
+from tests.factories import bound, make_adviser, make_claimant, signer
 
 
 def _form(page_html: str, **fields: object) -> dict[str, object]:
@@ -140,6 +140,7 @@ def test_the_grants_module_refuses_more_than_six_months_and_unknown_scopes(ctx):
             scope_names="mr:read",
             ends_at=grants.add_months(now, 6) + timedelta(seconds=1),
             **common,
+            signer=signer(),
         )
     with pytest.raises(grants.GrantRefused, match="3 months at most"):
         grants.give(
@@ -148,6 +149,7 @@ def test_the_grants_module_refuses_more_than_six_months_and_unknown_scopes(ctx):
             scope_names="mr:read mr:request",
             ends_at=grants.add_months(now, 4),
             **common,
+            signer=signer(),
         )
     with pytest.raises(grants.GrantRefused, match="do not know this kind of access: bank:write"):
         grants.give(
@@ -156,9 +158,15 @@ def test_the_grants_module_refuses_more_than_six_months_and_unknown_scopes(ctx):
             scope_names="bank:write",
             ends_at=grants.add_months(now, 1),
             **common,
+            signer=signer(),
         )
     six = grants.give(
-        claimant, representative, scope_names="mr:read", ends_at=grants.add_months(now, 6), **common
+        claimant,
+        representative,
+        scope_names="mr:read",
+        ends_at=grants.add_months(now, 6),
+        **common,
+        signer=signer(),
     )
     assert six.status == "active"
 

@@ -16,6 +16,7 @@ from tests.factories import (
     make_decision,
     make_grant,
     make_staff,
+    signer,
 )
 from tests.oauth.helpers import make_client
 
@@ -90,7 +91,7 @@ def test_every_grant_given_to_the_same_person_is_one_group_with_one_heading(app,
     claimant = make_claimant()
     priya = make_adviser("Priya Shah", "Northside Citizens Advice")
     first = make_grant(claimant, priya, "mr:read")
-    grants.revoke(first, by=f"claimant:{claimant.id}", now=clock.now())
+    grants.revoke(first, by=f"claimant:{claimant.id}", now=clock.now(), signer=signer())
     db.session.commit()
     second = make_grant(claimant, priya, "journal:read")
     make_grant(claimant, make_adviser("Tom Reed", "Riverside Law Centre"), "todo:read")
@@ -123,6 +124,7 @@ def test_access_the_claimant_approved_on_their_phone_is_given_by_you(app, ctx):
         now=clock.now(),
         recorded_by="oauth",
         client_id=client.id,
+        signer=signer(),
     )
     make_grant(claimant, make_adviser("Tom Reed", "Riverside Law Centre"))  # given online
     db.session.commit()
@@ -145,6 +147,7 @@ def test_consent_dwp_took_by_phone_is_given_by_dwp_staff(app, ctx):
         relationship="Adviser",
         months=3,
         now=clock.now(),
+        signer=signer(),
     )
     db.session.commit()
 

@@ -8,7 +8,7 @@ import re
 from broker import clock, grants
 from broker.extensions import db
 from tests.conftest import sign_in
-from tests.factories import make_adviser, make_claimant, make_grant, make_staff
+from tests.factories import make_adviser, make_claimant, make_grant, make_staff, signer
 
 SYSTEM_WORDS = re.compile(r"\b(Revoked|Suspended|Expired|Review overdue)\b")
 
@@ -22,8 +22,10 @@ def test_each_state_is_told_in_plain_words_on_who_can_see_your_journal(app, ctx,
     paused = make_grant(alex, make_adviser("Priya Shah", "Northside"))
     stopped = make_grant(alex, make_adviser("Tom Reed", "Riverside"))
     make_grant(alex, make_adviser("Sam Green", "Eastside"), "todo:read", months=1)
-    grants.suspend(paused, staff=make_staff(), reason="Checking identity", now=clock.now())
-    grants.revoke(stopped, by=f"claimant:{alex.id}", now=clock.now())
+    grants.suspend(
+        paused, staff=make_staff(), reason="Checking identity", now=clock.now(), signer=signer()
+    )
+    grants.revoke(stopped, by=f"claimant:{alex.id}", now=clock.now(), signer=signer())
     due = grants.record_by_phone(
         alex,
         grants.Representative.of(make_adviser("Ruth Evans", "Eastgate")),
@@ -35,6 +37,7 @@ def test_each_state_is_told_in_plain_words_on_who_can_see_your_journal(app, ctx,
         months=3,
         review_months=1,
         now=clock.now(),
+        signer=signer(),
     )
     db.session.commit()
     frozen_clock.advance(days=40)  # Sam's month is over; Ruth's review date has passed
@@ -52,7 +55,7 @@ def test_the_status_words_are_in_welsh_for_a_welsh_speaker(app, ctx):
     alex = make_claimant("Alex Morgan")
     alex.account.language = "cy"
     grant = make_grant(alex, make_adviser("Priya Shah", "Northside"))
-    grants.revoke(grant, by=f"claimant:{alex.id}", now=clock.now())
+    grants.revoke(grant, by=f"claimant:{alex.id}", now=clock.now(), signer=signer())
     db.session.commit()
     page = app.test_client()
     sign_in(page, alex.account.username)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from broker import clock, grants
 from broker.extensions import db
 from tests.conftest import sign_in
-from tests.factories import make_adviser, make_claimant, make_grant, make_staff
+from tests.factories import make_adviser, make_claimant, make_grant, make_staff, signer
 
 
 def test_stop_all_and_each_stop_access_come_before_news_and_details(app, ctx, frozen_clock):
@@ -25,6 +25,7 @@ def test_stop_all_and_each_stop_access_come_before_news_and_details(app, ctx, fr
         months=3,
         review_months=1,
         now=clock.now(),
+        signer=signer(),
     )
     db.session.commit()
     frozen_clock.advance(days=20)  # Tom's review is near: a banner on the home page

@@ -8,7 +8,7 @@ from datetime import timedelta
 from broker import clock, grants
 from broker.extensions import db
 from tests.conftest import csrf_from, sign_in
-from tests.factories import bearer, issue_token, make_claimant, make_grant
+from tests.factories import bearer, issue_token, make_claimant, make_grant, signer
 from tests.staff.helpers import audit_actions, fresh, phone_grant, post_form, text_of
 
 
@@ -113,7 +113,9 @@ def test_a_suspended_grant_cannot_be_kept_by_review(app, people, frozen_clock):
     grant = overdue_grant(people, frozen_clock)
     phone = signed_in(app, people.claimant)
     page = phone.get(f"/access/{grant.id}/review")
-    grants.suspend(fresh(grant), staff=people.staff, reason="Checking", now=clock.now())
+    grants.suspend(
+        fresh(grant), staff=people.staff, reason="Checking", now=clock.now(), signer=signer()
+    )
     db.session.commit()
 
     answer = phone.post(

@@ -20,7 +20,7 @@ from broker.models import (
     OutboxMessage,
     RefreshToken,
 )
-from tests.factories import bearer, bound, issue_token, make_adviser, make_grant
+from tests.factories import bearer, bound, issue_token, make_adviser, make_grant, signer
 from tests.lifecycle import senders
 from tests.lifecycle.conftest import BrokenSender
 from tests.staff.helpers import audit_actions, fresh, phone_grant
@@ -179,7 +179,9 @@ def test_confirming_a_review_moves_its_date_so_no_more_review_reminders(
     )
     frozen_clock.now = grant.review_at - timedelta(days=10)
     run(sender)
-    grants.confirm_review(grant, by=f"claimant:{people.claimant.id}", now=clock.now())
+    grants.confirm_review(
+        grant, by=f"claimant:{people.claimant.id}", now=clock.now(), signer=signer()
+    )
     db.session.commit()
     frozen_clock.now = grant.review_at - timedelta(days=1)
 

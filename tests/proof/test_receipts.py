@@ -12,7 +12,7 @@ from broker import clock, grants, receipts, signed, sweep
 from broker.extensions import db
 from broker.notify import LoggingSender
 from tests.conftest import sign_in
-from tests.factories import bound, make_adviser, make_claimant, make_grant, make_staff
+from tests.factories import bound, make_adviser, make_claimant, make_grant, make_staff, signer
 
 
 @pytest.fixture
@@ -27,9 +27,9 @@ def events_of(grant) -> list[str]:  # noqa: ANN001
 def test_each_change_to_a_grant_makes_a_receipt(grant, frozen_clock):
     staff = make_staff()
     frozen_clock.advance(minutes=1)
-    grants.suspend(grant, staff=staff, reason="Checking identity", now=clock.now())
+    grants.suspend(grant, staff=staff, reason="Checking identity", now=clock.now(), signer=signer())
     frozen_clock.advance(minutes=1)
-    grants.lift_suspension(grant, staff=staff, now=clock.now())
+    grants.lift_suspension(grant, staff=staff, now=clock.now(), signer=signer())
     db.session.commit()
     frozen_clock.advance(days=200)
     sweep.run(now=clock.now(), sender=LoggingSender(), services=bound())
@@ -50,12 +50,13 @@ def test_reviewing_and_revoking_make_receipts(ctx, frozen_clock):
         months=3,
         review_months=1,
         now=clock.now(),
+        signer=signer(),
     )
     db.session.commit()
     frozen_clock.advance(days=25)
-    grants.confirm_review(grant, by=f"claimant:{claimant.id}", now=clock.now())
+    grants.confirm_review(grant, by=f"claimant:{claimant.id}", now=clock.now(), signer=signer())
     frozen_clock.advance(minutes=1)
-    grants.revoke(grant, by=f"claimant:{claimant.id}", now=clock.now())
+    grants.revoke(grant, by=f"claimant:{claimant.id}", now=clock.now(), signer=signer())
     db.session.commit()
 
     assert events_of(grant) == ["given", "reviewed", "revoked"]
@@ -136,7 +137,7 @@ def test_receipts_for_ended_access_are_in_the_past_tense_with_no_way_to_stop_it(
     grant, client, frozen_clock
 ):
     frozen_clock.advance(days=2)
-    grants.revoke(grant, by=f"claimant:{grant.claimant_id}", now=clock.now())
+    grants.revoke(grant, by=f"claimant:{grant.claimant_id}", now=clock.now(), signer=signer())
     db.session.commit()
     sign_in(client, grant.claimant.account.username)
 

@@ -14,7 +14,7 @@ import scopes
 from broker import grants, services
 from broker.extensions import db
 from broker.models import Grant
-from tests.factories import bearer, make_adviser, make_claimant, make_decision, make_staff
+from tests.factories import bearer, make_adviser, make_claimant, make_decision, make_staff, signer
 
 SCOPES = list(scopes.catalogue())
 ACTIVE, SUSPENDED, PENDING = grants.ACTIVE, grants.SUSPENDED, grants.PENDING
@@ -134,6 +134,7 @@ def test_every_change_of_status_is_legal_and_an_ended_grant_never_works_again(
                 relationship="Adviser",
                 now=now,
                 review_at=review_at,
+                signer=signer(),
             )
         except grants.GrantRefused:
             db.session.rollback()
@@ -175,17 +176,17 @@ def test_every_change_of_status_is_legal_and_an_ended_grant_never_works_again(
 
 def _act(action: str, grant: Grant, staff, now: datetime) -> None:  # noqa: ANN001
     if action == "revoke":
-        grants.revoke(grant, by=f"claimant:{grant.claimant_id}", now=now)
+        grants.revoke(grant, by=f"claimant:{grant.claimant_id}", now=now, signer=signer())
     elif action == "suspend":
-        grants.suspend(grant, staff=staff, reason="Checking a concern", now=now)
+        grants.suspend(grant, staff=staff, reason="Checking a concern", now=now, signer=signer())
     elif action == "lift":
-        grants.lift_suspension(grant, staff=staff, now=now)
+        grants.lift_suspension(grant, staff=staff, now=now, signer=signer())
     elif action == "confirm_review":
-        grants.confirm_review(grant, by=f"claimant:{grant.claimant_id}", now=now)
+        grants.confirm_review(grant, by=f"claimant:{grant.claimant_id}", now=now, signer=signer())
     elif action == "end_at_review":
-        grants.end_at_review(grant, by=f"claimant:{grant.claimant_id}", now=now)
+        grants.end_at_review(grant, by=f"claimant:{grant.claimant_id}", now=now, signer=signer())
     elif action == "expire":
-        grants.expire(grant.id, now=now)
+        grants.expire(grant.id, now=now, signer=signer())
 
 
 def _assert_the_api_agrees(service, client, grant: Grant, decision, now: datetime) -> None:  # noqa: ANN001

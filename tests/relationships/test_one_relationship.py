@@ -22,6 +22,7 @@ from tests.factories import (
     make_entry,
     make_grant,
     make_staff,
+    signer,
 )
 from tests.oauth.helpers import (
     CODE_AND_REFRESH,
@@ -283,6 +284,7 @@ def test_staff_recording_consent_for_an_adviser_who_has_access_amends_it(app, al
         relationship="Welfare rights adviser",
         months=3,
         now=clock.now(),
+        signer=signer(),
     )
     db.session.commit()
 
@@ -305,6 +307,7 @@ def test_a_representative_by_phone_without_an_account_is_one_relationship_by_nam
             relationship="Friend",
             months=2,
             now=clock.now(),
+            signer=signer(),
         )
         db.session.commit()
 

@@ -27,6 +27,7 @@ from tests.factories import (
     make_decision,
     make_entry,
     make_grant,
+    signer,
 )
 from tests.oauth.helpers import basic, make_client
 
@@ -93,7 +94,7 @@ def world(ctx):  # noqa: ANN201
     token, _ = issue_token(grant)
     revoked_grant = make_grant(claimant, make_adviser("Another Adviser"), "mr:read")
     revoked_token, _ = issue_token(revoked_grant)
-    grants.revoke(revoked_grant, by="claimant:test", now=clock.now())
+    grants.revoke(revoked_grant, by="claimant:test", now=clock.now(), signer=signer())
     _row, key = staff_keys.create("Fuzzing system", now=clock.now())
     case_system, secret = make_client()
     ids = {"decision_id": decision.id, "entry_id": entry.id, "reference": claimant.reference}

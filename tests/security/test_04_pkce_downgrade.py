@@ -12,6 +12,7 @@ from broker.extensions import db
 from broker.models import AccessToken, AuthorizationCode
 from broker.tokens import hash_secret
 from tests.conftest import sign_in
+from tests.factories import signer
 from tests.oauth.helpers import REDIRECT_URI, authorize_query, pkce_pair, query_of, redeem
 
 
@@ -38,6 +39,7 @@ def test_a_code_without_a_challenge_is_refused_with_or_without_a_verifier(app, c
         details=clients.ConsentDetails("Appeal", "Adviser", "", 3),
         months=3,
         now=now,
+        signer=signer(),
     )
     db.session.add(
         AuthorizationCode(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from broker import grants
 from broker.extensions import db
 from broker.models import Grant, RefreshToken
-from tests.factories import bearer
+from tests.factories import bearer, signer
 from tests.oauth.helpers import make_client, refresh
 
 from .conftest import audit_trail
@@ -63,7 +63,7 @@ def test_another_client_cannot_use_the_refresh_token(app, case, tokens):
 
 def test_a_revoked_grant_stops_refresh(app, case, tokens):
     grant = db.session.scalars(db.select(Grant)).one()
-    grants.revoke(grant, by=f"claimant:{case.claimant_id}", now=grant.created_at)
+    grants.revoke(grant, by=f"claimant:{case.claimant_id}", now=grant.created_at, signer=signer())
     db.session.commit()
 
     response = refresh(app.test_client(), case.client_id, case.secret, tokens["refresh_token"])

@@ -16,7 +16,7 @@ import pytest
 from broker import checkpoints, clock, grants
 from broker.extensions import db
 from broker.models import AuditCheckpoint
-from tests.factories import bearer, bound, issue_token, make_decision
+from tests.factories import bearer, bound, issue_token, make_decision, signer
 from tests.proof import conftest as proof
 from tests.proof.conftest import download_statement
 
@@ -31,7 +31,9 @@ def checkpoint_count() -> int:
 def test_a_stopped_advisers_statement_never_shows_later_activity(
     account, client, runner, frozen_clock
 ):  # noqa: ANN001
-    grants.revoke(account.priya_grant, by=f"claimant:{account.claimant.id}", now=clock.now())
+    grants.revoke(
+        account.priya_grant, by=f"claimant:{account.claimant.id}", now=clock.now(), signer=signer()
+    )
     db.session.commit()
     frozen_clock.advance(seconds=61)
     assert "Signed checkpoint 1" in runner.invoke(args=["checkpoint"]).output

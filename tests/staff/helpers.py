@@ -13,7 +13,7 @@ from broker import clock, grants
 from broker.extensions import db
 from broker.models import Adviser, AuditEvent, Claimant, Grant, OutboxMessage, StaffMember
 from tests.conftest import csrf_from, sign_in
-from tests.factories import make_grant
+from tests.factories import make_grant, signer
 
 DAY = timedelta(days=1)
 
@@ -39,12 +39,13 @@ def grant_in_state(
             staff=staff,
             reason="Claimant says the adviser was not chosen by them",
             now=now - DAY / 2,
+            signer=signer(),
         )
         db.session.commit()
         return grant
     if state == "revoked":
         grant = make_grant(claimant, adviser, now=now - 2 * DAY)
-        grants.revoke(grant, by=f"claimant:{claimant.id}", now=now - DAY)
+        grants.revoke(grant, by=f"claimant:{claimant.id}", now=now - DAY, signer=signer())
         db.session.commit()
         return grant
     if state == "expired":
@@ -73,6 +74,7 @@ def phone_grant(
         months=months,
         review_months=review_months,
         now=now,
+        signer=signer(),
     )
     db.session.commit()
     return grant
@@ -97,6 +99,7 @@ def contact_grant(
             purpose="I find phone calls hard",
             ends_at=grants.add_months(now, months),
             now=now,
+            signer=signer(),
         )
     else:
         grant = grants.record_by_phone(
@@ -111,6 +114,7 @@ def contact_grant(
             review_months=review_months,
             now=now,
             kind=grants.CONTACT,
+            signer=signer(),
         )
     db.session.commit()
     return grant

@@ -7,7 +7,7 @@ from broker import clock, grants
 from broker.extensions import db
 from broker.models import Grant
 from tests.conftest import csrf_from, sign_in
-from tests.factories import make_grant
+from tests.factories import make_grant, signer
 from tests.staff.helpers import (
     assert_page,
     contact_grant,
@@ -78,6 +78,7 @@ def test_contact_scopes_are_their_own_and_adviser_scopes_are_refused(ctx, people
             purpose="x",
             ends_at=grants.add_months(clock.now(), 1),
             now=clock.now(),
+            signer=signer(),
         )
     except grants.GrantRefused as refusal:
         assert "We do not know this kind of contact: journal:read" in str(refusal)
@@ -171,7 +172,11 @@ def test_a_contact_recorded_by_phone_is_told_to_the_claimant(ctx, people):
 def test_a_suspended_contact_shows_its_state_on_the_contact_line(staff_client, people):
     contact = contact_grant(people.claimant, people.staff, now=clock.now())
     grants.suspend(
-        contact, staff=people.staff, reason="Claimant asked us to pause it", now=clock.now()
+        contact,
+        staff=people.staff,
+        reason="Claimant asked us to pause it",
+        now=clock.now(),
+        signer=signer(),
     )
     db.session.commit()
     grant_in_state("current", people.claimant, people.adviser, people.staff)

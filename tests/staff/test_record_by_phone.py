@@ -12,7 +12,7 @@ from broker import clock, grants
 from broker.extensions import db
 from broker.models import Grant
 from tests.conftest import sign_in
-from tests.factories import bearer, issue_token
+from tests.factories import bearer, issue_token, signer
 from tests.staff.helpers import (
     assert_page,
     audit_actions,
@@ -166,6 +166,7 @@ def test_the_domain_refuses_a_review_beyond_six_months_whatever_the_form(ctx, pe
             months=6,
             review_months=7,
             now=clock.now(),
+            signer=signer(),
         )
 
 
