@@ -17,6 +17,7 @@ from . import (
     clock,
     demo,
     notify,
+    oauth,
     services,
     staff_keys,
     sweep,
@@ -184,6 +185,7 @@ def register_proof(app: Flask) -> None:
             new, bound.issuer, bound.tokens.audience, retired=load_retired_keys(key_dir)
         )
         services.bind(app, bound.with_tokens(rotated))
+        oauth.use_tokens(app, rotated)  # this process signs with the new key from now on
         click.echo(f"New signing key {new.kid} is current; {old.kid} is retired.")
         click.echo("Restart the app so that every worker signs with the new key.")
 

@@ -19,7 +19,6 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -882,7 +881,12 @@ def init_app(app: Flask, tokens: TokenService) -> BrokerAuthorizationServer:
         app, query_client=_query_client, save_token=_save_token
     )
     authorization_server.tokens = tokens
-    authorization_server.register_token_generator("default", partial(_generate_token, tokens))
+
+    def generate_token(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        # Read at each call: a key rotation in this process (use_tokens) takes effect at once.
+        return _generate_token(authorization_server.tokens, *args, **kwargs)
+
+    authorization_server.register_token_generator("default", generate_token)
     authorization_server.register_grant(CodeGrant, [S256CodeChallenge(required=True)])
     authorization_server.register_grant(RefreshGrant)
     authorization_server.register_grant(DeviceGrant)
@@ -895,6 +899,11 @@ def init_app(app: Flask, tokens: TokenService) -> BrokerAuthorizationServer:
     authlib_log = logging.getLogger("authlib")
     authlib_log.setLevel(max(authlib_log.level, logging.INFO))
     return authorization_server
+
+
+def use_tokens(app: Flask, tokens: TokenService) -> None:
+    """Issue and check tokens with `tokens` from now on (after a key rotation)."""
+    app.extensions[EXTENSION].tokens = tokens
 
 
 def forget_codes_expired_before(cutoff: datetime) -> int:

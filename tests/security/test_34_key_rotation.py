@@ -18,7 +18,7 @@ import jwt
 import pytest
 from flask import Flask
 
-from broker import create_app, receipts, services
+from broker import create_app, oauth, receipts, services
 from broker.extensions import db
 from broker.models import Adviser, Grant, Receipt
 from tests.conftest import FAST_PASSWORD_HASHING
@@ -105,6 +105,10 @@ def test_everything_signed_before_a_rotation_still_verifies_after_it(instance, t
 
         rotated = cli.invoke(args=["rotate-signing-key"])
         assert rotated.exit_code == 0, rotated.output
+        # This process's OAuth server issues with the new key at once, like everything else.
+        rotated_kid = services.of(before).signing_key.kid
+        assert rotated_kid != old_kid
+        assert before.extensions[oauth.EXTENSION].tokens.key.kid == rotated_kid
 
     key_dir = tmp_path / "keys"
     with instance() as after:  # the restart that loads the new key
