@@ -2,6 +2,9 @@
 one INSERT (the protected request's hot path, bench/README.md) and no writer can add an event
 without moving the head
 
+A later migration that alters audit_events with batch_alter_table on SQLite rebuilds the table,
+and a rebuilt table has no trigger: such a migration must create `audit_head_follows` again.
+
 Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-01 17:15:00
