@@ -105,19 +105,10 @@ def _answer(
     ):
         raw.rollback()
         abort(401)
-    fields = (
-        claims["sub"], seq + 1, clock.to_micros(now), claims["jti"], grant_id,
-        f"adviser:{adviser_id}" if adviser_id else f"client:{client_id}",
-        "mr.read", f"mr_decision:{decision_id}", "allowed",
+    actor = f"adviser:{adviser_id}" if adviser_id else f"client:{client_id}"
+    event = audit.Event(
+        claims["sub"], claims["jti"], grant_id, actor, "mr.read", f"mr_decision:{decision_id}",
+        "allowed",
     )  # fmt: skip
-    digest = audit.link(prev, audit.canonical(*fields))
-    insert = audit.INSERT_EVENT_PG_SQL if postgres else audit.INSERT_EVENT_SQL
-    if postgres:
-        cursor = raw.cursor()
-        with raw.pipeline():
-            cursor.execute(insert, (*fields, prev, digest))
-            cursor.execute("COMMIT")
-    else:
-        raw.execute(insert, (*fields, prev, digest))
-        raw.commit()
+    audit.commit_event(raw, postgres, audit.chained_row(event, (seq, prev), now))
     return jsonify(journal.decision_json(row[9:]))

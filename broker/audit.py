@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from . import clock
-from .driver import Unit
+from .driver import Unit, pg
 from .extensions import db
 from .models import AuditEvent
 
@@ -50,17 +50,12 @@ INSERT_EVENT_SQL = (
 # INSERT. Appends on the session's connection (consent changes; migration 0006, which runs
 # before the trigger exists) move the head themselves as well, only where it has not moved yet:
 # a no-op where the trigger did.
-INSERT_EVENT_PG_SQL = INSERT_EVENT_SQL.replace("?", "%s")
+INSERT_EVENT_PG_SQL = pg(INSERT_EVENT_SQL)
 _FOLLOW_HEAD_SQL = "UPDATE audit_heads SET seq = ?, hash = ? WHERE claimant_id = ? AND seq < ?"
 _APPEND_FOLLOW_PG_SQL = (
     "WITH e AS (" + INSERT_EVENT_PG_SQL + ")"  # noqa: S608 (constants)
     " UPDATE audit_heads SET seq = %s, hash = %s WHERE claimant_id = %s AND seq < %s"
 )
-
-
-def pg(sql: str) -> str:
-    """The same statement in psycopg's placeholder style."""
-    return sql.replace("?", "%s")
 
 
 _START_CHAIN_PG_SQL = pg(_START_CHAIN_SQL)
@@ -176,30 +171,29 @@ def append(
     now: datetime | None = None,
     connection: Connection | Unit | None = None,
     head: tuple[int, bytes] | None = None,
-    commit: bool = False,
 ) -> int:
-    """Append one event to its claimant's chain in the current transaction; returns its seq.
+    """Append one event to its claimant's chain; returns its seq.
 
     `head` is the chain head the caller has already locked in this transaction (the protected
-    request locks it before reading its token and grant). Does not commit: the caller commits
-    the event with the action it records, or neither. With `commit=True` the driver commits the
-    transaction together with the event (one round trip on PostgreSQL); the caller has flushed
-    its own changes first and then lets its session finish (its commit finds nothing to do).
+    request locks it before reading its token and grant). On the session's connection (the
+    default) it does not commit: the caller commits the event with the action it records, or
+    neither. On the guard's own connection (a Unit) the event ends the request's transaction:
+    it is committed with the work, in one round trip on PostgreSQL.
     """
     _refuse_separator(event)
     if isinstance(connection, Unit):  # the guard's own connection: it maps driver errors
-        return _append(connection.raw, connection.postgres, event, now, head, commit, True)
+        head = head or lock_head_on(connection.raw, connection.postgres, event.claimant_id)
+        row = chained_row(event, head, now)
+        commit_event(connection.raw, connection.postgres, row)
+        return row[1]
     conn = connection if connection is not None else db.session.connection()
+    postgres = conn.dialect.name == "postgresql"
     with driver_errors(conn):
-        return _append(
-            driver_connection(conn),
-            conn.dialect.name == "postgresql",
-            event,
-            now,
-            head,
-            commit,
-            False,
-        )
+        raw = driver_connection(conn)
+        head = head or lock_head_on(raw, postgres, event.claimant_id)
+        row = chained_row(event, head, now)
+        _add_event_moving_head(raw, postgres, row)
+    return row[1]
 
 
 def _refuse_separator(event: Event) -> None:
@@ -208,24 +202,13 @@ def _refuse_separator(event: Event) -> None:
             raise AuditWriteFailed("field holds the separator")
 
 
-def _append(
-    raw: Any,
-    postgres: bool,
-    event: Event,
-    now: datetime | None,
-    head: tuple[int, bytes] | None,
-    commit: bool,
-    trigger_only: bool,
-) -> int:
-    if head is None:
-        head = lock_head_on(raw, postgres, event.claimant_id)
+def chained_row(event: Event, head: tuple[int, bytes], now: datetime | None) -> tuple[Any, ...]:
+    """The audit_events row for `event` after `head`: its fields, the previous hash, its hash."""
     prev_seq, prev_hash = head
-    seq = prev_seq + 1
-    occurred_us = clock.to_micros(now or clock.now())
     fields = (
         event.claimant_id,
-        seq,
-        occurred_us,
+        prev_seq + 1,
+        clock.to_micros(now or clock.now()),
         event.token_id,
         event.grant_id,
         event.actor,
@@ -233,33 +216,41 @@ def _append(
         event.resource,
         event.outcome,
     )
-    digest = link(prev_hash, canonical(*fields))
-    row = (*fields, prev_hash, digest)
-    cursor = raw.cursor()
-    try:
-        if trigger_only and postgres and commit:
-            # The event and COMMIT in one round trip: COMMIT sent as a statement, because
-            # psycopg's commit() inside a pipeline waits for its own sync, and the pipeline's
-            # end for another.
+    return (*fields, prev_hash, link(prev_hash, canonical(*fields)))
+
+
+def commit_event(raw: Any, postgres: bool, row: tuple[Any, ...]) -> None:
+    """Insert the event (migration 0009's trigger moves the head) and commit the transaction.
+
+    PostgreSQL: one round trip, COMMIT sent as a statement, because psycopg's commit() inside a
+    pipeline waits for its own sync, and the pipeline's end for another.
+    """
+    if postgres:
+        cursor = raw.cursor()
+        try:
             with raw.pipeline():
                 cursor.execute(INSERT_EVENT_PG_SQL, row)
                 cursor.execute("COMMIT")
-        elif trigger_only:
-            cursor.execute(INSERT_EVENT_PG_SQL if postgres else INSERT_EVENT_SQL, row)
-            if commit:
-                raw.commit()
-        elif postgres:
-            cursor.execute(_APPEND_FOLLOW_PG_SQL, (*row, seq, digest, event.claimant_id, seq))
-            if commit:
-                raw.commit()
+        finally:
+            cursor.close()
+        return
+    raw.execute(INSERT_EVENT_SQL, row).close()
+    raw.commit()
+
+
+def _add_event_moving_head(raw: Any, postgres: bool, row: tuple[Any, ...]) -> None:
+    """Insert the event and move the head in the caller's transaction, where the trigger has
+    not already (migration 0006 appends before the trigger exists)."""
+    claimant_id, seq, digest = row[0], row[1], row[-1]
+    cursor = raw.cursor()
+    try:
+        if postgres:
+            cursor.execute(_APPEND_FOLLOW_PG_SQL, (*row, seq, digest, claimant_id, seq))
         else:
             cursor.execute(INSERT_EVENT_SQL, row)
-            cursor.execute(_FOLLOW_HEAD_SQL, (seq, digest, event.claimant_id, seq))
-            if commit:
-                raw.commit()
+            cursor.execute(_FOLLOW_HEAD_SQL, (seq, digest, claimant_id, seq))
     finally:
         cursor.close()
-    return seq
 
 
 def lock_head(conn: Connection, claimant_id: str) -> tuple[int, bytes]:

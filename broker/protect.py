@@ -286,7 +286,7 @@ def guard(
 
 
 def _record(unit: Unit, event: audit.Event, head: tuple[int, bytes], now: datetime) -> None:
-    audit.append(event, now=now, connection=unit, head=head, commit=True)
+    audit.append(event, now=now, connection=unit, head=head)
 
 
 def _access(claims: Mapping[str, Any], row: Any, now: datetime, found: Any) -> Access:

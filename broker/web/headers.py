@@ -25,11 +25,10 @@ _NOT_STATIC = (("Cache-Control", "no-store"), ("Pragma", "no-cache"))
 def add_security_headers(response: Response, *, production: bool) -> Response:
     """Each header the view did not set itself. One pass over the view's headers and one
     extend: werkzeug's `setdefault` scans the whole list on every call, on every answer."""
-    wanted = _EVERY_ANSWER + (_PRODUCTION if production else ())
-    if not request.path.startswith("/static/"):
-        wanted += _NOT_STATIC
+    personal = not request.path.startswith("/static/")
+    wanted = _EVERY_ANSWER + (_PRODUCTION if production else ()) + (_NOT_STATIC if personal else ())
     present = {key.lower() for key, _ in response.headers}
     response.headers.extend([(key, value) for key, value in wanted if key.lower() not in present])
-    if "pragma" in present and not request.path.startswith("/static/"):
+    if personal and "pragma" in present:
         response.headers["Pragma"] = "no-cache"
     return response

@@ -56,13 +56,14 @@ class _Seen:
 class StaticFiles:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self._root = folder.resolve()
         self._seen: dict[str, _Seen] = {}
         self._lock = threading.Lock()
 
     def digest(self, filename: str) -> str | None:
         """The file's content digest, or None if there is no such file (or it is outside)."""
         path = (self.folder / filename).resolve()
-        if not path.is_relative_to(self.folder.resolve()):
+        if not path.is_relative_to(self._root):
             return None
         try:
             stat = path.stat()
@@ -90,10 +91,11 @@ class StaticFiles:
         if match is None:
             return self._send(filename)
         plain = match["stem"] + match["suffix"]
-        if self.digest(plain) is None:
+        current = self.digest(plain)
+        if current is None:
             return self._send(filename)  # a file whose own name looks hashed, or a 404
         response = self._send(plain)
-        if self.digest(plain) == match["digest"]:
+        if current == match["digest"]:
             response.cache_control.no_cache = None
             response.cache_control.public = True
             response.cache_control.max_age = A_YEAR

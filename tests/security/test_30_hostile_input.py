@@ -38,11 +38,9 @@ def _no_tracebacks(caplog):  # noqa: ANN001, ANN202
     assert not [r for r in caplog.records if r.exc_info], "a request ended in a traceback"
 
 
-@pytest.mark.parametrize("target", ["/access\r\nSet-Cookie: x=1", "/\n", "/\r", "/a\tb"])
-def test_line_breaks_in_next_after_sign_in_land_on_a_local_page(client, case, target):
+def sign_in_then_go_to(client, case, target):  # noqa: ANN001, ANN201
     page = client.get("/sign-in")
-
-    response = client.post(
+    return client.post(
         "/sign-in",
         data={
             "username": case.username,
@@ -51,6 +49,11 @@ def test_line_breaks_in_next_after_sign_in_land_on_a_local_page(client, case, ta
             "csrf_token": csrf_from(page.text),
         },
     )
+
+
+@pytest.mark.parametrize("target", ["/access\r\nSet-Cookie: x=1", "/\n", "/\r", "/a\tb"])
+def test_line_breaks_in_next_after_sign_in_land_on_a_local_page(client, case, target):
+    response = sign_in_then_go_to(client, case, target)
 
     assert response.status_code == 303
     assert "\r" not in response.location and "\n" not in response.location
@@ -60,17 +63,7 @@ def test_line_breaks_in_next_after_sign_in_land_on_a_local_page(client, case, ta
 
 @pytest.mark.parametrize("target", ["/access\x00", "/\x7f", "/\x1b[2J"])
 def test_other_control_characters_in_any_field_are_refused_before_the_view(client, case, target):
-    page = client.get("/sign-in")
-
-    response = client.post(
-        "/sign-in",
-        data={
-            "username": case.username,
-            "password": "pw-for-tests",
-            "next": target,
-            "csrf_token": csrf_from(page.text),
-        },
-    )
+    response = sign_in_then_go_to(client, case, target)
 
     assert response.status_code == 400
     assert "Something was wrong with that request" in response.text
