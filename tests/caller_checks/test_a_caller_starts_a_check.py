@@ -8,6 +8,7 @@ from __future__ import annotations
 from broker import caller_checks, clock, grants
 from broker.extensions import db
 from broker.models import AuditEvent
+from tests.caller_checks.conftest import signed_in
 from tests.caller_checks.helpers import (
     adviser_starts,
     caller_events,
@@ -15,7 +16,6 @@ from tests.caller_checks.helpers import (
     codes_on,
     staff_starts,
 )
-from tests.caller_checks.conftest import signed_in
 from tests.conftest import csrf_from
 from tests.factories import make_adviser, make_claimant, make_grant, make_staff, signer
 from tests.staff.helpers import assert_page, text_of
@@ -157,7 +157,9 @@ def test_another_advisers_grant_is_404_and_starts_nothing(people, adviser):
 
 
 def test_a_start_without_the_forms_token_changes_nothing(people, staff, adviser):
-    assert staff.post(f"/staff/claimants/{people.claimant.reference}/caller-checks").status_code == 400
+    assert (
+        staff.post(f"/staff/claimants/{people.claimant.reference}/caller-checks").status_code == 400
+    )
     assert adviser.post(f"/adviser/clients/{people.grant.id}/caller-checks").status_code == 400
     assert checks_of(people.claimant.id) == []
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from broker import clock, sweep
 from broker.extensions import db
-from tests.caller_checks.helpers import caller_events, checks_of, codes_on, staff_starts
 from tests.caller_checks.conftest import signed_in
+from tests.caller_checks.helpers import caller_events, checks_of, codes_on, staff_starts
 from tests.factories import bound, make_claimant
 from tests.lifecycle.senders import Collecting
 from tests.staff.helpers import assert_page, text_of
@@ -63,9 +63,7 @@ def test_showing_is_audited_once_however_often_the_phone_refreshes(people, staff
     ]
 
 
-def test_the_sweep_audits_the_end_of_a_check_nobody_looked_at(
-    people, staff, phone, frozen_clock
-):
+def test_the_sweep_audits_the_end_of_a_check_nobody_looked_at(people, staff, phone, frozen_clock):
     staff_starts(staff, people.claimant.reference)
     frozen_clock.advance(minutes=6)
 
