@@ -556,6 +556,7 @@ def _caller_checks_on_phone(now: datetime) -> list[CallerCheck]:
     """The live checks the phone is about to show. Showing one for the first time, and noticing
     one has run out, are audited first, in a unit of their own (a GET reads, and on SQLite a
     write must begin its own transaction): if that fails, nothing is shown."""
-    if caller_checks.needs_noting(g.claimant.id, now):
-        boundary.apart(lambda: caller_checks.note_on_phone(g.claimant.id, now=now))
-    return caller_checks.live_for_claimant(g.claimant.id, now)
+    claimant_id = g.claimant.id  # read now: the unit below must begin with its write
+    if caller_checks.needs_noting(claimant_id, now):
+        boundary.apart(lambda: caller_checks.note_on_phone(claimant_id, now=now))
+    return caller_checks.live_for_claimant(claimant_id, now)
