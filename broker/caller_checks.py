@@ -8,7 +8,7 @@ claimant's own signed-in session, which is what makes a matching code worth anyt
 Every change locks the claimant's audit chain head first, so two starts by one caller queue and
 the start limit holds, and every change is an audit event in the claimant's chain (without a
 grant, so none shows on the claimant's history of what advisers looked at). The code itself is
-never written to the chain or to a log.
+never written to the chain or to a log (security.md 36).
 """
 
 from __future__ import annotations
