@@ -13,6 +13,7 @@ never written to the chain or to a log (security.md 36).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import secrets
 from dataclasses import dataclass
@@ -85,7 +86,10 @@ class Caller:
         if len(name) > NAME_MAX_CHARS:
             raise CheckRefused(f"The caller's name must be {NAME_MAX_CHARS} characters or fewer")
         actor = f"staff-system:{key.id}"
-        return cls(f"{actor}:{name.casefold()}", actor, name, DWP)
+        # The same person however the system spells their case; hashed, because a casefolded
+        # name can be longer than the name (ß, ΐ) and the key has a fixed width.
+        person = hashlib.sha256(name.casefold().encode()).hexdigest()[:32]
+        return cls(f"{actor}:{person}", actor, name, DWP)
 
 
 def start(claimant_id: str, caller: Caller, *, now: datetime) -> CallerCheck:

@@ -494,7 +494,7 @@ class CallerCheck(db.Model):
     id: Mapped[str] = uuid_pk()
     claimant_id: Mapped[str] = mapped_column(ForeignKey("claimants.id"))
     # Who started it, for the start limit and replacing: "staff:<id>", "adviser:<id>",
-    # "staff-system:<key id>:<caller's name>".
+    # "staff-system:<key id>:<hash of the caller's name>".
     caller_key: Mapped[str] = mapped_column(String(300))
     caller_name: Mapped[str] = mapped_column(String(200))
     organisation: Mapped[str] = mapped_column(String(200))

@@ -125,3 +125,14 @@ def test_the_code_is_never_in_the_log(client, people, key, caplog):
 
     code = answer.json["code"]
     assert all(code not in record.getMessage() for record in caplog.records)
+
+
+def test_a_long_name_in_any_script_is_kept_as_sent(client, people, key):
+    name = "ΐ" * 100  # casefolds to three times its length
+
+    answer = client.post(
+        path(people.claimant.reference), headers=bearer(key), json={"caller_name": name}
+    )
+
+    assert answer.status_code == 201
+    assert answer.json["caller"]["name"] == name
