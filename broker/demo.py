@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 
-from . import accounts, clients, clock, grants, records
+from . import accounts, caller_checks, clients, clock, grants, records, staff_keys
 from .extensions import db
 from .models import (
     Account,
+    CallerCheck,
     Claimant,
     Grant,
     JournalEntry,
@@ -64,6 +65,7 @@ def seed(hasher: PasswordHasher, signer: TokenService) -> bool:
     if db.session.scalar(db.select(Account).where(Account.username == LOGINS[0].username)):
         seed_oauth(clock.now(), hasher)  # demo data from before issue 3 gets its OAuth part too
         seed_staff_side(clock.now(), signer)  # and its staff-side part (issue 4)
+        seed_caller_checks(clock.now())  # and a caller Sam reported (issue 15)
         return False
     now = clock.now()
     northside = Organisation(name="Northside Citizens Advice")
@@ -205,6 +207,7 @@ def seed(hasher: PasswordHasher, signer: TokenService) -> bool:
     )
     seed_oauth(now, hasher)
     seed_staff_side(now, signer)
+    seed_caller_checks(now)
     return True
 
 
@@ -300,3 +303,26 @@ def seed_staff_side(now: datetime, signer: TokenService) -> None:
     records.set_additional_support(
         alex, "Finds phone calls hard: contact by letter or text relay", staff=jordan, now=now
     )
+
+
+# Caller checks (issue 15): yesterday the contact centre's telephony started a check for a call to
+# Sam, and Sam said the caller was not genuine, so Jordan sees a warning on Sam's record. A live
+# check lasts 5 minutes, so the README shows how to start one.
+
+DEMO_TELEPHONY = "Demo contact centre telephony (past calls only)"
+
+
+def seed_caller_checks(now: datetime) -> None:
+    """Add Sam's reported caller check once (nothing if Sam has any caller check)."""
+    account = db.session.scalar(db.select(Account).where(Account.username == "sam@example.com"))
+    if account is None or db.session.scalar(
+        db.select(CallerCheck.id).where(CallerCheck.claimant_id == account.id)
+    ):
+        return
+    key, _plain = staff_keys.create(DEMO_TELEPHONY, now=now - timedelta(days=1, hours=1))
+    yesterday = now - timedelta(days=1)
+    caller = caller_checks.Caller.staff_system(key, "Chris Dale")
+    check = caller_checks.start(account.id, caller, now=yesterday)
+    caller_checks.note_on_phone(account.id, now=yesterday + timedelta(minutes=1))
+    caller_checks.report_not_genuine(account.id, check.id, now=yesterday + timedelta(minutes=2))
+    staff_keys.revoke(key.id, now=now)  # nobody holds it: its key was never shown

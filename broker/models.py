@@ -484,3 +484,31 @@ class Receipt(db.Model):
     event: Mapped[str] = mapped_column(String(20))  # receipts.GIVEN, REVIEWED...
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     jws: Mapped[str] = mapped_column(Text)
+
+
+class CallerCheck(db.Model):
+    """A caller check (seed 002): who says they are calling the claimant, with the code they
+    read out, shown on the claimant's phone for a few minutes (broker/caller_checks.py)."""
+
+    __tablename__ = "caller_checks"
+    id: Mapped[str] = uuid_pk()
+    claimant_id: Mapped[str] = mapped_column(ForeignKey("claimants.id"))
+    # Who started it, for the start limit and replacing: "staff:<id>", "adviser:<id>",
+    # "staff-system:<key id>:<hash of the caller's name>".
+    caller_key: Mapped[str] = mapped_column(String(300))
+    caller_name: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str] = mapped_column(String(200))
+    started_by: Mapped[str] = mapped_column(String(200))  # the audit actor
+    # Kept as it is: the claimant's phone must show it. Never logged, never in the audit chain.
+    code: Mapped[str] = mapped_column(String(4))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    shown_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(20))  # expired | replaced
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # "not genuine"
+
+    __table_args__ = (
+        Index("ix_caller_checks_claimant_caller", "claimant_id", "caller_key", "started_at"),
+        Index("ix_caller_checks_open", "ended_at", "expires_at"),
+    )

@@ -22,7 +22,18 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import update
 
-from . import checkpoints, clock, device, grants, notify, oauth, ratelimit, sessions, units
+from . import (
+    caller_checks,
+    checkpoints,
+    clock,
+    device,
+    grants,
+    notify,
+    oauth,
+    ratelimit,
+    sessions,
+    units,
+)
 from .clock import EPOCH
 from .extensions import db
 from .models import AuditCheckpoint, JobLock
@@ -63,6 +74,7 @@ class SweepReport:
     attempts_forgotten: int = 0
     sessions_forgotten: int = 0
     codes_forgotten: int = 0
+    caller_checks_ended: int = 0
     checkpoint: int | None = None  # the audit checkpoint this run signed, if any
     checkpoint_refused: str | None = None  # why it would not sign one (a broken chain)
 
@@ -134,6 +146,7 @@ def run(
     try:
         report.expired = _expire(holder, now, batch, progress, services.tokens)
         report.reminders_queued = _remind(holder, now, batch, progress)
+        report.caller_checks_ended = _end_caller_checks(holder, now, batch)
         report.sent, report.failed = _send(holder, now, batch, sender, progress)
         renew(holder, now=clock.now())
         report.attempts_forgotten = ratelimit.forget_before(now - ATTEMPTS_KEPT_FOR)
@@ -181,6 +194,18 @@ def _expire(
         if not any(results):
             break  # never loop on rows this run cannot end
     return ended
+
+
+def _end_caller_checks(holder: str, now: datetime, batch: int) -> int:
+    """Audit the end of every caller check whose five minutes ran out unseen (issue 15)."""
+    ended = 0
+    while True:
+        renew(holder, now=clock.now())
+        done = caller_checks.expire_due(now, limit=batch)
+        units.keep()
+        if not done:
+            return ended
+        ended += done
 
 
 def _remind(holder: str, now: datetime, batch: int, progress: Progress | None) -> int:

@@ -17,6 +17,7 @@ from flask import (
     flash,
     g,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -26,13 +27,13 @@ from werkzeug.wrappers import Response
 
 import scopes
 
+from .. import caller_checks, clock, device, grants, i18n, oauth, statements
 from .. import clients as client_registry
-from .. import clock, device, grants, i18n, oauth, statements
 from ..extensions import db
 from ..models import DeviceAuthorization, Grant
 from . import boundary
 from .console import ConsoleClient
-from .forms import AskForm, MRRequestForm, StatementForm, first_errors
+from .forms import AskForm, ConfirmForm, MRRequestForm, StatementForm, first_errors
 
 bp = Blueprint("adviser", __name__, url_prefix="/adviser")
 
@@ -306,3 +307,45 @@ def statement(grant_id: str) -> Response | str | tuple[str, int]:
         hidden=sum(1 for e in body["events"] if "action" not in e),
         at=clock.from_micros,
     )
+
+
+# "Is this caller really from DWP?" (issue 15, seed 002): an adviser with live access starts a
+# caller check before calling their client; their page shows the code to read out.
+
+NOT_LIVE = "Your access to this client has ended or is paused, so you cannot start a caller check"
+
+
+@bp.post("/clients/<uuid:grant_id>/caller-checks")
+def start_caller_check(grant_id: str) -> Response | tuple[str, int]:
+    grant = _own_grant(grant_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    now = boundary.now()
+    if not grants.authorises(grant.status, grant.review_at, grant.ends_at, now):
+        return _caller_checks_page(grant, NOT_LIVE, 403)
+    try:
+        caller_checks.start(grant.claimant_id, caller_checks.Caller.adviser(g.adviser), now=now)
+    except caller_checks.TooManyStarts as refusal:
+        boundary.undo()
+        response = make_response(_caller_checks_page(grant, str(refusal), 429))
+        response.headers["Retry-After"] = str(refusal.retry_after)
+        return response
+    return redirect(url_for("adviser.caller_checks_page", grant_id=grant.id), 303)
+
+
+@bp.get("/clients/<uuid:grant_id>/caller-checks")
+def caller_checks_page(grant_id: str) -> tuple[str, int]:
+    return _caller_checks_page(_own_grant(grant_id))
+
+
+def _caller_checks_page(grant: Grant, error: str = "", status: int = 200) -> tuple[str, int]:
+    """The code this adviser reads out to their client, while it lasts."""
+    now = boundary.now()
+    caller = caller_checks.Caller.adviser(g.adviser)
+    return render_template(
+        "adviser/caller_checks_page.html",
+        grant=grant,
+        live=grants.authorises(grant.status, grant.review_at, grant.ends_at, now),
+        checks=caller_checks.live_for_caller(grant.claimant_id, caller.key, now),
+        errors={"caller-check": error} if error else {},
+    ), status

@@ -28,6 +28,7 @@ import scopes
 from .. import (
     accounts,
     audit,
+    caller_checks,
     grants,
     history_copy,
     journal,
@@ -37,7 +38,7 @@ from .. import (
     sessions,
 )
 from ..i18n import current_language, day
-from ..models import Grant
+from ..models import CallerCheck, Grant
 from . import boundary, session_store, wording
 from .forms import ConfirmForm, ContactForm, GiveAccessForm, NarrowForm, ReviewForm, first_errors
 
@@ -47,10 +48,16 @@ bp = Blueprint("claimant", __name__)
 @bp.get("/")
 def home() -> str:
     now = boundary.now()
+    calling = _caller_checks_on_phone(now)  # first: noting a check ends the read so far
     live = grants.live_for_claimant(g.claimant.id, now)
     contacts = grants.live_for_claimant(g.claimant.id, now, kind=grants.CONTACT)
     return render_template(
-        "claimant/home.html", live=live, contacts=contacts, now=now, news=_news_since_sign_in(now)
+        "claimant/home.html",
+        live=live,
+        contacts=contacts,
+        now=now,
+        news=_news_since_sign_in(now),
+        caller_checks=calling,
     )
 
 
@@ -509,3 +516,47 @@ def history_json() -> Response:
 def _attachment(body: str, filename: str, mimetype: str) -> Response:
     disposition = f'attachment; filename="{filename}"'
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition})
+
+
+# "Is this caller really from DWP?" (issue 15, seed 002): the checks a caller started, shown with
+# their code on the claimant's home page and here; reloading is the no-JavaScript way to check.
+
+
+@bp.get("/who-is-calling")
+def who_is_calling() -> str:
+    return render_template(
+        "claimant/who_is_calling.html", caller_checks=_caller_checks_on_phone(boundary.now())
+    )
+
+
+@bp.post("/who-is-calling/<uuid:check_id>/not-genuine")
+def report_caller(check_id: str) -> Response:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        caller_checks.report_not_genuine(g.claimant.id, check_id, now=boundary.now())
+    except caller_checks.CheckNotFound:
+        boundary.undo()
+        abort(404)
+    return redirect(url_for("claimant.report_caller_done", check_id=check_id), 303)
+
+
+@bp.get("/who-is-calling/<uuid:check_id>/not-genuine")
+def report_caller_done(check_id: str) -> str:
+    try:
+        check = caller_checks.for_claimant(g.claimant.id, check_id)
+    except caller_checks.CheckNotFound:
+        abort(404)
+    if check.reported_at is None:
+        abort(404)
+    return render_template("claimant/report_caller_done.html", check=check)
+
+
+def _caller_checks_on_phone(now: datetime) -> list[CallerCheck]:
+    """The live checks the phone is about to show. Showing one for the first time, and noticing
+    one has run out, are audited first, in a unit of their own (a GET reads, and on SQLite a
+    write must begin its own transaction): if that fails, nothing is shown."""
+    claimant_id = g.claimant.id  # read now: the unit below must begin with its write
+    if caller_checks.needs_noting(claimant_id, now):
+        boundary.apart(lambda: caller_checks.note_on_phone(claimant_id, now=now))
+    return caller_checks.live_for_claimant(claimant_id, now)

@@ -9,13 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 import scopes
 
-from .. import accounts, grants, records
+from .. import accounts, caller_checks, grants, records
 from ..models import Claimant, Grant
 from . import boundary
 from .forms import (
@@ -249,6 +259,7 @@ def _record_page(
         states=states,
         now=now,
         errors=errors or {},
+        caller_reports=caller_checks.reported(claimant.id),
     ), status
 
 
@@ -330,3 +341,41 @@ def _representative(form: RecordConsentForm) -> grants.Representative:
             f"{adviser.organisation.name}. Check the name and the code",
         )
     return grants.Representative.of(adviser)
+
+
+# "Is this caller really from DWP?" (issue 15, seed 002): the staff member starts a caller check
+# before or during a call; their page shows the code to read out, the claimant's phone the same.
+
+
+@bp.post("/claimants/<reference>/caller-checks")
+def start_caller_check(reference: str) -> Response | Page:
+    claimant = _claimant(reference)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    caller = caller_checks.Caller.staff(g.staff)
+    try:
+        caller_checks.start(claimant.id, caller, now=boundary.now())
+    except caller_checks.TooManyStarts as refusal:
+        boundary.undo()
+        response = make_response(_caller_checks_page(claimant, caller, str(refusal), 429))
+        response.headers["Retry-After"] = str(refusal.retry_after)
+        return response
+    return redirect(url_for("staff.caller_checks_page", reference=claimant.reference), 303)
+
+
+@bp.get("/claimants/<reference>/caller-checks")
+def caller_checks_page(reference: str) -> Page:
+    claimant = _claimant(reference)
+    return _caller_checks_page(claimant, caller_checks.Caller.staff(g.staff))
+
+
+def _caller_checks_page(
+    claimant: Claimant, caller: caller_checks.Caller, error: str = "", status: int = 200
+) -> Page:
+    """The code this staff member reads out to the claimant, while it lasts."""
+    return render_template(
+        "staff/caller_checks_page.html",
+        claimant=claimant,
+        checks=caller_checks.live_for_caller(claimant.id, caller.key, boundary.now()),
+        errors={"caller-check": error} if error else {},
+    ), status

@@ -11,15 +11,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, g, jsonify
+from flask import Blueprint, g, jsonify, request
 from werkzeug.wrappers import Response
 
-from .. import audit, grants, records, staff_keys
+from .. import audit, caller_checks, grants, inputs, records, staff_keys
 from ..extensions import csrf
 from ..journal import iso
 from ..models import Grant
 from ..protect import Refused
 from . import boundary
+from .errors import json_error
 from .guarded import bearer_token
 
 bp = Blueprint("staff_api", __name__, url_prefix="/api/v1/staff")
@@ -110,3 +111,48 @@ def consent_json(grant: Grant, now: datetime) -> dict[str, Any]:
             {"at": iso(grant.ended_at), "reason": grant.end_reason} if grant.ended_at else None
         ),
     }
+
+
+# "Is this caller really from DWP?" (issue 15, seed 002): a telephony system starts a caller check
+# for the person at the phone, and reads the code back to show them.
+
+
+@bp.post("/claimants/<reference>/caller-checks")
+def start_caller_check(reference: str) -> Response | tuple[Response, int]:
+    claimant = records.claimant_by_reference(reference)
+    if claimant is None:
+        raise Refused(404, "not_found", "No claimant has that reference", "refused:not_found")
+    body = _json_object()
+    name = body.get("caller_name")
+    if not isinstance(name, str):
+        raise Refused(
+            400, "invalid_request", "Give caller_name: the name of the person calling", "refused"
+        )
+    try:
+        caller = caller_checks.Caller.staff_system(g.staff_key, name)
+        check = caller_checks.start(claimant.id, caller, now=boundary.now())
+    except caller_checks.TooManyStarts as refusal:
+        boundary.undo()
+        response = json_error(429, "too_many_requests", str(refusal))
+        response.headers["Retry-After"] = str(refusal.retry_after)
+        return response
+    except caller_checks.CheckRefused as refusal:
+        raise Refused(400, "invalid_request", str(refusal), "refused") from None
+    return jsonify(
+        code=check.code,
+        expires_at=iso(check.expires_at),
+        caller={"name": check.caller_name, "organisation": check.organisation},
+    ), 201
+
+
+def _json_object() -> dict[str, Any]:
+    """The request's JSON object, through the one JSON boundary (security.md 30)."""
+    if not request.is_json:
+        raise Refused(400, "invalid_request", "Send a JSON object (application/json)", "refused")
+    try:
+        body = inputs.load_json(request.get_data(cache=False))
+    except inputs.BadInput as refusal:
+        raise Refused(400, "invalid_request", str(refusal), "refused") from None
+    if not isinstance(body, dict):
+        raise Refused(400, "invalid_request", "Send a JSON object (application/json)", "refused")
+    return body

@@ -178,6 +178,8 @@ def pages(app: Flask, scene: Scene) -> list[ClaimantPage]:
         found.append(ClaimantPage("review", _goto(review)))
     if "claimant.name_contact" in endpoints:
         found.append(ClaimantPage("contact", _goto("/contact/new")))
+    if "claimant.who_is_calling" in endpoints:  # issue 15: nobody is calling in this scene
+        found.append(ClaimantPage("who-is-calling", _goto("/who-is-calling")))
     if "consent.device_code" in endpoints:
         found.append(ClaimantPage("device-code", _goto("/device")))
         if scene.user_code:

@@ -106,6 +106,7 @@ def world(app: Flask, ctx) -> dict[str, object]:  # noqa: ANN001
         "grant_id": grant.id,
         "reference": claimant.reference,
         "note_id": "00000000-0000-4000-8000-000000000000",
+        "check_id": "00000000-0000-4000-8000-000000000000",  # issue 15: no such caller check
         "token": token,
     }
 
@@ -117,6 +118,7 @@ def _who(path: str) -> str | None:
         ("/adviser", "adviser"),
         ("/access", "claimant"),
         ("/contact", "claimant"),
+        ("/who-is-calling", "claimant"),
         ("/device", "claimant"),
         ("/authorize", "claimant"),
     ):
