@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 
-from . import accounts, clients, clock, grants, records
+from . import accounts, clients, clock, contact, grants, letters, records
 from .extensions import db
 from .models import (
     Account,
     Claimant,
+    ContactPreference,
     Grant,
     JournalEntry,
     MRDecision,
@@ -205,6 +206,7 @@ def seed(hasher: PasswordHasher, signer: TokenService) -> bool:
     )
     seed_oauth(now, hasher)
     seed_staff_side(now, signer)
+    seed_contact(now)
     return True
 
 
@@ -299,4 +301,48 @@ def seed_staff_side(now: datetime, signer: TokenService) -> None:
     records.pin_note(alex, "Hard of hearing: use text relay for calls", staff=jordan, now=now)
     records.set_additional_support(
         alex, "Finds phone calls hard: contact by letter or text relay", staff=jordan, now=now
+    )
+
+
+# Contact the way you choose (issue 15): a letter from Jordan in Alex's inbox, and Sam's choices
+# (text messages for reminders, post for letters from DWP) so the record shows a printed letter due.
+
+
+def seed_contact(now: datetime) -> None:
+    """Add the contact demo data once (nothing if Sam has chosen already)."""
+    accounts_by_name = {
+        account.username: account
+        for account in db.session.scalars(
+            db.select(Account).where(
+                Account.username.in_(("alex@example.com", "sam@example.com", "jordan@dwp.example"))
+            )
+        )
+    }
+    if len(accounts_by_name) < 3:
+        return
+    alex = db.session.get(Claimant, accounts_by_name["alex@example.com"].id)
+    sam = db.session.get(Claimant, accounts_by_name["sam@example.com"].id)
+    jordan = db.session.get(StaffMember, accounts_by_name["jordan@dwp.example"].id)
+    if alex is None or sam is None or jordan is None:
+        return
+    if db.session.get(ContactPreference, sam.id) is not None:
+        return
+    contact.save(
+        sam.id,
+        {contact.REMINDERS: [contact.SMS], contact.LETTERS: [contact.EMAIL, contact.POST]},
+        mobile="07700 900 123",
+        language="en",
+        now=now,
+    )
+    letters.send_letter(
+        alex,
+        "We have received your request to look again at the decision about your capability "
+        "for work.\n\nWe will write to you when we have made a decision. This is usually "
+        "within 8 weeks.",
+        language="en",
+        staff=jordan,
+        now=now,
+    )
+    letters.send_letter(
+        sam, "Your next payment is on 5 January.", language="en", staff=jordan, now=now
     )

@@ -97,8 +97,11 @@ def _letters(claimant_id: str, *, limit: int, message_id: str | None = None) -> 
     messages = list(db.session.scalars(query))
     by_message: dict[str, list[Delivery]] = {m.id: [] for m in messages}
     if messages:
+        # The same messages again as a subquery, not a list of IDs: a long history would pass
+        # SQLite's limit on bound parameters.
+        chosen = query.with_only_columns(OutboxMessage.id).scalar_subquery()
         for delivery in db.session.scalars(
-            db.select(Delivery).where(Delivery.message_id.in_(list(by_message)))
+            db.select(Delivery).where(Delivery.message_id.in_(chosen))
         ):
             by_message[delivery.message_id].append(delivery)
     letters = []

@@ -67,8 +67,8 @@ class SmtpSender:
         email["Subject"] = subject
         email["Date"] = format_datetime(message.created_at)
         email["Message-ID"] = make_msgid(domain=self.sender_address.rpartition("@")[2])
-        email["Content-Language"] = language
         email.set_content(message.body, charset="utf-8")
+        email["Content-Language"] = language  # after set_content, which clears Content-*
         return email
 
     def send(self, message: Message) -> str:
