@@ -143,6 +143,10 @@ def test_a_letter_too_long_or_empty_is_refused_with_the_text_kept(app, people):
     assert odd_language.status_code == 400
     assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage)) == 0
     assert staff.post(path, data={"body": "No token", "language": "en"}).status_code == 400
+    # Exactly 5,000 characters is allowed; a browser's CRLF line breaks count as one each.
+    exact = post_form(staff, path, {"body": "a" * 4998 + "\r\nb", "language": "en"})
+    assert exact.status_code == 303
+    assert len(outbox(people.claimant.id)[0].body) == 5000
 
 
 def test_staff_see_each_message_with_sent_delivered_and_opened(app, people, frozen_clock):
