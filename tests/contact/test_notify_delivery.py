@@ -16,7 +16,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import jwt
 import pytest
 
-from broker import channels
+from broker import channels, notify
+from broker.notify_sender import NotifySender
+from broker.smtp_sender import SmtpSender
 from tests.conftest import sign_in
 from tests.contact.conftest import choose, deliveries, queue_test_message, run_sweep
 
@@ -300,3 +302,18 @@ def test_a_number_notify_refuses_is_a_failed_send(people, frozen_clock, fake_not
     assert (report.sent, report.failed) == (0, 1)
     [sms] = deliveries(people.claimant.id, "sms")
     assert sms.status == "queued" and "Not a UK mobile number" in sms.last_error
+
+
+def test_email_goes_by_smtp_and_text_by_notify_when_both_are_set_and_the_log_when_neither():
+    both = channels.from_config(
+        {
+            "BROKER_SMTP_URL": "smtp://mail.example:587",
+            "BROKER_NOTIFY_API_KEY": API_KEY,
+            "BROKER_NOTIFY_SMS_TEMPLATE_ID": SMS_TEMPLATE,
+        }
+    )
+    neither = channels.from_config({})
+
+    assert isinstance(both.email, SmtpSender) and isinstance(both.sms, NotifySender)
+    assert isinstance(neither.email, notify.LoggingSender)
+    assert isinstance(neither.sms, notify.LoggingSender)
