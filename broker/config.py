@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # the last is older than this many seconds (security.md 28), by cron and by the sweep.
         "BROKER_CHECKPOINT_SECONDS": int(env.get("BROKER_CHECKPOINT_SECONDS", "60")),
         "BROKER_CHECKPOINT_ON_SWEEP": env.get("BROKER_CHECKPOINT_ON_SWEEP", "1") != "0",
+        **delivery_settings(env),
     }
 
 
@@ -59,3 +61,20 @@ def normalise_database_url(url: str) -> str:
 
 def is_production(config: dict[str, Any]) -> bool:
     return config.get("BROKER_ENV") == "production"
+
+
+DELIVERY_SETTINGS = (
+    "BROKER_OUTBOX_SENDER",  # a sender of your own, "package.module:Name" (overrides the rest)
+    "BROKER_SMTP_URL",  # smtp://user:password@host:port: email by SMTP (STARTTLS when offered)
+    "BROKER_SMTP_FROM",  # the From address of those emails
+    "BROKER_NOTIFY_API_KEY",  # GOV.UK Notify: email (unless SMTP is set) and text messages
+    "BROKER_NOTIFY_EMAIL_TEMPLATE_ID",
+    "BROKER_NOTIFY_SMS_TEMPLATE_ID",
+    "BROKER_NOTIFY_BASE_URL",  # Notify's API, if not the real one (the tests' local server)
+    "BROKER_NOTIFY_CALLBACK_TOKEN",  # the bearer token Notify sends to /callbacks/notify
+)
+
+
+def delivery_settings(env: Mapping[str, str]) -> dict[str, str | None]:
+    """How messages leave the broker (issue 15, broker/channels.py): unset, the log only."""
+    return {name: env.get(name) or None for name in DELIVERY_SETTINGS}

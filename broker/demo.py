@@ -9,12 +9,13 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 
-from . import accounts, caller_checks, clients, clock, grants, records, staff_keys
+from . import accounts, caller_checks, clients, clock, contact, grants, letters, records, staff_keys
 from .extensions import db
 from .models import (
     Account,
     CallerCheck,
     Claimant,
+    ContactPreference,
     Grant,
     JournalEntry,
     MRDecision,
@@ -208,6 +209,7 @@ def seed(hasher: PasswordHasher, signer: TokenService) -> bool:
     seed_oauth(now, hasher)
     seed_staff_side(now, signer)
     seed_caller_checks(now)
+    seed_contact(now)
     return True
 
 
@@ -326,3 +328,45 @@ def seed_caller_checks(now: datetime) -> None:
     caller_checks.note_on_phone(account.id, now=yesterday + timedelta(minutes=1))
     caller_checks.report_not_genuine(account.id, check.id, now=yesterday + timedelta(minutes=2))
     staff_keys.revoke(key.id, now=now)  # nobody holds it: its key was never shown
+# Contact the way you choose (issue 15): a letter from Jordan in Alex's inbox, and Sam's choices
+# (text messages for reminders, post for letters from DWP) so the record shows a printed letter due.
+
+
+def seed_contact(now: datetime) -> None:
+    """Add the contact demo data once (nothing if Sam has chosen already)."""
+    accounts_by_name = {
+        account.username: account
+        for account in db.session.scalars(
+            db.select(Account).where(
+                Account.username.in_(("alex@example.com", "sam@example.com", "jordan@dwp.example"))
+            )
+        )
+    }
+    if len(accounts_by_name) < 3:
+        return
+    alex = db.session.get(Claimant, accounts_by_name["alex@example.com"].id)
+    sam = db.session.get(Claimant, accounts_by_name["sam@example.com"].id)
+    jordan = db.session.get(StaffMember, accounts_by_name["jordan@dwp.example"].id)
+    if alex is None or sam is None or jordan is None:
+        return
+    if db.session.get(ContactPreference, sam.id) is not None:
+        return
+    contact.save(
+        sam.id,
+        {contact.REMINDERS: [contact.SMS], contact.LETTERS: [contact.EMAIL, contact.POST]},
+        mobile="07700 900 123",
+        language="en",
+        now=now,
+    )
+    letters.send_letter(
+        alex,
+        "We have received your request to look again at the decision about your capability "
+        "for work.\n\nWe will write to you when we have made a decision. This is usually "
+        "within 8 weeks.",
+        language="en",
+        staff=jordan,
+        now=now,
+    )
+    letters.send_letter(
+        sam, "Your next payment is on 5 January.", language="en", staff=jordan, now=now
+    )

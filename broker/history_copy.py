@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from . import audit, grants, signed
+from . import audit, grants, letters, signed
 from .models import Claimant, Grant
 from .services import Services
 
@@ -65,5 +65,7 @@ def signed_copy(claimant: Claimant, *, now: datetime, services: Services) -> dic
         "issued_at": now.isoformat(),
         "claimant": {"id": claimant.id, "reference": claimant.reference},
         "events": events(claimant.id),
+        # Issue 15: each message we sent them, with when it was sent, delivered and opened.
+        "messages": [letter.as_json() for letter in letters.inbox(claimant.id, limit=MOST_EVENTS)],
     }
     return {"history": payload, "jws": signed.sign(payload, signed.HISTORY, services.signing_key)}

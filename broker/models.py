@@ -512,3 +512,41 @@ class CallerCheck(db.Model):
         Index("ix_caller_checks_claimant_caller", "claimant_id", "caller_key", "started_at"),
         Index("ix_caller_checks_open", "ended_at", "expires_at"),
     )
+class ContactPreference(db.Model):
+    """How a claimant wants each kind of message (issue 15): channels, space-separated, per kind.
+    A claimant with no row gets notify-side defaults (broker/contact.py)."""
+
+    __tablename__ = "contact_preferences"
+    claimant_id: Mapped[str] = mapped_column(ForeignKey("claimants.id"), primary_key=True)
+    reminders: Mapped[str] = mapped_column(String(60))
+    access_notices: Mapped[str] = mapped_column(String(60))
+    letters: Mapped[str] = mapped_column(String(60))
+    mobile: Mapped[str | None] = mapped_column(String(20))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Delivery(db.Model):
+    """One outbox message on one channel (inbox, email, sms, post), with its proof of delivery:
+    when it was sent, delivered (the channel's receipt) or failed, and opened in the inbox."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("message_id", "channel"),)
+    id: Mapped[str] = uuid_pk()
+    message_id: Mapped[str] = mapped_column(
+        ForeignKey("outbox.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20))  # queued|sent|delivered|failed|print_due
+    address: Mapped[str] = mapped_column(String(200), default="")  # email or mobile, as sent
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    provider_reference: Mapped[str | None] = mapped_column(String(100), index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+Index("ix_deliveries_queued", Delivery.status, Delivery.created_at)

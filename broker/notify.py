@@ -23,15 +23,15 @@ from typing import TYPE_CHECKING, Protocol
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, and_, or_, update
+from sqlalchemy import ColumnElement, and_, case, or_, update
 
 import scopes
 
-from . import i18n
+from . import contact, i18n
 from .clock import to_micros
 from .db import new_id
 from .extensions import db
-from .models import Account, Grant, OutboxMessage
+from .models import Account, Delivery, Grant, OutboxMessage
 
 if TYPE_CHECKING:
     from .grants import Reminder
@@ -39,12 +39,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+QUEUED, SENT, DELIVERED, FAILED, PRINT_DUE = "queued", "sent", "delivered", "failed", "print_due"
 DEFAULT_SENDER = "broker.notify:LoggingSender"
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """What a sender needs: who it is for and what it says."""
+    """What a sender needs: who it is for, what it says, and the one channel to send it on."""
 
     id: str
     account_id: str
@@ -54,16 +55,21 @@ class Message:
     body: str
     grant_id: str | None
     created_at: datetime
+    channel: str = contact.EMAIL
+    address: str = ""  # where this channel delivers: the email address or the mobile number
+    language: str = i18n.DEFAULT_LANGUAGE
+    delivery_id: str = ""
 
 
 class Sender(Protocol):
-    """Delivers one message (email, SMS, a notifications service); raises if it could not."""
+    """Delivers one message on its channel; raises if it could not. May return the provider's
+    reference for it (GOV.UK Notify's notification ID), which its delivery receipt names."""
 
-    def send(self, message: Message) -> None: ...
+    def send(self, message: Message) -> str | None: ...
 
 
 class LoggingSender:
-    """The default sender: writes a line to the log and nothing else (development, demos)."""
+    """The sender when none is configured: writes a line to the log and nothing else."""
 
     def send(self, message: Message) -> None:
         # The message ID, not the body: bodies hold names, which logs should not collect.
@@ -95,8 +101,29 @@ def queue(
     dedupe_key: str,
     now: datetime,
     grant_id: str | None = None,
+    language: str | None = None,
 ) -> bool:
-    """Add a message unless one with this dedupe key exists; True if added. No commit."""
+    """Add a message unless one with this dedupe key exists; True if added. No commit.
+
+    A new message fans out at once to its deliveries: a claimant's is filed in their letters
+    inbox and waits for each other channel they chose for its kind; an adviser's waits for
+    email. `language` is the message's (a staff letter's); by default the account's.
+    """
+    message_id = _insert(account_id, kind, body, dedupe_key, now, grant_id)
+    if message_id is None:
+        return False
+    _fan_out(message_id, account_id, kind, now, language)
+    return True
+
+
+def _insert(
+    account_id: str,
+    kind: str,
+    body: str,
+    dedupe_key: str,
+    now: datetime,
+    grant_id: str | None,
+) -> str | None:
     values = {
         "id": new_id(),
         "dedupe_key": dedupe_key,
@@ -117,17 +144,55 @@ def queue(
             db.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
         )
         if exists:
-            return False
+            return None
         db.session.add(OutboxMessage(**values))
         db.session.flush()
-        return True
+        return str(values["id"])
     statement = (
         insert(OutboxMessage)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(OutboxMessage.id)  # rowcount is not reliable for ORM inserts on psycopg
     )
-    return db.session.execute(statement).first() is not None
+    row = db.session.execute(statement).first()
+    return None if row is None else row[0]
+
+
+def _fan_out(
+    message_id: str, account_id: str, kind: str, now: datetime, language: str | None
+) -> None:
+    account = db.session.get(Account, account_id)
+    if account is None:  # pragma: no cover - the foreign key has already refused it
+        return
+    language = i18n.known(language or account.language)
+    if account.role != "claimant":
+        channels: tuple[str, ...] = (contact.EMAIL,)
+        mobile = None
+    else:
+        chosen = contact.of(account_id)
+        channels, mobile = chosen.for_kind(contact.kind_of(kind)), chosen.mobile
+    for channel in channels:
+        delivery = Delivery(
+            message_id=message_id,
+            channel=channel,
+            status=QUEUED,
+            address={contact.EMAIL: account.username, contact.SMS: mobile or ""}.get(channel, ""),
+            language=language,
+            created_at=now,
+            attempts=0,
+        )
+        if channel == contact.INBOX:
+            # Filed in the inbox is delivered there: the claimant can open it from now on.
+            delivery.status, delivery.sent_at, delivery.delivered_at = DELIVERED, now, now
+        elif channel == contact.POST:
+            delivery.status = PRINT_DUE  # no postal service: staff see that a letter is due
+        db.session.add(delivery)
+    db.session.flush()
+    if not any(channel in contact.SENT_BY_THE_SWEEP for channel in channels):
+        # Nothing for the sweep to send: the message went out when it was filed.
+        db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message_id).values(sent_at=now)
+        )
 
 
 @contextmanager
@@ -332,51 +397,60 @@ def reminder(owed: Reminder, *, now: datetime, adviser_too: bool) -> int:
     return added
 
 
-# Sending
+# Sending: one delivery at a time, on the channels the sweep sends (email and text messages)
 
 
 def _sendable() -> ColumnElement[bool]:
-    return and_(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
+    return and_(
+        Delivery.status == QUEUED,
+        Delivery.channel.in_(contact.SENT_BY_THE_SWEEP),
+        Delivery.attempts < MAX_ATTEMPTS,
+    )
 
 
 def count_unsent() -> int:
     return (
-        db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage).where(_sendable()))
-        or 0
+        db.session.scalar(db.select(db.func.count()).select_from(Delivery).where(_sendable())) or 0
     )
 
 
 def count_given_up() -> int:
-    """Messages that failed MAX_ATTEMPTS times and wait for a person to look at them."""
+    """Deliveries that failed MAX_ATTEMPTS times and wait for a person to look at them."""
     return (
         db.session.scalar(
             db.select(db.func.count())
-            .select_from(OutboxMessage)
-            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts >= MAX_ATTEMPTS)
+            .select_from(Delivery)
+            .where(
+                Delivery.status == QUEUED,
+                Delivery.channel.in_(contact.SENT_BY_THE_SWEEP),
+                Delivery.attempts >= MAX_ATTEMPTS,
+            )
         )
         or 0
     )
 
 
 def unsent(*, limit: int, after: tuple[datetime, str] | None = None) -> list[Message]:
-    """Up to `limit` messages to send, oldest first, queued after `after` (created_at, id).
+    """Up to `limit` deliveries to send, oldest first, queued after `after` (created_at,
+    delivery id).
 
     Walking forward by `after` means a run never retries in a loop what just failed; later runs
     retry it, up to MAX_ATTEMPTS.
     """
     query = (
-        db.select(OutboxMessage, Account)
+        db.select(Delivery, OutboxMessage, Account)
+        .join(OutboxMessage, OutboxMessage.id == Delivery.message_id)
         .join(Account, Account.id == OutboxMessage.account_id)
         .where(_sendable())
-        .order_by(OutboxMessage.created_at, OutboxMessage.id)
+        .order_by(Delivery.created_at, Delivery.id)
         .limit(limit)
     )
     if after is not None:
         created_at, ident = after
         query = query.where(
             or_(
-                OutboxMessage.created_at > created_at,
-                and_(OutboxMessage.created_at == created_at, OutboxMessage.id > ident),
+                Delivery.created_at > created_at,
+                and_(Delivery.created_at == created_at, Delivery.id > ident),
             )
         )
     return [
@@ -388,28 +462,97 @@ def unsent(*, limit: int, after: tuple[datetime, str] | None = None) -> list[Mes
             row.kind,
             row.body,
             row.grant_id,
-            row.created_at,
+            delivery.created_at,
+            channel=delivery.channel,
+            address=delivery.address,
+            language=delivery.language,
+            delivery_id=delivery.id,
         )
-        for row, account in db.session.execute(query).all()
+        for delivery, row, account in db.session.execute(query).all()
     ]
 
 
-def mark_sent(message_id: str, *, now: datetime) -> None:
-    """Record that the sender accepted the message (a write first, for SQLite). No commit."""
+def mark_sent(message: Message, *, now: datetime, reference: str | None = None) -> None:
+    """Record that the sender accepted the delivery (a write first, for SQLite), and the message
+    as sent once none of its deliveries waits. No commit."""
     db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
-        .values(sent_at=now, attempts=OutboxMessage.attempts + 1, last_error=None)
-    )
-
-
-def mark_failed(message_id: str, error: BaseException) -> None:
-    """Count a failed attempt; the message stays queued until MAX_ATTEMPTS. No commit."""
-    log.warning("outbox: sending message %s failed: %s", message_id, type(error).__name__)
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
+        update(Delivery)
+        .where(Delivery.id == message.delivery_id, Delivery.status == QUEUED)
         .values(
-            attempts=OutboxMessage.attempts + 1, last_error=f"{type(error).__name__}: {error}"[:500]
+            status=SENT,
+            sent_at=now,
+            attempts=Delivery.attempts + 1,
+            last_error=None,
+            provider_reference=reference,
         )
     )
+    waiting = db.select(Delivery.id).where(
+        Delivery.message_id == message.id, Delivery.status == QUEUED
+    )
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.sent_at.is_(None))
+        .values(
+            sent_at=case((~waiting.exists(), now), else_=None),
+            attempts=OutboxMessage.attempts + 1,
+            last_error=None,
+        )
+    )
+
+
+def mark_failed(message: Message, error: BaseException) -> None:
+    """Count a failed attempt; the delivery stays queued until MAX_ATTEMPTS. No commit."""
+    log.warning(
+        "outbox: sending message %s by %s failed: %s",
+        message.id,
+        message.channel,
+        type(error).__name__,
+    )
+    text = f"{type(error).__name__}: {error}"[:500]
+    db.session.execute(
+        update(Delivery)
+        .where(Delivery.id == message.delivery_id)
+        .values(attempts=Delivery.attempts + 1, last_error=text)
+    )
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id)
+        .values(attempts=OutboxMessage.attempts + 1, last_error=text)
+    )
+
+
+# Delivery receipts: what the channel says happened after it accepted a message
+
+
+RECEIPT_STATUSES = {
+    "delivered": DELIVERED,
+    "permanent-failure": FAILED,
+    "temporary-failure": FAILED,
+    "technical-failure": FAILED,
+}
+
+
+class UnknownDelivery(LookupError):
+    """No delivery has that provider reference."""
+
+
+def record_receipt(reference: str, status: str, *, at: datetime | None, now: datetime) -> Delivery:
+    """Mark the delivery the provider knows as `reference` delivered or failed, at `at` (the
+    provider's time) or `now`. A receipt for a status we do not act on changes nothing; a
+    later receipt never undoes a delivered one. No commit; UnknownDelivery if none matches."""
+    delivery = db.session.scalar(
+        db.select(Delivery).where(
+            Delivery.provider_reference == reference,
+            Delivery.channel.in_(contact.SENT_BY_THE_SWEEP),
+        )
+    )
+    if delivery is None:
+        raise UnknownDelivery(reference)
+    outcome = RECEIPT_STATUSES.get(status)
+    when = at or now
+    if outcome == DELIVERED and delivery.status != DELIVERED:
+        delivery.status, delivery.delivered_at, delivery.last_error = DELIVERED, when, None
+    elif outcome == FAILED and delivery.status != DELIVERED:
+        delivery.status, delivery.failed_at, delivery.last_error = FAILED, when, status
+    db.session.flush()
+    return delivery

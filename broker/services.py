@@ -11,7 +11,8 @@ from typing import Any
 from argon2 import PasswordHasher
 from flask import Flask
 
-from .notify import DEFAULT_SENDER, Sender, load_sender
+from . import channels
+from .notify import Sender, load_sender
 from .signed import load_or_create_statement_key
 from .tokens import SigningKey, TokenService, load_or_create_key, load_retired_keys
 
@@ -24,7 +25,9 @@ class Services:
     tokens: TokenService  # access tokens, and the signing keys every signed document uses
     statement_key: bytes  # the secret behind the audit chain's actor commitments
     hasher: PasswordHasher
-    sender: Sender  # delivers the outbox (the sweep): BROKER_OUTBOX_SENDER, else the logging one
+    # Delivers the outbox (the sweep): BROKER_OUTBOX_SENDER, else one sender per channel from
+    # BROKER_SMTP_URL / BROKER_NOTIFY_API_KEY (broker/channels.py), the log when neither is set.
+    sender: Sender
 
     @property
     def signing_key(self) -> SigningKey:
@@ -71,7 +74,11 @@ def build(config: Mapping[str, Any], *, production: bool) -> Services:
         tokens=tokens,
         statement_key=load_or_create_statement_key(key_dir, create=not production),
         hasher=password_hasher(config),
-        sender=load_sender(config.get("BROKER_OUTBOX_SENDER") or DEFAULT_SENDER),
+        sender=(
+            load_sender(config["BROKER_OUTBOX_SENDER"])
+            if config.get("BROKER_OUTBOX_SENDER")
+            else channels.from_config(config)
+        ),
     )
 
 

@@ -248,17 +248,17 @@ def _send(
         units.discard()  # end the read before talking to the outside world
         if not messages:
             break
-        for message in messages:
+        for message in messages:  # one delivery each: a message on one channel
             try:
-                sender.send(message)
+                reference = sender.send(message)
             except Exception as exc:  # noqa: BLE001 - one failed message never stops the rest
-                notify.mark_failed(message.id, exc)
+                notify.mark_failed(message, exc)
                 failed += 1
             else:
-                notify.mark_sent(message.id, now=now)
+                notify.mark_sent(message, now=now, reference=reference)
                 sent += 1
             units.keep()
-        after = (messages[-1].created_at, messages[-1].id)
+        after = (messages[-1].created_at, messages[-1].delivery_id)
         _report(progress, SENDING, min(sent + failed, total), total)
     return sent, failed
 

@@ -8,7 +8,8 @@ import re
 from flask import Flask
 
 # Blueprints whose every route is behind a role check registered at blueprint level.
-ROLE_GUARDED = {"claimant", "adviser", "staff", "admin"}
+# contact: the letters inbox and preferences (claimant); staff_letters: letters from the record.
+ROLE_GUARDED = {"claimant", "adviser", "staff", "admin", "contact", "staff_letters"}
 # Blueprints that authenticate each request themselves (bearer tokens or OAuth client auth):
 # each of their routes must answer an anonymous request with 400/401/403/405, never data.
 SELF_GUARDED = {"api", "staff_api"}

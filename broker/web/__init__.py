@@ -11,13 +11,16 @@ from . import (
     api,
     auth,
     boundary,
+    callbacks,
     claimant,
     consent,
+    contact,
     ids,
     oauth,
     proof,
     staff,
     staff_api,
+    staff_letters,
     wording,
 )
 from .access import forget_request_state, guard_blueprint, home_for, public_endpoints
@@ -37,6 +40,7 @@ def register_blueprints(app: Flask) -> None:
     wording.register(app)
     register_staff_side(app)
     register_oauth_side(app)
+    register_contact_side(app)
     # The API's views are units of work of their own: the guard (broker.protect) commits each
     # with its audit event.
     boundary.bind(app, (name for name in app.blueprints if name != api.bp.name))
@@ -61,3 +65,15 @@ def register_staff_side(app: Flask) -> None:
         narrowable=grants.narrowable,
         grant_state=grants.state_at,
     )
+
+
+def register_contact_side(app: Flask) -> None:
+    """Contact the way the claimant chooses (issue 15): their letters inbox and preferences,
+    staff letters and the record's delivery proof, and GOV.UK Notify's delivery receipts."""
+    app.register_blueprint(contact.bp)
+    app.register_blueprint(staff_letters.bp)
+    app.register_blueprint(callbacks.bp)
+    guard_blueprint(app, contact.bp.name, "claimant")
+    guard_blueprint(app, staff_letters.bp.name, "staff")
+    contact.register(app)
+    staff_letters.register(app)

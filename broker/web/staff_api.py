@@ -15,6 +15,7 @@ from flask import Blueprint, g, jsonify, request
 from werkzeug.wrappers import Response
 
 from .. import audit, caller_checks, grants, inputs, records, staff_keys
+from .. import contact as contact_preferences
 from ..extensions import csrf
 from ..journal import iso
 from ..models import Grant
@@ -63,6 +64,11 @@ def claimant_consents(reference: str) -> Response:
             {"description": claimant.additional_support} if claimant.additional_support else None
         ),
         "consents": [consent_json(grant, now) for grant in every],
+        # Issue 15: how the claimant wants to hear from us, and in which language.
+        "contact_preferences": {
+            **contact_preferences.of(claimant.id).as_json(),
+            "language": claimant.account.language,
+        },
     }
     audit.append(
         audit.Event(

@@ -155,6 +155,18 @@ def _receipts(page, scene: Scene) -> None:  # noqa: ANN001
     page.locator(f"a[href='/access/{scene.priya_grant.id}/receipts']").click()
 
 
+def _first_letter(page, _scene: Scene) -> None:  # noqa: ANN001
+    page.goto("/letters")
+    page.locator("#letters a").first.click()
+
+
+def _preferences_errors(page, _scene: Scene) -> None:  # noqa: ANN001
+    page.goto("/contact-preferences")
+    page.locator("#reminders-sms").check()
+    page.locator("#mobile").fill("12345")
+    page.locator("form[action='/contact-preferences'] button[type=submit]").click()
+
+
 def pages(app: Flask, scene: Scene) -> list[ClaimantPage]:
     """Every claimant page that exists in this build, reached the way a claimant reaches it."""
     found = [
@@ -184,6 +196,11 @@ def pages(app: Flask, scene: Scene) -> list[ClaimantPage]:
         found.append(ClaimantPage("device-code", _goto("/device")))
         if scene.user_code:
             found.append(ClaimantPage("device-consent", _device))
+    if "contact.letters_list" in endpoints:  # issue 15: the letters inbox and preferences
+        found.append(ClaimantPage("letters", _goto("/letters")))
+        found.append(ClaimantPage("letter", _first_letter))
+        found.append(ClaimantPage("contact-preferences", _goto("/contact-preferences")))
+        found.append(ClaimantPage("contact-preferences-errors", _preferences_errors))
     return found
 
 

@@ -10,6 +10,8 @@ from html.parser import HTMLParser
 
 import pytest
 
+from broker.extensions import db
+from broker.models import OutboxMessage
 from tests.accessibility.scene import build
 from tests.conftest import csrf_from, sign_in
 
@@ -94,6 +96,14 @@ def visits(app, ctx, frozen_clock):  # noqa: ANN001, ANN201
             paths["device-code"] = "/device"
             if scene.user_code:
                 paths["device-consent"] = f"/device?user_code={scene.user_code}"
+        if "contact.letters_list" in app.view_functions:  # issue 15
+            paths["letters"] = "/letters"
+            paths["contact-preferences"] = "/contact-preferences"
+            first = db.session.scalars(
+                db.select(OutboxMessage.id).where(OutboxMessage.account_id == scene.claimant.id)
+            ).first()
+            db.session.rollback()
+            paths["letter"] = f"/letters/{first}"
         pages += [(name, path, phone.get(path)) for name, path in paths.items()]
         form = phone.get("/access/new")
         fields = {
@@ -107,6 +117,10 @@ def visits(app, ctx, frozen_clock):  # noqa: ANN001, ANN201
         pages.append(("confirm-access", "/access/new", phone.post("/access/new", data=fields)))
         empty = phone.post("/access/new", data={"csrf_token": fields["csrf_token"]})
         pages.append(("give-access-errors", "/access/new", empty))
+        if "contact.preferences" in app.view_functions:
+            wrong = {"csrf_token": fields["csrf_token"], "letters": ["sms"], "mobile": "123"}
+            answer = phone.post("/contact-preferences", data=wrong)
+            pages.append(("contact-preferences-errors", "/contact-preferences", answer))
         return pages
 
     return visit

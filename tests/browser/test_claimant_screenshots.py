@@ -27,6 +27,9 @@ MAIN_PAGES = {
     "history",
     "review",
     "device-consent",
+    "letters",  # issue 15
+    "letter",
+    "contact-preferences",
 }
 
 

@@ -1,0 +1,132 @@
+"""How a claimant wants to hear from us (issue 15): for each kind of message, which channels.
+
+The letters inbox is always one of them, so every message can be found again on the phone. Text
+messages need a UK mobile number. Post is recorded as a choice and shown to staff as a printed
+letter that is due: the broker has no postal service to hand it to. Changing the preferences is
+an event in the claimant's audit chain.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from . import audit, i18n
+from .extensions import db
+from .models import Account, ContactPreference
+
+INBOX, EMAIL, SMS, POST = "inbox", "email", "sms", "post"
+CHANNELS = (INBOX, EMAIL, SMS, POST)  # the order pages list them in
+SENT_BY_THE_SWEEP = (EMAIL, SMS)
+
+REMINDERS, ACCESS_NOTICES, LETTERS = "reminders", "access_notices", "letters"
+KINDS = (REMINDERS, ACCESS_NOTICES, LETTERS)
+DEFAULT_CHANNELS = (INBOX, EMAIL)
+
+_REMINDER_KINDS = frozenset({"review_reminder", "end_reminder"})
+LETTER_KIND = "dwp_letter"
+
+# 07 and nine digits, or +44 7 and nine digits; spaces and dashes are ignored.
+_MOBILE = re.compile(r"(?:\+447|447|07)(\d{9})")
+
+
+class PreferencesRefused(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Preferences:
+    channels: dict[str, tuple[str, ...]]  # kind of message -> channels, inbox first
+    mobile: str | None
+    chosen: bool  # False: the defaults, because the claimant never chose
+
+    def for_kind(self, kind: str) -> tuple[str, ...]:
+        return self.channels[kind]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "chosen": self.chosen,
+            "channels": {kind: list(self.channels[kind]) for kind in KINDS},
+            "mobile": self.mobile,
+        }
+
+
+def kind_of(message_kind: str) -> str:
+    """Which of the three kinds a claimant chooses for an outbox message's kind belongs to."""
+    if message_kind in _REMINDER_KINDS:
+        return REMINDERS
+    if message_kind == LETTER_KIND:
+        return LETTERS
+    return ACCESS_NOTICES
+
+
+def normalise_mobile(number: str) -> str | None:
+    """A UK mobile number as +447..., or None if it is not one."""
+    digits = re.sub(r"[\s()-]", "", number)
+    match = _MOBILE.fullmatch(digits)
+    return f"+447{match.group(1)}" if match else None
+
+
+def _ordered(channels: set[str] | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    return tuple(channel for channel in CHANNELS if channel in {*channels, INBOX})
+
+
+def of(claimant_id: str) -> Preferences:
+    row = db.session.get(ContactPreference, claimant_id)
+    if row is None:
+        return Preferences({kind: DEFAULT_CHANNELS for kind in KINDS}, None, chosen=False)
+    return Preferences(
+        {kind: _ordered(getattr(row, kind).split()) for kind in KINDS}, row.mobile, chosen=True
+    )
+
+
+def save(
+    claimant_id: str,
+    channels: dict[str, list[str]],
+    *,
+    mobile: str,
+    language: str,
+    now: datetime,
+) -> Preferences:
+    """Record the claimant's choices and language, audited in their chain; PreferencesRefused
+    if a text message is chosen without a UK mobile number. Adds, no commit."""
+    chosen = {
+        kind: _ordered([c for c in channels.get(kind, ()) if c in CHANNELS]) for kind in KINDS
+    }
+    number = None
+    if mobile.strip():
+        number = normalise_mobile(mobile)
+        if number is None:
+            raise PreferencesRefused("mobile", "mobile_format")
+    if number is None and any(SMS in chosen[kind] for kind in KINDS):
+        raise PreferencesRefused("mobile", "mobile_missing")
+    head = audit.lock_head(db.session.connection(), claimant_id)
+    row = db.session.get(ContactPreference, claimant_id)
+    if row is None:
+        row = ContactPreference(claimant_id=claimant_id)
+        db.session.add(row)
+    for kind in KINDS:
+        setattr(row, kind, " ".join(chosen[kind]))
+    row.mobile = number
+    row.updated_at = now
+    language = i18n.choose(db.session.get(Account, claimant_id), language)
+    db.session.flush()
+    summary = ";".join(f"{kind}={'+'.join(chosen[kind])}" for kind in KINDS)
+    summary += f";language={language}"
+    audit.append(
+        audit.Event(
+            claimant_id=claimant_id,
+            token_id="",
+            grant_id="",
+            actor=f"claimant:{claimant_id}",
+            action="contact.preferences",
+            resource=summary,
+            outcome="done",
+        ),
+        now=now,
+        head=head,
+    )
+    return of(claimant_id)

@@ -1,0 +1,208 @@
+"""The claimant's letters inbox (issue 15): every message the broker sends a claimant is filed
+there (broker/notify.py fans it out), staff can send a letter to it, and each message carries its
+proof of delivery: when it was sent, delivered on each channel, and opened in the inbox.
+
+Every lookup is by the claimant's own account: one claimant's letters are never another's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+
+from . import audit, contact, i18n, notify
+from .db import new_id
+from .extensions import db
+from .models import Claimant, Delivery, OutboxMessage, StaffMember
+
+LETTER_MAX_CHARS = 5_000
+LETTER_LANGUAGES = ("en", "cy")
+
+
+class LetterRefused(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class LetterNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A message as its claimant (or staff, on the record) sees it, with its deliveries."""
+
+    message: OutboxMessage
+    inbox: Delivery | None
+    others: tuple[Delivery, ...]  # email, text, post: in channel order
+
+    @property
+    def id(self) -> str:
+        return self.message.id
+
+    @property
+    def kind(self) -> str:
+        return contact.kind_of(self.message.kind)
+
+    @property
+    def language(self) -> str:
+        return self.inbox.language if self.inbox else i18n.DEFAULT_LANGUAGE
+
+    @property
+    def opened_at(self) -> datetime | None:
+        return self.inbox.opened_at if self.inbox else None
+
+    @property
+    def unread(self) -> bool:
+        return self.inbox is not None and self.inbox.opened_at is None
+
+    def as_json(self) -> dict[str, object]:
+        def at(value: datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return {
+            "id": self.message.id,
+            "kind": self.message.kind,
+            "created_at": at(self.message.created_at),
+            "opened_at": at(self.opened_at),
+            "deliveries": [
+                {
+                    "channel": d.channel,
+                    "status": d.status,
+                    "sent_at": at(d.sent_at),
+                    "delivered_at": at(d.delivered_at),
+                    "failed_at": at(d.failed_at),
+                }
+                for d in ((self.inbox,) if self.inbox else ()) + self.others
+            ],
+        }
+
+
+def _order(delivery: Delivery) -> int:
+    return contact.CHANNELS.index(delivery.channel) if delivery.channel in contact.CHANNELS else 9
+
+
+def _letters(claimant_id: str, *, limit: int, message_id: str | None = None) -> list[Letter]:
+    query = (
+        db.select(OutboxMessage)
+        .where(OutboxMessage.account_id == claimant_id)
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    if message_id is not None:
+        query = query.where(OutboxMessage.id == message_id)
+    messages = list(db.session.scalars(query))
+    by_message: dict[str, list[Delivery]] = {m.id: [] for m in messages}
+    if messages:
+        # The same messages again as a subquery, not a list of IDs: a long history would pass
+        # SQLite's limit on bound parameters.
+        chosen = query.with_only_columns(OutboxMessage.id).scalar_subquery()
+        for delivery in db.session.scalars(
+            db.select(Delivery).where(Delivery.message_id.in_(chosen))
+        ):
+            by_message[delivery.message_id].append(delivery)
+    letters = []
+    for message in messages:
+        deliveries = sorted(by_message[message.id], key=_order)
+        inbox = next((d for d in deliveries if d.channel == contact.INBOX), None)
+        if inbox is None:
+            continue  # not filed in the inbox: not a letter to this claimant
+        others = tuple(d for d in deliveries if d.channel != contact.INBOX)
+        letters.append(Letter(message, inbox, others))
+    return letters
+
+
+def inbox(claimant_id: str, *, limit: int = 200) -> list[Letter]:
+    """The claimant's letters, newest first."""
+    return _letters(claimant_id, limit=limit)
+
+
+def unread_count(claimant_id: str) -> int:
+    return (
+        db.session.scalar(
+            db.select(db.func.count())
+            .select_from(Delivery)
+            .join(OutboxMessage, OutboxMessage.id == Delivery.message_id)
+            .where(
+                OutboxMessage.account_id == claimant_id,
+                Delivery.channel == contact.INBOX,
+                Delivery.opened_at.is_(None),
+            )
+        )
+        or 0
+    )
+
+
+def letter(claimant_id: str, message_id: str) -> Letter:
+    """One of the claimant's letters; LetterNotFound for anyone else's, or none."""
+    found = _letters(claimant_id, limit=1, message_id=message_id)
+    if not found:
+        raise LetterNotFound(message_id)
+    return found[0]
+
+
+def open_letter(claimant_id: str, message_id: str, *, now: datetime) -> Letter:
+    """The claimant's letter, marked opened the first time they open it. No commit."""
+    found = letter(claimant_id, message_id)
+    if found.inbox is not None and found.inbox.opened_at is None:
+        db.session.execute(
+            update(Delivery)
+            .where(Delivery.id == found.inbox.id, Delivery.opened_at.is_(None))
+            .values(opened_at=now)
+        )
+        db.session.refresh(found.inbox)
+    return found
+
+
+def send_letter(
+    claimant: Claimant, body: str, *, language: str, staff: StaffMember, now: datetime
+) -> str:
+    """A letter from DWP staff to the claimant's inbox (and the channels they chose for
+    letters), audited in their chain with who sent it. Adds, no commit; LetterRefused."""
+    text = body.replace("\r\n", "\n").strip()
+    if not text:
+        raise LetterRefused("body", "Enter the letter")
+    if len(text) > LETTER_MAX_CHARS:
+        raise LetterRefused("body", f"The letter must be {LETTER_MAX_CHARS:,} characters or fewer")
+    if language not in LETTER_LANGUAGES:
+        raise LetterRefused("language", "Choose English or Welsh")
+    head = audit.lock_head(db.session.connection(), claimant.id)
+    dedupe = f"{contact.LETTER_KIND}:{new_id()}"
+    notify.queue(
+        account_id=claimant.id,
+        kind=contact.LETTER_KIND,
+        body=text,
+        dedupe_key=dedupe,
+        now=now,
+        language=language,
+    )
+    message_id = db.session.scalar(
+        db.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe)
+    )
+    audit.append(
+        audit.Event(
+            claimant_id=claimant.id,
+            token_id="",
+            grant_id="",
+            actor=f"staff:{staff.id}",
+            action="letter.send",
+            resource=f"letter:{message_id}",
+            outcome="done",
+        ),
+        now=now,
+        head=head,
+    )
+    return str(message_id)
+
+
+def for_record(claimant_id: str, *, limit: int = 50) -> list[Letter]:
+    """The claimant's messages with their proof of delivery, newest first, for staff."""
+    return _letters(claimant_id, limit=limit)
+
+
+def print_due(letters: list[Letter]) -> list[Letter]:
+    """Those a printed letter is due for: the claimant chose post, and nobody has a postal API."""
+    return [found for found in letters if any(d.status == notify.PRINT_DUE for d in found.others)]

@@ -1,0 +1,191 @@
+"""Email by plain SMTP: a real SMTP server (aiosmtpd) runs in the test process, the sweep sends
+through BROKER_SMTP_URL, and the test reads what arrived. STARTTLS is used when offered."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import ipaddress
+import socket
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from broker import channels, clock, notify
+from broker.extensions import db
+from broker.smtp_sender import SmtpSender
+from tests.contact.conftest import deliveries, queue_test_message, run_sweep
+from tests.factories import make_grant
+
+
+class Inbox:
+    """The server's handler: keeps each message it accepts, with whether TLS carried it."""
+
+    def __init__(self, refuse: bool = False) -> None:
+        self.messages: list[tuple[email.message.EmailMessage, list[str], bool, object]] = []
+        self.refuse = refuse
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
+        if self.refuse:
+            return "451 Try again later"
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append(
+            (parsed, list(envelope.rcpt_tos), session.ssl is not None, session.auth_data)
+        )
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield inbox, controller.port
+    controller.stop()
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_an_email_really_arrives_in_welsh_for_a_welsh_claimant(people, frozen_clock, smtp_server):
+    inbox, port = smtp_server
+    people.claimant.account.language = "cy"
+    db.session.commit()
+    grant = make_grant(people.claimant, people.adviser)
+    notify.suspended(grant, now=clock.now())
+    db.session.commit()
+    sender = channels.from_config(
+        {"BROKER_SMTP_URL": f"smtp://127.0.0.1:{port}", "BROKER_SMTP_FROM": "hello@broker.test"}
+    )
+
+    report = run_sweep(sender)
+
+    assert report.sent == 2 and report.failed == 0
+    by_rcpt = {tuple(rcpts): (message, tls) for message, rcpts, tls, _auth in inbox.messages}
+    welsh, tls = by_rcpt[(people.claimant.account.username,)]
+    assert not tls  # this server offers no STARTTLS, so there was none to use
+    assert welsh["Subject"] == "Neges gan Rhannu eich dyddlyfr"
+    assert welsh["Content-Language"] == "cy"
+    assert welsh["From"] == "hello@broker.test"
+    assert welsh.get_content_type() == "text/plain"
+    assert welsh.get_content_charset() == "utf-8"
+    assert welsh.get_content().startswith("Mae DWP wedi oedi mynediad Priya Shah")
+    english, _tls = by_rcpt[(people.adviser.account.username,)]
+    assert english["Content-Language"] == "en"
+    assert english["Subject"] == "A message from Share your journal"
+    [sent] = deliveries(people.claimant.id, "email")
+    assert sent.status == "sent" and sent.sent_at == clock.now()
+    assert sent.provider_reference == welsh["Message-ID"]
+
+
+def test_starttls_is_used_before_the_password_when_the_server_offers_it(people, tmp_path):
+    cert, key = self_signed(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    inbox = Inbox()
+
+    def authenticate(server, session, envelope, mechanism, auth_data):  # noqa: ANN001, ANN202
+        ok = isinstance(auth_data, LoginPassword) and auth_data.password == b"s3cret"
+        return AuthResult(success=ok, auth_data=auth_data)
+
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=free_port(),
+        tls_context=server_tls,
+        require_starttls=True,
+        authenticator=authenticate,
+        auth_require_tls=True,
+    )
+    controller.start()
+    try:
+        queue_test_message(people.claimant.id, "Hello over TLS")
+        sender = SmtpSender.from_url(f"smtp://broker:s3cret@127.0.0.1:{controller.port}")
+        sender.tls_context = ssl.create_default_context(cafile=str(cert))  # trust the test CA
+        report = run_sweep(sender)
+    finally:
+        controller.stop()
+
+    assert report.sent == 1
+    [(message, rcpts, tls, auth)] = inbox.messages
+    assert tls and rcpts == [people.claimant.account.username]
+    assert auth.login == b"broker"
+    assert message.get_content().strip() == "Hello over TLS"
+
+
+def test_a_refused_email_is_retried_on_the_next_run(people, frozen_clock):
+    inbox = Inbox(refuse=True)
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        queue_test_message(people.claimant.id, "Try me again")
+        sender = SmtpSender.from_url(f"smtp://127.0.0.1:{controller.port}")
+        first = run_sweep(sender)
+        [waiting] = deliveries(people.claimant.id, "email")
+        after_first = (waiting.status, waiting.last_error or "")
+        inbox.refuse = False
+        frozen_clock.advance(minutes=5)
+        second = run_sweep(sender)
+    finally:
+        controller.stop()
+
+    assert (first.failed, second.sent) == (1, 1)
+    assert after_first[0] == "queued" and "451" in after_first[1]
+    [delivered] = deliveries(people.claimant.id, "email")
+    assert (delivered.status, delivered.attempts) == ("sent", 2)
+    assert [m.get_content().strip() for m, *_ in inbox.messages] == ["Try me again"]
+
+
+def test_the_smtp_url_must_name_a_host():
+    with pytest.raises(ValueError, match="smtp://"):
+        SmtpSender.from_url("http://example.com")
+    sender = SmtpSender.from_url("smtp://user%40example.com:p%3Ass@mail.example:2525")
+    assert (sender.host, sender.port, sender.username, sender.password) == (
+        "mail.example",
+        2525,
+        "user@example.com",
+        "p:ss",
+    )
