@@ -59,13 +59,13 @@ def add_mr_decision(
         raise DecisionRefused(f"The outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
     if decided_on > appeals.uk_day(now):
         raise DecisionRefused("The decision date cannot be in the future")
-    subject = " ".join(subject.split()) or DEFAULT_SUBJECT
-    body = body.strip() or f"The decision was looked at again. Outcome: {OUTCOMES[outcome]}."
     if len(subject) > LONGEST_SUBJECT or len(body) > LONGEST_BODY or "\x00" in subject + body:
         raise DecisionRefused(
             f"The subject can be up to {LONGEST_SUBJECT} characters and the body up to "
             f"{LONGEST_BODY}"
         )
+    subject = " ".join(subject.split()) or DEFAULT_SUBJECT
+    body = body.strip() or f"The decision was looked at again. Outcome: {OUTCOMES[outcome]}."
     decision = MRDecision(
         claimant_id=claimant.id,
         decided_at=appeals.start_of(decided_on),

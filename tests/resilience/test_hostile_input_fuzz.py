@@ -106,6 +106,7 @@ def world(app: Flask, ctx) -> dict[str, object]:  # noqa: ANN001
         "grant_id": grant.id,
         "reference": claimant.reference,
         "note_id": "00000000-0000-4000-8000-000000000000",
+        "notice_id": "00000000-0000-4000-8000-000000000000",
         "token": token,
     }
 
