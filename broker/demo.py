@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 
-from . import accounts, clients, clock, grants, records
+from . import accounts, appeals, clients, clock, decisions, grants, records, watches
 from .extensions import db
 from .models import (
     Account,
@@ -64,6 +64,7 @@ def seed(hasher: PasswordHasher, signer: TokenService) -> bool:
     if db.session.scalar(db.select(Account).where(Account.username == LOGINS[0].username)):
         seed_oauth(clock.now(), hasher)  # demo data from before issue 3 gets its OAuth part too
         seed_staff_side(clock.now(), signer)  # and its staff-side part (issue 4)
+        seed_watch(clock.now(), signer)  # and Tom's watch on Alex's decisions (issue 15)
         return False
     now = clock.now()
     northside = Organisation(name="Northside Citizens Advice")
@@ -205,6 +206,7 @@ def seed(hasher: PasswordHasher, signer: TokenService) -> bool:
     )
     seed_oauth(now, hasher)
     seed_staff_side(now, signer)
+    seed_watch(now, signer)
     return True
 
 
@@ -299,4 +301,37 @@ def seed_staff_side(now: datetime, signer: TokenService) -> None:
     records.pin_note(alex, "Hard of hearing: use text relay for calls", staff=jordan, now=now)
     records.set_additional_support(
         alex, "Finds phone calls hard: contact by letter or text relay", staff=jordan, now=now
+    )
+
+
+# Tell me when a decision arrives (issue 15): Tom watches Alex's decisions, and one arrived
+# three days ago, so his console lists it with its appeal deadline (and an email is queued).
+
+
+def seed_watch(now: datetime, signer: TokenService) -> None:
+    """Tom's watch and a decision it told him of; nothing if Tom has no live grant from Alex
+    or already watches."""
+    tom = db.session.scalar(db.select(Account).where(Account.username == "tom@riverside.example"))
+    alex = db.session.scalar(db.select(Claimant).where(Claimant.reference == "UC-1001-AM"))
+    if tom is None or alex is None:
+        return
+    grant = next(
+        (g for g in grants.live_for_adviser(tom.id, now) if g.claimant_id == alex.id), None
+    )
+    if grant is None or watches.console_watch(grant.id) is not None:
+        return
+    _token, row, _expires = signer.issue(
+        grant, client_id=clients.CONSOLE_CLIENT_ID, scopes=grant.scope_names, now=now
+    )
+    watches.set_for_demo(grant, token_id=row.jti, now=now)
+    decisions.add_mr_decision(
+        alex,
+        outcome="partly_changed",
+        decided_on=appeals.uk_day(now - timedelta(days=3)),
+        subject="Work capability: mobilising",
+        body="We have looked at the decision again and changed part of it. You can appeal to "
+        "an independent tribunal within one month of this decision.",
+        by="system:demo",
+        now=now,
+        signer=signer,
     )

@@ -109,6 +109,33 @@ def _watch_json(row: Any, access: Access) -> dict[str, Any]:
     }
 
 
+def set_for_demo(grant: Grant, *, token_id: str, now: datetime) -> MRDecisionWatch:
+    """The console's watch under `grant`, set as its first API call would set it (audited
+    under `token_id`, a console token issued under the grant). For the demo data. No commit."""
+    watch = MRDecisionWatch(
+        grant_id=grant.id,
+        claimant_id=grant.claimant_id,
+        client_id=clients.CONSOLE_CLIENT_ID,
+        token_id=token_id,
+        created_at=now,
+    )
+    db.session.add(watch)
+    db.session.flush()
+    audit.append(
+        audit.Event(
+            claimant_id=grant.claimant_id,
+            token_id=token_id,
+            grant_id=grant.id,
+            actor=f"adviser:{grant.adviser_id}",
+            action="mr.watch",
+            resource="mr_decision_watch",
+            outcome="allowed",
+        ),
+        now=now,
+    )
+    return watch
+
+
 # A decision arrives (broker/decisions.py calls this, in the transaction that adds it).
 
 
