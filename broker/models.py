@@ -491,8 +491,9 @@ class Receipt(db.Model):
 
 
 class MRDecisionWatch(db.Model):
-    """ "Tell me when a decision arrives": set under a grant by a token (the adviser console's,
-    or a case system's, which is then pushed a Security Event Token); ends with the grant."""
+    """A watch for "Tell me when a decision arrives", set under a grant by a token (the adviser
+    console's, or a case system's, which is then pushed a Security Event Token); ends with the
+    grant."""
 
     __tablename__ = "mr_decision_watches"
     id: Mapped[str] = uuid_pk()

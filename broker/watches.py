@@ -1,4 +1,4 @@
-""" "Tell me when a decision arrives": watches on a claimant's MR decisions, and what happens
+"""Watches ("Tell me when a decision arrives") on a claimant's MR decisions, and what happens
 when one arrives.
 
 A watch belongs to a grant (the consent) and records the token that set it: the adviser
