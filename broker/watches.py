@@ -111,7 +111,8 @@ def _watch_json(row: Any, access: Access) -> dict[str, Any]:
 
 def set_for_demo(grant: Grant, *, token_id: str, now: datetime) -> MRDecisionWatch:
     """The console's watch under `grant`, set as its first API call would set it (audited
-    under `token_id`, a console token issued under the grant). For the demo data. No commit."""
+    under `token_id`, a console token issued under the grant). For the demo data and the tests'
+    scenes. No commit."""
     watch = MRDecisionWatch(
         grant_id=grant.id,
         claimant_id=grant.claimant_id,
