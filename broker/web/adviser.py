@@ -146,7 +146,7 @@ def _switch_watch(grant_id: str, *, on: bool) -> Response:
 
 
 @bp.post("/tell-by")
-def tell_by() -> Response | tuple[str, int]:
+def tell_by() -> Response:
     form = TellByForm()
     if not form.validate_on_submit():
         abort(400)
