@@ -15,9 +15,12 @@ from . import (
     checkpoints,
     clients,
     clock,
+    decisions,
     demo,
     notify,
     oauth,
+    push,
+    records,
     services,
     staff_keys,
     sweep,
@@ -131,6 +134,7 @@ def register(app: Flask) -> None:
     register_staff_side(app)
     register_oauth_side(app)
     register_proof(app)
+    register_journal(app)
 
 
 def register_proof(app: Flask) -> None:
@@ -262,6 +266,7 @@ def register_staff_side(app: Flask) -> None:
             progress=progress,
             services=services.of(app),
             checkpoint=bool(app.config.get("BROKER_CHECKPOINT_ON_SWEEP", True)),
+            pusher=push.Pusher(app.config.get("BROKER_PUSH_CA_BUNDLE")),
         )
         if not report.ran:
             if not quiet:
@@ -272,6 +277,11 @@ def register_staff_side(app: Flask) -> None:
                 f"Ended {report.expired} grant(s) past their end date. "
                 f"Queued {report.reminders_queued} reminder(s). "
                 f"Sent {report.sent} message(s)."
+            )
+        if (report.pushed or report.push_failed) and not quiet:
+            click.echo(
+                f"Pushed {report.pushed} security event(s) to case systems; "
+                f"{report.push_failed} will be tried again or were refused."
             )
         if report.checkpoint and not quiet:
             click.echo(f"Signed audit checkpoint {report.checkpoint}.")
@@ -363,6 +373,12 @@ def register_oauth_side(app: Flask) -> None:
         help="How a confidential client sends its secret.",
     )
     @click.option("--client-id", default=None, help="Choose the client ID (default: generated).")
+    @click.option(
+        "--push-endpoint",
+        default=None,
+        metavar="URL",
+        help="https URL the broker POSTs security events to (RFC 8935), e.g. a new MR decision.",
+    )
     def register_client(
         name: str,
         organisation: str,
@@ -372,6 +388,7 @@ def register_oauth_side(app: Flask) -> None:
         public: bool,
         auth_method: str,
         client_id: str | None,
+        push_endpoint: str | None,
     ) -> None:
         """Register an OAuth client and print its secret once (only its hash is stored)."""
         try:
@@ -384,6 +401,7 @@ def register_oauth_side(app: Flask) -> None:
                 auth_method="none" if public else auth_method,
                 now=clock.now(),
                 client_id=client_id,
+                push_endpoint=push_endpoint,
             )
         except clients.ClientRefused as refusal:
             units.discard()
@@ -395,3 +413,49 @@ def register_oauth_side(app: Flask) -> None:
             click.echo("Store the secret now: only its hash is kept, so it is not shown again.")
         else:
             click.echo("A public client: no secret. It must use PKCE (S256) like every client.")
+
+
+def register_journal(app: Flask) -> None:
+    """`journal add-mr-decision`: a decision arrives in a claimant's journal (demo and tests;
+    DWP's own systems use POST /api/v1/staff/claimants/<ref>/mr-decisions)."""
+
+    @app.cli.group("journal")
+    def journal() -> None:
+        """Add to a claimant's journal as DWP's systems would."""
+
+    @journal.command("add-mr-decision")
+    @click.argument("reference")
+    @click.option(
+        "--outcome", required=True, type=click.Choice(list(decisions.OUTCOMES)), help="The result."
+    )
+    @click.option("--decided-on", required=True, metavar="YYYY-MM-DD", help="The decision date.")
+    @click.option("--subject", default="", help="The notice's title.")
+    @click.option("--body", default="", help="The notice's text.")
+    def add_mr_decision(
+        reference: str, outcome: str, decided_on: str, subject: str, body: str
+    ) -> None:
+        """Add an MR decision for the claimant with REFERENCE and tell everyone watching."""
+        claimant = records.claimant_by_reference(reference)
+        if claimant is None:
+            raise click.ClickException(f"No claimant has the reference {reference!r}")
+        try:
+            decision = decisions.add_mr_decision(
+                claimant,
+                outcome=outcome,
+                decided_on=decisions.parse_day(decided_on),
+                subject=subject,
+                body=body,
+                by="system:journal-command",
+                now=clock.now(),
+                signer=services.of(app).tokens,
+            )
+        except decisions.DecisionRefused as refusal:
+            units.discard()
+            raise click.ClickException(str(refusal)) from None
+        answer = decisions.as_json(decision)
+        units.keep()
+        click.echo(
+            f"Added decision {answer['id']} for {claimant.reference}: {outcome}, decided on "
+            f"{answer['decided_on']}; appeal by {answer['appeal_deadline']} "
+            f"(at the outside {answer['appeal_outside_limit']})."
+        )

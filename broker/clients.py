@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import scopes
 
-from . import grants, inputs
+from . import grants, inputs, push
 from .extensions import db
 from .models import Claimant, Grant, OAuthClient, Organisation
 from .tokens import TokenService, hash_secret
@@ -95,6 +95,7 @@ def register(
     now: datetime,
     client_id: str | None = None,
     secret: str | None = None,
+    push_endpoint: str | None = None,
 ) -> tuple[OAuthClient, str | None]:
     """A new client and its secret (None for a public client); the secret is stored hashed
     and cannot be shown again. Adds and flushes, no commit."""
@@ -123,6 +124,10 @@ def register(
         raise ClientRefused("A client ID is 3 to 64 letters, digits, dots, dashes or underscores")
     if db.session.get(OAuthClient, client_id) is not None:
         raise ClientRefused(f"A client called {client_id} already exists")
+    try:
+        endpoint = push.check_endpoint(push_endpoint) if push_endpoint else None
+    except push.EndpointRefused as refusal:
+        raise ClientRefused(str(refusal)) from None
     if auth_method != "none":
         secret = secret or secrets.token_urlsafe(32)
     else:
@@ -137,6 +142,7 @@ def register(
         grant_types=" ".join(kinds),
         token_endpoint_auth_method=auth_method,
         created_at=now,
+        push_endpoint=endpoint,
     )
     db.session.add(client)
     db.session.flush()

@@ -48,6 +48,9 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "BROKER_CHECKPOINT_SECONDS": int(env.get("BROKER_CHECKPOINT_SECONDS", "60")),
         "BROKER_CHECKPOINT_ON_SWEEP": env.get("BROKER_CHECKPOINT_ON_SWEEP", "1") != "0",
         **delivery_settings(env),
+        # The CA certificates a case system's push endpoint is checked against (broker/push.py);
+        # unset, the system's own.
+        "BROKER_PUSH_CA_BUNDLE": env.get("BROKER_PUSH_CA_BUNDLE"),
     }
 
 

@@ -9,7 +9,20 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 
-from . import accounts, caller_checks, clients, clock, contact, grants, letters, records, staff_keys
+from . import (
+    accounts,
+    appeals,
+    caller_checks,
+    clients,
+    clock,
+    contact,
+    decisions,
+    grants,
+    letters,
+    records,
+    staff_keys,
+    watches,
+)
 from .extensions import db
 from .models import (
     Account,
@@ -67,6 +80,8 @@ def seed(hasher: PasswordHasher, signer: TokenService) -> bool:
         seed_oauth(clock.now(), hasher)  # demo data from before issue 3 gets its OAuth part too
         seed_staff_side(clock.now(), signer)  # and its staff-side part (issue 4)
         seed_caller_checks(clock.now())  # and a caller Sam reported (issue 15)
+        seed_contact(clock.now())  # and letters, and Sam's choices of how to be contacted
+        seed_watch(clock.now(), signer)  # and Tom's watch on Alex's decisions (issue 15)
         return False
     now = clock.now()
     northside = Organisation(name="Northside Citizens Advice")
@@ -210,6 +225,7 @@ def seed(hasher: PasswordHasher, signer: TokenService) -> bool:
     seed_staff_side(now, signer)
     seed_caller_checks(now)
     seed_contact(now)
+    seed_watch(now, signer)
     return True
 
 
@@ -328,6 +344,8 @@ def seed_caller_checks(now: datetime) -> None:
     caller_checks.note_on_phone(account.id, now=yesterday + timedelta(minutes=1))
     caller_checks.report_not_genuine(account.id, check.id, now=yesterday + timedelta(minutes=2))
     staff_keys.revoke(key.id, now=now)  # nobody holds it: its key was never shown
+
+
 # Contact the way you choose (issue 15): a letter from Jordan in Alex's inbox, and Sam's choices
 # (text messages for reminders, post for letters from DWP) so the record shows a printed letter due.
 
@@ -369,4 +387,37 @@ def seed_contact(now: datetime) -> None:
     )
     letters.send_letter(
         sam, "Your next payment is on 5 January.", language="en", staff=jordan, now=now
+    )
+
+
+# Tell me when a decision arrives (issue 15): Tom watches Alex's decisions, and one arrived
+# three days ago, so his console lists it with its appeal deadline (and an email is queued).
+
+
+def seed_watch(now: datetime, signer: TokenService) -> None:
+    """Tom's watch and a decision it told him of; nothing if Tom has no live grant from Alex
+    or already watches."""
+    tom = db.session.scalar(db.select(Account).where(Account.username == "tom@riverside.example"))
+    alex = db.session.scalar(db.select(Claimant).where(Claimant.reference == "UC-1001-AM"))
+    if tom is None or alex is None:
+        return
+    grant = next(
+        (g for g in grants.live_for_adviser(tom.id, now) if g.claimant_id == alex.id), None
+    )
+    if grant is None or watches.console_watch(grant.id) is not None:
+        return
+    _token, row, _expires = signer.issue(
+        grant, client_id=clients.CONSOLE_CLIENT_ID, scopes=grant.scope_names, now=now
+    )
+    watches.set_for_demo(grant, token_id=row.jti, now=now)
+    decisions.add_mr_decision(
+        alex,
+        outcome="partly_changed",
+        decided_on=appeals.uk_day(now - timedelta(days=3)),
+        subject="Work capability: mobilising",
+        body="We have looked at the decision again and changed part of it. You can appeal to "
+        "an independent tribunal within one month of this decision.",
+        by="system:demo",
+        now=now,
+        signer=signer,
     )

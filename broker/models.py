@@ -71,6 +71,8 @@ class Adviser(db.Model):
     code: Mapped[str] = mapped_column(String(20), unique=True)
     account: Mapped[Account] = orm.relationship(lazy="joined")
     organisation: Mapped[Organisation] = orm.relationship(lazy="joined")
+    # Migration 0012: how a watched decision reaches them (broker/watches.py): email | console.
+    tell_by: Mapped[str] = mapped_column(String(10), default="email", server_default="email")
 
     @property
     def name(self) -> str:
@@ -198,6 +200,8 @@ class OAuthClient(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Migration 0012: where Security Event Tokens are pushed (RFC 8935); HTTPS only.
+    push_endpoint: Mapped[str | None] = mapped_column(Text)
 
 
 class AuthorizationCode(db.Model):
@@ -512,6 +516,8 @@ class CallerCheck(db.Model):
         Index("ix_caller_checks_claimant_caller", "claimant_id", "caller_key", "started_at"),
         Index("ix_caller_checks_open", "ended_at", "expires_at"),
     )
+
+
 class ContactPreference(db.Model):
     """How a claimant wants each kind of message (issue 15): channels, space-separated, per kind.
     A claimant with no row gets notify-side defaults (broker/contact.py)."""
@@ -532,9 +538,7 @@ class Delivery(db.Model):
     __tablename__ = "deliveries"
     __table_args__ = (UniqueConstraint("message_id", "channel"),)
     id: Mapped[str] = uuid_pk()
-    message_id: Mapped[str] = mapped_column(
-        ForeignKey("outbox.id", ondelete="CASCADE"), index=True
-    )
+    message_id: Mapped[str] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(20))  # queued|sent|delivered|failed|print_due
     address: Mapped[str] = mapped_column(String(200), default="")  # email or mobile, as sent
@@ -550,3 +554,65 @@ class Delivery(db.Model):
 
 
 Index("ix_deliveries_queued", Delivery.status, Delivery.created_at)
+
+
+class MRDecisionWatch(db.Model):
+    """A watch for "Tell me when a decision arrives", set under a grant by a token (the adviser
+    console's, or a case system's, which is then pushed a Security Event Token); ends with the
+    grant."""
+
+    __tablename__ = "mr_decision_watches"
+    id: Mapped[str] = uuid_pk()
+    grant_id: Mapped[str] = mapped_column(ForeignKey("grants.id"), index=True)
+    claimant_id: Mapped[str] = mapped_column(ForeignKey("claimants.id"), index=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    token_id: Mapped[str] = mapped_column(String(UUID_LEN))  # the token that set it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(40))
+
+
+LIVE_WATCH = MRDecisionWatch.ended_at.is_(None)
+Index(
+    "uq_mr_decision_watches_live",
+    MRDecisionWatch.grant_id,
+    MRDecisionWatch.client_id,
+    unique=True,
+    sqlite_where=LIVE_WATCH,
+    postgresql_where=LIVE_WATCH,
+)
+
+
+class MRDecisionNotice(db.Model):
+    """One decision told under one watch: a read of the decision, audited when it was made."""
+
+    __tablename__ = "mr_decision_notices"
+    id: Mapped[str] = uuid_pk()
+    watch_id: Mapped[str] = mapped_column(ForeignKey("mr_decision_watches.id"), index=True)
+    decision_id: Mapped[str] = mapped_column(ForeignKey("mr_decisions.id"))
+    adviser_id: Mapped[str | None] = mapped_column(ForeignKey("advisers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(10))  # email | console | push
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("watch_id", "decision_id", name="uq_mr_decision_notices_watch_decision"),
+    )
+
+
+class PushDelivery(db.Model):
+    """A Security Event Token waiting to be POSTed to a case system (RFC 8935), with its tries."""
+
+    __tablename__ = "push_deliveries"
+    id: Mapped[str] = uuid_pk()  # the SET's jti
+    notice_id: Mapped[str] = mapped_column(ForeignKey("mr_decision_notices.id"), unique=True)
+    endpoint: Mapped[str] = mapped_column(Text)
+    token: Mapped[str] = mapped_column(Text)  # the signed SET, sent again as it is on a retry
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    given_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+Index("ix_push_deliveries_due", PushDelivery.delivered_at, PushDelivery.next_attempt_at)

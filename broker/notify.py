@@ -18,7 +18,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from flask_babel import force_locale
@@ -556,3 +556,24 @@ def record_receipt(reference: str, status: str, *, at: datetime | None, now: dat
         delivery.status, delivery.failed_at, delivery.last_error = FAILED, when, status
     db.session.flush()
     return delivery
+
+
+# A watched MR decision arrived (issue 15): the adviser's message, in English like their pages.
+
+
+def mr_decision_arrived(
+    *,
+    claimant_name: str,
+    reference: str,
+    decided_on: date,
+    outcome: str,
+    appeal_by: date,
+    outside_limit: date,
+) -> str:
+    with _in_english():
+        return (
+            f"A Mandatory Reconsideration decision has arrived for {claimant_name} "
+            f"({reference}). Decided on {i18n.day(decided_on)}. Outcome: {outcome}. "
+            f"Appeal by {i18n.day(appeal_by)} (one month from the decision date). "
+            f"The latest a late appeal can be made is {i18n.day(outside_limit)} (13 months)."
+        )

@@ -26,10 +26,12 @@ from . import (
     caller_checks,
     checkpoints,
     clock,
+    deliveries,
     device,
     grants,
     notify,
     oauth,
+    push,
     ratelimit,
     sessions,
     units,
@@ -75,6 +77,8 @@ class SweepReport:
     sessions_forgotten: int = 0
     codes_forgotten: int = 0
     caller_checks_ended: int = 0
+    pushed: int = 0  # Security Event Tokens a case system accepted (issue 15)
+    push_failed: int = 0
     checkpoint: int | None = None  # the audit checkpoint this run signed, if any
     checkpoint_refused: str | None = None  # why it would not sign one (a broken chain)
 
@@ -135,6 +139,7 @@ def run(
     holder: str | None = None,
     services: Services,
     checkpoint: bool = True,
+    pusher: push.Pusher | None = None,
 ) -> SweepReport:
     """One sweep at `now`, signing an audit checkpoint at its end if `checkpoint` (and anything
     changed). Returns what it did; `ran` is False if another run held the lease."""
@@ -148,6 +153,8 @@ def run(
         report.reminders_queued = _remind(holder, now, batch, progress)
         report.caller_checks_ended = _end_caller_checks(holder, now, batch)
         report.sent, report.failed = _send(holder, now, batch, sender, progress)
+        if pusher is not None:
+            report.pushed, report.push_failed = _push(holder, now, batch, pusher)
         renew(holder, now=clock.now())
         report.attempts_forgotten = ratelimit.forget_before(now - ATTEMPTS_KEPT_FOR)
         report.sessions_forgotten = sessions.forget_before(now - SESSIONS_KEPT_FOR)
@@ -261,6 +268,29 @@ def _send(
         after = (messages[-1].created_at, messages[-1].delivery_id)
         _report(progress, SENDING, min(sent + failed, total), total)
     return sent, failed
+
+
+def _push(holder: str, now: datetime, batch: int, pusher: push.Pusher) -> tuple[int, int]:
+    """POST the Security Event Tokens due (broker/deliveries.py). Each one is checked against
+    its grant in a transaction, sent with no transaction open, and its outcome recorded and
+    audited in another; what failed is tried again by a later run, after a doubled wait."""
+    renew(holder, now=clock.now())
+    units.keep()
+    due = deliveries.due(now, limit=batch)
+    units.discard()
+    pushed = failed = 0
+    for delivery_id in due:
+        renew(holder, now=clock.now())
+        pending = deliveries.prepare(delivery_id, now=now)
+        units.keep()
+        if pending is None:
+            continue
+        answer = pusher.post(pending.endpoint, pending.token)
+        deliveries.record(delivery_id, answer, now=now)
+        units.keep()
+        pushed += answer.delivered
+        failed += not answer.delivered
+    return pushed, failed
 
 
 CHECKPOINT_LOCK = "checkpoint"

@@ -44,6 +44,7 @@ def new_client() -> Response | str | tuple[str, int]:
                 grant_types=form.grant_types.data or (),
                 auth_method=form.auth_method.data or "",
                 now=boundary.now(),
+                push_endpoint=(form.push_endpoint.data or "").strip() or None,
             )
         except clients.ClientRefused as refusal:
             boundary.undo()
@@ -64,6 +65,8 @@ def new_client() -> Response | str | tuple[str, int]:
 
 def _field_for(message: str) -> str:
     lowered = message.lower()
+    if "push endpoint" in lowered:
+        return "push_endpoint"
     if "url" in lowered or "redirect" in lowered or "https" in lowered:
         return "redirect_uris"
     if "scope" in lowered:

@@ -27,13 +27,13 @@ from werkzeug.wrappers import Response
 
 import scopes
 
-from .. import caller_checks, clock, device, grants, i18n, oauth, statements
+from .. import caller_checks, clock, device, grants, i18n, oauth, statements, watches
 from .. import clients as client_registry
 from ..extensions import db
 from ..models import DeviceAuthorization, Grant
 from . import boundary
 from .console import ConsoleClient
-from .forms import AskForm, ConfirmForm, MRRequestForm, StatementForm, first_errors
+from .forms import AskForm, ConfirmForm, MRRequestForm, StatementForm, TellByForm, first_errors
 
 bp = Blueprint("adviser", __name__, url_prefix="/adviser")
 
@@ -48,6 +48,9 @@ def clients() -> str:
         live=one_per_client(grants.live_for_adviser(g.adviser.id, now)),
         now=now,
         state_at=grants.state_at,
+        watched=watches.watched_clients(g.adviser.id, now),
+        unseen=watches.unseen(g.adviser.id, now),
+        tell_by_form=TellByForm(tell_by=g.adviser.tell_by),
     )
 
 
@@ -81,6 +84,7 @@ def client(grant_id: str) -> str | tuple[str, int]:
     return render_template(
         "adviser/client.html",
         grant=grant,
+        watch=watches.console_watch(grant.id) if "mr:read" in allowed else None,
         decisions=decisions,
         journal=journal,
         can_request="mr:request" in allowed,
@@ -111,6 +115,54 @@ def mr_request(grant_id: str) -> Response | str | tuple[str, int]:
     return render_template("adviser/mr_request.html", grant=grant, form=form, errors=errors), (
         400 if errors else 200
     )
+
+
+# Tell me when a decision arrives (issue 15): the switch sets or ends the console's watch
+# through the API, with a token issued under the grant, so the watch records that token.
+
+
+@bp.post("/clients/<uuid:grant_id>/watch")
+def watch(grant_id: str) -> Response:
+    return _switch_watch(grant_id, on=True)
+
+
+@bp.post("/clients/<uuid:grant_id>/unwatch")
+def unwatch(grant_id: str) -> Response:
+    return _switch_watch(grant_id, on=False)
+
+
+def _switch_watch(grant_id: str, *, on: bool) -> Response:
+    grant = _own_grant(grant_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    api = ConsoleClient(grant)
+    answer = api.post("/mr-decision-watch", {}) if on else api.delete("/mr-decision-watch")
+    if answer.status in (200, 201):
+        flash(f"We will tell you when a decision arrives for {grant.claimant.name}")
+    elif answer.status == 204:
+        flash(f"We will no longer tell you about decisions for {grant.claimant.name}")
+    elif answer.status != 404:
+        flash((answer.body or {}).get("error_description", "That did not work: try again"))
+    return redirect(url_for("adviser.client", grant_id=grant.id), 303)
+
+
+@bp.post("/tell-by")
+def tell_by() -> Response:
+    form = TellByForm()
+    if not form.validate_on_submit():
+        abort(400)
+    watches.set_tell_by(g.adviser, form.tell_by.data or "")
+    flash("Saved how we tell you about decisions")
+    return redirect(url_for("adviser.clients"), 303)
+
+
+@bp.post("/decisions/<uuid:notice_id>/seen")
+def mark_seen(notice_id: str) -> Response:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not watches.mark_seen(g.adviser.id, str(notice_id), now=boundary.now()):
+        abort(404)
+    return redirect(url_for("adviser.clients"), 303)
 
 
 @dataclass(frozen=True, slots=True)

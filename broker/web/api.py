@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Blueprint, jsonify, request
 from werkzeug.wrappers import Response
 
-from .. import inputs, journal
+from .. import inputs, journal, watches
 from ..extensions import csrf
 from ..protect import Refused
 from .guarded import Access, Unit, bind_driver, guarded, public
@@ -100,6 +100,23 @@ def lodge_mr_request(access: Access, unit: Unit) -> tuple[Response, int]:
         now=access.now,
     )
     return jsonify(entry), 201
+
+
+@bp.post("/mr-decision-watch")
+@guarded("mr:read", action="mr.watch", resource="mr_decision_watch")
+def watch_mr_decisions(access: Access, unit: Unit) -> tuple[Response, int]:
+    """Tell me when a decision arrives: the console's adviser by their channel, a case system
+    by a Security Event Token pushed to its registered endpoint. Setting it twice is harmless."""
+    watch, made = watches.start(unit, access)
+    return jsonify(watch), (201 if made else 200)
+
+
+@bp.delete("/mr-decision-watch")
+@guarded("mr:read", action="mr.unwatch", resource="mr_decision_watch")
+def unwatch_mr_decisions(access: Access, unit: Unit) -> tuple[str, int]:
+    if not watches.stop(unit, access):
+        raise _not_found("watch")
+    return "", 204
 
 
 @bp.get("/todos")

@@ -59,6 +59,9 @@ class ConsoleClient:
     def post(self, path: str, payload: dict[str, Any]) -> ApiAnswer:
         return self._call("POST", path, json=payload)
 
+    def delete(self, path: str) -> ApiAnswer:
+        return self._call("DELETE", path)
+
     def _call(self, method: str, path: str, **kwargs: Any) -> ApiAnswer:
         # A fresh app context gives the API request its own g and database session, exactly as
         # if it had come over the network; the page's own transaction is not touched.

@@ -75,6 +75,16 @@ class GiveAccessForm(FlaskForm):
     confirmed = HiddenField()
 
 
+class TellByForm(FlaskForm):
+    """How an adviser hears that a watched decision arrived (broker/watches.py)."""
+
+    tell_by = RadioField(
+        "Tell me by",
+        choices=[("email", "Email"), ("console", "Only in the console")],
+        validators=[DataRequired("Choose how we tell you")],
+    )
+
+
 class MRRequestForm(FlaskForm):
     decision_about = StringField(
         "Which decision should be looked at again?",
@@ -355,6 +365,7 @@ class ClientForm(FlaskForm):
         default="client_secret_basic",
         validators=[DataRequired("Choose how it signs in")],
     )
+    push_endpoint = StringField("Push endpoint (optional)", validators=[Length(max=2000)])
 
 
 class VerifyFileForm(FlaskForm):

@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 from werkzeug.wrappers import Response
 
-from .. import audit, caller_checks, grants, inputs, records, staff_keys
+from .. import audit, caller_checks, decisions, grants, inputs, records, staff_keys
 from .. import contact as contact_preferences
 from ..extensions import csrf
 from ..journal import iso
@@ -162,3 +162,39 @@ def _json_object() -> dict[str, Any]:
     if not isinstance(body, dict):
         raise Refused(400, "invalid_request", "Send a JSON object (application/json)", "refused")
     return body
+
+
+# A decision arrives from DWP's systems (issue 15): added to the journal, and everyone watching
+# for one is told (broker/decisions.py).
+
+
+@bp.post("/claimants/<reference>/mr-decisions")
+def add_mr_decision(reference: str) -> tuple[Response, int]:
+    claimant = records.claimant_by_reference(reference)
+    if claimant is None:
+        raise Refused(404, "not_found", "No claimant has that reference", "refused:not_found")
+    payload = _json_object()
+    outcome, decided_on = payload.get("outcome"), payload.get("decided_on")
+    subject, body = payload.get("subject", ""), payload.get("body", "")
+    if not all(isinstance(v, str) for v in (outcome, decided_on, subject, body)):
+        raise Refused(
+            400,
+            "invalid_request",
+            "outcome and decided_on are required strings; subject and body are optional strings",
+            "refused:bad_request",
+        )
+    try:
+        decision = decisions.add_mr_decision(
+            claimant,
+            outcome=outcome,
+            decided_on=decisions.parse_day(decided_on),
+            subject=subject,
+            body=body,
+            by=f"staff-system:{g.staff_key.id}",
+            now=boundary.now(),
+            signer=boundary.services().tokens,
+        )
+    except decisions.DecisionRefused as refusal:
+        boundary.undo()
+        raise Refused(400, "invalid_request", str(refusal), "refused:bad_request") from None
+    return jsonify(decisions.as_json(decision)), 201

@@ -39,6 +39,12 @@ ACTIONS = {
     "token.issue": N_("Their system was given a key to your journal"),
     "token.refresh": N_("Their system swapped its key for a new one"),
     "token.revoke": N_("A key to your journal was stopped"),
+    # Tell me when a decision arrives (issue 15)
+    "mr.watch": N_("Asked to be told when a reconsideration decision arrives"),
+    "mr.unwatch": N_("Stopped being told about new reconsideration decisions"),
+    "mr.watch_end": N_("Stopped being told about decisions, as their access has ended"),
+    "mr_decision.notified": N_("Was told about a new reconsideration decision"),
+    "mr_decision.pushed": N_("Their system was sent a new reconsideration decision"),
 }
 
 
@@ -108,6 +114,8 @@ def result_word(outcome: str) -> str:
     """Whether a read or write was let through, in words; nothing for a change to a grant."""
     if outcome == "done":
         return ""
+    if outcome.startswith("failed:"):  # a decision pushed to a case system that did not take it
+        return gettext("Not delivered")
     return gettext("Allowed") if outcome == "allowed" else gettext("Refused")
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from flask import Flask
 
-from broker import clock, grants
+from broker import appeals, clock, decisions, grants, watches
 from broker.extensions import db
 from broker.models import Adviser, Claimant, DeviceAuthorization, Grant
 from tests.conftest import csrf_from, sign_in
@@ -58,12 +58,28 @@ def build(app: Flask, frozen_clock=None) -> Scene:  # noqa: ANN001
     api.get(f"/api/v1/mr-decisions/{decision.id}", headers=bearer(token))
     request = {"decision_about": "Limited capability for work", "reasons": "It is wrong."}
     api.post("/api/v1/mr-requests", headers=bearer(token), json=request)
+    _told_of_a_decision(grant, _jti)
     tom_grant = _phone_grant(claimant)
     if frozen_clock is not None:
         frozen_clock.advance(days=20)
     user_code = _device_request(app, priya)
     db.session.rollback()  # the live server must not wait on a transaction held here
     return Scene(claimant, priya, grant, tom_grant, user_code)
+
+
+def _told_of_a_decision(grant: Grant, token_id: str) -> None:
+    """Priya watches for decisions and one arrives (issue 15), so the history says she was told."""
+    watches.set_for_demo(grant, token_id=token_id, now=clock.now())
+    decisions.add_mr_decision(
+        grant.claimant,
+        outcome="not_changed",
+        decided_on=appeals.uk_day(clock.now()),
+        subject="Housing costs",
+        by="system:test",
+        now=clock.now(),
+        signer=signer(),
+    )
+    db.session.commit()
 
 
 def _phone_grant(claimant: Claimant) -> Grant | None:

@@ -107,6 +107,7 @@ def world(app: Flask, ctx) -> dict[str, object]:  # noqa: ANN001
         "reference": claimant.reference,
         "note_id": "00000000-0000-4000-8000-000000000000",
         "check_id": "00000000-0000-4000-8000-000000000000",  # issue 15: no such caller check
+        "notice_id": "00000000-0000-4000-8000-000000000000",
         "token": token,
     }
 

@@ -1,0 +1,106 @@
+"""A Mandatory Reconsideration decision arrives in a claimant's journal: the one place it
+happens (the `journal add-mr-decision` command, the staff API and the demo all call
+`add_mr_decision`), so that whatever hangs on a decision arriving hangs here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from . import appeals, audit, watches
+from .extensions import db
+from .journal import iso
+from .models import Claimant, MRDecision
+from .tokens import TokenService
+
+OUTCOMES = {
+    "changed": "changed",
+    "not_changed": "not changed",
+    "partly_changed": "partly changed",
+}
+DEFAULT_SUBJECT = "Mandatory Reconsideration decision"
+LONGEST_SUBJECT = 200
+LONGEST_BODY = 5000
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class DecisionRefused(ValueError):
+    """The decision cannot be added as given; the message says what to change."""
+
+
+def parse_day(text: str) -> date:
+    """A decision date written YYYY-MM-DD, else DecisionRefused saying so."""
+    try:
+        if not _DAY.fullmatch(text.strip()):
+            raise ValueError(text)
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise DecisionRefused(
+            f"The decision date must be a real date written YYYY-MM-DD, not {text!r}"
+        ) from None
+
+
+def add_mr_decision(
+    claimant: Claimant,
+    *,
+    outcome: str,
+    decided_on: date,
+    subject: str = "",
+    body: str = "",
+    by: str,
+    now: datetime,
+    signer: TokenService,
+) -> MRDecision:
+    """Add the decision to the claimant's journal, audited as done `by`, and tell everyone
+    watching for it (broker/watches.py). Adds and flushes, no commit; DecisionRefused."""
+    if outcome not in OUTCOMES:
+        raise DecisionRefused(f"The outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
+    if decided_on > appeals.uk_day(now):
+        raise DecisionRefused("The decision date cannot be in the future")
+    if len(subject) > LONGEST_SUBJECT or len(body) > LONGEST_BODY or "\x00" in subject + body:
+        raise DecisionRefused(
+            f"The subject can be up to {LONGEST_SUBJECT} characters and the body up to "
+            f"{LONGEST_BODY}"
+        )
+    subject = " ".join(subject.split()) or DEFAULT_SUBJECT
+    body = body.strip() or f"The decision was looked at again. Outcome: {OUTCOMES[outcome]}."
+    decision = MRDecision(
+        claimant_id=claimant.id,
+        decided_at=appeals.start_of(decided_on),
+        subject=subject,
+        outcome=outcome,
+        body=body,
+    )
+    db.session.add(decision)
+    db.session.flush()
+    audit.append(
+        audit.Event(
+            claimant_id=claimant.id,
+            token_id="",
+            grant_id="",
+            actor=by,
+            action="mr_decision.add",
+            resource=f"mr_decision:{decision.id}",
+            outcome="done",
+        ),
+        now=now,
+    )
+    watches.decision_arrived(decision, now=now, signer=signer)
+    return decision
+
+
+def as_json(decision: MRDecision) -> dict[str, Any]:
+    """The decision with its appeal dates, as the staff API answers."""
+    day = appeals.uk_day(decision.decided_at)
+    return {
+        "id": decision.id,
+        "subject": decision.subject,
+        "outcome": decision.outcome,
+        "body": decision.body,
+        "decided_at": iso(decision.decided_at),
+        "decided_on": day.isoformat(),
+        "appeal_deadline": appeals.deadline(day).isoformat(),
+        "appeal_outside_limit": appeals.outside_limit(day).isoformat(),
+    }
