@@ -26,6 +26,9 @@ DEFAULT_CHANNELS = (INBOX, EMAIL)
 
 _REMINDER_KINDS = frozenset({"review_reminder", "end_reminder"})
 LETTER_KIND = "dwp_letter"
+# A claimant's own MR decision has arrived: news from DWP, so it goes where their letters go.
+DECISION_LETTER_KIND = "mr_decision_letter"
+_LETTER_KINDS = frozenset({LETTER_KIND, DECISION_LETTER_KIND})
 
 # 07 and nine digits, or +44 7 and nine digits; spaces and dashes are ignored.
 _MOBILE = re.compile(r"(?:\+447|447|07)(\d{9})")
@@ -58,7 +61,7 @@ def kind_of(message_kind: str) -> str:
     """Which of the three kinds a claimant chooses for an outbox message's kind belongs to."""
     if message_kind in _REMINDER_KINDS:
         return REMINDERS
-    if message_kind == LETTER_KIND:
+    if message_kind in _LETTER_KINDS:
         return LETTERS
     return ACCESS_NOTICES
 

@@ -9,7 +9,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from . import appeals, audit, watches
+from . import appeals, audit, notify, watches
 from .extensions import db
 from .journal import iso
 from .models import Claimant, MRDecision
@@ -53,8 +53,9 @@ def add_mr_decision(
     now: datetime,
     signer: TokenService,
 ) -> MRDecision:
-    """Add the decision to the claimant's journal, audited as done `by`, and tell everyone
-    watching for it (broker/watches.py). Adds and flushes, no commit; DecisionRefused."""
+    """Add the decision to the claimant's journal, audited as done `by`; send the claimant a
+    letter with their appeal date, and tell everyone watching for it (broker/watches.py).
+    Adds and flushes, no commit; DecisionRefused."""
     if outcome not in OUTCOMES:
         raise DecisionRefused(f"The outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
     if decided_on > appeals.uk_day(now):
@@ -85,6 +86,13 @@ def add_mr_decision(
             resource=f"mr_decision:{decision.id}",
             outcome="done",
         ),
+        now=now,
+    )
+    notify.decision_letter(
+        claimant,
+        decision_id=decision.id,
+        decided_on=decided_on,
+        appeal_by=appeals.deadline(decided_on),
         now=now,
     )
     watches.decision_arrived(decision, now=now, signer=signer)

@@ -31,7 +31,7 @@ from . import contact, i18n
 from .clock import to_micros
 from .db import new_id
 from .extensions import db
-from .models import Account, Delivery, Grant, OutboxMessage
+from .models import Account, Claimant, Delivery, Grant, OutboxMessage
 
 if TYPE_CHECKING:
     from .grants import Reminder
@@ -202,7 +202,13 @@ def _in_language_of(grant: Grant) -> Iterator[None]:
     Flask-Babel's force_locale needs only an app context, so this works in a staff request and
     in the sweep's CLI run alike.
     """
-    with force_locale(i18n.known(grant.claimant.account.language)):
+    with _in_language_of_account(grant.claimant.account):
+        yield
+
+
+@contextmanager
+def _in_language_of_account(account: Account) -> Iterator[None]:
+    with force_locale(i18n.known(account.language)):
         yield
 
 
@@ -577,3 +583,25 @@ def mr_decision_arrived(
             f"Appeal by {i18n.day(appeal_by)} (one month from the decision date). "
             f"The latest a late appeal can be made is {i18n.day(outside_limit)} (13 months)."
         )
+
+
+def decision_letter(
+    claimant: Claimant, *, decision_id: str, decided_on: date, appeal_by: date, now: datetime
+) -> None:
+    """Tell the claimant their own MR decision has arrived and until when they can appeal: a
+    letter from DWP, so it goes where they chose letters to go, in their language."""
+    with _in_language_of_account(claimant.account):
+        body = _(
+            "Your reconsideration decision has arrived. It is dated %(date)s. "
+            "Read it in your journal. If you do not agree with it, you can appeal to a "
+            "tribunal. Send your appeal by %(deadline)s.",
+            date=i18n.day(decided_on),
+            deadline=i18n.day(appeal_by),
+        )
+    queue(
+        account_id=claimant.id,
+        kind=contact.DECISION_LETTER_KIND,
+        body=body,
+        dedupe_key=f"{contact.DECISION_LETTER_KIND}:{decision_id}",
+        now=now,
+    )
