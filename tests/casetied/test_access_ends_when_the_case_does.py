@@ -162,9 +162,12 @@ def test_the_claimant_gets_a_receipt_and_both_are_told(runner, people, frozen_cl
     assert [p["event"]["type"] for p in payloads] == ["case_decided", "given"]
     assert all(p["event"]["untilEvent"] == "mr_decided" for p in payloads)
     assert payloads[0]["services"][0]["purposes"][0]["termination"].startswith("2028-03-03")
-    assert db.session.scalar(
-        db.select(AuditEvent).where(AuditEvent.action == "grant.case_decided")
-    ).actor == "system:mr_decision"
+    assert (
+        db.session.scalar(
+            db.select(AuditEvent).where(AuditEvent.action == "grant.case_decided")
+        ).actor
+        == "system:mr_decision"
+    )
     to_claimant = _bodies(claimant.id, "grant_case_decided")
     to_adviser = _bodies(adviser.id, "grant_case_decided")
     [said] = to_claimant
@@ -172,6 +175,19 @@ def test_the_claimant_gets_a_receipt_and_both_are_told(runner, people, frozen_cl
     assert "can see your journal until 3 March 2028" in said
     assert "now ends on 3 March 2028" in to_adviser[0]
     assert db.session.scalar(db.select(db.func.count()).select_from(Receipt)) == 2
+
+
+def test_a_welsh_speaker_is_told_in_welsh(runner, people, frozen_clock):
+    claimant, adviser = people
+    claimant.account.language = "cy"
+    db.session.commit()
+    case_tied(claimant, adviser)
+    frozen_clock.now = datetime(2028, 2, 2, 9, 0, tzinfo=UTC)
+    decided(runner, claimant, "2028-02-01")
+
+    [said] = _bodies(claimant.id, "grant_case_decided")
+    assert said.startswith("Mae penderfyniad wedi'i wneud ar eich ailystyriaeth.")
+    assert "tan 3 Mawrth 2028" in said
 
 
 def test_an_event_we_do_not_know_is_refused(people):
@@ -217,4 +233,3 @@ def _bodies(account_id: str, kind: str) -> list[str]:
             )
         )
     )
-
