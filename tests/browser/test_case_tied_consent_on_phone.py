@@ -4,6 +4,9 @@ axe-clean in English and Welsh."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
@@ -30,8 +33,11 @@ def give_case_tied(phone, adviser_code: str) -> None:  # noqa: ANN001
 
 
 def test_claimant_gives_access_until_their_reconsideration_is_decided(
-    app, ctx, browser, live_server
+    app, ctx, browser, live_server, tmp_path
 ):
+    # `SCREENSHOTS=screenshots pytest this file` keeps the photographs, like make screenshots.
+    folder = Path(os.environ.get("SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
     claimant = make_claimant("Alex Morgan")
     adviser = make_adviser("Priya Shah", "Northside Citizens Advice")
     db.session.rollback()  # hold no transaction open while the live server answers
@@ -43,6 +49,7 @@ def test_claimant_gives_access_until_their_reconsideration_is_decided(
     expect(choice).not_to_be_checked()
     expect(phone.get_by_text("It will end 31 days after the decision.")).to_be_visible()
     give_case_tied(phone, adviser.code)
+    phone.screenshot(path=str(folder / "en-case-tied-check.png"), full_page=True)
 
     expect(phone.get_by_role("heading", level=1)).to_have_text("Check before you give access")
     expect(
@@ -67,12 +74,19 @@ def test_claimant_gives_access_until_their_reconsideration_is_decided(
     ).to_be_visible()
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= NARROW_PHONE["width"], width  # nothing scrolls sideways at 320 px
+    phone.screenshot(path=str(folder / "en-case-tied-home.png"), full_page=True)
     switch_language(phone, "Cymraeg")
     expect(
         phone.get_by_text("Hyd nes y gwneir penderfyniad ar eich ailystyriaeth, a dim hwyrach na")
     ).to_be_visible()
+    phone.screenshot(path=str(folder / "cy-case-tied-home.png"), full_page=True)
     phone.goto("/access/new")
     expect(phone.get_by_label("Hyd nes y gwneir penderfyniad ar fy ailystyriaeth")).to_be_visible()
+    phone.locator("#until_decided").check()
+    phone.screenshot(path=str(folder / "cy-case-tied-give-access.png"), full_page=True)
+    switch_language(phone, "English")
+    phone.locator("#until_decided").check()
+    phone.screenshot(path=str(folder / "en-case-tied-give-access.png"), full_page=True)
     phone.context.close()
 
 
