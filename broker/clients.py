@@ -33,7 +33,14 @@ AUTH_METHODS = (*SECRET_METHODS, "none")
 
 # RFC 9396: the one authorization details type the broker understands.
 DETAILS_TYPE = "uc_journal_access"
-DETAILS_FIELDS = {"type", "purpose", "relationship", "information", "duration_months"}
+DETAILS_FIELDS = {
+    "type",
+    "purpose",
+    "relationship",
+    "information",
+    "duration_months",
+    "until_event",  # access that ends when the case does (broker/case_tied.py)
+}
 DEFAULT_MONTHS = 3
 DURATION_PRESETS = (1, 3, 6)
 _CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
@@ -245,6 +252,7 @@ class ConsentDetails:
     relationship: str
     information: str
     months: int
+    until_event: str | None = None  # grants.UNTIL_EVENTS: access that ends when the case does
 
     def as_json(self, months: int | None = None) -> dict[str, Any]:
         value: dict[str, Any] = {
@@ -255,6 +263,8 @@ class ConsentDetails:
         if self.information:
             value["information"] = self.information
         value["duration_months"] = months or self.months
+        if self.until_event:
+            value["until_event"] = self.until_event
         return value
 
 
@@ -290,7 +300,10 @@ def parse_details(raw: str | None, scope_names: Sequence[str]) -> ConsentDetails
         raise DetailsRefused("duration_months must be a whole number from 1 to 6")
     if months > longest:
         raise DetailsRefused(f"these scopes can be granted for {longest} months at most")
-    return ConsentDetails(purpose, relationship, information, months)
+    until_event = item.get("until_event")
+    if until_event is not None and until_event not in grants.UNTIL_EVENTS:
+        raise DetailsRefused(f"until_event must be one of: {', '.join(grants.UNTIL_EVENTS)}")
+    return ConsentDetails(purpose, relationship, information, months, until_event)
 
 
 def _text(item: dict[str, Any], name: str, limit: int, *, required: bool) -> str:
@@ -315,6 +328,7 @@ def details_from_json(text: str | None) -> ConsentDetails | None:
         item["relationship"],
         item.get("information", ""),
         int(item["duration_months"]),
+        item.get("until_event"),
     )
 
 
@@ -374,6 +388,7 @@ def grant_access(
         client_id=client.id,
         authorization_details=[details.as_json(months or _months_of(existing))],
         signer=signer,
+        until_event=details.until_event,  # None: not asked, an existing grant keeps its own
     )
 
 

@@ -9,7 +9,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from . import appeals, audit, notify, watches
+from . import appeals, audit, case_tied, notify, watches
 from .extensions import db
 from .journal import iso
 from .models import Claimant, MRDecision
@@ -96,6 +96,7 @@ def add_mr_decision(
         now=now,
     )
     watches.decision_arrived(decision, now=now, signer=signer)
+    case_tied.decision_arrived(decision, decided_on=decided_on, now=now, signer=signer)
     return decision
 
 

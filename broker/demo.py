@@ -26,6 +26,7 @@ from . import (
 from .extensions import db
 from .models import (
     Account,
+    Adviser,
     CallerCheck,
     Claimant,
     ContactPreference,
@@ -82,6 +83,7 @@ def seed(hasher: PasswordHasher, signer: TokenService) -> bool:
         seed_caller_checks(clock.now())  # and a caller Sam reported (issue 15)
         seed_contact(clock.now())  # and letters, and Sam's choices of how to be contacted
         seed_watch(clock.now(), signer)  # and Tom's watch on Alex's decisions (issue 15)
+        seed_case_tied(clock.now(), signer)  # and Sam's consent that ends with the case (16)
         return False
     now = clock.now()
     northside = Organisation(name="Northside Citizens Advice")
@@ -226,6 +228,7 @@ def seed(hasher: PasswordHasher, signer: TokenService) -> bool:
     seed_caller_checks(now)
     seed_contact(now)
     seed_watch(now, signer)
+    seed_case_tied(now, signer)
     return True
 
 
@@ -420,4 +423,31 @@ def seed_watch(now: datetime, signer: TokenService) -> None:
         by="system:demo",
         now=now,
         signer=signer,
+    )
+
+
+def seed_case_tied(now: datetime, signer: TokenService) -> None:
+    """Sam's consent for Priya until Sam's reconsideration is decided (issue 16); nothing if Sam
+    already has one. Sam's older decision (ten days ago) does not end it: only a decision dated
+    on or after the day it was given counts (`journal add-mr-decision UC-1002-SM ...`)."""
+    sam = db.session.scalar(db.select(Claimant).where(Claimant.reference == "UC-1002-SM"))
+    priya = db.session.scalar(
+        db.select(Account).where(Account.username == "priya@northside.example")
+    )
+    if sam is None or priya is None:
+        return
+    if db.session.scalar(
+        db.select(Grant.id).where(Grant.claimant_id == sam.id, Grant.until_event.is_not(None))
+    ):
+        return
+    grants.give(
+        sam,
+        grants.Representative.of(db.session.get(Adviser, priya.id)),
+        scope_names=("mr:read", "journal:read"),
+        ends_at=grants.add_months(now, 6),
+        purpose="Help with my reconsideration about childcare costs",
+        relationship="Welfare rights adviser",
+        now=now,
+        signer=signer,
+        until_event=grants.MR_DECIDED,
     )

@@ -118,6 +118,7 @@ def give(
     staff: StaffMember | None = None,
     client_id: str | None = None,
     authorization_details: list[dict[str, object]] | None = None,
+    until_event: str | None = None,
 ) -> Grant:
     """The claimant's consent to this representative, checked against every rule: a new grant,
     or, if they already have a live one, that grant amended (one relationship, one grant). Adds
@@ -148,6 +149,7 @@ def give(
             information=information,
             authorization_details=authorization_details,
             signer=signer,
+            until_event=until_event,
         )
     check_end(names, starts_at=now, ends_at=ends_at)
     review_at = _review_date(review_at, ends_at, now)
@@ -163,6 +165,7 @@ def give(
             authorization_details=(
                 json.dumps(authorization_details) if authorization_details else None
             ),
+            until_event=check_until_event(until_event),
         ),
         claimant=claimant,
         names=names,
@@ -266,6 +269,7 @@ def amend(
     review_at: datetime | None = None,
     information: str = "",
     authorization_details: list[dict[str, object]] | None = None,
+    until_event: str | None = None,
 ) -> Grant:
     """The claimant approved a change to a live grant: scopes added (never taken away here; that
     is narrow), a new end date, a new purpose. The six-month cap counts from this approval.
@@ -279,8 +283,12 @@ def amend(
     change = proposed_change(
         grant, scope_names=scope_names, ends_at=ends_at, purpose=purpose, relationship=relationship
     )
-    if not change.anything:
+    # until_event None: not asked, the grant stays as it is; "" or an event: what was approved.
+    tie = grant.until_event if until_event is None else check_until_event(until_event)
+    if not change.anything and tie == grant.until_event:
         return grant
+    if tie != grant.until_event:
+        grant.until_event, grant.event_decision_id = tie, None
     names = change.scopes
     check_end(names, starts_at=now, ends_at=ends_at)
     review_at = _review_date(review_at, ends_at, now)
@@ -700,6 +708,7 @@ def record_by_phone(
     now: datetime,
     review_months: int = DEFAULT_REVIEW_MONTHS,
     kind: str = ACCESS,
+    until_event: str | None = None,
 ) -> Grant:
     """Explicit consent the claimant gave staff by phone, with all five facts; no commit.
 
@@ -751,6 +760,7 @@ def record_by_phone(
             recorded_by="staff",
             staff=staff,
             signer=signer,
+            until_event=until_event,
         )
     else:
         raise GrantRefused(f"Unknown kind of consent: {kind}")
@@ -942,3 +952,38 @@ def live_contact(claimant_id: str, now: datetime) -> Grant | None:
     """The claimant's nominated contact that has not ended (there is at most one), if any."""
     live = live_for_claimant(claimant_id, now, kind=CONTACT)
     return live[0] if live else None
+
+
+# Access that ends when the case does (broker/case_tied.py): a grant may be tied to an event in
+# the claimant's case, and still ends on its ordinary end date, the six-month cap, at the latest.
+
+MR_DECIDED = "mr_decided"
+UNTIL_EVENTS = (MR_DECIDED,)
+
+
+def check_until_event(until_event: str | None) -> str | None:
+    """The event a grant waits for (None: none), or GrantRefused for one we do not know."""
+    if until_event in (None, ""):
+        return None
+    if until_event not in UNTIL_EVENTS:
+        raise FactMissing("until_event", f"We do not know this event: {until_event}")
+    return until_event
+
+
+def end_with_case(
+    grant: Grant, *, decision_id: str, ends_at: datetime, signer: TokenService, now: datetime
+) -> bool:
+    """The case this grant was tied to has been decided: it now ends at `ends_at`, never later
+    than it already did; receipt and audit. An end already reached expires it here and now.
+    False if the grant had ended or was already moved by this event."""
+    _lock_and_refresh(grant)
+    if grant.status not in LIVE or grant.ends_at <= now or grant.event_decision_id:
+        return False
+    grant.event_decision_id = decision_id
+    grant.ends_at = min(grant.ends_at, ends_at)
+    grant.review_at = min(grant.review_at, grant.ends_at)
+    _audit(grant, "system:mr_decision", "grant.case_decided", now, signer=signer)
+    if grant.ends_at <= now:
+        db.session.flush()  # expire re-reads the grant: the new end must be in the database
+        expire(grant.id, now=now, signer=signer)
+    return True

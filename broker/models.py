@@ -127,6 +127,9 @@ class Grant(db.Model):
     # Migration 0006: who the consent is with (grants.relationship_key); at most one live
     # access grant per claimant and key, enforced by the partial unique index below.
     relationship_key: Mapped[str | None] = mapped_column(String(300))
+    # Migration 0015: access that ends when the case does (broker/case_tied.py).
+    until_event: Mapped[str | None] = mapped_column(String(20))
+    event_decision_id: Mapped[str | None] = mapped_column(ForeignKey("mr_decisions.id"))
 
     claimant: Mapped[Claimant] = orm.relationship(lazy="joined")
     adviser: Mapped[Adviser | None] = orm.relationship(lazy="joined")

@@ -605,3 +605,21 @@ def decision_letter(
         dedupe_key=f"{contact.DECISION_LETTER_KIND}:{decision_id}",
         now=now,
     )
+
+
+def case_decided(grant: Grant, *, now: datetime) -> None:
+    """Tell the claimant and the adviser that a consent tied to the reconsideration now has its
+    end date, because the decision arrived (broker/case_tied.py)."""
+    with _in_language_of(grant):
+        body = _(
+            "Your reconsideration has been decided. %(who)s can see your journal until "
+            "%(date)s. This gives them time to help you appeal. You can stop it at any time.",
+            who=_who(grant),
+            date=i18n.day(grant.ends_at),
+        )
+    with _in_english():
+        adviser_body = (
+            f"{grant.claimant.name}'s Mandatory Reconsideration has been decided. "
+            f"Your access to their journal now ends on {i18n.day(grant.ends_at)}."
+        )
+    _to_claimant_and_adviser(grant, "grant_case_decided", body, adviser_body, now)

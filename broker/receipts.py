@@ -28,6 +28,7 @@ from .models import Grant, Receipt
 from .tokens import TokenService
 
 VERSION = "KI-CR-v1.1.0"
+CASE_DECIDED = "case_decided"
 GIVEN, AMENDED, NARROWED, REVIEWED, SUSPENDED, RESUMED, REVOKED, EXPIRED = (
     "given",
     "amended",
@@ -47,6 +48,7 @@ FOR_ACTION = {
     "grant.lift_suspension": RESUMED,
     "grant.revoke": REVOKED,
     "grant.expire": EXPIRED,
+    "grant.case_decided": CASE_DECIDED,
 }
 CONTROLLER = "Department for Work and Pensions"
 WITHDRAW = (
@@ -163,6 +165,8 @@ def content(
             "scopes": list(grant.scope_names),
             **({"removedScopes": list(removed)} if event == NARROWED else {}),
             **({"addedScopes": list(added)} if event == AMENDED else {}),
+            # Access that ends when the case does (broker/case_tied.py).
+            **({"untilEvent": grant.until_event} if grant.until_event else {}),
         },
         "withdrawal": WITHDRAW,
     }

@@ -124,6 +124,7 @@ def give_access() -> Response | str | tuple[str, int]:
                 relationship=form.relationship.data or "",
                 now=now,
                 signer=boundary.services().tokens,
+                until_event=grants.MR_DECIDED if form.until_decided.data else "",
             )
             flash(wording.consent_answer(grant, had_access=existing is not None))
             return redirect(url_for("claimant.access"), 303)

@@ -73,6 +73,8 @@ class GiveAccessForm(FlaskForm):
         validators=[DataRequired(N_("Say who they are to you")), Length(max=100)],
     )
     confirmed = HiddenField()
+    # Access that ends when the case does (broker/case_tied.py); still no later than `months`.
+    until_decided = BooleanField(N_("Until my reconsideration is decided"))
 
 
 class TellByForm(FlaskForm):
@@ -161,8 +163,14 @@ class RecordConsentForm(_PhoneConsentFields):
         "scopes",
         "purpose",
         "months",
+        "until_decided",
         "review_months",
         "consented",
+    )
+    # Access that ends when the case does (broker/case_tied.py)
+    until_decided = BooleanField(
+        "Until the claimant's reconsideration is decided, then 31 days to appeal (still no "
+        "later than the time above)"
     )
     organisation = StringField(
         "Their organisation",

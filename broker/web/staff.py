@@ -303,9 +303,12 @@ def _record_by_phone(
     kind: str,
 ) -> Grant:
     """The five facts of either phone form, handed to the one rule that records them."""
+    # Only the access form asks whether the consent ends when the case does.
+    until_decided = bool(getattr(form, "until_decided", None) and form.until_decided.data)
     return grants.record_by_phone(
         claimant,
         representative,
+        until_event=grants.MR_DECIDED if until_decided else None,
         staff=g.staff,
         consented=bool(form.consented.data),
         scope_names=form.scopes.data or (),

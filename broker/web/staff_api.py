@@ -104,6 +104,10 @@ def consent_json(grant: Grant, now: datetime) -> dict[str, Any]:
         "started_at": iso(grant.starts_at),
         "review_at": iso(grant.review_at),
         "ends_at": iso(grant.ends_at),
+        # Access that ends when the case does (broker/case_tied.py): the event it waits for, and
+        # whether it came (then ends_at is decision date + 31 days, or the earlier cap).
+        "until_event": grant.until_event,
+        "until_event_happened": bool(grant.event_decision_id),
         "recorded_by": {
             "how": RECORDED_BY.get(grant.recorded_by, grant.recorded_by),
             "staff_name": staff.name if staff else None,

@@ -13,6 +13,7 @@ from flask_babel import format_datetime, get_locale, gettext
 
 import scopes
 
+from .. import case_tied
 from ..i18n import N_, current_language
 from ..models import Grant
 
@@ -45,6 +46,8 @@ ACTIONS = {
     "mr.watch_end": N_("Stopped being told about decisions, as their access has ended"),
     "mr_decision.notified": N_("Was told about a new reconsideration decision"),
     "mr_decision.pushed": N_("Their system was sent a new reconsideration decision"),
+    # Access that ends when the case does (issue 16)
+    "grant.case_decided": N_("Your case was decided, so this access now has an end date"),
 }
 
 
@@ -188,6 +191,7 @@ def register(app: Flask) -> None:
         scope_title=scope_title,
         staff_scope_title=staff_scope_title,
         scope_sentence=scope_sentence,
+        waits_for_decision=case_tied.waits_for_decision,
     )
 
 

@@ -1,0 +1,32 @@
+"""`make run`'s demo: Sam gave Priya access until Sam's reconsideration is decided. Sam's old
+decision did not end it; adding a new one with the README's command does."""
+
+from __future__ import annotations
+
+from broker import appeals, case_tied, clock
+from broker.extensions import db
+from broker.models import Claimant, Grant
+from tests.conftest import sign_in
+
+
+def test_sams_card_waits_for_the_decision_then_the_command_gives_it_an_end(app, ctx, runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0  # twice adds nothing
+    sam = db.session.scalar(db.select(Claimant).where(Claimant.reference == "UC-1002-SM"))
+    [grant] = db.session.scalars(
+        db.select(Grant).where(Grant.claimant_id == sam.id, Grant.until_event.is_not(None))
+    )
+    phone = app.test_client()
+    sign_in(phone, "sam@example.com", "demo-password")
+    assert "Until your reconsideration is decided, and no later than" in phone.get("/").text
+
+    today = appeals.uk_day(clock.now())
+    result = runner.invoke(
+        args=["journal", "add-mr-decision", "UC-1002-SM", "--outcome", "changed",
+              "--decided-on", today.isoformat()]
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(Grant, grant.id).ends_at == case_tied.ends_after(today)
+    assert "Until your reconsideration is decided" not in phone.get("/").text
