@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import scopes
 
-from . import grants, inputs, push
+from . import appeals, clock, grants, inputs, push, windows
 from .extensions import db
 from .models import Claimant, Grant, OAuthClient, Organisation
 from .tokens import TokenService, hash_secret
@@ -34,6 +34,8 @@ AUTH_METHODS = (*SECRET_METHODS, "none")
 # RFC 9396: the one authorization details type the broker understands.
 DETAILS_TYPE = "uc_journal_access"
 DETAILS_FIELDS = {"type", "purpose", "relationship", "information", "duration_months"}
+# Issue 16: the date window a request may carry (windows.py), ISO days.
+DETAILS_FIELDS |= {"date_from", "date_to"}
 DEFAULT_MONTHS = 3
 DURATION_PRESETS = (1, 3, 6)
 _CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
@@ -245,6 +247,7 @@ class ConsentDetails:
     relationship: str
     information: str
     months: int
+    window: windows.Window = windows.OPEN
 
     def as_json(self, months: int | None = None) -> dict[str, Any]:
         value: dict[str, Any] = {
@@ -255,6 +258,7 @@ class ConsentDetails:
         if self.information:
             value["information"] = self.information
         value["duration_months"] = months or self.months
+        value.update({k: v for k, v in self.window.as_json().items() if v})
         return value
 
 
@@ -290,7 +294,19 @@ def parse_details(raw: str | None, scope_names: Sequence[str]) -> ConsentDetails
         raise DetailsRefused("duration_months must be a whole number from 1 to 6")
     if months > longest:
         raise DetailsRefused(f"these scopes can be granted for {longest} months at most")
-    return ConsentDetails(purpose, relationship, information, months)
+    return ConsentDetails(purpose, relationship, information, months, _window(item))
+
+
+def _window(item: dict[str, Any]) -> windows.Window:
+    """The date window asked for: ISO days, the start on or before the end, neither far ahead."""
+    try:
+        return windows.checked(
+            windows.parse_day(item.get("date_from"), "date_from"),
+            windows.parse_day(item.get("date_to"), "date_to"),
+            today=appeals.uk_day(clock.now()),
+        )
+    except windows.WindowRefused as refusal:
+        raise DetailsRefused(str(refusal)) from None
 
 
 def _text(item: dict[str, Any], name: str, limit: int, *, required: bool) -> str:
@@ -315,6 +331,9 @@ def details_from_json(text: str | None) -> ConsentDetails | None:
         item["relationship"],
         item.get("information", ""),
         int(item["duration_months"]),
+        windows.Window(
+            windows.from_driver(item.get("date_from")), windows.from_driver(item.get("date_to"))
+        ),
     )
 
 
@@ -340,6 +359,7 @@ def grant_access(
     details: ConsentDetails,
     months: int,
     now: datetime,
+    window: windows.Window | None = None,
 ) -> Grant:
     """The grant a claimant gives in answer to a client's request: only scopes it asked for,
     for no longer than it asked. If this representative already has a live grant, the answer
@@ -361,6 +381,13 @@ def grant_access(
     else:
         raise grants.GrantRefused("Choose how long they can have access")
     held = existing.scope_names if existing is not None else ()
+    # The claimant may start the window later than asked, never earlier (issue 16). A request
+    # with no window, answered with none, leaves a live grant's window as it is.
+    if window is not None or not details.window.open:
+        try:
+            window = windows.no_earlier(details.window, window or details.window)
+        except windows.WindowRefused:
+            raise grants.GrantRefused(LATER_ONLY) from None
     return grants.give(
         claimant,
         representative,
@@ -374,7 +401,11 @@ def grant_access(
         client_id=client.id,
         authorization_details=[details.as_json(months or _months_of(existing))],
         signer=signer,
+        window=window,
     )
+
+
+LATER_ONLY = "You can only choose a later start date than they asked for"
 
 
 def _months_of(grant: Grant | None) -> int | None:

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Select, or_, update
 
 import scopes
 
-from . import audit, notify, receipts, tokens
+from . import audit, notify, receipts, tokens, windows
 from .extensions import db
 from .models import (
     AccessToken,
@@ -118,6 +118,7 @@ def give(
     staff: StaffMember | None = None,
     client_id: str | None = None,
     authorization_details: list[dict[str, object]] | None = None,
+    window: windows.Window | None = None,
 ) -> Grant:
     """The claimant's consent to this representative, checked against every rule: a new grant,
     or, if they already have a live one, that grant amended (one relationship, one grant). Adds
@@ -148,6 +149,7 @@ def give(
             information=information,
             authorization_details=authorization_details,
             signer=signer,
+            window=window,
         )
     check_end(names, starts_at=now, ends_at=ends_at)
     review_at = _review_date(review_at, ends_at, now)
@@ -163,6 +165,8 @@ def give(
             authorization_details=(
                 json.dumps(authorization_details) if authorization_details else None
             ),
+            date_from=window.date_from if window else None,
+            date_to=window.date_to if window else None,
         ),
         claimant=claimant,
         names=names,
@@ -266,6 +270,7 @@ def amend(
     review_at: datetime | None = None,
     information: str = "",
     authorization_details: list[dict[str, object]] | None = None,
+    window: windows.Window | None = None,
 ) -> Grant:
     """The claimant approved a change to a live grant: scopes added (never taken away here; that
     is narrow), a new end date, a new purpose. The six-month cap counts from this approval.
@@ -279,8 +284,12 @@ def amend(
     change = proposed_change(
         grant, scope_names=scope_names, ends_at=ends_at, purpose=purpose, relationship=relationship
     )
-    if not change.anything:
+    # A new window (wider or not) is part of what the claimant approved; None keeps the old one.
+    window_moves = window is not None and window != windows.of(grant)
+    if not change.anything and not window_moves:
         return grant
+    if window is not None:
+        grant.date_from, grant.date_to = window.date_from, window.date_to
     names = change.scopes
     check_end(names, starts_at=now, ends_at=ends_at)
     review_at = _review_date(review_at, ends_at, now)
@@ -439,6 +448,26 @@ def narrow(
     _audit(grant, by, "grant.narrow", now, removed=removed, signer=signer)
     notify.narrowed(grant, now=now)
     return removed
+
+
+def narrow_window(
+    grant: Grant, window: windows.Window, *, signer: TokenService, by: str, now: datetime
+) -> None:
+    """Shorten a live grant's date window, never widen it (that is an amendment the claimant
+    approves). Takes effect on the next read: the guard reads the window with the grant, so no
+    token needs revoking."""
+    _lock_and_refresh(grant)
+    if grant.status == SUSPENDED:
+        raise GrantRefused("DWP has paused this access. You can change it when they restart it")
+    if not narrowable(grant, now):
+        raise GrantRefused("This access has already ended")
+    held = windows.of(grant)
+    if not window.within(held):
+        raise GrantRefused("You can only make the dates shorter here, not longer")
+    if window == held:
+        raise GrantRefused("You did not change the dates, so nothing has changed")
+    grant.date_from, grant.date_to = window.date_from, window.date_to
+    _audit(grant, by, "grant.narrow", now, signer=signer)
 
 
 def revoke_all(claimant: Claimant, *, signer: TokenService, now: datetime) -> int:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -127,6 +128,10 @@ class Grant(db.Model):
     # Migration 0006: who the consent is with (grants.relationship_key); at most one live
     # access grant per claimant and key, enforced by the partial unique index below.
     relationship_key: Mapped[str | None] = mapped_column(String(300))
+    # Migration 0013 (issue 16): the date window on what the grant lets them see, UK days,
+    # inclusive; None is open at that end (broker/windows.py).
+    date_from: Mapped[date | None] = mapped_column(Date)
+    date_to: Mapped[date | None] = mapped_column(Date)
 
     claimant: Mapped[Claimant] = orm.relationship(lazy="joined")
     adviser: Mapped[Adviser | None] = orm.relationship(lazy="joined")
