@@ -22,10 +22,12 @@ from . import (
     records,
     staff_keys,
     watches,
+    windows,
 )
 from .extensions import db
 from .models import (
     Account,
+    Adviser,
     CallerCheck,
     Claimant,
     ContactPreference,
@@ -82,6 +84,7 @@ def seed(hasher: PasswordHasher, signer: TokenService) -> bool:
         seed_caller_checks(clock.now())  # and a caller Sam reported (issue 15)
         seed_contact(clock.now())  # and letters, and Sam's choices of how to be contacted
         seed_watch(clock.now(), signer)  # and Tom's watch on Alex's decisions (issue 15)
+        seed_window(clock.now(), signer)  # and Sam's date window for Priya (issue 16)
         return False
     now = clock.now()
     northside = Organisation(name="Northside Citizens Advice")
@@ -226,6 +229,7 @@ def seed(hasher: PasswordHasher, signer: TokenService) -> bool:
     seed_caller_checks(now)
     seed_contact(now)
     seed_watch(now, signer)
+    seed_window(now, signer)
     return True
 
 
@@ -420,4 +424,55 @@ def seed_watch(now: datetime, signer: TokenService) -> None:
         by="system:demo",
         now=now,
         signer=signer,
+    )
+
+
+# A date window (issue 16): Sam lets Priya see their journal and payments only from the day their
+# payment was cut, 12 days ago; an older message stays out of her sight.
+
+
+def seed_window(now: datetime, signer: TokenService) -> None:
+    """Sam's windowed grant to Priya and the two messages either side of its start; nothing if
+    Sam has already given Priya access."""
+    sam = db.session.scalar(db.select(Claimant).where(Claimant.reference == "UC-1002-SM"))
+    priya = db.session.scalar(
+        db.select(Account).where(Account.username == "priya@northside.example")
+    )
+    adviser = db.session.get(Adviser, priya.id) if priya else None
+    if sam is None or adviser is None:
+        return
+    who = grants.Representative.of(adviser)
+    if grants.live_relationship(sam.id, who.key(), now) is not None:
+        return
+    cut = now - timedelta(days=12)
+    db.session.add_all(
+        [
+            JournalEntry(
+                claimant_id=sam.id,
+                author_role="work_coach",
+                author_name="Work coach",
+                subject="Your housing costs",
+                body="Send us your new tenancy agreement.",
+                created_at=now - timedelta(days=40),
+            ),
+            JournalEntry(
+                claimant_id=sam.id,
+                author_role="work_coach",
+                author_name="Work coach",
+                subject="Your payment is lower this month",
+                body="We have reduced your payment. You can ask us to look at this again.",
+                created_at=cut,
+            ),
+        ]
+    )
+    grants.give(
+        sam,
+        who,
+        scope_names=("journal:read", "payments:read"),
+        ends_at=grants.add_months(now, 3),
+        purpose="Help with my payment being cut",
+        relationship="Welfare rights adviser",
+        now=now,
+        signer=signer,
+        window=windows.Window(appeals.uk_day(cut)),
     )

@@ -10,7 +10,7 @@ import pytest
 
 from broker import appeals, clock
 from broker.extensions import db
-from broker.models import Grant
+from broker.models import AuditEvent, Grant
 from tests.conftest import csrf_from, sign_in
 from tests.factories import make_claimant
 from tests.oauth.helpers import authorize_query, details, make_client, pkce_pair, query_of
@@ -122,3 +122,31 @@ def test_an_answer_without_the_date_field_gets_only_the_window_asked_for(asking)
     assert answered.status_code == 303
     grant = db.session.scalars(db.select(Grant).where(Grant.claimant_id == claimant.id)).one()
     assert (grant.date_from, grant.date_to) == (date(2026, 3, 3), date(2026, 6, 30))
+
+
+def test_more_dates_are_an_amendment_the_claimant_sees_and_approves(asking):
+    phone, client, claimant = asking
+    _answer(phone, _url(client.id, date_from="2026-03-03"))
+
+    page, answered = _answer(phone, _url(client.id, date_from="2026-01-05"))
+
+    assert "They ask to see only some dates: Only from 5 January 2026." in page.text
+    assert "Now they can see: Only from 3 March 2026." in page.text
+    assert answered.status_code == 303
+    grant = db.session.scalars(db.select(Grant).where(Grant.claimant_id == claimant.id)).one()
+    assert grant.date_from == date(2026, 1, 5)
+    actions = db.session.scalars(
+        db.select(AuditEvent.action).where(AuditEvent.claimant_id == claimant.id)
+    ).all()
+    assert actions.count("grant.amend") == 1
+
+
+def test_a_later_request_without_dates_leaves_the_window_as_it_is(asking):
+    phone, client, claimant = asking
+    _answer(phone, _url(client.id, date_from="2026-03-03"))
+
+    _page, answered = _answer(phone, _url(client.id))
+
+    assert answered.status_code == 303
+    grant = db.session.scalars(db.select(Grant).where(Grant.claimant_id == claimant.id)).one()
+    assert grant.date_from == date(2026, 3, 3)
