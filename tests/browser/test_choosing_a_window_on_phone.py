@@ -4,7 +4,9 @@ can be started later. Every page with the window is axe-clean, in English and in
 
 from __future__ import annotations
 
+import os
 from datetime import date
+from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -133,7 +135,10 @@ def test_a_request_for_dates_is_said_in_words_and_can_start_later(ctx, phone):
 
 
 @pytest.mark.parametrize("language", ["en", "cy"])
-def test_every_page_with_a_window_is_axe_clean(ctx, browser, live_server, language):
+def test_every_page_with_a_window_is_axe_clean(ctx, browser, live_server, tmp_path, language):
+    """And photographed at 320 pixels: `SCREENSHOTS=screenshots` keeps them (git ignores it)."""
+    folder = Path(os.environ.get("SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
     alex = make_claimant("Alex Morgan")
     priya = make_adviser("Priya Shah", "Northside Citizens Advice")
     grant = windowed(alex, priya, Window(date(2026, 3, 3)), "journal:read mr:read")
@@ -150,6 +155,9 @@ def test_every_page_with_a_window_is_axe_clean(ctx, browser, live_server, langua
     def check(name: str) -> None:
         page.wait_for_load_state("load")
         assert page.locator("html").get_attribute("lang") == language
+        page.screenshot(
+            path=str(folder / f"{language}-window-{name.replace(' ', '-')}.png"), full_page=True
+        )
         for rule in axe.run(page, options=AXE_OPTIONS).response["violations"]:
             violations.append(f"{name}: {rule['id']} {[n['target'] for n in rule['nodes']]}")
 

@@ -57,6 +57,8 @@ def test_the_change_page_shows_the_dates_they_have_now(alex):
 
     assert 'name="date_from" type="text" value="3 3 2026"' in page.text
     assert 'name="date_to" type="text" value=""' in page.text
+    assert "Here you can only pick a later first day or an earlier last day." in page.text
+    assert "Leave both empty" not in page.text
 
 
 def test_a_later_start_takes_effect_at_once_with_a_receipt(alex, client):

@@ -19,6 +19,7 @@ SENTENCES = (
     "You can let them see only what is new. Pick the first day they can see. "
     "You can also pick a last day.",
     "Leave both empty to let them see all of it.",
+    "Here you can only pick a later first day or an earlier last day.",
     "You can pick a later day. You cannot pick an earlier one.",
     "You can only make the dates shorter here, not longer.",
     "You can only choose a later start date than they asked for.",
