@@ -73,8 +73,9 @@ def _plain(refusal: WindowRefused) -> str:
     return gettext("Choose dates less than a year from today")
 
 
-def words(date_from: date | None, date_to: date | None) -> str:
-    """The window as the claimant reads it; empty when there is none."""
+def words(date_from: date | str | None, date_to: date | str | None) -> str:
+    """The window as the claimant reads it (days, or a receipt's ISO days); empty when none."""
+    date_from, date_to = _as_day(date_from), _as_day(date_to)
     if date_from and date_to:
         return gettext("From %(start)s to %(end)s", start=_day(date_from), end=_day(date_to))
     if date_from:
@@ -93,6 +94,10 @@ def staff_words(date_from: date | None, date_to: date | None) -> str:
     if date_to:
         return f"Only entries up to {_en(date_to)}"
     return ""
+
+
+def _as_day(value: date | str | None) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _day(value: date) -> str:

@@ -88,6 +88,7 @@ def test_a_later_start_takes_effect_at_once_with_a_receipt(alex, client):
         "2026-06-30",
     )
     assert "From 1 April 2026 to 30 June 2026" in phone.get("/access").text
+    assert "From 1 April 2026 to 30 June 2026" in phone.get(f"/access/{grant.id}/receipts").text
 
 
 @pytest.mark.parametrize("dates", [{"date_from": "1 1 2026"}, {"date_from": ""}])
