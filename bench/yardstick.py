@@ -111,4 +111,4 @@ def _answer(
         "allowed",
     )  # fmt: skip
     audit.commit_event(raw, postgres, audit.chained_row(event, (seq, prev), now))
-    return jsonify(journal.decision_json(row[9:]))
+    return jsonify(journal.decision_json(row[11:]))  # after the check's 11 columns

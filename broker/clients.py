@@ -11,14 +11,14 @@ import json
 import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import scopes
 
-from . import grants, inputs, push
+from . import appeals, clock, grants, inputs, push, windows
 from .extensions import db
 from .models import Claimant, Grant, OAuthClient, Organisation
 from .tokens import TokenService, hash_secret
@@ -40,6 +40,8 @@ DETAILS_FIELDS = {
     "information",
     "duration_months",
     "until_event",  # access that ends when the case does (broker/case_tied.py)
+    "date_from",  # the date window (broker/windows.py), ISO days
+    "date_to",
 }
 DEFAULT_MONTHS = 3
 DURATION_PRESETS = (1, 3, 6)
@@ -252,7 +254,9 @@ class ConsentDetails:
     relationship: str
     information: str
     months: int
+    _: KW_ONLY  # the optional parts by name, so that a new one never shifts another
     until_event: str | None = None  # grants.UNTIL_EVENTS: access that ends when the case does
+    window: windows.Window = windows.OPEN
 
     def as_json(self, months: int | None = None) -> dict[str, Any]:
         value: dict[str, Any] = {
@@ -265,6 +269,7 @@ class ConsentDetails:
         value["duration_months"] = months or self.months
         if self.until_event:
             value["until_event"] = self.until_event
+        value.update({k: v for k, v in self.window.as_json().items() if v})
         return value
 
 
@@ -303,7 +308,21 @@ def parse_details(raw: str | None, scope_names: Sequence[str]) -> ConsentDetails
     until_event = item.get("until_event")
     if until_event is not None and until_event not in grants.UNTIL_EVENTS:
         raise DetailsRefused(f"until_event must be one of: {', '.join(grants.UNTIL_EVENTS)}")
-    return ConsentDetails(purpose, relationship, information, months, until_event)
+    return ConsentDetails(
+        purpose, relationship, information, months, until_event=until_event, window=_window(item)
+    )
+
+
+def _window(item: dict[str, Any]) -> windows.Window:
+    """The date window asked for: ISO days, the start on or before the end, neither far ahead."""
+    try:
+        return windows.checked(
+            windows.parse_day(item.get("date_from"), "date_from"),
+            windows.parse_day(item.get("date_to"), "date_to"),
+            today=appeals.uk_day(clock.now()),
+        )
+    except windows.WindowRefused as refusal:
+        raise DetailsRefused(str(refusal)) from None
 
 
 def _text(item: dict[str, Any], name: str, limit: int, *, required: bool) -> str:
@@ -328,7 +347,10 @@ def details_from_json(text: str | None) -> ConsentDetails | None:
         item["relationship"],
         item.get("information", ""),
         int(item["duration_months"]),
-        item.get("until_event"),
+        until_event=item.get("until_event"),
+        window=windows.Window(
+            windows.from_driver(item.get("date_from")), windows.from_driver(item.get("date_to"))
+        ),
     )
 
 
@@ -354,6 +376,7 @@ def grant_access(
     details: ConsentDetails,
     months: int,
     now: datetime,
+    window: windows.Window | None = None,
 ) -> Grant:
     """The grant a claimant gives in answer to a client's request: only scopes it asked for,
     for no longer than it asked. If this representative already has a live grant, the answer
@@ -375,6 +398,13 @@ def grant_access(
     else:
         raise grants.GrantRefused("Choose how long they can have access")
     held = existing.scope_names if existing is not None else ()
+    # The claimant may start the window later than asked, never earlier (issue 16). A request
+    # with no window, answered with none, leaves a live grant's window as it is.
+    if window is not None or not details.window.open:
+        try:
+            window = windows.no_earlier(details.window, window or details.window)
+        except windows.WindowRefused:
+            raise grants.GrantRefused(LATER_ONLY) from None
     return grants.give(
         claimant,
         representative,
@@ -389,7 +419,11 @@ def grant_access(
         authorization_details=[details.as_json(months or _months_of(existing))],
         signer=signer,
         until_event=details.until_event,  # None: not asked, an existing grant keeps its own
+        window=window,
     )
+
+
+LATER_ONLY = "You can only choose a later start date than they asked for"
 
 
 def _months_of(grant: Grant | None) -> int | None:

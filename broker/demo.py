@@ -22,6 +22,7 @@ from . import (
     records,
     staff_keys,
     watches,
+    windows,
 )
 from .extensions import db
 from .models import (
@@ -83,7 +84,7 @@ def seed(hasher: PasswordHasher, signer: TokenService) -> bool:
         seed_caller_checks(clock.now())  # and a caller Sam reported (issue 15)
         seed_contact(clock.now())  # and letters, and Sam's choices of how to be contacted
         seed_watch(clock.now(), signer)  # and Tom's watch on Alex's decisions (issue 15)
-        seed_case_tied(clock.now(), signer)  # and Sam's consent that ends with the case (16)
+        seed_sam_for_priya(clock.now(), signer)  # and Sam's dated, case-tied consent (16)
         return False
     now = clock.now()
     northside = Organisation(name="Northside Citizens Advice")
@@ -228,7 +229,7 @@ def seed(hasher: PasswordHasher, signer: TokenService) -> bool:
     seed_caller_checks(now)
     seed_contact(now)
     seed_watch(now, signer)
-    seed_case_tied(now, signer)
+    seed_sam_for_priya(now, signer)
     return True
 
 
@@ -426,28 +427,55 @@ def seed_watch(now: datetime, signer: TokenService) -> None:
     )
 
 
-def seed_case_tied(now: datetime, signer: TokenService) -> None:
-    """Sam's consent for Priya until Sam's reconsideration is decided (issue 16); nothing if Sam
-    already has one. Sam's older decision (ten days ago) does not end it: only a decision dated
-    on or after the day it was given counts (`journal add-mr-decision UC-1002-SM ...`)."""
+# Issue 16: Sam lets Priya see their journal, decisions and payments only from the day their
+# payment was cut, 12 days ago (an older message stays out of her sight), and only until Sam's
+# reconsideration is decided. Sam's older decision (ten days ago) does not end it: only a decision
+# dated on or after the day it was given counts (`journal add-mr-decision UC-1002-SM ...`).
+
+
+def seed_sam_for_priya(now: datetime, signer: TokenService) -> None:
+    """Sam's windowed, case-tied grant to Priya and the two messages either side of its start;
+    nothing if Sam has already given Priya access."""
     sam = db.session.scalar(db.select(Claimant).where(Claimant.reference == "UC-1002-SM"))
     priya = db.session.scalar(
         db.select(Account).where(Account.username == "priya@northside.example")
     )
-    if sam is None or priya is None:
+    adviser = db.session.get(Adviser, priya.id) if priya else None
+    if sam is None or adviser is None:
         return
-    if db.session.scalar(
-        db.select(Grant.id).where(Grant.claimant_id == sam.id, Grant.until_event.is_not(None))
-    ):
+    who = grants.Representative.of(adviser)
+    if grants.live_relationship(sam.id, who.key(), now) is not None:
         return
+    cut = now - timedelta(days=12)
+    db.session.add_all(
+        [
+            JournalEntry(
+                claimant_id=sam.id,
+                author_role="work_coach",
+                author_name="Work coach",
+                subject="Your housing costs",
+                body="Send us your new tenancy agreement.",
+                created_at=now - timedelta(days=40),
+            ),
+            JournalEntry(
+                claimant_id=sam.id,
+                author_role="work_coach",
+                author_name="Work coach",
+                subject="Your payment is lower this month",
+                body="We have reduced your payment. You can ask us to look at this again.",
+                created_at=cut,
+            ),
+        ]
+    )
     grants.give(
         sam,
-        grants.Representative.of(db.session.get(Adviser, priya.id)),
-        scope_names=("mr:read", "journal:read"),
+        who,
+        scope_names=("mr:read", "journal:read", "payments:read"),
         ends_at=grants.add_months(now, 6),
-        purpose="Help with my reconsideration about childcare costs",
+        purpose="Help with my payment being cut",
         relationship="Welfare rights adviser",
         now=now,
         signer=signer,
+        window=windows.Window(appeals.uk_day(cut)),
         until_event=grants.MR_DECIDED,
     )

@@ -20,7 +20,7 @@ import qrcode
 import qrcode.image.svg
 from sqlalchemy import delete, update
 
-from . import clients, grants, ratelimit
+from . import clients, grants, ratelimit, windows
 from .extensions import db
 from .models import Adviser, Claimant, DeviceAuthorization, Grant, OAuthClient
 from .tokens import TokenService, hash_secret, new_opaque_token
@@ -182,6 +182,7 @@ def approve(
     chosen: Sequence[str],
     months: int,
     now: datetime,
+    window: windows.Window | None = None,
 ) -> Grant:
     """The claimant says yes (perhaps to less): the grant is made now, and the device client
     collects tokens under it. CodeUnusable if the request was answered meanwhile."""
@@ -199,6 +200,7 @@ def approve(
         months=months,
         now=now,
         signer=signer,
+        window=window,
     )
     _answer(authorization, APPROVED, claimant, grant)
     return grant

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Select, or_, update
 
 import scopes
 
-from . import audit, notify, receipts, tokens
+from . import audit, notify, receipts, tokens, windows
 from .extensions import db
 from .models import (
     AccessToken,
@@ -119,6 +119,7 @@ def give(
     client_id: str | None = None,
     authorization_details: list[dict[str, object]] | None = None,
     until_event: str | None = None,
+    window: windows.Window | None = None,
 ) -> Grant:
     """The claimant's consent to this representative, checked against every rule: a new grant,
     or, if they already have a live one, that grant amended (one relationship, one grant). Adds
@@ -150,6 +151,7 @@ def give(
             authorization_details=authorization_details,
             signer=signer,
             until_event=until_event,
+            window=window,
         )
     check_end(names, starts_at=now, ends_at=ends_at)
     review_at = _review_date(review_at, ends_at, now)
@@ -166,6 +168,8 @@ def give(
                 json.dumps(authorization_details) if authorization_details else None
             ),
             until_event=check_until_event(until_event),
+            date_from=window.date_from if window else None,
+            date_to=window.date_to if window else None,
         ),
         claimant=claimant,
         names=names,
@@ -270,6 +274,7 @@ def amend(
     information: str = "",
     authorization_details: list[dict[str, object]] | None = None,
     until_event: str | None = None,
+    window: windows.Window | None = None,
 ) -> Grant:
     """The claimant approved a change to a live grant: scopes added (never taken away here; that
     is narrow), a new end date, a new purpose. The six-month cap counts from this approval.
@@ -285,10 +290,14 @@ def amend(
     )
     # until_event None: not asked, the grant stays as it is; "" or an event: what was approved.
     tie = grant.until_event if until_event is None else check_until_event(until_event)
-    if not change.anything and tie == grant.until_event:
+    # A new window (wider or not) is part of what the claimant approved; None keeps the old one.
+    window_moves = window is not None and window != windows.of(grant)
+    if not change.anything and tie == grant.until_event and not window_moves:
         return grant
     if tie != grant.until_event:
         grant.until_event, grant.event_decision_id = tie, None
+    if window is not None:
+        grant.date_from, grant.date_to = window.date_from, window.date_to
     names = change.scopes
     check_end(names, starts_at=now, ends_at=ends_at)
     review_at = _review_date(review_at, ends_at, now)
@@ -447,6 +456,26 @@ def narrow(
     _audit(grant, by, "grant.narrow", now, removed=removed, signer=signer)
     notify.narrowed(grant, now=now)
     return removed
+
+
+def narrow_window(
+    grant: Grant, window: windows.Window, *, signer: TokenService, by: str, now: datetime
+) -> None:
+    """Shorten a live grant's date window, never widen it (that is an amendment the claimant
+    approves). Takes effect on the next read: the guard reads the window with the grant, so no
+    token needs revoking."""
+    _lock_and_refresh(grant)
+    if grant.status == SUSPENDED:
+        raise GrantRefused("DWP has paused this access. You can change it when they restart it")
+    if not narrowable(grant, now):
+        raise GrantRefused("This access has already ended")
+    held = windows.of(grant)
+    if not window.within(held):
+        raise GrantRefused("You can only make the dates shorter here, not longer")
+    if window == held:
+        raise GrantRefused("You did not change the dates, so nothing has changed")
+    grant.date_from, grant.date_to = window.date_from, window.date_to
+    _audit(grant, by, "grant.narrow", now, signer=signer)
 
 
 def revoke_all(claimant: Claimant, *, signer: TokenService, now: datetime) -> int:

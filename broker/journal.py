@@ -15,6 +15,7 @@ from .db import new_id
 from .driver import Joined, Unit
 from .extensions import db
 from .models import JournalEntry, MRDecision
+from .windows import OPEN, Window
 
 
 class NotFound(LookupError):
@@ -70,45 +71,72 @@ def decision_json(row: Sequence[Any]) -> dict[str, Any]:
     }
 
 
-def readable_entry(row: Sequence[Any] | None, *, include_sensitive: bool) -> dict[str, Any]:
+def readable_entry(
+    row: Sequence[Any] | None, *, include_sensitive: bool, window: Window = OPEN
+) -> dict[str, Any]:
     """The entry read with the check, as JSON; NotFound if there is none the token may read.
 
     A sensitive entry the token may not read is hidden, not forbidden: its existence is private.
+    So is one dated outside the grant's window, whatever `journal:sensitive` allows.
     """
-    if row is None or (row[6] and not include_sensitive):
+    if row is None or (row[6] and not include_sensitive) or not _inside(window, row[7]):
         raise NotFound("journal entry")
     return entry_json(row)
 
 
-def readable_decision(row: Sequence[Any] | None) -> dict[str, Any]:
-    if row is None:
+def readable_decision(row: Sequence[Any] | None, *, window: Window = OPEN) -> dict[str, Any]:
+    if row is None or not _inside(window, row[4]):
         raise NotFound("MR decision")
     return decision_json(row)
 
 
-def entries(unit: Unit, claimant_id: str, *, include_sensitive: bool) -> list[dict[str, Any]]:
+def _inside(window: Window, stored: datetime | str) -> bool:
+    return window.open or window.holds(clock.from_driver(stored))
+
+
+def _within(unit: Unit, column: str, window: Window) -> tuple[str, tuple[Any, ...]]:
+    """The SQL that keeps a list to the window, so no row outside it leaves the database."""
+    if window.open:
+        return "", ()
+    start, after = window.bounds()
+    sql, params = "", ()
+    if start is not None:
+        sql, params = f" AND {column} >= ?", (clock.to_driver(start, postgres=unit.postgres),)
+    if after is not None:
+        sql += f" AND {column} < ?"
+        params += (clock.to_driver(after, postgres=unit.postgres),)
+    return sql, params
+
+
+def entries(
+    unit: Unit, claimant_id: str, *, include_sensitive: bool, window: Window = OPEN
+) -> list[dict[str, Any]]:
     hide = "" if include_sensitive else " AND NOT sensitive"
+    dated, params = _within(unit, "created_at", window)
     rows = unit.all(
         f"SELECT {', '.join(_ENTRY_COLUMNS)} FROM journal_entries"  # noqa: S608 (constants)
-        f" WHERE claimant_id = ?{hide} ORDER BY created_at DESC",
-        (claimant_id,),
+        f" WHERE claimant_id = ?{hide}{dated} ORDER BY created_at DESC",
+        (claimant_id, *params),
     )
     return [entry_json(row) for row in rows]
 
 
-def mr_decisions(unit: Unit, claimant_id: str) -> list[dict[str, Any]]:
+def mr_decisions(unit: Unit, claimant_id: str, *, window: Window = OPEN) -> list[dict[str, Any]]:
+    dated, params = _within(unit, "decided_at", window)
     rows = unit.all(
         f"SELECT {', '.join(_DECISION_COLUMNS)} FROM mr_decisions"  # noqa: S608 (constants)
-        " WHERE claimant_id = ? ORDER BY decided_at DESC",
-        (claimant_id,),
+        f" WHERE claimant_id = ?{dated} ORDER BY decided_at DESC",
+        (claimant_id, *params),
     )
     return [decision_json(row) for row in rows]
 
 
-def todos(unit: Unit, claimant_id: str) -> list[dict[str, Any]]:
+def todos(unit: Unit, claimant_id: str, *, window: Window = OPEN) -> list[dict[str, Any]]:
+    dated, params = _within(unit, "due_at", window)
     rows = unit.all(
-        "SELECT id, title, done, due_at FROM todos WHERE claimant_id = ? ORDER BY due_at",
-        (claimant_id,),
+        "SELECT id, title, done, due_at FROM todos"  # noqa: S608 (constants)
+        f" WHERE claimant_id = ?{dated} ORDER BY due_at",
+        (claimant_id, *params),
     )
     return [
         {"id": i, "title": title, "done": bool(done), "due_at": iso(clock.from_driver(due))}
@@ -116,11 +144,12 @@ def todos(unit: Unit, claimant_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def payments(unit: Unit, claimant_id: str) -> list[dict[str, Any]]:
+def payments(unit: Unit, claimant_id: str, *, window: Window = OPEN) -> list[dict[str, Any]]:
+    dated, params = _within(unit, "paid_at", window)
     rows = unit.all(
-        "SELECT id, amount_pence, paid_at FROM payments WHERE claimant_id = ?"
-        " ORDER BY paid_at DESC",
-        (claimant_id,),
+        "SELECT id, amount_pence, paid_at FROM payments"  # noqa: S608 (constants)
+        f" WHERE claimant_id = ?{dated} ORDER BY paid_at DESC",
+        (claimant_id, *params),
     )
     return [
         {"id": i, "amount_pence": pence, "paid_at": iso(clock.from_driver(paid))}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -130,6 +131,10 @@ class Grant(db.Model):
     # Migration 0015: access that ends when the case does (broker/case_tied.py).
     until_event: Mapped[str | None] = mapped_column(String(20))
     event_decision_id: Mapped[str | None] = mapped_column(ForeignKey("mr_decisions.id"))
+    # Migration 0013 (issue 16): the date window on what the grant lets them see, UK days,
+    # inclusive; None is open at that end (broker/windows.py).
+    date_from: Mapped[date | None] = mapped_column(Date)
+    date_to: Mapped[date | None] = mapped_column(Date)
 
     claimant: Mapped[Claimant] = orm.relationship(lazy="joined")
     adviser: Mapped[Adviser | None] = orm.relationship(lazy="joined")

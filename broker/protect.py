@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from . import audit, clock, grants
+from . import audit, clock, grants, windows
 from .driver import Driver, Joined, Unit, pg
 from .tokens import ExpiredToken, InvalidToken, TokenService
 
@@ -52,8 +52,9 @@ class Rule:
 
 _CHECKED = (
     "t.revoked_at, t.scopes, t.client_id, g.id, g.status, g.adviser_id, g.review_at, g.ends_at,"
-    " g.scopes"
+    " g.scopes, g.date_from, g.date_to"
 )
+_CHECKED_COUNT = 11  # the joined resource's columns follow these
 
 
 def _joined(joined: Joined | None, claimant: str) -> tuple[str, str]:
@@ -209,6 +210,8 @@ class Access:
     scopes: tuple[str, ...]
     now: datetime
     found: Any = None
+    # The grant's date window (windows.py): reads serve only rows dated inside it.
+    window: windows.Window = windows.OPEN
 
     @property
     def actor(self) -> str:
@@ -294,6 +297,7 @@ def _access(claims: Mapping[str, Any], row: Any, now: datetime, found: Any) -> A
     revokes its tokens, and this keeps a token that escaped that from reaching past the grant)."""
     _revoked, token_scopes, client_id, grant_id, _status, adviser_id, _r, _e, grant_scopes = row[:9]
     allowed = set(grant_scopes.split())
+    date_from, date_to = row[9], row[10]
     return Access(
         str(claims["jti"]),
         grant_id,
@@ -303,6 +307,9 @@ def _access(claims: Mapping[str, Any], row: Any, now: datetime, found: Any) -> A
         tuple(name for name in token_scopes.split() if name in allowed),
         now,
         found,
+        windows.OPEN
+        if date_from is None and date_to is None
+        else windows.Window(windows.from_driver(date_from), windows.from_driver(date_to)),
     )
 
 
@@ -313,7 +320,11 @@ def _check(scope: str, claims: Mapping[str, Any], row: Any, now: datetime) -> Ac
         log.warning("refused token %s: no such token row", claims["jti"])
         raise Refused(401, "invalid_token", "The access token is not valid", "refused:token")
     revoked_at, status, review_at, ends_at = row[0], row[4], row[6], row[7]
-    found = row[9:] if len(row) > 9 and row[9] is not None else None
+    found = (
+        row[_CHECKED_COUNT:]
+        if len(row) > _CHECKED_COUNT and row[_CHECKED_COUNT] is not None
+        else None
+    )
     access = _access(claims, row, now, found)
     refusal = None
     if not grants.authorises(status, clock.from_driver(review_at), clock.from_driver(ends_at), now):

@@ -14,7 +14,7 @@ they record (grants.py calls `issue`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -167,9 +167,20 @@ def content(
             **({"addedScopes": list(added)} if event == AMENDED else {}),
             # Access that ends when the case does (broker/case_tied.py).
             **({"untilEvent": grant.until_event} if grant.until_event else {}),
+            # Issue 16: the date window, only when there is one (receipts of open grants are
+            # unchanged).
+            **(
+                {"dateFrom": _day(grant.date_from), "dateTo": _day(grant.date_to)}
+                if grant.date_from or grant.date_to
+                else {}
+            ),
         },
         "withdrawal": WITHDRAW,
     }
+
+
+def _day(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def _who(actor: str) -> str:

@@ -21,6 +21,7 @@ from . import (
     staff,
     staff_api,
     staff_letters,
+    window_fields,
     wording,
 )
 from .access import forget_request_state, guard_blueprint, home_for, public_endpoints
@@ -38,6 +39,7 @@ def register_blueprints(app: Flask) -> None:
     guard_blueprint(app, staff.bp.name, "staff")
     app.context_processor(lambda: {"current_account": current_account()})
     wording.register(app)
+    window_fields.register(app)
     register_staff_side(app)
     register_oauth_side(app)
     register_contact_side(app)

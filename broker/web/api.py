@@ -27,7 +27,11 @@ def _not_found(kind: str) -> Refused:
 @guarded("journal:read", action="journal.list", resource="journal")
 def list_journal_entries(access: Access, unit: Unit) -> Response:
     include = SENSITIVE_SCOPE in access.scopes
-    return jsonify(entries=journal.entries(unit, access.claimant_id, include_sensitive=include))
+    return jsonify(
+        entries=journal.entries(
+            unit, access.claimant_id, include_sensitive=include, window=access.window
+        )
+    )
 
 
 @bp.get("/journal/<uuid:entry_id>")
@@ -41,7 +45,9 @@ def list_journal_entries(access: Access, unit: Unit) -> Response:
 def read_journal_entry(access: Access, unit: Unit, entry_id: str) -> Response:
     include = SENSITIVE_SCOPE in access.scopes
     try:
-        return jsonify(journal.readable_entry(access.found, include_sensitive=include))
+        return jsonify(
+            journal.readable_entry(access.found, include_sensitive=include, window=access.window)
+        )
     except journal.NotFound:
         raise _not_found("journal entry") from None
 
@@ -49,7 +55,7 @@ def read_journal_entry(access: Access, unit: Unit, entry_id: str) -> Response:
 @bp.get("/mr-decisions")
 @guarded("mr:read", action="mr.list", resource="mr_decisions")
 def list_mr_decisions(access: Access, unit: Unit) -> Response:
-    return jsonify(decisions=journal.mr_decisions(unit, access.claimant_id))
+    return jsonify(decisions=journal.mr_decisions(unit, access.claimant_id, window=access.window))
 
 
 @bp.get("/mr-decisions/<uuid:decision_id>")
@@ -62,7 +68,7 @@ def list_mr_decisions(access: Access, unit: Unit) -> Response:
 )
 def read_mr_decision(access: Access, unit: Unit, decision_id: str) -> Response:
     try:
-        return jsonify(journal.readable_decision(access.found))
+        return jsonify(journal.readable_decision(access.found, window=access.window))
     except journal.NotFound:
         raise _not_found("MR decision") from None
 
@@ -122,13 +128,13 @@ def unwatch_mr_decisions(access: Access, unit: Unit) -> tuple[str, int]:
 @bp.get("/todos")
 @guarded("todo:read", action="todo.list", resource="todos")
 def list_todos(access: Access, unit: Unit) -> Response:
-    return jsonify(todos=journal.todos(unit, access.claimant_id))
+    return jsonify(todos=journal.todos(unit, access.claimant_id, window=access.window))
 
 
 @bp.get("/payments")
 @guarded("payments:read", action="payments.list", resource="payments")
 def list_payments(access: Access, unit: Unit) -> Response:
-    return jsonify(payments=journal.payments(unit, access.claimant_id))
+    return jsonify(payments=journal.payments(unit, access.claimant_id, window=access.window))
 
 
 def _json_body() -> object:

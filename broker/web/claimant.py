@@ -4,6 +4,7 @@ what they looked at, and what changed since the claimant last signed in."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 
 from babel.lists import format_list
@@ -27,6 +28,7 @@ import scopes
 
 from .. import (
     accounts,
+    appeals,
     audit,
     caller_checks,
     grants,
@@ -36,10 +38,11 @@ from .. import (
     ratelimit,
     receipts,
     sessions,
+    windows,
 )
 from ..i18n import current_language, day
 from ..models import CallerCheck, Grant
-from . import boundary, session_store, wording
+from . import boundary, session_store, window_fields, wording
 from .forms import ConfirmForm, ContactForm, GiveAccessForm, NarrowForm, ReviewForm, first_errors
 
 bp = Blueprint("claimant", __name__)
@@ -99,6 +102,10 @@ def give_access() -> Response | str | tuple[str, int]:
             return response
         months = int(form.months.data or 0)
         chosen = tuple(form.scopes.data or ())
+        window, window_errors = window_fields.chosen(
+            window_fields.WindowForm(), today=appeals.uk_day(now)
+        )
+        errors.update(window_errors)
         if adviser is None:  # the wrong try is counted (security.md 32), so it is kept
             errors["adviser_code"] = _(
                 "We cannot find an adviser with that code. Check it and try again"
@@ -125,6 +132,7 @@ def give_access() -> Response | str | tuple[str, int]:
                 now=now,
                 signer=boundary.services().tokens,
                 until_event=grants.MR_DECIDED if form.until_decided.data else "",
+                window=window,
             )
             flash(wording.consent_answer(grant, had_access=existing is not None))
             return redirect(url_for("claimant.access"), 303)
@@ -143,6 +151,8 @@ def give_access() -> Response | str | tuple[str, int]:
                 chosen=[scopes.lookup(n) for n in scopes.parse(chosen)],
                 ends_at=grants.add_months(now, months),
                 change=change,
+                window=window,
+                window_form=window_fields.WindowForm(),
             )
     else:
         errors = first_errors(form)
@@ -161,6 +171,7 @@ def _give_access_form(form: GiveAccessForm, errors: dict[str, str]) -> str:
         errors=errors,
         catalogue=scopes.catalogue(),
         example_adviser_code=accounts.EXAMPLE_ADVISER_CODE,
+        window_form=window_fields.WindowForm(),
     )
 
 
@@ -192,19 +203,41 @@ def narrow_access(grant_id: str) -> Response | str | tuple[str, int]:
     if not form.is_submitted() and len(grant.scope_names) < 2:
         return redirect(url_for("claimant.confirm_revoke", grant_id=grant.id), 303)
     errors: dict[str, str] = {}
+    window_form = window_fields.WindowForm()
     if form.validate_on_submit():
+        window, errors = window_fields.chosen(window_form, today=appeals.uk_day(boundary.now()))
         try:
-            grants.narrow(
-                grant,
-                form.scopes.data or (),
-                by=f"claimant:{g.claimant.id}",
-                now=boundary.now(),
-                signer=boundary.services().tokens,
-            )
+            if errors:
+                pass  # a date that is not a date: nothing changes
+            elif _narrows_window_only(grant, form.scopes.data or (), window):
+                grants.narrow_window(
+                    grant,
+                    window,
+                    by=f"claimant:{g.claimant.id}",
+                    now=boundary.now(),
+                    signer=boundary.services().tokens,
+                )
+            else:
+                grants.narrow(
+                    grant,
+                    form.scopes.data or (),
+                    by=f"claimant:{g.claimant.id}",
+                    now=boundary.now(),
+                    signer=boundary.services().tokens,
+                )
+                if window != windows.of(grant):
+                    grants.narrow_window(
+                        grant,
+                        window,
+                        by=f"claimant:{g.claimant.id}",
+                        now=boundary.now(),
+                        signer=boundary.services().tokens,
+                    )
         except grants.GrantRefused as refusal:
             boundary.undo()
-            errors["scopes"] = str(refusal)
-        else:
+            field = "date_from" if "dates" in str(refusal) else "scopes"
+            errors[field] = _(str(refusal))
+        if not errors:
             flash(
                 _(
                     "%(name)s can now see less. They can still see: %(what)s.",
@@ -222,7 +255,21 @@ def narrow_access(grant_id: str) -> Response | str | tuple[str, int]:
         errors=errors,
         held=[scopes.lookup(n) for n in grant.scope_names],
         ticked=form.scopes.data if errors else grant.scope_names,
+        window_form=window_form if form.is_submitted() else _filled(grant),
     ), (400 if errors else 200)
+
+
+def _narrows_window_only(grant: Grant, kept: Sequence[str], window: windows.Window) -> bool:
+    """Every scope kept and the dates changed: only the window narrows."""
+    return set(kept) == set(grant.scope_names) and window != windows.of(grant)
+
+
+def _filled(grant: Grant) -> window_fields.WindowForm:
+    """The window fields showing the grant's window, as the claimant would type it."""
+    form = window_fields.WindowForm(formdata=None)
+    for field, when in ((form.date_from, grant.date_from), (form.date_to, grant.date_to)):
+        field.data = f"{when.day} {when.month} {when.year}" if when else ""
+    return form
 
 
 @bp.get("/access/stop-all")

@@ -29,9 +29,9 @@ from werkzeug.wrappers import Response
 
 import scopes
 
-from .. import clients, device, grants, oauth
+from .. import clients, device, grants, oauth, windows
 from ..models import DeviceAuthorization, Grant
-from . import boundary, wording
+from . import boundary, window_fields, wording
 from .boundary import writes_on_get
 from .forms import ConsentForm
 from .headers import CONTENT_SECURITY_POLICY
@@ -80,6 +80,7 @@ def authorize() -> Response | str | tuple[str, int]:
             months=_months(form.months.data),
             now=boundary.now(),
             signer=boundary.services().tokens,
+            window=_window_chosen(asked.details),
         )
     except grants.GrantRefused as refusal:
         boundary.undo()
@@ -184,6 +185,7 @@ def answer_device() -> Response | str | tuple[str, int]:
             months=_months(form.months.data),
             now=now,
             signer=boundary.services().tokens,
+            window=_window_chosen(device.requested_details(authorization)),
         )
     except device.CodeNotFound:  # the wrong try is counted, so it is kept
         return _code_error(typed, _("We cannot find that code. Check it and try again"))
@@ -285,12 +287,37 @@ def _consent_page(
         details=details,
         action=action,
         user_code=user_code,
+        window_form=_window_field(details),
         errors={_field_for(error): _(error)} if error else {},  # the domain's words, translated
     )
     return (page, 400) if error else page
 
 
+def _window_chosen(details: clients.ConsentDetails) -> windows.Window | None:
+    """The start date the claimant typed on the consent screen (the end stays as asked); None
+    when the screen had no date to choose. clients.grant_access holds it to no earlier than
+    asked."""
+    if "date_from" not in request.form:
+        return None
+    try:
+        day = window_fields.read_day(request.form["date_from"])
+    except ValueError:
+        raise grants.GrantRefused(window_fields.NOT_A_DATE) from None
+    return windows.Window(day, details.window.date_to)
+
+
+def _window_field(details: clients.ConsentDetails) -> window_fields.WindowForm:
+    """The start date as asked, until the claimant types another."""
+    form = window_fields.WindowForm()
+    if "date_from" not in request.form and details.window.date_from:
+        start = details.window.date_from
+        form.date_from.data = f"{start.day} {start.month} {start.year}"
+    return form
+
+
 def _field_for(message: str) -> str:
+    if "date" in message:
+        return "date_from"
     about_time = message.startswith("Choose how long") or "months at most" in message
     return "months" if about_time else "scopes"
 

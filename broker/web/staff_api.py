@@ -101,6 +101,9 @@ def consent_json(grant: Grant, now: datetime) -> dict[str, Any]:
             {"scope": s.name, "description": s.staff_title()} for s in grants.scopes_of(grant)
         ],
         "purpose": grant.purpose,
+        # Issue 16: the date window, UK days inclusive; null is open at that end.
+        "date_from": grant.date_from.isoformat() if grant.date_from else None,
+        "date_to": grant.date_to.isoformat() if grant.date_to else None,
         "started_at": iso(grant.starts_at),
         "review_at": iso(grant.review_at),
         "ends_at": iso(grant.ends_at),

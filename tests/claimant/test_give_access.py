@@ -246,6 +246,8 @@ def test_change_on_the_check_page_goes_back_to_that_question_with_every_answer_k
         "purpose": "Help with my appeal",
         "scopes": ["mr:read", "journal:read"],
         "months": ["3"],
+        "date_from": "",
+        "date_to": "",
     }
     assert db.session.scalar(db.select(db.func.count()).select_from(Grant)) == 0
 
@@ -257,8 +259,8 @@ def test_each_answer_on_the_check_page_has_its_own_change_button(signed_in):
     check = client.post("/access/new", data=_form(page.text, adviser_code=adviser.code))
 
     edits = re.findall(r'name="edit" value="(\w+)"', check.text)
-    assert edits == ["adviser_code", "scopes", "months", "purpose", "relationship"]
-    assert check.text.count('>Change<span class="govuk-visually-hidden">') == 5
+    assert edits == ["adviser_code", "scopes", "months", "window", "purpose", "relationship"]
+    assert check.text.count('>Change<span class="govuk-visually-hidden">') == 6
 
 
 def test_change_without_the_csrf_token_is_refused(signed_in):

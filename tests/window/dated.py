@@ -1,0 +1,87 @@
+"""Rows dated on given UK days, and a grant with a date window, for the window's tests."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from broker import clock, grants
+from broker.appeals import start_of
+from broker.extensions import db
+from broker.models import Adviser, Claimant, Grant, JournalEntry, MRDecision, Payment, Todo
+from broker.windows import Window
+from tests.factories import signer
+
+ALL_SCOPES = "journal:read journal:sensitive mr:read todo:read payments:read"
+
+
+def at(day: date, hours: float = 12) -> datetime:
+    """A moment on a UK day: `hours` after the UK midnight that starts it."""
+    return start_of(day) + timedelta(hours=hours)
+
+
+def windowed(
+    claimant: Claimant,
+    adviser: Adviser,
+    window: Window,
+    scope_names: str = "journal:read mr:read todo:read payments:read",
+) -> Grant:
+    now = clock.now()
+    grant = grants.give(
+        claimant,
+        grants.Representative.of(adviser),
+        scope_names=scope_names,
+        ends_at=grants.add_months(now, 3),
+        purpose="Help with the payment cut",
+        relationship="Welfare rights adviser",
+        now=now,
+        signer=signer(),
+        window=window,
+    )
+    db.session.commit()
+    return grant
+
+
+def entry(
+    claimant: Claimant, when: datetime, subject: str, sensitive: bool = False
+) -> JournalEntry:
+    row = JournalEntry(
+        claimant_id=claimant.id,
+        author_role="work_coach",
+        author_name="Work coach",
+        subject=subject,
+        body="Body text",
+        sensitive=sensitive,
+        created_at=when,
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def decision(claimant: Claimant, when: datetime, subject: str) -> MRDecision:
+    row = MRDecision(
+        claimant_id=claimant.id, decided_at=when, subject=subject, outcome="not_changed", body="-"
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def todo(claimant: Claimant, when: datetime, title: str) -> Todo:
+    row = Todo(claimant_id=claimant.id, title=title, due_at=when)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def payment(claimant: Claimant, when: datetime, pence: int) -> Payment:
+    row = Payment(
+        claimant_id=claimant.id,
+        period_start=when - timedelta(days=30),
+        period_end=when,
+        paid_at=when,
+        amount_pence=pence,
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
