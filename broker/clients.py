@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import scopes
 
-from . import grants, inputs, push
+from . import drafts, grants, inputs, push
 from .extensions import db
 from .models import Claimant, Grant, OAuthClient, Organisation
 from .tokens import TokenService, hash_secret
@@ -361,7 +361,7 @@ def grant_access(
     else:
         raise grants.GrantRefused("Choose how long they can have access")
     held = existing.scope_names if existing is not None else ()
-    return grants.give(
+    grant = grants.give(
         claimant,
         representative,
         scope_names=(*held, *chosen_names),
@@ -375,6 +375,8 @@ def grant_access(
         authorization_details=[details.as_json(months or _months_of(existing))],
         signer=signer,
     )
+    drafts.turned_on_for_new(grant, now)  # approved on the claimant's phone: they check first
+    return grant
 
 
 def _months_of(grant: Grant | None) -> int | None:

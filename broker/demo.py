@@ -17,6 +17,7 @@ from . import (
     clock,
     contact,
     decisions,
+    drafts,
     grants,
     letters,
     records,
@@ -26,6 +27,7 @@ from . import (
 from .extensions import db
 from .models import (
     Account,
+    Adviser,
     CallerCheck,
     Claimant,
     ContactPreference,
@@ -82,6 +84,7 @@ def seed(hasher: PasswordHasher, signer: TokenService) -> bool:
         seed_caller_checks(clock.now())  # and a caller Sam reported (issue 15)
         seed_contact(clock.now())  # and letters, and Sam's choices of how to be contacted
         seed_watch(clock.now(), signer)  # and Tom's watch on Alex's decisions (issue 15)
+        seed_drafts(clock.now(), signer)  # and Priya's request waiting for Sam (issue 16)
         return False
     now = clock.now()
     northside = Organisation(name="Northside Citizens Advice")
@@ -226,6 +229,7 @@ def seed(hasher: PasswordHasher, signer: TokenService) -> bool:
     seed_caller_checks(now)
     seed_contact(now)
     seed_watch(now, signer)
+    seed_drafts(now, signer)
     return True
 
 
@@ -420,4 +424,46 @@ def seed_watch(now: datetime, signer: TokenService) -> None:
         by="system:demo",
         now=now,
         signer=signer,
+    )
+
+
+# Check with me before they send anything (issue 16): Sam gave Priya access on the phone, so her
+# MR request waits for Sam to send it or not.
+
+
+def seed_drafts(now: datetime, signer: TokenService) -> None:
+    """Sam's consent to Priya (setting on) and her request waiting; nothing if already there."""
+    priya = db.session.scalar(
+        db.select(Adviser)
+        .join(Account, Account.id == Adviser.id)
+        .where(Account.username == "priya@northside.example")
+    )
+    sam = db.session.scalar(db.select(Claimant).where(Claimant.reference == "UC-1002-SM"))
+    if priya is None or sam is None:
+        return
+    if any(g.adviser_id == priya.id for g in grants.live_for_claimant(sam.id, now)):
+        return
+    grant = grants.give(
+        sam,
+        grants.Representative.of(priya),
+        scope_names=("mr:read", "mr:request"),
+        ends_at=grants.add_months(now, 3),
+        purpose="Help asking DWP to look again at my decision",
+        relationship="Welfare rights adviser",
+        now=now,
+        signer=signer,
+    )
+    drafts.turned_on_for_new(grant, now)
+    _token, row, _expires = signer.issue(
+        grant, client_id=clients.CONSOLE_CLIENT_ID, scopes=grant.scope_names, now=now
+    )
+    drafts.draft_for_demo(
+        grant,
+        token_id=row.jti,
+        client_id=clients.CONSOLE_CLIENT_ID,
+        author_name="Priya Shah, Northside Citizens Advice",
+        about="Limited capability for work",
+        reasons="The assessment did not look at the letter from Sam's doctor. It says Sam "
+        "cannot walk more than 50 metres.",
+        now=now,
     )
