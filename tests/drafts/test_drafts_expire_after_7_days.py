@@ -75,3 +75,13 @@ def test_an_expired_draft_cannot_be_sent(app, frozen_clock, people, client):
     assert mr_entries(people.claimant.id) == []
     assert the_draft(draft_id).status == "expired"
     assert draft_events(people.claimant.id)[-1][0] == "mr.request.expired"
+
+
+def test_the_sweep_command_says_how_many_drafts_expired(frozen_clock, people, client, runner):
+    send_request(client, people.token)
+    frozen_clock.advance(days=7, hours=1)
+
+    result = runner.invoke(args=["sweep"])
+
+    assert result.exit_code == 0, result.output
+    assert "Expired 1 draft request(s) not answered in 7 days." in result.output
