@@ -238,6 +238,16 @@ def commit_event(raw: Any, postgres: bool, row: tuple[Any, ...]) -> None:
     raw.commit()
 
 
+def add_in_transaction(
+    raw: Any, postgres: bool, event: Event, head: tuple[int, bytes], now: datetime
+) -> tuple[int, bytes]:
+    """Add `event` after the held `head` without committing; returns the new head."""
+    _refuse_separator(event)
+    row = chained_row(event, head, now)
+    _add_event_moving_head(raw, postgres, row)
+    return row[1], row[-1]
+
+
 def _add_event_moving_head(raw: Any, postgres: bool, row: tuple[Any, ...]) -> None:
     """Insert the event and move the head in the caller's transaction, where the trigger has
     not already (migration 0006 appends before the trigger exists)."""

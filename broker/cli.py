@@ -283,6 +283,8 @@ def register_staff_side(app: Flask) -> None:
                 f"Pushed {report.pushed} security event(s) to case systems; "
                 f"{report.push_failed} will be tried again or were refused."
             )
+        if report.drafts_expired and not quiet:  # issue 16
+            click.echo(f"Expired {report.drafts_expired} draft request(s) not answered in 7 days.")
         if report.checkpoint and not quiet:
             click.echo(f"Signed audit checkpoint {report.checkpoint}.")
         if report.checkpoint_refused:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import scopes
 
-from . import appeals, clock, grants, inputs, push, windows
+from . import appeals, clock, drafts, grants, inputs, push, windows
 from .extensions import db
 from .models import Claimant, Grant, OAuthClient, Organisation
 from .tokens import TokenService, hash_secret
@@ -405,7 +405,7 @@ def grant_access(
             window = windows.no_earlier(details.window, window or details.window)
         except windows.WindowRefused:
             raise grants.GrantRefused(LATER_ONLY) from None
-    return grants.give(
+    grant = grants.give(
         claimant,
         representative,
         scope_names=(*held, *chosen_names),
@@ -421,6 +421,8 @@ def grant_access(
         until_event=details.until_event,  # None: not asked, an existing grant keeps its own
         window=window,
     )
+    drafts.turned_on_for_new(grant, now)  # approved on the claimant's phone: they check first
+    return grant
 
 
 LATER_ONLY = "You can only choose a later start date than they asked for"

@@ -17,6 +17,7 @@ from . import (
     clock,
     contact,
     decisions,
+    drafts,
     grants,
     letters,
     records,
@@ -84,7 +85,7 @@ def seed(hasher: PasswordHasher, signer: TokenService) -> bool:
         seed_caller_checks(clock.now())  # and a caller Sam reported (issue 15)
         seed_contact(clock.now())  # and letters, and Sam's choices of how to be contacted
         seed_watch(clock.now(), signer)  # and Tom's watch on Alex's decisions (issue 15)
-        seed_sam_for_priya(clock.now(), signer)  # and Sam's dated, case-tied consent (16)
+        seed_sam_for_priya(clock.now(), signer)  # and Sam's consent to Priya (issue 16)
         return False
     now = clock.now()
     northside = Organisation(name="Northside Citizens Advice")
@@ -430,12 +431,13 @@ def seed_watch(now: datetime, signer: TokenService) -> None:
 # Issue 16: Sam lets Priya see their journal, decisions and payments only from the day their
 # payment was cut, 12 days ago (an older message stays out of her sight), and only until Sam's
 # reconsideration is decided. Sam's older decision (ten days ago) does not end it: only a decision
-# dated on or after the day it was given counts (`journal add-mr-decision UC-1002-SM ...`).
+# dated on or after the day it was given counts (`journal add-mr-decision UC-1002-SM ...`). Sam gave
+# it on the phone, so Priya's MR request waits for Sam to send it or not.
 
 
 def seed_sam_for_priya(now: datetime, signer: TokenService) -> None:
-    """Sam's windowed, case-tied grant to Priya and the two messages either side of its start;
-    nothing if Sam has already given Priya access."""
+    """Sam's windowed, case-tied grant to Priya, the two messages either side of its start and
+    her MR request waiting for Sam; nothing if Sam has already given Priya access."""
     sam = db.session.scalar(db.select(Claimant).where(Claimant.reference == "UC-1002-SM"))
     priya = db.session.scalar(
         db.select(Account).where(Account.username == "priya@northside.example")
@@ -467,15 +469,29 @@ def seed_sam_for_priya(now: datetime, signer: TokenService) -> None:
             ),
         ]
     )
-    grants.give(
+    grant = grants.give(
         sam,
         who,
-        scope_names=("mr:read", "journal:read", "payments:read"),
-        ends_at=grants.add_months(now, 6),
+        scope_names=("mr:read", "mr:request", "journal:read", "payments:read"),
+        ends_at=grants.add_months(now, 3),
         purpose="Help with my payment being cut",
         relationship="Welfare rights adviser",
         now=now,
         signer=signer,
         window=windows.Window(appeals.uk_day(cut)),
         until_event=grants.MR_DECIDED,
+    )
+    drafts.turned_on_for_new(grant, now)
+    _token, row, _expires = signer.issue(
+        grant, client_id=clients.CONSOLE_CLIENT_ID, scopes=grant.scope_names, now=now
+    )
+    drafts.draft_for_demo(
+        grant,
+        token_id=row.jti,
+        client_id=clients.CONSOLE_CLIENT_ID,
+        author_name="Priya Shah, Northside Citizens Advice",
+        about="Limited capability for work",
+        reasons="The assessment did not look at the letter from Sam's doctor. It says Sam "
+        "cannot walk more than 50 metres.",
+        now=now,
     )

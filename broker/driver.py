@@ -46,6 +46,12 @@ class Unit:
         self.raw = raw
         self.postgres = postgres
         self.wrote = False  # the work changed rows (a refusal then rolls it back first)
+        # The claimant's chain head the guard holds, moved by any event the work adds before
+        # the guard's own (protect.also_audit).
+        self.head: tuple[int, bytes] | None = None
+        # What the guard's own event records, when the work did something other than the
+        # rule's action (protect.record_as): (action, resource).
+        self.recorded_as: tuple[str, str] | None = None
 
     def sql(self, statement: str) -> str:
         return pg(statement) if self.postgres else statement

@@ -135,6 +135,10 @@ class Grant(db.Model):
     # inclusive; None is open at that end (broker/windows.py).
     date_from: Mapped[date | None] = mapped_column(Date)
     date_to: Mapped[date | None] = mapped_column(Date)
+    # Migration 0014: an adviser's write under this consent waits as a draft for the claimant.
+    check_before_send: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
 
     claimant: Mapped[Claimant] = orm.relationship(lazy="joined")
     adviser: Mapped[Adviser | None] = orm.relationship(lazy="joined")
@@ -624,3 +628,27 @@ class PushDelivery(db.Model):
 
 
 Index("ix_push_deliveries_due", PushDelivery.delivered_at, PushDelivery.next_attempt_at)
+
+
+class MRDraft(db.Model):
+    """An adviser's MR request waiting for the claimant to send it or not (migration 0014):
+    what would be lodged, the token that wrote it, and what became of it."""
+
+    __tablename__ = "mr_drafts"
+    id: Mapped[str] = uuid_pk()
+    claimant_id: Mapped[str] = mapped_column(ForeignKey("claimants.id"), index=True)
+    grant_id: Mapped[str] = mapped_column(ForeignKey("grants.id"), index=True)
+    token_id: Mapped[str] = mapped_column(String(UUID_LEN))
+    client_id: Mapped[str] = mapped_column(String(64))
+    author_name: Mapped[str] = mapped_column(String(200))
+    decision_about: Mapped[str] = mapped_column(String(150))
+    reasons: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10))  # pending | approved | declined | expired
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    entry_id: Mapped[str | None] = mapped_column(String(UUID_LEN))  # the lodged journal entry
+    told_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the claimant's message
+
+
+Index("ix_mr_drafts_status_expires", MRDraft.status, MRDraft.expires_at)

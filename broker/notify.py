@@ -623,3 +623,46 @@ def case_decided(grant: Grant, *, now: datetime) -> None:
             f"Your access to their journal now ends on {i18n.day(grant.ends_at)}."
         )
     _to_claimant_and_adviser(grant, "grant_case_decided", body, adviser_body, now)
+
+
+# Check with me before they send anything (issue 16): an adviser's MR request waits for the
+# claimant; they are told in their language, and the adviser is told the outcome in English.
+
+
+def mr_drafted(grant: Grant, *, draft_id: str, now: datetime) -> None:
+    """Tell the claimant an adviser wants to send something in their name and waits for them."""
+    with _in_language_of(grant):
+        body = _(
+            "%(who)s wants to send a request for you. It asks DWP to look at a decision again. "
+            "Nothing is sent until you say yes. Open your home page to send it or stop it.",
+            who=_who(grant),
+        )
+    queue(
+        account_id=grant.claimant_id,
+        kind="mr_drafted",
+        body=body,
+        grant_id=grant.id,
+        dedupe_key=f"mr_drafted:{draft_id}",
+        now=now,
+    )
+
+
+def mr_draft_outcome(
+    grant: Grant, *, draft_id: str, outcome: str, about: str, now: datetime
+) -> None:
+    """Tell the adviser what became of their draft: sent, not sent, or out of time."""
+    if not grant.adviser_id:
+        return
+    said = {
+        "approved": "sent it to DWP",
+        "declined": "chose not to send it",
+        "expired": "did not answer within 7 days, so it was not sent",
+    }[outcome]
+    queue(
+        account_id=grant.adviser_id,
+        kind=f"mr_draft_{outcome}",
+        body=f"Your MR request for {grant.claimant.name} ({about}): they {said}.",
+        grant_id=grant.id,
+        dedupe_key=f"mr_draft_{outcome}:{draft_id}",
+        now=now,
+    )

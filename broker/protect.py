@@ -268,10 +268,12 @@ def guard(
     with _sqlite_writers.queue(sqlite_database), driver.unit() as unit:
         unit.begin()
         head, row = _hold_head_and_read(unit, claims["jti"], claims["sub"], rule.joined, ident)
+        unit.head = head
         access: Access | None = None
         try:
             access = _check(rule.scope, claims, row, now)
             result = work(access, unit)
+            head = unit.head
         except Refused as refusal:
             refusal.access = refusal.access or access
             if refusal.access is not None:
@@ -284,8 +286,40 @@ def guard(
             raise
         # The work and its audit event commit together, or not at all (one round trip on
         # PostgreSQL).
-        _record(unit, access.event(rule.action, resource, "allowed"), head, now)
+        action, resource = unit.recorded_as or (rule.action, resource)
+        _record(unit, access.event(action, resource, "allowed"), head, now)
         return result
+
+
+def record_as(unit: Unit, action: str, resource: str) -> None:
+    """Record the allowed request as what the work did instead of the rule's action (an MR
+    request kept as a draft is not an MR request lodged)."""
+    unit.recorded_as = (action, _recordable(resource))
+
+
+def also_audit(
+    unit: Unit,
+    access: Access,
+    action: str,
+    resource: str,
+    now: datetime,
+    token_id: str | None = None,
+) -> None:
+    """Add an event of the work's own to the chain before the guard's, in its transaction: it
+    commits with the work and the guard's event, or not at all. `token_id`: the token the step
+    belongs to, when not the asker's (a draft's expiry names the token that drafted it)."""
+    assert unit.head is not None, "only inside guard()"  # noqa: S101 (a programming error)
+    event = audit.Event(
+        access.claimant_id,
+        token_id or access.token_id,
+        access.grant_id,
+        access.actor,
+        action,
+        _recordable(resource),
+        "done",
+    )
+    unit.head = audit.add_in_transaction(unit.raw, unit.postgres, event, unit.head, now)
+    unit.wrote = True
 
 
 def _record(unit: Unit, event: audit.Event, head: tuple[int, bytes], now: datetime) -> None:

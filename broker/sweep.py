@@ -28,6 +28,7 @@ from . import (
     clock,
     deliveries,
     device,
+    drafts,
     grants,
     notify,
     oauth,
@@ -77,6 +78,7 @@ class SweepReport:
     sessions_forgotten: int = 0
     codes_forgotten: int = 0
     caller_checks_ended: int = 0
+    drafts_expired: int = 0
     pushed: int = 0  # Security Event Tokens a case system accepted (issue 15)
     push_failed: int = 0
     checkpoint: int | None = None  # the audit checkpoint this run signed, if any
@@ -152,6 +154,7 @@ def run(
         report.expired = _expire(holder, now, batch, progress, services.tokens)
         report.reminders_queued = _remind(holder, now, batch, progress)
         report.caller_checks_ended = _end_caller_checks(holder, now, batch)
+        report.drafts_expired = _end_drafts(holder, now, batch)
         report.sent, report.failed = _send(holder, now, batch, sender, progress)
         if pusher is not None:
             report.pushed, report.push_failed = _push(holder, now, batch, pusher)
@@ -213,6 +216,20 @@ def _end_caller_checks(holder: str, now: datetime, batch: int) -> int:
         if not done:
             return ended
         ended += done
+
+
+def _end_drafts(holder: str, now: datetime, batch: int) -> int:
+    """Tell claimants of drafts not yet told, and expire drafts past their 7 days (issue 16)."""
+    while drafts.tell_new(now, limit=batch):
+        units.keep()
+    expired = 0
+    while True:
+        renew(holder, now=clock.now())
+        done = drafts.expire_due(now, limit=batch)
+        units.keep()
+        if not done:
+            return expired
+        expired += done
 
 
 def _remind(holder: str, now: datetime, batch: int, progress: Progress | None) -> int:

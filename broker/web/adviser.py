@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response
 
 import scopes
 
-from .. import caller_checks, clock, device, grants, i18n, oauth, statements, watches
+from .. import caller_checks, clock, device, drafts, grants, i18n, oauth, statements, watches
 from .. import clients as client_registry
 from ..extensions import db
 from ..models import DeviceAuthorization, Grant
@@ -90,6 +90,7 @@ def client(grant_id: str) -> str | tuple[str, int]:
         can_request="mr:request" in allowed,
         scope_titles=[scopes.lookup(n).staff_title() for n in grant.scope_names],
         shortfall=_shortfall_of_request(request.args.get("asked", ""), grant),
+        mr_drafts=drafts.for_grants([grant.id]) if "mr:request" in allowed else [],
     )
 
 
@@ -105,6 +106,12 @@ def mr_request(grant_id: str) -> Response | str | tuple[str, int]:
         )
         if answer.status == 201:
             flash("Your Mandatory Reconsideration request is in the client's journal")
+            return redirect(url_for("adviser.client", grant_id=grant.id), 303)
+        if answer.status == 202:  # the client asked to check it first (issue 16)
+            flash(
+                f"Sent to {grant.claimant.name} to check. It goes into their journal only if"
+                " they say yes. You will be told either way."
+            )
             return redirect(url_for("adviser.client", grant_id=grant.id), 303)
         description = (answer.body or {}).get("error_description", "The request was refused")
         errors["form"] = description

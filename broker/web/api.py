@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, after_this_request, jsonify, request, url_for
 from werkzeug.wrappers import Response
 
-from .. import inputs, journal, watches
+from .. import drafts, inputs, journal, watches
 from ..extensions import csrf
 from ..protect import Refused
+from . import boundary
 from .guarded import Access, Unit, bind_driver, guarded, public
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -17,6 +19,7 @@ csrf.exempt(bp)  # bearer tokens, not cookies: nothing for a cross-site form to 
 bind_driver(bp)
 
 SENSITIVE_SCOPE = "journal:sensitive"
+log = logging.getLogger(__name__)
 
 
 def _not_found(kind: str) -> Refused:
@@ -95,17 +98,60 @@ def lodge_mr_request(access: Access, unit: Unit) -> tuple[Response, int]:
             "decision_about (up to 150 characters) and reasons (up to 5000) are required",
             "refused:bad_request",
         )
+    author = journal.author_name(unit, access.adviser_id, access.client_id)
+    if drafts.wanted(unit, access.grant_id):
+        return _drafted(
+            drafts.draft(unit, access, decision_about=about, reasons=reasons, author_name=author)
+        )
     entry = journal.lodge_mr_request(
         unit,
         access.claimant_id,
         decision_about=about,
         reasons=reasons,
-        author_name=journal.author_name(unit, access.adviser_id, access.client_id),
+        author_name=author,
         token_id=access.token_id,
         grant_id=access.grant_id,
         now=access.now,
     )
     return jsonify(entry), 201
+
+
+def _drafted(made: dict[str, str]) -> tuple[Response, int]:
+    """202: the claimant checks it first. They are told once it commits."""
+    made["status_url"] = url_for("api.mr_draft_status", draft_id=made["draft_id"], _external=True)
+
+    @after_this_request
+    def tell_claimant(response: Response) -> Response:
+        if response.status_code == 202:
+            # A message that fails here is queued by the next sweep (drafts.tell_new).
+            try:
+                boundary.apart(
+                    lambda: drafts.tell_new(boundary.now(), limit=1, only=made["draft_id"])
+                )
+            except Exception:  # noqa: BLE001
+                log.exception("could not queue the message for draft %s", made["draft_id"])
+        return response
+
+    answer = jsonify(made)
+    answer.headers["Location"] = made["status_url"]
+    return answer, 202
+
+
+@bp.get("/mr-drafts/<uuid:draft_id>")
+@guarded(
+    "mr:request",
+    action="mr.draft.read",
+    resource="mr_draft:{draft_id}",
+    joined=drafts.DRAFT,
+    by="draft_id",
+)
+def mr_draft_status(access: Access, unit: Unit, draft_id: str) -> Response:
+    """Pending, approved (with the lodged entry's ID), declined or expired: to the client whose
+    token drafted it only; any other asker is told there is no such draft."""
+    status = drafts.observe(unit, access)
+    if status is None:
+        raise _not_found("draft")
+    return jsonify(status)
 
 
 @bp.post("/mr-decision-watch")

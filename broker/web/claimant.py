@@ -31,6 +31,7 @@ from .. import (
     appeals,
     audit,
     caller_checks,
+    drafts,
     grants,
     history_copy,
     journal,
@@ -41,7 +42,7 @@ from .. import (
     windows,
 )
 from ..i18n import current_language, day
-from ..models import CallerCheck, Grant
+from ..models import CallerCheck, Grant, MRDraft
 from . import boundary, session_store, window_fields, wording
 from .forms import ConfirmForm, ContactForm, GiveAccessForm, NarrowForm, ReviewForm, first_errors
 
@@ -61,6 +62,7 @@ def home() -> str:
         now=now,
         news=_news_since_sign_in(now),
         caller_checks=calling,
+        mr_drafts=_waiting_drafts(now),
     )
 
 
@@ -134,6 +136,7 @@ def give_access() -> Response | str | tuple[str, int]:
                 until_event=grants.MR_DECIDED if form.until_decided.data else "",
                 window=window,
             )
+            drafts.turned_on_for_new(grant, now)
             flash(wording.consent_answer(grant, had_access=existing is not None))
             return redirect(url_for("claimant.access"), 303)
         if not errors:
@@ -608,3 +611,65 @@ def _caller_checks_on_phone(now: datetime) -> list[CallerCheck]:
     if caller_checks.needs_noting(claimant_id, now):
         boundary.apart(lambda: caller_checks.note_on_phone(claimant_id, now=now))
     return caller_checks.live_for_claimant(claimant_id, now)
+
+
+# Check with me before they send anything (issue 16): drafts waiting on the home page, Send it
+# or Don't send, and the setting on each consent card.
+
+
+def _waiting_drafts(now: datetime) -> list[tuple[MRDraft, Grant, str | None]]:
+    """Each draft waiting for this claimant, its consent, and why it cannot be sent (if so)."""
+    waiting = []
+    for found in drafts.pending_for_claimant(g.claimant.id, now):
+        grant = grants.for_claimant(g.claimant.id, found.grant_id)
+        waiting.append((found, grant, drafts.blocked_by(found, grant, now)))
+    return waiting
+
+
+@bp.post("/drafts/<uuid:draft_id>/send")
+def send_draft(draft_id: str) -> Response:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        drafts.approve(g.claimant.id, str(draft_id), now=boundary.now())
+    except drafts.DraftNotFound:
+        abort(404)
+    except drafts.NotSendable as refusal:
+        flash(_draft_refusals()[refusal.reason])
+    else:
+        flash(_("Sent. DWP will now look at the decision again."))
+    return redirect(url_for("claimant.home"), 303)
+
+
+@bp.post("/drafts/<uuid:draft_id>/decline")
+def decline_draft(draft_id: str) -> Response:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        drafts.decline(g.claimant.id, str(draft_id), now=boundary.now())
+    except drafts.DraftNotFound:
+        abort(404)
+    flash(_("Not sent. We told them you said no."))
+    return redirect(url_for("claimant.home"), 303)
+
+
+@bp.post("/access/<uuid:grant_id>/check-first")
+def set_check_first(grant_id: str) -> Response:
+    grant = _own_grant(grant_id, grants.ACCESS)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    on = request.form.get("check") == "on"
+    drafts.set_checking(grant, on, by=f"claimant:{g.claimant.id}", now=boundary.now())
+    if on:
+        flash(_("We will ask you before %(name)s sends anything.", name=grant.representative_name))
+    else:
+        flash(_("%(name)s can now send things without asking you.", name=grant.representative_name))
+    return redirect(url_for("claimant.access"), 303)
+
+
+def _draft_refusals() -> dict[str, str]:
+    return {
+        "decided": _("You already said yes or no to this."),
+        "expired": _("This was not sent. It was too late: you had 7 days."),
+        "access_ended": _("You cannot send this. Their access has ended or is paused."),
+    }

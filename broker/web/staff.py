@@ -25,7 +25,7 @@ from werkzeug.wrappers import Response
 
 import scopes
 
-from .. import accounts, caller_checks, grants, records
+from .. import accounts, caller_checks, drafts, grants, records
 from ..models import Claimant, Grant
 from . import boundary
 from .forms import (
@@ -260,6 +260,7 @@ def _record_page(
         now=now,
         errors=errors or {},
         caller_reports=caller_checks.reported(claimant.id),
+        mr_drafts=drafts.pending_for_claimant(claimant.id, now),
     ), status
 
 

@@ -48,6 +48,14 @@ ACTIONS = {
     "mr_decision.pushed": N_("Their system was sent a new reconsideration decision"),
     # Access that ends when the case does (issue 16)
     "grant.case_decided": N_("Your case was decided, so this access now has an end date"),
+    # Check with me before they send anything (issue 16)
+    "mr.request.drafted": N_("Wrote a request for you to check"),
+    "mr.request.approved": N_("You said yes: the request was sent"),
+    "mr.request.declined": N_("You said no: the request was not sent"),
+    "mr.request.expired": N_("The request was not sent: 7 days passed"),
+    "mr.draft.read": N_("Checked if you sent their request"),
+    "grant.check_before_send.on": N_("You asked us to check with you before they send anything"),
+    "grant.check_before_send.off": N_("They can now send things without asking you"),
 }
 
 

@@ -108,6 +108,7 @@ def world(app: Flask, ctx) -> dict[str, object]:  # noqa: ANN001
         "note_id": "00000000-0000-4000-8000-000000000000",
         "check_id": "00000000-0000-4000-8000-000000000000",  # issue 15: no such caller check
         "notice_id": "00000000-0000-4000-8000-000000000000",
+        "draft_id": "00000000-0000-4000-8000-000000000000",  # issue 16: no such draft
         "token": token,
     }
 
@@ -120,6 +121,7 @@ def _who(path: str) -> str | None:
         ("/access", "claimant"),
         ("/contact", "claimant"),
         ("/who-is-calling", "claimant"),
+        ("/drafts", "claimant"),
         ("/device", "claimant"),
         ("/authorize", "claimant"),
     ):

@@ -1,0 +1,22 @@
+"""`make run`'s demo: Sam gave Priya access on the phone, so Priya's MR request waits on Sam's
+home page; staff see it on Sam's record; seeding twice adds nothing."""
+
+from __future__ import annotations
+
+from broker.extensions import db
+from broker.models import MRDraft
+from tests.conftest import sign_in
+from tests.staff.helpers import text_of
+
+
+def test_sam_sees_priyas_request_to_check(app, ctx, runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    sam = app.test_client()
+    sign_in(sam, "sam@example.com", "demo-password")
+
+    home = text_of(sam.get("/").text)
+
+    assert "Priya Shah, Northside Citizens Advice wants to send this for you." in home
+    assert "Send it" in home and "Don't send" in home
+    assert db.session.scalar(db.select(db.func.count()).select_from(MRDraft)) == 1
