@@ -138,9 +138,16 @@ def _goto(path: str) -> Callable[[object, Scene], None]:
     return lambda page, _scene: page.goto(path)
 
 
+def _follow(page, target) -> None:  # noqa: ANN001
+    """Click a link or a submit button and wait for the page it leads to: a check that runs
+    before the new page has arrived finds no document (`documentElement` is null)."""
+    with page.expect_navigation():
+        target.click()
+
+
 def _give_access_errors(page, _scene: Scene) -> None:  # noqa: ANN001
     page.goto("/access/new")
-    page.locator("form[action='/access/new'] button[type=submit]").click()
+    _follow(page, page.locator("form[action='/access/new'] button[type=submit]"))
 
 
 def _confirm_access(page, scene: Scene) -> None:  # noqa: ANN001
@@ -150,7 +157,7 @@ def _confirm_access(page, scene: Scene) -> None:  # noqa: ANN001
     page.locator("input[name=months][value='3']").check()
     page.locator("#purpose").fill("Help with my appeal")
     page.locator("#relationship").fill("My welfare rights adviser")
-    page.locator("form[action='/access/new'] button[type=submit]").click()
+    _follow(page, page.locator("form[action='/access/new'] button[type=submit]"))
 
 
 def _revoke(page, scene: Scene) -> None:  # noqa: ANN001
@@ -159,7 +166,7 @@ def _revoke(page, scene: Scene) -> None:  # noqa: ANN001
 
 def _narrow_access(page, scene: Scene) -> None:  # noqa: ANN001
     page.goto("/access")
-    page.locator(f"a[href='/access/{scene.priya_grant.id}/change']").click()
+    _follow(page, page.locator(f"a[href='/access/{scene.priya_grant.id}/change']"))
 
 
 def _device(page, scene: Scene) -> None:  # noqa: ANN001
@@ -168,19 +175,19 @@ def _device(page, scene: Scene) -> None:  # noqa: ANN001
 
 def _receipts(page, scene: Scene) -> None:  # noqa: ANN001
     page.goto("/access")
-    page.locator(f"a[href='/access/{scene.priya_grant.id}/receipts']").click()
+    _follow(page, page.locator(f"a[href='/access/{scene.priya_grant.id}/receipts']"))
 
 
 def _first_letter(page, _scene: Scene) -> None:  # noqa: ANN001
     page.goto("/letters")
-    page.locator("#letters a").first.click()
+    _follow(page, page.locator("#letters a").first)
 
 
 def _preferences_errors(page, _scene: Scene) -> None:  # noqa: ANN001
     page.goto("/contact-preferences")
     page.locator("#reminders-sms").check()
     page.locator("#mobile").fill("12345")
-    page.locator("form[action='/contact-preferences'] button[type=submit]").click()
+    _follow(page, page.locator("form[action='/contact-preferences'] button[type=submit]"))
 
 
 def pages(app: Flask, scene: Scene) -> list[ClaimantPage]:
