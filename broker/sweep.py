@@ -208,28 +208,27 @@ def _expire(
 
 def _end_caller_checks(holder: str, now: datetime, batch: int) -> int:
     """Audit the end of every caller check whose five minutes ran out unseen (issue 15)."""
-    ended = 0
-    while True:
-        renew(holder, now=clock.now())
-        done = caller_checks.expire_due(now, limit=batch)
-        units.keep()
-        if not done:
-            return ended
-        ended += done
+    return _in_batches(holder, now, batch, caller_checks.expire_due)
 
 
 def _end_drafts(holder: str, now: datetime, batch: int) -> int:
     """Tell claimants of drafts not yet told, and expire drafts past their 7 days (issue 16)."""
     while drafts.tell_new(now, limit=batch):
         units.keep()
-    expired = 0
+    return _in_batches(holder, now, batch, drafts.expire_due)
+
+
+def _in_batches(holder: str, now: datetime, batch: int, step: Callable[..., int]) -> int:
+    """Run `step(now, limit=batch)` one transaction at a time until it finds nothing to do;
+    how many rows it handled in all."""
+    total = 0
     while True:
         renew(holder, now=clock.now())
-        done = drafts.expire_due(now, limit=batch)
+        done = step(now, limit=batch)
         units.keep()
         if not done:
-            return expired
-        expired += done
+            return total
+        total += done
 
 
 def _remind(holder: str, now: datetime, batch: int, progress: Progress | None) -> int:
