@@ -348,9 +348,7 @@ def details_from_json(text: str | None) -> ConsentDetails | None:
         item.get("information", ""),
         int(item["duration_months"]),
         until_event=item.get("until_event"),
-        window=windows.Window(
-            windows.from_driver(item.get("date_from")), windows.from_driver(item.get("date_to"))
-        ),
+        window=windows.stored(item.get("date_from"), item.get("date_to")),
     )
 
 

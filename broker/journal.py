@@ -41,6 +41,8 @@ _ENTRY_COLUMNS = (
 )
 _DECISION_COLUMNS = ("id", "subject", "outcome", "body", "decided_at")
 # The rows the guard reads with its check, by ID and filtered by the grant's claimant.
+_ENTRY_SELECT = f"SELECT {', '.join(_ENTRY_COLUMNS)} FROM journal_entries"  # noqa: S608
+_DECISION_SELECT = f"SELECT {', '.join(_DECISION_COLUMNS)} FROM mr_decisions"  # noqa: S608
 JOURNAL_ENTRY = Joined("journal_entries", _ENTRY_COLUMNS)
 MR_DECISION = Joined("mr_decisions", _DECISION_COLUMNS)
 
@@ -108,36 +110,47 @@ def _within(unit: Unit, column: str, window: Window) -> tuple[str, tuple[Any, ..
     return sql, params
 
 
+def _claimants_rows(
+    unit: Unit,
+    select: str,
+    claimant_id: str,
+    hide: str = "",
+    *,
+    window: Window,
+    dated_by: str,
+    order: str,
+) -> list[Any]:
+    """One claimant's rows of a list, inside the window (in SQL: no row outside it leaves the
+    database), ordered by the column the window dates them by."""
+    dated, params = _within(unit, dated_by, window)
+    return unit.all(
+        f"{select} WHERE claimant_id = ?{hide}{dated} ORDER BY {dated_by} {order}",
+        (claimant_id, *params),
+    )
+
+
 def entries(
     unit: Unit, claimant_id: str, *, include_sensitive: bool, window: Window = OPEN
 ) -> list[dict[str, Any]]:
     hide = "" if include_sensitive else " AND NOT sensitive"
-    dated, params = _within(unit, "created_at", window)
-    rows = unit.all(
-        f"SELECT {', '.join(_ENTRY_COLUMNS)} FROM journal_entries"  # noqa: S608 (constants)
-        f" WHERE claimant_id = ?{hide}{dated} ORDER BY created_at DESC",
-        (claimant_id, *params),
+    rows = _claimants_rows(
+        unit, _ENTRY_SELECT, claimant_id, hide, window=window, dated_by="created_at", order="DESC"
     )
     return [entry_json(row) for row in rows]
 
 
 def mr_decisions(unit: Unit, claimant_id: str, *, window: Window = OPEN) -> list[dict[str, Any]]:
-    dated, params = _within(unit, "decided_at", window)
-    rows = unit.all(
-        f"SELECT {', '.join(_DECISION_COLUMNS)} FROM mr_decisions"  # noqa: S608 (constants)
-        f" WHERE claimant_id = ?{dated} ORDER BY decided_at DESC",
-        (claimant_id, *params),
+    rows = _claimants_rows(
+        unit, _DECISION_SELECT, claimant_id, window=window, dated_by="decided_at", order="DESC"
     )
     return [decision_json(row) for row in rows]
 
 
 def todos(unit: Unit, claimant_id: str, *, window: Window = OPEN) -> list[dict[str, Any]]:
-    dated, params = _within(unit, "due_at", window)
-    rows = unit.all(
-        "SELECT id, title, done, due_at FROM todos"  # noqa: S608 (constants)
-        f" WHERE claimant_id = ?{dated} ORDER BY due_at",
-        (claimant_id, *params),
-    )
+    rows = _claimants_rows(
+        unit, "SELECT id, title, done, due_at FROM todos", claimant_id, window=window,
+        dated_by="due_at", order="",
+    )  # fmt: skip
     return [
         {"id": i, "title": title, "done": bool(done), "due_at": iso(clock.from_driver(due))}
         for i, title, done, due in rows
@@ -145,12 +158,10 @@ def todos(unit: Unit, claimant_id: str, *, window: Window = OPEN) -> list[dict[s
 
 
 def payments(unit: Unit, claimant_id: str, *, window: Window = OPEN) -> list[dict[str, Any]]:
-    dated, params = _within(unit, "paid_at", window)
-    rows = unit.all(
-        "SELECT id, amount_pence, paid_at FROM payments"  # noqa: S608 (constants)
-        f" WHERE claimant_id = ?{dated} ORDER BY paid_at DESC",
-        (claimant_id, *params),
-    )
+    rows = _claimants_rows(
+        unit, "SELECT id, amount_pence, paid_at FROM payments", claimant_id, window=window,
+        dated_by="paid_at", order="DESC",
+    )  # fmt: skip
     return [
         {"id": i, "amount_pence": pence, "paid_at": iso(clock.from_driver(paid))}
         for i, pence, paid in rows

@@ -54,7 +54,7 @@ _CHECKED = (
     "t.revoked_at, t.scopes, t.client_id, g.id, g.status, g.adviser_id, g.review_at, g.ends_at,"
     " g.scopes, g.date_from, g.date_to"
 )
-_CHECKED_COUNT = 11  # the joined resource's columns follow these
+_CHECKED_COUNT = _CHECKED.count(",") + 1  # the joined resource's columns follow these
 
 
 def _joined(joined: Joined | None, claimant: str) -> tuple[str, str]:
@@ -331,7 +331,6 @@ def _access(claims: Mapping[str, Any], row: Any, now: datetime, found: Any) -> A
     revokes its tokens, and this keeps a token that escaped that from reaching past the grant)."""
     _revoked, token_scopes, client_id, grant_id, _status, adviser_id, _r, _e, grant_scopes = row[:9]
     allowed = set(grant_scopes.split())
-    date_from, date_to = row[9], row[10]
     return Access(
         str(claims["jti"]),
         grant_id,
@@ -341,9 +340,7 @@ def _access(claims: Mapping[str, Any], row: Any, now: datetime, found: Any) -> A
         tuple(name for name in token_scopes.split() if name in allowed),
         now,
         found,
-        windows.OPEN
-        if date_from is None and date_to is None
-        else windows.Window(windows.from_driver(date_from), windows.from_driver(date_to)),
+        windows.stored(row[9], row[10]),
     )
 
 

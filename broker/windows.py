@@ -68,6 +68,13 @@ def of(grant: object) -> Window:
     return Window(getattr(grant, "date_from", None), getattr(grant, "date_to", None))
 
 
+def stored(date_from: date | str | None, date_to: date | str | None) -> Window:
+    """A window as a row holds it (plain SQL or stored JSON); OPEN when it has no dates."""
+    if date_from is None and date_to is None:
+        return OPEN
+    return Window(from_driver(date_from), from_driver(date_to))
+
+
 def from_driver(value: date | str | None) -> date | None:
     """A Date column read with plain SQL: a date from psycopg, ISO text from SQLite."""
     if value is None or isinstance(value, date):
