@@ -243,8 +243,9 @@ def remember(proof: Proof) -> bool:
         dialect.insert(DpopProof)
         .values(jti_hash=proof.jti_hash, expires_at=proof.expires_at)
         .on_conflict_do_nothing()
+        .returning(DpopProof.jti_hash)  # a row back only if it was new (rowcount is not kept)
     )
-    return db.session.execute(statement).rowcount == 1
+    return db.session.execute(statement).scalar() is not None
 
 
 def forget_expired(now: datetime) -> int:
