@@ -72,7 +72,7 @@ def register(app: Flask) -> None:
             response = json_error(exc.status, exc.error, exc.description)
             response.headers["WWW-Authenticate"] = dpop_proofs.challenge(exc.error, exc.description)
             return dpop_proofs.with_nonce(response)
-        return json_error(
+        response = json_error(
             exc.status,
             exc.error,
             exc.description,
@@ -80,6 +80,7 @@ def register(app: Flask) -> None:
             challenge_only=exc.outcome == NO_TOKEN,
             scope=exc.scope,
         )
+        return dpop_proofs.with_nonce(response) if exc.dpop else response
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Response | tuple[str, int]:

@@ -119,3 +119,16 @@ def test_a_bearer_client_still_gets_bearer_tokens(app, case):
 
     assert tokens["token_type"] == "Bearer"
     assert "cnf" not in jwt.decode(tokens["access_token"], options={"verify_signature": False})
+
+
+def test_a_dpop_request_for_something_not_there_still_gets_a_new_nonce(app, case):
+    key = ClientKey()
+    token = dpop_tokens(app, case, key)["access_token"]
+    api = app.test_client()
+    nonce = nonce_for(api, case, key, token)
+    missing = f"{ISSUER}/api/v1/mr-decisions/00000000-0000-4000-8000-000000000000"
+
+    response = api.get(missing, headers=api_headers(key, token, "GET", missing, nonce))
+
+    assert response.status_code == 404
+    assert response.headers[NONCE]
