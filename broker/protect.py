@@ -13,6 +13,8 @@ Statements per allowed read (bench/README.md measures them):
   SELECT; then the event's INSERT and COMMIT.
 - PostgreSQL: the head is a row lock (only one claimant's requests queue), taken by a statement
   of its own before the read, in one pipeline with it; then the event with COMMIT in a second.
+- A DPoP request (RFC 9449) adds one INSERT of its proof's jti, in the same transaction; a
+  Bearer request adds nothing.
 """
 
 from __future__ import annotations
@@ -252,7 +254,7 @@ def _sender_check(
         raise refusal from None
 
 
-def _remember(unit: Unit, proof: dpop.Proof | None, now: datetime) -> None:
+def _remember(unit: Unit, proof: dpop.Proof | None) -> None:
     """Record the proof in the guard's transaction: a replay is refused before any data is read
     for it, and a request that does not commit leaves no record."""
     if proof is None:
@@ -348,7 +350,7 @@ def guard(
         try:
             access = _check(rule.scope, claims, row, now)
             proof = _sender_check(sender, token, claims, now)
-            _remember(unit, proof, now)
+            _remember(unit, proof)
             result = work(access, unit)
             head = unit.head
         except Refused as refusal:
@@ -359,7 +361,7 @@ def guard(
                     unit.begin()
                     head = audit.lock_head_on(unit.raw, unit.postgres, refusal.access.claimant_id)
                     if refusal.outcome != DPOP_REPLAY:
-                        _remember(unit, proof, now)  # the proof was spent all the same
+                        _remember(unit, proof)  # the proof was spent all the same
                 event = refusal.access.event(rule.action, resource, refusal.outcome)
                 _record(unit, event, head, now)
             raise
