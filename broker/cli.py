@@ -381,6 +381,11 @@ def register_oauth_side(app: Flask) -> None:
         metavar="URL",
         help="https URL the broker POSTs security events to (RFC 8935), e.g. a new MR decision.",
     )
+    @click.option(
+        "--require-dpop",
+        is_flag=True,
+        help="Issue it only DPoP-bound tokens (RFC 9449): a token request without a proof fails.",
+    )
     def register_client(
         name: str,
         organisation: str,
@@ -391,6 +396,7 @@ def register_oauth_side(app: Flask) -> None:
         auth_method: str,
         client_id: str | None,
         push_endpoint: str | None,
+        require_dpop: bool,
     ) -> None:
         """Register an OAuth client and print its secret once (only its hash is stored)."""
         try:
@@ -404,12 +410,15 @@ def register_oauth_side(app: Flask) -> None:
                 now=clock.now(),
                 client_id=client_id,
                 push_endpoint=push_endpoint,
+                require_dpop=require_dpop,
             )
         except clients.ClientRefused as refusal:
             units.discard()
             raise click.ClickException(str(refusal)) from None
         units.keep()
         click.echo(f"client_id:     {client.id}")
+        if require_dpop:
+            click.echo("DPoP required: it gets only tokens bound to its key (RFC 9449).")
         if secret:
             click.echo(f"client_secret: {secret}")
             click.echo("Store the secret now: only its hash is kept, so it is not shown again.")

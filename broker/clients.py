@@ -105,6 +105,7 @@ def register(
     client_id: str | None = None,
     secret: str | None = None,
     push_endpoint: str | None = None,
+    require_dpop: bool = False,
 ) -> tuple[OAuthClient, str | None]:
     """A new client and its secret (None for a public client); the secret is stored hashed
     and cannot be shown again. Adds and flushes, no commit."""
@@ -152,6 +153,7 @@ def register(
         token_endpoint_auth_method=auth_method,
         created_at=now,
         push_endpoint=endpoint,
+        require_dpop=require_dpop,
     )
     db.session.add(client)
     db.session.flush()

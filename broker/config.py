@@ -31,6 +31,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "BROKER_PROXY_HOPS": int(env.get("BROKER_PROXY_HOPS", "0")),
         # SQLite only: "full" (durable through a power cut) or "normal" (faster; see README).
         "BROKER_SQLITE_SYNC": env.get("BROKER_SQLITE_SYNC", "full"),
+        # DPoP (RFC 9449 8, 9): proofs must carry the server's nonce unless this is "0".
+        "BROKER_DPOP_NONCE": env.get("BROKER_DPOP_NONCE", "1") != "0",
         # Signed-in sessions (security.md 27): idle limit per role in minutes, and the absolute
         # limit in hours after sign-in, whatever the activity.
         "BROKER_SESSION_IDLE_MINUTES": {

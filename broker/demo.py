@@ -271,6 +271,28 @@ def seed_oauth(now: datetime, hasher: PasswordHasher) -> None:
             client_id=DEMO_CLIENT_ID,
             secret=DEMO_CLIENT_SECRET,
         )
+    seed_dpop_client(now)
+
+
+# DPoP (issue 17): a public app that gets only tokens bound to its own key (the README's DPoP
+# example uses it).
+
+DEMO_DPOP_CLIENT_ID = "northside-dpop-app"
+
+
+def seed_dpop_client(now: datetime) -> None:
+    if clients.active(DEMO_DPOP_CLIENT_ID) is None:
+        clients.register(
+            "Northside adviser app",
+            organisation=clients.organisation_named("Northside Citizens Advice"),
+            redirect_uris=[DEMO_REDIRECT_URI],
+            scope_names=("mr:read", "journal:read"),
+            grant_types=(clients.CODE_GRANT, clients.REFRESH_GRANT),
+            auth_method="none",
+            now=now,
+            client_id=DEMO_DPOP_CLIENT_ID,
+            require_dpop=True,
+        )
 
 
 # The staff side (issue 4): consent Jordan took by phone from Sam for a housing officer with no

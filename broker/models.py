@@ -178,6 +178,7 @@ class AccessToken(db.Model):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dpop_jkt: Mapped[str | None] = mapped_column(String(64))  # migration 0016: the bound key
 
 
 class RefreshToken(db.Model):
@@ -194,6 +195,7 @@ class RefreshToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dpop_jkt: Mapped[str | None] = mapped_column(String(64))  # migration 0016: public clients'
 
 
 class OAuthClient(db.Model):
@@ -214,6 +216,8 @@ class OAuthClient(db.Model):
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Migration 0012: where Security Event Tokens are pushed (RFC 8935); HTTPS only.
     push_endpoint: Mapped[str | None] = mapped_column(Text)
+    # Migration 0016: RFC 9449 5.2 dpop_bound_access_tokens, only DPoP-bound tokens.
+    require_dpop: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class AuthorizationCode(db.Model):
@@ -229,6 +233,7 @@ class AuthorizationCode(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dpop_jkt: Mapped[str | None] = mapped_column(String(64))  # migration 0016: RFC 9449 10
 
 
 class DeviceAuthorization(db.Model):
@@ -652,3 +657,12 @@ class MRDraft(db.Model):
 
 
 Index("ix_mr_drafts_status_expires", MRDraft.status, MRDraft.expires_at)
+
+
+class DpopProof(db.Model):
+    """A DPoP proof seen (RFC 9449 11.1), by the hash of its key and jti, kept until it is too
+    old to be accepted anyway: a second use is refused in every worker."""
+
+    __tablename__ = "dpop_proofs"
+    jti_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

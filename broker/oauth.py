@@ -58,7 +58,7 @@ from werkzeug.wrappers import Response
 
 import scopes
 
-from . import audit, clients, clock, device, grants
+from . import audit, clients, clock, device, dpop, grants
 from .db import new_id
 from .extensions import db
 from .models import (
@@ -126,6 +126,7 @@ class Consent:
     refresh_scopes: str | None = None
     refresh_expires_at: datetime | None = None
     issued_jti: str = field(default="", init=False)
+    jkt: str | None = field(default=None, init=False)  # the DPoP key the tokens are bound to
 
     def within_grant(self, scope: str | None) -> tuple[str, ...]:
         return within_grant(self.grant, scope)
@@ -180,6 +181,33 @@ class DeviceCredential(DeviceCredentialMixin):
         return clock.now() >= self.row.expires_at
 
 
+class InvalidDpopProofError(OAuth2Error):
+    """RFC 9449 5: the token request's DPoP proof is missing or is not for this key."""
+
+    error = "invalid_dpop_proof"
+
+
+def _sender_key(request: OAuth2Request, client: Client, bound_to: str | None) -> str | None:
+    """The thumbprint the new tokens are bound to (None: bearer tokens), checked against the
+    key the code or refresh token is bound to and against the client's registration."""
+    proof: dpop.Proof | None = getattr(request, "dpop", None)
+    if bound_to is not None and (proof is None or proof.jkt != bound_to):
+        raise InvalidDpopProofError("The DPoP proof must be made with the key this is bound to")
+    if proof is None and client.row.require_dpop:
+        raise InvalidDpopProofError("This client must send a DPoP proof")
+    request.dpop_jkt = proof.jkt if proof is not None else None
+    return request.dpop_jkt
+
+
+class _SenderConstrained:
+    """Issue the tokens bound to the key checked by _sender_key (none: bearer)."""
+
+    def generate_token(self, user: Consent | None = None, **kwargs: Any) -> dict[str, Any]:
+        if user is not None:
+            user.jkt = getattr(self.request, "dpop_jkt", None)  # type: ignore[attr-defined]
+        return super().generate_token(user=user, **kwargs)  # type: ignore[misc]
+
+
 class InvalidAuthorizationDetailsError(OAuth2Error):
     """RFC 9396 5: the authorization details are unknown, malformed or not allowed."""
 
@@ -219,8 +247,14 @@ class S256CodeChallenge(CodeChallenge):
         super().validate_code_verifier(grant, result)
 
 
-class CodeGrant(AuthorizationCodeGrant):
+class CodeGrant(_SenderConstrained, AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = list(clients.AUTH_METHODS)
+
+    def validate_token_request(self) -> None:
+        super().validate_token_request()
+        # Before the code is claimed: a proof with the wrong key must not burn the code.
+        request = self.request
+        _sender_key(request, request.client, request.authorization_code.row.dpop_jkt)
 
     def generate_authorization_code(self) -> str:
         return new_opaque_token()
@@ -260,6 +294,7 @@ class CodeGrant(AuthorizationCodeGrant):
                 scopes=" ".join(consent.within_grant(request.scope)),
                 code_challenge=request.payload.data.get("code_challenge"),
                 code_challenge_method=request.payload.data.get("code_challenge_method"),
+                dpop_jkt=request.payload.data.get("dpop_jkt"),
                 created_at=now,
                 expires_at=now + CODE_LIFETIME,
             )
@@ -329,7 +364,7 @@ def _live_consent(grant_id: str | None) -> Consent | None:
 # Refresh tokens: rotated on every use, reuse revokes the family
 
 
-class RefreshGrant(RefreshTokenGrant):
+class RefreshGrant(_SenderConstrained, RefreshTokenGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = list(clients.AUTH_METHODS)
     INCLUDE_NEW_REFRESH_TOKEN = True  # RFC 9700 4.14.2: rotate on every use
 
@@ -354,6 +389,9 @@ class RefreshGrant(RefreshTokenGrant):
         )
         if not live or now >= row.expires_at:
             return None
+        # RFC 9449 5: a public client's refresh token needs a proof with its key. Checked before
+        # the claim, so a thief's attempt with another key neither uses nor burns the token.
+        _sender_key(self.request, client, row.dpop_jkt)
         wanted = self.request.payload.scope
         if wanted and not set(wanted.split()) <= set(row.scopes.split()):
             raise InvalidScopeError("A refresh may only narrow the scope")  # checked before claim
@@ -414,7 +452,7 @@ def _revoke_family(row: RefreshToken, now: datetime, *, actor: str, outcome: str
 # Device authorization grant (RFC 8628)
 
 
-class DeviceGrant(DeviceCodeGrant):
+class DeviceGrant(_SenderConstrained, DeviceCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = list(clients.AUTH_METHODS)
 
     def authenticate_token_endpoint_client(self) -> Client:
@@ -448,6 +486,10 @@ class DeviceGrant(DeviceCodeGrant):
         if device.poll(row, now):
             raise SlowDownError()
         raise AuthorizationPendingError()
+
+    def validate_token_request(self) -> None:
+        super().validate_token_request()
+        _sender_key(self.request, self.request.client, None)  # before the code is claimed
 
     def create_token_response(self) -> TokenAnswer:
         credential: DeviceCredential = self.request.credential
@@ -527,11 +569,16 @@ def _generate_token(
     names = user.within_grant(scope)  # never wider than the grant, narrowed or not
     family = (user.family_id or new_id()) if include_refresh_token else None
     token, row, lifetime = tokens.issue(
-        grant, client_id=client.get_client_id(), scopes=names, now=now, refresh_family_id=family
+        grant,
+        client_id=client.get_client_id(),
+        scopes=names,
+        now=now,
+        refresh_family_id=family,
+        jkt=user.jkt,
     )
     user.issued_jti = row.jti
     body: dict[str, Any] = {
-        "token_type": "Bearer",
+        "token_type": "DPoP" if user.jkt else "Bearer",
         "access_token": token,
         "expires_in": lifetime,
         "scope": " ".join(names),
@@ -550,6 +597,10 @@ def _generate_token(
                 scopes=user.refresh_scopes or " ".join(names),
                 issued_at=now,
                 expires_at=min(user.refresh_expires_at or grant.ends_at, grant.ends_at),
+                # RFC 9449 5: a public client's refresh token is bound to its DPoP key (a
+                # confidential client's is bound by its client authentication already;
+                # a public client has no secret).
+                dpop_jkt=user.jkt if client.row.secret_hash is None else None,
             )
         )
         body["refresh_token"] = raw
@@ -635,10 +686,12 @@ class IssuedToken(TokenMixin):
         }
         if isinstance(row, AccessToken):
             value.update(
-                token_type="Bearer",  # noqa: S106 (a token type, not a secret)
+                token_type="DPoP" if row.dpop_jkt else "Bearer",
                 jti=row.jti,
                 aud=tokens.audience,
             )
+        if row.dpop_jkt:
+            value["cnf"] = {"jkt": row.dpop_jkt}  # RFC 9449 6.2
         if grant.authorization_details:
             value["authorization_details"] = json.loads(grant.authorization_details)
         return value
@@ -802,6 +855,7 @@ def metadata(issuer: str) -> dict[str, Any]:
         "code_challenge_methods_supported": ["S256"],
         "authorization_details_types_supported": [clients.DETAILS_TYPE],
         "authorization_response_iss_parameter_supported": True,
+        "dpop_signing_alg_values_supported": list(dpop.ALGORITHMS),
     }
 
 
@@ -809,6 +863,17 @@ class BrokerAuthorizationServer(AuthorizationServer):
     """Authlib's server, with client authentication checked before Authlib looks at it."""
 
     tokens: TokenService  # bound by init_app: the grants' and endpoints' token service
+
+    def create_oauth2_request(self, request: Any) -> OAuth2Request:
+        if isinstance(request, OAuth2Request):
+            return request  # already made, carrying its checked DPoP proof (token_response)
+        return super().create_oauth2_request(request)
+
+    def token_response(self, proof: dpop.Proof | None) -> Response:
+        """The token endpoint's answer, the tokens bound to the proof's key if there is one."""
+        request = self.create_oauth2_request(None)
+        request.dpop = proof
+        return self.create_token_response(request)
 
     def get_authorization_grant(self, request: OAuth2Request) -> AuthorizationCodeGrant:
         # Authlib echoes an unknown response_type in its error description, which may then

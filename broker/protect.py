@@ -13,6 +13,8 @@ Statements per allowed read (bench/README.md measures them):
   SELECT; then the event's INSERT and COMMIT.
 - PostgreSQL: the head is a row lock (only one claimant's requests queue), taken by a statement
   of its own before the read, in one pipeline with it; then the event with COMMIT in a second.
+- A DPoP request (RFC 9449) adds one INSERT of its proof's jti, in the same transaction; a
+  Bearer request adds nothing.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from . import audit, clock, grants, windows
+from . import audit, clock, dpop, grants, windows
 from .driver import Driver, Joined, Unit, pg
 from .tokens import ExpiredToken, InvalidToken, TokenService
 
@@ -195,6 +197,76 @@ class Refused(Exception):
         self.outcome = outcome
         self.scope = scope  # insufficient_scope: the scope the request needed (RFC 6750 3)
         self.access: Access | None = None  # who was refused, when the guard could place them
+        self.dpop = False  # answered with a DPoP challenge (RFC 9449 7.1), not a Bearer one
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """A token presented with `Authorization: DPoP`: its proof (None if the DPoP header was
+    missing) and the request the proof must be for."""
+
+    proof: str | None
+    method: str
+    url: str
+    nonces: dpop.Nonces
+
+
+DPOP_REQUIRED = "refused:dpop_required"
+DPOP_PROOF = "refused:dpop_proof"
+DPOP_NONCE = "refused:dpop_nonce"
+DPOP_REPLAY = "refused:dpop_replay"
+
+
+def _sender_check(
+    sender: Sender | None, token: str, claims: Mapping[str, Any], now: datetime
+) -> dpop.Proof | None:
+    """The checked proof of a DPoP request (None for Bearer), else Refused: a bound token sent
+    as Bearer, a bearer token sent as DPoP, or a proof that does not fit."""
+    bound = claims.get("cnf")
+    if sender is None:
+        if bound is None:
+            return None
+        refusal = Refused(
+            401,
+            "invalid_token",
+            "This access token is bound to a key: send it as DPoP with a proof",
+            DPOP_REQUIRED,
+        )
+        refusal.dpop = True
+        raise refusal
+    jkt = bound.get("jkt") if isinstance(bound, dict) else None
+    try:
+        if jkt is None:
+            raise dpop.ProofRefused("This access token is not DPoP-bound: send it as Bearer")
+        return dpop.check(
+            sender.proof or "",
+            method=sender.method,
+            url=sender.url,
+            now=now,
+            nonces=sender.nonces,
+            access_token=token,
+            jkt=jkt,
+        )
+    except dpop.ProofRefused as exc:
+        outcome = DPOP_NONCE if isinstance(exc, dpop.NonceNeeded) else DPOP_PROOF
+        refusal = Refused(401, exc.error, str(exc), outcome)
+        refusal.dpop = True
+        raise refusal from None
+
+
+def _remember(unit: Unit, proof: dpop.Proof | None) -> None:
+    """Record the proof in the guard's transaction: a replay is refused before any data is read
+    for it, and a request that does not commit leaves no record."""
+    if proof is None:
+        return
+    expires = clock.to_driver(proof.expires_at, postgres=unit.postgres)
+    cursor = unit.raw.execute(unit.sql(dpop.REMEMBER_SQL), (proof.jti_hash, expires))
+    inserted = cursor.rowcount
+    cursor.close()
+    if inserted != 1:
+        refusal = Refused(401, "invalid_dpop_proof", "This DPoP proof was used before", DPOP_REPLAY)
+        refusal.dpop = True
+        raise refusal
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,8 +304,12 @@ def guard(
     tokens: TokenService,
     driver: Driver,
     sqlite_database: str | None,
+    sender: Sender | None = None,
 ) -> T:
     """Run `work` only for a live token whose grant covers the rule's scope; audit either way.
+
+    `sender`: the token came as DPoP (RFC 9449 7), with the proof to check; a token bound to a
+    key is refused without one.
 
     `work` gets the Access and the transaction's Unit; what it returns is returned once the
     work and its audit event have committed together.
@@ -270,8 +346,11 @@ def guard(
         head, row = _hold_head_and_read(unit, claims["jti"], claims["sub"], rule.joined, ident)
         unit.head = head
         access: Access | None = None
+        proof: dpop.Proof | None = None
         try:
             access = _check(rule.scope, claims, row, now)
+            proof = _sender_check(sender, token, claims, now)
+            _remember(unit, proof)
             result = work(access, unit)
             head = unit.head
         except Refused as refusal:
@@ -281,6 +360,8 @@ def guard(
                     unit.rollback()
                     unit.begin()
                     head = audit.lock_head_on(unit.raw, unit.postgres, refusal.access.claimant_id)
+                    if refusal.outcome != DPOP_REPLAY:
+                        _remember(unit, proof)  # the proof was spent all the same
                 event = refusal.access.event(rule.action, resource, refusal.outcome)
                 _record(unit, event, head, now)
             raise

@@ -28,6 +28,7 @@ from . import (
     clock,
     deliveries,
     device,
+    dpop,
     drafts,
     grants,
     notify,
@@ -77,6 +78,7 @@ class SweepReport:
     attempts_forgotten: int = 0
     sessions_forgotten: int = 0
     codes_forgotten: int = 0
+    dpop_proofs_forgotten: int = 0  # DPoP proofs too old to be accepted again (issue 17)
     caller_checks_ended: int = 0
     drafts_expired: int = 0
     pushed: int = 0  # Security Event Tokens a case system accepted (issue 15)
@@ -164,6 +166,7 @@ def run(
         report.codes_forgotten = device.forget_expired_before(
             now - CODES_KEPT_FOR
         ) + oauth.forget_codes_expired_before(now - CODES_KEPT_FOR)
+        report.dpop_proofs_forgotten = dpop.forget_expired(now)
         units.keep()
         report.given_up = notify.count_given_up()
         units.discard()  # end the read

@@ -200,6 +200,7 @@ class TokenService:
         scopes: tuple[str, ...],
         now: datetime,
         refresh_family_id: str | None = None,
+        jkt: str | None = None,
     ) -> tuple[str, AccessToken, int]:
         """Sign an access token under `grant` and add its row; never outlives the grant.
 
@@ -213,6 +214,7 @@ class TokenService:
             client_id=client_id,
             refresh_family_id=refresh_family_id,
             scopes=" ".join(scopes),
+            dpop_jkt=jkt,
             issued_at=now,
             expires_at=expires_at,
         )
@@ -228,6 +230,8 @@ class TokenService:
             "grant_id": grant.id,
             "scope": " ".join(scopes),
         }
+        if jkt is not None:
+            claims["cnf"] = {"jkt": jkt}  # RFC 9449 6.1: bound to the client's DPoP key
         token = jwt.encode(
             claims,
             self.key.private_key,

@@ -45,6 +45,7 @@ def new_client() -> Response | str | tuple[str, int]:
                 auth_method=form.auth_method.data or "",
                 now=boundary.now(),
                 push_endpoint=(form.push_endpoint.data or "").strip() or None,
+                require_dpop=bool(form.require_dpop.data),
             )
         except clients.ClientRefused as refusal:
             boundary.undo()

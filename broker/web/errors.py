@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..protect import NO_TOKEN, Refused
 from ..ratelimit import TooManyAttempts
-from . import boundary
+from . import boundary, dpop_proofs
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,11 @@ def page(status: int, **context: object) -> tuple[str, int]:
 def register(app: Flask) -> None:
     @app.errorhandler(Refused)
     def refused(exc: Refused) -> Response:
-        return json_error(
+        if exc.dpop and exc.status in (401, 403):
+            response = json_error(exc.status, exc.error, exc.description)
+            response.headers["WWW-Authenticate"] = dpop_proofs.challenge(exc.error, exc.description)
+            return dpop_proofs.with_nonce(response)
+        response = json_error(
             exc.status,
             exc.error,
             exc.description,
@@ -76,6 +80,7 @@ def register(app: Flask) -> None:
             challenge_only=exc.outcome == NO_TOKEN,
             scope=exc.scope,
         )
+        return dpop_proofs.with_nonce(response) if exc.dpop else response
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Response | tuple[str, int]:

@@ -374,6 +374,7 @@ class ClientForm(FlaskForm):
         validators=[DataRequired("Choose how it signs in")],
     )
     push_endpoint = StringField("Push endpoint (optional)", validators=[Length(max=2000)])
+    require_dpop = BooleanField("Require DPoP: issue only tokens bound to the system's key")
 
 
 class VerifyFileForm(FlaskForm):

@@ -11,15 +11,15 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Flask, current_app, make_response, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.wrappers import Response
 
-from .. import protect
+from .. import dpop, protect
 from ..driver import Driver, Joined, Unit
 from ..extensions import db
-from ..protect import NO_TOKEN, Access, Refused, Rule
-from . import boundary
+from ..protect import NO_TOKEN, Access, Refused, Rule, Sender
+from . import boundary, dpop_proofs
 
 View = Callable[..., Any]
 # What a view of a guarded blueprint carries: its Rule, or PUBLIC (tests/api checks each one).
@@ -34,6 +34,24 @@ def bearer_token() -> str:
     if scheme.lower() != "bearer" or not token.strip():
         raise Refused(401, "invalid_request", "A bearer token is required", NO_TOKEN)
     return token.strip()
+
+
+def presented_token() -> tuple[str, Sender | None]:
+    """The token and, for `Authorization: DPoP ...` (RFC 9449 7.1), what its proof must fit."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "dpop":
+        return bearer_token(), None
+    try:
+        proof = dpop_proofs.presented()
+    except dpop.ProofRefused:
+        proof = ""  # several DPoP headers: refused as an invalid proof, once the token is placed
+    if not token.strip():
+        refusal = Refused(401, "invalid_request", "A DPoP-bound token is required", NO_TOKEN)
+        refusal.dpop = True
+        raise refusal
+    sender = Sender(proof, request.method, dpop_proofs.request_url(), dpop_proofs.nonces())
+    return token.strip(), sender
 
 
 def guarded(
@@ -57,15 +75,24 @@ def guarded(
             # a POST's BEGIN IMMEDIATE would hold the write lock the guard's connection waits for.
             boundary.end_transaction()
             extensions = current_app.extensions
-            return protect.guard(
-                rule,
-                lambda access, unit: view(access, unit, **view_args),
-                token=bearer_token(),
-                view_args=view_args,
-                tokens=boundary.services().tokens,
-                driver=extensions["broker.driver"],
-                sqlite_database=extensions["broker.sqlite_database"],
-            )
+            token, sender = presented_token()
+            try:
+                answer = protect.guard(
+                    rule,
+                    lambda access, unit: view(access, unit, **view_args),
+                    token=token,
+                    view_args=view_args,
+                    tokens=boundary.services().tokens,
+                    driver=extensions["broker.driver"],
+                    sqlite_database=extensions["broker.sqlite_database"],
+                    sender=sender,
+                )
+            except Refused as refusal:
+                refusal.dpop = refusal.dpop or sender is not None
+                raise
+            if sender is None:
+                return answer
+            return dpop_proofs.with_nonce(make_response(answer))
 
         setattr(run, DECLARED, rule)
         return run
@@ -98,4 +125,13 @@ def bind_driver(blueprint: Blueprint) -> None:
     blueprint.record_once(bind)
 
 
-__all__ = ["Access", "Unit", "bearer_token", "guarded", "public", "undeclared", "bind_driver"]
+__all__ = [
+    "Access",
+    "Unit",
+    "bearer_token",
+    "presented_token",
+    "guarded",
+    "public",
+    "undeclared",
+    "bind_driver",
+]

@@ -12,9 +12,9 @@ from authlib.oauth2.rfc6749 import InsecureTransportError
 from flask import Blueprint, jsonify
 from werkzeug.wrappers import Response
 
-from .. import oauth, services
+from .. import dpop, oauth, services
 from ..extensions import csrf
-from . import boundary
+from . import boundary, dpop_proofs
 from .errors import json_error
 
 bp = Blueprint("oauth", __name__)
@@ -38,7 +38,14 @@ def metadata() -> Response:
 
 @bp.post("/oauth/token")
 def token() -> Response:
-    return _answer(boundary.authorization_server().create_token_response())
+    try:
+        proof = dpop_proofs.token_endpoint_proof()
+    except dpop.ProofRefused as refusal:
+        return _answer(dpop_proofs.token_error(refusal))
+    response = boundary.authorization_server().token_response(proof)
+    if proof is not None:
+        dpop_proofs.with_nonce(response)
+    return _answer(response)
 
 
 @bp.post("/oauth/device_authorization")
