@@ -25,7 +25,7 @@ from webauthn.helpers import (
     generate_challenge,
     options_to_json,
 )
-from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidRegistrationResponse
+from webauthn.helpers.exceptions import InvalidAuthenticationResponse, WebAuthnException
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
     AuthenticatorTransport,
@@ -118,7 +118,7 @@ def _claim_challenge(
     try:
         client_data = json.loads(base64url_to_bytes(credential["response"]["clientDataJSON"]))
         challenge = base64url_to_bytes(client_data["challenge"])
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, AttributeError):
         raise PasskeyRefused("malformed") from None
     conditions = [
         PasskeyChallenge.challenge_hash == _challenge_hash(challenge),
@@ -186,20 +186,21 @@ def register(
             expected_origin=rp.origin,
             require_user_verification=True,
         )
-    except (InvalidRegistrationResponse, KeyError, TypeError, ValueError):
+    except (WebAuthnException, KeyError, TypeError, ValueError, AttributeError):
         raise PasskeyRefused("invalid") from None
     credential_id = bytes_to_base64url(verified.credential_id)
     if db.session.scalar(select(Passkey.id).where(Passkey.credential_id == credential_id)):
         raise PasskeyRefused("known")
-    transports = credential.get("response", {}).get("transports") or []
+    transports = credential["response"].get("transports")
     known = {t.value for t in AuthenticatorTransport}
+    transports = transports if isinstance(transports, list) else []
     passkey = Passkey(
         account_id=account.id,
         credential_id=credential_id,
         public_key=verified.credential_public_key,
         sign_count=verified.sign_count,
         name=name,
-        transports=" ".join(t for t in transports if t in known),
+        transports=" ".join(t for t in transports if isinstance(t, str) and t in known),
         created_at=now,
     )
     db.session.add(passkey)
@@ -246,7 +247,7 @@ def _verify_assertion(credential: dict[str, Any], rp: RelyingParty, now: datetim
     if passkey is None:
         raise PasskeyRefused("unknown")
     account = db.session.get(Account, passkey.account_id)
-    handle = (credential.get("response") or {}).get("userHandle")
+    handle = credential["response"].get("userHandle")  # a dict: _claim_challenge read it
     try:
         if handle and base64url_to_bytes(handle) != account.id.encode():
             raise InvalidAuthenticationResponse("user handle is another account's")
@@ -259,7 +260,7 @@ def _verify_assertion(credential: dict[str, Any], rp: RelyingParty, now: datetim
             credential_current_sign_count=passkey.sign_count,
             require_user_verification=True,
         )
-    except (InvalidAuthenticationResponse, KeyError, TypeError, ValueError) as error:
+    except (WebAuthnException, KeyError, TypeError, ValueError, AttributeError) as error:
         # Written with the refusal, which the caller commits: the owner sees someone tried.
         _record(account, REFUSED, passkey, now, outcome="refused")
         reason = "sign_count" if "sign count" in str(error).lower() else "invalid"

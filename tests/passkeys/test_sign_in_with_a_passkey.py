@@ -62,3 +62,14 @@ def test_the_sign_in_page_offers_a_passkey_first_and_keeps_the_password_form(cli
     page = client.get("/sign-in").text
     assert page.index("Use a passkey") < page.index('name="password"')
     assert "/static/js/passkeys." in page
+
+
+def test_a_passkey_sign_in_goes_nowhere_but_the_broker(app: Flask, ctx, device):
+    claimant = make_claimant()
+    client = app.test_client()
+    sign_in(client, claimant.account.username)
+    assert add_passkey(client, device).status_code == 200
+    fresh = app.test_client()
+    csrf, options = passkey_options(fresh)
+    answer = post_assertion(fresh, csrf, device.get(options), next_url="https://evil.example/")
+    assert answer.get_json()["next"] == "/"

@@ -8,7 +8,7 @@ from flask import Flask
 
 from broker.extensions import db
 from broker.models import AuditEvent, Passkey
-from tests.conftest import sign_in
+from tests.conftest import csrf_from, sign_in
 from tests.factories import make_claimant
 from tests.passkeys.authenticator import SoftAuthenticator
 from tests.passkeys.conftest import ORIGIN, RP_ID, add_passkey, passkey_options, post_assertion
@@ -57,3 +57,35 @@ def test_an_answer_for_another_rp_id_is_refused(app: Flask, ctx):
     sign_in(client, claimant.account.username)
     other_site = SoftAuthenticator(origin=ORIGIN, rp_id="evil.example")
     assert add_passkey(client, other_site).status_code == 400
+
+
+def test_malformed_registrations_are_refused_and_odd_transports_ignored(app: Flask, ctx):
+    claimant = make_claimant()
+    client = app.test_client()
+    sign_in(client, claimant.account.username)
+    csrf = csrf_from(client.get("/account/sign-in").text)
+    for mangle in (
+        lambda c: c.update(response=[]),
+        lambda c: c["response"].update(attestationObject="AAAA"),
+        lambda c: c["response"].update(clientDataJSON="e30"),
+    ):
+        options = client.post("/account/passkeys/options", headers={"X-CSRFToken": csrf}).get_json()
+        credential = SoftAuthenticator(origin=ORIGIN, rp_id=RP_ID).create(options)
+        mangle(credential)
+        answer = client.post(
+            "/account/passkeys",
+            json={"credential": credential, "name": "x"},
+            headers={"X-CSRFToken": csrf},
+        )
+        assert answer.status_code == 400
+    options = client.post("/account/passkeys/options", headers={"X-CSRFToken": csrf}).get_json()
+    credential = SoftAuthenticator(origin=ORIGIN, rp_id=RP_ID).create(options)
+    credential["response"]["transports"] = [["usb"], 5, "internal", "carrier-pigeon"]
+    answer = client.post(
+        "/account/passkeys",
+        json={"credential": credential, "name": "Odd\u0007 name "},
+        headers={"X-CSRFToken": csrf},
+    )
+    assert answer.status_code == 200
+    passkey = db.session.scalar(db.select(Passkey))
+    assert (passkey.transports, passkey.name) == ("internal", "Odd name")

@@ -86,3 +86,29 @@ def test_failed_passkey_sign_ins_are_limited_per_address(app: Flask, ctx, device
     limited = post_assertion(client, csrf, device.get(options))
     assert limited.status_code == 429
     assert int(limited.headers["Retry-After"]) > 0
+
+
+def test_malformed_answers_are_refused_without_an_error(app: Flask, ctx, device):
+    _claimant_with_passkey(app, device)
+    client = app.test_client()
+    for mangle in (
+        lambda c: c.update(response="x"),
+        lambda c: c["response"].update(clientDataJSON=5),
+        lambda c: c["response"].update(userHandle=5),
+        lambda c: c["response"].update(userHandle="not base64!"),
+        lambda c: c["response"].update(signature="AAAA"),
+        lambda c: c["response"].update(authenticatorData="AAAA"),
+        lambda c: c.update(rawId=["x"]),
+    ):
+        csrf, options = passkey_options(client)
+        credential = device.get(options)
+        mangle(credential)
+        assert post_assertion(client, csrf, credential).status_code == 400
+    for body in ("[]", '{"credential": 5}', '{"credential": {}}', "not json"):
+        csrf, _ = passkey_options(client)
+        answer = client.post(
+            "/sign-in/passkey",
+            data=body,
+            headers={"X-CSRFToken": csrf, "Content-Type": "application/json"},
+        )
+        assert answer.status_code == 400
