@@ -49,7 +49,7 @@ screenshots: install
 run: install
 	$(FLASK) db upgrade heads
 	$(FLASK) seed-demo
-	@echo "Serving http://127.0.0.1:$(PORT) with gunicorn (Ctrl-C to stop)"
+	@echo "Serving http://localhost:$(PORT) with gunicorn (Ctrl-C to stop)"
 	PORT=$(PORT) $(BIN)/gunicorn 'broker:create_app()'
 
 # Flask's development server, reloading on every change.

@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from . import audit, ratelimit
 from .extensions import db
-from .models import Account, Adviser, Claimant, Organisation, StaffMember
+from .models import Account, Adviser, Claimant, Organisation, PasswordSignInOff, StaffMember
 
 
 @functools.cache
@@ -46,6 +46,10 @@ class SignInFailed(Exception):
     """Wrong username or password; deliberately says no more than that."""
 
 
+class PasswordsTurnedOff(SignInFailed):
+    """The password was right, but this account signs in only with a passkey (issue 17)."""
+
+
 def sign_in(
     username: str, password: str, *, address: str, now: datetime, hasher: PasswordHasher
 ) -> Account:
@@ -73,6 +77,10 @@ def sign_in(
     if account is None:
         ratelimit.record_failure(keys, now=now)
         raise SignInFailed()
+    if db.session.get(PasswordSignInOff, account.id) is not None:
+        # Still a counted failure: a leaked password must not become a free oracle.
+        ratelimit.record_failure(keys, now=now)
+        raise PasswordsTurnedOff()
     ratelimit.forget([pair])
     return account
 

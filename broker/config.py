@@ -22,7 +22,11 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
     return {
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SECRET_KEY": env.get("SECRET_KEY"),
-        "BROKER_ISSUER": env.get("BROKER_ISSUER", f"http://127.0.0.1:{port}"),
+        "BROKER_ISSUER": env.get("BROKER_ISSUER", f"http://localhost:{port}"),
+        # Passkeys (issue 17): unset, the RP ID is the issuer's host name and the origin is the
+        # issuer's scheme, host and port. Set both when pages are served from another address.
+        "BROKER_PASSKEY_RP_ID": env.get("BROKER_PASSKEY_RP_ID"),
+        "BROKER_PASSKEY_ORIGIN": env.get("BROKER_PASSKEY_ORIGIN"),
         "BROKER_KEY_DIR": env.get("BROKER_KEY_DIR", str(instance_path / "keys")),
         "BROKER_ENV": env.get("BROKER_ENV", "development"),
         "PORT": port,

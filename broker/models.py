@@ -666,3 +666,51 @@ class DpopProof(db.Model):
     __tablename__ = "dpop_proofs"
     jti_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Passkey(db.Model):
+    """A WebAuthn credential someone signs in with (migration 0017, broker/passkeys.py)."""
+
+    __tablename__ = "passkeys"
+    id: Mapped[str] = uuid_pk()
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)  # base64url
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)  # COSE
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    name: Mapped[str] = mapped_column(String(60))
+    transports: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PasskeyChallenge(db.Model):
+    """A WebAuthn challenge the broker issued: only its hash is kept, it is used at most once
+    and only before it expires (migration 0017)."""
+
+    __tablename__ = "passkey_challenges"
+    id: Mapped[str] = uuid_pk()
+    challenge_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(10))  # register | sign-in
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PasswordSignInOff(db.Model):
+    """Present while this account has turned password sign-in off (migration 0017)."""
+
+    __tablename__ = "password_sign_in_off"
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AccountEvent(db.Model):
+    """An account's own sign-in security history: passkeys added, used, removed, refused,
+    password sign-in turned off or on (migration 0017)."""
+
+    __tablename__ = "account_events"
+    id: Mapped[str] = uuid_pk()
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    action: Mapped[str] = mapped_column(String(30))
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -6,6 +6,7 @@ from flask import Flask
 
 from .. import grants
 from . import (
+    account,
     admin,
     adviser,
     api,
@@ -43,6 +44,7 @@ def register_blueprints(app: Flask) -> None:
     register_staff_side(app)
     register_oauth_side(app)
     register_contact_side(app)
+    app.register_blueprint(account.bp)  # issue 17: every audience's own sign-in and passkeys
     # The API's views are units of work of their own: the guard (broker.protect) commits each
     # with its audit event.
     boundary.bind(app, (name for name in app.blueprints if name != api.bp.name))

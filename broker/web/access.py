@@ -65,6 +65,9 @@ def public_endpoints() -> frozenset[str]:
             "auth.sign_out",
             "auth.signed_out",
             "auth.change_language",
+            # Issue 17: "Use a passkey" (a single-use challenge, then the signed answer to it)
+            "auth.passkey_options",
+            "auth.passkey_sign_in",
             "oauth.jwks",
             # OAuth: clients authenticate themselves at these (issue 3)
             "oauth.metadata",

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
-from .. import accounts, i18n, news, ratelimit, sessions
+from .. import accounts, i18n, news, passkeys, ratelimit, sessions
 from ..inputs import safe_next
+from ..models import Account
 from . import boundary, session_store
 from .access import home_for
 from .boundary import current_account
 from .forms import ConfirmForm, SignInForm
+from .passkey_settings import relying_party
 
 bp = Blueprint("auth", __name__)
 
@@ -33,6 +45,8 @@ def sign_in() -> Response | str | tuple[str, int]:
                 now=now,
                 hasher=boundary.services().hasher,
             )
+        except accounts.PasswordsTurnedOff:
+            error = _("This account does not use a password to sign in. Use a passkey")
         except accounts.SignInFailed:  # the counted failure is kept (the view returns)
             error = _("The email address or password is wrong")
         except ratelimit.TooManyAttempts as limit:
@@ -49,19 +63,60 @@ def sign_in() -> Response | str | tuple[str, int]:
             response.headers["Retry-After"] = str(limit.retry_after)
             return response
         else:
-            previous = news.record_sign_in(account, now=now)
-            # A language chosen on the sign-in page wins; otherwise the account's own choice.
-            chosen = request.cookies.get(i18n.COOKIE)
-            if chosen in i18n.LANGUAGES and chosen != account.language:
-                i18n.choose(account, chosen)
-            # A new session ID and CSRF secret on every sign-in: no fixation (security.md 27).
-            session_store.begin(account, news_since=previous, user_agent=request.user_agent.string)
-            session.permanent = False  # the cookie goes when the browser closes
-            response = redirect(safe_next(form.next.data) or home_for(account), 303)
-            language = i18n.select_language_for(account, chosen)
-            return i18n.remember(response, language, secure=_secure())
+            return _start_session(account, now, form.next.data)
     status = 200 if error is None and not form.errors else 400
     return render_template("auth/sign_in.html", form=form, error=error), status
+
+
+def _start_session(account: Account, now: datetime, next_url: str | None) -> Response:
+    """Signed in, by password or passkey: news, language and a new session, then on to `next`."""
+    previous = news.record_sign_in(account, now=now)
+    # A language chosen on the sign-in page wins; otherwise the account's own choice.
+    chosen = request.cookies.get(i18n.COOKIE)
+    if chosen in i18n.LANGUAGES and chosen != account.language:
+        i18n.choose(account, chosen)
+    # A new session ID and CSRF secret on every sign-in: no fixation (security.md 27).
+    session_store.begin(account, news_since=previous, user_agent=request.user_agent.string)
+    session.permanent = False  # the cookie goes when the browser closes
+    response = redirect(safe_next(next_url) or home_for(account), 303)
+    language = i18n.select_language_for(account, chosen)
+    return i18n.remember(response, language, secure=_secure())
+
+
+@bp.post("/sign-in/passkey/options")
+def passkey_options() -> Response:
+    """A fresh single-use challenge for "Use a passkey" (security.md 48)."""
+    options = passkeys.sign_in_options(relying_party(), boundary.now())
+    return current_app.response_class(options, mimetype="application/json")
+
+
+@bp.post("/sign-in/passkey")
+def passkey_sign_in() -> Response | tuple[Response, int]:
+    """The browser's assertion in, a session out: JSON with where to go next, as a redirect
+    would say it (the script follows it)."""
+    body = request.get_json(silent=True)
+    credential = body.get("credential") if isinstance(body, dict) else None
+    if not isinstance(credential, dict):
+        return jsonify(error=_("That did not work. Try again")), 400
+    now = boundary.now()
+    try:
+        account = passkeys.sign_in(
+            credential, relying_party(), address=request.remote_addr or "unknown", now=now
+        )
+    except passkeys.PasskeyRefused:  # the used challenge and the counted failure are kept
+        return jsonify(error=_("That passkey did not work. Try again, or use your password")), 400
+    except ratelimit.TooManyAttempts as limit:
+        boundary.undo()
+        response = jsonify(error=_("Too many tries. Wait, then try again"))
+        response.status_code = 429
+        response.headers["Retry-After"] = str(limit.retry_after)
+        return response
+    next_url = body.get("next") if isinstance(body.get("next"), str) else None
+    redirected = _start_session(account, now, next_url)
+    response = jsonify(next=redirected.headers["Location"])
+    for cookie in redirected.headers.getlist("Set-Cookie"):
+        response.headers.add("Set-Cookie", cookie)
+    return response
 
 
 @bp.post("/sign-out")

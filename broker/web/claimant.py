@@ -36,6 +36,7 @@ from .. import (
     history_copy,
     journal,
     news,
+    passkeys,
     ratelimit,
     receipts,
     sessions,
@@ -347,6 +348,7 @@ def history() -> str:
         "claimant/history.html",
         titles=titles,
         groups=[(evs[0][1], evs) for evs in groups.values()],
+        sign_in_events=passkeys.history(g.claimant.id),  # issue 17: also in their audit chain
     )
 
 

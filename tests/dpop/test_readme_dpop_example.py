@@ -34,7 +34,7 @@ def test_the_readme_dpop_example_runs_against_the_broker(app, ctx, issuer_server
         parts = urlsplit(url)
         return approve_code(app.test_client(), username, f"{parts.path}?{parts.query}")
 
-    source = _example().replace('BROKER = "http://127.0.0.1:5000"', f'BROKER = "{issuer_server}"')
+    source = _example().replace('BROKER = "http://localhost:5000"', f'BROKER = "{issuer_server}"')
     assert issuer_server in source
     exec(  # noqa: S102 (the README's own code, run as a reader would)
         compile(source, "README.md", "exec"),

@@ -109,6 +109,7 @@ def world(app: Flask, ctx) -> dict[str, object]:  # noqa: ANN001
         "check_id": "00000000-0000-4000-8000-000000000000",  # issue 15: no such caller check
         "notice_id": "00000000-0000-4000-8000-000000000000",
         "draft_id": "00000000-0000-4000-8000-000000000000",  # issue 16: no such draft
+        "passkey_id": "00000000-0000-4000-8000-000000000000",  # issue 17: no such passkey
         "token": token,
     }
 
@@ -124,6 +125,7 @@ def _who(path: str) -> str | None:
         ("/drafts", "claimant"),
         ("/device", "claimant"),
         ("/authorize", "claimant"),
+        ("/account", "claimant"),
     ):
         if path.startswith(prefix):
             return role
