@@ -47,6 +47,9 @@ MOST_PASSKEYS = 10  # per account: enough for every device someone owns
 # Failed passkey sign-ins count per address, like wrong passwords (security.md 31 and 48).
 FAILURE_LIMIT = 20
 FAILURE_WINDOW = timedelta(minutes=15)
+# Sign-in challenges are asked for before anyone is known, so each address may ask for only so
+# many while they last: nobody can fill the challenge table from one address (security.md 49).
+CHALLENGE_LIMIT = 60
 
 # History actions: the account page's words for them live in broker/web/wording.py.
 ADDED, USED, REMOVED, REFUSED = (
@@ -212,8 +215,13 @@ def register(
 # Sign-in
 
 
-def sign_in_options(rp: RelyingParty, now: datetime) -> str:
-    """The JSON `navigator.credentials.get` needs: no allow-list, so no username is asked for."""
+def sign_in_options(rp: RelyingParty, *, address: str, now: datetime) -> str:
+    """The JSON `navigator.credentials.get` needs: no allow-list, so no username is asked for.
+    ratelimit.TooManyAttempts once this address asked for CHALLENGE_LIMIT challenges that may
+    still be live."""
+    keys = [f"passkey-challenge:addr:{address}"]
+    ratelimit.check(keys, limit=CHALLENGE_LIMIT, window=CHALLENGE_LIFETIME, now=now)
+    ratelimit.record_failure(keys, now=now)  # every challenge counts, answered or not
     challenge = _issue_challenge(SIGN_IN, None, now)
     options = webauthn.generate_authentication_options(
         rp_id=rp.rp_id,

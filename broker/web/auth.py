@@ -85,8 +85,13 @@ def _start_session(account: Account, now: datetime, next_url: str | None) -> Res
 
 @bp.post("/sign-in/passkey/options")
 def passkey_options() -> Response:
-    """A fresh single-use challenge for "Use a passkey" (security.md 48)."""
-    options = passkeys.sign_in_options(relying_party(), boundary.now())
+    """A fresh single-use challenge for "Use a passkey" (security.md 48, 49)."""
+    try:
+        options = passkeys.sign_in_options(
+            relying_party(), address=request.remote_addr or "unknown", now=boundary.now()
+        )
+    except ratelimit.TooManyAttempts as limit:
+        return _too_many_tries(limit)
     return current_app.response_class(options, mimetype="application/json")
 
 
@@ -106,16 +111,20 @@ def passkey_sign_in() -> Response | tuple[Response, int]:
     except passkeys.PasskeyRefused:  # the used challenge and the counted failure are kept
         return jsonify(error=_("That passkey did not work. Try again, or use your password")), 400
     except ratelimit.TooManyAttempts as limit:
-        boundary.undo()
-        response = jsonify(error=_("Too many tries. Wait, then try again"))
-        response.status_code = 429
-        response.headers["Retry-After"] = str(limit.retry_after)
-        return response
+        return _too_many_tries(limit)
     next_url = body.get("next") if isinstance(body.get("next"), str) else None
     redirected = _start_session(account, now, next_url)
     response = jsonify(next=redirected.headers["Location"])
     for cookie in redirected.headers.getlist("Set-Cookie"):
         response.headers.add("Set-Cookie", cookie)
+    return response
+
+
+def _too_many_tries(limit: ratelimit.TooManyAttempts) -> Response:
+    boundary.undo()
+    response = jsonify(error=_("Too many tries. Wait, then try again"))
+    response.status_code = 429
+    response.headers["Retry-After"] = str(limit.retry_after)
     return response
 
 

@@ -6,13 +6,22 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from sqlalchemy import func, select
 
 from broker.extensions import db
-from broker.models import Passkey
+from broker.models import Passkey, PasskeyChallenge
+from broker.passkeys import CHALLENGE_LIMIT
 from tests.conftest import sign_in
 from tests.factories import make_claimant
 from tests.passkeys.authenticator import UP, SoftAuthenticator
-from tests.passkeys.conftest import ORIGIN, RP_ID, add_passkey, passkey_options, post_assertion
+from tests.passkeys.conftest import (
+    ORIGIN,
+    RP_ID,
+    add_passkey,
+    passkey_options,
+    post_assertion,
+    token,
+)
 
 
 @pytest.fixture
@@ -86,6 +95,28 @@ def test_failed_passkey_sign_ins_are_limited_per_address(app: Flask, ctx, device
     limited = post_assertion(client, csrf, device.get(options))
     assert limited.status_code == 429
     assert int(limited.headers["Retry-After"]) > 0
+
+
+def test_one_address_cannot_fill_the_challenge_table(app: Flask, ctx):
+    client = app.test_client()
+    csrf, _ = passkey_options(client)
+    ask = lambda: client.post("/sign-in/passkey/options", headers={"X-CSRFToken": csrf})  # noqa: E731
+    for _ in range(CHALLENGE_LIMIT - 1):
+        assert ask().status_code == 200
+    before = db.session.scalar(select(func.count()).select_from(PasskeyChallenge))
+    refused = ask()
+    assert refused.status_code == 429
+    assert refused.get_json() == {"error": "Too many tries. Wait, then try again"}
+    assert int(refused.headers["Retry-After"]) > 0
+    assert db.session.scalar(select(func.count()).select_from(PasskeyChallenge)) == before
+    # Another address is not held up by this one.
+    elsewhere = app.test_client()
+    answer = elsewhere.post(
+        "/sign-in/passkey/options",
+        headers={"X-CSRFToken": token(elsewhere, "/sign-in")},
+        environ_base={"REMOTE_ADDR": "192.0.2.7"},
+    )
+    assert answer.status_code == 200
 
 
 def test_malformed_answers_are_refused_without_an_error(app: Flask, ctx, device):
