@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -258,6 +259,8 @@ class Report:
     reads: dict[str, tuple[Load, Load]] = field(default_factory=dict)
     revoke: dict[str, dict[str, Any]] = field(default_factory=dict)
     verify: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # database name -> (the Bearer read, the same read with DPoP)
+    dpop: dict[str, tuple[Load, Load]] = field(default_factory=dict)
     staff: list[str] = field(default_factory=list)
     checkpoint: dict[str, Any] = field(default_factory=dict)
 
@@ -278,14 +281,19 @@ def protected_read(
     *,
     sync: str = "full",
     revoke: bool = True,
+    sender_constrained: bool = False,
 ) -> None:
     """The audited protected read and the yardstick on the same data, then revoke under load,
-    against one gunicorn on `url`."""
+    against one gunicorn on `url`; with `sender_constrained`, the same read with DPoP too."""
+    key = DpopKey() if sender_constrained else None
     with part(f"{name}: fresh database, migrate, seed {args.readers} claimants"):
-        script = isolated(seed_readers, name, url, args.readers)
+        script = isolated(seed_readers, name, url, args.readers, key.jkt if key else None)
     with gunicorn("broker:create_app()", url, f"broker-{_slug(name)}", sync) as server:
         with part(f"{name}: audited protected read, {args.duration}s under load"):
             load = _row(report, f"audited protected read, {name}", server, script, args)
+        if key is not None:
+            with part(f"{name}: audited protected read with DPoP, {args.duration}s under load"):
+                report.dpop[name] = (load, dpop_read(name, server, key, load.rps, args, report))
         if revoke:
             with part(f"{name}: revoke under load"):
                 report.revoke[name] = isolated(
@@ -312,7 +320,8 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-def seed_readers(name: str, url: str, count: int) -> Path:
+def seed_readers(name: str, url: str, count: int, jkt: str | None = None) -> Path:
+    """The read script; with `jkt`, DPoP-bound tokens for the same readers too (dpop_reads)."""
     import seed
 
     from broker import clock
@@ -321,11 +330,108 @@ def seed_readers(name: str, url: str, count: int) -> Path:
     fresh_database(url)
     app = build_app(url)
     with app.app_context():
-        readers = seed.readers(app, count, now=clock.now())
+        now = clock.now()
+        readers = seed.readers(app, count, now=now)
+        if jkt is not None:
+            bound = seed.mint_tokens(
+                app,
+                [(r.claimant_id, r.grant_id, seed.READ_SCOPES) for r in readers],
+                now=now,
+                jkt=jkt,
+            )
+            dpop_reads(name).write_text(
+                json.dumps(
+                    [
+                        (f"/api/v1/mr-decisions/{r.decision_id}", token)
+                        for r, (token, _jti) in zip(readers, bound, strict=True)
+                    ]
+                )
+            )
         db.engine.dispose()
     script = RESULTS / f"read-{_slug(name)}.lua"
     script.write_text(seed.lua_pairs(readers))
     return script
+
+
+def dpop_reads(name: str) -> Path:
+    return RESULTS / f"dpop-reads-{_slug(name)}.json"
+
+
+class DpopKey:
+    """A case system's DPoP key (RFC 9449): proofs made here, as a client would make them."""
+
+    def __init__(self) -> None:
+        import jwt
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        from broker import dpop
+
+        self.private = ec.generate_private_key(ec.SECP256R1())
+        self.jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.private.public_key()))
+        self.jkt = dpop.thumbprint(self.jwk)
+
+    def proof(self, url: str, token: str, nonce: str | None) -> str:
+        import jwt
+
+        from broker import dpop
+
+        claims = {
+            "jti": os.urandom(12).hex(),
+            "htm": "GET",
+            "htu": url,
+            "iat": int(time.time()),
+            "ath": dpop.token_hash(token),
+        }
+        if nonce:
+            claims["nonce"] = nonce
+        headers = {"typ": "dpop+jwt", "jwk": self.jwk}
+        return jwt.encode(claims, self.private, algorithm="ES256", headers=headers)
+
+
+def dpop_read(
+    name: str,
+    server: Server,
+    key: DpopKey,
+    bearer_rps: float,
+    args: argparse.Namespace,
+    report: Report,
+) -> Load:
+    """The audited read with DPoP-bound tokens, a fresh proof per request made in advance
+    (enough for the Bearer read's rate, each sent once), the server's nonce in each."""
+    import httpx
+    import seed
+
+    reads = json.loads(dpop_reads(name).read_text())
+    path, token = reads[0]
+    asked = httpx.get(
+        server.base_url + path,
+        headers={"Authorization": f"DPoP {token}", "DPoP": key.proof(ISSUER + path, token, None)},
+    )
+    nonce = asked.headers["DPoP-Nonce"]
+
+    def script(label: str, seconds: int) -> Path:
+        count = int(bearer_rps * 1.5 * seconds) + 1000
+        proofs = [
+            (
+                i % len(reads),
+                key.proof(ISSUER + reads[i % len(reads)][0], reads[i % len(reads)][1], nonce),
+            )
+            for i in range(count)
+        ]
+        made = RESULTS / f"dpop-{label}-{_slug(name)}.lua"
+        made.write_text(seed.lua_dpop(reads, proofs))
+        return made
+
+    wrk(server.base_url + "/", script=script("warm", 2), duration=2, connections=args.connections)
+    measured = script("read", args.duration)
+    load = wrk(
+        server.base_url + "/", script=measured, duration=args.duration, connections=args.connections
+    )
+    load.rss_mb = [peak_rss_mb(pid) for pid in server.workers()]
+    report.rows.append((f"audited protected read with DPoP, {name}", load))
+    if load.non_2xx:
+        print(f"   WARNING: {load.non_2xx} responses were not 2xx", flush=True)
+    return load
 
 
 def revoke_under_load(url: str, base_url: str, seconds: int, connections: int) -> dict[str, Any]:
@@ -681,6 +787,12 @@ def _print_the_rest(report: Report) -> None:
             f"**{v['rate']:,} events/s** in one process (target 300,000); "
             f"command wall time {v['wall']:.1f}s"
         )
+    for name, (bearer, bound) in report.dpop.items():
+        print(
+            f"DPoP, {name}: {bound.rps:.0f} req/s with a proof checked and its jti stored per "
+            f"request = **{bound.rps / bearer.rps:.0%} of the Bearer read** ({bearer.rps:.0f}); "
+            f"p50 {bound.p50_ms:.2f} ms vs {bearer.p50_ms:.2f} ms; {bound.non_2xx} not 2xx"
+        )
     for line in report.staff:
         print(f"staff banner at scale: {line}")
     if report.checkpoint:
@@ -732,9 +844,9 @@ def main() -> None:
     try:
         if "read" in only:
             bare_flask(args, report)
-            protected_read(SQLITE_FULL, sqlite_url, args, report)
+            protected_read(SQLITE_FULL, sqlite_url, args, report, sender_constrained=True)
             protected_read(SQLITE_NORMAL, sqlite_url, args, report, sync="normal", revoke=False)
-            protected_read(POSTGRES, pg_url, args, report)
+            protected_read(POSTGRES, pg_url, args, report, sender_constrained=True)
         if "verify" in only:
             audit_verify("PostgreSQL", pg_url, args, report)
             audit_verify("SQLite", sqlite_url, args, report)

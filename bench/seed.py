@@ -228,8 +228,10 @@ def mint_tokens(
     *,
     now: datetime,
     client_id: str = "bench-client",
+    jkt: str | None = None,
 ) -> list[tuple[str, str]]:
-    """Sign one access token per (claimant_id, grant_id, scopes) with the app's key; store jtis."""
+    """Sign one access token per (claimant_id, grant_id, scopes) with the app's key; store jtis.
+    With `jkt`, each token is DPoP-bound to the key with that thumbprint."""
     service = services.of(app).tokens
     ends = grants.add_months(now, 3)
     out = []
@@ -239,6 +241,7 @@ def mint_tokens(
             client_id=client_id,
             scopes=tuple(scopes.split()),
             now=now,
+            jkt=jkt,
         )
         out.append((token, row.jti))
     db.session.commit()
@@ -390,6 +393,30 @@ def lua_pairs(readers_: Sequence[Reader]) -> str:
         "  i = i % #pairs + 1\n"
         "  local p = pairs[i]\n"
         '  return wrk.format("GET", p[1], {["Authorization"] = p[2]})\n'
+        "end\n"
+    )
+
+
+def lua_dpop(tokens: Sequence[tuple[str, str]], proofs: Sequence[tuple[int, str]]) -> str:
+    """A wrk script sending DPoP reads: `tokens` are (path, token), `proofs` (token index,
+    proof). Each proof is sent once: wrk's two threads take every other one."""
+    paths = ",\n".join(f'  {{"{path}", "DPoP {token}"}}' for path, token in tokens)
+    sent = ",\n".join(f'  {{{index + 1}, "{proof}"}}' for index, proof in proofs)
+    return (
+        "local reads = {\n" + paths + "\n}\n"
+        "local proofs = {\n" + sent + "\n}\n"
+        "local threads = 0\n"
+        "setup = function(thread)\n"
+        "  thread:set('first', threads)\n"
+        "  threads = threads + 1\n"
+        "end\n"
+        "local i = nil\n"
+        "request = function()\n"
+        "  i = i or first\n"
+        "  local p = proofs[i % #proofs + 1]\n"
+        "  i = i + 2\n"
+        "  local r = reads[p[1]]\n"
+        '  return wrk.format("GET", r[1], {["Authorization"] = r[2], ["DPoP"] = p[2]})\n'
         "end\n"
     )
 

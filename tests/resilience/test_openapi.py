@@ -50,7 +50,7 @@ CHECKS = [
     checks.ignored_auth,
 ]
 FUZZ = settings(
-    max_examples=150,
+    max_examples=200,
     deadline=None,
     derandomize=True,
     database=None,
