@@ -219,9 +219,11 @@ DPOP_REPLAY = "refused:dpop_replay"
 
 def _sender_check(
     sender: Sender | None, token: str, claims: Mapping[str, Any], now: datetime
-) -> dpop.Proof | None:
-    """The checked proof of a DPoP request (None for Bearer), else Refused: a bound token sent
-    as Bearer, a bearer token sent as DPoP, or a proof that does not fit."""
+) -> dpop.Proof | Refused | None:
+    """The checked proof of a DPoP request (None for Bearer), else the Refused to raise once
+    the token and grant are placed: a bound token sent as Bearer, a bearer token sent as DPoP,
+    or a proof that does not fit. Needs no database, so it runs before the guard's transaction
+    (a signature check under SQLite's one write lock would hold every other request up)."""
     bound = claims.get("cnf")
     if sender is None:
         if bound is None:
@@ -233,7 +235,7 @@ def _sender_check(
             DPOP_REQUIRED,
         )
         refusal.dpop = True
-        raise refusal
+        return refusal
     jkt = bound.get("jkt") if isinstance(bound, dict) else None
     try:
         if jkt is None:
@@ -251,7 +253,7 @@ def _sender_check(
         outcome = DPOP_NONCE if isinstance(exc, dpop.NonceNeeded) else DPOP_PROOF
         refusal = Refused(401, exc.error, str(exc), outcome)
         refusal.dpop = True
-        raise refusal from None
+        return refusal
 
 
 def _remember(unit: Unit, proof: dpop.Proof | None) -> None:
@@ -339,6 +341,7 @@ def guard(
             401, "invalid_token", "The access token is not valid", "refused:token"
         ) from None
     ident = str(view_args[rule.by]) if rule.by else None
+    sent = _sender_check(sender, token, claims, now)
     # Queue before the transaction begins: BEGIN IMMEDIATE takes SQLite's lock, and taking ours
     # after it could wait on a writer that holds ours and waits for SQLite's.
     with _sqlite_writers.queue(sqlite_database), driver.unit() as unit:
@@ -349,7 +352,9 @@ def guard(
         proof: dpop.Proof | None = None
         try:
             access = _check(rule.scope, claims, row, now)
-            proof = _sender_check(sender, token, claims, now)
+            if isinstance(sent, Refused):
+                raise sent
+            proof = sent
             _remember(unit, proof)
             result = work(access, unit)
             head = unit.head
