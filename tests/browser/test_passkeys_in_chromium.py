@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 
 from tests.browser.conftest import NARROW_PHONE, new_page
 from tests.factories import PASSWORD, make_claimant
@@ -79,8 +80,8 @@ def test_add_a_passkey_sign_in_with_it_turn_passwords_off_and_remove_it(app, ctx
     username = claimant.account.username
     _sign_in_with_password(page, username)
     _add_passkey(page, "My phone")
-    assert page.get_by_role("term").filter(has_text="My phone").is_visible()
-    assert page.get_by_text("Not used yet").is_visible()
+    expect(page.get_by_role("term").filter(has_text="My phone")).to_be_visible()
+    expect(page.get_by_text("Not used yet")).to_be_visible()
     credentials = page.devtools.send(
         "WebAuthn.getCredentials", {"authenticatorId": page.authenticator_id}
     )["credentials"]
@@ -88,35 +89,35 @@ def test_add_a_passkey_sign_in_with_it_turn_passwords_off_and_remove_it(app, ctx
 
     # Passwords off: the page says so, and a right password no longer signs in.
     page.get_by_role("button", name="Turn off password sign-in").click()
-    assert page.get_by_text(
-        "Password sign-in is off. Your password will not sign you in."
-    ).is_visible()
+    expect(
+        page.get_by_text("Password sign-in is off. Your password will not sign you in.")
+    ).to_be_visible()
     _sign_out(page)
     _sign_in_with_password(page, username)
-    assert page.get_by_text(
-        "This account does not use a password to sign in. Use a passkey"
-    ).first.is_visible()
+    expect(
+        page.get_by_text("This account does not use a password to sign in. Use a passkey").first
+    ).to_be_visible()
 
     # "Use a passkey": no username, no password.
     page.goto("/sign-in")
     page.get_by_role("button", name="Use a passkey").click()
     page.wait_for_url(re.compile("/$"))
-    assert page.get_by_role("heading", level=1).is_visible()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
     page.get_by_role("link", name="Sign-in and passkeys").click()
-    assert page.get_by_text(re.compile("Last used")).is_visible()
+    expect(page.get_by_text(re.compile("Last used"))).to_be_visible()
 
     # The last passkey cannot go while passwords are off; with them on again, it can.
     page.get_by_role("link", name="Remove My phone").click()
     page.get_by_role("button", name="Yes, remove it").click()
-    assert page.get_by_text(
-        "You cannot remove your last passkey while password sign-in is off"
-    ).is_visible()
+    expect(
+        page.get_by_text("You cannot remove your last passkey while password sign-in is off")
+    ).to_be_visible()
     page.get_by_role("link", name="Turn on password sign-in first").click()
     page.get_by_role("button", name="Turn on password sign-in").click()
     page.get_by_role("link", name="Remove My phone").click()
     page.get_by_role("button", name="Yes, remove it").click()
-    assert page.get_by_text("Passkey removed").first.is_visible()
-    assert page.get_by_text("You have no passkeys yet.").is_visible()
+    expect(page.get_by_text("Passkey removed").first).to_be_visible()
+    expect(page.get_by_text("You have no passkeys yet.")).to_be_visible()
 
     page.get_by_role("link", name="See your sign-in history").click()
     for words in (
@@ -126,7 +127,7 @@ def test_add_a_passkey_sign_in_with_it_turn_passwords_off_and_remove_it(app, ctx
         "Password sign-in turned on",
         "Passkey removed",
     ):
-        assert page.get_by_role("cell", name=re.compile(f"^{words}")).first.is_visible(), words
+        expect(page.get_by_role("cell", name=re.compile(f"^{words}")).first, words).to_be_visible()
 
 
 def _capture_assertion(page) -> dict:  # noqa: ANN001
@@ -200,13 +201,13 @@ def test_without_javascript_the_passkey_button_is_hidden_and_the_password_signs_
     phone = new_page(browser, base_url, NARROW_PHONE)  # JavaScript off
     try:
         phone.goto("/sign-in")
-        assert not phone.get_by_role("button", name="Use a passkey").is_visible()
+        expect(phone.get_by_role("button", name="Use a passkey")).to_be_hidden()
         _sign_in_with_password(phone, claimant.account.username)
         phone.wait_for_url(re.compile("/$"))
         phone.get_by_role("link", name="Sign-in and passkeys").click()
-        assert phone.get_by_text(
-            "To add a passkey, turn on JavaScript in your browser."
-        ).is_visible()
-        assert not phone.get_by_role("button", name="Add a passkey").is_visible()
+        expect(
+            phone.get_by_text("To add a passkey, turn on JavaScript in your browser.")
+        ).to_be_visible()
+        expect(phone.get_by_role("button", name="Add a passkey")).to_be_hidden()
     finally:
         phone.context.close()
