@@ -59,6 +59,14 @@ def redeem(
     code_and_verifier: tuple[str, str],
     key: ClientKey | None,
 ) -> Any:
+    form, auth = code_form(client_id, secret, code_and_verifier)
+    return token_request(app.test_client(), form, key, auth=auth)
+
+
+def code_form(
+    client_id: str, secret: str | None, code_and_verifier: tuple[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The token request's form for a code, and the client's authentication headers."""
     code_value, verifier = code_and_verifier
     form = {
         "grant_type": "authorization_code",
@@ -66,7 +74,7 @@ def redeem(
         "redirect_uri": "https://case.example/callback",
         "code_verifier": verifier,
     }
-    return token_request(app.test_client(), form, key, auth=client_auth(client_id, secret, form))
+    return form, client_auth(client_id, secret, form)
 
 
 def dpop_tokens(app: Any, case: Any, key: ClientKey, *, public: bool = False) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import pytest
 
 from tests.oauth.helpers import basic, code_flow
 
-from .flows import NONCE, client_auth, code, decision_url, dpop_tokens, nonce_for, refresh
+from .flows import NONCE, code, code_form, decision_url, dpop_tokens, nonce_for, refresh
 from .proofs import ISSUER, TOKEN_URL, ClientKey, api_headers
 
 
@@ -25,14 +25,7 @@ def test_the_token_is_bound_to_the_key_that_made_the_proof(app, case, alg):
 
 def test_the_token_endpoint_asks_for_a_nonce_first_and_sends_one_with_every_answer(app, case):
     key = ClientKey()
-    code_value, verifier = code(app, case.username, case.client_id)
-    form = {
-        "grant_type": "authorization_code",
-        "code": code_value,
-        "redirect_uri": "https://case.example/callback",
-        "code_verifier": verifier,
-    }
-    auth = client_auth(case.client_id, case.secret, form)
+    form, auth = code_form(case.client_id, case.secret, code(app, case.username, case.client_id))
     api = app.test_client()
 
     first = api.post(

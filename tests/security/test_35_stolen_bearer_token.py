@@ -19,6 +19,7 @@ from tests.dpop.flows import (
     NONCE,
     client_auth,
     code,
+    code_form,
     decision_url,
     dpop_tokens,
     nonce_for,
@@ -295,14 +296,7 @@ def test_a_proof_for_another_endpoint_is_refused_at_the_token_endpoint(app, case
         .post("/oauth/token", headers={"DPoP": key.proof("POST", TOKEN_URL)})
         .headers[NONCE]
     )
-    code_value, verifier = code(app, case.username, case.client_id)
-    form = {
-        "grant_type": "authorization_code",
-        "code": code_value,
-        "redirect_uri": "https://case.example/callback",
-        "code_verifier": verifier,
-    }
-    auth = client_auth(case.client_id, case.secret, form)
+    form, auth = code_form(case.client_id, case.secret, code(app, case.username, case.client_id))
 
     response = app.test_client().post(
         "/oauth/token",
@@ -372,14 +366,9 @@ def test_the_nonce_retry_helper_is_not_needed_when_nonces_are_off(app, case):
     app.extensions.pop("broker.dpop_nonces", None)
     try:
         key = ClientKey()
-        code_value, verifier = code(app, case.username, case.client_id)
-        form = {
-            "grant_type": "authorization_code",
-            "code": code_value,
-            "redirect_uri": "https://case.example/callback",
-            "code_verifier": verifier,
-        }
-        auth = client_auth(case.client_id, case.secret, form)
+        form, auth = code_form(
+            case.client_id, case.secret, code(app, case.username, case.client_id)
+        )
         response = app.test_client().post(
             "/oauth/token", data=form, headers={**auth, "DPoP": key.proof("POST", TOKEN_URL)}
         )
