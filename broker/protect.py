@@ -188,7 +188,14 @@ class Refused(Exception):
     """A protected request refused: an HTTP status, an OAuth error code, and the audit outcome."""
 
     def __init__(
-        self, status: int, error: str, description: str, outcome: str, *, scope: str | None = None
+        self,
+        status: int,
+        error: str,
+        description: str,
+        outcome: str,
+        *,
+        scope: str | None = None,
+        dpop: bool = False,
     ) -> None:
         super().__init__(description)
         self.status = status
@@ -197,7 +204,7 @@ class Refused(Exception):
         self.outcome = outcome
         self.scope = scope  # insufficient_scope: the scope the request needed (RFC 6750 3)
         self.access: Access | None = None  # who was refused, when the guard could place them
-        self.dpop = False  # answered with a DPoP challenge (RFC 9449 7.1), not a Bearer one
+        self.dpop = dpop  # answered with a DPoP challenge (RFC 9449 7.1), not a Bearer one
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,14 +235,13 @@ def _sender_check(
     if sender is None:
         if bound is None:
             return None
-        refusal = Refused(
+        return Refused(
             401,
             "invalid_token",
             "This access token is bound to a key: send it as DPoP with a proof",
             DPOP_REQUIRED,
+            dpop=True,
         )
-        refusal.dpop = True
-        return refusal
     jkt = bound.get("jkt") if isinstance(bound, dict) else None
     try:
         if jkt is None:
@@ -251,9 +257,7 @@ def _sender_check(
         )
     except dpop.ProofRefused as exc:
         outcome = DPOP_NONCE if isinstance(exc, dpop.NonceNeeded) else DPOP_PROOF
-        refusal = Refused(401, exc.error, str(exc), outcome)
-        refusal.dpop = True
-        return refusal
+        return Refused(401, exc.error, str(exc), outcome, dpop=True)
 
 
 def _remember(unit: Unit, proof: dpop.Proof | None) -> None:
@@ -266,9 +270,9 @@ def _remember(unit: Unit, proof: dpop.Proof | None) -> None:
     inserted = cursor.rowcount
     cursor.close()
     if inserted != 1:
-        refusal = Refused(401, "invalid_dpop_proof", "This DPoP proof was used before", DPOP_REPLAY)
-        refusal.dpop = True
-        raise refusal
+        raise Refused(
+            401, "invalid_dpop_proof", "This DPoP proof was used before", DPOP_REPLAY, dpop=True
+        )
 
 
 @dataclass(frozen=True, slots=True)

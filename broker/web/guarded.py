@@ -47,9 +47,7 @@ def presented_token() -> tuple[str, Sender | None]:
     except dpop.ProofRefused:
         proof = ""  # several DPoP headers: refused as an invalid proof, once the token is placed
     if not token.strip():
-        refusal = Refused(401, "invalid_request", "A DPoP-bound token is required", NO_TOKEN)
-        refusal.dpop = True
-        raise refusal
+        raise Refused(401, "invalid_request", "A DPoP-bound token is required", NO_TOKEN, dpop=True)
     sender = Sender(proof, request.method, dpop_proofs.request_url(), dpop_proofs.nonces())
     return token.strip(), sender
 
