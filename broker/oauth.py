@@ -187,24 +187,27 @@ class InvalidDpopProofError(OAuth2Error):
     error = "invalid_dpop_proof"
 
 
-def _sender_key(request: OAuth2Request, client: Client, bound_to: str | None) -> str | None:
-    """The thumbprint the new tokens are bound to (None: bearer tokens), checked against the
-    key the code or refresh token is bound to and against the client's registration."""
-    proof: dpop.Proof | None = getattr(request, "dpop", None)
+def _sender_key(request: OAuth2Request, client: Client, bound_to: str | None) -> None:
+    """Check the request's proof (if any) against the key the code or refresh token is bound
+    to and against the client's registration."""
+    proof = _proof_of(request)
     if bound_to is not None and (proof is None or proof.jkt != bound_to):
         raise InvalidDpopProofError("The DPoP proof must be made with the key this is bound to")
     if proof is None and client.row.require_dpop:
         raise InvalidDpopProofError("This client must send a DPoP proof")
-    request.dpop_jkt = proof.jkt if proof is not None else None
-    return request.dpop_jkt
+
+
+def _proof_of(request: OAuth2Request) -> dpop.Proof | None:
+    return getattr(request, "dpop", None)
 
 
 class _SenderConstrained:
-    """Issue the tokens bound to the key checked by _sender_key (none: bearer)."""
+    """Issue the tokens bound to the key of the proof _sender_key checked (none: bearer)."""
 
     def generate_token(self, user: Consent | None = None, **kwargs: Any) -> dict[str, Any]:
         if user is not None:
-            user.jkt = getattr(self.request, "dpop_jkt", None)  # type: ignore[attr-defined]
+            proof = _proof_of(self.request)  # type: ignore[attr-defined]
+            user.jkt = proof.jkt if proof is not None else None
         return super().generate_token(user=user, **kwargs)  # type: ignore[misc]
 
 
@@ -266,6 +269,14 @@ class CodeGrant(_SenderConstrained, AuthorizationCodeGrant):
         if len(request.payload.datalist.get("authorization_details", [])) > 1:
             raise InvalidRequestError(
                 "Multiple 'authorization_details' in request.",
+                redirect_uri=redirect_uri,
+                state=state,
+            )
+        jkt = request.payload.data.get("dpop_jkt")
+        if jkt is not None and not dpop.is_thumbprint(jkt):
+            # RFC 9449 10: the thumbprint the code will be bound to; anything else is no key.
+            raise InvalidRequestError(
+                "dpop_jkt must be a SHA-256 JWK thumbprint (RFC 7638), base64url",
                 redirect_uri=redirect_uri,
                 state=state,
             )

@@ -13,7 +13,7 @@ from flask import Flask
 from broker import create_app
 from broker.extensions import db
 from broker.models import OAuthClient
-from tests.conftest import FAST_PASSWORD_HASHING
+from tests.conftest import FAST_PASSWORD_HASHING, sign_in
 from tests.dpop.conftest import make_case
 from tests.dpop.flows import (
     NONCE,
@@ -28,6 +28,7 @@ from tests.dpop.flows import (
 )
 from tests.dpop.proofs import ISSUER, TOKEN_URL, ClientKey, b64url
 from tests.factories import bearer
+from tests.oauth.helpers import authorize_query, pkce_pair, query_of
 
 from .conftest import audit_trail
 
@@ -378,3 +379,15 @@ def test_the_nonce_retry_helper_is_not_needed_when_nonces_are_off(app, case):
 
     assert response.status_code == 200, response.text
     assert response.json["token_type"] == "DPoP"
+
+
+def test_a_dpop_jkt_that_is_no_thumbprint_is_refused_at_authorize(app, case):
+    browser = app.test_client()
+    sign_in(browser, case.username)
+    _verifier, challenge = pkce_pair()
+    url = authorize_query(case.client_id, challenge) + "&dpop_jkt=" + "x" * 200
+
+    answer = browser.get(url)
+
+    assert answer.status_code in (302, 303)
+    assert query_of(answer.headers["Location"])["error"] == "invalid_request"
