@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from . import audit, ratelimit
+from . import audit, passkeys, ratelimit
 from .extensions import db
-from .models import Account, Adviser, Claimant, Organisation, PasswordSignInOff, StaffMember
+from .models import Account, Adviser, Claimant, Organisation, StaffMember
 
 
 @functools.cache
@@ -77,7 +77,7 @@ def sign_in(
     if account is None:
         ratelimit.record_failure(keys, now=now)
         raise SignInFailed()
-    if db.session.get(PasswordSignInOff, account.id) is not None:
+    if passkeys.passwords_off(account.id):
         # Still a counted failure: a leaked password must not become a free oracle.
         ratelimit.record_failure(keys, now=now)
         raise PasswordsTurnedOff()

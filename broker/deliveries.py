@@ -107,10 +107,3 @@ def _audit(watch: MRDecisionWatch, notice: MRDecisionNotice, outcome: str, now: 
         ),
         now=now,
     )
-
-
-def count_waiting() -> int:
-    return (
-        db.session.scalar(db.select(db.func.count()).select_from(PushDelivery).where(*_waiting()))
-        or 0
-    )

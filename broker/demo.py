@@ -425,7 +425,7 @@ def seed_watch(now: datetime, signer: TokenService) -> None:
     """Tom's watch and a decision it told him of; nothing if Tom has no live grant from Alex
     or already watches."""
     tom = db.session.scalar(db.select(Account).where(Account.username == "tom@riverside.example"))
-    alex = db.session.scalar(db.select(Claimant).where(Claimant.reference == "UC-1001-AM"))
+    alex = records.claimant_by_reference("UC-1001-AM")
     if tom is None or alex is None:
         return
     grant = next(
@@ -460,7 +460,7 @@ def seed_watch(now: datetime, signer: TokenService) -> None:
 def seed_sam_for_priya(now: datetime, signer: TokenService) -> None:
     """Sam's windowed, case-tied grant to Priya, the two messages either side of its start and
     her MR request waiting for Sam; nothing if Sam has already given Priya access."""
-    sam = db.session.scalar(db.select(Claimant).where(Claimant.reference == "UC-1002-SM"))
+    sam = records.claimant_by_reference("UC-1002-SM")
     priya = db.session.scalar(
         db.select(Account).where(Account.username == "priya@northside.example")
     )

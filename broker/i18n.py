@@ -196,4 +196,7 @@ MADE_ELSEWHERE = (
     N_("To take everything away, use Stop access instead"),
     N_("You can only take things away here, not add them"),
     N_("You did not untick anything, so nothing has changed"),
+    N_("You can only choose a later start date than they asked for"),
+    N_("You can only make the dates shorter here, not longer"),
+    N_("You did not change the dates, so nothing has changed"),
 )

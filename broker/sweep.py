@@ -216,8 +216,7 @@ def _end_caller_checks(holder: str, now: datetime, batch: int) -> int:
 
 def _end_drafts(holder: str, now: datetime, batch: int) -> int:
     """Tell claimants of drafts not yet told, and expire drafts past their 7 days (issue 16)."""
-    while drafts.tell_new(now, limit=batch):
-        units.keep()
+    _in_batches(holder, now, batch, drafts.tell_new)
     return _in_batches(holder, now, batch, drafts.expire_due)
 
 

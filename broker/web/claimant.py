@@ -210,33 +210,17 @@ def narrow_access(grant_id: str) -> Response | str | tuple[str, int]:
     window_form = window_fields.WindowForm()
     if form.validate_on_submit():
         window, errors = window_fields.chosen(window_form, today=appeals.uk_day(boundary.now()))
+        change = {
+            "by": f"claimant:{g.claimant.id}",
+            "now": boundary.now(),
+            "signer": boundary.services().tokens,
+        }
         try:
-            if errors:
-                pass  # a date that is not a date: nothing changes
-            elif _narrows_window_only(grant, form.scopes.data or (), window):
-                grants.narrow_window(
-                    grant,
-                    window,
-                    by=f"claimant:{g.claimant.id}",
-                    now=boundary.now(),
-                    signer=boundary.services().tokens,
-                )
-            else:
-                grants.narrow(
-                    grant,
-                    form.scopes.data or (),
-                    by=f"claimant:{g.claimant.id}",
-                    now=boundary.now(),
-                    signer=boundary.services().tokens,
-                )
+            if not errors:  # a date that is not a date: nothing changes
+                if not _narrows_window_only(grant, form.scopes.data or (), window):
+                    grants.narrow(grant, form.scopes.data or (), **change)
                 if window != windows.of(grant):
-                    grants.narrow_window(
-                        grant,
-                        window,
-                        by=f"claimant:{g.claimant.id}",
-                        now=boundary.now(),
-                        signer=boundary.services().tokens,
-                    )
+                    grants.narrow_window(grant, window, **change)
         except grants.GrantRefused as refusal:
             boundary.undo()
             field = "date_from" if "dates" in str(refusal) else "scopes"

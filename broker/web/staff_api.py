@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 from werkzeug.wrappers import Response
 
-from .. import audit, caller_checks, decisions, grants, inputs, records, staff_keys
+from .. import audit, caller_checks, decisions, grants, inputs, records, staff_keys, windows
 from .. import contact as contact_preferences
 from ..extensions import csrf
 from ..journal import iso
@@ -102,8 +102,7 @@ def consent_json(grant: Grant, now: datetime) -> dict[str, Any]:
         ],
         "purpose": grant.purpose,
         # Issue 16: the date window, UK days inclusive; null is open at that end.
-        "date_from": grant.date_from.isoformat() if grant.date_from else None,
-        "date_to": grant.date_to.isoformat() if grant.date_to else None,
+        **windows.of(grant).as_json(),
         "started_at": iso(grant.starts_at),
         "review_at": iso(grant.review_at),
         "ends_at": iso(grant.ends_at),

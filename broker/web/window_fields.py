@@ -13,19 +13,13 @@ from wtforms import StringField
 from wtforms.validators import Length
 
 from ..i18n import N_
-from ..windows import Window, WindowRefused, checked
+from ..windows import Window, WindowRefused, checked, from_driver
 
 # "3 3 2026", "3/3/2026", "03-03-2026": day, month, year, as people write them here.
 _DAY_MONTH_YEAR = re.compile(r"^\s*(\d{1,2})[\s/.-]+(\d{1,2})[\s/.-]+(\d{4})\s*$")
 
 
-# grants.narrow_window's refusals, for the catalogue (the view translates them when shown).
 NOT_A_DATE = N_("Enter a real date, like 3 3 2026")
-REFUSALS = (
-    N_("You can only choose a later start date than they asked for"),
-    N_("You can only make the dates shorter here, not longer"),
-    N_("You did not change the dates, so nothing has changed"),
-)
 
 
 class WindowForm(FlaskForm):
@@ -75,7 +69,7 @@ def _plain(refusal: WindowRefused) -> str:
 
 def words(date_from: date | str | None, date_to: date | str | None) -> str:
     """The window as the claimant reads it (days, or a receipt's ISO days); empty when none."""
-    date_from, date_to = _as_day(date_from), _as_day(date_to)
+    date_from, date_to = from_driver(date_from), from_driver(date_to)
     if date_from and date_to:
         return gettext("From %(start)s to %(end)s", start=_day(date_from), end=_day(date_to))
     if date_from:
@@ -94,10 +88,6 @@ def staff_words(date_from: date | None, date_to: date | None) -> str:
     if date_to:
         return f"Only entries up to {_en(date_to)}"
     return ""
-
-
-def _as_day(value: date | str | None) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _day(value: date) -> str:
