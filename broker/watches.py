@@ -367,16 +367,18 @@ def _told_for(adviser_id: str, now: datetime) -> list[Told]:
     ]
 
 
-def unseen(adviser_id: str, now: datetime) -> list[Told]:
-    """Decisions told to the adviser that they have not marked as seen, newest first."""
-    return [told for told in _told_for(adviser_id, now) if told.notice.seen_at is None]
+def console(adviser_id: str, now: datetime) -> tuple[list[Watched], list[Told]]:
+    """What the adviser's console shows: the clients they watch, and the decisions told to them
+    that they have not marked as seen (newest first). The notices are read once for both."""
+    told = _told_for(adviser_id, now)
+    return _watched(adviser_id, told, now), [t for t in told if t.notice.seen_at is None]
 
 
-def watched_clients(adviser_id: str, now: datetime) -> list[Watched]:
+def _watched(adviser_id: str, told_newest_first: list[Told], now: datetime) -> list[Watched]:
     """The clients the adviser watches: those with an appeal deadline in the next 14 days
     first (soonest first), then the rest by name."""
     told: dict[str, Told] = {}
-    for item in _told_for(adviser_id, now):
+    for item in told_newest_first:
         told.setdefault(item.grant.id, item)  # newest first: the first is the latest
     today = appeals.uk_day(now)
     live = db.session.scalars(

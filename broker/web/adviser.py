@@ -43,13 +43,14 @@ UK_TIME = ZoneInfo(i18n.TIMEZONE)
 @bp.get("/")
 def clients() -> str:
     now = boundary.now()
+    watched, unseen = watches.console(g.adviser.id, now)
     return render_template(
         "adviser/clients.html",
         live=one_per_client(grants.live_for_adviser(g.adviser.id, now)),
         now=now,
         state_at=grants.state_at,
-        watched=watches.watched_clients(g.adviser.id, now),
-        unseen=watches.unseen(g.adviser.id, now),
+        watched=watched,
+        unseen=unseen,
         tell_by_form=TellByForm(tell_by=g.adviser.tell_by),
     )
 
