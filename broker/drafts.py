@@ -90,16 +90,18 @@ def draft(
     return {"draft_id": ident, "status": PENDING}
 
 
-def observe(unit: Unit, access: protect.Access) -> dict[str, Any] | None:
+def observe(unit: Unit, access: protect.Access) -> tuple[dict[str, Any] | None, bool]:
     """The draft the guard read, as its status, for the client whose token drafted it only
-    (None otherwise). A pending draft past its 7 days is expired now, audited."""
+    (None otherwise), and whether it expired just now: a pending draft past its 7 days is
+    expired here, audited; the adviser is told once it commits (tell_expired)."""
     if access.found is None:
-        return None
+        return None, False
     ident, client_id, status, created, expires, decided, entry_id, drafted_by = access.found
     if client_id != access.client_id:
-        return None
+        return None, False
     expires_at = clock.from_driver(expires)
-    if status == PENDING and access.now >= expires_at:
+    expired_now = status == PENDING and access.now >= expires_at
+    if expired_now:
         status, decided = EXPIRED, clock.to_driver(access.now, postgres=unit.postgres)
         unit.write(
             "UPDATE mr_drafts SET status = ?, decided_at = ? WHERE id = ? AND status = ?",
@@ -117,7 +119,7 @@ def observe(unit: Unit, access: protect.Access) -> dict[str, Any] | None:
     }
     if entry_id:
         answer["entry_id"] = entry_id
-    return answer
+    return answer, expired_now
 
 
 # The claimant's side and the sweep: in the ORM session, no commit.
@@ -247,6 +249,20 @@ def _expire(found: MRDraft, grant: Grant, now: datetime) -> None:
     found.status, found.decided_at = EXPIRED, now
     db.session.flush()
     _audit(found, grants.SWEEP_ACTOR, "mr.request.expired", now)
+    _tell_expired(found, grant, now)
+
+
+def tell_expired(draft_id: str, now: datetime) -> None:
+    """Tell the adviser that a draft observe expired is out of time (observe runs in the guard's
+    transaction, outside the session, so it cannot queue the message itself); no commit."""
+    found = db.session.get(MRDraft, draft_id)
+    if found is not None and found.status == EXPIRED:
+        grant = db.session.get(Grant, found.grant_id)
+        assert grant is not None
+        _tell_expired(found, grant, now)
+
+
+def _tell_expired(found: MRDraft, grant: Grant, now: datetime) -> None:
     notify.mr_draft_outcome(
         grant, draft_id=found.id, outcome=EXPIRED, about=found.decision_about, now=now
     )

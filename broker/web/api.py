@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Blueprint, after_this_request, jsonify, request, url_for
@@ -119,19 +120,12 @@ def lodge_mr_request(access: Access, unit: Unit) -> tuple[Response, int]:
 def _drafted(made: dict[str, str]) -> tuple[Response, int]:
     """202: the claimant checks it first. They are told once it commits."""
     made["status_url"] = url_for("api.mr_draft_status", draft_id=made["draft_id"], _external=True)
-
-    @after_this_request
-    def tell_claimant(response: Response) -> Response:
-        if response.status_code == 202:
-            # A message that fails here is queued by the next sweep (drafts.tell_new).
-            try:
-                boundary.apart(
-                    lambda: drafts.tell_new(boundary.now(), limit=1, only=made["draft_id"])
-                )
-            except Exception:  # noqa: BLE001
-                log.exception("could not queue the message for draft %s", made["draft_id"])
-        return response
-
+    # A message that fails here is queued by the next sweep (drafts.tell_new).
+    _once_answered(
+        202,
+        lambda: drafts.tell_new(boundary.now(), limit=1, only=made["draft_id"]),
+        f"the message for draft {made['draft_id']}",
+    )
     answer = jsonify(made)
     answer.headers["Location"] = made["status_url"]
     return answer, 202
@@ -148,10 +142,30 @@ def _drafted(made: dict[str, str]) -> tuple[Response, int]:
 def mr_draft_status(access: Access, unit: Unit, draft_id: str) -> Response:
     """Pending, approved (with the lodged entry's ID), declined or expired: to the client whose
     token drafted it only; any other asker is told there is no such draft."""
-    status = drafts.observe(unit, access)
+    status, expired_now = drafts.observe(unit, access)
     if status is None:
         raise _not_found("draft")
+    if expired_now:
+        _once_answered(
+            200,
+            lambda: drafts.tell_expired(draft_id, boundary.now()),
+            f"the adviser's message for expired draft {draft_id}",
+        )
     return jsonify(status)
+
+
+def _once_answered(status: int, step: Callable[[], object], what: str) -> None:
+    """Run `step` in a transaction of its own once the guarded work has committed and the
+    answer is `status`: a message queued after the fact, never holding the answer up."""
+
+    @after_this_request
+    def run(response: Response) -> Response:
+        if response.status_code == status:
+            try:
+                boundary.apart(step)
+            except Exception:  # noqa: BLE001
+                log.exception("could not queue %s", what)
+        return response
 
 
 @bp.post("/mr-decision-watch")

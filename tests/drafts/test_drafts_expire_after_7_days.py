@@ -38,6 +38,17 @@ def test_a_look_after_7_days_expires_it(frozen_clock, people, client):
     assert draft_events(people.claimant.id)[-1][1] == people.jti  # the token that drafted it
 
 
+def test_a_look_after_7_days_tells_the_adviser_once(frozen_clock, people, client):
+    made = send_request(client, people.token)
+    frozen_clock.advance(days=7)
+
+    client.get(status_path(made), headers=bearer(fresh_token(people)))
+    client.get(status_path(made), headers=bearer(fresh_token(people)))
+
+    [to_adviser] = messages_to(people.adviser.id, "mr_draft_expired")
+    assert "did not answer within 7 days" in to_adviser
+
+
 def test_the_sweep_expires_it_and_tells_the_adviser(app, frozen_clock, people, client, phone):
     draft_id = send_request(client, people.token).json["draft_id"]
     frozen_clock.advance(days=7)
