@@ -33,6 +33,7 @@ from . import (
     grants,
     notify,
     oauth,
+    passkeys,
     push,
     ratelimit,
     sessions,
@@ -79,6 +80,7 @@ class SweepReport:
     sessions_forgotten: int = 0
     codes_forgotten: int = 0
     dpop_proofs_forgotten: int = 0  # DPoP proofs too old to be accepted again (issue 17)
+    passkey_challenges_forgotten: int = 0  # passkey challenges past their 5 minutes (issue 17)
     caller_checks_ended: int = 0
     drafts_expired: int = 0
     pushed: int = 0  # Security Event Tokens a case system accepted (issue 15)
@@ -167,6 +169,7 @@ def run(
             now - CODES_KEPT_FOR
         ) + oauth.forget_codes_expired_before(now - CODES_KEPT_FOR)
         report.dpop_proofs_forgotten = dpop.forget_expired(now)
+        report.passkey_challenges_forgotten = passkeys.forget_expired(now)
         units.keep()
         report.given_up = notify.count_given_up()
         units.discard()  # end the read
