@@ -51,7 +51,7 @@ FAILURE_WINDOW = timedelta(minutes=15)
 # many while they last: nobody can fill the challenge table from one address (security.md 49).
 CHALLENGE_LIMIT = 60
 
-# History actions: the account page's words for them live in broker/web/wording.py.
+# History actions: their words live in broker/web/wording.ACTIONS.
 ADDED, USED, REMOVED, REFUSED = (
     "passkey.added",
     "passkey.used",

@@ -134,19 +134,3 @@ def passwords() -> Response | tuple[str, int]:
 @bp.get("/history")
 def history() -> str:
     return render_template("account/history.html", events=passkeys.history(_account().id))
-
-
-# The history's words for each event (broker/passkeys.py names them), translated where shown.
-EVENTS = {
-    passkeys.ADDED: N_("Passkey added"),
-    passkeys.USED: N_("Signed in with a passkey"),
-    passkeys.REMOVED: N_("Passkey removed"),
-    passkeys.REFUSED: N_("A passkey sign-in was refused"),
-    passkeys.PASSWORDS_OFF: N_("Password sign-in turned off"),
-    passkeys.PASSWORDS_ON: N_("Password sign-in turned on"),
-}
-
-
-@bp.app_template_global()
-def sign_in_event(action: str) -> str:
-    return EVENTS.get(action, action)

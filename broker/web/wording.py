@@ -13,7 +13,7 @@ from flask_babel import format_datetime, get_locale, gettext
 
 import scopes
 
-from .. import case_tied
+from .. import case_tied, passkeys
 from ..i18n import N_, current_language
 from ..models import Grant
 
@@ -56,6 +56,13 @@ ACTIONS = {
     "mr.draft.read": N_("Checked if you sent their request"),
     "grant.check_before_send.on": N_("You asked us to check with you before they send anything"),
     "grant.check_before_send.off": N_("They can now send things without asking you"),
+    # Passkeys (issue 17): in every account's sign-in history, and a claimant's chain
+    passkeys.ADDED: N_("Passkey added"),
+    passkeys.USED: N_("Signed in with a passkey"),
+    passkeys.REMOVED: N_("Passkey removed"),
+    passkeys.REFUSED: N_("A passkey sign-in was refused"),
+    passkeys.PASSWORDS_OFF: N_("Password sign-in turned off"),
+    passkeys.PASSWORDS_ON: N_("Password sign-in turned on"),
 }
 
 
