@@ -7,7 +7,9 @@ Pure date arithmetic on the decision's date as the claimant's letter gives it (a
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 DEADLINE_MONTHS = 1
@@ -15,12 +17,17 @@ OUTSIDE_LIMIT_MONTHS = 13
 UK = ZoneInfo("Europe/London")
 
 
-def months_after(day: date, months: int) -> date:
-    """The same day `months` calendar months later; a day the month lacks (31 January plus
-    one month) becomes that month's last day (28 or 29 February)."""
+Day = TypeVar("Day", date, datetime)
+
+
+def months_after(day: Day, months: int) -> Day:
+    """The same day (and time, for a moment) `months` calendar months later; a day the month
+    lacks (31 January plus one month) becomes that month's last day (28 or 29 February)."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
 
 
 def deadline(decided_on: date) -> date:
@@ -31,6 +38,20 @@ def deadline(decided_on: date) -> date:
 def outside_limit(decided_on: date) -> date:
     """The last day any appeal can be made, late ones included."""
     return months_after(decided_on, OUTSIDE_LIMIT_MONTHS)
+
+
+@dataclass(frozen=True, slots=True)
+class Dates:
+    """A decision's day and its appeal deadlines."""
+
+    decided_on: date
+    appeal_by: date
+    outside_limit: date
+
+    @classmethod
+    def of(cls, decided_at: datetime) -> Dates:
+        day = uk_day(decided_at)
+        return cls(day, deadline(day), outside_limit(day))
 
 
 def uk_day(moment: datetime) -> date:

@@ -102,14 +102,14 @@ def add_mr_decision(
 
 def as_json(decision: MRDecision) -> dict[str, Any]:
     """The decision with its appeal dates, as the staff API answers."""
-    day = appeals.uk_day(decision.decided_at)
+    dates = appeals.Dates.of(decision.decided_at)
     return {
         "id": decision.id,
         "subject": decision.subject,
         "outcome": decision.outcome,
         "body": decision.body,
         "decided_at": iso(decision.decided_at),
-        "decided_on": day.isoformat(),
-        "appeal_deadline": appeals.deadline(day).isoformat(),
-        "appeal_outside_limit": appeals.outside_limit(day).isoformat(),
+        "decided_on": dates.decided_on.isoformat(),
+        "appeal_deadline": dates.appeal_by.isoformat(),
+        "appeal_outside_limit": dates.outside_limit.isoformat(),
     }

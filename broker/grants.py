@@ -5,7 +5,6 @@ status.
 
 from __future__ import annotations
 
-import calendar
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from sqlalchemy import ColumnElement, Select, or_, update
 
 import scopes
 
-from . import audit, notify, receipts, tokens, windows
+from . import appeals, audit, notify, receipts, tokens, windows
 from .extensions import db
 from .models import (
     AccessToken,
@@ -51,10 +50,7 @@ class GrantNotFound(LookupError):
 
 def add_months(moment: datetime, months: int) -> datetime:
     """The same day and time `months` calendar months later, clamped to the month's last day."""
-    month_index = moment.month - 1 + months
-    year, month = moment.year + month_index // 12, month_index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
+    return appeals.months_after(moment, months)
 
 
 def latest_end(scope_names: Sequence[str], starts_at: datetime) -> datetime:

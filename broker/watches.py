@@ -200,18 +200,6 @@ def end(watch: MRDecisionWatch, reason: str, *, now: datetime) -> None:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Dates:
-    decided_on: date
-    appeal_by: date
-    outside_limit: date
-
-    @classmethod
-    def of(cls, decision: MRDecision) -> Dates:
-        day = appeals.uk_day(decision.decided_at)
-        return cls(day, appeals.deadline(day), appeals.outside_limit(day))
-
-
 def _tell_adviser(
     watch: MRDecisionWatch, grant: Grant, decision: MRDecision, now: datetime
 ) -> str | None:
@@ -232,7 +220,7 @@ def _tell_adviser(
     )
     notice = _notice(watch, decision, adviser.tell_by, now, adviser_id=adviser.id)
     if adviser.tell_by == EMAIL:
-        dates = Dates.of(decision)
+        dates = appeals.Dates.of(decision.decided_at)
         notify.queue(
             account_id=adviser.id,
             kind="mr_decision_arrived",
@@ -262,7 +250,7 @@ def _queue_push(
     if client is None or not client.push_endpoint:
         return "no_push_endpoint"
     notice = _notice(watch, decision, PUSH, now, adviser_id=None)
-    dates = Dates.of(decision)
+    dates = appeals.Dates.of(decision.decided_at)
     jti = new_id()
     token = push.make_set(
         signer,
@@ -338,7 +326,7 @@ class Told:
     notice: MRDecisionNotice
     grant: Grant
     decision: MRDecision
-    dates: Dates
+    dates: appeals.Dates
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,7 +349,7 @@ def _told_for(adviser_id: str, now: datetime) -> list[Told]:
     ).all()
     # What was told stops showing with the consent, like everything else about the client.
     return [
-        Told(notice, grant, decision, Dates.of(decision))
+        Told(notice, grant, decision, appeals.Dates.of(decision.decided_at))
         for notice, grant, decision in rows
         if why_not(grant, now) is None
     ]
