@@ -35,6 +35,7 @@ from .models import (
     Grant,
     JournalEntry,
     MRDecision,
+    MRDecisionWatch,
     Organisation,
     Payment,
     StaffMember,
@@ -423,7 +424,7 @@ def seed_contact(now: datetime) -> None:
 
 def seed_watch(now: datetime, signer: TokenService) -> None:
     """Tom's watch and a decision it told him of; nothing if Tom has no live grant from Alex
-    or already watches."""
+    or ever watched Alex's decisions (a watch switched off stays off)."""
     tom = db.session.scalar(db.select(Account).where(Account.username == "tom@riverside.example"))
     alex = records.claimant_by_reference("UC-1001-AM")
     if tom is None or alex is None:
@@ -431,7 +432,9 @@ def seed_watch(now: datetime, signer: TokenService) -> None:
     grant = next(
         (g for g in grants.live_for_adviser(tom.id, now) if g.claimant_id == alex.id), None
     )
-    if grant is None or watches.console_watch(grant.id) is not None:
+    if grant is None or db.session.scalar(
+        db.select(MRDecisionWatch.id).where(MRDecisionWatch.claimant_id == alex.id).limit(1)
+    ):
         return
     _token, row, _expires = signer.issue(
         grant, client_id=clients.CONSOLE_CLIENT_ID, scopes=grant.scope_names, now=now
@@ -459,7 +462,8 @@ def seed_watch(now: datetime, signer: TokenService) -> None:
 
 def seed_sam_for_priya(now: datetime, signer: TokenService) -> None:
     """Sam's windowed, case-tied grant to Priya, the two messages either side of its start and
-    her MR request waiting for Sam; nothing if Sam has already given Priya access."""
+    her MR request waiting for Sam; nothing if Sam ever gave Priya access (a demo user who
+    stopped it finds it stopped the next time the demo is seeded)."""
     sam = records.claimant_by_reference("UC-1002-SM")
     priya = db.session.scalar(
         db.select(Account).where(Account.username == "priya@northside.example")
@@ -467,8 +471,8 @@ def seed_sam_for_priya(now: datetime, signer: TokenService) -> None:
     adviser = db.session.get(Adviser, priya.id) if priya else None
     if sam is None or adviser is None:
         return
-    who = grants.Representative.of(adviser)
-    if grants.live_relationship(sam.id, who.key(), now) is not None:
+    ever = db.select(Grant.id).where(Grant.claimant_id == sam.id, Grant.adviser_id == adviser.id)
+    if db.session.scalar(ever.limit(1)) is not None:
         return
     cut = now - timedelta(days=12)
     db.session.add_all(
@@ -493,7 +497,7 @@ def seed_sam_for_priya(now: datetime, signer: TokenService) -> None:
     )
     grant = grants.give(
         sam,
-        who,
+        grants.Representative.of(adviser),
         scope_names=("mr:read", "mr:request", "journal:read", "payments:read"),
         ends_at=grants.add_months(now, 3),
         purpose="Help with my payment being cut",
