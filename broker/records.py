@@ -5,6 +5,9 @@ The seeds (the DWP response to the coroner, 004) set the limit of three pinned n
 change locks the claimant's audit chain head first, so two staff members pinning at once queue
 and the limit holds, and every change is an audit event in the claimant's chain. These events
 carry no grant, so they never show on the claimant's own history page.
+
+Reading the record is on the chain too (issue 23): each time a staff member opens it, or a staff
+system reads its consent banner, is an event naming the staff account or the API key.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from datetime import datetime
 
 from . import audit, clock
 from .extensions import db
-from .models import AuditEvent, Claimant, PinnedNote, StaffMember
+from .models import AuditEvent, Claimant, PinnedNote, StaffApiKey, StaffMember
 
 MAX_PINNED_NOTES = 3
 NOTE_MAX_CHARS = 500
@@ -22,6 +25,13 @@ SUPPORT_MAX_CHARS = 1000
 SUPPORT_RESOURCE = "additional_support"
 # The reason for removing the flag rides in the audit event's resource (200 characters at most).
 REMOVAL_REASON_MAX_CHARS = 180
+
+
+# Staff reads (issue 23): what was looked at is the action, whose record the resource.
+RECORD_READ = "staff.record.read"  # the record page: contact, support flag, notes, consent banner
+CONSENTS_READ = "staff.consents.read"  # the staff API's consent banner as JSON
+STAFF_READS = (RECORD_READ, CONSENTS_READ)
+STAFF, STAFF_SYSTEM = "staff", "staff-system"  # actor kinds: a person signed in, an API key
 
 
 class RecordRefused(ValueError):
@@ -171,4 +181,29 @@ def _audit(
         ),
         now=now,
         head=head,
+    )
+
+
+def audit_read(
+    claimant: Claimant, reader: StaffMember | StaffApiKey, *, action: str, now: datetime
+) -> None:
+    """Put one staff read of the record on the claimant's chain, before anything of the record
+    is read, in the caller's transaction; no commit.
+
+    The append locks the chain head first, so the record is then read as it stands after every
+    change committed before it. If the append fails it raises, and nothing is read or shown; if
+    reading or showing fails afterwards, the event rolls back with it: nothing was shown.
+    """
+    kind = STAFF if isinstance(reader, StaffMember) else STAFF_SYSTEM
+    audit.append(
+        audit.Event(
+            claimant_id=claimant.id,
+            token_id="",
+            grant_id="",
+            actor=f"{kind}:{reader.id}",
+            action=action,
+            resource=f"claimant:{claimant.reference}",
+            outcome="allowed",
+        ),
+        now=now,
     )
