@@ -7,15 +7,17 @@ and the limit holds, and every change is an audit event in the claimant's chain.
 carry no grant, so they never show on the claimant's own history page.
 
 Reading the record is on the chain too (issue 23): each time a staff member opens it, or a staff
-system reads its consent banner, is an event naming the staff account or the API key.
+system reads its consent banner, is an event naming the staff account or the API key. Those the
+claimant does see, one line a day (`looks_by_day`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from . import audit, clock
+from . import appeals, audit, clock
 from .extensions import db
 from .models import AuditEvent, Claimant, PinnedNote, StaffApiKey, StaffMember
 
@@ -207,3 +209,63 @@ def audit_read(
         ),
         now=now,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class StaffRead:
+    """One staff read as the claimant's own copy gives it: when, what, a person or a system,
+    and its place in the chain (which staff account or key is DWP's to look up from there)."""
+
+    seq: int
+    at: datetime
+    action: str
+    by: str  # STAFF or STAFF_SYSTEM
+
+    def as_json(self) -> dict[str, object]:
+        return {"seq": self.seq, "at": self.at.isoformat(), "action": self.action, "by": self.by}
+
+
+def staff_reads(claimant_id: str, limit: int = 100_000) -> list[StaffRead]:
+    """Every staff read of the claimant's record, newest first."""
+    rows = db.session.execute(
+        db.select(AuditEvent.seq, AuditEvent.occurred_us, AuditEvent.action, AuditEvent.actor)
+        .where(AuditEvent.claimant_id == claimant_id, AuditEvent.action.in_(STAFF_READS))
+        .order_by(AuditEvent.seq.desc())
+        .limit(limit)
+    )
+    return [
+        StaffRead(seq, clock.from_micros(occurred_us), action, actor.partition(":")[0])
+        for seq, occurred_us, action, actor in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Looks:
+    """The staff reads of one UK day, as one line of the claimant's history."""
+
+    day: date
+    count: int
+
+
+def looks(claimant_id: str, most_reads: int = 5_000) -> list[Looks]:
+    """The staff reads of the claimant's record by UK day, newest first, from the newest
+    `most_reads` reads; a day those leave only partly counted is left out, never miscounted."""
+    reads = staff_reads(claimant_id, limit=most_reads)
+    days = looks_by_day(reads)
+    return days[:-1] if len(reads) >= most_reads else days
+
+
+def looks_by_day(reads: Iterable[StaffRead]) -> list[Looks]:
+    """Reads grouped by the UK day they fell on, newest day first.
+
+    Every read is its own event on the chain and in the signed copy, but the history page says
+    each day once: a record open on a contact centre's screen is read again at every refresh,
+    by every colleague and by the systems behind them, and twenty lines a day would bury the
+    reads of the people the claimant chose. The day, and how many times, is what the claimant
+    can check against their own calls.
+    """
+    days: dict[date, int] = {}
+    for read in reads:
+        day = appeals.uk_day(read.at)
+        days[day] = days.get(day, 0) + 1
+    return [Looks(day, count) for day, count in sorted(days.items(), reverse=True)]

@@ -1,20 +1,23 @@
 """Issue 23, item 5: DWP staff reading a claimant's record is on the record. Opening the record
 page, and a staff system's read of the consent banner, are audit events on the claimant's chain
 naming the staff account or the API key, written in the same transaction as the read: if the
-event cannot be written, nothing is shown. verify-audit still passes, and an adviser's statement
-holds none of them."""
+event cannot be written, nothing is shown. The claimant's history says "DWP staff looked at your
+consent record", one line a UK day with how many times. verify-audit still passes, and an
+adviser's statement holds none of them."""
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 
 import pytest
 
 from broker import audit, clock, records, staff_keys
 from broker.extensions import db
 from broker.models import AuditEvent, StaffApiKey
-from tests.factories import bearer, issue_token, make_decision, make_grant
+from tests.conftest import sign_in
+from tests.factories import bearer, issue_token, make_claimant, make_decision, make_grant
 from tests.proof.conftest import download_statement
 from tests.staff.helpers import (
     assert_page,
@@ -22,7 +25,11 @@ from tests.staff.helpers import (
     phone_grant,
     post_form,
     signed_in_staff,
+    text_of,
 )
+
+LOOKED = "DWP staff looked at your consent record"
+LOOKED_CY = "Edrychodd staff DWP ar eich cofnod caniatâd"
 
 
 @pytest.fixture
@@ -49,6 +56,19 @@ def staff_reads(claimant_id: str) -> list[AuditEvent]:
             .order_by(AuditEvent.seq)
         )
     )
+
+
+def history_of(app, claimant) -> str:  # noqa: ANN001
+    phone = app.test_client()
+    sign_in(phone, claimant.account.username)
+    return assert_page(phone.get("/history"))
+
+
+def staff_section(html: str) -> str:
+    """The history's staff lines: from their heading to the sign-in history."""
+    start = html.rindex("<h2", 0, html.index('id="staff-looks"'))
+    end = html.rindex("<h2", 0, html.index('id="sign-in-history"'))
+    return text_of(html[start:end])
 
 
 def test_opening_a_record_is_an_event_on_the_chain_naming_the_staff_account(staff_client, people):
@@ -141,6 +161,64 @@ def test_if_the_api_read_cannot_be_audited_the_banner_is_not_returned(
     assert grant.representative_name not in answer.text
     assert people.claimant.reference not in answer.text
     assert staff_reads(people.claimant.id) == []
+
+
+def test_the_claimants_history_says_dwp_staff_looked_one_line_a_day(app, people, key, frozen_clock):
+    frozen_clock.now = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    jordan = signed_in_staff(app, people.staff)
+    for _ in range(2):
+        jordan.get(record_path(people.claimant))
+    app.test_client().get(consents_path(people.claimant), headers=bearer(key))
+    frozen_clock.now = datetime(2026, 12, 4, 14, 30, tzinfo=UTC)
+    signed_in_staff(app, people.staff).get(record_path(people.claimant))
+
+    lines = staff_section(history_of(app, people.claimant))
+
+    assert lines.startswith("DWP staff Each day DWP staff looked at your record")
+    # Newest day first; the staff member's and the system's looks counted together.
+    assert f"{LOOKED} 4 December 2026 {LOOKED}: 3 times 3 December 2026" in lines
+    assert len(staff_reads(people.claimant.id)) == 4  # every read stays on the chain
+
+
+def test_the_history_says_it_in_welsh(app, people, frozen_clock):
+    people.claimant.account.language = "cy"
+    db.session.commit()
+    frozen_clock.now = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    jordan = signed_in_staff(app, people.staff)
+    jordan.get(record_path(people.claimant))
+    jordan.get(record_path(people.claimant))
+
+    lines = staff_section(history_of(app, people.claimant))
+
+    assert lines.startswith("Staff DWP Pob diwrnod yr edrychodd staff DWP ar eich cofnod")
+    assert f"{LOOKED_CY}: 2 waith 3 Rhagfyr 2026" in lines
+    assert LOOKED not in lines
+
+
+def test_a_look_late_on_a_summer_evening_counts_on_that_uk_day(app, people, frozen_clock):
+    frozen_clock.now = datetime(2026, 7, 1, 22, 30, tzinfo=UTC)  # 23:30 in London: 1 July
+    signed_in_staff(app, people.staff).get(record_path(people.claimant))
+    frozen_clock.now = datetime(2026, 7, 1, 23, 30, tzinfo=UTC)  # 00:30 in London: 2 July
+    signed_in_staff(app, people.staff).get(record_path(people.claimant))
+
+    lines = staff_section(history_of(app, people.claimant))
+
+    assert f"{LOOKED} 2 July 2026 {LOOKED} 1 July 2026" in lines
+
+
+def test_a_claimant_nobody_at_dwp_looked_at_has_no_staff_lines(app, people):
+    html = history_of(app, people.claimant)
+
+    assert 'id="staff-looks"' not in html and LOOKED not in html
+
+
+def test_a_partner_does_not_see_staff_looks_at_the_other_partners_record(app, people, staff_client):
+    partner = make_claimant("Sam Morgan", partner=people.claimant)
+
+    staff_client.get(record_path(people.claimant))
+
+    assert LOOKED in history_of(app, people.claimant)
+    assert LOOKED not in history_of(app, partner)
 
 
 def test_verify_audit_passes_after_staff_reads(app, people, key, runner):
