@@ -2,8 +2,7 @@
 page, and a staff system's read of the consent banner, are audit events on the claimant's chain
 naming the staff account or the API key, written in the same transaction as the read: if the
 event cannot be written, nothing is shown. The claimant's history says "DWP staff looked at your
-consent record", one line a UK day with how many times. verify-audit still passes, and an
-adviser's statement holds none of them."""
+consent record", one line a UK day with how many times; their signed copy lists every read."""
 
 from __future__ import annotations
 
@@ -13,11 +12,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from broker import audit, clock, records, staff_keys
+from broker import audit, clock, records, signed, staff_keys
 from broker.extensions import db
 from broker.models import AuditEvent, StaffApiKey
 from tests.conftest import sign_in
-from tests.factories import bearer, issue_token, make_claimant, make_decision, make_grant
+from tests.factories import bearer, bound, issue_token, make_claimant, make_decision, make_grant
 from tests.proof.conftest import download_statement
 from tests.staff.helpers import (
     assert_page,
@@ -219,6 +218,31 @@ def test_a_partner_does_not_see_staff_looks_at_the_other_partners_record(app, pe
 
     assert LOOKED in history_of(app, people.claimant)
     assert LOOKED not in history_of(app, partner)
+
+
+def test_the_signed_copy_lists_every_staff_read_and_verifies(app, people, key, runner, tmp_path):
+    signed_in_staff(app, people.staff).get(record_path(people.claimant))
+    app.test_client().get(consents_path(people.claimant), headers=bearer(key))
+    phone = app.test_client()
+    sign_in(phone, people.claimant.account.username)
+
+    document = phone.get("/history.json").get_json()
+
+    copy = document["history"]
+    assert signed.verify(document["jws"], signed.HISTORY, bound().key_set()) == copy
+    chain = {e.seq: e for e in staff_reads(people.claimant.id)}
+    assert [(r["action"], r["by"]) for r in copy["staff_reads"]] == [
+        (records.CONSENTS_READ, "staff-system"),  # newest first
+        (records.RECORD_READ, "staff"),
+    ]
+    for read in copy["staff_reads"]:  # each one the event at that place in the chain
+        assert chain[read["seq"]].action == read["action"]
+        assert read["at"] == clock.from_micros(chain[read["seq"]].occurred_us).isoformat()
+    path = tmp_path / "history.json"
+    path.write_text(json.dumps(document))
+    result = runner.invoke(args=["verify-statement", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "2 look(s) by DWP staff" in result.output
 
 
 def test_verify_audit_passes_after_staff_reads(app, people, key, runner):
