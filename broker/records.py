@@ -29,7 +29,8 @@ SUPPORT_RESOURCE = "additional_support"
 REMOVAL_REASON_MAX_CHARS = 180
 
 
-# Staff reads (issue 23): what was looked at is the action, whose record the resource.
+# Staff reads (issue 23, security.md 51): what was looked at is the action, whose record the
+# resource.
 RECORD_READ = "staff.record.read"  # the record page: contact, support flag, notes, consent banner
 CONSENTS_READ = "staff.consents.read"  # the staff API's consent banner as JSON
 STAFF_READS = (RECORD_READ, CONSENTS_READ)

@@ -1,8 +1,9 @@
-"""Issue 23, item 5: DWP staff reading a claimant's record is on the record. Opening the record
-page, and a staff system's read of the consent banner, are audit events on the claimant's chain
-naming the staff account or the API key, written in the same transaction as the read: if the
-event cannot be written, nothing is shown. The claimant's history says "DWP staff looked at your
-consent record", one line a UK day with how many times; their signed copy lists every read."""
+"""Issue 23, item 5 (security.md 51): DWP staff reading a claimant's record is on the record.
+Opening the record page, and a staff system's read of the consent banner, are audit events on the
+claimant's chain naming the staff account or the API key, written in the same transaction as the
+read: if the event cannot be written, nothing is shown. The claimant's history says "DWP staff
+looked at your consent record", one line a UK day with how many times; their signed copy lists
+every read. verify-audit still passes, and an adviser's statement holds none of them."""
 
 from __future__ import annotations
 
