@@ -13,7 +13,7 @@ from flask.cli import FlaskGroup
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, extensions, i18n, services
+from . import access_changes, cli, extensions, grant_events, i18n, services
 from . import config as broker_config
 from .db import configure_engine
 from .inputs import load_json, unsafe_field
@@ -88,6 +88,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     bound = services.build(app.config, production=production)
     app.config["BROKER_ISSUER"] = bound.issuer
     services.bind(app, bound)
+    # A grant's changes reach the other side (issue 23): bound here, so grants.py calls nothing
+    # above it.
+    grant_events.react_with(access_changes.grant_changed)
 
     register_blueprints(app)
     errors.register(app)

@@ -2,10 +2,13 @@
 each try. The sweep drives it (broker/sweep.py): `due`, then for each one `prepare` (in a
 transaction), the POST (outside any transaction), and `record` (in another).
 
-Every try is an audit event in the claimant's chain, under the grant and token of the watch:
-a delivered SET is a read of the decision (`allowed`); a failed one says how it failed. A SET
-whose grant has stopped, no longer allows reading decisions, or whose window no longer reaches
-the decision's date, is never sent (broker/disclosure.py): it is given up, and that is audited.
+Two kinds wait here: a decision's SET (broker/watches.py) and an OpenID CAEP event telling a
+case system that its access changed (broker/access_changes.py). Every try is an audit event in
+the claimant's chain, under the grant (and, for a decision, the watch's token), as the delivery
+row names it: a delivered decision is a read of it (`allowed`); a failed try says how it failed.
+A decision's SET whose grant has stopped, no longer allows reading decisions, or whose window no
+longer reaches the decision's date, is never sent (broker/disclosure.py): it is given up, and
+that is audited. A CAEP event is always sent: it tells the holder only of their own access.
 """
 
 from __future__ import annotations
@@ -43,49 +46,53 @@ def due(now: datetime, *, limit: int) -> list[str]:
     )
 
 
-def _parts(delivery_id: str) -> tuple[PushDelivery, MRDecisionNotice, MRDecisionWatch] | None:
-    row = db.session.execute(
-        db.select(PushDelivery, MRDecisionNotice, MRDecisionWatch)
-        .join(MRDecisionNotice, MRDecisionNotice.id == PushDelivery.notice_id)
-        .join(MRDecisionWatch, MRDecisionWatch.id == MRDecisionNotice.watch_id)
-        .where(PushDelivery.id == delivery_id, *_waiting())
-    ).first()
-    return None if row is None else (row[0], row[1], row[2])
+def _waiting_one(delivery_id: str) -> PushDelivery | None:
+    return db.session.scalar(
+        db.select(PushDelivery).where(PushDelivery.id == delivery_id, *_waiting())
+    )
 
 
 def prepare(delivery_id: str, *, now: datetime) -> Pending | None:
-    """The SET to send now, or None: already done, or its grant no longer allows it (then it
-    is given up and audited). Locks the claimant's chain head so a revoke is seen. No commit."""
-    parts = _parts(delivery_id)
-    if parts is None:
+    """The SET to send now, or None: already done, or a decision its grant no longer allows
+    telling (then it is given up and audited). Locks the claimant's chain head so a revoke is
+    seen. No commit."""
+    delivery = _waiting_one(delivery_id)
+    if delivery is None:
         return None
-    delivery, notice, watch = parts
-    audit.lock_head(db.session.connection(), watch.claimant_id)
-    grant = db.session.get(Grant, watch.grant_id)
-    assert grant is not None  # a foreign key
-    db.session.refresh(grant)
-    decision = db.session.get(MRDecision, notice.decision_id)
-    assert decision is not None  # a foreign key
-    # Asked again at the moment of telling: the window may have narrowed since it was queued.
-    reason = watches.why_not(grant, now, decision.decided_at)
-    if reason is not None:
-        delivery.given_up_at, delivery.last_error = now, reason
-        _audit(watch, notice, f"refused:{reason}", now)
-        if watch.ended_at is None and reason != disclosure.OUTSIDE_WINDOW:
-            watches.end(watch, reason, now=now)
-        db.session.flush()
-        return None
+    audit.lock_head(db.session.connection(), delivery.claimant_id)
+    if delivery.notice_id is not None:
+        reason = _why_not_tell(delivery, now)
+        if reason is not None:
+            delivery.given_up_at, delivery.last_error = now, reason
+            _audit(delivery, f"refused:{reason}", now)
+            db.session.flush()
+            return None
     return Pending(delivery.id, delivery.endpoint, delivery.token)
+
+
+def _why_not_tell(delivery: PushDelivery, now: datetime) -> str | None:
+    """The disclosure rule, asked again at the moment of telling (the window may have narrowed
+    since it was queued); a watch its grant no longer allows is ended."""
+    notice = db.session.get(MRDecisionNotice, delivery.notice_id)
+    assert notice is not None  # a foreign key
+    watch = db.session.get(MRDecisionWatch, notice.watch_id)
+    decision = db.session.get(MRDecision, notice.decision_id)
+    grant = db.session.get(Grant, delivery.grant_id)
+    assert watch is not None and decision is not None and grant is not None  # foreign keys
+    db.session.refresh(grant)
+    reason = watches.why_not(grant, now, decision.decided_at)
+    if reason is not None and watch.ended_at is None and reason != disclosure.OUTSIDE_WINDOW:
+        watches.end(watch, reason, now=now)
+    return reason
 
 
 def record(delivery_id: str, answer: push.Answer, *, now: datetime) -> None:
     """Audit one try and move the delivery on: delivered, given up, or due again later with a
     doubled wait. No commit: the event and the change go together."""
-    parts = _parts(delivery_id)
-    if parts is None:
+    delivery = _waiting_one(delivery_id)
+    if delivery is None:
         return
-    delivery, notice, watch = parts
-    _audit(watch, notice, answer.outcome, now)
+    _audit(delivery, answer.outcome, now)
     delivery.attempts += 1
     if answer.delivered:
         delivery.delivered_at, delivery.last_error = now, None
@@ -97,15 +104,15 @@ def record(delivery_id: str, answer: push.Answer, *, now: datetime) -> None:
     db.session.flush()
 
 
-def _audit(watch: MRDecisionWatch, notice: MRDecisionNotice, outcome: str, now: datetime) -> None:
+def _audit(delivery: PushDelivery, outcome: str, now: datetime) -> None:
     audit.append(
         audit.Event(
-            claimant_id=watch.claimant_id,
-            token_id=watch.token_id,
-            grant_id=watch.grant_id,
-            actor=f"client:{watch.client_id}",
-            action="mr_decision.pushed",
-            resource=f"mr_decision:{notice.decision_id}",
+            claimant_id=delivery.claimant_id,
+            token_id=delivery.token_id,
+            grant_id=delivery.grant_id,
+            actor=f"client:{delivery.client_id}",
+            action=delivery.action,
+            resource=delivery.resource,
             outcome=outcome,
         ),
         now=now,

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Select, or_, update
 
 import scopes
 
-from . import appeals, audit, notify, receipts, tokens, windows
+from . import appeals, audit, grant_events, notify, receipts, tokens, windows
 from .disclosure import ACTIVE
 from .extensions import db
 from .models import (
@@ -408,6 +408,41 @@ def revoke(grant: Grant, *, signer: TokenService, by: str, now: datetime, reason
     _audit(grant, by, "grant.revoke", now, signer=signer)
 
 
+GIVEN_UP_BY_ADVISER = "Given up by the adviser"
+GIVEN_UP_BY_CASE_SYSTEM = "Given up by their case system"
+
+
+def give_up(grant: Grant, *, signer: TokenService, by: str, now: datetime) -> None:
+    """The representative ends their own access (an adviser on the client's page, `by`
+    adviser:<id>; their case system by revoking its refresh token, `by` client:<id>): revoked at
+    once, the claimant told and given a receipt. GrantRefused if it has already ended."""
+    _lock_and_refresh(grant)
+    if grant.status in ENDED:
+        raise GrantRefused("This access has already ended")
+    reason = GIVEN_UP_BY_ADVISER if by.startswith("adviser:") else GIVEN_UP_BY_CASE_SYSTEM
+    revoke(grant, by=by, now=now, reason=reason, signer=signer)
+
+
+def review_due_untold(now: datetime, *, limit: int) -> list[Grant]:
+    """Live grants past their review date (so paused until the claimant confirms) whose
+    representative has not been told of this review date yet."""
+    return list(
+        db.session.scalars(
+            db.select(Grant)
+            .where(
+                Grant.kind == ACCESS,
+                Grant.status == ACTIVE,
+                Grant.review_at <= now,
+                Grant.review_at < Grant.ends_at,
+                Grant.ends_at > now,
+                or_(Grant.review_due_told_at.is_(None), Grant.review_due_told_at < Grant.review_at),
+            )
+            .order_by(Grant.review_at, Grant.id)
+            .limit(limit)
+        )
+    )
+
+
 def narrowable(grant: Grant, now: datetime) -> bool:
     """True when the claimant may take scopes away from this grant: live access, not paused."""
     return grant.kind == ACCESS and state_at(grant, now) in ("current", "review_overdue")
@@ -441,7 +476,6 @@ def narrow(
     grant.scopes = " ".join(kept)
     _revoke_access_tokens([grant.id], now)
     _audit(grant, by, "grant.narrow", now, removed=removed, signer=signer)
-    notify.narrowed(grant, now=now)
     return removed
 
 
@@ -462,7 +496,7 @@ def narrow_window(
     if window == held:
         raise GrantRefused("You did not change the dates, so nothing has changed")
     grant.date_from, grant.date_to = window.date_from, window.date_to
-    _audit(grant, by, "grant.narrow", now, signer=signer)
+    _audit(grant, by, "grant.narrow", now, signer=signer, window_changed=True)
 
 
 def revoke_all(claimant: Claimant, *, signer: TokenService, now: datetime) -> int:
@@ -515,6 +549,7 @@ def _audit(
     outcome: str = "done",
     *,
     signer: TokenService | None,
+    window_changed: bool = False,
 ) -> None:
     audit.append(
         audit.Event(
@@ -529,6 +564,13 @@ def _audit(
         now=now,
     )
     receipts.issue(grant, action, by=actor, now=now, signer=signer, removed=removed, added=added)
+    if signer is not None and outcome == "done":
+        # The other side is told, in this transaction (broker/access_changes.py reacts).
+        grant_events.publish(
+            grant_events.GrantChanged(
+                grant, action, actor, now, signer, removed, added, window_changed
+            )
+        )
 
 
 def record_refused_open(grant: Grant, *, by: str, now: datetime) -> None:

@@ -149,6 +149,9 @@ class Grant(db.Model):
         foreign_keys=[suspended_by_staff_id]
     )
 
+    # Issue 23: when the representative was told that the review date passed unconfirmed.
+    review_due_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     @property
     def scope_names(self) -> tuple[str, ...]:
         return tuple(self.scopes.split())
@@ -618,11 +621,19 @@ class MRDecisionNotice(db.Model):
 
 
 class PushDelivery(db.Model):
-    """A Security Event Token waiting to be POSTed to a case system (RFC 8935), with its tries."""
+    """A Security Event Token waiting to be POSTed to a case system (RFC 8935), with its tries:
+    a decision's (with its notice) or an OpenID CAEP event about a grant (issue 23). It names
+    what each try is audited as, on whose chain."""
 
     __tablename__ = "push_deliveries"
     id: Mapped[str] = uuid_pk()  # the SET's jti
-    notice_id: Mapped[str] = mapped_column(ForeignKey("mr_decision_notices.id"), unique=True)
+    notice_id: Mapped[str | None] = mapped_column(ForeignKey("mr_decision_notices.id"), unique=True)
+    claimant_id: Mapped[str] = mapped_column(ForeignKey("claimants.id"))
+    grant_id: Mapped[str] = mapped_column(ForeignKey("grants.id"))
+    client_id: Mapped[str] = mapped_column(String(64))
+    token_id: Mapped[str] = mapped_column(String(64))  # "" when no token set it going
+    action: Mapped[str] = mapped_column(String(40))
+    resource: Mapped[str] = mapped_column(String(200))
     endpoint: Mapped[str] = mapped_column(Text)
     token: Mapped[str] = mapped_column(Text)  # the signed SET, sent again as it is on a retry
     attempts: Mapped[int] = mapped_column(Integer, default=0)

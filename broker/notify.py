@@ -18,7 +18,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from flask_babel import force_locale
@@ -31,7 +31,7 @@ from . import contact, disclosure, i18n
 from .clock import to_micros
 from .db import new_id
 from .extensions import db
-from .models import Account, Claimant, Delivery, Grant, OutboxMessage
+from .models import Account, Adviser, Claimant, Delivery, Grant, OutboxMessage
 
 if TYPE_CHECKING:
     from .grants import Reminder
@@ -102,17 +102,21 @@ def queue(
     now: datetime,
     grant_id: str | None = None,
     language: str | None = None,
+    outside: bool = False,
 ) -> bool:
     """Add a message unless one with this dedupe key exists; True if added. No commit.
 
     A new message fans out at once to its deliveries: a claimant's is filed in their letters
     inbox and waits for each other channel they chose for its kind; an adviser's waits for
-    email. `language` is the message's (a staff letter's); by default the account's.
+    email if they chose to be told by email (their console lists it either way). `language`
+    is the message's (a staff letter's); by default the account's. `outside`: a claimant's
+    alert that must also leave the service (by text if they gave a mobile, else by email),
+    whatever they chose (access given in their name, issue 23).
     """
     message_id = _insert(account_id, kind, body, dedupe_key, now, grant_id)
     if message_id is None:
         return False
-    _fan_out(message_id, account_id, kind, now, language)
+    _fan_out(message_id, account_id, kind, now, language, outside)
     return True
 
 
@@ -159,18 +163,29 @@ def _insert(
 
 
 def _fan_out(
-    message_id: str, account_id: str, kind: str, now: datetime, language: str | None
+    message_id: str,
+    account_id: str,
+    kind: str,
+    now: datetime,
+    language: str | None,
+    outside: bool = False,
 ) -> None:
     account = db.session.get(Account, account_id)
     if account is None:  # pragma: no cover - the foreign key has already refused it
         return
     language = i18n.known(language or account.language)
-    if account.role != "claimant":
-        channels: tuple[str, ...] = (contact.EMAIL,)
-        mobile = None
+    mobile = None
+    if account.role == "adviser":
+        adviser = db.session.get(Adviser, account_id)
+        told_by_email = adviser is None or adviser.tell_by == contact.EMAIL
+        channels: tuple[str, ...] = (contact.EMAIL,) if told_by_email else ()
+    elif account.role != "claimant":
+        channels = (contact.EMAIL,)
     else:
         chosen = contact.of(account_id)
         channels, mobile = chosen.for_kind(contact.kind_of(kind)), chosen.mobile
+        if outside and not set(channels) & set(contact.SENT_BY_THE_SWEEP):
+            channels = (*channels, contact.SMS if mobile else contact.EMAIL)
     for channel in channels:
         delivery = Delivery(
             message_id=message_id,
@@ -254,11 +269,19 @@ def recorded_by_phone(grant: Grant, staff_name: str, *, now: datetime) -> None:
                 who=_who(grant),
                 date=i18n.day(grant.ends_at),
             )
-    _to(grant.claimant_id, grant, "recorded_by_phone", body, now)
+    queue(
+        account_id=grant.claimant_id,
+        kind="recorded_by_phone",
+        body=body,
+        grant_id=grant.id,
+        now=now,
+        dedupe_key=_event_key("recorded_by_phone", grant, grant.claimant_id, now),
+        outside=True,
+    )
 
 
 def suspended(grant: Grant, *, now: datetime) -> None:
-    """Tell the claimant (and the adviser, if any) that DWP paused the grant; not the reason."""
+    """Tell the claimant that DWP paused the grant; not the reason."""
     with _in_language_of(grant):
         if grant.kind == "contact":
             body = _(
@@ -272,13 +295,7 @@ def suspended(grant: Grant, *, now: datetime) -> None:
                 "for now. Call us if you have questions.",
                 who=_who(grant),
             )
-    _to_claimant_and_adviser(
-        grant,
-        "grant_suspended",
-        body,
-        f"DWP has paused your access to {grant.claimant.name}'s journal.",
-        now,
-    )
+    _to(grant.claimant_id, grant, "grant_suspended", body, now)  # the adviser: access_changes
 
 
 def resumed(grant: Grant, *, now: datetime) -> None:
@@ -289,29 +306,55 @@ def resumed(grant: Grant, *, now: datetime) -> None:
             )
         else:
             body = _("%(who)s can see your journal again.", who=_who(grant))
-    _to_claimant_and_adviser(
-        grant,
-        "grant_resumed",
-        body,
-        f"Your access to {grant.claimant.name}'s journal has restarted.",
-        now,
+    _to(grant.claimant_id, grant, "grant_resumed", body, now)  # the adviser: access_changes
+
+
+def access_alert(grant: Grant, *, stop_at: str, now: datetime) -> None:
+    """Alert the claimant, outside the service too, that access was given or widened in their
+    name: who, what, until when, and the link to stop it if it was not them (issue 23)."""
+    what = ", ".join(scope.title_in(grant.claimant.account.language) for scope in _scopes(grant))
+    with _in_language_of(grant):
+        if grant.status == "pending":
+            given = _(
+                "You offered %(who)s access to your journal: %(what)s. It lasts until %(date)s "
+                "once they accept.",
+                who=_who(grant),
+                what=what,
+                date=i18n.day(grant.ends_at),
+            )
+        else:
+            given = _(
+                "%(who)s can now see your journal: %(what)s. This lasts until %(date)s.",
+                who=_who(grant),
+                what=what,
+                date=i18n.day(grant.ends_at),
+            )
+        stop = _("If this was not you, stop it now: %(link)s", link=stop_at)
+    queue(
+        account_id=grant.claimant_id,
+        kind="access_given",
+        body=f"{given} {stop}",
+        grant_id=grant.id,
+        now=now,
+        dedupe_key=_event_key("access_given", grant, grant.claimant_id, now),
+        outside=True,
     )
 
 
-def narrowed(grant: Grant, *, now: datetime) -> None:
-    """Tell the adviser that the claimant took some of their access away (the claimant did it)."""
-    if grant.adviser_id:
-        # The claimant's own words for what is left, as they saw them when they chose. An
-        # adviser's grant names catalogue scopes only (a contact grant has no adviser).
-        left = ", ".join(
-            f'"{scope.title_in(i18n.DEFAULT_LANGUAGE)}"'
-            for scope in scopes.named(grant.scope_names)
+def _scopes(grant: Grant) -> list[scopes.Scope]:
+    return scopes.named(grant.scope_names)
+
+
+def given_up(grant: Grant, *, now: datetime) -> None:
+    """Tell the claimant that their adviser gave up the access (issue 23)."""
+    with _in_language_of(grant):
+        body = _(
+            "%(who)s gave up their access to your journal on %(date)s. They cannot see it now. "
+            "You do not need to do anything.",
+            who=_who(grant),
+            date=i18n.day(now),
         )
-        body = (
-            f"{grant.claimant.name} changed your access to their journal. "
-            f"You can now see only: {left}."
-        )
-        _to(grant.adviser_id, grant, "grant_narrowed", body, now)
+    _to(grant.claimant_id, grant, "grant_given_up", body, now)
 
 
 def _to_claimant_and_adviser(
@@ -689,4 +732,27 @@ def mr_draft_outcome(
         grant_id=grant.id,
         dedupe_key=f"mr_draft_{outcome}:{draft_id}",
         now=now,
+    )
+
+
+# The adviser's console: what they were told about their access (issue 23)
+
+ADVISER_LIST_DAYS = 30
+
+
+def told_to_adviser(adviser_id: str, *, now: datetime, excluding: str) -> list[OutboxMessage]:
+    """The messages queued for the adviser in the last 30 days, newest first, but those of kind
+    `excluding` (decisions: the console lists them as notices)."""
+    since = now - timedelta(days=ADVISER_LIST_DAYS)
+    return list(
+        db.session.scalars(
+            db.select(OutboxMessage)
+            .where(
+                OutboxMessage.account_id == adviser_id,
+                OutboxMessage.kind != excluding,
+                OutboxMessage.created_at >= since,
+            )
+            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id)
+            .limit(50)
+        )
     )

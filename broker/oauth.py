@@ -783,7 +783,18 @@ class Revocation(_HintIsOnlyAHint, RevocationEndpoint):
     CLIENT_AUTH_METHODS = list(clients.AUTH_METHODS)
 
     def revoke_token(self, token: IssuedToken, request: OAuth2Request) -> None:
-        revoke(token, client_id=request.client.get_client_id(), now=clock.now())
+        client_id, now = request.client.get_client_id(), clock.now()
+        revoke(token, client_id=client_id, now=now)
+        # Issue 23: `give_up=true` (our extension parameter; RFC 7009 2.1 lets a server define
+        # more) ends the whole consent, not only this token: the case system gives up its
+        # access, and the claimant is told. The answer is 200 either way (RFC 7009 2.2).
+        if request.form.get("give_up") == "true":
+            try:
+                grants.give_up(
+                    token.grant, by=f"client:{client_id}", now=now, signer=self.server.tokens
+                )
+            except grants.GrantRefused:
+                log.info("give_up for grant %s: it had already ended", token.grant.id)
 
 
 class Introspection(_HintIsOnlyAHint, IntrospectionEndpoint):

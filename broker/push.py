@@ -84,6 +84,59 @@ def make_set(
             }
         },
     }
+    return _signed(signer, claims)
+
+
+# OpenID CAEP 1.0 (Shared Signals Framework 1.0) event types a case system is pushed when its
+# access changes (issue 23).
+CAEP = "https://schemas.openid.net/secevent/caep/event-type/"
+SESSION_REVOKED = f"{CAEP}session-revoked"
+TOKEN_CLAIMS_CHANGE = f"{CAEP}token-claims-change"
+
+
+@dataclass(frozen=True, slots=True)
+class AccessEvent:
+    """What a case system is told when its access to a claimant's journal changes: the CAEP
+    event type, who started it (CAEP's initiating_entity: user, admin, policy or system), why
+    in English, and for a claims change the grant's claims as they now stand."""
+
+    event_type: str
+    claimant_id: str
+    grant_id: str
+    initiating_entity: str
+    reason: str
+    claims: dict[str, Any] | None = None
+
+
+def make_caep_set(
+    signer: TokenService, *, jti: str, audience: str, event: AccessEvent, now: datetime
+) -> str:
+    """The signed CAEP SET. Its subject (SSF 1.0 `sub_id`) is complex: the claimant as the user
+    and the grant as the session, the consent every token of the case system's was issued
+    under."""
+    body: dict[str, Any] = {
+        "event_timestamp": int(now.timestamp()),
+        "initiating_entity": event.initiating_entity,
+        "reason_admin": {"en": event.reason},
+    }
+    if event.claims is not None:
+        body["claims"] = event.claims
+    claims: dict[str, Any] = {
+        "iss": signer.issuer,
+        "iat": int(now.timestamp()),
+        "jti": jti,
+        "aud": audience,
+        "sub_id": {
+            "format": "complex",
+            "user": {"format": "opaque", "id": event.claimant_id},
+            "session": {"format": "opaque", "id": event.grant_id},
+        },
+        "events": {event.event_type: body},
+    }
+    return _signed(signer, claims)
+
+
+def _signed(signer: TokenService, claims: dict[str, Any]) -> str:
     return jwt.encode(
         claims,
         signer.key.private_key,

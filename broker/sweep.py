@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 
 from . import (
+    access_changes,
     caller_checks,
     checkpoints,
     clock,
@@ -87,6 +88,7 @@ class SweepReport:
     drafts_expired: int = 0
     pushed: int = 0  # Security Event Tokens a case system accepted (issue 15)
     push_failed: int = 0
+    reviews_due_told: int = 0  # representatives told their access waits for a review (issue 23)
     checkpoint: int | None = None  # the audit checkpoint this run signed, if any
     checkpoint_refused: str | None = None  # why it would not sign one (a broken chain)
 
@@ -159,6 +161,9 @@ def run(
     try:
         report.expired = _expire(holder, now, batch, progress, services.tokens)
         report.reminders_queued = _remind(holder, now, batch, progress)
+        report.reviews_due_told = _in_batches(
+            holder, now, batch, lambda at, limit: _tell_review_due(at, limit, services.tokens)
+        )
         report.caller_checks_ended = _end_caller_checks(holder, now, batch)
         report.drafts_expired = _end_drafts(holder, now, batch)
         report.sent, report.failed = _send(holder, now, batch, sender, progress)
@@ -212,6 +217,15 @@ def _expire(
         if not any(results):
             break  # never loop on rows this run cannot end
     return ended
+
+
+def _tell_review_due(now: datetime, limit: int, signer: TokenService) -> int:
+    """Tell each representative whose access is paused because its review date passed
+    unconfirmed (issue 23): the adviser's message, a case system's CAEP event."""
+    due = grants.review_due_untold(now, limit=limit)
+    for grant in due:
+        access_changes.review_due(grant, signer=signer, now=now)
+    return len(due)
 
 
 def _end_caller_checks(holder: str, now: datetime, batch: int) -> int:

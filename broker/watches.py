@@ -282,6 +282,12 @@ def _queue_push(
         PushDelivery(
             id=jti,
             notice_id=notice.id,
+            claimant_id=grant.claimant_id,
+            grant_id=grant.id,
+            client_id=client.id,
+            token_id=watch.token_id,
+            action="mr_decision.pushed",
+            resource=f"mr_decision:{decision.id}",
             endpoint=client.push_endpoint,
             token=token,
             attempts=0,

@@ -21,6 +21,8 @@ BROKER = Path(broker.__file__).parent
 TELLING_ROWS = {"MRDecisionNotice", "PushDelivery"}
 # Messages that tell an adviser of a decision.
 TELLING_KINDS = {watches.ARRIVED, "grant_case_decided"}
+# The outbox's ways in (broker/notify.py).
+QUEUING = {"queue", "_to", "_to_claimant_and_adviser"}
 
 
 def _tells(function: ast.FunctionDef) -> bool:
@@ -28,12 +30,21 @@ def _tells(function: ast.FunctionDef) -> bool:
     for node in ast.walk(function):
         if not isinstance(node, ast.Call):
             continue
-        if _name(node.func) in TELLING_ROWS:
+        if _name(node.func) in TELLING_ROWS and not _names_no_notice(node):
             return True
         given = [*node.args, *(k.value for k in node.keywords)]
-        if any(_is_telling_kind(value) for value in given):
+        if _name(node.func) in QUEUING and any(_is_telling_kind(value) for value in given):
             return True
     return False
+
+
+def _names_no_notice(call: ast.Call) -> bool:
+    """A push that names no decision notice: a CAEP event telling a case system of its own
+    access (broker/access_changes.py), nothing of the claimant's."""
+    return any(
+        k.arg == "notice_id" and isinstance(k.value, ast.Constant) and k.value.value is None
+        for k in call.keywords
+    )
 
 
 def _is_telling_kind(node: ast.AST) -> bool:

@@ -35,6 +35,7 @@ from .. import (
     drafts,
     grants,
     i18n,
+    notify,
     oauth,
     statements,
     watches,
@@ -63,6 +64,7 @@ def clients() -> str:
         watched=watched,
         unseen=unseen,
         tell_by_form=TellByForm(tell_by=g.adviser.tell_by),
+        access_changes=notify.told_to_adviser(g.adviser.id, now=now, excluding=watches.ARRIVED),
     )
 
 
@@ -163,6 +165,37 @@ def _switch_watch(grant_id: str, *, on: bool) -> Response:
     elif answer.status != 404:
         flash((answer.body or {}).get("error_description", "That did not work: try again"))
     return redirect(url_for("adviser.client", grant_id=grant.id), 303)
+
+
+# Give up access (issue 23): the adviser ends their own access to a client's journal; the
+# client is told and gets a receipt, and their history says the adviser ended it.
+
+
+@bp.get("/clients/<uuid:grant_id>/give-up")
+def confirm_give_up(grant_id: str) -> str:
+    grant = _own_grant(grant_id)
+    if grant.status in grants.ENDED:
+        abort(404)
+    return render_template("adviser/confirm_give_up.html", grant=grant, form=ConfirmForm())
+
+
+@bp.post("/clients/<uuid:grant_id>/give-up")
+def give_up(grant_id: str) -> Response:
+    grant = _own_grant(grant_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        grants.give_up(
+            grant,
+            by=f"adviser:{g.adviser.id}",
+            now=boundary.now(),
+            signer=boundary.services().tokens,
+        )
+    except grants.GrantRefused as refused:
+        flash(str(refused))
+    else:
+        flash(f"You gave up your access to {grant.claimant.name}'s journal. We have told them.")
+    return redirect(url_for("adviser.clients"), 303)
 
 
 @bp.post("/tell-by")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from broker import receipts
+from broker import clock, i18n, receipts
 from broker.extensions import db
 from broker.models import AuditEvent, Grant, OutboxMessage
 from tests.conftest import csrf_from, sign_in
@@ -109,7 +109,7 @@ def test_the_adviser_is_told_their_access_changed(alex):
     ).all()
     assert message.kind == "grant_narrowed"
     assert message.body == (
-        "Alex Morgan changed your access to their journal. "
+        f"Alex Morgan changed your access to their journal on {i18n.day(clock.now())}. "
         'You can now see only: "Your reconsideration decisions".'
     )
 

@@ -13,11 +13,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from broker import channels, clock, notify
+from broker import channels, clock, grants
 from broker.extensions import db
 from broker.smtp_sender import SmtpSender
 from tests.contact.conftest import deliveries, queue_test_message, run_sweep
-from tests.factories import make_grant
+from tests.factories import make_grant, signer
 from tests.tls import self_signed
 
 
@@ -58,11 +58,14 @@ def test_an_email_really_arrives_in_welsh_for_a_welsh_claimant(people, frozen_cl
     people.claimant.account.language = "cy"
     db.session.commit()
     grant = make_grant(people.claimant, people.adviser)
-    notify.suspended(grant, now=clock.now())
-    db.session.commit()
     sender = channels.from_config(
         {"BROKER_SMTP_URL": f"smtp://127.0.0.1:{port}", "BROKER_SMTP_FROM": "hello@broker.test"}
     )
+    run_sweep(sender)  # the alert that access was given (tests/claimant/test_access_alert.py)
+    inbox.messages.clear()
+    frozen_clock.advance(minutes=1)
+    grants.suspend(grant, signer=signer(), staff=people.staff, reason="Checking", now=clock.now())
+    db.session.commit()
 
     report = run_sweep(sender)
 
@@ -79,7 +82,7 @@ def test_an_email_really_arrives_in_welsh_for_a_welsh_claimant(people, frozen_cl
     english, _tls = by_rcpt[(people.adviser.account.username,)]
     assert english["Content-Language"] == "en"
     assert english["Subject"] == "A message from Share your journal"
-    [sent] = deliveries(people.claimant.id, "email")
+    [_alert, sent] = deliveries(people.claimant.id, "email")
     assert sent.status == "sent" and sent.sent_at == clock.now()
     assert sent.provider_reference == welsh["Message-ID"]
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from babel.dates import format_date
 
-from broker import clock
+from broker import clock, i18n
 from broker.extensions import db
 from broker.models import Grant
 from tests.factories import make_adviser, make_claimant, make_grant, make_staff
@@ -123,7 +123,7 @@ def test_a_staff_action_tells_a_welsh_speaking_claimant_in_welsh_and_the_adviser
     )
     assert (to_adviser.kind, to_adviser.body) == (
         "grant_suspended",
-        "DWP has paused your access to Alex Morgan's journal.",
+        f"DWP has paused your access to Alex Morgan's journal from {i18n.day(clock.now())}.",
     )
     # The staff member's page stays English: writing in Welsh did not change its language.
     assert '<html lang="en"' in staff.get(base).text

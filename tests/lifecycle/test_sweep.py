@@ -82,11 +82,12 @@ def test_a_second_run_changes_nothing(people, frozen_clock, sender):
 
     second = run(sender)
 
-    assert (first.reminders_queued, first.sent) == (2, 2)  # claimant and adviser
+    # Reminders to claimant and adviser; and the alert that access was given, sent once too.
+    assert (first.reminders_queued, first.sent) == (2, 3)
     assert (second.expired, second.reminders_queued, second.sent) == (0, 0, 0)
     assert audit_actions(people.claimant.id) == events
     assert [m.id for m in queued()] == [m.id for m in messages]
-    assert len(sender.sent) == 2
+    assert len(sender.sent) == 3
 
 
 def test_grants_that_have_not_ended_are_left_alone(people, frozen_clock, sender):
@@ -153,10 +154,16 @@ def test_the_adviser_is_reminded_before_their_access_stops_while_it_works(
         run(sender)
 
     to_adviser = [m for m in queued() if m.account_id == people.adviser.id]
-    assert [m.kind for m in to_adviser] == ["adviser_review_reminder"] * 2
+    # Two reminders while it works; once the review date passed, that it is paused (issue 23).
+    assert [m.kind for m in to_adviser] == ["adviser_review_reminder"] * 2 + ["grant_review_due"]
     assert to_adviser[0].body == (
         "Your access to Alex Morgan's journal stops on "
         f"{grant.review_at.astimezone(LONDON):%-d %B %Y} unless they confirm it."
+    )
+    assert to_adviser[2].body.startswith(
+        "Your access to Alex Morgan's journal is paused from "
+        f"{grant.ends_at.astimezone(LONDON) - timedelta(days=13):%-d %B %Y}: they have not "
+        "checked it by its review date."
     )
 
 
@@ -198,12 +205,14 @@ def test_queuing_the_same_reminder_twice_keeps_one_row(people, sender):
     db.session.commit()
 
     assert added == [2, 0, 0]
-    assert len(queued()) == 2
+    assert len(queued("end_reminder")) + len(queued("adviser_end_reminder")) == 2
 
 
 def test_each_message_is_sent_once_through_the_sender_and_marked_sent(people, sender, frozen_clock):
     grant = make_grant(people.claimant, people.adviser)
-    notify.suspended(grant, now=clock.now())
+    run(sender)  # the claimant's alert that access was given (issue 23)
+    sender.sent.clear()
+    notify.case_decided(grant, now=clock.now(), decision=None)
     db.session.commit()
 
     report = run(sender)

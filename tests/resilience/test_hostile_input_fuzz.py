@@ -135,7 +135,7 @@ def _who(path: str) -> str | None:
 def _post_routes(app: Flask, world: dict[str, object]) -> Iterator[tuple[str, str | None]]:
     # Routes that act on a CSRF token alone (stop access, sign out) go last: they may do their
     # one job, and everything else is fuzzed while the grant and the sessions are still live.
-    last = re.compile(r"/(revoke|stop|stop-all|sign-out)$")
+    last = re.compile(r"/(revoke|stop|stop-all|sign-out|give-up)$")
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: (bool(last.search(r.rule)), r.rule)):
         if "POST" not in rule.methods:
             continue

@@ -3,6 +3,7 @@ phone (not the reason), and the staff member can lift the suspension."""
 
 from __future__ import annotations
 
+from broker import clock, i18n
 from broker.extensions import db
 from broker.models import AccessToken, AuditEvent
 from tests.conftest import sign_in
@@ -87,7 +88,9 @@ def test_the_claimant_is_told_on_their_phone_but_not_the_reason(app, staff_clien
     assert REASON not in home + access + to_claimant.body + to_adviser.body
     assert to_claimant.kind == to_adviser.kind == "grant_suspended"
     assert "DWP has paused Priya Shah from Northside Citizens Advice's access" in to_claimant.body
-    assert to_adviser.body == "DWP has paused your access to Alex Morgan's journal."
+    assert to_adviser.body == (
+        f"DWP has paused your access to Alex Morgan's journal from {i18n.day(clock.now())}."
+    )
 
 
 def test_lifting_the_suspension_lets_new_tokens_work_again(staff_client, client, people):

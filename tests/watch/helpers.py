@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import jwt
 from flask import current_app
 from flask.testing import FlaskClient
 
@@ -21,9 +22,9 @@ LATER = datetime(2028, 3, 1, 10, 0, tzinfo=UTC)
 CLIENT_ID = "riverside-cases"
 
 
-def register_case_system(receiver: Receiver, scope_names: str = "mr:read journal:read") -> None:
-    """Riverside's case system, registered with a push endpoint at the receiver."""
-    clients.register(
+def register_case_system(receiver: Receiver, scope_names: str = "mr:read journal:read") -> str:
+    """Riverside's case system, registered with a push endpoint at the receiver; its secret."""
+    _client, secret = clients.register(
         "Riverside case system",
         organisation=clients.organisation_named("Riverside Law Centre"),
         redirect_uris=["https://cases.riverside.example/callback"],
@@ -35,6 +36,8 @@ def register_case_system(receiver: Receiver, scope_names: str = "mr:read journal
         push_endpoint=receiver.url,
     )
     db.session.commit()
+    assert secret is not None
+    return secret
 
 
 def run_sweep(receiver: Receiver) -> sweep.SweepReport:
@@ -92,3 +95,20 @@ def events(claimant_id: str, action: str) -> list[AuditEvent]:
             .order_by(AuditEvent.seq)
         )
     )
+
+
+def pushed_events(receiver: Receiver) -> list[tuple[str, dict]]:
+    """Every SET the receiver was sent, as (event type, event), in order; unverified (the
+    tests that verify signatures do so against the JWKS themselves)."""
+    return [
+        (uri, event)
+        for received in receiver.received
+        for uri, event in jwt.decode(received.body, options={"verify_signature": False})[
+            "events"
+        ].items()
+    ]
+
+
+def decisions_pushed(receiver: Receiver) -> list[str]:
+    """The IDs of the decisions the receiver was told of (CAEP events left out)."""
+    return [e["decision_id"] for uri, e in pushed_events(receiver) if "decision_id" in e]

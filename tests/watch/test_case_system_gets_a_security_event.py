@@ -29,7 +29,9 @@ from tests.watch.helpers import (
     CLIENT_ID,
     LATER,
     arrives,
+    decisions_pushed,
     events,
+    pushed_events,
     register_case_system,
     run_sweep,
 )
@@ -153,8 +155,10 @@ def test_nothing_is_pushed_once_the_consent_stops(subscribed, receiver):
     arrives(claimant, date(2028, 2, 21))
     run_sweep(receiver)
 
-    assert report.pushed == 0
-    assert receiver.received == []
+    # The case system is told its access ended (a CAEP event), never of the decisions.
+    assert report.pushed == 1
+    assert decisions_pushed(receiver) == []
+    assert [uri for uri, _event in pushed_events(receiver)] == [push.SESSION_REVOKED]
     assert [e.outcome for e in events(claimant.id, "mr_decision.pushed")] == [
         "refused:grant_inactive"
     ]
