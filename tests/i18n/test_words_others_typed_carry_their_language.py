@@ -127,3 +127,19 @@ def test_an_english_page_marks_nothing(app, ctx):
 
     assert f'id="purpose">{PURPOSE}' in page
     assert english(PURPOSE) not in page and english(RELATIONSHIP) not in page
+
+
+def test_on_a_change_the_claimants_own_old_reason_is_not_marked(app, alex):
+    _claimant, phone = alex
+    priya = make_adviser("Priya Shah", "Northside Citizens Advice")
+    own_words = "Mae angen help arnaf gyda fy apêl"
+    give_by_code(phone, priya, purpose=own_words)
+    console = app.test_client()
+    sign_in(console, priya.account.username)
+    user_code = CODE.search(console.get(ask(console)).text).group(1)
+
+    page = phone.get(f"/device?user_code={user_code}").text
+
+    assert f'id="purpose">{english(PURPOSE)}' in page
+    purpose = page[page.index('id="purpose">') : page.index("</dd>", page.index('id="purpose">'))]
+    assert own_words in purpose and english(own_words) not in purpose
