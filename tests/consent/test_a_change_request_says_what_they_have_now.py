@@ -74,3 +74,15 @@ def test_the_check_page_says_what_they_can_see_now(alex_gave_priya_decisions_onl
     assert "Priya Shah already has access." in words
     assert "Now they can see: your reconsideration decisions." in words
     assert "They will also see: your journal." in words
+
+
+def test_the_check_page_never_says_an_end_date_moves_to_the_same_day(
+    alex_gave_priya_decisions_only,
+):
+    """Giving 3 months again a moment later ends on the same day as before."""
+    phone, priya = alex_gave_priya_decisions_only
+
+    check, _done = give_by_code(phone, priya, scopes=("journal:read",), months="3")
+
+    words = text_of(assert_page(check))
+    assert "It now ends on" not in words, words
