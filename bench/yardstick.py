@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import Flask, abort, jsonify, request
 
-from broker import audit, clock, grants, journal, protect
+from broker import audit, clock, disclosure, journal, protect
 from broker.db import sqlite_synchronous
 from broker.tokens import InvalidToken, TokenService, load_or_create_key, load_retired_keys
 
@@ -97,7 +97,9 @@ def _answer(
     decision_id: str,
 ) -> Any:  # noqa: ANN401
     revoked, scopes, client_id, grant_id, status, adviser_id, review_at, ends_at, allowed = row[:9]
-    live = grants.authorises(status, clock.from_driver(review_at), clock.from_driver(ends_at), now)
+    live = disclosure.authorises(
+        status, clock.from_driver(review_at), clock.from_driver(ends_at), now
+    )
     if (
         not live
         or revoked is not None

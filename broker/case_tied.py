@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from . import appeals, grants, notify
+from . import appeals, disclosure, grants, notify
 from .extensions import db
 from .models import Grant, MRDecision
 from .tokens import TokenService
@@ -57,9 +57,17 @@ def decision_arrived(
         if grants.end_with_case(
             grant, decision_id=decision.id, ends_at=ends_after(decided_on), signer=signer, now=now
         ):
-            notify.case_decided(grant, now=now)
+            notify.case_decided(grant, now=now, decision=_may_tell(grant, decision, now))
             changed.append(grant)
     return changed
+
+
+def _may_tell(grant: Grant, decision: MRDecision, now: datetime) -> disclosure.Permit | None:
+    """Whether the adviser may hear that this decision came (broker/disclosure.py)."""
+    try:
+        return disclosure.permit(grant, "mr:read", now, decision.decided_at)
+    except disclosure.NotTold:
+        return None
 
 
 def waits_for_decision(grant: Grant) -> bool:

@@ -4,8 +4,8 @@ transaction), the POST (outside any transaction), and `record` (in another).
 
 Every try is an audit event in the claimant's chain, under the grant and token of the watch:
 a delivered SET is a read of the decision (`allowed`); a failed one says how it failed. A SET
-whose grant has stopped, or no longer allows reading decisions, is never sent: it is given up,
-and that is audited too.
+whose grant has stopped, no longer allows reading decisions, or whose window no longer reaches
+the decision's date, is never sent (broker/disclosure.py): it is given up, and that is audited.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement
 
-from . import audit, push, watches
+from . import audit, disclosure, push, watches
 from .extensions import db
-from .models import Grant, MRDecisionNotice, MRDecisionWatch, PushDelivery
+from .models import Grant, MRDecision, MRDecisionNotice, MRDecisionWatch, PushDelivery
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +64,14 @@ def prepare(delivery_id: str, *, now: datetime) -> Pending | None:
     grant = db.session.get(Grant, watch.grant_id)
     assert grant is not None  # a foreign key
     db.session.refresh(grant)
-    reason = watches.why_not(grant, now)
+    decision = db.session.get(MRDecision, notice.decision_id)
+    assert decision is not None  # a foreign key
+    # Asked again at the moment of telling: the window may have narrowed since it was queued.
+    reason = watches.why_not(grant, now, decision.decided_at)
     if reason is not None:
         delivery.given_up_at, delivery.last_error = now, reason
         _audit(watch, notice, f"refused:{reason}", now)
-        if watch.ended_at is None:
+        if watch.ended_at is None and reason != disclosure.OUTSIDE_WINDOW:
             watches.end(watch, reason, now=now)
         db.session.flush()
         return None

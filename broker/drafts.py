@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import audit, clock, grants, notify, protect
+from . import audit, clock, disclosure, grants, notify, protect
 from .db import new_id
 from .driver import Joined, Unit
 from .extensions import db
@@ -167,7 +167,7 @@ def blocked_by(found: MRDraft, grant: Grant, now: datetime) -> str | None:
         return "decided"
     if now >= found.expires_at:
         return EXPIRED
-    live = grants.authorises(grant.status, grant.review_at, grant.ends_at, now)
+    live = disclosure.authorises(grant.status, grant.review_at, grant.ends_at, now)
     if not live or WRITE_SCOPE not in grant.scope_names:
         return "access_ended"
     return None

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, or_, update
 import scopes
 
 from . import appeals, audit, notify, receipts, tokens, windows
+from .disclosure import ACTIVE
 from .extensions import db
 from .models import (
     AccessToken,
@@ -28,13 +29,8 @@ from .models import (
 )
 from .tokens import TokenService
 
-PENDING, ACTIVE, SUSPENDED, REVOKED, EXPIRED = (
-    "pending",
-    "active",
-    "suspended",
-    "revoked",
-    "expired",
-)
+# ACTIVE, and whether a grant works at a moment (`authorises`), are the disclosure rule's.
+PENDING, SUSPENDED, REVOKED, EXPIRED = "pending", "suspended", "revoked", "expired"
 ENDED = (REVOKED, EXPIRED)
 LIVE = (ACTIVE, SUSPENDED, PENDING)
 DEFAULT_REVIEW_MONTHS = 1  # DWP guidance: review explicit consent monthly unless extended
@@ -391,11 +387,6 @@ def check_end(names: Sequence[str], *, starts_at: datetime, ends_at: datetime) -
 def describe(names: Sequence[str], language: str = "en", kind: str = "access") -> str:
     """What information a grant of this kind with these scopes covers, in a line."""
     return "; ".join(scope.title_in(language) for scope in scopes_named(kind, names))
-
-
-def authorises(status: str, review_at: datetime, ends_at: datetime, now: datetime) -> bool:
-    """The one rule for whether a grant lets its tokens work at this moment."""
-    return status == ACTIVE and now < ends_at and now < review_at
 
 
 def state_at(grant: Grant, now: datetime) -> str:

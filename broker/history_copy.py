@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from . import audit, grants, letters, signed
+from . import audit, grants, letters, records, signed
 from .models import Claimant, Grant
 from .services import Services
 
@@ -67,5 +67,9 @@ def signed_copy(claimant: Claimant, *, now: datetime, services: Services) -> dic
         "events": events(claimant.id),
         # Issue 15: each message we sent them, with when it was sent, delivered and opened.
         "messages": [letter.as_json() for letter in letters.inbox(claimant.id, limit=MOST_EVENTS)],
+        # Issue 23: each time DWP staff looked at their record (the page groups them by day).
+        "staff_reads": [
+            read.as_json() for read in records.staff_reads(claimant.id, limit=MOST_EVENTS)
+        ],
     }
     return {"history": payload, "jws": signed.sign(payload, signed.HISTORY, services.signing_key)}

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from . import clock
+from . import clock, disclosure
 from .db import new_id
 from .driver import Joined, Unit
 from .extensions import db
@@ -93,7 +93,7 @@ def readable_decision(row: Sequence[Any] | None, *, window: Window = OPEN) -> di
 
 
 def _inside(window: Window, stored: datetime | str) -> bool:
-    return window.open or window.holds(clock.from_driver(stored))
+    return disclosure.inside(window, clock.from_driver(stored))
 
 
 def _within(unit: Unit, column: str, window: Window) -> tuple[str, tuple[Any, ...]]:

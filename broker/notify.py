@@ -27,7 +27,7 @@ from sqlalchemy import ColumnElement, and_, case, or_, update
 
 import scopes
 
-from . import contact, i18n
+from . import contact, disclosure, i18n
 from .clock import to_micros
 from .db import new_id
 from .extensions import db
@@ -527,6 +527,25 @@ def mark_failed(message: Message, error: BaseException) -> None:
     )
 
 
+def mark_withheld(message: Message, reason: str, *, now: datetime) -> None:
+    """The delivery will never be sent: what it tells may no longer be told (disclosure.py).
+    Failed at once, not retried; the message counts as done. No commit."""
+    log.info("outbox: message %s withheld: %s", message.id, reason)
+    db.session.execute(
+        update(Delivery)
+        .where(Delivery.id == message.delivery_id, Delivery.status == QUEUED)
+        .values(status=FAILED, last_error=f"withheld:{reason}")
+    )
+    waiting = db.select(Delivery.id).where(
+        Delivery.message_id == message.id, Delivery.status == QUEUED
+    )
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.sent_at.is_(None))
+        .values(sent_at=case((~waiting.exists(), now), else_=None), last_error=f"withheld:{reason}")
+    )
+
+
 # Delivery receipts: what the channel says happened after it accepted a message
 
 
@@ -607,9 +626,10 @@ def decision_letter(
     )
 
 
-def case_decided(grant: Grant, *, now: datetime) -> None:
+def case_decided(grant: Grant, *, now: datetime, decision: disclosure.Permit | None) -> None:
     """Tell the claimant and the adviser that a consent tied to the reconsideration now has its
-    end date, because the decision arrived (broker/case_tied.py)."""
+    end date, because the decision arrived (broker/case_tied.py). The adviser hears that it was
+    decided only with a `decision` Permit: the grant may not let them know of it."""
     with _in_language_of(grant):
         body = _(
             "Your reconsideration has been decided. %(who)s can see your journal until "
@@ -618,9 +638,13 @@ def case_decided(grant: Grant, *, now: datetime) -> None:
             date=i18n.day(grant.ends_at),
         )
     with _in_english():
+        ends = (
+            f"Your access to {grant.claimant.name}'s journal now ends on {i18n.day(grant.ends_at)}."
+        )
         adviser_body = (
-            f"{grant.claimant.name}'s Mandatory Reconsideration has been decided. "
-            f"Your access to their journal now ends on {i18n.day(grant.ends_at)}."
+            f"{grant.claimant.name}'s Mandatory Reconsideration has been decided. {ends}"
+            if decision is not None
+            else ends
         )
     _to_claimant_and_adviser(grant, "grant_case_decided", body, adviser_body, now)
 

@@ -58,7 +58,7 @@ from werkzeug.wrappers import Response
 
 import scopes
 
-from . import audit, clients, clock, device, dpop, grants
+from . import audit, clients, clock, device, disclosure, dpop, grants
 from .db import new_id
 from .extensions import db
 from .models import (
@@ -367,7 +367,7 @@ def _live_consent(grant_id: str | None) -> Consent | None:
     grant = db.session.get(Grant, grant_id) if grant_id else None
     if grant is None:
         return None
-    if not grants.authorises(grant.status, grant.review_at, grant.ends_at, clock.now()):
+    if not disclosure.authorises(grant.status, grant.review_at, grant.ends_at, clock.now()):
         return None
     return Consent(grant)
 
@@ -395,7 +395,7 @@ class RefreshGrant(_SenderConstrained, RefreshTokenGrant):
             )
             return None
         grant = db.session.get(Grant, row.grant_id)
-        live = grant is not None and grants.authorises(
+        live = grant is not None and disclosure.authorises(
             grant.status, grant.review_at, grant.ends_at, now
         )
         if not live or now >= row.expires_at:
@@ -678,7 +678,7 @@ class IssuedToken(TokenMixin):
             return True
         if isinstance(row, RefreshToken) and row.used_at is not None:
             return True
-        return not grants.authorises(grant.status, grant.review_at, grant.ends_at, clock.now())
+        return not disclosure.authorises(grant.status, grant.review_at, grant.ends_at, clock.now())
 
     def describe(self, tokens: TokenService) -> dict[str, Any]:
         """RFC 7662 2.2 members, plus the grant: whose journal, which grant, until when."""

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from . import audit, clock, dpop, grants, windows
+from . import audit, clock, disclosure, dpop, windows
 from .driver import Driver, Joined, Unit, pg
 from .tokens import ExpiredToken, InvalidToken, TokenService
 
@@ -447,8 +447,17 @@ def _check(scope: str, claims: Mapping[str, Any], row: Any, now: datetime) -> Ac
         else None
     )
     access = _access(claims, row, now, found)
+    consent = disclosure.Consent(
+        status,
+        clock.from_driver(review_at),
+        clock.from_driver(ends_at),
+        frozenset(access.scopes),
+        access.window,
+    )
+    # The disclosure rule; the row's own date is asked of it when the row is read (journal.py).
+    reason = disclosure.why_not(consent, scope, now)
     refusal = None
-    if not grants.authorises(status, clock.from_driver(review_at), clock.from_driver(ends_at), now):
+    if reason == disclosure.GRANT_INACTIVE:
         refusal = Refused(
             401,
             "invalid_token",
@@ -462,7 +471,7 @@ def _check(scope: str, claims: Mapping[str, Any], row: Any, now: datetime) -> Ac
             "This access token was revoked or replaced: get a new one with your refresh token",
             "refused:token_revoked",
         )
-    elif scope not in access.scopes:
+    elif reason == disclosure.SCOPE_MISSING:
         refusal = Refused(
             403,
             "insufficient_scope",

@@ -5,16 +5,21 @@ The seeds (the DWP response to the coroner, 004) set the limit of three pinned n
 change locks the claimant's audit chain head first, so two staff members pinning at once queue
 and the limit holds, and every change is an audit event in the claimant's chain. These events
 carry no grant, so they never show on the claimant's own history page.
+
+Reading the record is on the chain too (issue 23): each time a staff member opens it, or a staff
+system reads its consent banner, is an event naming the staff account or the API key. Those the
+claimant does see, one line a day (`looks_by_day`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from . import audit, clock
+from . import appeals, audit, clock
 from .extensions import db
-from .models import AuditEvent, Claimant, PinnedNote, StaffMember
+from .models import AuditEvent, Claimant, PinnedNote, StaffApiKey, StaffMember
 
 MAX_PINNED_NOTES = 3
 NOTE_MAX_CHARS = 500
@@ -22,6 +27,14 @@ SUPPORT_MAX_CHARS = 1000
 SUPPORT_RESOURCE = "additional_support"
 # The reason for removing the flag rides in the audit event's resource (200 characters at most).
 REMOVAL_REASON_MAX_CHARS = 180
+
+
+# Staff reads (issue 23, security.md 51): what was looked at is the action, whose record the
+# resource.
+RECORD_READ = "staff.record.read"  # the record page: contact, support flag, notes, consent banner
+CONSENTS_READ = "staff.consents.read"  # the staff API's consent banner as JSON
+STAFF_READS = (RECORD_READ, CONSENTS_READ)
+STAFF, STAFF_SYSTEM = "staff", "staff-system"  # actor kinds: a person signed in, an API key
 
 
 class RecordRefused(ValueError):
@@ -172,3 +185,88 @@ def _audit(
         now=now,
         head=head,
     )
+
+
+def audit_read(
+    claimant: Claimant, reader: StaffMember | StaffApiKey, *, action: str, now: datetime
+) -> None:
+    """Put one staff read of the record on the claimant's chain, before anything of the record
+    is read, in the caller's transaction; no commit.
+
+    The append locks the chain head first, so the record is then read as it stands after every
+    change committed before it. If the append fails it raises, and nothing is read or shown; if
+    reading or showing fails afterwards, the event rolls back with it: nothing was shown.
+    """
+    kind = STAFF if isinstance(reader, StaffMember) else STAFF_SYSTEM
+    audit.append(
+        audit.Event(
+            claimant_id=claimant.id,
+            token_id="",
+            grant_id="",
+            actor=f"{kind}:{reader.id}",
+            action=action,
+            resource=f"claimant:{claimant.reference}",
+            outcome="allowed",
+        ),
+        now=now,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StaffRead:
+    """One staff read as the claimant's own copy gives it: when, what, a person or a system,
+    and its place in the chain (which staff account or key is DWP's to look up from there)."""
+
+    seq: int
+    at: datetime
+    action: str
+    by: str  # STAFF or STAFF_SYSTEM
+
+    def as_json(self) -> dict[str, object]:
+        return {"seq": self.seq, "at": self.at.isoformat(), "action": self.action, "by": self.by}
+
+
+def staff_reads(claimant_id: str, limit: int = 100_000) -> list[StaffRead]:
+    """Every staff read of the claimant's record, newest first."""
+    rows = db.session.execute(
+        db.select(AuditEvent.seq, AuditEvent.occurred_us, AuditEvent.action, AuditEvent.actor)
+        .where(AuditEvent.claimant_id == claimant_id, AuditEvent.action.in_(STAFF_READS))
+        .order_by(AuditEvent.seq.desc())
+        .limit(limit)
+    )
+    return [
+        StaffRead(seq, clock.from_micros(occurred_us), action, actor.partition(":")[0])
+        for seq, occurred_us, action, actor in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Looks:
+    """The staff reads of one UK day, as one line of the claimant's history."""
+
+    day: date
+    count: int
+
+
+def looks(claimant_id: str, most_reads: int = 5_000) -> list[Looks]:
+    """The staff reads of the claimant's record by UK day, newest first, from the newest
+    `most_reads` reads; a day those leave only partly counted is left out, never miscounted."""
+    reads = staff_reads(claimant_id, limit=most_reads)
+    days = looks_by_day(reads)
+    return days[:-1] if len(reads) >= most_reads else days
+
+
+def looks_by_day(reads: Iterable[StaffRead]) -> list[Looks]:
+    """Reads grouped by the UK day they fell on, newest day first.
+
+    Every read is its own event on the chain and in the signed copy, but the history page says
+    each day once: a record open on a contact centre's screen is read again at every refresh,
+    by every colleague and by the systems behind them, and twenty lines a day would bury the
+    reads of the people the claimant chose. The day, and how many times, is what the claimant
+    can check against their own calls.
+    """
+    days: dict[date, int] = {}
+    for read in reads:
+        day = appeals.uk_day(read.at)
+        days[day] = days.get(day, 0) + 1
+    return [Looks(day, count) for day, count in sorted(days.items(), reverse=True)]

@@ -28,6 +28,7 @@ from . import (
     clock,
     deliveries,
     device,
+    disclosure,
     dpop,
     drafts,
     grants,
@@ -38,6 +39,7 @@ from . import (
     ratelimit,
     sessions,
     units,
+    watches,
 )
 from .clock import EPOCH
 from .extensions import db
@@ -248,7 +250,7 @@ def _remind(holder: str, now: datetime, batch: int, progress: Progress | None) -
             units.keep()
             break
         for grant in candidates:
-            working = grants.authorises(grant.status, grant.review_at, grant.ends_at, now)
+            working = disclosure.authorises(grant.status, grant.review_at, grant.ends_at, now)
             owed = grants.reminders_for(grant, now)
             first = min((r.at for r in owed), default=None)
             for reminder in owed:
@@ -277,6 +279,12 @@ def _send(
         if not messages:
             break
         for message in messages:  # one delivery each: a message on one channel
+            reason = watches.withheld(message.id, message.kind, now)
+            if reason is not None:
+                notify.mark_withheld(message, reason, now=now)
+                units.keep()
+                continue
+            units.discard()  # the check's read is over before the message leaves
             try:
                 reference = sender.send(message)
             except Exception as exc:  # noqa: BLE001 - one failed message never stops the rest

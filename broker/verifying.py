@@ -42,7 +42,10 @@ def check(
         return Result(
             True,
             f"VALID. Access history of {payload['claimant']['reference']}: "
-            f"{len(payload['events'])} event(s), made {payload['issued_at'][:10]}.",
+            f"{len(payload['events'])} event(s), "
+            # files made before issue 23 have no staff reads
+            f"{len(payload.get('staff_reads', []))} look(s) by DWP staff, "
+            f"made {payload['issued_at'][:10]}.",
         )
     verdict = statements.verify(document, key_set, published)
     return Result(verdict.ok, verdict.summary(), verdict.checks)

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from . import appeals, audit, clients, grants, notify, push
+from . import appeals, audit, clients, disclosure, notify, push
 from .clock import from_driver, to_driver
 from .db import new_id
 from .driver import Unit
@@ -32,12 +32,14 @@ from .models import (
     MRDecision,
     MRDecisionNotice,
     MRDecisionWatch,
+    OutboxMessage,
     PushDelivery,
 )
 from .protect import Access, Refused
 from .tokens import TokenService
 
 SCOPE = "mr:read"
+ARRIVED = "mr_decision_arrived"  # the adviser's email, queued with the notice it tells of
 EMAIL, CONSOLE, PUSH = "email", "console", "push"
 TELL_BY = (EMAIL, CONSOLE)
 SOON = timedelta(days=14)  # deadlines this close come first in the console's list
@@ -162,11 +164,18 @@ def decision_arrived(decision: MRDecision, *, now: datetime, signer: TokenServic
         grant = db.session.get(Grant, watch.grant_id)
         assert grant is not None  # a foreign key
         db.session.refresh(grant)
-        reason = why_not(grant, now)
-        if reason is None and watch.client_id == clients.CONSOLE_CLIENT_ID:
-            reason = _tell_adviser(watch, grant, decision, now)
-        elif reason is None:
-            reason = _queue_push(watch, grant, decision, now, signer)
+        try:
+            allowed = disclosure.permit(grant, SCOPE, now, decision.decided_at)
+        except disclosure.NotTold as refused:
+            # A decision dated outside the window is not theirs to hear of; the watch goes on
+            # for the ones inside it. Anything else means the grant no longer allows watching.
+            if refused.reason != disclosure.OUTSIDE_WINDOW:
+                end(watch, refused.reason, now=now)
+            continue
+        if watch.client_id == clients.CONSOLE_CLIENT_ID:
+            reason = _tell_adviser(allowed, watch, grant, decision, now)
+        else:
+            reason = _queue_push(allowed, watch, grant, decision, now, signer)
         if reason is None:
             told += 1
         else:
@@ -174,13 +183,10 @@ def decision_arrived(decision: MRDecision, *, now: datetime, signer: TokenServic
     return told
 
 
-def why_not(grant: Grant, now: datetime) -> str | None:
-    """Why a watch under `grant` may not be told anything now, or None if it may."""
-    if not grants.authorises(grant.status, grant.review_at, grant.ends_at, now):
-        return "grant_inactive"
-    if SCOPE not in grant.scope_names:
-        return "scope_removed"
-    return None
+def why_not(grant: Grant, now: datetime, dated: datetime | None = None) -> str | None:
+    """Why a watch under `grant` may not be told now (of a decision dated `dated`), or None if
+    it may: the disclosure rule, for reading decisions."""
+    return disclosure.why_not(disclosure.Consent.of(grant), SCOPE, now, dated)
 
 
 def end(watch: MRDecisionWatch, reason: str, *, now: datetime) -> None:
@@ -201,7 +207,11 @@ def end(watch: MRDecisionWatch, reason: str, *, now: datetime) -> None:
 
 
 def _tell_adviser(
-    watch: MRDecisionWatch, grant: Grant, decision: MRDecision, now: datetime
+    allowed: disclosure.Permit,
+    watch: MRDecisionWatch,
+    grant: Grant,
+    decision: MRDecision,
+    now: datetime,
 ) -> str | None:
     adviser = grant.adviser
     if adviser is None:
@@ -218,12 +228,12 @@ def _tell_adviser(
         ),
         now=now,
     )
-    notice = _notice(watch, decision, adviser.tell_by, now, adviser_id=adviser.id)
+    notice = _notice(allowed, watch, decision, adviser.tell_by, now, adviser_id=adviser.id)
     if adviser.tell_by == EMAIL:
         dates = appeals.Dates.of(decision.decided_at)
         notify.queue(
             account_id=adviser.id,
-            kind="mr_decision_arrived",
+            kind=ARRIVED,
             body=notify.mr_decision_arrived(
                 claimant_name=grant.claimant.name,
                 reference=grant.claimant.reference,
@@ -232,7 +242,7 @@ def _tell_adviser(
                 appeal_by=dates.appeal_by,
                 outside_limit=dates.outside_limit,
             ),
-            dedupe_key=f"mr_decision_arrived:{notice.id}",
+            dedupe_key=f"{ARRIVED}:{notice.id}",
             now=now,
             grant_id=grant.id,
         )
@@ -240,6 +250,7 @@ def _tell_adviser(
 
 
 def _queue_push(
+    allowed: disclosure.Permit,
     watch: MRDecisionWatch,
     grant: Grant,
     decision: MRDecision,
@@ -249,7 +260,7 @@ def _queue_push(
     client = clients.active(watch.client_id)
     if client is None or not client.push_endpoint:
         return "no_push_endpoint"
-    notice = _notice(watch, decision, PUSH, now, adviser_id=None)
+    notice = _notice(allowed, watch, decision, PUSH, now, adviser_id=None)
     dates = appeals.Dates.of(decision.decided_at)
     jti = new_id()
     token = push.make_set(
@@ -282,6 +293,7 @@ def _queue_push(
 
 
 def _notice(
+    allowed: disclosure.Permit,
     watch: MRDecisionWatch,
     decision: MRDecision,
     channel: str,
@@ -289,6 +301,7 @@ def _notice(
     *,
     adviser_id: str | None,
 ) -> MRDecisionNotice:
+    assert allowed.grant_id == watch.grant_id  # noqa: S101 (a programming error)
     notice = MRDecisionNotice(
         watch_id=watch.id,
         decision_id=decision.id,
@@ -299,6 +312,27 @@ def _notice(
     db.session.add(notice)
     db.session.flush()
     return notice
+
+
+def withheld(message_id: str, kind: str, now: datetime) -> str | None:
+    """Why an adviser's decision email queued earlier may no longer leave (the disclosure rule
+    asked again as it is sent: the consent may have stopped or its window narrowed), or None."""
+    if kind != ARRIVED:
+        return None
+    key = db.session.scalar(
+        db.select(OutboxMessage.dedupe_key).where(OutboxMessage.id == message_id)
+    )
+    row = db.session.execute(
+        db.select(Grant, MRDecision)
+        .join(MRDecisionWatch, MRDecisionWatch.grant_id == Grant.id)
+        .join(MRDecisionNotice, MRDecisionNotice.watch_id == MRDecisionWatch.id)
+        .join(MRDecision, MRDecision.id == MRDecisionNotice.decision_id)
+        .where(MRDecisionNotice.id == (key or "").partition(":")[2])
+    ).first()
+    if row is None:
+        return disclosure.GRANT_INACTIVE
+    grant, decision = row
+    return why_not(grant, now, decision.decided_at)
 
 
 def outcome_words(outcome: str) -> str:
@@ -347,11 +381,12 @@ def _told_for(adviser_id: str, now: datetime) -> list[Told]:
         .where(MRDecisionNotice.adviser_id == adviser_id)
         .order_by(MRDecisionNotice.created_at.desc(), MRDecisionNotice.id)
     ).all()
-    # What was told stops showing with the consent, like everything else about the client.
+    # What was told stops showing with the consent, like everything else about the client, and
+    # once the window no longer reaches its date: the console tells again each time it shows.
     return [
         Told(notice, grant, decision, appeals.Dates.of(decision.decided_at))
         for notice, grant, decision in rows
-        if why_not(grant, now) is None
+        if why_not(grant, now, decision.decided_at) is None
     ]
 
 

@@ -19,6 +19,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from broker import clock, create_app
 from broker.extensions import db
+from tests.watch.receiver import Receiver, serve
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # Tests make and sign in hundreds of accounts: Argon2 at its production cost (64 MiB, three
@@ -196,6 +197,15 @@ def frozen_clock() -> Iterator[FrozenClock]:
     clock.set_clock(source)
     yield source
     clock.set_clock(None)
+
+
+@pytest.fixture
+def receiver(tmp_path: Path) -> Iterator[Receiver]:
+    """A case system's HTTPS endpoint for pushed Security Event Tokens (tests/watch/receiver.py)."""
+    state, server = serve(tmp_path)
+    yield state
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture

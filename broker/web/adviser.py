@@ -32,6 +32,7 @@ from .. import (
     caller_checks,
     clock,
     device,
+    disclosure,
     drafts,
     grants,
     i18n,
@@ -84,7 +85,7 @@ def client(grant_id: str) -> str | tuple[str, int]:
     said yes to, when it was less than the adviser asked for."""
     grant = _own_grant(grant_id)
     now = boundary.now()
-    if not grants.authorises(grant.status, grant.review_at, grant.ends_at, now):
+    if not disclosure.authorises(grant.status, grant.review_at, grant.ends_at, now):
         # The console's read is refused like any token's, and the claimant can see it was tried.
         grants.record_refused_open(grant, by=f"adviser:{g.adviser.id}", now=now)
         return render_template(
@@ -403,7 +404,7 @@ def start_caller_check(grant_id: str) -> Response | tuple[str, int]:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     now = boundary.now()
-    if not grants.authorises(grant.status, grant.review_at, grant.ends_at, now):
+    if not disclosure.authorises(grant.status, grant.review_at, grant.ends_at, now):
         return _caller_checks_page(grant, NOT_LIVE, 403)
     try:
         caller_checks.start(grant.claimant_id, caller_checks.Caller.adviser(g.adviser), now=now)
@@ -427,7 +428,7 @@ def _caller_checks_page(grant: Grant, error: str = "", status: int = 200) -> tup
     return render_template(
         "adviser/caller_checks_page.html",
         grant=grant,
-        live=grants.authorises(grant.status, grant.review_at, grant.ends_at, now),
+        live=disclosure.authorises(grant.status, grant.review_at, grant.ends_at, now),
         checks=caller_checks.live_for_caller(grant.claimant_id, caller.key, now),
         errors={"caller-check": error} if error else {},
     ), status

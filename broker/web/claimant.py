@@ -39,6 +39,7 @@ from .. import (
     passkeys,
     ratelimit,
     receipts,
+    records,
     sessions,
     windows,
 )
@@ -333,6 +334,7 @@ def history() -> str:
         titles=titles,
         groups=[(evs[0][1], evs) for evs in groups.values()],
         sign_in_events=passkeys.history(g.claimant.id),  # issue 17: also in their audit chain
+        staff_looks=records.looks(g.claimant.id),  # issue 23: one line a day, with a count
     )
 
 

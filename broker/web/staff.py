@@ -63,6 +63,7 @@ def find_claimant() -> Response | Page:
 
 
 @bp.get("/claimants/<reference>")
+@boundary.writes_on_get  # each look is an audit event (issue 23)
 def claimant_record(reference: str) -> Page:
     return _record_page(_claimant(reference))
 
@@ -242,7 +243,9 @@ def remove_additional_support(reference: str) -> Response | Page:
 def _record_page(
     claimant: Claimant, errors: dict[str, str] | None = None, status: int = 200
 ) -> Page:
+    """The record, with the look on the claimant's chain first (fail closed: no event, no page)."""
     now = boundary.now()
+    records.audit_read(claimant, g.staff, action=records.RECORD_READ, now=now)
     every = grants.all_for_claimant(claimant.id)
     states = {grant.id: grants.state_at(grant, now) for grant in every}
     return render_template(

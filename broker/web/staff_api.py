@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 from werkzeug.wrappers import Response
 
-from .. import audit, caller_checks, decisions, grants, inputs, records, staff_keys, windows
+from .. import caller_checks, decisions, grants, inputs, records, staff_keys, windows
 from .. import contact as contact_preferences
 from ..extensions import csrf
 from ..journal import iso
@@ -41,11 +41,14 @@ def require_staff_key() -> None:
 
 
 @bp.get("/claimants/<reference>/consents")
+@boundary.writes_on_get  # each read is an audit event
 def claimant_consents(reference: str) -> Response:
     claimant = records.claimant_by_reference(reference)
     if claimant is None:
         raise Refused(404, "not_found", "No claimant has that reference", "refused:not_found")
     now = boundary.now()
+    # On the chain before anything is read, in the same transaction (fail closed).
+    records.audit_read(claimant, g.staff_key, action=records.CONSENTS_READ, now=now)
     every = grants.all_for_claimant(claimant.id)
     contact = grants.live_contact(claimant.id, now)
     body = {
@@ -70,18 +73,6 @@ def claimant_consents(reference: str) -> Response:
             "language": claimant.account.language,
         },
     }
-    audit.append(
-        audit.Event(
-            claimant_id=claimant.id,
-            token_id="",
-            grant_id="",
-            actor=f"staff-system:{g.staff_key.id}",
-            action="staff.consents.read",
-            resource=f"claimant:{claimant.reference}",
-            outcome="allowed",
-        ),
-        now=now,
-    )
     return jsonify(body)
 
 

@@ -9,12 +9,12 @@ from typing import cast
 
 from babel.lists import format_list
 from flask import Flask
-from flask_babel import format_datetime, get_locale, gettext
+from flask_babel import format_datetime, get_locale, gettext, ngettext
 from markupsafe import Markup, escape
 
 import scopes
 
-from .. import case_tied, passkeys
+from .. import case_tied, passkeys, records
 from ..i18n import DEFAULT_LANGUAGE, N_, current_language
 from ..models import Grant
 
@@ -64,6 +64,9 @@ ACTIONS = {
     passkeys.REFUSED: N_("A passkey sign-in was refused"),
     passkeys.PASSWORDS_OFF: N_("Password sign-in turned off"),
     passkeys.PASSWORDS_ON: N_("Password sign-in turned on"),
+    # Staff reads on the record (issue 23): the page, or a staff system's read of the banner
+    records.RECORD_READ: N_("DWP staff looked at your consent record"),
+    records.CONSENTS_READ: N_("DWP staff looked at your consent record"),
 }
 
 
@@ -88,6 +91,14 @@ def describe_action(action: str, resource: str, titles: dict[str, str] | None = 
     words = gettext(ACTIONS[action]) if action in ACTIONS else action
     title = (titles or {}).get(resource)
     return f"{words}: {title}" if title else words
+
+
+def staff_looks_line(count: int) -> str:
+    """One day of staff reads (records.looks) as the history says it, with how many times."""
+    words = gettext(ACTIONS[records.RECORD_READ])
+    if count == 1:
+        return words
+    return ngettext("%(what)s: %(num)d time", "%(what)s: %(num)d times", count, what=words)
 
 
 def describe_actor(actor: str, grant: Grant | None) -> str:
@@ -218,6 +229,7 @@ def register(app: Flask) -> None:
         titles=scope_titles,
         describe_action=describe_action,
         describe_actor=describe_actor,
+        staff_looks_line=staff_looks_line,
         status_word=status_word,
         event_by=event_by,
         result_word=result_word,

@@ -2,7 +2,8 @@
 
 Shared by the accessibility, page-weight and screenshot tests: Alex Morgan has given Priya Shah
 (Northside Citizens Advice) access online, and Priya has read an MR decision and lodged an MR
-request; DWP staff recorded consent for Tom Reed by phone; an earlier grant has ended.
+request; DWP staff recorded consent for Tom Reed by phone, and opened the record (so the history
+has a staff line); an earlier grant has ended.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 from flask import Flask
 
-from broker import appeals, clock, decisions, grants, watches
+from broker import appeals, clock, decisions, grants, records, watches
 from broker.extensions import db
 from broker.models import Adviser, Claimant, DeviceAuthorization, Grant
 from tests.conftest import csrf_from, sign_in
@@ -88,10 +89,11 @@ def _phone_grant(claimant: Claimant) -> Grant | None:
     from tests.factories import make_staff
 
     tom = make_adviser("Tom Reed", "Riverside Law Centre")
+    jordan = make_staff("Jordan Lee")
     grant = grants.record_by_phone(
         claimant,
         grants.Representative.of(tom),
-        staff=make_staff("Jordan Lee"),
+        staff=jordan,
         consented=True,
         scope_names="mr:read journal:read",
         purpose="Help with a Mandatory Reconsideration",
@@ -101,6 +103,7 @@ def _phone_grant(claimant: Claimant) -> Grant | None:
         now=clock.now(),
         signer=signer(),
     )
+    records.audit_read(claimant, jordan, action=records.RECORD_READ, now=clock.now())
     db.session.commit()
     return grant
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import current_app
 
-from broker import grants, receipts, services
+from broker import disclosure, grants, receipts, services
 from broker.extensions import db
 from broker.models import AuditEvent, Grant, OutboxMessage, Receipt
 from tests.factories import make_adviser, make_claimant, make_grant, signer
@@ -74,7 +74,7 @@ def test_it_ends_31_days_after_the_decision_and_not_before(runner, people, froze
     assert fresh(grant).status == "active"
     frozen_clock.now = last - timedelta(seconds=1)
     sweep(runner)
-    assert grants.authorises(
+    assert disclosure.authorises(
         fresh(grant).status, fresh(grant).review_at, fresh(grant).ends_at, frozen_clock.now
     )
     frozen_clock.now = last

@@ -1,5 +1,5 @@
 """Wherever "Check by <date>" appears, one sentence says what happens if the claimant does not
-check: the access pauses until they do (grants.authorises refuses once the date has passed)."""
+check: the access pauses until they do (disclosure.authorises refuses once the date has passed)."""
 
 from __future__ import annotations
 

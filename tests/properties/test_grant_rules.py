@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import scopes
-from broker import grants, services
+from broker import disclosure, grants, services
 from broker.extensions import db
 from broker.models import Grant
 from tests.factories import bearer, make_adviser, make_claimant, make_decision, make_staff, signer
@@ -67,7 +67,7 @@ def test_adding_months_moves_forward_to_the_same_day_or_the_months_last(start, m
 @FAST
 @given(status=statuses, review=moments, end=moments, now=moments)
 def test_an_ended_or_lapsed_grant_never_authorises(status, review, end, now):
-    allowed = grants.authorises(status, review, end, now)
+    allowed = disclosure.authorises(status, review, end, now)
     if status in (REVOKED, EXPIRED, SUSPENDED, PENDING) or now >= end or now >= review:
         assert not allowed
     grant = Grant(status=status, review_at=review, ends_at=end)
@@ -194,7 +194,7 @@ def _assert_the_api_agrees(service, client, grant: Grant, decision, now: datetim
     token, _row, _ = service.issue(grant, client_id="property-test", scopes=("mr:read",), now=now)
     db.session.commit()
     response = client.get(f"/api/v1/mr-decisions/{decision.id}", headers=bearer(token))
-    authorised = grants.authorises(grant.status, grant.review_at, grant.ends_at, now)
+    authorised = disclosure.authorises(grant.status, grant.review_at, grant.ends_at, now)
     if grant.status in grants.ENDED or now >= grant.ends_at:
         assert not authorised
     assert response.status_code == (200 if authorised else 401), (grant.status, response.text)

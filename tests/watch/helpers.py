@@ -8,13 +8,44 @@ from datetime import UTC, date, datetime
 from flask import current_app
 from flask.testing import FlaskClient
 
-from broker import decisions, services
+from broker import clients, clock, decisions, push, services, sweep
 from broker.extensions import db
 from broker.models import AuditEvent, Claimant, MRDecision, OutboxMessage
 from tests.conftest import csrf_from
+from tests.factories import bound
+from tests.lifecycle.senders import Collecting
+from tests.watch.receiver import Receiver
 
 # A moment after every decision date the tests use, so none of them is in the future.
 LATER = datetime(2028, 3, 1, 10, 0, tzinfo=UTC)
+CLIENT_ID = "riverside-cases"
+
+
+def register_case_system(receiver: Receiver, scope_names: str = "mr:read journal:read") -> None:
+    """Riverside's case system, registered with a push endpoint at the receiver."""
+    clients.register(
+        "Riverside case system",
+        organisation=clients.organisation_named("Riverside Law Centre"),
+        redirect_uris=["https://cases.riverside.example/callback"],
+        scope_names=scope_names,
+        grant_types=[clients.CODE_GRANT, clients.REFRESH_GRANT],
+        auth_method="client_secret_basic",
+        now=clock.now(),
+        client_id=CLIENT_ID,
+        push_endpoint=receiver.url,
+    )
+    db.session.commit()
+
+
+def run_sweep(receiver: Receiver) -> sweep.SweepReport:
+    """A sweep that pushes to the receiver (and sends messages nowhere)."""
+    return sweep.run(
+        now=clock.now(),
+        sender=Collecting(),
+        services=bound(),
+        checkpoint=False,
+        pusher=push.Pusher(receiver.ca_bundle),
+    )
 
 
 def turn_on(client: FlaskClient, grant_id: str, switch: str = "watch") -> None:

@@ -25,51 +25,26 @@ from tests.factories import (
     signer,
 )
 from tests.lifecycle.senders import Collecting
-from tests.watch.helpers import LATER, arrives, events
-from tests.watch.receiver import serve
-
-CLIENT_ID = "riverside-cases"
-
-
-@pytest.fixture
-def receiver(tmp_path):  # noqa: ANN001, ANN201
-    state, server = serve(tmp_path)
-    yield state
-    server.shutdown()
-    server.server_close()
+from tests.watch.helpers import (
+    CLIENT_ID,
+    LATER,
+    arrives,
+    events,
+    register_case_system,
+    run_sweep,
+)
 
 
 @pytest.fixture
 def subscribed(app, ctx, client, frozen_clock, receiver):  # noqa: ANN001, ANN201
     frozen_clock.now = LATER
-    clients.register(
-        "Riverside case system",
-        organisation=clients.organisation_named("Riverside Law Centre"),
-        redirect_uris=["https://cases.riverside.example/callback"],
-        scope_names="mr:read journal:read",
-        grant_types=[clients.CODE_GRANT, clients.REFRESH_GRANT],
-        auth_method="client_secret_basic",
-        now=LATER,
-        client_id=CLIENT_ID,
-        push_endpoint=receiver.url,
-    )
-    db.session.commit()
+    register_case_system(receiver)
     claimant = make_claimant("Alex Morgan")
     grant = make_grant(claimant, make_adviser("Tom Reed"), "mr:read journal:read")
     token, jti = issue_token(grant, client_id=CLIENT_ID)
     answer = client.post("/api/v1/mr-decision-watch", headers=bearer(token))
     assert answer.status_code == 201, answer.text
     return claimant, grant, token, jti
-
-
-def run_sweep(receiver) -> sweep.SweepReport:  # noqa: ANN001
-    return sweep.run(
-        now=clock.now(),
-        sender=Collecting(),
-        services=bound(),
-        checkpoint=False,
-        pusher=push.Pusher(receiver.ca_bundle),
-    )
 
 
 def test_the_set_arrives_and_verifies_against_the_jwks(subscribed, receiver, client):
