@@ -227,6 +227,11 @@ class Change:
         return self.ends_at != self.grant.ends_at
 
     @property
+    def end_day_moves(self) -> bool:
+        """The end falls on another UK day: a new end date, as the claimant reads dates."""
+        return appeals.uk_day(self.ends_at) != appeals.uk_day(self.grant.ends_at)
+
+    @property
     def anything(self) -> bool:
         return bool(self.added or self.end_moves or self.purpose or self.relationship)
 

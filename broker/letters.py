@@ -7,18 +7,21 @@ Every lookup is by the claimant's own account: one claimant's letters are never 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import Select, update
 
 from . import audit, contact, i18n, notify
 from .db import new_id
 from .extensions import db
-from .models import Claimant, Delivery, OutboxMessage, StaffMember
+from .models import Claimant, Delivery, Grant, OutboxMessage, StaffMember
 
 LETTER_MAX_CHARS = 5_000
 LETTER_LANGUAGES = ("en", "cy")
+OPENING_CHARS = 60  # a staff letter's title: its first sentence, cut to this at a word
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 
 
 class LetterRefused(ValueError):
@@ -38,6 +41,7 @@ class Letter:
     message: OutboxMessage
     inbox: Delivery | None
     others: tuple[Delivery, ...]  # email, text, post: in channel order
+    grant: Grant | None = None  # the consent it is about, if any: its title names the person
 
     @property
     def id(self) -> str:
@@ -46,6 +50,16 @@ class Letter:
     @property
     def kind(self) -> str:
         return contact.kind_of(self.message.kind)
+
+    @property
+    def opening(self) -> str:
+        """The letter's first sentence, without its full stop, cut at a word to at most
+        OPENING_CHARS characters: what a letter staff wrote is called in the inbox."""
+        first_line = self.message.body.strip().split("\n", 1)[0].strip()
+        sentence = _SENTENCE_END.split(first_line, maxsplit=1)[0].rstrip(".")
+        if len(sentence) <= OPENING_CHARS:
+            return sentence
+        return sentence[: OPENING_CHARS + 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
     @property
     def language(self) -> str:
@@ -104,6 +118,7 @@ def _letters(claimant_id: str, *, limit: int, message_id: str | None = None) -> 
             db.select(Delivery).where(Delivery.message_id.in_(chosen))
         ):
             by_message[delivery.message_id].append(delivery)
+    about = _grants_of(query) if any(m.grant_id for m in messages) else {}
     letters = []
     for message in messages:
         deliveries = sorted(by_message[message.id], key=_order)
@@ -111,8 +126,18 @@ def _letters(claimant_id: str, *, limit: int, message_id: str | None = None) -> 
         if inbox is None:
             continue  # not filed in the inbox: not a letter to this claimant
         others = tuple(d for d in deliveries if d.channel != contact.INBOX)
-        letters.append(Letter(message, inbox, others))
+        grant = about.get(message.grant_id) if message.grant_id else None
+        letters.append(Letter(message, inbox, others, grant))
     return letters
+
+
+def _grants_of(query: Select[tuple[OutboxMessage]]) -> dict[str, Grant]:
+    """The consents these messages are about, by ID (one query, as for their deliveries)."""
+    chosen = query.with_only_columns(OutboxMessage.grant_id).scalar_subquery()
+    return {
+        grant.id: grant
+        for grant in db.session.scalars(db.select(Grant).where(Grant.id.in_(chosen)))
+    }
 
 
 def inbox(claimant_id: str, *, limit: int = 200) -> list[Letter]:

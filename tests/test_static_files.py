@@ -12,6 +12,8 @@ from pathlib import Path
 from flask import Flask
 
 from broker.config import ROOT
+from tests.conftest import csrf_from
+from tests.factories import make_claimant
 
 STATIC = ROOT / "broker" / "static"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -104,3 +106,35 @@ def test_api_answers_are_not_compressed(client) -> None:  # noqa: ANN001
     assert response.status_code == 200
     assert len(response.data) > 1000  # large enough that Flask-Compress would otherwise act
     assert "Content-Encoding" not in response.headers
+
+
+def test_error_pages_are_compressed_like_any_other_page(ctx, client) -> None:  # noqa: ANN001
+    """A 404, 405, 400 (an expired form) or 429 is a page too: a phone on a slow line gets it
+    gzipped, and it is still never stored."""
+    username = make_claimant().account.username
+    gzip_only = {"Accept-Encoding": "gzip"}
+
+    def wrong_password() -> object:
+        form = {
+            "username": username,
+            "password": "guess",
+            "csrf_token": csrf_from(client.get("/sign-in").text),
+        }
+        return client.post("/sign-in", data=form, headers=gzip_only)
+
+    answers = {
+        404: client.get("/no-such-page", headers=gzip_only),
+        405: client.put("/sign-in", headers=gzip_only),
+        400: client.post("/sign-in", data={"username": "x"}, headers=gzip_only),  # no CSRF token
+    }
+    answers[429] = [wrong_password() for _ in range(6)][-1]
+
+    for status, packed in answers.items():
+        assert packed.status_code == status
+        assert packed.mimetype == "text/html"
+        assert packed.headers.get("Content-Encoding") == "gzip", status
+        assert "Accept-Encoding" in packed.headers["Vary"]
+        assert packed.headers["Cache-Control"] == "no-store"
+        assert b"<h1" in gzip.decompress(packed.data)
+    plain = client.get("/no-such-page")
+    assert plain.status_code == 404 and "Content-Encoding" not in plain.headers

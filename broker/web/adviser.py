@@ -28,6 +28,7 @@ from werkzeug.wrappers import Response
 import scopes
 
 from .. import (
+    appeals,
     caller_checks,
     clock,
     device,
@@ -39,6 +40,7 @@ from .. import (
     oauth,
     statements,
     watches,
+    windows,
 )
 from .. import clients as client_registry
 from ..extensions import db
@@ -223,24 +225,34 @@ class Shortfall:
 
     left_out: list[str]  # what was asked for and not given, in staff wording
     asked_months: int
-    shorter: bool  # the access ends sooner than asked
+    shorter: bool  # the access ends on an earlier day than asked
+    asked_window: windows.Window  # the dates asked for (open: none asked)
+    given_window: windows.Window | None  # the dates given, when fewer than asked
 
 
 def shortfall(authorization: DeviceAuthorization, grant: Grant) -> Shortfall | None:
-    """What the adviser asked for and did not get under `grant`, or None if they got it all."""
+    """What the adviser asked for and did not get under `grant`, or None if they got it all:
+    things left out, an end on an earlier day, or fewer dates than the request asked for."""
     given = set(grant.scope_names)
     left_out = [
         scopes.lookup(name).staff_title()
         for name in scopes.parse(authorization.scopes)
         if name not in given
     ]
-    asked_months = device.requested_details(authorization).months
-    # The client answered after the request was made, so a yes for the whole time asked ends
-    # no sooner than this; a shorter choice is at least a month shorter.
-    shorter = grant.ends_at < grants.add_months(authorization.created_at, asked_months)
-    if not left_out and not shorter:
+    asked = device.requested_details(authorization)
+    # Compared as UK days, as both sides read them: the client answers after the request was
+    # made, so a yes for the whole time asked ends no earlier, and keeping an end date that
+    # falls on the same day (a change request's default) is a yes to the time asked too.
+    asked_end = grants.add_months(authorization.created_at, asked.months)
+    shorter = appeals.uk_day(grant.ends_at) < appeals.uk_day(asked_end)
+    # A request without dates leaves a live grant's window as it is: the client was not asked.
+    given_window = windows.of(grant)
+    fewer_dates = not asked.window.open and not asked.window.within(given_window)
+    if not left_out and not shorter and not fewer_dates:
         return None
-    return Shortfall(left_out, asked_months, shorter)
+    return Shortfall(
+        left_out, asked.months, shorter, asked.window, given_window if fewer_dates else None
+    )
 
 
 def _shortfall_of_request(request_id: str, grant: Grant) -> Shortfall | None:

@@ -10,6 +10,7 @@ CSRF token and an explicit "approve" answers it (security.md 7, 23).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from authlib.oauth2.rfc6749 import InsecureTransportError, OAuth2Error
@@ -29,7 +30,7 @@ from werkzeug.wrappers import Response
 
 import scopes
 
-from .. import clients, device, grants, oauth, windows
+from .. import appeals, clients, device, grants, oauth, windows
 from ..models import DeviceAuthorization, Grant
 from . import boundary, window_fields, wording
 from .boundary import writes_on_get
@@ -255,9 +256,7 @@ def _consent_page(
     existing = grants.live_relationship(g.claimant.id, who.key(client_id), now)
     held = existing.scope_names if existing is not None else ()
     offered = [n for n in requested if n not in held]
-    month_options = [(m, grants.add_months(now, m)) for m in clients.month_choices(details.months)]
-    if existing is not None:
-        month_options.insert(0, (clients.KEEP_END, existing.ends_at))
+    month_options = _end_choices(details.months, existing, now)
     default_months = clients.KEEP_END if existing is not None else details.months
     if request.method == "POST":
         ticked = set(form.scopes.data or ())
@@ -291,6 +290,20 @@ def _consent_page(
         errors={_field_for(error): _(error)} if error else {},  # the domain's words, translated
     )
     return (page, 400) if error else page
+
+
+def _end_choices(
+    asked_months: int, existing: Grant | None, now: datetime
+) -> list[tuple[int, datetime]]:
+    """The durations on offer and when each ends, no two on the same day: keeping a live grant's
+    end comes first, and a duration that would end that same day is the same choice, so it is
+    left out (the claimant reads dates, not times)."""
+    choices = [(m, grants.add_months(now, m)) for m in clients.month_choices(asked_months)]
+    if existing is None:
+        return choices
+    kept = appeals.uk_day(existing.ends_at)
+    others = [(m, ends_at) for m, ends_at in choices if appeals.uk_day(ends_at) != kept]
+    return [(clients.KEEP_END, existing.ends_at), *others]
 
 
 def _window_chosen(details: clients.ConsentDetails) -> windows.Window | None:

@@ -10,9 +10,9 @@ file changes), in memory: nothing is written at start-up.
 
 The compiled stylesheet is ~100 KB raw and ~12 KB gzipped; `make install` writes the .gz beside
 it, and a browser that accepts gzip gets that (a claimant page must stay under 100 KB, issue 5).
-HTML pages are compressed on the fly by Flask-Compress. The session cookie is SameSite=Lax, so a
-page on another site cannot make the many signed-in requests a compression side channel (BREACH)
-needs to read a CSRF token out of a page's size.
+HTML pages, error pages too, are compressed on the fly by Flask-Compress. The session cookie is
+SameSite=Lax, so a page on another site cannot make the many signed-in requests a compression side
+channel (BREACH) needs to read a CSRF token out of a page's size.
 """
 
 from __future__ import annotations
@@ -43,7 +43,25 @@ def init_app(app: Flask) -> None:
     # hot path. Pages are never stored (no-store), so no conditional answers are worked out.
     app.config.setdefault("COMPRESS_MIMETYPES", ["text/html"])
     app.config.setdefault("COMPRESS_EVALUATE_CONDITIONAL_REQUEST", False)
-    Compress(app)
+    PagesCompress(app)
+
+
+class PagesCompress(Compress):
+    """Flask-Compress, for every page: it leaves any answer outside 2xx as it is, but an error
+    page (404, 400, 429...) or a form sent back with its errors is a page like any other, and a
+    phone on a slow line should get it gzipped too."""
+
+    def after_request(self, response: Response | None) -> Response:
+        if response is None or response.status_code < 400 or response.is_streamed:
+            return super().after_request(response)
+        # Its check is on the status alone: answer it as a 200, then give the status back.
+        # (Conditional answers are off above, so nothing else reads the status meanwhile.)
+        status = response.status
+        response.status_code = 200
+        try:
+            return super().after_request(response)
+        finally:
+            response.status = status
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,11 +10,12 @@ from typing import cast
 from babel.lists import format_list
 from flask import Flask
 from flask_babel import format_datetime, get_locale, gettext, ngettext
+from markupsafe import Markup, escape
 
 import scopes
 
 from .. import case_tied, passkeys, records
-from ..i18n import N_, current_language
+from ..i18n import DEFAULT_LANGUAGE, N_, current_language
 from ..models import Grant
 
 # English here, marked for the catalogue; translated when shown; a test checks every one has a
@@ -205,7 +206,25 @@ def scope_titles(names: Iterable[str]) -> str:
     return format_list([scope_title(n).lower() for n in names], locale=get_locale())
 
 
+def in_english(text: object) -> Markup:
+    """Words someone else typed, in English (an adviser's reasons for asking, the request they
+    drafted, a journal message's title), marked lang="en" on a page in another language, so a
+    screen reader says them as English (WCAG 3.1.2). An English page needs no mark."""
+    if text is None or text == "":
+        return Markup("")
+    if current_language() == DEFAULT_LANGUAGE:
+        return escape(text)
+    return Markup('<span lang="en">%s</span>') % text
+
+
+def as_typed(text: object, grant: Grant) -> Markup:
+    """A grant's purpose or relationship as it was typed: the claimant's own words as they are,
+    anyone else's (an adviser or case system asking, DWP staff on the phone) in English."""
+    return escape(text) if grant.recorded_by == "claimant" else in_english(text)
+
+
 def register(app: Flask) -> None:
+    app.jinja_env.filters.update(english=in_english, as_typed=as_typed)
     app.jinja_env.globals.update(
         titles=scope_titles,
         describe_action=describe_action,

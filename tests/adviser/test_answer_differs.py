@@ -4,11 +4,14 @@ console opens by itself (issue 12). A full yes shows no such message."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from broker import appeals, clients, clock, device, windows
 from broker.extensions import db
 from broker.models import DeviceAuthorization, Grant
-from tests.conftest import sign_in
+from tests.conftest import csrf_from, sign_in
 from tests.factories import make_adviser, make_claimant, make_grant
 from tests.oauth.helpers import answer_device
 from tests.oauth.test_adviser_asks_by_qr_code import CODE, ask
@@ -94,3 +97,76 @@ def test_a_request_that_is_not_this_advisers_or_this_grants_shows_nothing(app, c
 
     for answer in (page, unknown):
         assert "less than you asked" not in text_of(assert_page(answer))
+
+
+def test_a_change_agreed_in_full_keeping_the_same_end_day_shows_no_message(asking):
+    """Alex said yes to Priya for 3 months; a moment later she asks for more, for 3 months.
+    Keeping the end date (the default) ends that same day: Alex agreed to everything."""
+    asking(("mr:read",), "3")
+
+    waiting, client_page, grant = asking(("mr:read", "journal:read"), "3")
+
+    assert grant.scope_names == ("mr:read", "journal:read")
+    assert "Your client said yes" in waiting
+    for words in (waiting, client_page):
+        assert "less than you asked" not in words
+        assert "You asked for" not in words
+
+
+def test_a_change_that_keeps_an_earlier_end_date_is_named(asking):
+    asking(("mr:read",), "3")
+
+    waiting, client_page, grant = asking(("mr:read", "journal:read"), "6", months="0")
+
+    assert grant.scope_names == ("mr:read", "journal:read")
+    for words in (waiting, client_page):
+        assert LESS in words
+        assert "You cannot use" not in words
+        assert f"Your access ends on {grant.ends_at:%-d %B %Y}. You asked for 6 months." in words
+
+
+def test_a_later_start_than_asked_is_named(app, ctx):
+    """A request that asks to see entries from a day: the client chose a later one."""
+    priya = make_adviser("Priya Shah", "Northside Citizens Advice")
+    alex = make_claimant("Alex Morgan")
+    now = clock.now()
+    asked_from = appeals.uk_day(now) - timedelta(days=30)
+    started = device.start(
+        clients.ensure_console_client(now),
+        scope_names=("journal:read",),
+        details=clients.ConsentDetails(
+            "Help with your appeal",
+            "Welfare rights adviser",
+            "",
+            3,
+            window=windows.Window(asked_from, None),
+        ),
+        adviser=priya,
+        now=now,
+    )
+    db.session.commit()
+    phone = app.test_client()
+    sign_in(phone, alex.account.username)
+    page = phone.get(f"/device?user_code={started.user_code}")
+    chosen_from = asked_from + timedelta(days=10)
+    answer = phone.post(
+        "/device",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "user_code": started.user_code,
+            "decision": "approve",
+            "scopes": ["journal:read"],
+            "months": "3",
+            "date_from": f"{chosen_from.day} {chosen_from.month} {chosen_from.year}",
+        },
+    )
+    assert answer.status_code == 303, answer.text
+    console = app.test_client()
+    sign_in(console, priya.account.username)
+
+    words = text_of(assert_page(console.get(f"/adviser/ask/{started.authorization.id}")))
+
+    assert LESS in words
+    assert f"You can see only entries from {chosen_from.day} {chosen_from:%B %Y}." in words
+    assert f"You asked for entries from {asked_from.day} {asked_from:%B %Y}." in words
+    assert "You cannot use" not in words and "You asked for 3 months" not in words

@@ -18,7 +18,7 @@ WORDS = {
     "en": {
         "count": "You have 1 new letter",
         "letters": "Your letters",
-        "kind": "Letter from DWP",
+        "title": "Your payment is on 5 January",  # a staff letter: its opening words
         "choose": "Choose how we contact you",
         "text": "Text message",
         "missing": "Enter your mobile number to get text messages",
@@ -29,7 +29,7 @@ WORDS = {
     "cy": {
         "count": "Mae gennych 1 llythyr newydd",
         "letters": "Eich llythyrau",
-        "kind": "Llythyr gan DWP",
+        "title": "Your payment is on 5 January",  # written in English
         "choose": "Dewiswch sut rydym yn cysylltu â chi",
         "text": "Neges destun",
         "missing": "Rhowch eich rhif ffôn symudol i gael negeseuon testun",
@@ -73,7 +73,7 @@ def test_a_claimant_reads_a_letter_and_chooses_text_messages_on_a_small_phone(
     expect(page.get_by_role("heading", level=1)).to_have_text(words["letters"])
     fits(page)
     page.locator("#letters a").first.click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(words["kind"])
+    expect(page.get_by_role("heading", level=1)).to_have_text(words["title"])
     expect(page.locator("#letter-body")).to_contain_text("Your payment is on 5 January.")
     expect(page.locator("#letter-proof")).to_contain_text(words["opened"])
     fits(page)

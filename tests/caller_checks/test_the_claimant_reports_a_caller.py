@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from broker.extensions import db
 from tests.caller_checks.conftest import signed_in
-from tests.caller_checks.helpers import caller_events, checks_of, staff_starts
+from tests.caller_checks.helpers import caller_events, checks_of, codes_on, staff_starts
 from tests.conftest import csrf_from
 from tests.factories import make_claimant
 from tests.staff.helpers import assert_page, text_of
@@ -90,3 +90,21 @@ def test_an_id_that_is_not_a_uuid_names_no_page(people, phone):
         "/who-is-calling/1%20OR%201=1/not-genuine", data={"csrf_token": csrf_from(page.text)}
     )
     assert answer.status_code == 404
+
+
+def test_after_a_report_the_phone_no_longer_says_the_call_is_real(people, staff, phone):
+    staff_starts(staff, people.claimant.reference)
+    [check] = checks_of(people.claimant.id)
+    before = phone.get("/who-is-calling").text
+    assert "If it is the same, the call is real." in text_of(before)
+
+    report(phone, check.id)
+
+    for page in (phone.get("/who-is-calling").text, phone.get("/").text):
+        words = text_of(page)
+        assert "the call is real" not in words
+        assert codes_on(page) == []  # no code to match a caller they reported
+        assert "govuk-notification-banner--success" not in page  # nothing green about it
+        assert "You told us this caller was not genuine." in words
+        assert "We have told DWP about Jordan Lee." in words
+        assert "Call DWP on the number on GOV.UK." in words

@@ -44,8 +44,8 @@ def test_every_message_to_the_claimant_is_filed_in_their_inbox_newest_first(
 
     page = text_of(assert_page(phone_of(app, people.claimant).get("/letters")))
 
-    assert page.index("About who can see your journal") < page.index("Sent")
-    assert page.count("About who can see your journal") == 2
+    assert page.index("Priya Shah's access has restarted") < page.index("Sent")
+    assert page.index("Priya Shah's access has restarted") < page.index("DWP paused Priya Shah's")
     first, second = letter_ids(people.claimant.id)
     html = phone_of(app, people.claimant).get("/letters").text
     assert html.index(f"/letters/{first}") < html.index(f"/letters/{second}")
@@ -120,7 +120,8 @@ def test_staff_send_a_letter_in_welsh_from_the_record(app, people, frozen_clock)
     assert {d.language for d in deliveries(people.claimant.id)} == {"cy"}
     page = phone_of(app, people.claimant).get(f"/letters/{message.id}").text
     assert '<div class="govuk-inset-text app-letter" id="letter-body" lang="cy">' in page
-    assert "Letter from DWP" in text_of(page)
+    title = '<span lang="cy">Mae eich taliad yn dod ar 5 Ionawr</span>'  # its opening, in Welsh
+    assert f'<h1 class="govuk-heading-l">{title}</h1>' in page
     sender = RecordingSender()
     run_sweep(sender)
     [email] = [m for m in sender.sent if m.account_id == people.claimant.id]

@@ -100,7 +100,7 @@ def test_code_then_qr_approval_for_the_same_adviser_leaves_one_amended_grant(app
     answer = answer_device(phone, claimant.account.username, user_code)
 
     assert "Priya Shah asks for a change" in page.text
-    assert "They can already see your journal" in page.text
+    assert "They already have access." in page.text
     assert "Keep the same end date" in page.text
     assert answer.status_code == 303
     (grant,) = live_grants(claimant.id)
@@ -126,7 +126,7 @@ def test_giving_access_again_by_code_shows_the_change_and_amends_the_one_grant(a
 
     check, done = give_by_code(phone, priya, scopes=("journal:read",), months="6")
 
-    assert "Priya Shah can already see your journal" in check.text
+    assert "Priya Shah already has access." in check.text
     assert "They will also see: your journal." in check.text
     assert done.status_code == 303
     (grant,) = live_grants(claimant.id)

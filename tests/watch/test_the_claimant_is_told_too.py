@@ -28,7 +28,7 @@ def test_the_claimant_finds_the_decision_and_the_appeal_date_in_their_letters(
     home = browser.get("/").text
     assert "1 new letter" in home
     inbox = browser.get("/letters").text
-    assert "Letter from DWP" in inbox
+    assert "Your reconsideration decision has arrived" in inbox
 
 
 def test_it_goes_where_they_chose_letters_to_go_in_welsh(app, ctx, frozen_clock):
