@@ -21,6 +21,7 @@ from tests.browser.conftest import (
     NARROW_PHONE,
     PHONE,
     new_page,
+    open_menu,
     sign_in_page,
     switch_language,
 )
@@ -68,6 +69,7 @@ def test_a_claimant_compares_the_code_on_a_small_phone_without_javascript(
     expect(first).to_have_text("Someone is calling you")
     fits(phone)
 
+    open_menu(phone)
     phone.get_by_role("link", name="Who is calling me?").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Who is calling me?")
     expect(phone.locator("[data-caller-check-code]")).to_have_text(code)
@@ -175,6 +177,7 @@ def test_the_pages_speak_welsh(browser, live_server, people):
 
     banner = phone.get_by_role("region", name="Mae rhywun yn eich ffonio chi")
     expect(banner).to_contain_text("Jordan Lee o Adran Gwaith a Phensiynau")
+    open_menu(phone)
     phone.get_by_role("link", name="Pwy sy'n fy ffonio i?").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Pwy sy'n fy ffonio i?")
     phone.get_by_role("button", name=re.compile("^Nid oedd y galwr hwn yn un go iawn")).click()
