@@ -1,8 +1,8 @@
-"""Is this caller really from DWP? On a 320-pixel phone with JavaScript off, the claimant sees the
-caller check at the top of the home page and on "Who is calling me?", compares the code, sees it
-gone after 5 minutes (frozen clock) and can report a caller; with JavaScript on, a check started
-while the page is open appears without a reload. A staff member starts one on a laptop. Every
-new claimant page is axe-clean in English and Welsh."""
+"""Is this caller really from DWP? On a 320-pixel phone with JavaScript off, a line at the top of
+the home page leads the claimant to the caller check, which is also on "Who is calling me?"; they
+compare the code, see it gone after 5 minutes (frozen clock) and can report a caller; with
+JavaScript on, a check started while the page is open appears without a reload. A staff member
+starts one on a laptop. Every new claimant page is axe-clean in English and Welsh."""
 
 from __future__ import annotations
 
@@ -64,7 +64,12 @@ def test_a_claimant_compares_the_code_on_a_small_phone_without_javascript(
     banner = phone.get_by_role("region", name="Someone is calling you")
     expect(banner).to_contain_text("Jordan Lee from Department for Work and Pensions")
     expect(banner).to_contain_text(code)
-    # At the top: the check comes before who can see the journal and the news.
+    # At the top, one line leads down to the check's card (issue 23: "Stop all access" stays on
+    # the first screen); with nobody given access, the card is the first section of the page.
+    summary = phone.get_by_role("link", name="See who it is and their check code")
+    expect(summary).to_have_attribute("href", re.compile(r"^#caller-check-"))
+    summary.click()
+    expect(phone).to_have_url(re.compile(r"#caller-check-"))
     first = phone.locator("main h2").first
     expect(first).to_have_text("Someone is calling you")
     fits(phone)
