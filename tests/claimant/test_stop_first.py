@@ -9,7 +9,7 @@ import re
 
 from broker import caller_checks, clock, drafts, grants
 from broker.extensions import db
-from tests.conftest import sign_in
+from tests.conftest import csrf_from, sign_in
 from tests.drafts.conftest import send_request
 from tests.factories import (
     issue_token,
@@ -95,3 +95,11 @@ def test_a_caller_and_drafts_are_one_line_each_above_stop_all_leading_to_their_c
     )
     assert caller.startswith("caller-check-") and draft.startswith("draft-")
     assert grade(readable_text(f"<main>{waiting}</main>")) <= GRADE
+
+    phone.post(
+        f"/who-is-calling/{caller.removeprefix('caller-check-')}/not-genuine",
+        data={"csrf_token": csrf_from(home)},
+    )
+    home = phone.get("/").text
+    assert "Someone is calling you." not in home  # reported: nothing waits on it, the card stays
+    assert f'id="{caller}"' in home and "You have 2 requests" in home
