@@ -87,6 +87,14 @@ def switch_language(page, name: str) -> None:  # noqa: ANN001
     ).click()
 
 
+def open_menu(page) -> None:  # noqa: ANN001
+    """Tap "Menu" ("Dewislen") if the menu is folded, as on a phone (issue 23); from tablet width
+    up it is always open and there is no toggle to tap."""
+    toggle = page.locator("summary.app-menu__toggle")
+    if toggle.is_visible() and not toggle.evaluate("(summary) => summary.parentElement.open"):
+        toggle.click()
+
+
 def tab_to(page, target, most: int = 80) -> None:  # noqa: ANN001
     """Press Tab, as a keyboard-only user would, until `target` (a locator) has the focus."""
     handle = target.element_handle()

@@ -1,8 +1,8 @@
-"""Is this caller really from DWP? On a 320-pixel phone with JavaScript off, the claimant sees the
-caller check at the top of the home page and on "Who is calling me?", compares the code, sees it
-gone after 5 minutes (frozen clock) and can report a caller; with JavaScript on, a check started
-while the page is open appears without a reload. A staff member starts one on a laptop. Every
-new claimant page is axe-clean in English and Welsh."""
+"""Is this caller really from DWP? On a 320-pixel phone with JavaScript off, a line at the top of
+the home page leads the claimant to the caller check, which is also on "Who is calling me?"; they
+compare the code, see it gone after 5 minutes (frozen clock) and can report a caller; with
+JavaScript on, a check started while the page is open appears without a reload. A staff member
+starts one on a laptop. Every new claimant page is axe-clean in English and Welsh."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from tests.browser.conftest import (
     NARROW_PHONE,
     PHONE,
     new_page,
+    open_menu,
     sign_in_page,
     switch_language,
 )
@@ -63,11 +64,17 @@ def test_a_claimant_compares_the_code_on_a_small_phone_without_javascript(
     banner = phone.get_by_role("region", name="Someone is calling you")
     expect(banner).to_contain_text("Jordan Lee from Department for Work and Pensions")
     expect(banner).to_contain_text(code)
-    # At the top: the check comes before who can see the journal and the news.
+    # At the top, one line leads down to the check's card (issue 23: "Stop all access" stays on
+    # the first screen); with nobody given access, the card is the first section of the page.
+    summary = phone.get_by_role("link", name="See who it is and their check code")
+    expect(summary).to_have_attribute("href", re.compile(r"^#caller-check-"))
+    summary.click()
+    expect(phone).to_have_url(re.compile(r"#caller-check-"))
     first = phone.locator("main h2").first
     expect(first).to_have_text("Someone is calling you")
     fits(phone)
 
+    open_menu(phone)
     phone.get_by_role("link", name="Who is calling me?").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Who is calling me?")
     expect(phone.locator("[data-caller-check-code]")).to_have_text(code)
@@ -175,6 +182,7 @@ def test_the_pages_speak_welsh(browser, live_server, people):
 
     banner = phone.get_by_role("region", name="Mae rhywun yn eich ffonio chi")
     expect(banner).to_contain_text("Jordan Lee o Adran Gwaith a Phensiynau")
+    open_menu(phone)
     phone.get_by_role("link", name="Pwy sy'n fy ffonio i?").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Pwy sy'n fy ffonio i?")
     phone.get_by_role("button", name=re.compile("^Nid oedd y galwr hwn yn un go iawn")).click()

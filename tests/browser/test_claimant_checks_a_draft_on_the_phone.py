@@ -1,6 +1,6 @@
-"""The claimant approves an adviser's draft on a 320-pixel phone with JavaScript off: the draft is
-at the top of the home page in plain words, Send it lodges it; the home page with a draft is
-axe-clean in English and Welsh (and photographed for the README's reviewers)."""
+"""The claimant approves an adviser's draft on a 320-pixel phone with JavaScript off: a line at the
+top of the home page leads to the draft in plain words, Send it lodges it; the home page with a
+draft is axe-clean in English and Welsh (and photographed for the README's reviewers)."""
 
 from __future__ import annotations
 
@@ -57,6 +57,7 @@ def test_the_claimant_sends_the_draft_from_a_small_phone_without_javascript(
     page = new_page(browser, live_server, NARROW_PHONE)
     sign_in_page(page, claimant.account.username)
 
+    page.get_by_role("link", name="You have 1 request to check before it is sent").click()
     draft = page.get_by_role("region", name="Check this before it is sent")
     assert draft.is_visible()
     assert "Priya Shah, Northside Citizens Advice wants to send this for you." in draft.inner_text()

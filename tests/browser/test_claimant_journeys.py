@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from broker import clock, grants
 from broker.extensions import db
 from broker.models import AuditEvent, Grant
-from tests.browser.conftest import NARROW_PHONE, PHONE, new_page, sign_in_page
+from tests.browser.conftest import NARROW_PHONE, PHONE, new_page, open_menu, sign_in_page
 from tests.factories import (
     bearer,
     issue_token,
@@ -128,6 +128,7 @@ def test_the_claimant_sees_who_can_see_what_until_when_and_why(alex, screen, vie
     db.session.rollback()
     sign_in_page(screen, alex.account.username)
 
+    open_menu(screen)
     screen.get_by_role("link", name="Who can see your journal").first.click()
 
     card = screen.locator(".govuk-summary-card", has_text="Priya Shah, Northside Citizens Advice")
@@ -250,6 +251,7 @@ def test_the_claimant_sees_what_each_adviser_looked_at(app, alex, screen, viewpo
     db.session.rollback()
     sign_in_page(screen, alex.account.username)
 
+    open_menu(screen)
     screen.get_by_role("link", name="What they looked at").click()
 
     priya_part = _section(screen, "Priya Shah, Northside Citizens Advice")
@@ -281,6 +283,7 @@ def test_what_happened_since_the_last_sign_in_is_on_the_home_page_once(
     sign_in_page(screen, alex.account.username)  # Alex gave Priya access: that is not news
     expect(screen.get_by_role("heading", level=1)).to_have_text("Hello, Alex Morgan")
     expect(screen.get_by_role("region", name="Since you last signed in")).to_have_count(0)
+    open_menu(screen)
     screen.get_by_role("button", name="Sign out").click()
     expect(screen.get_by_role("heading", level=1)).to_have_text("You have signed out")
     screen.get_by_role("link", name="Sign in again").click()
@@ -315,6 +318,7 @@ def test_what_happened_since_the_last_sign_in_is_on_the_home_page_once(
     news = screen.get_by_role("region", name="Since you last signed in")
     expect(news).to_contain_text("Priya Shah asked us to look again at a decision for you")
     expect(news).to_contain_text("DWP staff noted that you gave Tom Reed access")
+    open_menu(screen)
     screen.get_by_role("button", name="Sign out").click()
 
     sign_in_page(screen, alex.account.username)

@@ -91,9 +91,11 @@ def test_stop_all_access_history_and_welsh_with_the_keyboard_only(app, ctx, phon
     db.session.rollback()
 
     sign_in_by_keyboard(phone, username)
+    focus_and(phone, phone.locator("summary.app-menu__toggle"))  # the phone's menu is folded
     focus_and(phone, phone.get_by_role("link", name="What they looked at"))
     expect(phone.get_by_role("main")).to_contain_text("Read a reconsideration decision")
 
+    focus_and(phone, phone.locator("summary.app-menu__toggle"))
     focus_and(phone, phone.get_by_role("link", name="Who can see your journal"))
     focus_and(phone, phone.get_by_role("link", name="Stop all access"))
     focus_and(phone, phone.get_by_role("button", name="Yes, stop all access"))

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from broker import grants
 from broker.extensions import db
 from broker.models import Account, Grant
-from tests.browser.conftest import NARROW_PHONE, new_page, switch_language
+from tests.browser.conftest import NARROW_PHONE, new_page, open_menu, switch_language
 from tests.factories import make_adviser, make_claimant
 
 pytestmark = pytest.mark.browser
@@ -74,6 +74,7 @@ def test_the_switch_keeps_the_page_and_the_choice_follows_the_account(ctx, brows
     first.get_by_label("Password").fill("pw-for-tests")
     first.get_by_role("button", name="Sign in").click()
 
+    open_menu(first)
     first.get_by_role("link", name="What they looked at").click()
     switch_language(first, "Cymraeg")
     expect(first).to_have_url(re.compile(r"/history$"))
@@ -90,6 +91,7 @@ def test_the_switch_keeps_the_page_and_the_choice_follows_the_account(ctx, brows
     other_phone.get_by_label("Password").fill("pw-for-tests")
     other_phone.get_by_role("button", name="Sign in").click()
     expect(other_phone.get_by_role("heading", level=1)).to_have_text("Helo, Alex Morgan")
+    open_menu(other_phone)
     other_phone.get_by_role("button", name="Allgofnodi").click()
     expect(other_phone.get_by_role("heading", level=1)).to_have_text("Rydych chi wedi allgofnodi")
     other_phone.get_by_role("link", name="Mewngofnodi eto").click()

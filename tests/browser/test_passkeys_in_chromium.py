@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import expect
 
-from tests.browser.conftest import NARROW_PHONE, new_page
+from tests.browser.conftest import NARROW_PHONE, new_page, open_menu
 from tests.factories import PASSWORD, make_claimant
 
 pytestmark = pytest.mark.browser
@@ -71,6 +71,7 @@ def _add_passkey(page, name: str) -> None:  # noqa: ANN001
 
 
 def _sign_out(page) -> None:  # noqa: ANN001
+    open_menu(page)
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(re.compile("/signed-out$"))
 

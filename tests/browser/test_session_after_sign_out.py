@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import new_page, sign_in_page
+from tests.browser.conftest import new_page, open_menu, sign_in_page
 from tests.factories import make_claimant
 
 
@@ -26,6 +26,7 @@ def test_a_cookie_copied_before_sign_out_no_longer_opens_the_journal_pages(
         thief.goto("/access")
         assert thief.get_by_role("heading", level=1).inner_text() == "Who can see your journal"
 
+        open_menu(phone)
         phone.get_by_role("button", name="Sign out").click()
         phone.wait_for_url("**/signed-out")
 

@@ -78,7 +78,7 @@ def test_the_token_is_named_by_a_short_reference_behind_a_complaint_disclosure(a
 
     text = _history(app, claimant)
 
-    disclosure = re.search(r"<details.*?</details>", text, re.S)
+    disclosure = re.search(r'<details class="govuk-details.*?</details>', text, re.S)
     assert disclosure is not None
     assert "Details if you want to complain" in disclosure.group(0)
     assert f'<span class="app-token-ref">{jti[:8]}</span>' in disclosure.group(0)
