@@ -7,6 +7,7 @@ Every lookup is by the claimant's own account: one claimant's letters are never 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,7 +16,7 @@ from sqlalchemy import update
 from . import audit, contact, i18n, notify
 from .db import new_id
 from .extensions import db
-from .models import Claimant, Delivery, OutboxMessage, StaffMember
+from .models import Claimant, Delivery, Grant, OutboxMessage, StaffMember
 
 LETTER_MAX_CHARS = 5_000
 LETTER_LANGUAGES = ("en", "cy")
@@ -32,12 +33,21 @@ class LetterNotFound(LookupError):
 
 
 @dataclass(frozen=True)
+class CopySent:
+    """A copy of a letter for the claimant's nominated contact (issue 23), with its own proof."""
+
+    delivery: Delivery
+    name: str  # the contact's name
+
+
+@dataclass(frozen=True)
 class Letter:
     """A message as its claimant (or staff, on the record) sees it, with its deliveries."""
 
     message: OutboxMessage
     inbox: Delivery | None
     others: tuple[Delivery, ...]  # email, text, post: in channel order
+    copies: tuple[CopySent, ...] = ()  # to their nominated contact
 
     @property
     def id(self) -> str:
@@ -78,6 +88,18 @@ class Letter:
                 }
                 for d in ((self.inbox,) if self.inbox else ()) + self.others
             ],
+            "copies": [
+                {
+                    "to": copy.name,
+                    "channel": copy.delivery.channel,
+                    "status": copy.delivery.status,
+                    "sent_at": at(copy.delivery.sent_at),
+                    "delivered_at": at(copy.delivery.delivered_at),
+                    "failed_at": at(copy.delivery.failed_at),
+                    "opened_at": at(copy.delivery.opened_at),
+                }
+                for copy in self.copies
+            ],
         }
 
 
@@ -104,15 +126,31 @@ def _letters(claimant_id: str, *, limit: int, message_id: str | None = None) -> 
             db.select(Delivery).where(Delivery.message_id.in_(chosen))
         ):
             by_message[delivery.message_id].append(delivery)
+    names = _contact_names(d for found in by_message.values() for d in found)
     letters = []
     for message in messages:
         deliveries = sorted(by_message[message.id], key=_order)
         inbox = next((d for d in deliveries if d.channel == contact.INBOX), None)
         if inbox is None:
             continue  # not filed in the inbox: not a letter to this claimant
-        others = tuple(d for d in deliveries if d.channel != contact.INBOX)
-        letters.append(Letter(message, inbox, others))
+        own = [d for d in deliveries if d.recipient != notify.CONTACT]
+        others = tuple(d for d in own if d.channel != contact.INBOX)
+        copies = tuple(
+            CopySent(d, names.get(d.contact_grant_id or "", ""))
+            for d in deliveries
+            if d.recipient == notify.CONTACT
+        )
+        letters.append(Letter(message, inbox, others, copies))
     return letters
+
+
+def _contact_names(deliveries: Iterable[Delivery]) -> dict[str, str]:
+    """The names of the nominated contacts these deliveries copied letters to, by grant ID."""
+    ids = {d.contact_grant_id for d in deliveries if d.contact_grant_id}
+    if not ids:
+        return {}
+    query = db.select(Grant.id, Grant.representative_name).where(Grant.id.in_(ids))
+    return {grant_id: name for grant_id, name in db.session.execute(query).all()}
 
 
 def inbox(claimant_id: str, *, limit: int = 200) -> list[Letter]:

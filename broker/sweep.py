@@ -31,6 +31,7 @@ from . import (
     dpop,
     drafts,
     grants,
+    nominated,
     notify,
     oauth,
     passkeys,
@@ -277,6 +278,14 @@ def _send(
         if not messages:
             break
         for message in messages:  # one delivery each: a message on one channel
+            to_contact = message.recipient == notify.CONTACT
+            if to_contact:
+                # A copy for a nominated contact is checked against their grant when it is
+                # due, not only when it was queued (issue 23); a withheld one is audited.
+                allowed = nominated.prepare(message, now=now)
+                units.keep()
+                if not allowed:
+                    continue
             try:
                 reference = sender.send(message)
             except Exception as exc:  # noqa: BLE001 - one failed message never stops the rest
@@ -284,6 +293,8 @@ def _send(
                 failed += 1
             else:
                 notify.mark_sent(message, now=now, reference=reference)
+                if to_contact:
+                    nominated.sent(message, now=now)
                 sent += 1
             units.keep()
         after = (messages[-1].created_at, messages[-1].delivery_id)

@@ -63,6 +63,12 @@ ACTIONS = {
     passkeys.REFUSED: N_("A passkey sign-in was refused"),
     passkeys.PASSWORDS_OFF: N_("Password sign-in turned off"),
     passkeys.PASSWORDS_ON: N_("Password sign-in turned on"),
+    # Contacts receive what the claimant chose (issue 23): under the nominated contact's card
+    "contact.address": N_("We noted where to send them copies"),
+    "contact.code_sent": N_("We sent them a code to check their address"),
+    "contact.confirm": N_("Their address was checked with the code"),
+    "contact.copy": N_("We sent them a copy of a message"),
+    "contact_request.approve": N_("You said yes when they asked to be your contact"),
 }
 
 
