@@ -146,6 +146,7 @@ def answer_request(request_id: str) -> Response | str | tuple[str, int]:
         abort(404)
     form = AnswerRequestForm()
     errors: dict[str, str] = {}
+    retry_after = 0
     if found.status != contact_requests.WAITING:
         return render_template("nominated/answer_request.html", request=found, form=form, errors={})
     if form.is_submitted():
@@ -158,7 +159,7 @@ def answer_request(request_id: str) -> Response | str | tuple[str, int]:
             flash(_("You said no. We will not contact %(name)s.", name=found.name))
             return redirect(url_for("claimant.access"), 303)
         elif form.decision.data == YES:
-            errors = _approve(found, form)
+            errors, retry_after = _approve(found, form)
             if not errors:
                 flash(
                     _(
@@ -169,7 +170,7 @@ def answer_request(request_id: str) -> Response | str | tuple[str, int]:
                 return redirect(url_for("claimant.access"), 303)
         else:
             abort(400)
-    return render_template(
+    page = render_template(
         "nominated/answer_request.html",
         request=found,
         form=form,
@@ -178,11 +179,17 @@ def answer_request(request_id: str) -> Response | str | tuple[str, int]:
         kinds=contact.KINDS,
         ticked_scopes=form.scopes.data if form.is_submitted() else [nominated.COPY_SCOPE],
         ticked_copies=form.copies.data if form.is_submitted() else list(contact.KINDS),
-    ), (400 if errors else 200)
+    )
+    if retry_after:
+        response = make_response(page, 429)
+        response.headers["Retry-After"] = str(retry_after)
+        return response
+    return page, (400 if errors else 200)
 
 
-def _approve(found: ContactRequest, form: AnswerRequestForm) -> dict[str, str]:
-    """Yes: the errors to show, or none once they are the contact."""
+def _approve(found: ContactRequest, form: AnswerRequestForm) -> tuple[dict[str, str], int]:
+    """Yes: the errors to show (and how long to wait, when too many codes were wrong), or none
+    once they are the contact."""
     errors: dict[str, str] = {}
     if not (form.code.data or "").strip():
         errors["code"] = _("Enter the code they gave you")
@@ -193,7 +200,7 @@ def _approve(found: ContactRequest, form: AnswerRequestForm) -> dict[str, str]:
     if not (form.purpose.data or "").strip():
         errors["purpose"] = _("Say why we should contact them")
     if errors:
-        return errors
+        return errors, 0
     try:
         contact_requests.approve(
             found,
@@ -206,12 +213,13 @@ def _approve(found: ContactRequest, form: AnswerRequestForm) -> dict[str, str]:
             signer=boundary.services().tokens,
             now=boundary.now(),
         )
-    except ratelimit.TooManyAttempts:
+    except ratelimit.TooManyAttempts as limit:
         boundary.undo()
-        return {"code": _("You have tried too many codes. Wait 15 minutes, then try again")}
+        message = _("You have tried too many codes. Wait 15 minutes, then try again")
+        return {"code": message}, limit.retry_after  # security.md 51: even a right code waits
     except nominated.CodeRefused as refusal:  # counted and audited: kept
-        return {"code": str(refusal)}
+        return {"code": str(refusal)}, 0
     except grants.GrantRefused as refusal:
         boundary.undo()
-        return {getattr(refusal, "field", "scopes"): str(refusal)}
-    return {}
+        return {getattr(refusal, "field", "scopes"): str(refusal)}, 0
+    return {}, 0
