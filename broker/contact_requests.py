@@ -288,6 +288,36 @@ def decline(request: ContactRequest, claimant: Claimant, *, now: datetime) -> No
     _audit(request, by, "contact_request.decline", "done", now)
 
 
+def waiting_for_demo(
+    claimant: Claimant,
+    *,
+    name: str,
+    relationship: str,
+    address: str,
+    answer_code: str,
+    since: datetime,
+) -> ContactRequest:
+    """A request whose asker proved their address at `since` and gave the claimant
+    `answer_code` (the README prints it): the demo's, so its age shows. Audited; no commit."""
+    channel, checked = contact.parse_address(address)
+    request = ContactRequest(
+        claimant_id=claimant.id,
+        name=name,
+        relationship=relationship,
+        channel=channel,
+        address=checked,
+        language=i18n.DEFAULT_LANGUAGE,
+        status=WAITING,
+        created_at=since,
+        confirmed_at=since,
+        answer_code_hash=hash_secret(device.normalise_user_code(answer_code)),
+    )
+    db.session.add(request)
+    db.session.flush()
+    _audit(request, f"requester:{request.id}", "contact_request.made", "done", since)
+    return request
+
+
 # How long a request has waited
 
 
