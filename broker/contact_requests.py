@@ -34,6 +34,7 @@ from .tokens import TokenService, hash_secret
 UNCONFIRMED, WAITING, APPROVED, DECLINED = "unconfirmed", "waiting", "approved", "declined"
 WAITING_TOO_LONG = 5  # working days without an answer, then staff's list shows it
 REQUESTS_PER_ADDRESS = 3  # new requests (each sends a code) to one address per hour
+REQUESTS_PER_ASKER = 10  # new requests from one network address per hour
 REQUESTS_WINDOW = timedelta(hours=1)
 
 NAME_MISSING = N_("Enter your full name")
@@ -63,12 +64,15 @@ def start(
     typed_address: str,
     language: str,
     attempt_keys: list[str],
+    asker_keys: list[str],
     now: datetime,
 ) -> ContactRequest:
     """A new request, its address not yet proved, and the code that proves it on its way.
     RequestRefused for a missing fact, an address that is neither an email address nor a UK
-    mobile number (nothing is sent), or a reference that is no claim's (the try is counted:
-    the caller keeps it); ratelimit.TooManyAttempts. Adds, no commit."""
+    mobile number (nothing is sent), or a reference that is no claim's (the try is counted per
+    `attempt_keys`: the caller keeps it); ratelimit.TooManyAttempts, also once `asker_keys`
+    made REQUESTS_PER_ASKER requests or the address was sent REQUESTS_PER_ADDRESS codes within
+    the hour. Adds, no commit."""
     name, relationship = " ".join(name.split()), " ".join(relationship.split())
     if not name:
         raise RequestRefused("name", NAME_MISSING)
@@ -85,7 +89,8 @@ def start(
         raise RequestRefused("reference", REFERENCE_UNKNOWN)
     sent_to = [f"contact-request-sent:{address}"]
     ratelimit.check(sent_to, limit=REQUESTS_PER_ADDRESS, window=REQUESTS_WINDOW, now=now)
-    ratelimit.record_failure(sent_to, now=now)
+    ratelimit.check(asker_keys, limit=REQUESTS_PER_ASKER, window=REQUESTS_WINDOW, now=now)
+    ratelimit.record_failure(sent_to + asker_keys, now=now)
     request = ContactRequest(
         claimant_id=claimant.id,
         name=name,

@@ -33,6 +33,7 @@ def ask_to_be_contact() -> Response | Page:
                 typed_address=form.address.data or "",
                 language=current_language(),
                 attempt_keys=[f"contact-request-reference:addr:{request.remote_addr}"],
+                asker_keys=[f"contact-request-from:addr:{request.remote_addr}"],
                 now=boundary.now(),
             )
         except ratelimit.TooManyAttempts as limit:

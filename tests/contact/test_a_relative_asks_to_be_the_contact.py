@@ -263,3 +263,16 @@ def test_the_short_code_can_be_shown_again_as_a_new_one_and_the_old_one_stops(
     assert say_yes(phone, request.id, old).status_code == 400
     assert say_yes(phone, request.id, new).status_code == 303
     assert contact_requests.get(request.id).status == "approved"
+
+
+def test_one_network_address_cannot_fill_a_claimants_page_with_requests(app, people, frozen_clock):
+    asker = app.test_client()
+
+    made = [
+        ask(asker, people.claimant.reference, address=f"asker{n}@example.com")
+        for n in range(contact_requests.REQUESTS_PER_ASKER + 1)
+    ]
+
+    assert [m.status_code for m in made] == [303] * 10 + [429]
+    assert made[-1].headers["Retry-After"]
+    assert db.session.scalar(db.select(db.func.count()).select_from(ContactRequest)) == 10

@@ -77,6 +77,9 @@ def test_the_consent_screen_says_exactly_what_goes_to_them_and_it_really_does(
     assert any("Your next payment is on 5 January." in body for body in copies)
     assert any("Check by" in body and "Priya Shah" in body for body in copies)
     assert not any("paused" in body for body in copies)
+    history = text_of(phone.get("/history").text)  # the claimant's account of who was told
+    assert "We sent them a copy of a message" in history
+    assert "Their address was checked with the code" in history
 
 
 def test_each_copy_has_its_own_delivery_shown_on_the_letter_and_the_record(
