@@ -201,3 +201,11 @@ def test_a_contact_who_only_talks_on_the_phone_gets_no_copies(
     assert len(emails_to(inbox, JO)) == 1  # the code that confirmed it, nothing since
     assert nominated.why_not(grant, "dwp_letter", JO, clock.now()) == "scope_removed"
     assert "Copy to" not in text_of(phone.get("/letters").text)
+
+
+def test_the_check_page_that_says_what_goes_to_them_is_plain_english(app, people, frozen_clock):
+    from tests.i18n.test_plain_english import GRADE, grade, readable_text
+
+    check = name_contact(phone_of(app, people.claimant), copies=("letters", "reminders"))
+
+    assert grade(readable_text(check.text)) <= GRADE
