@@ -184,7 +184,7 @@ def test_a_copy_queued_before_the_contact_was_stopped_is_withheld_and_audited(
     )
     assert refused == "refused:grant_inactive"
     page = text_of(phone.get(f"/letters/{queued.message_id}").text)
-    assert "Copy to Jo Morgan (email) Not sent: they were no longer your contact" in page
+    assert "Copy to Jo Morgan (email) Not sent: we had stopped sending them copies" in page
 
 
 def test_a_contact_who_only_talks_on_the_phone_gets_no_copies(
