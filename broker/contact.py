@@ -14,7 +14,8 @@ from datetime import datetime
 
 from . import audit, i18n
 from .extensions import db
-from .models import Account, ContactPreference
+from .i18n import N_
+from .models import Account, ContactAddress, ContactPreference, Grant
 
 INBOX, EMAIL, SMS, POST = "inbox", "email", "sms", "post"
 CHANNELS = (INBOX, EMAIL, SMS, POST)  # the order pages list them in
@@ -32,6 +33,18 @@ _LETTER_KINDS = frozenset({LETTER_KIND, DECISION_LETTER_KIND})
 
 # 07 and nine digits, or +44 7 and nine digits; spaces and dashes are ignored.
 _MOBILE = re.compile(r"(?:\+447|447|07)(\d{9})")
+# Something, an @, and a domain with a dot in it: what a person can type by mistake is caught
+# here; whether the address is real is proved by the code sent to it (broker/nominated.py).
+_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
+ADDRESS_MAX_CHARS = 200
+ADDRESS_ERRORS = {
+    "address_missing": N_("Enter their email address or UK mobile number"),
+    "address_email": N_("Enter an email address in the right format, like name@example.com"),
+    "address_mobile": N_("Enter a UK mobile number, like 07700 900 982"),
+    "address_neither": N_(
+        "Enter an email address, like name@example.com, or a UK mobile number, like 07700 900 982"
+    ),
+}
 
 
 class PreferencesRefused(ValueError):
@@ -71,6 +84,66 @@ def normalise_mobile(number: str) -> str | None:
     digits = re.sub(r"[\s()-]", "", number)
     match = _MOBILE.fullmatch(digits)
     return f"+447{match.group(1)}" if match else None
+
+
+class AddressRefused(ValueError):
+    """Not an email address or a UK mobile number; str() is one of ADDRESS_ERRORS' keys."""
+
+
+def parse_address(typed: str) -> tuple[str, str]:
+    """(EMAIL, address) or (SMS, +447...) for what someone typed as a contact's address;
+    AddressRefused saying which one it looks like it was meant to be, when it is neither."""
+    text = typed.strip()
+    if not text:
+        raise AddressRefused("address_missing")
+    if "@" in text:
+        if len(text) > ADDRESS_MAX_CHARS or not _EMAIL.fullmatch(text):
+            raise AddressRefused("address_email")
+        local, _at, domain = text.rpartition("@")
+        return EMAIL, f"{local}@{domain.lower()}"
+    number = normalise_mobile(text)
+    if number is not None:
+        return SMS, number
+    digits = sum(ch.isdigit() for ch in text)
+    raise AddressRefused(
+        "address_mobile" if digits >= len(text.replace(" ", "")) / 2 else "address_neither"
+    )
+
+
+def parse_kinds(value: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """The kinds of message named, in KINDS order, no repeats; unknown names are left out."""
+    return tuple(kind for kind in KINDS if kind in set(value))
+
+
+@dataclass(frozen=True)
+class Copy:
+    """Where a copy of a claimant's message goes: their nominated contact's confirmed address."""
+
+    grant_id: str
+    channel: str
+    address: str
+
+
+COPY_SCOPE = "contact:letters"  # the nominated-contact scope that sends them copies
+
+
+def copy_to(claimant_id: str, message_kind: str) -> Copy | None:
+    """Whom a copy of this claimant's message could go to: their nominated contact, if they
+    chose copies of this kind for a confirmed address. A candidate only: the copy is checked
+    against the grant again, by the one rule, when it is sent (broker/nominated.py)."""
+    kind = kind_of(message_kind)
+    for row, grant in db.session.execute(
+        db.select(ContactAddress, Grant)
+        .join(Grant, Grant.id == ContactAddress.grant_id)
+        .where(
+            ContactAddress.claimant_id == claimant_id,
+            ContactAddress.confirmed_at.is_not(None),
+            Grant.status == "active",
+        )
+    ).all():
+        if kind in row.kinds.split() and COPY_SCOPE in grant.scope_names:
+            return Copy(grant.id, row.channel, row.address)
+    return None
 
 
 def _ordered(channels: set[str] | tuple[str, ...] | list[str]) -> tuple[str, ...]:

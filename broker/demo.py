@@ -16,10 +16,12 @@ from . import (
     clients,
     clock,
     contact,
+    contact_requests,
     decisions,
     drafts,
     grants,
     letters,
+    nominated,
     records,
     staff_keys,
     watches,
@@ -31,7 +33,9 @@ from .models import (
     Adviser,
     CallerCheck,
     Claimant,
+    ContactAddress,
     ContactPreference,
+    ContactRequest,
     Grant,
     JournalEntry,
     MRDecision,
@@ -87,6 +91,7 @@ def seed(hasher: PasswordHasher, signer: TokenService) -> bool:
         seed_contact(clock.now())  # and letters, and Sam's choices of how to be contacted
         seed_watch(clock.now(), signer)  # and Tom's watch on Alex's decisions (issue 15)
         seed_sam_for_priya(clock.now(), signer)  # and Sam's consent to Priya (issue 16)
+        seed_nominated_contacts(clock.now())  # and Jo's address, Chris's request (issue 23)
         return False
     now = clock.now()
     northside = Organisation(name="Northside Citizens Advice")
@@ -232,6 +237,7 @@ def seed(hasher: PasswordHasher, signer: TokenService) -> bool:
     seed_contact(now)
     seed_watch(now, signer)
     seed_sam_for_priya(now, signer)
+    seed_nominated_contacts(now)
     return True
 
 
@@ -520,4 +526,42 @@ def seed_sam_for_priya(now: datetime, signer: TokenService) -> None:
         reasons="The assessment did not look at the letter from Sam's doctor. It says Sam "
         "cannot walk more than 50 metres.",
         now=now,
+    )
+
+
+# Contacts receive what the claimant chose (issue 23): Jo, Sam's nominated contact, gets copies
+# of Sam's letters and reminders at her confirmed email address; Chris, Alex's brother, asked to
+# be Alex's contact twelve days ago and nobody has answered, so Alex's home page and Jordan's
+# record show how long it has waited, and it is on Jordan's "waiting too long" list. Alex needs
+# additional support, so the record prompts Jordan to offer a trusted contact.
+
+DEMO_REQUEST_CODE = "CHRS-MRGN"  # the code Chris gave Alex (README, "What to try first")
+
+
+def seed_nominated_contacts(now: datetime) -> None:
+    """Jo's address (nothing if Sam's contact has ended or has one) and Chris's request
+    (nothing if anyone ever asked to be Alex's contact)."""
+    sam = records.claimant_by_reference("UC-1002-SM")
+    jo = grants.live_contact(sam.id, now) if sam else None
+    if jo is not None and db.session.get(ContactAddress, jo.id) is None:
+        nominated.attach(
+            jo,
+            typed_address="jo.morgan@example.com",
+            kinds=(contact.REMINDERS, contact.LETTERS),
+            by="system:demo",
+            now=now,
+            confirmed_at=now,  # the demo's staff member took the code on the phone
+        )
+    alex = records.claimant_by_reference("UC-1001-AM")
+    if alex is None or db.session.scalar(
+        db.select(ContactRequest.id).where(ContactRequest.claimant_id == alex.id).limit(1)
+    ):
+        return
+    contact_requests.waiting_for_demo(
+        alex,
+        name="Chris Morgan",
+        relationship="Brother",
+        address="07700 900 456",
+        answer_code=DEMO_REQUEST_CODE,
+        since=now - timedelta(days=12),
     )

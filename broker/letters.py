@@ -8,6 +8,7 @@ Every lookup is by the claimant's own account: one claimant's letters are never 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,6 +36,14 @@ class LetterNotFound(LookupError):
 
 
 @dataclass(frozen=True)
+class CopySent:
+    """A copy of a letter for the claimant's nominated contact (issue 23), with its own proof."""
+
+    delivery: Delivery
+    name: str  # the contact's name
+
+
+@dataclass(frozen=True)
 class Letter:
     """A message as its claimant (or staff, on the record) sees it, with its deliveries."""
 
@@ -42,6 +51,7 @@ class Letter:
     inbox: Delivery | None
     others: tuple[Delivery, ...]  # email, text, post: in channel order
     grant: Grant | None = None  # the consent it is about, if any: its title names the person
+    copies: tuple[CopySent, ...] = ()  # to their nominated contact
 
     @property
     def id(self) -> str:
@@ -92,6 +102,18 @@ class Letter:
                 }
                 for d in ((self.inbox,) if self.inbox else ()) + self.others
             ],
+            "copies": [
+                {
+                    "to": copy.name,
+                    "channel": copy.delivery.channel,
+                    "status": copy.delivery.status,
+                    "sent_at": at(copy.delivery.sent_at),
+                    "delivered_at": at(copy.delivery.delivered_at),
+                    "failed_at": at(copy.delivery.failed_at),
+                    "opened_at": at(copy.delivery.opened_at),
+                }
+                for copy in self.copies
+            ],
         }
 
 
@@ -119,15 +141,22 @@ def _letters(claimant_id: str, *, limit: int, message_id: str | None = None) -> 
         ):
             by_message[delivery.message_id].append(delivery)
     about = _grants_of(query) if any(m.grant_id for m in messages) else {}
+    names = _contact_names(d for found in by_message.values() for d in found)
     letters = []
     for message in messages:
         deliveries = sorted(by_message[message.id], key=_order)
         inbox = next((d for d in deliveries if d.channel == contact.INBOX), None)
         if inbox is None:
             continue  # not filed in the inbox: not a letter to this claimant
-        others = tuple(d for d in deliveries if d.channel != contact.INBOX)
+        own = [d for d in deliveries if d.recipient != notify.CONTACT]
+        others = tuple(d for d in own if d.channel != contact.INBOX)
+        copies = tuple(
+            CopySent(d, names.get(d.contact_grant_id or "", ""))
+            for d in deliveries
+            if d.recipient == notify.CONTACT
+        )
         grant = about.get(message.grant_id) if message.grant_id else None
-        letters.append(Letter(message, inbox, others, grant))
+        letters.append(Letter(message, inbox, others, grant, copies))
     return letters
 
 
@@ -138,6 +167,15 @@ def _grants_of(query: Select[tuple[OutboxMessage]]) -> dict[str, Grant]:
         grant.id: grant
         for grant in db.session.scalars(db.select(Grant).where(Grant.id.in_(chosen)))
     }
+
+
+def _contact_names(deliveries: Iterable[Delivery]) -> dict[str, str]:
+    """The names of the nominated contacts these deliveries copied letters to, by grant ID."""
+    ids = {d.contact_grant_id for d in deliveries if d.contact_grant_id}
+    if not ids:
+        return {}
+    query = db.select(Grant.id, Grant.representative_name).where(Grant.id.in_(ids))
+    return {grant_id: name for grant_id, name in db.session.execute(query).all()}
 
 
 def inbox(claimant_id: str, *, limit: int = 200) -> list[Letter]:

@@ -553,10 +553,18 @@ class ContactPreference(db.Model):
 
 class Delivery(db.Model):
     """One outbox message on one channel (inbox, email, sms, post), with its proof of delivery:
-    when it was sent, delivered (the channel's receipt) or failed, and opened in the inbox."""
+    when it was sent, delivered (the channel's receipt) or failed, and opened in the inbox.
+
+    Migration 0018: a claimant's message may also be copied to their nominated contact
+    (recipient "contact", broker/nominated.py), one delivery of its own on the contact's channel.
+    """
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("message_id", "channel"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "message_id", "channel", "recipient", name="uq_deliveries_message_channel_recipient"
+        ),
+    )
     id: Mapped[str] = uuid_pk()
     message_id: Mapped[str] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(10))
@@ -571,9 +579,57 @@ class Delivery(db.Model):
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     provider_reference: Mapped[str | None] = mapped_column(String(100), index=True)
     last_error: Mapped[str | None] = mapped_column(Text)
+    recipient: Mapped[str] = mapped_column(
+        String(10), default="claimant", server_default="claimant"
+    )  # claimant | contact
+    contact_grant_id: Mapped[str | None] = mapped_column(ForeignKey("grants.id"))
 
 
 Index("ix_deliveries_queued", Delivery.status, Delivery.created_at)
+
+
+class ContactAddress(db.Model):
+    """Where a nominated contact's copies go (migration 0018, broker/nominated.py): an email
+    address or a UK mobile, confirmed by a 6-digit code before anything else is sent to it, and
+    which kinds of the claimant's messages (broker/contact.py KINDS) they get a copy of."""
+
+    __tablename__ = "contact_addresses"
+    grant_id: Mapped[str] = mapped_column(ForeignKey("grants.id"), primary_key=True)
+    claimant_id: Mapped[str] = mapped_column(ForeignKey("claimants.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(10))  # email | sms
+    address: Mapped[str] = mapped_column(String(200))
+    kinds: Mapped[str] = mapped_column(String(60), default="")  # space-separated
+    code_hash: Mapped[str | None] = mapped_column(String(64))  # SHA-256 of the code sent
+    code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ContactRequest(db.Model):
+    """A relative or friend asks to be a claimant's nominated contact (migration 0018,
+    broker/contact_requests.py): their address confirmed by a 6-digit code, then a short code
+    they give the claimant, who approves it on their phone, or says no."""
+
+    __tablename__ = "contact_requests"
+    id: Mapped[str] = uuid_pk()
+    claimant_id: Mapped[str] = mapped_column(ForeignKey("claimants.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    relationship: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(10))  # email | sms
+    address: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    code_hash: Mapped[str | None] = mapped_column(String(64))  # the address's 6-digit code
+    code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answer_code_hash: Mapped[str | None] = mapped_column(String(64))  # the claimant's short code
+    status: Mapped[str] = mapped_column(String(12))  # unconfirmed | waiting | approved | declined
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # waiting since
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by: Mapped[str | None] = mapped_column(String(200))
+    grant_id: Mapped[str | None] = mapped_column(ForeignKey("grants.id"))
+
+
+Index("ix_contact_requests_status_confirmed", ContactRequest.status, ContactRequest.confirmed_at)
 
 
 class MRDecisionWatch(db.Model):

@@ -40,6 +40,12 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 QUEUED, SENT, DELIVERED, FAILED, PRINT_DUE = "queued", "sent", "delivered", "failed", "print_due"
+# Issue 23: a copy for a nominated contact that the grant no longer allowed when it was due to
+# be sent (broker/nominated.py); never sent, never retried.
+WITHHELD = "withheld"
+CLAIMANT, CONTACT = "claimant", "contact"  # whom a delivery is for
+CONTACT_CODE, REQUEST_CODE = "contact_code", "contact_request_code"
+TO_CONTACT_KINDS = frozenset({CONTACT_CODE, REQUEST_CODE})  # to the contact, not copies
 DEFAULT_SENDER = "broker.notify:LoggingSender"
 
 
@@ -59,6 +65,10 @@ class Message:
     address: str = ""  # where this channel delivers: the email address or the mobile number
     language: str = i18n.DEFAULT_LANGUAGE
     delivery_id: str = ""
+    # Issue 23: a copy for the claimant's nominated contact (or the code that confirms their
+    # address) is for "contact", under that contact's grant; everything else is for "claimant".
+    recipient: str = "claimant"
+    contact_grant_id: str = ""
 
 
 class Sender(Protocol):
@@ -202,6 +212,22 @@ def _fan_out(
         elif channel == contact.POST:
             delivery.status = PRINT_DUE  # no postal service: staff see that a letter is due
         db.session.add(delivery)
+    copy = contact.copy_to(account_id, kind) if account.role == "claimant" else None
+    if copy is not None:  # issue 23: the kinds the claimant chose go to their contact too
+        db.session.add(
+            Delivery(
+                message_id=message_id,
+                channel=copy.channel,
+                status=QUEUED,
+                address=copy.address,
+                language=language,
+                created_at=now,
+                attempts=0,
+                recipient=CONTACT,
+                contact_grant_id=copy.grant_id,
+            )
+        )
+        channels = (*channels, copy.channel)
     db.session.flush()
     if not any(channel in contact.SENT_BY_THE_SWEEP for channel in channels):
         # Nothing for the sweep to send: the message went out when it was filed.
@@ -509,16 +535,31 @@ def unsent(*, limit: int, after: tuple[datetime, str] | None = None) -> list[Mes
             account.username,
             account.name,
             row.kind,
-            row.body,
+            _body_for(delivery, row, account),
             row.grant_id,
             delivery.created_at,
             channel=delivery.channel,
             address=delivery.address,
             language=delivery.language,
             delivery_id=delivery.id,
+            recipient=delivery.recipient,
+            contact_grant_id=delivery.contact_grant_id or "",
         )
         for delivery, row, account in db.session.execute(query).all()
     ]
+
+
+def _body_for(delivery: Delivery, message: OutboxMessage, account: Account) -> str:
+    """What a delivery says: the message, or for a nominated contact's copy, the message under
+    a line saying whose it is and why they have it (issue 23)."""
+    if delivery.recipient != CONTACT or message.kind in TO_CONTACT_KINDS:
+        return message.body
+    with force_locale(i18n.known(delivery.language)):
+        intro = _(
+            "This is a copy of a message we sent to %(name)s. They asked us to send you copies.",
+            name=account.name,
+        )
+    return f"{intro}\n\n{message.body}"
 
 
 def mark_sent(message: Message, *, now: datetime, reference: str | None = None) -> None:
@@ -571,21 +612,22 @@ def mark_failed(message: Message, error: BaseException) -> None:
 
 
 def mark_withheld(message: Message, reason: str, *, now: datetime) -> None:
-    """The delivery will never be sent: what it tells may no longer be told (disclosure.py).
-    Failed at once, not retried; the message counts as done. No commit."""
+    """The delivery will never be sent: what it tells may no longer be told (disclosure.py, or
+    a nominated contact's grant, nominated.py). Withheld at once, not retried; the message is
+    done once nothing else of it waits. No commit."""
     log.info("outbox: message %s withheld: %s", message.id, reason)
     db.session.execute(
         update(Delivery)
         .where(Delivery.id == message.delivery_id, Delivery.status == QUEUED)
-        .values(status=FAILED, last_error=f"withheld:{reason}")
+        .values(status=WITHHELD, last_error=reason)
     )
     waiting = db.select(Delivery.id).where(
         Delivery.message_id == message.id, Delivery.status == QUEUED
     )
     db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message.id, OutboxMessage.sent_at.is_(None))
-        .values(sent_at=case((~waiting.exists(), now), else_=None), last_error=f"withheld:{reason}")
+        .where(OutboxMessage.id == message.id, OutboxMessage.sent_at.is_(None), ~waiting.exists())
+        .values(sent_at=now)
     )
 
 
@@ -756,3 +798,39 @@ def told_to_adviser(adviser_id: str, *, now: datetime, excluding: str) -> list[O
             .limit(50)
         )
     )
+
+
+# Issue 23: a message for a nominated contact's address alone (the code that confirms it).
+
+
+def queue_to_address(
+    *,
+    account_id: str,
+    kind: str,
+    body: str,
+    channel: str,
+    address: str,
+    language: str,
+    contact_grant_id: str | None,
+    dedupe_key: str,
+    now: datetime,
+) -> str:
+    """A message for a nominated contact's address alone, on one channel: not filed in the
+    claimant's inbox, not copied anywhere. Its message ID; no commit."""
+    message_id = _insert(account_id, kind, body, dedupe_key, now, contact_grant_id)
+    assert message_id is not None  # a new dedupe key every time
+    db.session.add(
+        Delivery(
+            message_id=message_id,
+            channel=channel,
+            status=QUEUED,
+            address=address,
+            language=language,
+            created_at=now,
+            attempts=0,
+            recipient=CONTACT,
+            contact_grant_id=contact_grant_id,
+        )
+    )
+    db.session.flush()
+    return str(message_id)

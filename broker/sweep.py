@@ -33,6 +33,7 @@ from . import (
     dpop,
     drafts,
     grants,
+    nominated,
     notify,
     oauth,
     passkeys,
@@ -298,7 +299,16 @@ def _send(
                 notify.mark_withheld(message, reason, now=now)
                 units.keep()
                 continue
-            units.discard()  # the check's read is over before the message leaves
+            to_contact = message.recipient == notify.CONTACT
+            if to_contact:
+                # A copy for a nominated contact is checked against their grant when it is
+                # due, not only when it was queued (issue 23); a withheld one is audited.
+                allowed = nominated.prepare(message, now=now)
+                units.keep()
+                if not allowed:
+                    continue
+            else:
+                units.discard()  # the check's read is over before the message leaves
             try:
                 reference = sender.send(message)
             except Exception as exc:  # noqa: BLE001 - one failed message never stops the rest
@@ -306,6 +316,8 @@ def _send(
                 failed += 1
             else:
                 notify.mark_sent(message, now=now, reference=reference)
+                if to_contact:
+                    nominated.sent(message, now=now)
                 sent += 1
             units.keep()
         after = (messages[-1].created_at, messages[-1].delivery_id)

@@ -129,9 +129,10 @@ CONTACT_SCOPES: dict[str, Scope] = {
             False,
             GRANT_CAP_MONTHS,
             {"en": "Letters and messages", "cy": "Llythyrau a negeseuon"},
+            # Issue 23: what is sent, and where, is spelled out where they are chosen.
             {
-                "en": "We send letters and messages about your claim to them.",
-                "cy": "Rydyn ni'n anfon llythyrau a negeseuon am eich hawliad atyn nhw.",
+                "en": "We send them a copy of the messages you choose.",
+                "cy": "Rydyn ni'n anfon copi o'r negeseuon rydych chi'n eu dewis atyn nhw.",
             },
         ),
         Scope(

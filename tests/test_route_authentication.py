@@ -10,7 +10,18 @@ from flask import Flask
 # Blueprints whose every route is behind a role check registered at blueprint level.
 # contact: the letters inbox and preferences (claimant); staff_letters: letters from the record.
 # account: every signed-in account's own sign-in settings and passkeys (issue 17).
-ROLE_GUARDED = {"claimant", "adviser", "staff", "admin", "contact", "staff_letters", "account"}
+# nominated, staff_contacts: a nominated contact's address and requests to be one (issue 23).
+ROLE_GUARDED = {
+    "claimant",
+    "adviser",
+    "staff",
+    "admin",
+    "contact",
+    "staff_letters",
+    "account",
+    "nominated",
+    "staff_contacts",
+}
 # Blueprints that authenticate each request themselves (bearer tokens or OAuth client auth):
 # each of their routes must answer an anonymous request with 400/401/403/405, never data.
 SELF_GUARDED = {"api", "staff_api"}

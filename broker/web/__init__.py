@@ -16,11 +16,14 @@ from . import (
     claimant,
     consent,
     contact,
+    contact_request,
     ids,
+    nominated,
     oauth,
     proof,
     staff,
     staff_api,
+    staff_contacts,
     staff_letters,
     window_fields,
     wording,
@@ -81,3 +84,17 @@ def register_contact_side(app: Flask) -> None:
     guard_blueprint(app, staff_letters.bp.name, "staff")
     contact.register(app)
     staff_letters.register(app)
+    register_nominated_contacts(app)
+
+
+def register_nominated_contacts(app: Flask) -> None:
+    """Contacts receive what the claimant chose (issue 23): the claimant confirms their
+    contact's address and answers requests; staff do both on the phone and see who waits too
+    long; anyone may ask to be someone's contact (public pages)."""
+    app.register_blueprint(nominated.bp)
+    app.register_blueprint(staff_contacts.bp)
+    app.register_blueprint(contact_request.bp)
+    guard_blueprint(app, nominated.bp.name, "claimant")
+    guard_blueprint(app, staff_contacts.bp.name, "staff")
+    nominated.register(app)
+    staff_contacts.register(app)

@@ -81,6 +81,12 @@ def public_endpoints() -> frozenset[str]:
             "proof.verify_file",
             # GOV.UK Notify's delivery receipts (issue 15): its own bearer token, checked there
             "callbacks.notify_receipt",
+            # Issue 23: anyone may ask to be a claimant's nominated contact; the request only
+            # waits for the claimant's answer, and its pages never name the claimant
+            "contact_request.ask_to_be_contact",
+            "contact_request.confirm_request",
+            "contact_request.new_code",
+            "contact_request.new_answer_code",
         }
     )
 

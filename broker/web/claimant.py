@@ -31,11 +31,13 @@ from .. import (
     appeals,
     audit,
     caller_checks,
+    contact,
     drafts,
     grants,
     history_copy,
     journal,
     news,
+    nominated,
     passkeys,
     ratelimit,
     receipts,
@@ -450,7 +452,9 @@ def name_contact() -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         now = boundary.now()
         ends_at = grants.add_months(now, int(form.months.data or 0))
+        address, copies = form.address.data or "", form.copies.data or ()
         if form.confirmed.data == "yes":
+            by = f"claimant:{g.claimant.id}"
             try:
                 grant = grants.create_contact(
                     g.claimant,
@@ -462,33 +466,48 @@ def name_contact() -> Response | str | tuple[str, int]:
                     now=now,
                     signer=boundary.services().tokens,
                 )
+                # Issue 23: where copies go; a code goes there first (broker/nominated.py).
+                sent_to = nominated.attach(
+                    grant, typed_address=address, kinds=copies, by=by, now=now
+                )
             except grants.GrantRefused as refusal:
                 boundary.undo()
                 errors[getattr(refusal, "field", "months")] = str(refusal)
             else:
-                flash(
-                    _(
-                        "We can now contact %(name)s about your claim",
-                        name=grant.representative_name,
+                name = grant.representative_name
+                if sent_to is not None:
+                    flash(
+                        _(
+                            "We sent %(name)s a code. Ask them for it and type it in below. "
+                            "We send them nothing else until then.",
+                            name=name,
+                        )
                     )
-                )
+                else:
+                    flash(_("We can now contact %(name)s about your claim", name=name))
                 return redirect(url_for("claimant.access"), 303)
         else:
             try:
                 chosen = grants.parse_contact_scopes(form.scopes.data or ())
+                checked = nominated.check(chosen, address, copies)
             except grants.GrantRefused as refusal:
-                errors["scopes"] = str(refusal)
+                errors[getattr(refusal, "field", "scopes")] = str(refusal)
             else:
                 return render_template(
                     "claimant/name_contact_confirm.html",
                     form=form,
                     chosen=[scopes.CONTACT_SCOPES[n] for n in chosen],
                     ends_at=ends_at,
+                    copies=checked,
                 )
     else:
         errors = first_errors(form)
     return render_template(
-        "claimant/name_contact.html", form=form, errors=errors, contact_scopes=scopes.CONTACT_SCOPES
+        "claimant/name_contact.html",
+        form=form,
+        errors=errors,
+        contact_scopes=scopes.CONTACT_SCOPES,
+        kinds=contact.KINDS,
     ), (400 if errors else 200)
 
 

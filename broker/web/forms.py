@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 import scopes
 
-from .. import clients
+from .. import clients, contact
 from ..i18n import N_
 from ..records import REMOVAL_REASON_MAX_CHARS
 
@@ -186,12 +186,19 @@ class RecordConsentForm(_PhoneConsentFields):
     )
 
 
+def copy_kind_choices() -> list[tuple[str, str]]:
+    """The kinds of message a nominated contact can get copies of (broker/contact.py)."""
+    return [(kind, kind) for kind in contact.KINDS]
+
+
 class RecordContactForm(_PhoneConsentFields):
     # templates/staff/record_contact.html asks in this order
     field_order = (
         "name",
         "relationship",
         "scopes",
+        "address",
+        "copies",
         "purpose",
         "months",
         "review_months",
@@ -212,6 +219,11 @@ class RecordContactForm(_PhoneConsentFields):
         "How we may contact them",
         choices=contact_scope_choices,
         validators=[DataRequired("Choose how we may contact them")],
+    )
+    # Issue 23: where copies go, confirmed by a code (broker/nominated.py checks both).
+    address = StringField("Their email address or UK mobile number", validators=[Length(max=200)])
+    copies = SelectMultipleField(
+        "What we send them a copy of", choices=copy_kind_choices, validate_choice=False
     )
 
 
@@ -295,6 +307,77 @@ class ContactForm(FlaskForm):
         validators=[DataRequired(N_("Say why we should contact them")), Length(max=500)],
     )
     confirmed = HiddenField()
+    # Issue 23: where copies go, confirmed by a code (broker/nominated.py checks both).
+    address = StringField(
+        N_("Their email address or UK mobile number"), validators=[Length(max=200)]
+    )
+    copies = SelectMultipleField(
+        N_("What should we send them a copy of?"),
+        choices=copy_kind_choices,
+        validate_choice=False,
+    )
+
+
+# A nominated contact's address and a relative's request to be the contact (issue 23).
+
+
+class ContactCodeForm(FlaskForm):
+    """The 6-digit code sent to a nominated contact's address, as they read it out."""
+
+    code = StringField(
+        N_("The 6-digit code"),
+        validators=[DataRequired(N_("Enter the 6-digit code they got")), Length(max=20)],
+    )
+
+
+class AskToBeContactForm(FlaskForm):
+    """Someone asks to be a claimant's nominated contact (a public page)."""
+
+    field_order = ("reference", "name", "relationship", "address")
+    reference = StringField(
+        N_("Their claim reference"),
+        validators=[DataRequired(N_("Enter their claim reference")), Length(max=40)],
+    )
+    name = StringField(
+        N_("Your full name"),
+        validators=[DataRequired(N_("Enter your full name")), Length(max=200)],
+    )
+    relationship = StringField(
+        N_("Who are you to them?"),
+        validators=[DataRequired(N_("Say who you are to them")), Length(max=100)],
+    )
+    address = StringField(
+        N_("Your email address or UK mobile number"),
+        validators=[
+            DataRequired(N_("Enter your email address or UK mobile number")),
+            Length(max=200),
+        ],
+    )
+
+
+class RequestCodeForm(FlaskForm):
+    code = StringField(
+        N_("The 6-digit code"),
+        validators=[DataRequired(N_("Enter the 6-digit code we sent you")), Length(max=20)],
+    )
+
+
+class AnswerRequestForm(FlaskForm):
+    """The claimant's answer to someone asking to be their contact: yes needs their code."""
+
+    field_order = ("code", "scopes", "copies", "months", "purpose")
+    decision = HiddenField()
+    code = StringField(N_("Their code"), validators=[Length(max=20)])
+    scopes = SelectMultipleField(
+        N_("How can we contact them?"), choices=contact_scope_choices, validate_choice=False
+    )
+    copies = SelectMultipleField(
+        N_("What should we send them a copy of?"),
+        choices=copy_kind_choices,
+        validate_choice=False,
+    )
+    months = RadioField(N_("How long for?"), choices=MONTH_CHOICES, validate_choice=False)
+    purpose = TextAreaField(N_("Why should we contact them?"), validators=[Length(max=500)])
 
 
 # OAuth: a claimant's answer to a request, an adviser asking by QR code, client registration

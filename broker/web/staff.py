@@ -25,7 +25,7 @@ from werkzeug.wrappers import Response
 
 import scopes
 
-from .. import accounts, caller_checks, drafts, grants, records
+from .. import accounts, caller_checks, contact, drafts, grants, nominated, records
 from ..models import Claimant, Grant
 from . import boundary
 from .forms import (
@@ -101,7 +101,18 @@ def record_contact(reference: str) -> Response | Page:
         grant = _record_by_phone(
             claimant, form, grants.Representative(form.name.data or ""), grants.CONTACT
         )
-        return f"{grant.representative_name} is recorded as the nominated contact"
+        # Issue 23: where copies go; a code goes there first (broker/nominated.py).
+        sent_to = nominated.attach(
+            grant,
+            typed_address=form.address.data or "",
+            kinds=form.copies.data or (),
+            by=f"staff:{g.staff.id}",
+            now=boundary.now(),
+        )
+        recorded = f"{grant.representative_name} is recorded as the nominated contact"
+        if sent_to is None:
+            return recorded
+        return f"{recorded}. We sent a code to {sent_to.address}: ask them for it"
 
     done = _act_on_record(form, claimant, record, field="months")
     if isinstance(done, Response):
@@ -112,6 +123,7 @@ def record_contact(reference: str) -> Response | Page:
         form=form,
         errors=done,
         contact_scopes=scopes.CONTACT_SCOPES,
+        copy_kinds=contact.KINDS,
     ), (400 if done else 200)
 
 

@@ -67,6 +67,12 @@ ACTIONS = {
     # Staff reads on the record (issue 23): the page, or a staff system's read of the banner
     records.RECORD_READ: N_("DWP staff looked at your consent record"),
     records.CONSENTS_READ: N_("DWP staff looked at your consent record"),
+    # Contacts receive what the claimant chose (issue 23): under the nominated contact's card
+    "contact.address": N_("We noted where to send them copies"),
+    "contact.code_sent": N_("We sent them a code to check their address"),
+    "contact.confirm": N_("Their address was checked with the code"),
+    "contact.copy": N_("We sent them a copy of a message"),
+    "contact_request.approve": N_("You said yes when they asked to be your contact"),
 }
 
 

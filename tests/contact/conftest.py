@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import pytest
 
-from broker import clock, contact, notify, sweep
+from broker import channels, clock, contact, notify, sweep
 from broker.extensions import db
 from broker.models import Delivery, OutboxMessage
 from tests.factories import bound, make_adviser, make_claimant, make_staff
@@ -61,3 +62,78 @@ def queue_test_message(account_id: str, body: str, kind: str = "grant_suspended"
 def choose(claimant_id: str, mobile: str = "", language: str = "en", **channels: list[str]) -> None:
     contact.save(claimant_id, channels, mobile=mobile, language=language, now=clock.now())
     db.session.commit()
+
+
+# Issue 23: a nominated contact's address, the code that confirms it and the copies they get,
+# through the real senders: a real SMTP server (aiosmtpd) and the GOV.UK Notify stand-in.
+
+
+@pytest.fixture
+def smtp_inbox():  # noqa: ANN201
+    """A real SMTP server in the test process: (its handler, which keeps what arrives, port)."""
+    from aiosmtpd.controller import Controller
+
+    from tests.contact.test_email_by_smtp import Inbox, free_port
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield inbox, controller.port
+    controller.stop()
+
+
+def by_smtp(port: int) -> channels.ChannelSenders:
+    return channels.from_config(
+        {"BROKER_SMTP_URL": f"smtp://127.0.0.1:{port}", "BROKER_SMTP_FROM": "hello@broker.test"}
+    )
+
+
+def emails_to(inbox, address: str) -> list[str]:  # noqa: ANN001
+    """The bodies of the emails the SMTP server accepted for `address`, oldest first."""
+    return [
+        message.get_content() for message, rcpts, _tls, _auth in inbox.messages if address in rcpts
+    ]
+
+
+def code_in(text: str) -> str:
+    found = re.search(r"\b(\d{6})\b", text)
+    assert found, text
+    return found.group(1)
+
+
+@pytest.fixture
+def notify_api():  # noqa: ANN201
+    """The GOV.UK Notify stand-in (tests/contact/test_notify_delivery.py), served on a free
+    port: its base URL. FakeNotify.received holds what it accepted."""
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    from tests.contact.test_notify_delivery import FakeNotify
+
+    FakeNotify.received, FakeNotify.refuse_numbers = [], set()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeNotify)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def notify_callbacks(app, monkeypatch) -> str:  # noqa: ANN001
+    """Notify's callbacks are accepted with this bearer token."""
+    from tests.contact.test_notify_delivery import CALLBACK_TOKEN
+
+    monkeypatch.setitem(app.config, "BROKER_NOTIFY_CALLBACK_TOKEN", CALLBACK_TOKEN)
+    return CALLBACK_TOKEN
+
+
+def texts_to(number: str) -> list[str]:
+    """The bodies of the text messages the Notify stand-in accepted for `number`."""
+    from tests.contact.test_notify_delivery import FakeNotify
+
+    return [
+        body["personalisation"]["body"]
+        for kind, body in FakeNotify.received
+        if kind == "sms" and body["phone_number"] == number
+    ]

@@ -26,7 +26,8 @@ def titles_in(html: str) -> list[str]:
 
 
 def send_one_of_each(people, frozen_clock) -> None:  # noqa: ANN001
-    grant = make_grant(people.claimant, people.adviser)
+    grant = make_grant(people.claimant, people.adviser)  # the alert that access was given
+    frozen_clock.advance(minutes=1)
     for send in (
         lambda now: notify.suspended(grant, now=now),
         lambda now: notify.resumed(grant, now=now),

@@ -1,10 +1,11 @@
 """Every claimant-facing string has a Welsh translation.
 
 What counts as claimant-facing: the claimant's templates (base, macros, claimant/, auth/,
-errors/, oauth/), every string marked for translation anywhere in broker/, the labels and
-messages of the forms the claimant's pages use, the words of the history page, and the scope
-wording. A template with English text outside _() fails too, so new wording cannot slip in
-untranslated; so does a flash() in a claimant route with an untranslated literal.
+errors/, oauth/, and issue 23's nominated/ and contact_request/), every string marked for
+translation anywhere in broker/, the labels and messages of the forms the claimant's pages use,
+the words of the history page, and the scope wording. A template with English text outside _()
+fails too, so new wording cannot slip in untranslated; so does a flash() in a claimant route
+with an untranslated literal.
 """
 
 from __future__ import annotations
@@ -29,13 +30,14 @@ CLAIMANT_TEMPLATES = sorted(
     [TEMPLATES / "base.html", TEMPLATES / "macros.html"]
     + [
         p
-        for folder in ("claimant", "auth", "errors", "oauth")
+        for folder in ("claimant", "auth", "errors", "oauth", "nominated", "contact_request")
         for p in (TEMPLATES / folder).glob("**/*.html")
     ]
 )
 # Modules whose routes answer the claimant: their forms and flashes are claimant-facing.
 CLAIMANT_ROUTES = [
-    ROOT / "broker" / "web" / name for name in ("claimant.py", "auth.py", "consent.py")
+    ROOT / "broker" / "web" / name
+    for name in ("claimant.py", "auth.py", "consent.py", "nominated.py", "contact_request.py")
 ]
 TEXT_ATTRIBUTES = {"aria-label", "title", "alt", "placeholder"}
 

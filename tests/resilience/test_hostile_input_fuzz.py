@@ -110,6 +110,7 @@ def world(app: Flask, ctx) -> dict[str, object]:  # noqa: ANN001
         "notice_id": "00000000-0000-4000-8000-000000000000",
         "draft_id": "00000000-0000-4000-8000-000000000000",  # issue 16: no such draft
         "passkey_id": "00000000-0000-4000-8000-000000000000",  # issue 17: no such passkey
+        "request_id": "00000000-0000-4000-8000-000000000000",  # issue 23: no such request
         "token": token,
     }
 

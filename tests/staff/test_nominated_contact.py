@@ -23,6 +23,9 @@ FACTS = {
     "name": "Jo Morgan",
     "relationship": "Daughter",
     "scopes": ["contact:phone", "contact:letters"],
+    # Issue 23: letters and messages go to an address (confirmed by a code, tests/contact/)
+    "address": "jo.morgan@example.com",
+    "copies": ["letters"],
     "purpose": "My mum finds phone calls hard",
     "months": "6",
     "review_months": "1",

@@ -3,8 +3,8 @@ its review date passed unconfirmed; a pushed Security Event Token is either a de
 before) or an OpenID CAEP event about a grant, so each delivery names its claimant, grant,
 client, token, and the audit action and resource its tries are recorded as.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-04 21:40:00
 
 """
@@ -15,8 +15,8 @@ from alembic import op
 import broker.db
 
 # revision identifiers, used by Alembic.
-revision = "0018"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
