@@ -38,6 +38,10 @@ def check_endpoint(url: str) -> str:
     """The endpoint as given, if it is an absolute https URL with a host and no fragment."""
     url = url.strip()
     parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        raise EndpointRefused("The push endpoint's port must be a number from 1 to 65535") from None
     if parts.scheme != "https" or not parts.hostname or parts.fragment or parts.username:
         raise EndpointRefused(
             "The push endpoint must be an https URL, like https://cases.example/events"
@@ -166,9 +170,12 @@ class Pusher:
     def post(self, endpoint: str, token: str) -> Answer:
         parts = urlsplit(endpoint)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        connection = http.client.HTTPSConnection(
-            parts.hostname or "", parts.port, context=self._context, timeout=self._timeout
-        )
+        try:
+            connection = http.client.HTTPSConnection(
+                parts.hostname or "", parts.port, context=self._context, timeout=self._timeout
+            )
+        except ValueError as exc:  # a port out of range, stored before registration checked it
+            return Answer(False, True, "failed:bad_endpoint", f"{type(exc).__name__}: {exc}")
         try:
             connection.request(
                 "POST",

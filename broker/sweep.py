@@ -340,7 +340,11 @@ def _push(holder: str, now: datetime, batch: int, pusher: push.Pusher) -> tuple[
         units.keep()
         if pending is None:
             continue
-        answer = pusher.post(pending.endpoint, pending.token)
+        try:
+            answer = pusher.post(pending.endpoint, pending.token)
+        except Exception as exc:  # noqa: BLE001 - one bad endpoint never stops the rest
+            log.warning("sweep: push %s failed: %s", delivery_id, type(exc).__name__)
+            answer = push.Answer(False, False, "failed:error", f"{type(exc).__name__}: {exc}")
         deliveries.record(delivery_id, answer, now=now)
         units.keep()
         pushed += answer.delivered

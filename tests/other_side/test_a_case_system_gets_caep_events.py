@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pytest
 from joserfc import jws
 from joserfc.jwk import KeySet
 
-from broker import clock, grants, push, windows
+from broker import clients, clock, grants, push, windows
 from broker.extensions import db
-from broker.models import AuditEvent, PushDelivery
+from broker.models import AuditEvent, PushDelivery, RefreshToken
 from tests.factories import bound, signer
 from tests.watch.helpers import CLIENT_ID, run_sweep
 
@@ -131,3 +132,50 @@ def test_a_failed_push_is_retried_and_one_bad_endpoint_stops_nothing_else(
     db.session.expire_all()
     [delivery] = db.session.scalars(db.select(PushDelivery)).all()
     assert delivery.attempts == 2 and delivery.delivered_at is not None
+
+
+def test_one_bad_endpoint_never_stops_the_sweep_or_the_other_deliveries(
+    alex_and_priya, receiver, client
+):
+    s = alex_and_priya
+    broken, _secret = clients.register(
+        "Broken case system",
+        organisation=clients.organisation_named("Riverside Law Centre"),
+        redirect_uris=["https://broken.example/callback"],
+        scope_names="mr:read",
+        grant_types=[clients.CODE_GRANT, clients.REFRESH_GRANT],
+        auth_method="client_secret_basic",
+        now=clock.now(),
+        client_id="broken-cases",
+        push_endpoint="https://broken.example/events",
+    )
+    broken.push_endpoint = "https://127.0.0.1:99999/events"  # stored before it was checked
+    db.session.add(
+        RefreshToken(
+            token_hash="1" * 64,
+            family_id="broken",
+            grant_id=s.grant.id,
+            client_id=broken.id,
+            scopes="mr:read",
+            issued_at=clock.now(),
+            expires_at=s.grant.ends_at,
+        )
+    )
+    db.session.commit()
+    grants.revoke(s.grant, signer=signer(), by=f"claimant:{s.claimant.id}", now=clock.now())
+    db.session.commit()
+
+    report = run_sweep(receiver)
+
+    assert report.ran and (report.pushed, report.push_failed) == (1, 1)
+    assert [claims["aud"] for _h, claims in verified(receiver, client)] == [CLIENT_ID]
+    outcomes = {e.actor: e.outcome for e in pushed_events(s.claimant.id)}
+    assert outcomes == {
+        f"client:{CLIENT_ID}": "allowed",
+        "client:broken-cases": "failed:bad_endpoint",
+    }
+
+
+def test_a_push_endpoint_with_a_port_out_of_range_is_refused_at_registration():
+    with pytest.raises(push.EndpointRefused, match="port"):
+        push.check_endpoint("https://cases.example:99999/events")
