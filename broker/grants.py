@@ -827,7 +827,11 @@ def record_by_phone(
         )
     else:
         raise GrantRefused(f"Unknown kind of consent: {kind}")
-    notify.recorded_by_phone(grant, staff.name, now=now)
+    # The claimant's Stop question for it (broker/web/claimant.py).
+    stop = "contact/{}/stop" if kind == CONTACT else "access/{}/revoke"
+    notify.recorded_by_phone(
+        grant, staff.name, stop_at=f"{signer.issuer}/{stop.format(grant.id)}", now=now
+    )
     return grant
 
 

@@ -274,14 +274,16 @@ def _event_key(kind: str, grant: Grant, account_id: str, now: datetime) -> str:
     return f"{kind}:{grant.id}:{account_id}:{to_micros(now)}"
 
 
-def recorded_by_phone(grant: Grant, staff_name: str, *, now: datetime) -> None:
-    """Tell the claimant that staff recorded consent in their name, so it never goes unseen."""
+def recorded_by_phone(grant: Grant, staff_name: str, *, stop_at: str, now: datetime) -> None:
+    """Tell the claimant that staff recorded consent in their name, so it never goes unseen:
+    outside the service too, with the link that stops it (`stop_at`, issue 23)."""
     with _in_language_of(grant):
         if grant.kind == "contact":
             body = _(
                 "%(staff)s from DWP wrote down on the phone that you want us to contact "
                 "%(name)s about your claim until %(date)s. "
-                "If you did not ask for this, stop it in 'Who can see your journal'.",
+                "If you did not ask for this, stop it now: %(link)s",
+                link=stop_at,
                 staff=staff_name,
                 name=grant.representative_name,
                 date=i18n.day(grant.ends_at),
@@ -289,8 +291,8 @@ def recorded_by_phone(grant: Grant, staff_name: str, *, now: datetime) -> None:
         else:
             body = _(
                 "%(staff)s from DWP wrote down on the phone that you agreed %(who)s "
-                "can see your journal until %(date)s. "
-                "If you did not agree, stop it in 'Who can see your journal'.",
+                "can see your journal until %(date)s. If you did not agree, stop it now: %(link)s",
+                link=stop_at,
                 staff=staff_name,
                 who=_who(grant),
                 date=i18n.day(grant.ends_at),

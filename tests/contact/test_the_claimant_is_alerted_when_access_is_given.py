@@ -86,12 +86,13 @@ def test_consent_recorded_by_staff_on_the_phone_is_alerted_outside_too(
     inbox, port = smtp_inbox
     choose(people.claimant.id, access_notices=["inbox"])
 
-    phone_grant(people.claimant, people.adviser, people.staff, now=clock.now())
+    grant = phone_grant(people.claimant, people.adviser, people.staff, now=clock.now())
     run_sweep(by_smtp(port))
 
     [alert] = emails_to(inbox, people.claimant.account.username)
     assert alert.startswith("Jordan Lee from DWP wrote down on the phone that you agreed")
-    assert "If you did not agree, stop it" in alert
+    assert "If you did not agree, stop it now: " in alert
+    assert STOP_LINK.search(alert).group(2) == grant.id
 
 
 def test_a_welsh_speaker_is_alerted_in_welsh(app, people, frozen_clock, smtp_inbox):

@@ -119,7 +119,7 @@ def test_a_staff_action_tells_a_welsh_speaking_claimant_in_welsh_and_the_adviser
     assert recorded.body == (
         "Nododd Jordan Lee o DWP ar y ffôn eich bod wedi cytuno y gall Ruth Evans o Eastgate "
         f"Housing Association weld eich dyddlyfr tan {welsh_date(ends)}. Os na wnaethoch chi "
-        "gytuno, stopiwch hyn yn 'Pwy all weld eich dyddlyfr'."
+        f"gytuno, stopiwch hyn nawr: http://broker.test/access/{recorded.grant_id}/revoke"
     )
     assert (to_adviser.kind, to_adviser.body) == (
         "grant_suspended",
