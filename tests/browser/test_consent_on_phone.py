@@ -161,6 +161,8 @@ def test_the_advisers_screen_notices_the_answer_without_a_reload(app, ctx, brows
         )
         qr = laptop.get_by_role("img", name=re.compile("QR code"))
         expect(qr).to_be_visible()
+        # Wait for the image itself (it may still be loading on a busy machine), then check it.
+        laptop.wait_for_function("(img) => img.complete", arg=qr.element_handle())
         assert laptop.evaluate("(img) => img.naturalWidth", qr.element_handle()) > 0
         user_code = laptop.locator("#user-code").inner_text()
 
