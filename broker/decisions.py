@@ -5,25 +5,19 @@ happens (the `journal add-mr-decision` command, the staff API and the demo all c
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Any
 
-from . import appeals, audit, case_tied, notify, watches
+from . import appeals, audit, case_tied, journal, notify, watches, windows
 from .extensions import db
 from .journal import iso
 from .models import Claimant, MRDecision
 from .tokens import TokenService
 
-OUTCOMES = {
-    "changed": "changed",
-    "not_changed": "not changed",
-    "partly_changed": "partly changed",
-}
+OUTCOMES = journal.OUTCOMES
 DEFAULT_SUBJECT = "Mandatory Reconsideration decision"
 LONGEST_SUBJECT = 200
 LONGEST_BODY = 5000
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class DecisionRefused(ValueError):
@@ -31,15 +25,16 @@ class DecisionRefused(ValueError):
 
 
 def parse_day(text: str) -> date:
-    """A decision date written YYYY-MM-DD, else DecisionRefused saying so."""
+    """A decision date written YYYY-MM-DD (windows.parse_day's rule), else DecisionRefused."""
     try:
-        if not _DAY.fullmatch(text.strip()):
-            raise ValueError(text)
-        return date.fromisoformat(text.strip())
-    except ValueError:
+        day = windows.parse_day(text.strip(), "decided_on")
+    except windows.WindowRefused:
+        day = None
+    if day is None:
         raise DecisionRefused(
             f"The decision date must be a real date written YYYY-MM-DD, not {text!r}"
-        ) from None
+        )
+    return day
 
 
 def add_mr_decision(

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement
 
-from . import audit, disclosure, push, watches
+from . import audit, disclosure, grants, push, watches
 from .extensions import db
 from .models import Grant, MRDecision, MRDecisionNotice, MRDecisionWatch, PushDelivery
 
@@ -79,7 +79,7 @@ def _why_not_tell(delivery: PushDelivery, now: datetime) -> str | None:
     decision = db.session.get(MRDecision, notice.decision_id)
     grant = db.session.get(Grant, delivery.grant_id)
     assert watch is not None and decision is not None and grant is not None  # foreign keys
-    db.session.refresh(grant)
+    grants.lock(grant)
     reason = watches.why_not(grant, now, decision.decided_at)
     if reason is not None and watch.ended_at is None and reason != disclosure.OUTSIDE_WINDOW:
         watches.end(watch, reason, now=now)

@@ -21,8 +21,9 @@ from urllib.parse import urlsplit
 
 import jwt
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 
+from .clock import to_driver
+from .driver import pg
 from .extensions import db
 from .models import DpopProof
 
@@ -237,15 +238,14 @@ def remember(proof: Proof) -> bool:
     """Record the proof in the session's transaction; False if it was seen before (a replay).
 
     The primary key decides, in the database, so two workers given the same proof at once
-    cannot both accept it (PostgreSQL makes the second wait for the first's commit)."""
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(DpopProof)
-        .values(jti_hash=proof.jti_hash, expires_at=proof.expires_at)
-        .on_conflict_do_nothing()
-        .returning(DpopProof.jti_hash)  # a row back only if it was new (rowcount is not kept)
+    cannot both accept it (PostgreSQL makes the second wait for the first's commit). The same
+    statement as the resource guard's (protect.py), on the session's connection."""
+    postgres = db.engine.dialect.name == "postgresql"
+    result = db.session.connection().exec_driver_sql(
+        pg(REMEMBER_SQL) if postgres else REMEMBER_SQL,
+        (proof.jti_hash, to_driver(proof.expires_at, postgres=postgres)),
     )
-    return db.session.execute(statement).scalar() is not None
+    return result.rowcount == 1
 
 
 def forget_expired(now: datetime) -> int:

@@ -287,8 +287,7 @@ def tell_new(now: datetime, *, limit: int, only: str | None = None) -> int:
 def set_checking(grant: Grant, on: bool, *, by: str, now: datetime) -> None:
     """Turn "Check with me before they send anything" on or off for this consent; audited.
     Drafts already waiting stay for the claimant to decide."""
-    audit.lock_head(db.session.connection(), grant.claimant_id)
-    db.session.refresh(grant)
+    grants.lock(grant)
     if grant.check_before_send == on:
         return
     grant.check_before_send = on

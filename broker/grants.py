@@ -37,7 +37,12 @@ DEFAULT_REVIEW_MONTHS = 1  # DWP guidance: review explicit consent monthly unles
 
 
 class GrantRefused(ValueError):
-    """A grant that the rules do not allow; the message is written for the person asking."""
+    """A grant that the rules do not allow; the message is written for the person asking, and
+    `field` names the answer it is about, when a form should show it there."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class GrantNotFound(LookupError):
@@ -277,7 +282,7 @@ def amend(
     is narrow), a new end date, a new purpose. The six-month cap counts from this approval.
     Nothing asked that the grant does not already hold: no change, no event (incremental
     authorization). Existing tokens keep working; they carry no more than they did."""
-    _lock_and_refresh(grant)
+    lock(grant)
     if grant.status == SUSPENDED:
         raise GrantRefused("DWP has paused this access. You can change it when they restart it")
     if grant.status not in LIVE or now >= grant.ends_at:
@@ -421,7 +426,7 @@ def give_up(grant: Grant, *, signer: TokenService, by: str, now: datetime) -> No
     """The representative ends their own access (an adviser on the client's page, `by`
     adviser:<id>; their case system by revoking its refresh token, `by` client:<id>): revoked at
     once, the claimant told and given a receipt. GrantRefused if it has already ended."""
-    _lock_and_refresh(grant)
+    lock(grant)
     if grant.status in ENDED:
         raise GrantRefused("This access has already ended")
     reason = GIVEN_UP_BY_ADVISER if by.startswith("adviser:") else GIVEN_UP_BY_CASE_SYSTEM
@@ -462,7 +467,7 @@ def narrow(
     Refresh tokens live on: the next one used gets an access token with only what is left
     (oauth._generate_token), so the adviser's system keeps working with less.
     """
-    _lock_and_refresh(grant)
+    lock(grant)
     if grant.status == SUSPENDED:
         raise GrantRefused("DWP has paused this access. You can change it when they restart it")
     if not narrowable(grant, now):
@@ -490,16 +495,16 @@ def narrow_window(
     """Shorten a live grant's date window, never widen it (that is an amendment the claimant
     approves). Takes effect on the next read: the guard reads the window with the grant, so no
     token needs revoking."""
-    _lock_and_refresh(grant)
+    lock(grant)
     if grant.status == SUSPENDED:
         raise GrantRefused("DWP has paused this access. You can change it when they restart it")
     if not narrowable(grant, now):
         raise GrantRefused("This access has already ended")
     held = windows.of(grant)
     if not window.within(held):
-        raise GrantRefused("You can only make the dates shorter here, not longer")
+        raise GrantRefused("You can only make the dates shorter here, not longer", "date_from")
     if window == held:
-        raise GrantRefused("You did not change the dates, so nothing has changed")
+        raise GrantRefused("You did not change the dates, so nothing has changed", "date_from")
     grant.date_from, grant.date_to = window.date_from, window.date_to
     _audit(grant, by, "grant.narrow", now, signer=signer, window_changed=True)
 
@@ -580,7 +585,7 @@ def _audit(
 
 def record_refused_open(grant: Grant, *, by: str, now: datetime) -> None:
     """Audit a representative's attempt to open a grant that no longer lets them in."""
-    _lock_and_refresh(grant)
+    lock(grant)
     _audit(grant, by, "console.open", now, outcome="refused:grant_inactive", signer=None)
 
 
@@ -842,7 +847,7 @@ def suspend(
     reason = reason.strip()
     if not reason:
         raise FactMissing("reason", "Enter why you are suspending this consent")
-    _lock_and_refresh(grant)
+    lock(grant)
     if grant.status == SUSPENDED:
         raise GrantRefused("This consent is already suspended")
     if grant.status != ACTIVE or now >= grant.ends_at:
@@ -862,7 +867,7 @@ def lift_suspension(
     grant: Grant, *, signer: TokenService, staff: StaffMember, now: datetime
 ) -> None:
     """Restart a suspended grant that has not reached its end; claimant and adviser are told."""
-    _lock_and_refresh(grant)
+    lock(grant)
     if grant.status != SUSPENDED:
         raise GrantRefused("This consent is not suspended")
     if now >= grant.ends_at:
@@ -887,7 +892,7 @@ def needs_review(grant: Grant, now: datetime) -> bool:
 
 def confirm_review(grant: Grant, *, signer: TokenService, by: str, now: datetime) -> None:
     """The claimant keeps the grant until its same end date; it works again if review lapsed."""
-    _lock_and_refresh(grant)
+    lock(grant)
     if grant.status == SUSPENDED:
         raise GrantRefused("DWP has paused this access. You can keep it when they restart it")
     if grant.status != ACTIVE or now >= grant.ends_at:
@@ -901,7 +906,7 @@ def confirm_review(grant: Grant, *, signer: TokenService, by: str, now: datetime
 
 def end_at_review(grant: Grant, *, signer: TokenService, by: str, now: datetime) -> None:
     """The claimant chose to end the grant when asked to review it: revoked at once."""
-    _lock_and_refresh(grant)
+    lock(grant)
     revoke(grant, by=by, now=now, reason="Ended at review", signer=signer)
 
 
@@ -933,7 +938,7 @@ def expire(grant_id: str, *, signer: TokenService, now: datetime) -> bool:
     grant = db.session.get(Grant, grant_id)
     if grant is None:
         return False
-    _lock_and_refresh(grant)
+    lock(grant)
     if grant.status not in (ACTIVE, SUSPENDED, PENDING) or grant.ends_at > now:
         return False  # ended meanwhile, or already handled by another run
     grant.status = EXPIRED
@@ -1005,10 +1010,13 @@ def _lock_chain(claimant_id: str) -> None:
     audit.lock_head(db.session.connection(), claimant_id)
 
 
-def _lock_and_refresh(grant: Grant) -> None:
-    """Lock the claimant's chain head, then re-read the grant so a change made meanwhile is seen."""
+def lock(grant: Grant) -> Grant:
+    """Lock the claimant's chain head, then re-read the grant: every change committed before
+    this moment is seen, and none commits until this transaction ends (a revoke, a narrowing,
+    a protected read all take the same lock). Returns the grant."""
     _lock_chain(grant.claimant_id)
     db.session.refresh(grant)
+    return grant
 
 
 def _revoke_access_tokens(grant_ids: list[str], now: datetime) -> None:
@@ -1043,7 +1051,7 @@ def end_with_case(
     """The case this grant was tied to has been decided: it now ends at `ends_at`, never later
     than it already did; receipt and audit. An end already reached expires it here and now.
     False if the grant had ended or was already moved by this event."""
-    _lock_and_refresh(grant)
+    lock(grant)
     if grant.status not in LIVE or grant.ends_at <= now or grant.event_decision_id:
         return False
     grant.event_decision_id = decision_id

@@ -17,6 +17,13 @@ from .extensions import db
 from .models import JournalEntry, MRDecision
 from .windows import OPEN, Window
 
+# An MR decision's outcomes, and each in words (the API sends the key; people read the words).
+OUTCOMES = {
+    "changed": "changed",
+    "not_changed": "not changed",
+    "partly_changed": "partly changed",
+}
+
 
 class NotFound(LookupError):
     """No such item for this claimant."""

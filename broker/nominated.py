@@ -242,8 +242,7 @@ def prepare(message: notify.Message, *, now: datetime) -> bool:
         return True  # the code that confirms an address: the address's own check
     grant = db.session.get(Grant, message.contact_grant_id)
     assert grant is not None  # a foreign key
-    audit.lock_head(db.session.connection(), grant.claimant_id)
-    db.session.refresh(grant)
+    grants.lock(grant)  # a stop committed before this moment is seen
     reason = why_not(grant, message.kind, message.address, now)
     if reason is None:
         return True

@@ -20,12 +20,11 @@ from typing import Any
 
 from sqlalchemy import update
 
-from . import appeals, audit, clients, disclosure, notify, push
+from . import appeals, audit, clients, disclosure, grants, journal, notify, push
 from .clock import from_driver, to_driver
 from .db import new_id
 from .driver import Unit
 from .extensions import db
-from .journal import iso
 from .models import (
     Adviser,
     Grant,
@@ -106,7 +105,7 @@ def _watch_json(row: Any, access: Access) -> dict[str, Any]:
         "id": ident,
         "grant_id": access.grant_id,
         "set_by_token": token_id,
-        "created_at": iso(from_driver(created_at)),
+        "created_at": journal.iso(from_driver(created_at)),
         "delivery": CONSOLE if access.client_id == clients.CONSOLE_CLIENT_ID else PUSH,
     }
 
@@ -156,14 +155,13 @@ def decision_arrived(decision: MRDecision, *, now: datetime, signer: TokenServic
     )
     if not live:
         return 0
-    # Ordered against every revoke and protected read of this claimant (they take this lock):
-    # a consent stopped before this moment is seen below.
-    audit.lock_head(db.session.connection(), decision.claimant_id)
     told = 0
     for watch in live:
         grant = db.session.get(Grant, watch.grant_id)
         assert grant is not None  # a foreign key
-        db.session.refresh(grant)
+        # Ordered against every revoke and protected read of this claimant (they take the same
+        # lock): a consent stopped before this moment is seen.
+        grants.lock(grant)
         try:
             allowed = disclosure.permit(grant, SCOPE, now, decision.decided_at)
         except disclosure.NotTold as refused:
@@ -238,7 +236,7 @@ def _tell_adviser(
                 claimant_name=grant.claimant.name,
                 reference=grant.claimant.reference,
                 decided_on=dates.decided_on,
-                outcome=outcome_words(decision.outcome),
+                outcome=journal.OUTCOMES[decision.outcome],
                 appeal_by=dates.appeal_by,
                 outside_limit=dates.outside_limit,
             ),
@@ -339,10 +337,6 @@ def withheld(message_id: str, kind: str, now: datetime) -> str | None:
         return disclosure.GRANT_INACTIVE
     grant, decision = row
     return why_not(grant, now, decision.decided_at)
-
-
-def outcome_words(outcome: str) -> str:
-    return outcome.replace("_", " ")  # changed, not changed, partly changed
 
 
 # The adviser console: the client page's switch, the list of watched clients, the notices.

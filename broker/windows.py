@@ -10,6 +10,7 @@ MR decision's decided_at, a to-do's due_at, a payment's paid_at.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -18,10 +19,19 @@ from .appeals import start_of
 # A window may start no later than this far ahead: a later start would hide everything for
 # longer than any grant lasts, which is a mistake, not a choice.
 FURTHEST_AHEAD = timedelta(days=366)
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class WindowRefused(ValueError):
-    """A window that cannot be: in words the claimant (or a client's developer) can act on."""
+    """A window that cannot be: in words the claimant (or a client's developer) can act on;
+    `reason` says which rule, for a page that words it its own way."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+BACKWARDS, TOO_FAR = "backwards", "too_far"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +96,8 @@ def parse_day(value: object, field: str) -> date | None:
     """An ISO calendar day (YYYY-MM-DD) as sent, None if not sent; WindowRefused otherwise."""
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or len(value) != 10:
+    # Only YYYY-MM-DD: date.fromisoformat also takes week dates (2026-W48-5) and 20261130.
+    if not isinstance(value, str) or not _DAY.fullmatch(value):
         raise WindowRefused(f"{field} must be a date written YYYY-MM-DD")
     try:
         return date.fromisoformat(value)
@@ -97,10 +108,10 @@ def parse_day(value: object, field: str) -> date | None:
 def checked(date_from: date | None, date_to: date | None, *, today: date) -> Window:
     """The window, refused if it ends before it starts or starts too far ahead."""
     if date_from and date_to and date_to < date_from:
-        raise WindowRefused("The end date must be on or after the start date")
+        raise WindowRefused("The end date must be on or after the start date", BACKWARDS)
     for day in (date_from, date_to):
         if day is not None and day > today + FURTHEST_AHEAD:
-            raise WindowRefused("The dates must be within a year from today")
+            raise WindowRefused("The dates must be within a year from today", TOO_FAR)
     return Window(date_from, date_to)
 
 

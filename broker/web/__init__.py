@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from .. import grants
+from .. import grants, journal
 from . import (
     account,
     admin,
@@ -71,6 +71,7 @@ def register_staff_side(app: Flask) -> None:
         needs_review=grants.needs_review,
         narrowable=grants.narrowable,
         grant_state=grants.state_at,
+        outcome_words=journal.OUTCOMES,  # an MR decision's outcome in words
     )
 
 

@@ -226,8 +226,7 @@ def narrow_access(grant_id: str) -> Response | str | tuple[str, int]:
                     grants.narrow_window(grant, window, **change)
         except grants.GrantRefused as refusal:
             boundary.undo()
-            field = "date_from" if "dates" in str(refusal) else "scopes"
-            errors[field] = _(str(refusal))
+            errors[refusal.field or "scopes"] = _(str(refusal))
         if not errors:
             flash(
                 _(

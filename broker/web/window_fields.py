@@ -13,7 +13,7 @@ from wtforms import StringField
 from wtforms.validators import Length
 
 from ..i18n import N_
-from ..windows import Window, WindowRefused, checked, from_driver
+from ..windows import BACKWARDS, Window, WindowRefused, checked, from_driver
 
 # "3 3 2026", "3/3/2026", "03-03-2026": day, month, year, as people write them here.
 _DAY_MONTH_YEAR = re.compile(r"^\s*(\d{1,2})[\s/.-]+(\d{1,2})[\s/.-]+(\d{4})\s*$")
@@ -62,7 +62,7 @@ def chosen(form: WindowForm, *, today: date) -> tuple[Window, dict[str, str]]:
 
 
 def _plain(refusal: WindowRefused) -> str:
-    if "on or after" in str(refusal):
+    if refusal.reason == BACKWARDS:
         return gettext("The end date must be on or after the start date")
     return gettext("Choose dates less than a year from today")
 

@@ -152,7 +152,7 @@ def test_a_push_queued_before_the_window_narrowed_is_never_sent(case_system_watc
     [(told, event)] = pushed_events(receiver)  # only that its dates changed (CAEP)
     assert told == push.TOKEN_CLAIMS_CHANGE and event["claims"]["date_from"] == "2026-11-26"
     db.session.expire_all()
-    delivery = db.session.scalar(db.select(PushDelivery))
+    delivery = db.session.scalar(db.select(PushDelivery).where(PushDelivery.notice_id.is_not(None)))
     assert delivery.given_up_at is not None and delivery.last_error == "outside_window"
     [given_up] = events(sam.id, "mr_decision.pushed")
     assert given_up.outcome == "refused:outside_window"
