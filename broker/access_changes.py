@@ -11,9 +11,10 @@ transaction:
   CAEP event as a signed SET (RFC 8417, pushed per RFC 8935 and retried like a decision's,
   broker/deliveries.py): `session-revoked` when the access ends, `token-claims-change` with the
   grant's claims as they now stand when its scopes, dates or status change;
-- the claimant is told when their adviser gives the access up, and gets an alert outside the
-  service (email or text, whatever their letters preferences) whenever access is given or
-  widened, so that access given by whoever holds their phone never goes unseen.
+- the claimant is told when DWP pauses or restarts access and when their adviser gives it up,
+  and gets an alert outside the service (email or text, whatever their preferences) whenever
+  access is given or widened, online or by staff on the phone, so that access given by whoever
+  holds their phone, or recorded in their name, never goes unseen.
 
 A change the actor made themselves is not told back to them: an adviser who gives up access is
 not told that they did, and the case system that gave it up is not pushed its own event.
@@ -30,7 +31,7 @@ from . import clients, grants, i18n, notify, push
 from .db import new_id
 from .extensions import db
 from .grant_events import GrantChanged
-from .models import AccessToken, Grant, PushDelivery, RefreshToken
+from .models import AccessToken, Grant, PushDelivery, RefreshToken, StaffMember
 from .tokens import TokenService
 
 PUSHED_ACTION = "grant.event_pushed"
@@ -51,11 +52,11 @@ ALERTED = {"grant.create", "grant.amend"}
 
 def grant_changed(change: GrantChanged) -> None:
     """Tell the other side of one grant change (the reaction bound in create_app). No commit."""
+    _tell_claimant(change)
     if change.grant.kind != grants.ACCESS:
-        return
+        return  # a nominated contact has no console and no case system
     _tell_adviser(change)
     _push_to_case_systems(change)
-    _tell_claimant(change)
 
 
 def review_due(grant: Grant, *, signer: TokenService, now: datetime) -> None:
@@ -245,13 +246,26 @@ def _claims(change: GrantChanged) -> dict[str, Any]:
 
 
 def _tell_claimant(change: GrantChanged) -> None:
-    grant = change.grant
-    if change.action == "grant.revoke" and change.by == f"adviser:{grant.adviser_id}":
-        notify.given_up(grant, now=change.now)
-    elif change.action in ALERTED and not change.by.startswith("staff:"):
-        # Staff on the phone: notify.recorded_by_phone sends the alert, in its own words.
-        notify.access_alert(grant, stop_at=_stop_link(change), now=change.now)
+    grant, action, now = change.grant, change.action, change.now
+    kind, _, ident = change.by.partition(":")
+    if action == "grant.revoke" and grant.adviser_id and change.by == f"adviser:{grant.adviser_id}":
+        notify.given_up(grant, now=now)
+    elif action == "grant.suspend":
+        notify.suspended(grant, now=now)
+    elif action == "grant.lift_suspension":
+        notify.resumed(grant, now=now)
+    elif action in ALERTED and kind == "staff":
+        staff = db.session.get(StaffMember, ident)
+        name = staff.name if staff else "DWP"
+        notify.recorded_by_phone(grant, name, stop_at=_stop_link(change), now=now)
+    elif action in ALERTED and grant.kind == grants.ACCESS:
+        notify.access_alert(grant, stop_at=_stop_link(change), now=now)
 
 
 def _stop_link(change: GrantChanged) -> str:
-    return f"{change.signer.issuer}/access/{change.grant.id}/revoke"
+    """The claimant's Stop question for this consent (broker/web/claimant.py)."""
+    grant = change.grant
+    stop = (
+        f"contact/{grant.id}/stop" if grant.kind == grants.CONTACT else f"access/{grant.id}/revoke"
+    )
+    return f"{change.signer.issuer}/{stop}"

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Select, or_, update
 
 import scopes
 
-from . import appeals, audit, grant_events, notify, receipts, tokens, windows
+from . import appeals, audit, grant_events, receipts, tokens, windows
 from .disclosure import ACTIVE
 from .extensions import db
 from .models import (
@@ -832,11 +832,7 @@ def record_by_phone(
         )
     else:
         raise GrantRefused(f"Unknown kind of consent: {kind}")
-    # The claimant's Stop question for it (broker/web/claimant.py).
-    stop = "contact/{}/stop" if kind == CONTACT else "access/{}/revoke"
-    notify.recorded_by_phone(
-        grant, staff.name, stop_at=f"{signer.issuer}/{stop.format(grant.id)}", now=now
-    )
+    # The claimant is told, outside the service too (access_changes reacts to the change).
     return grant
 
 
@@ -859,8 +855,7 @@ def suspend(
     # Access tokens die now (authorises() refuses them anyway); refresh tokens are kept so that
     # lifting the suspension lets the adviser's system carry on without a new approval.
     _revoke_access_tokens([grant.id], now)
-    _audit(grant, f"staff:{staff.id}", "grant.suspend", now, signer=signer)
-    notify.suspended(grant, now=now)
+    _audit(grant, f"staff:{staff.id}", "grant.suspend", now, signer=signer)  # both sides told
 
 
 def lift_suspension(
@@ -876,8 +871,7 @@ def lift_suspension(
     grant.suspended_at = None
     grant.suspension_reason = None
     grant.suspended_by_staff_id = None
-    _audit(grant, f"staff:{staff.id}", "grant.lift_suspension", now, signer=signer)
-    notify.resumed(grant, now=now)
+    _audit(grant, f"staff:{staff.id}", "grant.lift_suspension", now, signer=signer)  # told
 
 
 def needs_review(grant: Grant, now: datetime) -> bool:
