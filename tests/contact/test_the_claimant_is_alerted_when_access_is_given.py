@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from broker import clock, i18n
+from broker import clock, i18n, letters
 from broker.extensions import db
 from broker.models import Grant
 from tests.conftest import csrf_from, sign_in
@@ -104,3 +104,14 @@ def test_a_welsh_speaker_is_alerted_in_welsh(app, people, frozen_clock, smtp_inb
 
     [alert] = emails_to(inbox, people.claimant.account.username)
     assert "Os nad chi oedd hyn, stopiwch ef nawr:" in alert
+
+
+def test_the_alert_in_the_inbox_has_a_button_that_stops_it(app, people, frozen_clock):
+    grant = give_access_on_the_phone(app, people.claimant, people.adviser)
+    phone = app.test_client()
+    sign_in(phone, people.claimant.account.username)
+    [alert] = letters.inbox(people.claimant.id)
+
+    page = phone.get(f"/letters/{alert.id}").text
+
+    assert f'href="/access/{grant.id}/revoke">Stop access for Priya Shah</a>' in page
