@@ -74,10 +74,18 @@ def _worker_database(url: str, worker_id: str) -> str:
 
 class BufferedClient(FlaskClient):
     """Reads each answer to its end and closes it, as a WSGI server does: a static file's
-    handle is then closed at once, not left open for the garbage collector (ResourceWarning)."""
+    handle, and the temporary file Werkzeug spools a large upload's body into, are then closed
+    at once, not left open for the garbage collector (ResourceWarning). The answer stays
+    readable: its body is in memory."""
 
     def open(self, *args, buffered: bool = True, **kwargs):  # noqa: ANN002, ANN003, ANN201
-        return super().open(*args, buffered=buffered, **kwargs)
+        response = super().open(*args, buffered=buffered, **kwargs)
+        if buffered:
+            response.close()
+            # Werkzeug ties the request body's closing to the answer only when it follows
+            # redirects: a large upload's temporary file is closed here otherwise.
+            response.request.input_stream.close()
+        return response
 
 
 @pytest.fixture(scope="session")
