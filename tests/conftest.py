@@ -72,6 +72,22 @@ def _worker_database(url: str, worker_id: str) -> str:
     return parsed.set(database=name).render_as_string(hide_password=False)
 
 
+class BufferedClient(FlaskClient):
+    """Reads each answer to its end and closes it, as a WSGI server does: a static file's
+    handle, and the temporary file Werkzeug spools a large upload's body into, are then closed
+    at once, not left open for the garbage collector (ResourceWarning). The answer stays
+    readable: its body is in memory."""
+
+    def open(self, *args, buffered: bool = True, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        response = super().open(*args, buffered=buffered, **kwargs)
+        if buffered:
+            response.close()
+            # Werkzeug ties the request body's closing to the answer only when it follows
+            # redirects: a large upload's temporary file is closed here otherwise.
+            response.request.input_stream.close()
+        return response
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[Flask]:
     instance = tmp_path_factory.mktemp("instance")
@@ -89,6 +105,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator
             **FAST_PASSWORD_HASHING,
         }
     )
+    application.test_client_class = BufferedClient
     with application.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
@@ -219,6 +236,7 @@ def live_server(app: Flask) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
+        server.server_close()
 
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')

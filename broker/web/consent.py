@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from authlib.oauth2.rfc6749 import InsecureTransportError, OAuth2Error
@@ -292,18 +293,23 @@ def _consent_page(
     return (page, 400) if error else page
 
 
-def _end_choices(
-    asked_months: int, existing: Grant | None, now: datetime
-) -> list[tuple[int, datetime]]:
+class EndChoice(NamedTuple):
+    """A duration on offer, as templates/macros.html's duration_radios reads an option."""
+
+    value: int  # months, or clients.KEEP_END
+    label: datetime  # when it ends: the page words it
+
+
+def _end_choices(asked_months: int, existing: Grant | None, now: datetime) -> list[EndChoice]:
     """The durations on offer and when each ends, no two on the same day: keeping a live grant's
     end comes first, and a duration that would end that same day is the same choice, so it is
     left out (the claimant reads dates, not times)."""
-    choices = [(m, grants.add_months(now, m)) for m in clients.month_choices(asked_months)]
+    choices = [EndChoice(m, grants.add_months(now, m)) for m in clients.month_choices(asked_months)]
     if existing is None:
         return choices
     kept = appeals.uk_day(existing.ends_at)
-    others = [(m, ends_at) for m, ends_at in choices if appeals.uk_day(ends_at) != kept]
-    return [(clients.KEEP_END, existing.ends_at), *others]
+    others = [choice for choice in choices if appeals.uk_day(choice.label) != kept]
+    return [EndChoice(clients.KEEP_END, existing.ends_at), *others]
 
 
 def _window_chosen(details: clients.ConsentDetails) -> windows.Window | None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from .. import contact
 from ..i18n import N_
 
-CHANNEL_CHOICES = [(channel, channel) for channel in contact.CHANNELS]
+CHANNEL_CHOICES = [SelectChoice(channel) for channel in contact.CHANNELS]
 
 
 class PreferencesForm(FlaskForm):
@@ -17,7 +18,9 @@ class PreferencesForm(FlaskForm):
     access_notices = SelectMultipleField(choices=CHANNEL_CHOICES, validate_choice=True)
     letters = SelectMultipleField(choices=CHANNEL_CHOICES, validate_choice=True)
     mobile = StringField(N_("Mobile phone number"))
-    language = RadioField(choices=[("en", "English"), ("cy", "Cymraeg")], default="en")
+    language = RadioField(
+        choices=[SelectChoice("en", "English"), SelectChoice("cy", "Cymraeg")], default="en"
+    )
 
 
 class LetterForm(FlaskForm):
@@ -25,6 +28,6 @@ class LetterForm(FlaskForm):
     body = TextAreaField("Letter")
     language = RadioField(
         "Language of the letter",
-        choices=[("en", "English"), ("cy", "Welsh")],
+        choices=[SelectChoice("en", "English"), SelectChoice("cy", "Welsh")],
         default="en",
     )

@@ -14,6 +14,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 import scopes
@@ -45,8 +46,16 @@ def first_errors(form: FlaskForm) -> dict[str, str]:
     return dict(sorted(errors.items(), key=lambda item: rank.get(item[0], len(rank))))
 
 
-def scope_choices() -> list[tuple[str, str]]:
-    return [(s.name, s.title_in("en")) for s in scopes.catalogue().values()]
+# The labels are English: claimant pages word the durations themselves, in their language.
+MONTH_CHOICES = [
+    SelectChoice("1", "1 month"),
+    SelectChoice("3", "3 months"),
+    SelectChoice("6", "6 months"),
+]
+
+
+def scope_choices() -> list[SelectChoice]:
+    return [SelectChoice(s.name, s.title_in("en")) for s in scopes.catalogue().values()]
 
 
 class GiveAccessForm(FlaskForm):
@@ -61,7 +70,7 @@ class GiveAccessForm(FlaskForm):
     )
     months = RadioField(
         N_("How long for?"),
-        choices=[("1", "1 month"), ("3", "3 months"), ("6", "6 months")],
+        choices=MONTH_CHOICES,
         validators=[DataRequired(N_("Choose how long they can have access"))],
     )
     purpose = TextAreaField(
@@ -82,7 +91,7 @@ class TellByForm(FlaskForm):
 
     tell_by = RadioField(
         "Tell me by",
-        choices=[("email", "Email"), ("console", "Only in the console")],
+        choices=[SelectChoice("email", "Email"), SelectChoice("console", "Only in the console")],
         validators=[DataRequired("Choose how we tell you")],
     )
 
@@ -107,12 +116,11 @@ class FindClaimantForm(FlaskForm):
 
 # The staff side and the rest of a grant's life (issue 4).
 
-MONTH_CHOICES = [("1", "1 month"), ("3", "3 months"), ("6", "6 months")]
-REVIEW_CHOICES = [(str(n), "1 month" if n == 1 else f"{n} months") for n in range(1, 7)]
+REVIEW_CHOICES = [SelectChoice(str(n), "1 month" if n == 1 else f"{n} months") for n in range(1, 7)]
 
 
-def contact_scope_choices() -> list[tuple[str, str]]:
-    return [(s.name, s.title_in("en")) for s in scopes.CONTACT_SCOPES.values()]
+def contact_scope_choices() -> list[SelectChoice]:
+    return [SelectChoice(s.name, s.title_in("en")) for s in scopes.CONTACT_SCOPES.values()]
 
 
 class _PhoneConsentFields(FlaskForm):
@@ -186,9 +194,9 @@ class RecordConsentForm(_PhoneConsentFields):
     )
 
 
-def copy_kind_choices() -> list[tuple[str, str]]:
+def copy_kind_choices() -> list[SelectChoice]:
     """The kinds of message a nominated contact can get copies of (broker/contact.py)."""
-    return [(kind, kind) for kind in contact.KINDS]
+    return [SelectChoice(kind) for kind in contact.KINDS]
 
 
 class RecordContactForm(_PhoneConsentFields):
@@ -265,7 +273,7 @@ class ReviewForm(FlaskForm):
     """One tap: the button pressed carries the choice."""
 
     choice = RadioField(
-        choices=[("keep", "Keep"), ("end", "End")],
+        choices=[SelectChoice("keep", "Keep"), SelectChoice("end", "End")],
         validators=[DataRequired(N_("Choose to keep or stop their access"))],
     )
 
@@ -405,7 +413,7 @@ class AskForm(FlaskForm):
     )
     months = RadioField(
         "How long for?",
-        choices=[("1", "1 month"), ("3", "3 months"), ("6", "6 months")],
+        choices=MONTH_CHOICES,
         validators=[DataRequired("Choose how long you need access for")],
     )
     purpose = TextAreaField(
@@ -418,11 +426,11 @@ class AskForm(FlaskForm):
     )
 
 
-def grant_type_choices() -> list[tuple[str, str]]:
+def grant_type_choices() -> list[SelectChoice]:
     return [
-        (clients.CODE_GRANT, "Authorization code with PKCE (a case-management system)"),
-        (clients.REFRESH_GRANT, "Refresh tokens"),
-        (clients.DEVICE_GRANT, "Device authorization (a screen that shows a QR code)"),
+        SelectChoice(clients.CODE_GRANT, "Authorization code with PKCE (a case-management system)"),
+        SelectChoice(clients.REFRESH_GRANT, "Refresh tokens"),
+        SelectChoice(clients.DEVICE_GRANT, "Device authorization (a screen that shows a QR code)"),
     ]
 
 
@@ -449,9 +457,11 @@ class ClientForm(FlaskForm):
     auth_method = RadioField(
         "How it signs in",
         choices=[
-            ("client_secret_basic", "With a secret, sent by HTTP Basic (a server)"),
-            ("client_secret_post", "With a secret, sent in the request body (a server)"),
-            ("none", "Without a secret (a public app that cannot keep one)"),
+            SelectChoice("client_secret_basic", "With a secret, sent by HTTP Basic (a server)"),
+            SelectChoice(
+                "client_secret_post", "With a secret, sent in the request body (a server)"
+            ),
+            SelectChoice("none", "Without a secret (a public app that cannot keep one)"),
         ],
         default="client_secret_basic",
         validators=[DataRequired("Choose how it signs in")],

@@ -28,7 +28,7 @@ def test_the_claimant_sees_and_downloads_a_receipt_on_their_phone(phone, account
     expect(phone.locator("main")).to_contain_text("Help with an appeal")
     with phone.expect_download() as download:
         phone.get_by_role("link", name="Download this receipt").first.click()
-    receipt = json.loads(open(download.value.path()).read())  # noqa: SIM115
+    receipt = json.loads(download.value.path().read_text())
     assert receipt["receipt"]["services"][0]["purposes"][0]["thirdPartyName"].startswith("Priya")
 
 
@@ -50,7 +50,7 @@ def test_the_adviser_prints_and_downloads_a_statement_that_checks_out(
     with laptop.expect_download() as download:
         laptop.get_by_role("button", name="Download the signed file (JSON)").click()
     good = tmp_path / "statement.json"
-    good.write_text(open(download.value.path()).read())  # noqa: SIM115
+    good.write_text(download.value.path().read_text())
     document = json.loads(good.read_text())
     document["statement"]["events"] = document["statement"]["events"][:-1]
     bad = tmp_path / "altered.json"

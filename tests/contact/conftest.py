@@ -117,6 +117,7 @@ def notify_api():  # noqa: ANN201
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+    server.server_close()
 
 
 @pytest.fixture

@@ -125,6 +125,7 @@ def fake_notify() -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+    server.server_close()
 
 
 def notify_sender(base_url: str, key: str = API_KEY) -> channels.ChannelSenders:

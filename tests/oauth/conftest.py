@@ -40,5 +40,6 @@ def issuer_server(app: Flask) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
+        server.server_close()
         with served.app_context():
             db.engine.dispose()

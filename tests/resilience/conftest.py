@@ -185,30 +185,33 @@ def _start_server(url: str, tmp_path: Path, *, workers: int, app: str, **env: st
         "PYTHONPATH": str(ROOT),
         **env,
     }
-    process = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "-w",
-            str(workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            "30",
-            "--graceful-timeout",
-            "3",
-            "--access-logfile",
-            str(access_log),
-            "--access-logformat",
-            "%(p)s %(s)s %(m)s %(U)s",
-            "--log-level",
-            "warning",
-            app,
-        ],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=(errors := tmp_path / f"gunicorn-{port}.log").open("wb"),
-    )
+    errors = tmp_path / f"gunicorn-{port}.log"
+    # gunicorn keeps its own copy of the descriptor: ours is closed once it has started.
+    with errors.open("wb") as error_log:
+        process = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "-w",
+                str(workers),
+                "-b",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                "30",
+                "--graceful-timeout",
+                "3",
+                "--access-logfile",
+                str(access_log),
+                "--access-logformat",
+                "%(p)s %(s)s %(m)s %(U)s",
+                "--log-level",
+                "warning",
+                app,
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=error_log,
+        )
     server = Server(process, f"http://127.0.0.1:{port}", access_log)
     deadline = time.monotonic() + 60
     while True:
