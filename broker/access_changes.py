@@ -104,8 +104,8 @@ def _adviser_words(change: GrantChanged) -> tuple[str, str] | None:
         )
     if change.action == "grant.expire":
         return "grant_expired", (
-            f"Your access to {name}'s journal ended on {i18n.day(grant.ends_at)}: it reached "
-            "the end date they chose. Ask them again if you still need it."
+            f"Your access to {name}'s journal ended on {i18n.day(grant.ends_at)}, its end "
+            "date. Ask them again if you still need it."
         )
     if change.action == "grant.review_due":
         return "grant_review_due", (

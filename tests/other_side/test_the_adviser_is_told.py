@@ -113,8 +113,8 @@ def test_the_end_date_is_told_once_when_the_sweep_ends_it(alex_and_priya, frozen
 
     ended = [m for m in told(s.priya.id) if m.kind == "grant_expired"]
     assert [m.body for m in ended] == [
-        f"Your access to Alex Morgan's journal ended on {i18n.day(s.grant.ends_at)}: it reached "
-        "the end date they chose. Ask them again if you still need it."
+        f"Your access to Alex Morgan's journal ended on {i18n.day(s.grant.ends_at)}, its end "
+        "date. Ask them again if you still need it."
     ]
 
 
