@@ -76,6 +76,19 @@ class Event:
     outcome: str
 
 
+def untokened(
+    claimant_id: str,
+    actor: str,
+    action: str,
+    resource: str,
+    *,
+    outcome: str = "done",
+    grant_id: str = "",
+) -> Event:
+    """An event no token made: a person or the system acting on the broker itself."""
+    return Event(claimant_id, "", grant_id, actor, action, resource, outcome)
+
+
 def canonical(
     claimant_id: str,
     seq: int,

@@ -389,15 +389,12 @@ def _audit(
     *,
     grant_id: str = "",
 ) -> None:
-    audit.append(
-        audit.Event(
-            claimant_id=request.claimant_id,
-            token_id="",
-            grant_id=grant_id,
-            actor=by,
-            action=action,
-            resource=f"contact_request:{request.id}",
-            outcome=outcome,
-        ),
-        now=now,
+    event = audit.untokened(
+        request.claimant_id,
+        by,
+        action,
+        f"contact_request:{request.id}",
+        outcome=outcome,
+        grant_id=grant_id,
     )
+    audit.append(event, now=now)

@@ -18,6 +18,7 @@ A refused telling leaves nothing behind: no message, no notice, no push, and no 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -55,14 +56,12 @@ class Consent:
     status: str
     review_at: datetime
     ends_at: datetime
-    scopes: frozenset[str]
+    scopes: Collection[str]  # the scopes it holds (a tuple will do: a handful at most)
     window: Window
 
     @classmethod
     def of(cls, grant: GrantLike) -> Consent:
-        return cls(
-            grant.status, grant.review_at, grant.ends_at, frozenset(grant.scope_names), of(grant)
-        )
+        return cls(grant.status, grant.review_at, grant.ends_at, grant.scope_names, of(grant))
 
 
 def why_not(

@@ -267,15 +267,7 @@ def sent(message: notify.Message, *, now: datetime) -> None:
 
 
 def _audit(grant: Grant, by: str, action: str, resource: str, outcome: str, now: datetime) -> None:
-    audit.append(
-        audit.Event(
-            claimant_id=grant.claimant_id,
-            token_id="",
-            grant_id=grant.id,
-            actor=by,
-            action=action,
-            resource=resource,
-            outcome=outcome,
-        ),
-        now=now,
+    event = audit.untokened(
+        grant.claimant_id, by, action, resource, outcome=outcome, grant_id=grant.id
     )
+    audit.append(event, now=now)

@@ -451,7 +451,7 @@ def _check(scope: str, claims: Mapping[str, Any], row: Any, now: datetime) -> Ac
         status,
         clock.from_driver(review_at),
         clock.from_driver(ends_at),
-        frozenset(access.scopes),
+        access.scopes,  # already the token's scopes the grant still holds
         access.window,
     )
     # The disclosure rule; the row's own date is asked of it when the row is read (journal.py).

@@ -198,18 +198,14 @@ def audit_read(
     reading or showing fails afterwards, the event rolls back with it: nothing was shown.
     """
     kind = STAFF if isinstance(reader, StaffMember) else STAFF_SYSTEM
-    audit.append(
-        audit.Event(
-            claimant_id=claimant.id,
-            token_id="",
-            grant_id="",
-            actor=f"{kind}:{reader.id}",
-            action=action,
-            resource=f"claimant:{claimant.reference}",
-            outcome="allowed",
-        ),
-        now=now,
+    event = audit.untokened(
+        claimant.id,
+        f"{kind}:{reader.id}",
+        action,
+        f"claimant:{claimant.reference}",
+        outcome="allowed",
     )
+    audit.append(event, now=now)
 
 
 @dataclass(frozen=True, slots=True)
