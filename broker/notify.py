@@ -350,6 +350,15 @@ def access_alert(grant: Grant, *, stop_at: str, now: datetime) -> None:
                 what=what,
                 date=i18n.day(grant.ends_at),
             )
+        elif grant.until_event and not grant.event_decision_id:
+            # Tied to the reconsideration (case_tied.py): it may end sooner than its last date.
+            given = _(
+                "%(who)s can now see your journal: %(what)s. This lasts until 31 days after your "
+                "reconsideration is decided, and no later than %(date)s.",
+                who=_who(grant),
+                what=what,
+                date=i18n.day(grant.ends_at),
+            )
         else:
             given = _(
                 "%(who)s can now see your journal: %(what)s. This lasts until %(date)s.",

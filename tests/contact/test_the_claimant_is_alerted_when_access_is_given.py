@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 
-from broker import clock, i18n, letters
+from broker import clock, grants, i18n, letters
 from broker.extensions import db
 from broker.models import Grant
 from tests.conftest import csrf_from, sign_in
 from tests.contact.conftest import by_smtp, choose, emails_to, run_sweep, texts_to
 from tests.contact.test_notify_delivery import notify_sender
-from tests.factories import bound
+from tests.factories import bound, signer
 from tests.staff.helpers import phone_grant
 
 STOP_LINK = re.compile(r"stop it now: (http://\S+/access/([0-9a-f-]{36})/revoke)")
@@ -115,3 +115,25 @@ def test_the_alert_in_the_inbox_has_a_button_that_stops_it(app, people, frozen_c
     page = phone.get(f"/letters/{alert.id}").text
 
     assert f'href="/access/{grant.id}/revoke">Stop access for Priya Shah</a>' in page
+
+
+def test_access_until_the_reconsideration_is_decided_says_it_may_end_sooner(people, frozen_clock):
+    grant = grants.give(
+        people.claimant,
+        grants.Representative.of(people.adviser),
+        scope_names="mr:read",
+        ends_at=grants.add_months(clock.now(), 6),
+        purpose="Help with my appeal",
+        relationship="Welfare rights adviser",
+        now=clock.now(),
+        signer=signer(),
+        until_event=grants.MR_DECIDED,
+    )
+    db.session.commit()
+
+    [alert] = [m for m in letters.inbox(people.claimant.id) if m.message.kind == "access_given"]
+
+    assert (
+        "This lasts until 31 days after your reconsideration is decided, and no later than "
+        f"{i18n.day(grant.ends_at)}."
+    ) in alert.message.body
