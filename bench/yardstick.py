@@ -21,7 +21,8 @@ from flask import Flask, abort, jsonify, request
 
 from broker import audit, clock, disclosure, journal, protect
 from broker.db import sqlite_synchronous
-from broker.tokens import InvalidToken, TokenService, load_or_create_key, load_retired_keys
+from broker.keys import load_or_create_key, load_retired_keys
+from broker.tokens import InvalidToken, TokenService
 
 URL = os.environ["DATABASE_URL"]
 POSTGRES = URL.startswith("postgres")

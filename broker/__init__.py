@@ -13,7 +13,19 @@ from flask.cli import FlaskGroup
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access_changes, cli, extensions, grant_events, i18n, services
+from . import (
+    access_changes,
+    channels,
+    cli,
+    extensions,
+    grant_events,
+    i18n,
+    keys,
+    notify,
+    services,
+    signed,
+    tokens,
+)
 from . import config as broker_config
 from .db import configure_engine
 from .inputs import load_json, unsafe_field
@@ -85,7 +97,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     extensions.csrf.init_app(app)
     configure_engine(app, will_write=boundary.request_writes)
 
-    bound = services.build(app.config, production=production)
+    bound = build_services(app.config, production=production)
     app.config["BROKER_ISSUER"] = bound.issuer
     services.bind(app, bound)
     # A grant's changes reach the other side (issue 23): bound here, so grants.py calls nothing
@@ -151,3 +163,26 @@ def _security_headers(response: Response) -> Response:
 def main() -> None:
     """The `consent-broker` command: Flask's CLI on this app, with the broker's commands."""
     FlaskGroup(create_app=create_app, help="The consent broker's commands.")()
+
+
+def build_services(config: Mapping[str, Any], *, production: bool) -> services.Services:
+    """Load (or, outside production, create) the keys and build every service from `config`."""
+    key_dir = Path(config["BROKER_KEY_DIR"])
+    issuer = services.normalise_issuer(str(config["BROKER_ISSUER"]))
+    token_service = tokens.TokenService(
+        keys.load_or_create_key(key_dir, create=not production),
+        issuer,
+        audience=f"{issuer}/api/v1",
+        retired=keys.load_retired_keys(key_dir),
+    )
+    return services.Services(
+        issuer=issuer,
+        tokens=token_service,
+        statement_key=signed.load_or_create_statement_key(key_dir, create=not production),
+        hasher=services.password_hasher(config),
+        sender=(
+            notify.load_sender(config["BROKER_OUTBOX_SENDER"])
+            if config.get("BROKER_OUTBOX_SENDER")
+            else channels.from_config(config)
+        ),
+    )

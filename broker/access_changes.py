@@ -27,12 +27,12 @@ from typing import Any
 
 import scopes
 
-from . import clients, grants, i18n, notify, push
+from . import clients, disclosure, grants, i18n, notify, push
 from .db import new_id
 from .extensions import db
 from .grant_events import GrantChanged
-from .models import AccessToken, Grant, PushDelivery, RefreshToken, StaffMember
-from .tokens import TokenService
+from .keys import Signer
+from .models import AccessToken, Grant, MRDecision, PushDelivery, RefreshToken, StaffMember
 
 PUSHED_ACTION = "grant.event_pushed"
 # What each change is to a case system: its access ended, or its claims changed.
@@ -59,7 +59,7 @@ def grant_changed(change: GrantChanged) -> None:
     _push_to_case_systems(change)
 
 
-def review_due(grant: Grant, *, signer: TokenService, now: datetime) -> None:
+def review_due(grant: Grant, *, signer: Signer, now: datetime) -> None:
     """The grant's review date has passed unconfirmed: its tokens stop working until the
     claimant confirms it. Told once per review date (the sweep calls this). No commit."""
     grant.review_due_told_at = now
@@ -254,12 +254,26 @@ def _tell_claimant(change: GrantChanged) -> None:
         notify.suspended(grant, now=now)
     elif action == "grant.lift_suspension":
         notify.resumed(grant, now=now)
+    elif action == "grant.case_decided":
+        notify.case_decided(grant, now=now, decision=_decision_may_be_told(grant, now))
     elif action in ALERTED and kind == "staff":
         staff = db.session.get(StaffMember, ident)
         name = staff.name if staff else "DWP"
         notify.recorded_by_phone(grant, name, stop_at=_stop_link(change), now=now)
     elif action in ALERTED and grant.kind == grants.ACCESS:
         notify.access_alert(grant, stop_at=_stop_link(change), now=now)
+
+
+def _decision_may_be_told(grant: Grant, now: datetime) -> disclosure.Permit | None:
+    """Whether the adviser may hear that the decision that moved this grant's end came
+    (broker/disclosure.py)."""
+    decision = db.session.get(MRDecision, grant.event_decision_id)
+    if decision is None:
+        return None
+    try:
+        return disclosure.permit(grant, "mr:read", now, decision.decided_at)
+    except disclosure.NotTold:
+        return None
 
 
 def _stop_link(change: GrantChanged) -> str:

@@ -15,17 +15,17 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from . import appeals, disclosure, grants, notify
+from . import clock, grants
 from .extensions import db
+from .keys import Signer
 from .models import Grant, MRDecision
-from .tokens import TokenService
 
 APPEAL_DAYS = 31
 
 
 def ends_after(decided_on: date) -> datetime:
     """The last moment of the UK day APPEAL_DAYS after the decision date."""
-    return appeals.start_of(decided_on + timedelta(days=APPEAL_DAYS + 1)) - timedelta(seconds=1)
+    return clock.start_of(decided_on + timedelta(days=APPEAL_DAYS + 1)) - timedelta(seconds=1)
 
 
 def waiting(claimant_id: str, now: datetime) -> list[Grant]:
@@ -46,28 +46,19 @@ def waiting(claimant_id: str, now: datetime) -> list[Grant]:
 
 
 def decision_arrived(
-    decision: MRDecision, *, decided_on: date, now: datetime, signer: TokenService
+    decision: MRDecision, *, decided_on: date, now: datetime, signer: Signer
 ) -> list[Grant]:
-    """Give each waiting grant its end after this decision, tell claimant and adviser; the
-    grants changed. Adds, no commit."""
+    """Give each waiting grant its end after this decision; the grants changed. Claimant and
+    adviser are told by the change's reaction (broker/access_changes.py). Adds, no commit."""
     changed = []
     for grant in waiting(decision.claimant_id, now):
-        if decided_on < appeals.uk_day(grant.starts_at):
+        if decided_on < clock.uk_day(grant.starts_at):
             continue
         if grants.end_with_case(
             grant, decision_id=decision.id, ends_at=ends_after(decided_on), signer=signer, now=now
         ):
-            notify.case_decided(grant, now=now, decision=_may_tell(grant, decision, now))
             changed.append(grant)
     return changed
-
-
-def _may_tell(grant: Grant, decision: MRDecision, now: datetime) -> disclosure.Permit | None:
-    """Whether the adviser may hear that this decision came (broker/disclosure.py)."""
-    try:
-        return disclosure.permit(grant, "mr:read", now, decision.decided_at)
-    except disclosure.NotTold:
-        return None
 
 
 def waits_for_decision(grant: Grant) -> bool:

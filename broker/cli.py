@@ -29,8 +29,9 @@ from . import (
 )
 from .config import is_production
 from .extensions import db
+from .keys import load_retired_keys, rotate_key
 from .models import Claimant
-from .tokens import TokenService, load_retired_keys, rotate_key
+from .tokens import TokenService
 
 
 def register(app: Flask) -> None:

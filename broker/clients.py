@@ -18,10 +18,11 @@ from urllib.parse import urlsplit
 
 import scopes
 
-from . import appeals, clock, drafts, grants, inputs, push, windows
+from . import clock, grants, inputs, windows
 from .extensions import db
+from .keys import Signer
 from .models import Claimant, Grant, OAuthClient, Organisation
-from .tokens import TokenService, hash_secret
+from .opaque import hash_secret
 
 CODE_GRANT = "authorization_code"
 REFRESH_GRANT = "refresh_token"
@@ -58,6 +59,25 @@ class DetailsRefused(ValueError):
 
 
 # Registration
+
+
+class EndpointRefused(ValueError):
+    """A push endpoint must be an https URL."""
+
+
+def check_endpoint(url: str) -> str:
+    """The endpoint as given, if it is an absolute https URL with a host and no fragment."""
+    url = url.strip()
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        raise EndpointRefused("The push endpoint's port must be a number from 1 to 65535") from None
+    if parts.scheme != "https" or not parts.hostname or parts.fragment or parts.username:
+        raise EndpointRefused(
+            "The push endpoint must be an https URL, like https://cases.example/events"
+        )
+    return url
 
 
 def check_redirect_uri(uri: str) -> str:
@@ -135,8 +155,8 @@ def register(
     if db.session.get(OAuthClient, client_id) is not None:
         raise ClientRefused(f"A client called {client_id} already exists")
     try:
-        endpoint = push.check_endpoint(push_endpoint) if push_endpoint else None
-    except push.EndpointRefused as refusal:
+        endpoint = check_endpoint(push_endpoint) if push_endpoint else None
+    except EndpointRefused as refusal:
         raise ClientRefused(str(refusal)) from None
     if auth_method != "none":
         secret = secret or secrets.token_urlsafe(32)
@@ -321,7 +341,7 @@ def _window(item: dict[str, Any]) -> windows.Window:
         return windows.checked(
             windows.parse_day(item.get("date_from"), "date_from"),
             windows.parse_day(item.get("date_to"), "date_to"),
-            today=appeals.uk_day(clock.now()),
+            today=clock.uk_day(clock.now()),
         )
     except windows.WindowRefused as refusal:
         raise DetailsRefused(str(refusal)) from None
@@ -369,7 +389,7 @@ def grant_access(
     claimant: Claimant,
     representative: grants.Representative,
     *,
-    signer: TokenService,
+    signer: Signer,
     client: OAuthClient,
     requested: Sequence[str],
     chosen: Sequence[str],
@@ -420,8 +440,8 @@ def grant_access(
         signer=signer,
         until_event=details.until_event,  # None: not asked, an existing grant keeps its own
         window=window,
+        check_before_send=True,  # approved on the claimant's phone: they check writes first
     )
-    drafts.turned_on_for_new(grant, now)  # approved on the claimant's phone: they check first
     return grant
 
 

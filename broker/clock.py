@@ -1,9 +1,13 @@
-"""The broker's one source of the current time: aware UTC, replaceable in tests."""
+"""The broker's one source of the current time (aware UTC, replaceable in tests), and the UK
+calendar: the day a moment falls on there, the moment a day starts, months after a day."""
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 _now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
 
@@ -45,3 +49,26 @@ def to_driver(moment: datetime, *, postgres: bool) -> datetime | str:
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+UK = ZoneInfo("Europe/London")
+
+Day = TypeVar("Day", date, datetime)
+
+
+def months_after(day: Day, months: int) -> Day:
+    """The same day (and time, for a moment) `months` calendar months later; a day the month
+    lacks (31 January plus one month) becomes that month's last day (28 or 29 February)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def uk_day(moment: datetime) -> date:
+    """The day `moment` falls on in the UK, summer time included."""
+    return moment.astimezone(UK).date()
+
+
+def start_of(day: date) -> datetime:
+    """Midnight at the start of a UK day, as the moment stored for a decision made that day."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=UK).astimezone(UTC)

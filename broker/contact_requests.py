@@ -24,12 +24,13 @@ from datetime import date, datetime, timedelta
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from . import appeals, audit, contact, device, grants, i18n, nominated, notify, ratelimit, records
+from . import audit, clock, contact, device, grants, i18n, nominated, notify, ratelimit, records
 from .db import new_id
 from .extensions import db
 from .i18n import N_
+from .keys import Signer
 from .models import Claimant, ContactRequest, Grant
-from .tokens import TokenService, hash_secret
+from .opaque import hash_secret
 
 UNCONFIRMED, WAITING, APPROVED, DECLINED = "unconfirmed", "waiting", "approved", "declined"
 WAITING_TOO_LONG = 5  # working days without an answer, then staff's list shows it
@@ -233,7 +234,7 @@ def approve(
     kinds: Sequence[str],
     months: int,
     purpose: str,
-    signer: TokenService,
+    signer: Signer,
     now: datetime,
 ) -> Grant:
     """The claimant says yes with the asker's short code: the asker becomes their nominated
@@ -350,19 +351,19 @@ class Age:
 
 
 def age_of(request: ContactRequest, now: datetime) -> Age:
-    since = appeals.uk_day(request.confirmed_at or request.created_at)
-    today = appeals.uk_day(now)
+    since = clock.uk_day(request.confirmed_at or request.created_at)
+    today = clock.uk_day(now)
     return Age((today - since).days, working_days_between(since, today))
 
 
 def _too_long_cutoff(now: datetime) -> datetime:
     """The start of the latest UK day a request could have begun waiting on and be too long
     waiting today: WAITING_TOO_LONG + 1 working days back from today."""
-    today = appeals.uk_day(now)
+    today = clock.uk_day(now)
     day = today
     while working_days_between(day, today) <= WAITING_TOO_LONG:
         day -= timedelta(days=1)
-    return appeals.start_of(day + timedelta(days=1))
+    return clock.start_of(day + timedelta(days=1))
 
 
 def waiting_too_long(now: datetime, *, limit: int = 500) -> list[tuple[ContactRequest, Claimant]]:

@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from . import appeals, audit, case_tied, journal, notify, watches, windows
+from . import appeals, audit, case_tied, clock, journal, notify, watches, windows
 from .extensions import db
 from .journal import iso
+from .keys import Signer
 from .models import Claimant, MRDecision
-from .tokens import TokenService
 
 OUTCOMES = journal.OUTCOMES
 DEFAULT_SUBJECT = "Mandatory Reconsideration decision"
@@ -46,14 +46,14 @@ def add_mr_decision(
     body: str = "",
     by: str,
     now: datetime,
-    signer: TokenService,
+    signer: Signer,
 ) -> MRDecision:
     """Add the decision to the claimant's journal, audited as done `by`; send the claimant a
     letter with their appeal date, and tell everyone watching for it (broker/watches.py).
     Adds and flushes, no commit; DecisionRefused."""
     if outcome not in OUTCOMES:
         raise DecisionRefused(f"The outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
-    if decided_on > appeals.uk_day(now):
+    if decided_on > clock.uk_day(now):
         raise DecisionRefused("The decision date cannot be in the future")
     if len(subject) > LONGEST_SUBJECT or len(body) > LONGEST_BODY or "\x00" in subject + body:
         raise DecisionRefused(
@@ -64,7 +64,7 @@ def add_mr_decision(
     body = body.strip() or f"The decision was looked at again. Outcome: {OUTCOMES[outcome]}."
     decision = MRDecision(
         claimant_id=claimant.id,
-        decided_at=appeals.start_of(decided_on),
+        decided_at=clock.start_of(decided_on),
         subject=subject,
         outcome=outcome,
         body=body,

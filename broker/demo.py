@@ -11,7 +11,6 @@ from argon2 import PasswordHasher
 
 from . import (
     accounts,
-    appeals,
     caller_checks,
     clients,
     clock,
@@ -449,7 +448,7 @@ def seed_watch(now: datetime, signer: TokenService) -> None:
     decisions.add_mr_decision(
         alex,
         outcome="partly_changed",
-        decided_on=appeals.uk_day(now - timedelta(days=3)),
+        decided_on=clock.uk_day(now - timedelta(days=3)),
         subject="Work capability: mobilising",
         body="We have looked at the decision again and changed part of it. You can appeal to "
         "an independent tribunal within one month of this decision.",
@@ -510,10 +509,10 @@ def seed_sam_for_priya(now: datetime, signer: TokenService) -> None:
         relationship="Welfare rights adviser",
         now=now,
         signer=signer,
-        window=windows.Window(appeals.uk_day(cut)),
+        window=windows.Window(clock.uk_day(cut)),
         until_event=grants.MR_DECIDED,
+        check_before_send=True,
     )
-    drafts.turned_on_for_new(grant, now)
     _token, row, _expires = signer.issue(
         grant, client_id=clients.CONSOLE_CLIENT_ID, scopes=grant.scope_names, now=now
     )

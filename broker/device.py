@@ -22,8 +22,9 @@ from sqlalchemy import delete, update
 
 from . import clients, grants, ratelimit, windows
 from .extensions import db
+from .keys import Signer
 from .models import Adviser, Claimant, DeviceAuthorization, Grant, OAuthClient
-from .tokens import TokenService, hash_secret, new_opaque_token
+from .opaque import hash_secret, new_opaque_token
 
 # RFC 8628 6.1: 20 consonants (no vowels, so no words; no look-alike digits), case-insensitive.
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
@@ -178,7 +179,7 @@ def approve(
     authorization: DeviceAuthorization,
     claimant: Claimant,
     *,
-    signer: TokenService,
+    signer: Signer,
     chosen: Sequence[str],
     months: int,
     now: datetime,

@@ -306,14 +306,6 @@ def set_checking(grant: Grant, on: bool, *, by: str, now: datetime) -> None:
     )
 
 
-def turned_on_for_new(grant: Grant, now: datetime) -> None:
-    """The phone's default: a consent the claimant gives now checks writes with them first
-    (one they already had, amended, keeps its setting)."""
-    if grant.created_at == now and not grant.check_before_send:
-        grant.check_before_send = True
-        db.session.flush()
-
-
 def draft_for_demo(
     grant: Grant,
     *,

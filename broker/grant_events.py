@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from .keys import Signer
     from .models import Grant
-    from .tokens import TokenService
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +27,7 @@ class GrantChanged:
     action: str
     by: str  # the actor on the audit event: claimant:<id>, adviser:<id>, staff:<id>, client:<id>
     now: datetime
-    signer: TokenService
+    signer: Signer
     removed: Sequence[str] = ()
     added: Sequence[str] = ()
     window_changed: bool = False

@@ -14,9 +14,10 @@ from sqlalchemy import ColumnElement, Select, or_, update
 
 import scopes
 
-from . import appeals, audit, grant_events, receipts, tokens, windows
+from . import audit, clock, grant_events, issued, receipts, windows
 from .disclosure import ACTIVE
 from .extensions import db
+from .keys import Signer
 from .models import (
     AccessToken,
     Adviser,
@@ -27,7 +28,6 @@ from .models import (
     RefreshToken,
     StaffMember,
 )
-from .tokens import TokenService
 
 # ACTIVE, and whether a grant works at a moment (`authorises`), are the disclosure rule's.
 PENDING, SUSPENDED, REVOKED, EXPIRED = "pending", "suspended", "revoked", "expired"
@@ -51,7 +51,7 @@ class GrantNotFound(LookupError):
 
 def add_months(moment: datetime, months: int) -> datetime:
     """The same day and time `months` calendar months later, clamped to the month's last day."""
-    return appeals.months_after(moment, months)
+    return clock.months_after(moment, months)
 
 
 def latest_end(scope_names: Sequence[str], starts_at: datetime) -> datetime:
@@ -103,7 +103,7 @@ def give(
     claimant: Claimant,
     representative: Representative,
     *,
-    signer: TokenService,
+    signer: Signer,
     scope_names: Sequence[str] | str,
     ends_at: datetime,
     purpose: str,
@@ -117,10 +117,12 @@ def give(
     authorization_details: list[dict[str, object]] | None = None,
     until_event: str | None = None,
     window: windows.Window | None = None,
+    check_before_send: bool = False,
 ) -> Grant:
     """The claimant's consent to this representative, checked against every rule: a new grant,
     or, if they already have a live one, that grant amended (one relationship, one grant). Adds
-    the rows and audit event, no commit.
+    the rows and audit event, no commit. `check_before_send` is for a new grant only (an amended
+    one keeps its own setting): the adviser's writes then wait for the claimant's "Send it".
     """
     names = _parse(scope_names)
     if not names:
@@ -167,6 +169,7 @@ def give(
             until_event=check_until_event(until_event),
             date_from=window.date_from if window else None,
             date_to=window.date_to if window else None,
+            check_before_send=check_before_send,
         ),
         claimant=claimant,
         names=names,
@@ -199,7 +202,7 @@ def live_relationship(claimant_id: str, key: str | None, now: datetime) -> Grant
 
 
 def _current_relationship(
-    claimant_id: str, key: str | None, now: datetime, *, signer: TokenService
+    claimant_id: str, key: str | None, now: datetime, *, signer: Signer
 ) -> Grant | None:
     """live_relationship, for a change: a grant past its end date that the sweep has not reached
     yet is expired here, so it never stands in the way of new consent (the unique live index)."""
@@ -234,7 +237,7 @@ class Change:
     @property
     def end_day_moves(self) -> bool:
         """The end falls on another UK day: a new end date, as the claimant reads dates."""
-        return appeals.uk_day(self.ends_at) != appeals.uk_day(self.grant.ends_at)
+        return clock.uk_day(self.ends_at) != clock.uk_day(self.grant.ends_at)
 
     @property
     def anything(self) -> bool:
@@ -265,7 +268,7 @@ def proposed_change(
 def amend(
     grant: Grant,
     *,
-    signer: TokenService,
+    signer: Signer,
     scope_names: Sequence[str] | str,
     ends_at: datetime,
     purpose: str,
@@ -345,7 +348,7 @@ def _recorder(claimant: Claimant, staff: StaffMember | None) -> str:
 def _add(
     grant: Grant,
     *,
-    signer: TokenService,
+    signer: Signer,
     claimant: Claimant,
     names: Sequence[str],
     purpose: str,
@@ -405,7 +408,7 @@ def state_at(grant: Grant, now: datetime) -> str:
     return "current"
 
 
-def revoke(grant: Grant, *, signer: TokenService, by: str, now: datetime, reason: str = "") -> None:
+def revoke(grant: Grant, *, signer: Signer, by: str, now: datetime, reason: str = "") -> None:
     """End a grant at once; every token under it stops working on its next request."""
     if grant.status in ENDED:
         return
@@ -422,7 +425,7 @@ GIVEN_UP_BY_ADVISER = "Given up by the adviser"
 GIVEN_UP_BY_CASE_SYSTEM = "Given up by their case system"
 
 
-def give_up(grant: Grant, *, signer: TokenService, by: str, now: datetime) -> None:
+def give_up(grant: Grant, *, signer: Signer, by: str, now: datetime) -> None:
     """The representative ends their own access (an adviser on the client's page, `by`
     adviser:<id>; their case system by revoking its refresh token, `by` client:<id>): revoked at
     once, the claimant told and given a receipt. GrantRefused if it has already ended."""
@@ -459,7 +462,7 @@ def narrowable(grant: Grant, now: datetime) -> bool:
 
 
 def narrow(
-    grant: Grant, keep: Sequence[str] | str, *, signer: TokenService, by: str, now: datetime
+    grant: Grant, keep: Sequence[str] | str, *, signer: Signer, by: str, now: datetime
 ) -> tuple[str, ...]:
     """Take scopes away from a live access grant, never add any; returns the scopes removed.
 
@@ -490,7 +493,7 @@ def narrow(
 
 
 def narrow_window(
-    grant: Grant, window: windows.Window, *, signer: TokenService, by: str, now: datetime
+    grant: Grant, window: windows.Window, *, signer: Signer, by: str, now: datetime
 ) -> None:
     """Shorten a live grant's date window, never widen it (that is an amendment the claimant
     approves). Takes effect on the next read: the guard reads the window with the grant, so no
@@ -509,7 +512,7 @@ def narrow_window(
     _audit(grant, by, "grant.narrow", now, signer=signer, window_changed=True)
 
 
-def revoke_all(claimant: Claimant, *, signer: TokenService, now: datetime) -> int:
+def revoke_all(claimant: Claimant, *, signer: Signer, now: datetime) -> int:
     """Stop all access: revoke every live grant of this claimant; returns how many ended."""
     live = db.session.scalars(
         db.select(Grant).where(Grant.claimant_id == claimant.id, Grant.status.in_(LIVE))
@@ -520,7 +523,7 @@ def revoke_all(claimant: Claimant, *, signer: TokenService, now: datetime) -> in
 
 
 def _revoke_tokens(grant_ids: list[str], now: datetime) -> None:
-    tokens.revoke_issued(
+    issued.revoke_issued(
         now,
         access=AccessToken.grant_id.in_(grant_ids),
         refresh=RefreshToken.grant_id.in_(grant_ids),
@@ -558,7 +561,7 @@ def _audit(
     added: Sequence[str] = (),
     outcome: str = "done",
     *,
-    signer: TokenService | None,
+    signer: Signer | None,
     window_changed: bool = False,
 ) -> None:
     audit.append(
@@ -706,7 +709,7 @@ def parse_contact_scopes(value: Sequence[str] | str) -> tuple[str, ...]:
 def create_contact(
     claimant: Claimant,
     *,
-    signer: TokenService,
+    signer: Signer,
     name: str,
     relationship: str,
     scope_names: Sequence[str] | str,
@@ -766,7 +769,7 @@ def record_by_phone(
     claimant: Claimant,
     representative: Representative,
     *,
-    signer: TokenService,
+    signer: Signer,
     staff: StaffMember,
     consented: bool,
     scope_names: Sequence[str] | str,
@@ -837,7 +840,7 @@ def record_by_phone(
 
 
 def suspend(
-    grant: Grant, *, signer: TokenService, staff: StaffMember, reason: str, now: datetime
+    grant: Grant, *, signer: Signer, staff: StaffMember, reason: str, now: datetime
 ) -> None:
     """Pause a grant: its tokens stop on their next request; claimant and adviser are told."""
     reason = reason.strip()
@@ -858,9 +861,7 @@ def suspend(
     _audit(grant, f"staff:{staff.id}", "grant.suspend", now, signer=signer)  # both sides told
 
 
-def lift_suspension(
-    grant: Grant, *, signer: TokenService, staff: StaffMember, now: datetime
-) -> None:
+def lift_suspension(grant: Grant, *, signer: Signer, staff: StaffMember, now: datetime) -> None:
     """Restart a suspended grant that has not reached its end; claimant and adviser are told."""
     lock(grant)
     if grant.status != SUSPENDED:
@@ -884,7 +885,7 @@ def needs_review(grant: Grant, now: datetime) -> bool:
     )
 
 
-def confirm_review(grant: Grant, *, signer: TokenService, by: str, now: datetime) -> None:
+def confirm_review(grant: Grant, *, signer: Signer, by: str, now: datetime) -> None:
     """The claimant keeps the grant until its same end date; it works again if review lapsed."""
     lock(grant)
     if grant.status == SUSPENDED:
@@ -898,7 +899,7 @@ def confirm_review(grant: Grant, *, signer: TokenService, by: str, now: datetime
     _audit(grant, by, "grant.review_confirm", now, signer=signer)
 
 
-def end_at_review(grant: Grant, *, signer: TokenService, by: str, now: datetime) -> None:
+def end_at_review(grant: Grant, *, signer: Signer, by: str, now: datetime) -> None:
     """The claimant chose to end the grant when asked to review it: revoked at once."""
     lock(grant)
     revoke(grant, by=by, now=now, reason="Ended at review", signer=signer)
@@ -927,7 +928,7 @@ def count_expiry_due(now: datetime) -> int:
     )
 
 
-def expire(grant_id: str, *, signer: TokenService, now: datetime) -> bool:
+def expire(grant_id: str, *, signer: Signer, now: datetime) -> bool:
     """End one grant that has reached its end date (idempotent); True if this call ended it."""
     grant = db.session.get(Grant, grant_id)
     if grant is None:
@@ -1014,7 +1015,7 @@ def lock(grant: Grant) -> Grant:
 
 
 def _revoke_access_tokens(grant_ids: list[str], now: datetime) -> None:
-    tokens.revoke_issued(now, access=AccessToken.grant_id.in_(grant_ids))
+    issued.revoke_issued(now, access=AccessToken.grant_id.in_(grant_ids))
 
 
 def live_contact(claimant_id: str, now: datetime) -> Grant | None:
@@ -1040,7 +1041,7 @@ def check_until_event(until_event: str | None) -> str | None:
 
 
 def end_with_case(
-    grant: Grant, *, decision_id: str, ends_at: datetime, signer: TokenService, now: datetime
+    grant: Grant, *, decision_id: str, ends_at: datetime, signer: Signer, now: datetime
 ) -> bool:
     """The case this grant was tied to has been decided: it now ends at `ends_at`, never later
     than it already did; receipt and audit. An end already reached expires it here and now.

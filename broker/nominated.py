@@ -31,7 +31,7 @@ from .db import new_id
 from .extensions import db
 from .i18n import N_
 from .models import Claimant, ContactAddress, Grant, OutboxMessage
-from .tokens import hash_secret
+from .opaque import hash_secret
 
 CODE_DIGITS = 6
 CODE_MINUTES = 60

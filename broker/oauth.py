@@ -61,6 +61,7 @@ import scopes
 from . import audit, clients, clock, device, disclosure, dpop, grants
 from .db import new_id
 from .extensions import db
+from .issued import revoke_issued
 from .models import (
     AccessToken,
     AuthorizationCode,
@@ -69,7 +70,8 @@ from .models import (
     OAuthClient,
     RefreshToken,
 )
-from .tokens import InvalidToken, TokenService, hash_secret, new_opaque_token, revoke_issued
+from .opaque import hash_secret, new_opaque_token
+from .tokens import InvalidToken, TokenService
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import jwt
 
-from .tokens import ALGORITHM, TokenService
+from .keys import ALGORITHM, Signer
 
 SET_TYPE = "secevent+jwt"
 CONTENT_TYPE = "application/secevent+jwt"
@@ -28,25 +28,6 @@ MAX_ATTEMPTS = 6
 FIRST_WAIT = timedelta(minutes=1)  # then 2, 4, 8, 16 minutes: the sixth try is ~31 minutes on
 TIMEOUT_SECONDS = 10
 LONGEST_ANSWER = 4096  # of a receiver's error body: enough for {"err": ..., "description": ...}
-
-
-class EndpointRefused(ValueError):
-    """A push endpoint must be an https URL."""
-
-
-def check_endpoint(url: str) -> str:
-    """The endpoint as given, if it is an absolute https URL with a host and no fragment."""
-    url = url.strip()
-    parts = urlsplit(url)
-    try:
-        parts.port  # noqa: B018 - raises ValueError for a port out of range
-    except ValueError:
-        raise EndpointRefused("The push endpoint's port must be a number from 1 to 65535") from None
-    if parts.scheme != "https" or not parts.hostname or parts.fragment or parts.username:
-        raise EndpointRefused(
-            "The push endpoint must be an https URL, like https://cases.example/events"
-        )
-    return url
 
 
 def event_uri(issuer: str) -> str:
@@ -67,7 +48,7 @@ class DecisionEvent:
 
 
 def make_set(
-    signer: TokenService, *, jti: str, audience: str, event: DecisionEvent, now: datetime
+    signer: Signer, *, jti: str, audience: str, event: DecisionEvent, now: datetime
 ) -> str:
     """The signed SET for one decision, for one client (`aud` is its client_id)."""
     claims: dict[str, Any] = {
@@ -113,7 +94,7 @@ class AccessEvent:
 
 
 def make_caep_set(
-    signer: TokenService, *, jti: str, audience: str, event: AccessEvent, now: datetime
+    signer: Signer, *, jti: str, audience: str, event: AccessEvent, now: datetime
 ) -> str:
     """The signed CAEP SET. Its subject (SSF 1.0 `sub_id`) is complex: the claimant as the user
     and the grant as the session, the consent every token of the case system's was issued
@@ -140,7 +121,7 @@ def make_caep_set(
     return _signed(signer, claims)
 
 
-def _signed(signer: TokenService, claims: dict[str, Any]) -> str:
+def _signed(signer: Signer, claims: dict[str, Any]) -> str:
     return jwt.encode(
         claims,
         signer.key.private_key,

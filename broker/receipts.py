@@ -24,8 +24,8 @@ import scopes
 from . import signed
 from .db import new_id
 from .extensions import db
+from .keys import Signer
 from .models import Grant, Receipt
-from .tokens import TokenService
 
 VERSION = "KI-CR-v1.1.0"
 CASE_DECIDED = "case_decided"
@@ -63,7 +63,7 @@ def issue(
     *,
     by: str,
     now: datetime,
-    signer: TokenService | None,
+    signer: Signer | None,
     removed: Sequence[str] = (),
     added: Sequence[str] = (),
 ) -> Receipt | None:

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from . import appeals, audit, clock
+from . import audit, clock
 from .extensions import db
 from .models import AuditEvent, Claimant, PinnedNote, StaffApiKey, StaffMember
 
@@ -263,6 +263,6 @@ def looks_by_day(reads: Iterable[StaffRead]) -> list[Looks]:
     """
     days: dict[date, int] = {}
     for read in reads:
-        day = appeals.uk_day(read.at)
+        day = clock.uk_day(read.at)
         days[day] = days.get(day, 0) + 1
     return [Looks(day, count) for day, count in sorted(days.items(), reverse=True)]

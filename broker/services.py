@@ -1,20 +1,21 @@
-"""What the broker is bound to at start-up: built once by create_app, then handed to domain code
-as arguments, never looked up by a string key from inside it."""
+"""What the broker is bound to at start-up: built once by create_app (broker/__init__.py), then
+handed to domain code as arguments, never looked up by a string key from inside it. This module
+only names them: it sits below the domain, which takes a Services without importing what builds
+one."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from flask import Flask
 
-from . import channels
-from .notify import Sender, load_sender
-from .signed import load_or_create_statement_key
-from .tokens import SigningKey, TokenService, load_or_create_key, load_retired_keys
+if TYPE_CHECKING:
+    from .keys import SigningKey
+    from .notify import Sender
+    from .tokens import TokenService
 
 EXTENSION = "broker.services"
 
@@ -56,29 +57,6 @@ def password_hasher(config: Mapping[str, Any]) -> PasswordHasher:
         time_cost=int(config.get("BROKER_ARGON2_TIME_COST") or defaults.time_cost),
         memory_cost=int(config.get("BROKER_ARGON2_MEMORY_KIB") or defaults.memory_cost),
         parallelism=int(config.get("BROKER_ARGON2_PARALLELISM") or defaults.parallelism),
-    )
-
-
-def build(config: Mapping[str, Any], *, production: bool) -> Services:
-    """Load (or, outside production, create) the keys and build every service from `config`."""
-    key_dir = Path(config["BROKER_KEY_DIR"])
-    issuer = normalise_issuer(str(config["BROKER_ISSUER"]))
-    tokens = TokenService(
-        load_or_create_key(key_dir, create=not production),
-        issuer,
-        audience=f"{issuer}/api/v1",
-        retired=load_retired_keys(key_dir),
-    )
-    return Services(
-        issuer=issuer,
-        tokens=tokens,
-        statement_key=load_or_create_statement_key(key_dir, create=not production),
-        hasher=password_hasher(config),
-        sender=(
-            load_sender(config["BROKER_OUTBOX_SENDER"])
-            if config.get("BROKER_OUTBOX_SENDER")
-            else channels.from_config(config)
-        ),
     )
 
 

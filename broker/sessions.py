@@ -23,7 +23,7 @@ from sqlalchemy import delete, or_, select, update
 
 from .extensions import db
 from .models import Account, UserSession
-from .tokens import hash_secret
+from .opaque import hash_secret
 
 IDLE_LIMITS = {
     "claimant": timedelta(minutes=30),

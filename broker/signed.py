@@ -17,7 +17,7 @@ from typing import Any
 
 import jwt
 
-from .tokens import ALGORITHM, SigningKey, write_secret
+from .keys import ALGORITHM, SigningKey, write_secret
 
 STATEMENT_KEY_FILE = "statement-key"
 

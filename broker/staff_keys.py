@@ -14,7 +14,7 @@ from datetime import datetime
 
 from .extensions import db
 from .models import StaffApiKey
-from .tokens import hash_secret
+from .opaque import hash_secret
 
 PREFIX = "dwpstaff_"
 

@@ -1,4 +1,4 @@
-"""Access tokens (RFC 9068 JWTs signed with ES256), opaque refresh tokens, signing keys, JWKS.
+"""Access tokens (RFC 9068 JWTs signed with ES256 by the broker's key, broker/keys.py), JWKS.
 
 The signing key and its public JWK are loaded once per process. An access token names its grant
 (`grant_id`) and its token ID (`jti`); only the jti is stored, never the token.
@@ -13,35 +13,23 @@ statements verify under every key the broker ever had (`all_keys`, /api/v1/audit
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
-import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, Protocol
 
 import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from jwt.algorithms import ECAlgorithm
-from sqlalchemy import ColumnElement, update
 
 from .db import new_id
 from .extensions import db
-from .models import AccessToken, RefreshToken
+from .keys import ALGORITHM, SigningKey
+from .models import AccessToken
 
 log = logging.getLogger(__name__)
 
-ALGORITHM = "ES256"
 TOKEN_TYPE = "at+jwt"  # noqa: S105 (a media type, not a secret)
 ACCESS_TOKEN_SECONDS = 300  # RFC 9700 2.2.2 / security.md 16: short-lived, at most 600
 REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "jti", "sub", "client_id", "grant_id", "scope"]
 VERIFIED_CACHE_SIZE = 10_000  # tokens whose time-free checks passed, per process
-KEY_FILE = "signing-key.pem"
-RETIRED_FILE = "retired-keys.json"  # public JWKs of retired signing keys, oldest first
 
 
 class GrantLike(Protocol):
@@ -66,84 +54,6 @@ class ExpiredToken(InvalidToken):
     def __init__(self, claims: dict[str, Any]) -> None:
         super().__init__("token has expired")
         self.claims = claims
-
-
-@dataclass(frozen=True)
-class SigningKey:
-    private_key: ec.EllipticCurvePrivateKey
-    kid: str
-    public_jwk: dict[str, str]
-
-    @property
-    def public_key(self) -> ec.EllipticCurvePublicKey:
-        return self.private_key.public_key()
-
-
-def write_secret(path: Path, data: bytes) -> None:
-    """Write a secret file readable by its owner only (0600), replacing any file atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as file:
-        file.write(data)
-    os.replace(temporary, path)
-
-
-def _pem(private_key: ec.EllipticCurvePrivateKey) -> bytes:
-    return private_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-
-
-def load_or_create_key(key_dir: Path, *, create: bool) -> SigningKey:
-    """The ES256 key from key_dir, created there (mode 0600) on first start when allowed."""
-    path = key_dir / KEY_FILE
-    if path.exists():
-        private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(private_key, ec.EllipticCurvePrivateKey):
-            raise RuntimeError(f"{path} is not an EC private key")
-    elif create:
-        private_key = ec.generate_private_key(ec.SECP256R1())
-        write_secret(path, _pem(private_key))
-        log.info("generated a new signing key in %s", key_dir)
-    else:
-        raise RuntimeError(f"no signing key at {path}; production will not generate one")
-    return signing_key_of(private_key)
-
-
-def load_retired_keys(key_dir: Path) -> list[dict[str, str]]:
-    """The public JWKs of every retired signing key, oldest first (none before a rotation)."""
-    path = key_dir / RETIRED_FILE
-    if not path.exists():
-        return []
-    keys = json.loads(path.read_text())["keys"]
-    return [k for k in keys if isinstance(k, dict) and k.get("kid")]
-
-
-def rotate_key(key_dir: Path) -> tuple[SigningKey, SigningKey]:
-    """Retire the current signing key (its public JWK is kept for verifying) and make a new one
-    current. Returns (retired, new). The retired private key is overwritten, never kept."""
-    old = load_or_create_key(key_dir, create=False)
-    retired = load_retired_keys(key_dir)
-    if old.kid not in {k["kid"] for k in retired}:
-        retired.append(old.public_jwk)
-    # The retired list first: if the new key were written and this were not, the old key's
-    # signatures could no longer be checked.
-    (key_dir / RETIRED_FILE).write_text(json.dumps({"keys": retired}, indent=1) + "\n")
-    new_private = ec.generate_private_key(ec.SECP256R1())
-    write_secret(key_dir / KEY_FILE, _pem(new_private))
-    new = signing_key_of(new_private)
-    log.info("rotated the signing key: %s retired, %s current", old.kid, new.kid)
-    return old, new
-
-
-def signing_key_of(private_key: ec.EllipticCurvePrivateKey) -> SigningKey:
-    jwk = json.loads(ECAlgorithm.to_jwk(private_key.public_key()))
-    public = {k: jwk[k] for k in ("kty", "crv", "x", "y")}
-    # RFC 7638 thumbprint: SHA-256 over the required members in lexicographic order.
-    thumb_input = json.dumps(public, sort_keys=True, separators=(",", ":")).encode()
-    kid = jwt.utils.base64url_encode(hashlib.sha256(thumb_input).digest()).decode()
-    return SigningKey(private_key, kid, {**public, "kid": kid, "use": "sig", "alg": ALGORITHM})
 
 
 class TokenService:
@@ -284,28 +194,3 @@ class TokenService:
             raise InvalidToken("token type is not at+jwt")
         claims: dict[str, Any] = decoded["payload"]
         return claims
-
-
-def hash_secret(value: str) -> str:
-    """SHA-256 hex of a high-entropy secret (refresh token, code); never for passwords."""
-    return hashlib.sha256(value.encode()).hexdigest()
-
-
-def new_opaque_token() -> str:
-    return secrets.token_urlsafe(32)
-
-
-def revoke_issued(
-    now: datetime,
-    *,
-    access: ColumnElement[bool] | None = None,
-    refresh: ColumnElement[bool] | None = None,
-) -> None:
-    """Mark the unrevoked access and refresh token rows these conditions select as revoked at
-    `now`: the one place issued tokens are revoked (a grant ending or narrowing, a refresh family
-    ended on reuse or on request). No commit."""
-    for model, where in ((AccessToken, access), (RefreshToken, refresh)):
-        if where is not None:
-            db.session.execute(
-                update(model).where(where, model.revoked_at.is_(None)).values(revoked_at=now)
-            )

@@ -20,11 +20,12 @@ from typing import Any
 
 from sqlalchemy import update
 
-from . import appeals, audit, clients, disclosure, grants, journal, notify, push
+from . import appeals, audit, clients, clock, disclosure, grants, journal, notify, push
 from .clock import from_driver, to_driver
 from .db import new_id
 from .driver import Unit
 from .extensions import db
+from .keys import Signer
 from .models import (
     Adviser,
     Grant,
@@ -35,7 +36,6 @@ from .models import (
     PushDelivery,
 )
 from .protect import Access, Refused
-from .tokens import TokenService
 
 SCOPE = "mr:read"
 ARRIVED = "mr_decision_arrived"  # the adviser's email, queued with the notice it tells of
@@ -141,7 +141,7 @@ def set_for_demo(grant: Grant, *, token_id: str, now: datetime) -> MRDecisionWat
 # A decision arrives (broker/decisions.py calls this, in the transaction that adds it).
 
 
-def decision_arrived(decision: MRDecision, *, now: datetime, signer: TokenService) -> int:
+def decision_arrived(decision: MRDecision, *, now: datetime, signer: Signer) -> int:
     """Tell every live watch of the claimant's; returns how many were told. No commit."""
     live = list(
         db.session.scalars(
@@ -253,7 +253,7 @@ def _queue_push(
     grant: Grant,
     decision: MRDecision,
     now: datetime,
-    signer: TokenService,
+    signer: Signer,
 ) -> str | None:
     client = clients.active(watch.client_id)
     if client is None or not client.push_endpoint:
@@ -403,7 +403,7 @@ def _watched(adviser_id: str, told_newest_first: list[Told], now: datetime) -> l
     told: dict[str, Told] = {}
     for item in told_newest_first:
         told.setdefault(item.grant.id, item)  # newest first: the first is the latest
-    today = appeals.uk_day(now)
+    today = clock.uk_day(now)
     live = db.session.scalars(
         db.select(Grant)
         .join(MRDecisionWatch, MRDecisionWatch.grant_id == Grant.id)

@@ -1,7 +1,7 @@
 """A date window on a grant: what it lets them see only from (and until) a UK calendar day.
 
 The window is two UK days, both inclusive, either open. A day maps to the stored UTC timestamps
-as the UK clock has it that day: from the midnight that starts `date_from` (appeals.start_of)
+as the UK clock has it that day: from the midnight that starts `date_from` (clock.start_of)
 up to, but not including, the midnight that starts the day after `date_to`, summer time
 included. So an entry written at 00:30 UK time on 3 March belongs to 3 March, whatever UTC says.
 Every dated row the API serves is measured by its own moment: a journal entry's created_at, an
@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from .appeals import start_of
+from .clock import start_of
 
 # A window may start no later than this far ahead: a later start would hide everything for
 # longer than any grant lasts, which is a mistake, not a choice.

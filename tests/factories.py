@@ -69,6 +69,8 @@ def make_grant(
     scope_names: str = "mr:read journal:read",
     months: int = 3,
     now: datetime | None = None,
+    *,
+    check_before_send: bool = False,
 ) -> Grant:
     now = now or clock.now()
     grant = grants.give(
@@ -80,6 +82,7 @@ def make_grant(
         relationship="Welfare rights adviser",
         now=now,
         signer=signer(),
+        check_before_send=check_before_send,
     )
     db.session.commit()
     return grant

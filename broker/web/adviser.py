@@ -28,7 +28,6 @@ from werkzeug.wrappers import Response
 import scopes
 
 from .. import (
-    appeals,
     caller_checks,
     clock,
     device,
@@ -244,7 +243,7 @@ def shortfall(authorization: DeviceAuthorization, grant: Grant) -> Shortfall | N
     # made, so a yes for the whole time asked ends no earlier, and keeping an end date that
     # falls on the same day (a change request's default) is a yes to the time asked too.
     asked_end = grants.add_months(authorization.created_at, asked.months)
-    shorter = appeals.uk_day(grant.ends_at) < appeals.uk_day(asked_end)
+    shorter = clock.uk_day(grant.ends_at) < clock.uk_day(asked_end)
     # A request without dates leaves a live grant's window as it is: the client was not asked.
     given_window = windows.of(grant)
     fewer_dates = not asked.window.open and not asked.window.within(given_window)

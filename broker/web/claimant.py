@@ -28,9 +28,9 @@ import scopes
 
 from .. import (
     accounts,
-    appeals,
     audit,
     caller_checks,
+    clock,
     contact,
     drafts,
     grants,
@@ -109,7 +109,7 @@ def give_access() -> Response | str | tuple[str, int]:
         months = int(form.months.data or 0)
         chosen = tuple(form.scopes.data or ())
         window, window_errors = window_fields.chosen(
-            window_fields.WindowForm(), today=appeals.uk_day(now)
+            window_fields.WindowForm(), today=clock.uk_day(now)
         )
         errors.update(window_errors)
         if adviser is None:  # the wrong try is counted (security.md 32), so it is kept
@@ -139,8 +139,8 @@ def give_access() -> Response | str | tuple[str, int]:
                 signer=boundary.services().tokens,
                 until_event=grants.MR_DECIDED if form.until_decided.data else "",
                 window=window,
+                check_before_send=True,  # the phone's default for a consent given now
             )
-            drafts.turned_on_for_new(grant, now)
             flash(wording.consent_answer(grant, had_access=existing is not None))
             return redirect(url_for("claimant.access"), 303)
         if not errors:
@@ -212,7 +212,7 @@ def narrow_access(grant_id: str) -> Response | str | tuple[str, int]:
     errors: dict[str, str] = {}
     window_form = window_fields.WindowForm()
     if form.validate_on_submit():
-        window, errors = window_fields.chosen(window_form, today=appeals.uk_day(boundary.now()))
+        window, errors = window_fields.chosen(window_form, today=clock.uk_day(boundary.now()))
         change = {
             "by": f"claimant:{g.claimant.id}",
             "now": boundary.now(),

@@ -31,7 +31,7 @@ from werkzeug.wrappers import Response
 
 import scopes
 
-from .. import appeals, clients, device, grants, oauth, windows
+from .. import clients, clock, device, grants, oauth, windows
 from ..models import DeviceAuthorization, Grant
 from . import boundary, window_fields, wording
 from .boundary import writes_on_get
@@ -307,8 +307,8 @@ def _end_choices(asked_months: int, existing: Grant | None, now: datetime) -> li
     choices = [EndChoice(m, grants.add_months(now, m)) for m in clients.month_choices(asked_months)]
     if existing is None:
         return choices
-    kept = appeals.uk_day(existing.ends_at)
-    others = [choice for choice in choices if appeals.uk_day(choice.label) != kept]
+    kept = clock.uk_day(existing.ends_at)
+    others = [choice for choice in choices if clock.uk_day(choice.label) != kept]
     return [EndChoice(clients.KEEP_END, existing.ends_at), *others]
 
 

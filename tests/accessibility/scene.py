@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from flask import Flask
 
-from broker import appeals, clock, decisions, grants, records, watches
+from broker import clock, decisions, grants, records, watches
 from broker.extensions import db
 from broker.models import Adviser, Claimant, DeviceAuthorization, Grant
 from tests.conftest import csrf_from, sign_in
@@ -74,7 +74,7 @@ def _told_of_a_decision(grant: Grant, token_id: str) -> None:
     decisions.add_mr_decision(
         grant.claimant,
         outcome="not_changed",
-        decided_on=appeals.uk_day(clock.now()),
+        decided_on=clock.uk_day(clock.now()),
         subject="Housing costs",
         by="system:test",
         now=clock.now(),

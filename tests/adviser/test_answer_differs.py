@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from broker import appeals, clients, clock, device, windows
+from broker import clients, clock, device, windows
 from broker.extensions import db
 from broker.models import DeviceAuthorization, Grant
 from tests.conftest import csrf_from, sign_in
@@ -130,7 +130,7 @@ def test_a_later_start_than_asked_is_named(app, ctx):
     priya = make_adviser("Priya Shah", "Northside Citizens Advice")
     alex = make_claimant("Alex Morgan")
     now = clock.now()
-    asked_from = appeals.uk_day(now) - timedelta(days=30)
+    asked_from = clock.uk_day(now) - timedelta(days=30)
     started = device.start(
         clients.ensure_console_client(now),
         scope_names=("journal:read",),

@@ -38,7 +38,7 @@ def test_the_adviser_watches_sees_the_deadline_and_marks_it_seen(app, ctx, brows
             "We will tell you when a new decision arrives for Alex Morgan"
         )
 
-        decided = appeals.uk_day(clock.now()) - timedelta(days=2)
+        decided = clock.uk_day(clock.now()) - timedelta(days=2)
         decisions.add_mr_decision(
             claimant,
             outcome="not_changed",

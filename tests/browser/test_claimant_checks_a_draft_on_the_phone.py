@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from broker import drafts
 from broker.extensions import db
 from broker.models import JournalEntry
 from tests.browser.conftest import NARROW_PHONE, new_page, sign_in_page, switch_language
@@ -33,10 +32,11 @@ def waiting(app, ctx):  # noqa: ANN001, ANN201
     """Alex's adviser has sent an MR request that waits for Alex to check it."""
     claimant = make_claimant("Alex Morgan")
     grant = make_grant(
-        claimant, make_adviser("Priya Shah", "Northside Citizens Advice"), "mr:read mr:request"
+        claimant,
+        make_adviser("Priya Shah", "Northside Citizens Advice"),
+        "mr:read mr:request",
+        check_before_send=True,
     )
-    drafts.turned_on_for_new(grant, grant.created_at)
-    db.session.commit()
     token, jti = issue_token(grant)
     answer = app.test_client().post(
         "/api/v1/mr-requests",

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from broker import appeals, clock
+from broker import clock
 from broker.extensions import db
 from broker.models import AccessToken, Account, Grant
 from tests.browser.conftest import LAPTOP, PHONE, new_page, open_menu, sign_in_page
@@ -205,7 +205,7 @@ def test_the_readme_steps_work_on_the_demo_data(browser, live_server, demo, runn
     banner = other.get_by_role("region", name=said(5, "Consent recorded"))
     expect(banner.get_by_role("heading", name=re.compile("^Tom Reed"))).to_be_visible()
     _go(alex, said(5, "What they looked at"))
-    today = appeals.uk_day(clock.now())
+    today = clock.uk_day(clock.now())
     looks = alex.locator(".app-event", has_text=said(5, "DWP staff looked at your consent record"))
     expect(looks).to_contain_text(f"{today.day} {today:%B %Y}")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from broker import appeals, clock, grants, staff_keys
+from broker import clock, grants, staff_keys
 from broker.extensions import db
 from broker.models import Grant
 from tests.conftest import sign_in
@@ -73,7 +73,7 @@ def test_the_staff_api_and_the_advisers_page_say_when_it_ends(app, client, peopl
     assert (before["until_event"], before["until_event_happened"]) == ("mr_decided", False)
     assert "ends 31 days after your client's reconsideration is decided" in page
 
-    arrives(people.claimant, appeals.uk_day(now), now=now)
+    arrives(people.claimant, clock.uk_day(now), now=now)
 
     [after] = client.get(consents, headers=bearer(key)).json["consents"]
     assert (after["until_event"], after["until_event_happened"]) == ("mr_decided", True)

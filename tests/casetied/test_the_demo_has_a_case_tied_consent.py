@@ -3,7 +3,7 @@ decision did not end it; adding a new one with the README's command does."""
 
 from __future__ import annotations
 
-from broker import appeals, case_tied, clock
+from broker import case_tied, clock
 from broker.extensions import db
 from broker.models import Claimant, Grant
 from tests.conftest import sign_in
@@ -20,7 +20,7 @@ def test_sams_card_waits_for_the_decision_then_the_command_gives_it_an_end(app, 
     sign_in(phone, "sam@example.com", "demo-password")
     assert "Until your reconsideration is decided, and no later than" in phone.get("/").text
 
-    today = appeals.uk_day(clock.now())
+    today = clock.uk_day(clock.now())
     result = runner.invoke(
         args=["journal", "add-mr-decision", "UC-1002-SM", "--outcome", "changed",
               "--decided-on", today.isoformat()]

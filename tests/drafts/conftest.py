@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from broker import clock, drafts
+from broker import clock
 from broker.extensions import db
 from broker.models import AuditEvent, JournalEntry, MRDraft, OutboxMessage
 from tests.conftest import csrf_from, sign_in
@@ -22,9 +22,7 @@ REASONS = "The assessment missed my evidence from my doctor."
 def people(ctx):  # noqa: ANN001, ANN201
     claimant = make_claimant("Alex Morgan")
     adviser = make_adviser("Priya Shah", "Northside Citizens Advice")
-    grant = make_grant(claimant, adviser, "mr:read mr:request")
-    drafts.turned_on_for_new(grant, grant.created_at)
-    db.session.commit()
+    grant = make_grant(claimant, adviser, "mr:read mr:request", check_before_send=True)
     token, jti = issue_token(grant)
     return SimpleNamespace(claimant=claimant, adviser=adviser, grant=grant, token=token, jti=jti)
 

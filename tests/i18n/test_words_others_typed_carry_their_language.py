@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from broker import drafts, i18n
+from broker import i18n
 from broker.extensions import db
 from tests.conftest import sign_in
 from tests.factories import (
@@ -44,9 +44,12 @@ def alex(app, ctx):  # noqa: ANN001, ANN201
 
 def with_drafts_on(claimant):  # noqa: ANN001, ANN201
     """Priya may read and send for Alex, and Alex asked to check what she sends first."""
-    grant = make_grant(claimant, make_adviser("Priya Shah"), "mr:read journal:read mr:request")
-    drafts.turned_on_for_new(grant, grant.created_at)
-    db.session.commit()
+    grant = make_grant(
+        claimant,
+        make_adviser("Priya Shah"),
+        "mr:read journal:read mr:request",
+        check_before_send=True,
+    )
     return grant
 
 

@@ -11,7 +11,7 @@ import pytest
 from broker import clients, clock
 from broker.extensions import db
 from broker.models import RefreshToken
-from broker.tokens import hash_secret
+from broker.opaque import hash_secret
 from tests.conftest import sign_in
 from tests.factories import make_adviser, make_claimant, make_grant, make_staff
 from tests.watch.helpers import CLIENT_ID, register_case_system

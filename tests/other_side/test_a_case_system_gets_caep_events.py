@@ -177,5 +177,5 @@ def test_one_bad_endpoint_never_stops_the_sweep_or_the_other_deliveries(
 
 
 def test_a_push_endpoint_with_a_port_out_of_range_is_refused_at_registration():
-    with pytest.raises(push.EndpointRefused, match="port"):
-        push.check_endpoint("https://cases.example:99999/events")
+    with pytest.raises(clients.EndpointRefused, match="port"):
+        clients.check_endpoint("https://cases.example:99999/events")

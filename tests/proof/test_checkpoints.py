@@ -186,7 +186,7 @@ def test_a_changed_checkpoint_is_detected(account, runner, attack):
     if attack == "resign":  # a checkpoint signed with a key the broker never published
         from cryptography.hazmat.primitives.asymmetric import ec
 
-        from broker.tokens import SigningKey
+        from broker.keys import SigningKey
 
         rogue = SigningKey(ec.generate_private_key(ec.SECP256R1()), "rogue", {})
         row = checkpoints.latest()

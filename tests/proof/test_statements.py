@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from broker import signed
-from broker.tokens import SigningKey
+from broker.keys import SigningKey
 from tests.conftest import sign_in
 from tests.factories import bound
 from tests.proof.conftest import download_statement

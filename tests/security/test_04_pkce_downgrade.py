@@ -10,7 +10,7 @@ import pytest
 from broker import clients, clock
 from broker.extensions import db
 from broker.models import AccessToken, AuthorizationCode
-from broker.tokens import hash_secret
+from broker.opaque import hash_secret
 from tests.conftest import sign_in
 from tests.factories import signer
 from tests.oauth.helpers import REDIRECT_URI, authorize_query, pkce_pair, query_of, redeem

@@ -182,7 +182,7 @@ def test_the_statement_key_is_not_derived_from_the_signing_key(instance, tmp_pat
 
 
 def test_production_will_not_start_without_its_own_statement_key(app, tmp_path):  # noqa: ANN001
-    from broker.tokens import load_or_create_key
+    from broker.keys import load_or_create_key
 
     load_or_create_key(tmp_path / "keys", create=True)  # the signing key is there
     settings = {

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from broker import appeals
+from broker import appeals, clock
 
 
 @pytest.mark.parametrize(
@@ -33,8 +33,8 @@ def test_the_outside_limit_is_thirteen_months():
 
 def test_a_decision_day_is_the_uk_day_in_summer_time_too():
     day = date(2027, 7, 15)
-    stored = appeals.start_of(day)
+    stored = clock.start_of(day)
 
     assert stored == datetime(2027, 7, 14, 23, 0, tzinfo=UTC)
-    assert appeals.uk_day(stored) == day
-    assert appeals.uk_day(appeals.start_of(date(2027, 1, 31))) == date(2027, 1, 31)
+    assert clock.uk_day(stored) == day
+    assert clock.uk_day(clock.start_of(date(2027, 1, 31))) == date(2027, 1, 31)

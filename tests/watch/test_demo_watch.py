@@ -21,7 +21,7 @@ def test_tom_sees_the_decision_that_arrived_and_alex_sees_he_was_told(app, ctx, 
     console = tom.get("/adviser/").text
     history = alex.get("/history").text
 
-    deadline = appeals.deadline(appeals.uk_day(clock.now()) - timedelta(days=3))
+    deadline = appeals.deadline(clock.uk_day(clock.now()) - timedelta(days=3))
     assert "New decisions" in console and "Alex Morgan" in console
     assert f"{deadline.day} {deadline:%B %Y}" in console
     assert db.session.scalar(db.select(db.func.count()).select_from(MRDecisionNotice)) == 1

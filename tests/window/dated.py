@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from broker import clock, grants
-from broker.appeals import start_of
+from broker.clock import start_of
 from broker.extensions import db
 from broker.models import Adviser, Claimant, Grant, JournalEntry, MRDecision, Payment, Todo
 from broker.windows import Window

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from broker import appeals, clock
+from broker import clock
 from broker.extensions import db
 from broker.models import Grant
 from tests.conftest import sign_in
@@ -20,7 +20,7 @@ def test_priya_sees_sams_journal_only_from_the_day_the_payment_was_cut(app, ctx,
     grant = db.session.scalars(
         db.select(Grant).where(Grant.representative_name == "Priya Shah", Grant.date_from != None)  # noqa: E711
     ).one()
-    cut = appeals.uk_day(clock.now() - timedelta(days=12))
+    cut = clock.uk_day(clock.now() - timedelta(days=12))
 
     client_page = priya.get(f"/adviser/clients/{grant.id}").text
     cards = sam.get("/access").text
