@@ -364,7 +364,7 @@ class DpopKey:
         import jwt
         from cryptography.hazmat.primitives.asymmetric import ec
 
-        from broker import dpop
+        from broker.oauth import dpop
 
         self.private = ec.generate_private_key(ec.SECP256R1())
         self.jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.private.public_key()))
@@ -373,7 +373,7 @@ class DpopKey:
     def proof(self, url: str, token: str, nonce: str | None) -> str:
         import jwt
 
-        from broker import dpop
+        from broker.oauth import dpop
 
         claims = {
             "jti": os.urandom(12).hex(),
@@ -440,7 +440,8 @@ def revoke_under_load(url: str, base_url: str, seconds: int, connections: int) -
     import httpx
     import seed
 
-    from broker import audit, clock
+    from broker import clock
+    from broker.chain import audit
     from broker.extensions import db
 
     app = build_app(url)
@@ -588,7 +589,8 @@ def seed_checkpointed(url: str, claimants: int) -> float:
     """`claimants` chains of 2 events, then the first checkpoint over them all (timed)."""
     import seed
 
-    from broker import checkpoints, clock, services
+    from broker import clock, services
+    from broker.chain import checkpoints
     from broker.extensions import db
 
     fresh_database(url)
@@ -686,8 +688,9 @@ def _latencies(http: Any, paths: list[str], headers: dict[str, str]) -> tuple[fl
 def seed_staff(url: str, claimants: int) -> tuple[list[str], str, str] | None:
     import seed
 
-    from broker import accounts, clock, services, staff_keys
+    from broker import clock, services
     from broker.extensions import db
+    from broker.people import accounts, staff_keys
 
     fresh_database(url)
     app = build_app(url)

@@ -2,7 +2,7 @@
 account with Argon2, which is right for people and far too slow for 200 000 of them).
 
 Every row is what the domain would have written: grants within their caps, audit chains whose
-hashes are computed with `broker.audit`'s own canonical form, tokens signed by the app's key.
+hashes are computed with `broker.chain.audit`'s own canonical form, tokens signed by the app's key.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from flask import Flask
 from sqlalchemy import Connection, Table, text
 from tqdm import tqdm
 
-from broker import audit, clock, grants, services
+from broker import clock, services
+from broker.chain import audit
+from broker.consent import grants
 from broker.extensions import db
 from broker.models import AccessToken
 

@@ -3,9 +3,9 @@ under Flask, with no ORM and none of the app's hooks, served by the same gunicor
 
 `GET /api/v1/mr-decisions/<id>` with a bearer token does what the audited read must: verify the
 JWT with the broker's TokenService, hold the claimant's chain head, read the token, grant and
-decision (the very SQL strings broker.protect and broker.audit run), check the grant, hash the
-event onto the chain, insert it and commit. `make bench` prints the product's share of it: how
-close the broker comes to the ceiling of its own design.
+decision (the very SQL strings broker.oauth.protect and broker.chain.audit run), check the grant,
+hash the event onto the chain, insert it and commit. `make bench` prints the product's share of it:
+how close the broker comes to the ceiling of its own design.
 
 Environment: DATABASE_URL, BROKER_KEY_DIR, BROKER_ISSUER, BROKER_SQLITE_SYNC (as the broker).
 """
@@ -19,10 +19,14 @@ from typing import Any
 
 from flask import Flask, abort, jsonify, request
 
-from broker import audit, clock, disclosure, journal, protect
+from broker import clock
+from broker.casework import journal
+from broker.chain import audit
+from broker.chain.keys import load_or_create_key, load_retired_keys
+from broker.consent import disclosure
 from broker.db import sqlite_synchronous
-from broker.keys import load_or_create_key, load_retired_keys
-from broker.tokens import InvalidToken, TokenService
+from broker.oauth import protect
+from broker.oauth.tokens import InvalidToken, TokenService
 
 URL = os.environ["DATABASE_URL"]
 POSTGRES = URL.startswith("postgres")

@@ -13,22 +13,14 @@ from flask.cli import FlaskGroup
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import (
-    access_changes,
-    channels,
-    cli,
-    extensions,
-    grant_events,
-    i18n,
-    keys,
-    notify,
-    services,
-    signed,
-    tokens,
-)
+from . import cli, extensions, i18n, services
 from . import config as broker_config
+from .chain import keys, signed
+from .consent import grant_events
 from .db import configure_engine
 from .inputs import load_json, unsafe_field
+from .messages import access_changes, channels, notify
+from .oauth import tokens
 from .web import (
     boundary,
     errors,

@@ -10,28 +10,19 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
-from . import (
-    audit,
-    checkpoints,
-    clients,
-    clock,
-    decisions,
-    demo,
-    notify,
-    oauth,
-    push,
-    records,
-    services,
-    staff_keys,
-    sweep,
-    units,
-    verifying,
-)
+from . import clock, demo, services, sweep, units
+from .casework import decisions
+from .chain import audit, checkpoints
+from .chain.keys import load_retired_keys, rotate_key
 from .config import is_production
+from .consent import clients
 from .extensions import db
-from .keys import load_retired_keys, rotate_key
+from .messages import notify, push
 from .models import Claimant
-from .tokens import TokenService
+from .oauth import server as oauth
+from .oauth.tokens import TokenService
+from .people import records, staff_keys
+from .proof import verifying
 
 
 def register(app: Flask) -> None:

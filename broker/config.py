@@ -49,13 +49,13 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # Argon2id's cost per password hash (broker/services.py): unset, argon2-cffi's defaults.
         "BROKER_ARGON2_TIME_COST": env.get("BROKER_ARGON2_TIME_COST"),
         "BROKER_ARGON2_MEMORY_KIB": env.get("BROKER_ARGON2_MEMORY_KIB"),
-        # Audit checkpoints (broker/checkpoints.py): one is signed whenever events were added and
-        # the last is older than this many seconds (security.md 28), by cron and by the sweep.
+        # Audit checkpoints (broker/chain/checkpoints.py): one is signed whenever events were added
+        # and the last is older than this many seconds (security.md 28), by cron and by the sweep.
         "BROKER_CHECKPOINT_SECONDS": int(env.get("BROKER_CHECKPOINT_SECONDS", "60")),
         "BROKER_CHECKPOINT_ON_SWEEP": env.get("BROKER_CHECKPOINT_ON_SWEEP", "1") != "0",
         **delivery_settings(env),
-        # The CA certificates a case system's push endpoint is checked against (broker/push.py);
-        # unset, the system's own.
+        # The CA certificates a case system's push endpoint is checked against
+        # (broker/messages/push.py); unset, the system's own.
         "BROKER_PUSH_CA_BUNDLE": env.get("BROKER_PUSH_CA_BUNDLE"),
     }
 
@@ -85,5 +85,6 @@ DELIVERY_SETTINGS = (
 
 
 def delivery_settings(env: Mapping[str, str]) -> dict[str, str | None]:
-    """How messages leave the broker (issue 15, broker/channels.py): unset, the log only."""
+    """How messages leave the broker (issue 15, broker/messages/channels.py): unset, the log
+    only."""
     return {name: env.get(name) or None for name in DELIVERY_SETTINGS}

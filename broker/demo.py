@@ -9,24 +9,11 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 
-from . import (
-    accounts,
-    caller_checks,
-    clients,
-    clock,
-    contact,
-    contact_requests,
-    decisions,
-    drafts,
-    grants,
-    letters,
-    nominated,
-    records,
-    staff_keys,
-    watches,
-    windows,
-)
+from . import clock
+from .casework import caller_checks, decisions, drafts, watches
+from .consent import clients, grants, windows
 from .extensions import db
+from .messages import contact, contact_requests, letters, nominated
 from .models import (
     Account,
     Adviser,
@@ -44,7 +31,8 @@ from .models import (
     StaffMember,
     Todo,
 )
-from .tokens import TokenService
+from .oauth.tokens import TokenService
+from .people import accounts, records, staff_keys
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (published in the README: demo data only)
 

@@ -72,7 +72,8 @@ class Adviser(db.Model):
     code: Mapped[str] = mapped_column(String(20), unique=True)
     account: Mapped[Account] = orm.relationship(lazy="joined")
     organisation: Mapped[Organisation] = orm.relationship(lazy="joined")
-    # Migration 0012: how a watched decision reaches them (broker/watches.py): email | console.
+    # Migration 0012: how a watched decision reaches them (broker/casework/watches.py): email |
+    # console.
     tell_by: Mapped[str] = mapped_column(String(10), default="email", server_default="email")
 
     @property
@@ -128,11 +129,11 @@ class Grant(db.Model):
     # Migration 0006: who the consent is with (grants.relationship_key); at most one live
     # access grant per claimant and key, enforced by the partial unique index below.
     relationship_key: Mapped[str | None] = mapped_column(String(300))
-    # Migration 0015: access that ends when the case does (broker/case_tied.py).
+    # Migration 0015: access that ends when the case does (broker/consent/case_tied.py).
     until_event: Mapped[str | None] = mapped_column(String(20))
     event_decision_id: Mapped[str | None] = mapped_column(ForeignKey("mr_decisions.id"))
     # Migration 0013 (issue 16): the date window on what the grant lets them see, UK days,
-    # inclusive; None is open at that end (broker/windows.py).
+    # inclusive; None is open at that end (broker/consent/windows.py).
     date_from: Mapped[date | None] = mapped_column(Date)
     date_to: Mapped[date | None] = mapped_column(Date)
     # Migration 0014: an adviser's write under this consent waits as a draft for the claimant.
@@ -375,7 +376,8 @@ class UserSession(db.Model):
     """A signed-in session (security.md 27): the cookie holds a random ID, this row its SHA-256.
 
     Sign-out, "sign out everywhere else" and "stop all access" set ended_at; idle and absolute
-    limits are computed from last_seen_at and created_at at each request (broker/sessions.py).
+    limits are computed from last_seen_at and created_at at each request
+    (broker/people/sessions.py).
     """
 
     __tablename__ = "sessions"
@@ -448,8 +450,9 @@ Index("ix_outbox_unsent", OutboxMessage.sent_at, OutboxMessage.created_at)
 
 
 class AuditCheckpoint(db.Model):
-    """A signed checkpoint of every claimant's audit chain (broker/checkpoints.py). Append-only:
-    each names the hash of the one before, and the broker never updates or deletes one."""
+    """A signed checkpoint of every claimant's audit chain (broker/chain/checkpoints.py).
+    Append-only: each names the hash of the one before, and the broker never updates or deletes
+    one."""
 
     __tablename__ = "audit_checkpoints"
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -490,7 +493,7 @@ class CheckpointLeafVersion(db.Model):
 
 class CheckpointNode(db.Model):
     """The latest checkpoint's Merkle tree, every node kept (level 0: leaf hashes), so the next
-    checkpoint rehashes only the changed leaves' paths (broker/merkle.py `update`)."""
+    checkpoint rehashes only the changed leaves' paths (broker/chain/merkle.py `update`)."""
 
     __tablename__ = "checkpoint_nodes"
     level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -499,7 +502,7 @@ class CheckpointNode(db.Model):
 
 
 class Receipt(db.Model):
-    """A signed consent receipt for one change to a grant (broker/receipts.py)."""
+    """A signed consent receipt for one change to a grant (broker/consent/receipts.py)."""
 
     __tablename__ = "receipts"
     id: Mapped[str] = uuid_pk()
@@ -512,7 +515,7 @@ class Receipt(db.Model):
 
 class CallerCheck(db.Model):
     """A caller check (seed 002): who says they are calling the claimant, with the code they
-    read out, shown on the claimant's phone for a few minutes (broker/caller_checks.py)."""
+    read out, shown on the claimant's phone for a few minutes (broker/casework/caller_checks.py)."""
 
     __tablename__ = "caller_checks"
     id: Mapped[str] = uuid_pk()
@@ -540,7 +543,7 @@ class CallerCheck(db.Model):
 
 class ContactPreference(db.Model):
     """How a claimant wants each kind of message (issue 15): channels, space-separated, per kind.
-    A claimant with no row gets notify-side defaults (broker/contact.py)."""
+    A claimant with no row gets notify-side defaults (broker/messages/contact.py)."""
 
     __tablename__ = "contact_preferences"
     claimant_id: Mapped[str] = mapped_column(ForeignKey("claimants.id"), primary_key=True)
@@ -556,7 +559,8 @@ class Delivery(db.Model):
     when it was sent, delivered (the channel's receipt) or failed, and opened in the inbox.
 
     Migration 0018: a claimant's message may also be copied to their nominated contact
-    (recipient "contact", broker/nominated.py), one delivery of its own on the contact's channel.
+    (recipient "contact", broker/messages/nominated.py), one delivery of its own on the contact's
+    channel.
     """
 
     __tablename__ = "deliveries"
@@ -589,9 +593,10 @@ Index("ix_deliveries_queued", Delivery.status, Delivery.created_at)
 
 
 class ContactAddress(db.Model):
-    """Where a nominated contact's copies go (migration 0018, broker/nominated.py): an email
-    address or a UK mobile, confirmed by a 6-digit code before anything else is sent to it, and
-    which kinds of the claimant's messages (broker/contact.py KINDS) they get a copy of."""
+    """Where a nominated contact's copies go (migration 0018, broker/messages/nominated.py): an
+    email address or a UK mobile, confirmed by a 6-digit code before anything else is sent to it,
+    and which kinds of the claimant's messages (broker/messages/contact.py KINDS) they get a copy
+    of."""
 
     __tablename__ = "contact_addresses"
     grant_id: Mapped[str] = mapped_column(ForeignKey("grants.id"), primary_key=True)
@@ -607,8 +612,8 @@ class ContactAddress(db.Model):
 
 class ContactRequest(db.Model):
     """A relative or friend asks to be a claimant's nominated contact (migration 0018,
-    broker/contact_requests.py): their address confirmed by a 6-digit code, then a short code
-    they give the claimant, who approves it on their phone, or says no."""
+    broker/messages/contact_requests.py): their address confirmed by a 6-digit code, then a short
+    code they give the claimant, who approves it on their phone, or says no."""
 
     __tablename__ = "contact_requests"
     id: Mapped[str] = uuid_pk()
@@ -736,7 +741,7 @@ class DpopProof(db.Model):
 
 
 class Passkey(db.Model):
-    """A WebAuthn credential someone signs in with (migration 0017, broker/passkeys.py)."""
+    """A WebAuthn credential someone signs in with (migration 0017, broker/people/passkeys.py)."""
 
     __tablename__ = "passkeys"
     id: Mapped[str] = uuid_pk()

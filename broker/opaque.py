@@ -1,6 +1,6 @@
 """Opaque secrets: refresh tokens, device and contact codes, staff API keys. Made at random,
 stored only as their SHA-256 hash (they carry enough entropy that a hash is enough; passwords
-are a different matter: Argon2, broker/accounts.py)."""
+are a different matter: Argon2, broker/people/accounts.py)."""
 
 from __future__ import annotations
 

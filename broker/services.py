@@ -13,9 +13,9 @@ from argon2 import PasswordHasher
 from flask import Flask
 
 if TYPE_CHECKING:
-    from .keys import SigningKey
-    from .notify import Sender
-    from .tokens import TokenService
+    from .chain.keys import SigningKey
+    from .messages.notify import Sender
+    from .oauth.tokens import TokenService
 
 EXTENSION = "broker.services"
 
@@ -27,7 +27,8 @@ class Services:
     statement_key: bytes  # the secret behind the audit chain's actor commitments
     hasher: PasswordHasher
     # Delivers the outbox (the sweep): BROKER_OUTBOX_SENDER, else one sender per channel from
-    # BROKER_SMTP_URL / BROKER_NOTIFY_API_KEY (broker/channels.py), the log when neither is set.
+    # BROKER_SMTP_URL / BROKER_NOTIFY_API_KEY (broker/messages/channels.py), the log when neither
+    # is set.
     sender: Sender
 
     @property

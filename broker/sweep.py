@@ -22,32 +22,19 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import update
 
-from . import (
-    access_changes,
-    caller_checks,
-    checkpoints,
-    clock,
-    deliveries,
-    device,
-    disclosure,
-    dpop,
-    drafts,
-    grants,
-    nominated,
-    notify,
-    oauth,
-    passkeys,
-    push,
-    ratelimit,
-    sessions,
-    units,
-    watches,
-)
+from . import clock, ratelimit, units
+from .casework import caller_checks, deliveries, drafts, watches
+from .chain import checkpoints
 from .clock import EPOCH
+from .consent import device, disclosure, grants
 from .extensions import db
+from .messages import access_changes, nominated, notify, push
 from .models import AuditCheckpoint, JobLock
+from .oauth import dpop
+from .oauth import server as oauth
+from .oauth.tokens import TokenService
+from .people import passkeys, sessions
 from .services import Services
-from .tokens import TokenService
 
 log = logging.getLogger(__name__)
 
@@ -326,8 +313,8 @@ def _send(
 
 
 def _push(holder: str, now: datetime, batch: int, pusher: push.Pusher) -> tuple[int, int]:
-    """POST the Security Event Tokens due (broker/deliveries.py). Each one is checked against
-    its grant in a transaction, sent with no transaction open, and its outcome recorded and
+    """POST the Security Event Tokens due (broker/casework/deliveries.py). Each one is checked
+    against its grant in a transaction, sent with no transaction open, and its outcome recorded and
     audited in another; what failed is tried again by a later run, after a doubled wait."""
     renew(holder, now=clock.now())
     units.keep()
@@ -380,7 +367,7 @@ def sign_checkpoint(
 
 
 def _checkpoint(services: Services) -> tuple[int | None, str | None]:
-    """Sign an audit checkpoint if anything changed since the last (broker/checkpoints.py)."""
+    """Sign an audit checkpoint if anything changed since the last (broker/chain/checkpoints.py)."""
     try:
         row = sign_checkpoint(services, now=clock.now())
     except CheckpointBusy:

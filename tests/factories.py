@@ -7,10 +7,12 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
-from broker import accounts, clock, grants, services
+from broker import clock, services
+from broker.consent import grants
 from broker.extensions import db
 from broker.models import Adviser, Claimant, Grant, JournalEntry, MRDecision, Organisation
-from broker.tokens import TokenService
+from broker.oauth.tokens import TokenService
+from broker.people import accounts
 
 PASSWORD = "pw-for-tests"
 _counter = itertools.count(1)

@@ -1,4 +1,4 @@
-"""Every teller asks the disclosure rule (broker/disclosure.py, issue 23).
+"""Every teller asks the disclosure rule (broker/consent/disclosure.py, issue 23).
 
 A function that writes what tells someone outside the claimant of their data (a console
 notice, a pushed SET, an adviser's message about a decision) must take a `disclosure.Permit`,
@@ -14,14 +14,15 @@ from pathlib import Path
 import pytest
 
 import broker
-from broker import disclosure, watches
+from broker.casework import watches
+from broker.consent import disclosure
 
 BROKER = Path(broker.__file__).parent
 # Rows that tell: a console notice of a decision, a SET waiting to be pushed.
 TELLING_ROWS = {"MRDecisionNotice", "PushDelivery"}
 # Messages that tell an adviser of a decision.
 TELLING_KINDS = {watches.ARRIVED, "grant_case_decided"}
-# The outbox's ways in (broker/notify.py).
+# The outbox's ways in (broker/messages/notify.py).
 QUEUING = {"queue", "_to", "_to_claimant_and_adviser"}
 
 
@@ -40,7 +41,7 @@ def _tells(function: ast.FunctionDef) -> bool:
 
 def _names_no_notice(call: ast.Call) -> bool:
     """A push that names no decision notice: a CAEP event telling a case system of its own
-    access (broker/access_changes.py), nothing of the claimant's."""
+    access (broker/messages/access_changes.py), nothing of the claimant's."""
     return any(
         k.arg == "notice_id" and isinstance(k.value, ast.Constant) and k.value.value is None
         for k in call.keywords
@@ -79,7 +80,8 @@ def every_teller() -> dict[str, bool]:
         if path.name in ("models.py", "disclosure.py"):
             continue  # the rows' definitions and the rule itself
         for name, asks in tellers(path.read_text()).items():
-            found[f"{path.relative_to(BROKER).with_suffix('')}.{name}"] = asks
+            module = ".".join(path.relative_to(BROKER).with_suffix("").parts)
+            found[f"{module}.{name}"] = asks
     return found
 
 
@@ -89,10 +91,10 @@ def test_every_function_that_tells_takes_a_permit():
     assert {k: v for k, v in found.items() if not v} == {}
     # The scan finds the tellers we know of, so it is looking in the right places.
     assert {
-        "watches._notice",
-        "watches._queue_push",
-        "watches._tell_adviser",
-        "notify.case_decided",
+        "casework.watches._notice",
+        "casework.watches._queue_push",
+        "casework.watches._tell_adviser",
+        "messages.notify.case_decided",
     } <= set(found)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from broker import audit
+from broker.chain import audit
 from broker.extensions import db
 from broker.models import AuditEvent, Grant
 from tests.conftest import csrf_from, sign_in
@@ -19,9 +19,9 @@ from tests.factories import make_adviser, make_claimant, make_grant
 BROKER = Path(__file__).resolve().parent.parent / "broker"
 BOUNDARIES = {"web/boundary.py", "units.py"}
 # The guarded API is a boundary of its own: the guard commits each request's work with its audit
-# event, or rolls both back, on its own driver connection (protect.py over driver.py), and the
-# audit append can send that commit in the same round trip as the event (audit.py).
-GUARD = {"protect.py", "driver.py", "audit.py"}
+# event, or rolls both back, on its own driver connection (oauth/protect.py over driver.py), and
+# the audit append can send that commit in the same round trip as the event (chain/audit.py).
+GUARD = {"oauth/protect.py", "driver.py", "chain/audit.py"}
 ENDS = {"commit", "rollback"}
 
 
@@ -55,9 +55,13 @@ def test_a_commit_in_a_view_or_a_domain_module_is_found(tmp_path: Path):
     (tmp_path / "web" / "claimant.py").write_text(
         "def revoke():\n    grants.revoke()\n    db.session.commit()\n"
     )
-    (tmp_path / "grants.py").write_text("def give():\n    session.rollback()\n")
+    (tmp_path / "consent").mkdir()
+    (tmp_path / "consent" / "grants.py").write_text("def give():\n    session.rollback()\n")
     (tmp_path / "web" / "boundary.py").write_text("def run():\n    db.session.commit()\n")
-    assert ends_outside_boundaries(tmp_path) == ["broker/grants.py:2", "broker/web/claimant.py:3"]
+    assert ends_outside_boundaries(tmp_path) == [
+        "broker/consent/grants.py:2",
+        "broker/web/claimant.py:3",
+    ]
 
 
 def test_if_the_audit_cannot_be_written_a_revoke_does_not_happen(app, ctx, monkeypatch):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from .. import grants, journal
+from ..casework import journal
+from ..consent import grants
 from . import (
     account,
     admin,
@@ -48,7 +49,7 @@ def register_blueprints(app: Flask) -> None:
     register_oauth_side(app)
     register_contact_side(app)
     app.register_blueprint(account.bp)  # issue 17: every audience's own sign-in and passkeys
-    # The API's views are units of work of their own: the guard (broker.protect) commits each
+    # The API's views are units of work of their own: the guard (broker.oauth.protect) commits each
     # with its audit event.
     boundary.bind(app, (name for name in app.blueprints if name != api.bp.name))
 

@@ -19,9 +19,9 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from .. import passkeys
 from ..i18n import N_
 from ..models import Account, Passkey
+from ..people import passkeys
 from . import boundary
 from .boundary import current_account
 from .forms import ConfirmForm

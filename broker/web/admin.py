@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 import scopes
 
-from .. import clients
+from ..consent import clients
 from . import boundary
 from .forms import ClientForm, first_errors
 

@@ -27,23 +27,15 @@ from werkzeug.wrappers import Response
 
 import scopes
 
-from .. import (
-    caller_checks,
-    clock,
-    device,
-    disclosure,
-    drafts,
-    grants,
-    i18n,
-    notify,
-    oauth,
-    statements,
-    watches,
-    windows,
-)
-from .. import clients as client_registry
+from .. import clock, i18n
+from ..casework import caller_checks, drafts, watches
+from ..consent import clients as client_registry
+from ..consent import device, disclosure, grants, windows
 from ..extensions import db
+from ..messages import notify
 from ..models import DeviceAuthorization, Grant
+from ..oauth import server as oauth
+from ..proof import statements
 from . import boundary
 from .console import ConsoleClient
 from .forms import AskForm, ConfirmForm, MRRequestForm, StatementForm, TellByForm, first_errors

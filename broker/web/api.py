@@ -9,9 +9,10 @@ from pathlib import Path
 from flask import Blueprint, after_this_request, jsonify, request, url_for
 from werkzeug.wrappers import Response
 
-from .. import drafts, inputs, journal, watches
+from .. import inputs
+from ..casework import drafts, journal, watches
 from ..extensions import csrf
-from ..protect import Refused
+from ..oauth.protect import Refused
 from . import boundary
 from .guarded import Access, Unit, bind_driver, guarded, public
 

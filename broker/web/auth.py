@@ -19,9 +19,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
-from .. import accounts, i18n, news, passkeys, ratelimit, sessions
+from .. import i18n, ratelimit
+from ..consent import news
 from ..inputs import safe_next
 from ..models import Account
+from ..people import accounts, passkeys, sessions
 from . import boundary, session_store
 from .access import home_for
 from .boundary import current_account

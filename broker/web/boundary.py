@@ -19,9 +19,10 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request, session
 
-from .. import clock, oauth
+from .. import clock
 from ..extensions import db
 from ..models import Account
+from ..oauth import server as oauth
 from ..services import Services
 from ..services import of as services_of
 

@@ -14,9 +14,9 @@ from datetime import datetime
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.wrappers import Response
 
-from .. import notify
 from ..extensions import csrf
 from ..inputs import BadInput, load_json
+from ..messages import notify
 from . import boundary
 
 bp = Blueprint("callbacks", __name__, url_prefix="/callbacks")

@@ -26,27 +26,15 @@ from werkzeug.wrappers import Response
 
 import scopes
 
-from .. import (
-    accounts,
-    audit,
-    caller_checks,
-    clock,
-    contact,
-    drafts,
-    grants,
-    history_copy,
-    journal,
-    news,
-    nominated,
-    passkeys,
-    ratelimit,
-    receipts,
-    records,
-    sessions,
-    windows,
-)
+from .. import clock, ratelimit
+from ..casework import caller_checks, drafts, journal
+from ..chain import audit
+from ..consent import grants, news, receipts, windows
 from ..i18n import current_language, day
+from ..messages import contact, nominated
 from ..models import CallerCheck, Grant, MRDraft
+from ..people import accounts, passkeys, records, sessions
+from ..proof import history_copy
 from . import boundary, session_store, window_fields, wording
 from .forms import ConfirmForm, ContactForm, GiveAccessForm, NarrowForm, ReviewForm, first_errors
 
@@ -465,7 +453,7 @@ def name_contact() -> Response | str | tuple[str, int]:
                     now=now,
                     signer=boundary.services().tokens,
                 )
-                # Issue 23: where copies go; a code goes there first (broker/nominated.py).
+                # Issue 23: where copies go; a code goes there first (broker/messages/nominated.py).
                 sent_to = nominated.attach(
                     grant, typed_address=address, kinds=copies, by=by, now=now
                 )

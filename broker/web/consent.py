@@ -31,8 +31,10 @@ from werkzeug.wrappers import Response
 
 import scopes
 
-from .. import clients, clock, device, grants, oauth, windows
+from .. import clock
+from ..consent import clients, device, grants, windows
 from ..models import DeviceAuthorization, Grant
+from ..oauth import server as oauth
 from . import boundary, window_fields, wording
 from .boundary import writes_on_get
 from .forms import ConsentForm

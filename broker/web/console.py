@@ -15,7 +15,7 @@ from flask import current_app
 from werkzeug.test import Client
 
 from .. import clock
-from ..clients import CONSOLE_CLIENT_ID
+from ..consent.clients import CONSOLE_CLIENT_ID
 from ..models import Grant
 from . import boundary
 

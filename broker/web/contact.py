@@ -6,8 +6,8 @@ from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, 
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from .. import contact, letters
 from ..i18n import N_
+from ..messages import contact, letters
 from . import boundary
 from .contact_forms import PreferencesForm
 

@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from .. import contact
 from ..i18n import N_
+from ..messages import contact
 
 CHANNEL_CHOICES = [SelectChoice(channel) for channel in contact.CHANNELS]
 
@@ -24,7 +24,8 @@ class PreferencesForm(FlaskForm):
 
 
 class LetterForm(FlaskForm):
-    # The length limit is the domain's (broker/letters.py), counted as the claimant will see it.
+    # The length limit is the domain's (broker/messages/letters.py), counted as the claimant will
+    # see it.
     body = TextAreaField("Letter")
     language = RadioField(
         "Language of the letter",

@@ -9,8 +9,9 @@ from flask import Blueprint, abort, make_response, redirect, render_template, re
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
-from .. import contact_requests, nominated, ratelimit
+from .. import ratelimit
 from ..i18n import current_language
+from ..messages import contact_requests, nominated
 from ..models import ContactRequest
 from . import boundary
 from .forms import AskToBeContactForm, ConfirmForm, RequestCodeForm, first_errors

@@ -1,12 +1,12 @@
 """DPoP over HTTP (RFC 9449): the `DPoP` request header, the `DPoP-Nonce` response header and
-the `WWW-Authenticate: DPoP` challenge. The checks themselves are broker.dpop's."""
+the `WWW-Authenticate: DPoP` challenge. The checks themselves are broker.oauth.dpop's."""
 
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
 from werkzeug.wrappers import Response
 
-from .. import dpop
+from ..oauth import dpop
 from . import boundary
 
 HEADER = "DPoP"

@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from ..protect import NO_TOKEN, Refused
+from ..oauth.protect import NO_TOKEN, Refused
 from ..ratelimit import TooManyAttempts
 from . import boundary, dpop_proofs
 

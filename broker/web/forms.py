@@ -19,9 +19,10 @@ from wtforms.validators import DataRequired, Length, Optional
 
 import scopes
 
-from .. import clients, contact
+from ..consent import clients
 from ..i18n import N_
-from ..records import REMOVAL_REASON_MAX_CHARS
+from ..messages import contact
+from ..people.records import REMOVAL_REASON_MAX_CHARS
 
 
 class SignInForm(FlaskForm):
@@ -82,12 +83,13 @@ class GiveAccessForm(FlaskForm):
         validators=[DataRequired(N_("Say who they are to you")), Length(max=100)],
     )
     confirmed = HiddenField()
-    # Access that ends when the case does (broker/case_tied.py); still no later than `months`.
+    # Access that ends when the case does (broker/consent/case_tied.py); still no later than
+    # `months`.
     until_decided = BooleanField(N_("Until my reconsideration is decided"))
 
 
 class TellByForm(FlaskForm):
-    """How an adviser hears that a watched decision arrived (broker/watches.py)."""
+    """How an adviser hears that a watched decision arrived (broker/casework/watches.py)."""
 
     tell_by = RadioField(
         "Tell me by",
@@ -175,7 +177,7 @@ class RecordConsentForm(_PhoneConsentFields):
         "review_months",
         "consented",
     )
-    # Access that ends when the case does (broker/case_tied.py)
+    # Access that ends when the case does (broker/consent/case_tied.py)
     until_decided = BooleanField(
         "Until the claimant's reconsideration is decided, then 31 days to appeal (still no "
         "later than the time above)"
@@ -195,7 +197,7 @@ class RecordConsentForm(_PhoneConsentFields):
 
 
 def copy_kind_choices() -> list[SelectChoice]:
-    """The kinds of message a nominated contact can get copies of (broker/contact.py)."""
+    """The kinds of message a nominated contact can get copies of (broker/messages/contact.py)."""
     return [SelectChoice(kind) for kind in contact.KINDS]
 
 
@@ -228,7 +230,7 @@ class RecordContactForm(_PhoneConsentFields):
         choices=contact_scope_choices,
         validators=[DataRequired("Choose how we may contact them")],
     )
-    # Issue 23: where copies go, confirmed by a code (broker/nominated.py checks both).
+    # Issue 23: where copies go, confirmed by a code (broker/messages/nominated.py checks both).
     address = StringField("Their email address or UK mobile number", validators=[Length(max=200)])
     copies = SelectMultipleField(
         "What we send them a copy of", choices=copy_kind_choices, validate_choice=False
@@ -315,7 +317,7 @@ class ContactForm(FlaskForm):
         validators=[DataRequired(N_("Say why we should contact them")), Length(max=500)],
     )
     confirmed = HiddenField()
-    # Issue 23: where copies go, confirmed by a code (broker/nominated.py checks both).
+    # Issue 23: where copies go, confirmed by a code (broker/messages/nominated.py checks both).
     address = StringField(
         N_("Their email address or UK mobile number"), validators=[Length(max=200)]
     )
@@ -393,8 +395,9 @@ class AnswerRequestForm(FlaskForm):
 
 
 class ConsentForm(FlaskForm):
-    """A claimant's answer to a client's request; broker.clients checks it against the request
-    (only scopes that were asked for, no longer than asked), so the choices are not checked here.
+    """A claimant's answer to a client's request; broker.consent.clients checks it against the
+    request (only scopes that were asked for, no longer than asked), so the choices are not checked
+    here.
     """
 
     scopes = SelectMultipleField(

@@ -1,5 +1,5 @@
 """The bearer guard's web side: each protected API view declares its scope, audit action and
-resource, and the guard (broker/protect.py) runs the view inside its transaction.
+resource, and the guard (broker/oauth/protect.py) runs the view inside its transaction.
 
 This module reads what the domain must not: the request (its Authorization header and the view's
 arguments) and the app's services, and hands them to the guard explicitly.
@@ -15,10 +15,10 @@ from flask import Blueprint, Flask, current_app, make_response, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.wrappers import Response
 
-from .. import dpop, protect
 from ..driver import Driver, Joined, Unit
 from ..extensions import db
-from ..protect import NO_TOKEN, Access, Refused, Rule, Sender
+from ..oauth import dpop, protect
+from ..oauth.protect import NO_TOKEN, Access, Refused, Rule, Sender
 from . import boundary, dpop_proofs
 
 View = Callable[..., Any]

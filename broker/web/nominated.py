@@ -23,7 +23,9 @@ from werkzeug.wrappers import Response
 
 import scopes
 
-from .. import contact, contact_requests, grants, nominated, ratelimit
+from .. import ratelimit
+from ..consent import grants
+from ..messages import contact, contact_requests, nominated
 from ..models import ContactRequest, Grant
 from . import boundary
 from .forms import AnswerRequestForm, ConfirmForm, ContactCodeForm, first_errors

@@ -1,7 +1,7 @@
 """The authorization server's machine endpoints (/oauth) and discovery documents (/.well-known).
 
 Clients authenticate here, not cookies, so the blueprint is exempt from CSRF. Each route hands
-the request to Authlib (broker.oauth); the request boundary commits whatever the answer: some
+the request to Authlib (broker.oauth.server); the request boundary commits whatever the answer: some
 refusals change state on purpose (a reused refresh token revokes its family, a replayed code
 revokes its grant, a fast poll lengthens the interval), so they are kept like successes.
 """
@@ -12,8 +12,10 @@ from authlib.oauth2.rfc6749 import InsecureTransportError
 from flask import Blueprint, jsonify
 from werkzeug.wrappers import Response
 
-from .. import dpop, oauth, services
+from .. import services
 from ..extensions import csrf
+from ..oauth import dpop
+from ..oauth import server as oauth
 from . import boundary, dpop_proofs
 from .errors import json_error
 

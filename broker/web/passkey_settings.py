@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from ..passkeys import RelyingParty
-from ..passkeys import relying_party as from_settings
+from ..people.passkeys import RelyingParty
+from ..people.passkeys import relying_party as from_settings
 
 
 def relying_party() -> RelyingParty:

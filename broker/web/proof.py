@@ -6,7 +6,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template, request
 from werkzeug.wrappers import Response
 
-from .. import checkpoints, inputs, verifying
+from .. import inputs
+from ..chain import checkpoints
+from ..proof import verifying
 from . import boundary
 from .errors import json_error
 from .forms import VerifyFileForm, first_errors

@@ -1,5 +1,5 @@
 """The session cookie: a signed-in browser holds only a session ID; everything else is in the
-`sessions` table (broker/sessions.py, security.md 27).
+`sessions` table (broker/people/sessions.py, security.md 27).
 
 We keep Flask's signed cookie (HttpOnly, SameSite=Lax, Secure in production) rather than a plain
 one: one cookie and one format for both states, and a forged or garbled cookie is refused by its
@@ -23,8 +23,9 @@ from flask import session as flask_session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.wrappers import Request, Response
 
-from .. import clock, sessions
+from .. import clock
 from ..models import Account
+from ..people import sessions
 from . import boundary
 
 log = logging.getLogger(__name__)

@@ -25,8 +25,11 @@ from werkzeug.wrappers import Response
 
 import scopes
 
-from .. import accounts, caller_checks, contact, drafts, grants, nominated, records
+from ..casework import caller_checks, drafts
+from ..consent import grants
+from ..messages import contact, nominated
 from ..models import Claimant, Grant
+from ..people import accounts, records
 from . import boundary
 from .forms import (
     AdditionalSupportForm,
@@ -101,7 +104,7 @@ def record_contact(reference: str) -> Response | Page:
         grant = _record_by_phone(
             claimant, form, grants.Representative(form.name.data or ""), grants.CONTACT
         )
-        # Issue 23: where copies go; a code goes there first (broker/nominated.py).
+        # Issue 23: where copies go; a code goes there first (broker/messages/nominated.py).
         sent_to = nominated.attach(
             grant,
             typed_address=form.address.data or "",

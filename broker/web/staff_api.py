@@ -1,7 +1,7 @@
 """The consent banner as JSON for other DWP staff systems: /api/v1/staff/...
 
-Staff systems are machines, so they authenticate with a staff API key (broker.staff_keys) sent
-as `Authorization: Bearer <key>` (RFC 6750 2.1). A staff member's session cookie is not a
+Staff systems are machines, so they authenticate with a staff API key (broker.people.staff_keys)
+sent as `Authorization: Bearer <key>` (RFC 6750 2.1). A staff member's session cookie is not a
 credential here, and neither is an adviser's access token: both are refused with 401. Each read
 is an audit event in the claimant's chain, naming the key that made it.
 """
@@ -14,12 +14,15 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 from werkzeug.wrappers import Response
 
-from .. import caller_checks, decisions, grants, inputs, records, staff_keys, windows
-from .. import contact as contact_preferences
+from .. import inputs
+from ..casework import caller_checks, decisions
+from ..casework.journal import iso
+from ..consent import grants, windows
 from ..extensions import csrf
-from ..journal import iso
+from ..messages import contact as contact_preferences
 from ..models import Grant
-from ..protect import Refused
+from ..oauth.protect import Refused
+from ..people import records, staff_keys
 from . import boundary
 from .errors import json_error
 from .guarded import bearer_token
@@ -97,8 +100,8 @@ def consent_json(grant: Grant, now: datetime) -> dict[str, Any]:
         "started_at": iso(grant.starts_at),
         "review_at": iso(grant.review_at),
         "ends_at": iso(grant.ends_at),
-        # Access that ends when the case does (broker/case_tied.py): the event it waits for, and
-        # whether it came (then ends_at is decision date + 31 days, or the earlier cap).
+        # Access that ends when the case does (broker/consent/case_tied.py): the event it waits
+        # for, and whether it came (then ends_at is decision date + 31 days, or the earlier cap).
         "until_event": grant.until_event,
         "until_event_happened": bool(grant.event_decision_id),
         "recorded_by": {
@@ -162,7 +165,7 @@ def _json_object() -> dict[str, Any]:
 
 
 # A decision arrives from DWP's systems (issue 15): added to the journal, and everyone watching
-# for one is told (broker/decisions.py).
+# for one is told (broker/casework/decisions.py).
 
 
 @bp.post("/claimants/<reference>/mr-decisions")

@@ -18,8 +18,11 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from .. import contact_requests, grants, nominated, ratelimit, records
+from .. import ratelimit
+from ..consent import grants
+from ..messages import contact_requests, nominated
 from ..models import Claimant, ContactRequest, Grant
+from ..people import records
 from . import boundary
 from .forms import ConfirmForm, ContactCodeForm
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from .. import contact, letters, records
+from ..messages import contact, letters
 from ..models import Claimant
+from ..people import records
 from . import boundary
 from .contact_forms import LetterForm
 from .forms import first_errors

@@ -12,8 +12,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Length
 
+from ..consent.windows import BACKWARDS, Window, WindowRefused, checked, from_driver
 from ..i18n import N_
-from ..windows import BACKWARDS, Window, WindowRefused, checked, from_driver
 
 # "3 3 2026", "3/3/2026", "03-03-2026": day, month, year, as people write them here.
 _DAY_MONTH_YEAR = re.compile(r"^\s*(\d{1,2})[\s/.-]+(\d{1,2})[\s/.-]+(\d{4})\s*$")

@@ -14,9 +14,10 @@ from markupsafe import Markup, escape
 
 import scopes
 
-from .. import case_tied, passkeys, records
+from ..consent import case_tied
 from ..i18n import DEFAULT_LANGUAGE, N_, current_language
 from ..models import Grant
+from ..people import passkeys, records
 
 # English here, marked for the catalogue; translated when shown; a test checks every one has a
 # Welsh translation.

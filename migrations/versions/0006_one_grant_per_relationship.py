@@ -20,9 +20,10 @@ import sqlalchemy as sa
 from alembic import op
 
 import scopes
-from broker import audit, clock
+from broker import clock
+from broker.chain import audit
 from broker.db import UTCDateTime
-from broker.grants import relationship_key
+from broker.consent.grants import relationship_key
 
 revision = "0006"
 down_revision = "0005"

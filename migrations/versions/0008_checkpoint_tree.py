@@ -1,7 +1,7 @@
 """checkpoint tree: leaves at fixed places, every node of the Merkle tree kept, each leaf as each
 checkpoint signed it, and the heads a checkpoint has not sealed yet found by a partial index
 
-The actor commitments changed (per-actor keys, broker/statements.py), so the leaves kept for the
+The actor commitments changed (per-actor keys, broker/proof/statements.py), so the leaves kept for the
 old scheme are dropped: the next checkpoint rebuilds the tree from every chain (run
 `consent-broker checkpoint --force` right after upgrading).
 

@@ -14,9 +14,12 @@ from dataclasses import dataclass
 
 from flask import Flask
 
-from broker import clock, decisions, grants, records, watches
+from broker import clock
+from broker.casework import decisions, watches
+from broker.consent import grants
 from broker.extensions import db
 from broker.models import Adviser, Claimant, DeviceAuthorization, Grant
+from broker.people import records
 from tests.conftest import csrf_from, sign_in
 from tests.factories import (
     bearer,

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from broker import clients, clock, device, windows
+from broker import clock
+from broker.consent import clients, device, windows
 from broker.extensions import db
 from broker.models import DeviceAuthorization, Grant
 from tests.conftest import csrf_from, sign_in

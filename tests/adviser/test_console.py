@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from broker.clients import CONSOLE_CLIENT_ID
+from broker.consent.clients import CONSOLE_CLIENT_ID
 from broker.extensions import db
 from broker.models import AccessToken, AuditEvent, JournalEntry
 from tests.conftest import csrf_from, sign_in

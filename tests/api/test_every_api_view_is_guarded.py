@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 from werkzeug.routing import UUIDConverter
 
-from broker.protect import Rule
+from broker.oauth.protect import Rule
 from broker.web.guarded import DECLARED, PUBLIC, guarded, public, undeclared
 
 # The api blueprint's views open to all: the OpenAPI document.

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from broker import clock, grants
+from broker import clock
+from broker.consent import grants
 from broker.extensions import db
 from broker.models import AuditEvent
 from tests.conftest import csrf_from, sign_in

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from broker import audit
+from broker.chain import audit
 from broker.extensions import db
 from broker.models import AuditEvent, JournalEntry
 from tests.factories import (

@@ -11,7 +11,8 @@ import pytest
 from flask import current_app
 from playwright.sync_api import expect
 
-from broker import appeals, clock, decisions, services
+from broker import clock, services
+from broker.casework import appeals, decisions
 from broker.extensions import db
 from tests.browser.conftest import LAPTOP, NARROW_PHONE, new_page, sign_in_page
 from tests.browser.test_adviser_console import axe_violations

@@ -14,7 +14,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from broker import caller_checks, clock
+from broker import clock
+from broker.casework import caller_checks
 from broker.extensions import db
 from tests.browser.conftest import (
     LAPTOP,

@@ -11,7 +11,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from broker import grants, i18n
+from broker import i18n
+from broker.consent import grants
 from broker.extensions import db
 from broker.models import Grant
 from tests.browser.conftest import NARROW_PHONE, new_page, sign_in_page, switch_language

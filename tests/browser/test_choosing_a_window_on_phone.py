@@ -12,10 +12,11 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from broker import clients, clock, device
+from broker import clock
+from broker.consent import clients, device
+from broker.consent.windows import Window
 from broker.extensions import db
 from broker.models import Grant
-from broker.windows import Window
 from tests.browser.conftest import NARROW_PHONE, new_page, sign_in_page, switch_language
 from tests.browser.test_claimant_accessibility import AXE_OPTIONS, sign_in_by_keys
 from tests.factories import make_adviser, make_claimant

@@ -8,7 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from broker import clock, grants
+from broker import clock
+from broker.consent import grants
 from broker.extensions import db
 from broker.models import AuditEvent, Grant
 from tests.browser.conftest import NARROW_PHONE, PHONE, new_page, open_menu, sign_in_page

@@ -11,7 +11,8 @@ from datetime import timedelta
 
 import pytest
 
-from broker import clock, grants, news
+from broker import clock
+from broker.consent import grants, news
 from broker.extensions import db
 from tests.conftest import sign_in
 from tests.factories import (

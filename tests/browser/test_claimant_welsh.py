@@ -11,7 +11,7 @@ import pytest
 from babel.dates import format_date
 from playwright.sync_api import expect
 
-from broker import grants
+from broker.consent import grants
 from broker.extensions import db
 from broker.models import Account, Grant
 from tests.browser.conftest import NARROW_PHONE, new_page, open_menu, switch_language

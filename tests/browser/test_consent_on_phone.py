@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 import scopes
-from broker import clients
+from broker.consent import clients
 from broker.extensions import db
 from broker.models import DeviceAuthorization, Grant
 from tests.browser.conftest import LAPTOP, new_page, sign_in_page

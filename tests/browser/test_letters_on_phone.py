@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from broker import clock, contact, letters
+from broker import clock
 from broker.extensions import db
+from broker.messages import contact, letters
 from tests.browser.conftest import NARROW_PHONE, new_page, sign_in_page, switch_language
 from tests.factories import make_claimant, make_staff
 

@@ -11,8 +11,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from broker import clock, contact_requests
+from broker import clock
 from broker.extensions import db
+from broker.messages import contact_requests
 from broker.models import ContactAddress, ContactRequest, OutboxMessage
 from tests.browser.conftest import NARROW_PHONE, new_page, sign_in_page
 from tests.factories import make_claimant

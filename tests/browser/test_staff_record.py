@@ -10,8 +10,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from broker import clock, records
+from broker import clock
 from broker.extensions import db
+from broker.people import records
 from tests.browser.conftest import sign_in_page
 from tests.browser.test_claimant_accessibility import AXE_OPTIONS
 from tests.factories import make_adviser, make_claimant, make_staff

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import expect
 
-from broker import clock, drafts, letters
+from broker import clock
+from broker.casework import drafts
 from broker.extensions import db
+from broker.messages import letters
 from tests.accessibility.scene import Scene, build
 from tests.browser.conftest import new_page, switch_language
 from tests.browser.test_caller_check_on_phone import start_check

@@ -5,7 +5,9 @@ two callers' checks both show. The start is in the claimant's chain; the code ne
 
 from __future__ import annotations
 
-from broker import caller_checks, clock, grants
+from broker import clock
+from broker.casework import caller_checks
+from broker.consent import grants
 from broker.extensions import db
 from broker.models import AuditEvent
 from tests.caller_checks.conftest import signed_in

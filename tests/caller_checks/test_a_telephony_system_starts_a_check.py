@@ -9,9 +9,10 @@ import re
 
 import pytest
 
-from broker import clock, staff_keys
+from broker import clock
 from broker.extensions import db
 from broker.models import StaffApiKey
+from broker.people import staff_keys
 from tests.caller_checks.helpers import caller_events, checks_of, codes_on
 from tests.factories import bearer
 

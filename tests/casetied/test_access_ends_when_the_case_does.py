@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import current_app
 
-from broker import disclosure, grants, receipts, services
+from broker import services
+from broker.consent import disclosure, grants, receipts
 from broker.extensions import db
 from broker.models import AuditEvent, Grant, OutboxMessage, Receipt
 from tests.factories import make_adviser, make_claimant, make_grant, signer

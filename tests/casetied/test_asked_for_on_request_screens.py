@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from broker import clients, grants
+from broker.consent import clients, grants
 from broker.extensions import db
 from broker.models import DeviceAuthorization, Grant
 from tests.conftest import sign_in

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from broker import clock, grants, staff_keys
+from broker import clock
+from broker.consent import grants
 from broker.extensions import db
 from broker.models import Grant
+from broker.people import staff_keys
 from tests.conftest import sign_in
 from tests.factories import bearer, signer
 from tests.staff.helpers import post_form, text_of

@@ -3,7 +3,8 @@ decision did not end it; adding a new one with the README's command does."""
 
 from __future__ import annotations
 
-from broker import case_tied, clock
+from broker import clock
+from broker.consent import case_tied
 from broker.extensions import db
 from broker.models import Claimant, Grant
 from tests.conftest import sign_in

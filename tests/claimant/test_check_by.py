@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from broker import clock, grants
+from broker import clock
+from broker.consent import grants
 from broker.extensions import db
 from tests.conftest import sign_in
 from tests.factories import bearer, issue_token, make_adviser, make_claimant, make_staff, signer

@@ -8,9 +8,11 @@ from datetime import timedelta
 import pytest
 
 import scopes
-from broker import accounts, clock, grants
+from broker import clock
+from broker.consent import grants
 from broker.extensions import db
 from broker.models import Grant, Organisation
+from broker.people import accounts
 from tests.conftest import csrf_from, sign_in
 from tests.factories import bound, make_adviser, make_claimant, signer
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from broker import clock, i18n, receipts
+from broker import clock, i18n
+from broker.consent import receipts
 from broker.extensions import db
 from broker.models import AuditEvent, Grant, OutboxMessage
 from tests.conftest import csrf_from, sign_in

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from broker.accounts import ADDRESS_LIMIT
+from broker.people.accounts import ADDRESS_LIMIT
 from tests.conftest import csrf_from
 from tests.factories import PASSWORD, make_claimant
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from broker import clock, grants
+from broker import clock
+from broker.consent import grants
 from broker.extensions import db
 from tests.conftest import sign_in
 from tests.factories import make_adviser, make_claimant, make_grant, make_staff, signer

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 
-from broker import caller_checks, clock, drafts, grants
+from broker import clock
+from broker.casework import caller_checks, drafts
+from broker.consent import grants
 from broker.extensions import db
 from tests.conftest import csrf_from, sign_in
 from tests.drafts.conftest import send_request

@@ -5,8 +5,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from broker import channels, clock, contact, notify, sweep
+from broker import clock, sweep
 from broker.extensions import db
+from broker.messages import channels, contact, notify
 from broker.models import Delivery, OutboxMessage
 from tests.factories import bound, make_adviser, make_claimant, make_staff
 

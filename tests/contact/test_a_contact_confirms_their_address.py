@@ -5,8 +5,9 @@ and never lock anyone else out; every step is on the claimant's audit chain."""
 
 from __future__ import annotations
 
-from broker import clock, letters, nominated
+from broker import clock
 from broker.extensions import db
+from broker.messages import letters, nominated
 from broker.models import AuditEvent, ContactAddress, Delivery, Grant, OutboxMessage
 from tests.conftest import csrf_from, sign_in
 from tests.contact.conftest import by_smtp, code_in, emails_to, run_sweep

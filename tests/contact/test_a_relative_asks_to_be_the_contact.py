@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 
-from broker import clock, contact_requests, letters, ratelimit
+from broker import clock, ratelimit
 from broker.extensions import db
+from broker.messages import contact_requests, letters
 from broker.models import AuditEvent, ContactAddress, ContactRequest, Grant, OutboxMessage
 from tests.conftest import csrf_from
 from tests.contact.conftest import by_smtp, code_in, emails_to, run_sweep

@@ -3,9 +3,12 @@ and their language; the sweep's senders get exactly those channels."""
 
 from __future__ import annotations
 
-from broker import clock, contact, grants, letters, notify, staff_keys
+from broker import clock
+from broker.consent import grants
 from broker.extensions import db
+from broker.messages import contact, letters, notify
 from broker.models import Account, AuditEvent
+from broker.people import staff_keys
 from tests.conftest import sign_in
 from tests.contact.conftest import (
     RecordingSender,

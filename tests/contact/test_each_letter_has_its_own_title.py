@@ -8,8 +8,9 @@ import re
 from datetime import date
 from html import unescape
 
-from broker import clock, i18n, letters, notify
+from broker import clock, i18n
 from broker.extensions import db
+from broker.messages import letters, notify
 from tests.conftest import sign_in
 from tests.factories import make_grant
 from tests.staff.helpers import assert_page, text_of

@@ -13,9 +13,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from broker import channels, clock, grants
+from broker import clock
+from broker.consent import grants
 from broker.extensions import db
-from broker.smtp_sender import SmtpSender
+from broker.messages import channels
+from broker.messages.smtp_sender import SmtpSender
 from tests.contact.conftest import deliveries, queue_test_message, run_sweep
 from tests.factories import make_grant, signer
 from tests.tls import self_signed

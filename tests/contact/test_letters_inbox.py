@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 
-from broker import clock, notify, signed
+from broker import clock
+from broker.chain import signed
 from broker.extensions import db
+from broker.messages import notify
 from broker.models import AuditEvent, OutboxMessage
 from tests.conftest import sign_in
 from tests.contact.conftest import RecordingSender, deliveries, queue_test_message, run_sweep

@@ -16,9 +16,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import jwt
 import pytest
 
-from broker import channels, notify
-from broker.notify_sender import NotifySender
-from broker.smtp_sender import SmtpSender
+from broker.messages import channels, notify
+from broker.messages.notify_sender import NotifySender
+from broker.messages.smtp_sender import SmtpSender
 from tests.conftest import sign_in
 from tests.contact.conftest import choose, deliveries, queue_test_message, run_sweep
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 
-from broker import clock, grants, i18n, letters
+from broker import clock, i18n
+from broker.consent import grants
 from broker.extensions import db
+from broker.messages import letters
 from broker.models import Grant
 from tests.conftest import csrf_from, sign_in
 from tests.contact.conftest import by_smtp, choose, emails_to, run_sweep, texts_to

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from broker import clock, grants, letters, nominated, notify
+from broker import clock
+from broker.consent import grants
 from broker.extensions import db
+from broker.messages import letters, nominated, notify
 from broker.models import AuditEvent, Delivery, OutboxMessage
 from tests.contact.conftest import by_smtp, code_in, emails_to, run_sweep, texts_to
 from tests.contact.test_a_contact_confirms_their_address import (

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from broker import clock, contact_requests, grants, nominated, records
+from broker import clock
+from broker.consent import grants
 from broker.extensions import db
+from broker.messages import contact_requests, nominated
 from broker.models import ContactRequest
+from broker.people import records
 from tests.contact.test_a_contact_confirms_their_address import phone_of
 from tests.factories import bound, make_claimant
 from tests.staff.helpers import assert_page, signed_in_staff, text_of

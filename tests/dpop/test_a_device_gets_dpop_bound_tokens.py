@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import jwt
 
-from broker import clients
+from broker.consent import clients
 from tests.conftest import sign_in
 from tests.oauth.helpers import DETAILS, DEVICE_GRANT, consent, make_client
 

@@ -3,7 +3,7 @@ says why and offers only Don't send; pressing Send it anyway lodges nothing."""
 
 from __future__ import annotations
 
-from broker import grants
+from broker.consent import grants
 from broker.extensions import db
 from tests.conftest import csrf_from
 from tests.drafts.conftest import mr_entries, send_request, the_draft

@@ -4,7 +4,8 @@ under a consent given on the consent screen waits for the claimant (202)."""
 
 from __future__ import annotations
 
-from broker import clock, grants
+from broker import clock
+from broker.consent import grants
 from broker.extensions import db
 from broker.models import Grant
 from tests.conftest import csrf_from, sign_in

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from broker import notify
+from broker.messages import notify
 from tests.factories import make_adviser, make_claimant, make_staff
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from broker import notify
+from broker.messages import notify
 
 COLLECTED: list[notify.Message] = []
 

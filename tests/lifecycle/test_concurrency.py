@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import threading
 
-from broker import clock, notify, records, sweep
+from broker import clock, sweep
 from broker.extensions import db
+from broker.messages import notify
 from broker.models import OutboxMessage, PinnedNote
+from broker.people import records
 from tests.factories import bound, make_grant
 
 

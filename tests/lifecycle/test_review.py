@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from broker import clock, grants
+from broker import clock
+from broker.consent import grants
 from broker.extensions import db
 from tests.conftest import csrf_from, sign_in
 from tests.factories import bearer, issue_token, make_claimant, make_grant, signer

@@ -8,8 +8,10 @@ import logging
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from broker import clients, clock, device, grants, notify, sweep
+from broker import clock, sweep
+from broker.consent import clients, device, grants
 from broker.extensions import db
+from broker.messages import notify
 from broker.models import (
     AccessToken,
     Attempt,
@@ -388,12 +390,12 @@ def test_the_command_prints_a_summary_and_progress_for_large_runs(runner, people
 def test_the_command_uses_the_logging_sender_by_default(runner, people, caplog, monkeypatch):
     # Alembic's fileConfig (run by the app fixture's upgrade) disables loggers that existed
     # before it; a deployed app never migrates in its serving process. Undo that here only.
-    monkeypatch.setattr(logging.getLogger("broker.notify"), "disabled", False)
+    monkeypatch.setattr(logging.getLogger("broker.messages.notify"), "disabled", False)
     grant = make_grant(people.claimant, people.adviser)
     notify.suspended(grant, now=clock.now())
     db.session.commit()
 
-    with caplog.at_level("INFO", logger="broker.notify"):
+    with caplog.at_level("INFO", logger="broker.messages.notify"):
         result = runner.invoke(args=["sweep", "--quiet"])
 
     assert result.exit_code == 0 and result.output == ""

@@ -12,7 +12,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from flask.testing import FlaskClient
 
-from broker import clients, clock
+from broker import clock
+from broker.consent import clients
 from broker.extensions import db
 from broker.models import OAuthClient
 from tests.conftest import csrf_from, sign_in

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from broker import device
-from broker.clients import CONSOLE_CLIENT_ID
+from broker.consent import device
+from broker.consent.clients import CONSOLE_CLIENT_ID
 from broker.extensions import db
 from broker.models import DeviceAuthorization, Grant
 from tests.conftest import csrf_from, sign_in

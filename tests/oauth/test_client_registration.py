@@ -6,9 +6,11 @@ from __future__ import annotations
 import hashlib
 import re
 
-from broker import accounts, clients, clock
+from broker import clock
+from broker.consent import clients
 from broker.extensions import db
 from broker.models import OAuthClient
+from broker.people import accounts
 from tests.conftest import csrf_from, sign_in
 from tests.factories import PASSWORD, bound, make_claimant
 

@@ -11,7 +11,7 @@ import pytest
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
-from broker import clients
+from broker.consent import clients
 from broker.extensions import db
 from broker.models import DeviceAuthorization, Grant
 from tests.factories import make_claimant, make_decision

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from broker import clients
+from broker.consent import clients
 from broker.extensions import db
 from broker.models import AccessToken, DeviceAuthorization
 from tests.factories import bearer, issue_token, make_adviser, make_claimant, make_grant

@@ -7,8 +7,10 @@ from __future__ import annotations
 import jwt
 from flask import Flask
 
-from broker import clock, create_app, history_copy, receipts, services
+from broker import clock, create_app, services
+from broker.consent import receipts
 from broker.extensions import db
+from broker.proof import history_copy
 from tests.factories import make_adviser, make_claimant, make_grant
 
 ISSUER = "http://broker.test"

@@ -8,7 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from broker import clients, clock
+from broker import clock
+from broker.consent import clients
 from broker.extensions import db
 from broker.models import RefreshToken
 from broker.opaque import hash_secret

@@ -13,8 +13,10 @@ import pytest
 from joserfc import jws
 from joserfc.jwk import KeySet
 
-from broker import clients, clock, grants, push, windows
+from broker import clock
+from broker.consent import clients, grants, windows
 from broker.extensions import db
+from broker.messages import push
 from broker.models import AuditEvent, PushDelivery, RefreshToken
 from tests.factories import bound, signer
 from tests.watch.helpers import CLIENT_ID, run_sweep

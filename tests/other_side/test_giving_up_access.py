@@ -5,7 +5,7 @@ it, and whoever did not end it is told (issue 23)."""
 
 from __future__ import annotations
 
-from broker import receipts
+from broker.consent import receipts
 from broker.extensions import db
 from broker.models import AuditEvent, Grant, OutboxMessage, PushDelivery
 from tests.conftest import csrf_from, sign_in

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from broker import clock, grants, i18n, sweep, watches, windows
+from broker import clock, i18n, sweep
+from broker.casework import watches
+from broker.consent import grants, windows
 from broker.extensions import db
 from broker.models import Delivery, Grant, OutboxMessage
 from tests.conftest import csrf_from

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from broker import accounts, clock
+from broker import clock
 from broker.extensions import db
+from broker.people import accounts
 from tests.conftest import sign_in
 from tests.factories import PASSWORD, bound, make_adviser, make_claimant, make_staff
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from broker import audit
+from broker.chain import audit
 from broker.extensions import db
 from broker.models import AccountEvent, AuditEvent, Passkey
 from tests.conftest import sign_in

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import text
 
-from broker import audit
+from broker.chain import audit
 from broker.extensions import db
 from broker.models import Adviser, Claimant, Grant
 from tests.conftest import csrf_from, sign_in

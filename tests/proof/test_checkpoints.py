@@ -9,7 +9,7 @@ import json
 import pytest
 from sqlalchemy import text
 
-from broker import checkpoints, signed
+from broker.chain import checkpoints, signed
 from broker.extensions import db
 from tests.factories import bearer, issue_token
 from tests.proof.conftest import rewrite_chain, sql
@@ -186,7 +186,7 @@ def test_a_changed_checkpoint_is_detected(account, runner, attack):
     if attack == "resign":  # a checkpoint signed with a key the broker never published
         from cryptography.hazmat.primitives.asymmetric import ec
 
-        from broker.keys import SigningKey
+        from broker.chain.keys import SigningKey
 
         rogue = SigningKey(ec.generate_private_key(ec.SECP256R1()), "rogue", {})
         row = checkpoints.latest()

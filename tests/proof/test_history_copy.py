@@ -7,8 +7,9 @@ import io
 import json
 from datetime import UTC, datetime
 
-from broker import history_copy, signed
+from broker.chain import signed
 from broker.extensions import db
+from broker.proof import history_copy
 from tests.conftest import sign_in
 from tests.factories import bearer, bound, issue_token, make_adviser, make_claimant, make_grant
 

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from broker import merkle
+from broker.chain import merkle
 
 # The reference leaves and roots of Certificate Transparency's RFC 6962 test suite.
 LEAVES = [

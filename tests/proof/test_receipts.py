@@ -8,9 +8,11 @@ import json
 
 import pytest
 
-from broker import clock, grants, receipts, signed, sweep
+from broker import clock, sweep
+from broker.chain import signed
+from broker.consent import grants, receipts
 from broker.extensions import db
-from broker.notify import LoggingSender
+from broker.messages.notify import LoggingSender
 from tests.conftest import sign_in
 from tests.factories import bound, make_adviser, make_claimant, make_grant, make_staff, signer
 

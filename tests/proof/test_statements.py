@@ -9,8 +9,8 @@ import json
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from broker import signed
-from broker.keys import SigningKey
+from broker.chain import signed
+from broker.chain.keys import SigningKey
 from tests.conftest import sign_in
 from tests.factories import bound
 from tests.proof.conftest import download_statement
@@ -155,7 +155,7 @@ def test_editing_the_signed_text_breaks_the_signature(account, client, runner, t
 
 def _hide_first_of_mine(statement: dict) -> None:
     event = next(e for e in statement["events"] if "action" in e)
-    from broker import audit, checkpoints
+    from broker.chain import audit, checkpoints
 
     # Hide it as the hash it really has; its commitment is what the checkpoint signed.
     index = statement["events"].index(event)
@@ -267,7 +267,8 @@ def test_a_statement_for_a_claimant_with_thousands_of_events_fits_the_upload_pag
     """issue 13 item 7: /verify takes what it says, and a busy claimant's statement fits it."""
     from io import BytesIO
 
-    from broker import audit, clock
+    from broker import clock
+    from broker.chain import audit
     from broker.extensions import db
     from tests.conftest import csrf_from
 
@@ -335,8 +336,9 @@ def test_a_statement_given_out_in_format_1_still_verifies(account):  # noqa: ANN
     """Files signed before per-actor keys (salted commitments, format 1) keep verifying."""
     import os
 
-    from broker import audit, checkpoints, statements
-    from broker.checkpoints import Leaf
+    from broker.chain import audit, checkpoints
+    from broker.chain.checkpoints import Leaf
+    from broker.proof import statements
 
     claimant_id, mine = account.claimant.id, statements.actor_of(account.priya.id)
     salt_key, events = os.urandom(32), []

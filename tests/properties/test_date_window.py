@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from broker import windows
-from broker.appeals import uk_day
+from broker.casework.appeals import uk_day
+from broker.consent import windows
+from broker.consent.windows import Window
 from broker.extensions import db
 from broker.models import JournalEntry, MRDecision, Payment, Todo
-from broker.windows import Window
 from tests.factories import bearer, issue_token, make_adviser, make_claimant
 from tests.window.dated import decision, entry, payment, todo, windowed
 

@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import scopes
-from broker import disclosure, grants, services
+from broker import services
+from broker.consent import disclosure, grants
 from broker.extensions import db
 from broker.models import Grant
 from tests.factories import bearer, make_adviser, make_claimant, make_decision, make_staff, signer

@@ -13,10 +13,12 @@ import jwt
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from broker import grants, sweep, watches
+from broker import sweep
+from broker.casework import watches
+from broker.consent import grants
+from broker.consent.windows import Window
 from broker.extensions import db
 from broker.models import AuditEvent, Grant, MRDecisionNotice
-from broker.windows import Window
 from tests.conftest import sign_in
 from tests.factories import bearer, bound, issue_token, make_adviser, make_claimant, signer
 from tests.lifecycle import senders

@@ -10,7 +10,8 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, make_url, text
 
-from broker import audit, clock, create_app
+from broker import clock, create_app
+from broker.chain import audit
 from broker.config import normalise_database_url
 from broker.extensions import db
 from tests.conftest import FAST_PASSWORD_HASHING

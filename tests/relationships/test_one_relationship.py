@@ -9,7 +9,9 @@ import re
 
 import pytest
 
-from broker import clock, grants, receipts, signed
+from broker import clock
+from broker.chain import signed
+from broker.consent import grants, receipts
 from broker.extensions import db
 from broker.models import AuditEvent, Grant
 from tests.conftest import csrf_from, sign_in

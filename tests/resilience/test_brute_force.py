@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from broker.accounts import SIGN_IN_LIMIT
+from broker.people.accounts import SIGN_IN_LIMIT
 
 from .conftest import prepare
 
@@ -70,7 +70,7 @@ def test_a_sign_in_burst_for_one_account_from_one_address_is_refused_after_the_l
 def test_a_user_code_guessing_burst_across_all_workers_is_refused_after_the_limit(
     pass_database: str, serve, tmp_path: Path
 ) -> None:
-    from broker.device import WRONG_CODE_LIMIT
+    from broker.consent.device import WRONG_CODE_LIMIT
 
     (person,) = prepare(pass_database, tmp_path, scopes="mr:read")
     server = serve(pass_database, workers=WORKERS)
@@ -105,7 +105,7 @@ def test_a_user_code_guessing_burst_across_all_workers_is_refused_after_the_limi
 def test_an_adviser_code_guessing_burst_across_all_workers_is_refused_after_the_limit(
     pass_database: str, serve, tmp_path: Path
 ) -> None:
-    from broker.accounts import WRONG_CODE_LIMIT
+    from broker.people.accounts import WRONG_CODE_LIMIT
 
     (person,) = prepare(pass_database, tmp_path, scopes="mr:read")
     server = serve(pass_database, workers=WORKERS)

@@ -87,7 +87,8 @@ def _snapshot() -> dict[str, str]:
 
 @pytest.fixture
 def world(app: Flask, ctx) -> dict[str, object]:  # noqa: ANN001
-    from broker import accounts, clock
+    from broker import clock
+    from broker.people import accounts
 
     claimant = make_claimant("Alex Morgan")
     adviser = make_adviser("Priya Shah", "Northside Citizens Advice")

@@ -18,8 +18,10 @@ from schemathesis import GenerationMode, checks
 from schemathesis.core.parameters import ParameterLocation
 from werkzeug.routing import UUIDConverter
 
-from broker import clock, grants, staff_keys
+from broker import clock
+from broker.consent import grants
 from broker.extensions import db
+from broker.people import staff_keys
 from tests.factories import (
     issue_token,
     make_adviser,

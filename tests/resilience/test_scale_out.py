@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from broker.accounts import SIGN_IN_LIMIT
+from broker.people.accounts import SIGN_IN_LIMIT
 
 from .conftest import (
     Postgres,

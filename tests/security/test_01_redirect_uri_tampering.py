@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from broker import clients
+from broker.consent import clients
 from broker.extensions import db
 from broker.models import AuthorizationCode, Grant
 from tests.conftest import sign_in

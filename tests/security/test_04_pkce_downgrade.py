@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from broker import clients, clock
+from broker import clock
+from broker.consent import clients
 from broker.extensions import db
 from broker.models import AccessToken, AuthorizationCode
 from broker.opaque import hash_secret

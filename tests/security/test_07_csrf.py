@@ -3,7 +3,7 @@ a POST without it is a 400 and changes nothing; consent needs an explicit approv
 
 from __future__ import annotations
 
-from broker import clients
+from broker.consent import clients
 from broker.extensions import db
 from broker.models import AuthorizationCode, DeviceAuthorization, Grant
 from tests.conftest import csrf_from, sign_in

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 
-from broker import accounts, clients, clock
+from broker import clock
+from broker.consent import clients
 from broker.extensions import db
+from broker.people import accounts
 from tests.conftest import sign_in
 from tests.factories import PASSWORD, bound, make_adviser
 from tests.oauth.helpers import authorize_query, make_client, pkce_pair, start_device

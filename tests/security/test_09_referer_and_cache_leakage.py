@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from broker import clients
+from broker.consent import clients
 from tests.conftest import sign_in
 from tests.oauth.helpers import (
     CODE_AND_REFRESH,

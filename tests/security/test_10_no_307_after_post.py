@@ -3,7 +3,7 @@ the browser never re-sends the form (with its password or consent) to the next a
 
 from __future__ import annotations
 
-from broker import clients
+from broker.consent import clients
 from tests.conftest import csrf_from, sign_in
 from tests.factories import PASSWORD, make_adviser
 from tests.oauth.helpers import authorize_query, consent, make_client, pkce_pair, start_device

@@ -3,7 +3,7 @@ back the whole family dies, access tokens included; none outlives its grant."""
 
 from __future__ import annotations
 
-from broker import grants
+from broker.consent import grants
 from broker.extensions import db
 from broker.models import Grant, RefreshToken
 from tests.factories import bearer, signer

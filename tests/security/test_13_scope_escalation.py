@@ -3,7 +3,7 @@ by the claimant; a refresh may only narrow; nothing is ever silently widened."""
 
 from __future__ import annotations
 
-from broker import clients
+from broker.consent import clients
 from broker.extensions import db
 from broker.models import DeviceAuthorization, Grant
 from tests.conftest import csrf_from, sign_in

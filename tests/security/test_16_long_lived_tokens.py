@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import jwt
 
-from broker import clients
+from broker.consent import clients
 from tests.oauth.helpers import answer_device, make_client, poll_device, refresh, start_device
 
 

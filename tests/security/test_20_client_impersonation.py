@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
-from broker import clients
+from broker.consent import clients
 from broker.extensions import db
 from broker.models import AccessToken, DeviceAuthorization, OAuthClient
 from tests.oauth.helpers import (

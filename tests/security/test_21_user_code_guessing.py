@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from broker import clients, device
+from broker.consent import clients, device
 from broker.extensions import db
 from broker.models import DeviceAuthorization, Grant
 from tests.conftest import sign_in

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 
-from broker import clients
+from broker.consent import clients
 from broker.extensions import db
 from broker.models import AccessToken, DeviceAuthorization
 from tests.oauth.helpers import answer_device, make_client, poll_device, start_device

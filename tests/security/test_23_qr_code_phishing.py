@@ -5,7 +5,7 @@ is granted until the claimant confirms with a POST."""
 from __future__ import annotations
 
 import scopes
-from broker import clients
+from broker.consent import clients
 from broker.extensions import db
 from broker.models import DeviceAuthorization, Grant
 from tests.conftest import csrf_from, sign_in

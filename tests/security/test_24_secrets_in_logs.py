@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from broker import clients
+from broker.consent import clients
 from broker.extensions import db
 from broker.models import AuditEvent
 from tests.factories import PASSWORD, bearer

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from broker import accounts, services
+from broker import services
 from broker.extensions import db
+from broker.people import accounts
 from tests.conftest import csrf_from
 from tests.factories import PASSWORD, make_claimant
 

@@ -222,7 +222,8 @@ def test_sign_out_everywhere_else_is_in_welsh_for_a_welsh_speaker(app, case):
 
 
 def test_an_admin_session_idles_out_after_15_minutes_an_advisers_after_30(app, ctx, frozen_clock):
-    from broker import accounts, clock
+    from broker import clock
+    from broker.people import accounts
 
     admin = accounts.create_account(
         "robin@broker.example",

@@ -13,7 +13,9 @@ import hashlib
 
 import pytest
 
-from broker import checkpoints, clock, grants
+from broker import clock
+from broker.chain import checkpoints
+from broker.consent import grants
 from broker.extensions import db
 from broker.models import AuditCheckpoint
 from tests.factories import bearer, bound, issue_token, make_decision, signer

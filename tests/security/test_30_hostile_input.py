@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from broker import clients
+from broker.consent import clients
 from broker.extensions import db
 from broker.models import AccessToken, DeviceAuthorization, JournalEntry
 from tests.conftest import csrf_from, sign_in

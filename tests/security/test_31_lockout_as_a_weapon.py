@@ -6,7 +6,7 @@ not lock each other out; one address spraying many accounts meets a higher cap (
 
 from __future__ import annotations
 
-from broker import accounts
+from broker.people import accounts
 from tests.conftest import csrf_from
 from tests.factories import PASSWORD, make_claimant
 

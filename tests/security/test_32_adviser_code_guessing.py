@@ -4,9 +4,9 @@ per window per claimant and per address, then 429 with a clear message, even for
 
 from __future__ import annotations
 
-from broker import accounts
 from broker.extensions import db
 from broker.models import Grant
+from broker.people import accounts
 from tests.conftest import csrf_from, sign_in
 from tests.factories import make_adviser, make_claimant
 

@@ -18,9 +18,11 @@ import jwt
 import pytest
 from flask import Flask
 
-from broker import create_app, oauth, receipts, services
+from broker import create_app, services
+from broker.consent import receipts
 from broker.extensions import db
 from broker.models import Adviser, Grant, Receipt
+from broker.oauth import server as oauth
 from tests.conftest import FAST_PASSWORD_HASHING
 from tests.factories import (
     bearer,
@@ -182,7 +184,7 @@ def test_the_statement_key_is_not_derived_from_the_signing_key(instance, tmp_pat
 
 
 def test_production_will_not_start_without_its_own_statement_key(app, tmp_path):  # noqa: ANN001
-    from broker.keys import load_or_create_key
+    from broker.chain.keys import load_or_create_key
 
     load_or_create_key(tmp_path / "keys", create=True)  # the signing key is there
     settings = {

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from broker.extensions import db
 from broker.models import Passkey, PasskeyChallenge
-from broker.passkeys import CHALLENGE_LIMIT
+from broker.people.passkeys import CHALLENGE_LIMIT
 from tests.conftest import sign_in
 from tests.factories import make_claimant
 from tests.passkeys.authenticator import UP, SoftAuthenticator

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import logging
 
-from broker import clock, grants, nominated, notify
+from broker import clock
+from broker.consent import grants
 from broker.extensions import db
+from broker.messages import nominated, notify
 from broker.models import AuditEvent, ContactAddress, OutboxMessage
 from tests.conftest import sign_in
 from tests.contact.conftest import RecordingSender, run_sweep

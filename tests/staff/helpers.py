@@ -9,7 +9,8 @@ from html import unescape
 
 from flask.testing import FlaskClient
 
-from broker import clock, grants
+from broker import clock
+from broker.consent import grants
 from broker.extensions import db
 from broker.models import Adviser, AuditEvent, Claimant, Grant, OutboxMessage, StaffMember
 from tests.conftest import csrf_from, sign_in

@@ -3,7 +3,8 @@ by phone with the five facts; the staff record shows "Contact through" above eve
 
 from __future__ import annotations
 
-from broker import clock, grants
+from broker import clock
+from broker.consent import grants
 from broker.extensions import db
 from broker.models import Grant
 from tests.conftest import csrf_from, sign_in

@@ -3,9 +3,9 @@ message) and the additional-support flag, both above the consent banner."""
 
 from __future__ import annotations
 
-from broker import records
 from broker.extensions import db
 from broker.models import Claimant, PinnedNote
+from broker.people import records
 from tests.conftest import sign_in
 from tests.factories import make_grant
 from tests.staff.helpers import assert_page, audit_actions, post_form, text_of

@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from broker import clock, grants
+from broker import clock
+from broker.consent import grants
 from broker.extensions import db
 from broker.models import Grant
 from tests.conftest import sign_in

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from broker import clock, records
+from broker import clock
 from broker.extensions import db
 from broker.models import AuditEvent, Claimant
+from broker.people import records
 from tests.staff.helpers import assert_page, audit_actions, error_summary, post_form, text_of
 
 NEED = "Finds phone calls hard: contact by letter"

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from broker import clock, staff_keys
+from broker import clock
 from broker.extensions import db
 from broker.models import AuditEvent, StaffApiKey
+from broker.people import staff_keys
 from tests.factories import bearer, issue_token, make_adviser, make_grant
 from tests.staff.helpers import audit_actions, contact_grant, grant_in_state, phone_grant
 

@@ -13,9 +13,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from broker import audit, clock, records, signed, staff_keys
+from broker import clock
+from broker.chain import audit, signed
 from broker.extensions import db
 from broker.models import AuditEvent, StaffApiKey
+from broker.people import records, staff_keys
 from tests.conftest import sign_in
 from tests.factories import bearer, bound, issue_token, make_claimant, make_decision, make_grant
 from tests.proof.conftest import download_statement

@@ -9,8 +9,11 @@ import jwt
 from flask import current_app
 from flask.testing import FlaskClient
 
-from broker import clients, clock, decisions, push, services, sweep
+from broker import clock, services, sweep
+from broker.casework import decisions
+from broker.consent import clients
 from broker.extensions import db
+from broker.messages import push
 from broker.models import AuditEvent, Claimant, MRDecision, OutboxMessage
 from tests.conftest import csrf_from
 from tests.factories import bound

@@ -8,9 +8,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from broker import clock, staff_keys
+from broker import clock
 from broker.extensions import db
 from broker.models import MRDecision
+from broker.people import staff_keys
 from tests.conftest import sign_in
 from tests.factories import bearer, issue_token, make_adviser, make_claimant, make_grant
 from tests.watch.helpers import LATER, events, messages_to, turn_on

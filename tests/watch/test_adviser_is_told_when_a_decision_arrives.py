@@ -9,8 +9,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from broker import grants
-from broker.clients import CONSOLE_CLIENT_ID
+from broker.consent import grants
+from broker.consent.clients import CONSOLE_CLIENT_ID
 from broker.extensions import db
 from broker.models import AccessToken, MRDecisionNotice, MRDecisionWatch
 from tests.conftest import csrf_from, sign_in

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from broker import appeals, clock
+from broker import clock
+from broker.casework import appeals
 
 
 @pytest.mark.parametrize(

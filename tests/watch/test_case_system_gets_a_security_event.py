@@ -12,8 +12,10 @@ import pytest
 from joserfc import jws
 from joserfc.jwk import KeySet
 
-from broker import clients, clock, grants, push, sweep
+from broker import clock, sweep
+from broker.consent import clients, grants
 from broker.extensions import db
+from broker.messages import push
 from broker.models import MRDecisionWatch, PushDelivery
 from tests.factories import (
     bearer,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from broker import appeals, clock
+from broker import clock
+from broker.casework import appeals
 from broker.extensions import db
 from broker.models import MRDecisionNotice, OutboxMessage
 from tests.conftest import sign_in

@@ -10,10 +10,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from broker import grants, push, sweep, watches, windows
+from broker import sweep
+from broker.casework import watches
+from broker.consent import grants, windows
+from broker.consent.windows import Window
 from broker.extensions import db
+from broker.messages import push
 from broker.models import Delivery, MRDecisionNotice, MRDecisionWatch, PushDelivery
-from broker.windows import Window
 from tests.conftest import sign_in
 from tests.factories import bearer, bound, issue_token, make_adviser, make_claimant, signer
 from tests.lifecycle import senders

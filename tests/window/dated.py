@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from broker import clock, grants
+from broker import clock
 from broker.clock import start_of
+from broker.consent import grants
+from broker.consent.windows import Window
 from broker.extensions import db
 from broker.models import Adviser, Claimant, Grant, JournalEntry, MRDecision, Payment, Todo
-from broker.windows import Window
 from tests.factories import signer
 
 ALL_SCOPES = "journal:read journal:sensitive mr:read todo:read payments:read"

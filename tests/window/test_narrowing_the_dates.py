@@ -7,10 +7,12 @@ from datetime import date
 
 import pytest
 
-from broker import clock, receipts, staff_keys
+from broker import clock
+from broker.consent import receipts
+from broker.consent.windows import Window
 from broker.extensions import db
 from broker.models import AuditEvent, Grant
-from broker.windows import Window
+from broker.people import staff_keys
 from tests.conftest import csrf_from, sign_in
 from tests.factories import bearer, bound, issue_token, make_adviser, make_claimant, make_staff
 from tests.staff.helpers import signed_in_staff

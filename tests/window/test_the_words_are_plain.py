@@ -7,8 +7,8 @@ from datetime import date
 
 from flask_babel import force_locale
 
+from broker.consent.windows import Window
 from broker.web import window_fields
-from broker.windows import Window
 from tests.conftest import sign_in
 from tests.factories import make_adviser, make_claimant
 from tests.i18n.test_plain_english import GRADE, grade, readable_text

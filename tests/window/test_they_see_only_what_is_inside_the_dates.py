@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from broker.consent.windows import Window
 from broker.extensions import db
 from broker.models import AuditEvent
-from broker.windows import Window
 from tests.factories import bearer, issue_token, make_adviser, make_claimant, make_entry
 from tests.window.dated import ALL_SCOPES, at, decision, entry, payment, todo, windowed
 

@@ -1,0 +1,192 @@
+"""Security Event Tokens for case systems: built (RFC 8417) and pushed over HTTPS (RFC 8935).
+
+A SET is signed with the broker's current signing key (ES256, the kid published at
+/.well-known/jwks.json), so a case system verifies it exactly as it verifies an access token's
+signature. The same SET is sent again on each retry; the receiver tells copies apart by `jti`.
+Delivery is an HTTP POST of `application/secevent+jwt`; 202 means accepted, 400 with an `err`
+JSON member means the receiver will never accept it, anything else is tried again later.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import ssl
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import jwt
+
+from ..chain.keys import ALGORITHM, Signer
+
+SET_TYPE = "secevent+jwt"
+CONTENT_TYPE = "application/secevent+jwt"
+EVENT_PATH = "/events/mr-decision-arrived"
+MAX_ATTEMPTS = 6
+FIRST_WAIT = timedelta(minutes=1)  # then 2, 4, 8, 16 minutes: the sixth try is ~31 minutes on
+TIMEOUT_SECONDS = 10
+LONGEST_ANSWER = 4096  # of a receiver's error body: enough for {"err": ..., "description": ...}
+
+
+def event_uri(issuer: str) -> str:
+    return f"{issuer}{EVENT_PATH}"
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionEvent:
+    """What a case system is told of a decision it watches for."""
+
+    decision_id: str
+    claimant_id: str
+    grant_id: str
+    decided_on: date
+    outcome: str
+    appeal_deadline: date
+    appeal_outside_limit: date
+
+
+def make_set(
+    signer: Signer, *, jti: str, audience: str, event: DecisionEvent, now: datetime
+) -> str:
+    """The signed SET for one decision, for one client (`aud` is its client_id)."""
+    claims: dict[str, Any] = {
+        "iss": signer.issuer,
+        "iat": int(now.timestamp()),
+        "jti": jti,
+        "aud": audience,
+        "sub": event.claimant_id,
+        "events": {
+            event_uri(signer.issuer): {
+                "decision_id": event.decision_id,
+                "claimant_id": event.claimant_id,
+                "grant_id": event.grant_id,
+                "decided_on": event.decided_on.isoformat(),
+                "outcome": event.outcome,
+                "appeal_deadline": event.appeal_deadline.isoformat(),
+                "appeal_outside_limit": event.appeal_outside_limit.isoformat(),
+            }
+        },
+    }
+    return _signed(signer, claims)
+
+
+# OpenID CAEP 1.0 (Shared Signals Framework 1.0) event types a case system is pushed when its
+# access changes (issue 23).
+CAEP = "https://schemas.openid.net/secevent/caep/event-type/"
+SESSION_REVOKED = f"{CAEP}session-revoked"
+TOKEN_CLAIMS_CHANGE = f"{CAEP}token-claims-change"
+
+
+@dataclass(frozen=True, slots=True)
+class AccessEvent:
+    """What a case system is told when its access to a claimant's journal changes: the CAEP
+    event type, who started it (CAEP's initiating_entity: user, admin, policy or system), why
+    in English, and for a claims change the grant's claims as they now stand."""
+
+    event_type: str
+    claimant_id: str
+    grant_id: str
+    initiating_entity: str
+    reason: str
+    claims: dict[str, Any] | None = None
+
+
+def make_caep_set(
+    signer: Signer, *, jti: str, audience: str, event: AccessEvent, now: datetime
+) -> str:
+    """The signed CAEP SET. Its subject (SSF 1.0 `sub_id`) is complex: the claimant as the user
+    and the grant as the session, the consent every token of the case system's was issued
+    under."""
+    body: dict[str, Any] = {
+        "event_timestamp": int(now.timestamp()),
+        "initiating_entity": event.initiating_entity,
+        "reason_admin": {"en": event.reason},
+    }
+    if event.claims is not None:
+        body["claims"] = event.claims
+    claims: dict[str, Any] = {
+        "iss": signer.issuer,
+        "iat": int(now.timestamp()),
+        "jti": jti,
+        "aud": audience,
+        "sub_id": {
+            "format": "complex",
+            "user": {"format": "opaque", "id": event.claimant_id},
+            "session": {"format": "opaque", "id": event.grant_id},
+        },
+        "events": {event.event_type: body},
+    }
+    return _signed(signer, claims)
+
+
+def _signed(signer: Signer, claims: dict[str, Any]) -> str:
+    return jwt.encode(
+        claims,
+        signer.key.private_key,
+        algorithm=ALGORITHM,
+        headers={"typ": SET_TYPE, "kid": signer.key.kid},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """How one POST went: `outcome` is what the audit event records."""
+
+    delivered: bool
+    permanent: bool  # never try again
+    outcome: str
+    detail: str = ""
+
+
+class Pusher:
+    """POSTs SETs over HTTPS, trusting the system's CAs or `ca_bundle` (BROKER_PUSH_CA_BUNDLE).
+    Redirects are not followed: the endpoint registered is the only place a SET goes."""
+
+    def __init__(self, ca_bundle: str | None = None, timeout: float = TIMEOUT_SECONDS) -> None:
+        self._context = ssl.create_default_context(cafile=ca_bundle or None)
+        self._timeout = timeout
+
+    def post(self, endpoint: str, token: str) -> Answer:
+        parts = urlsplit(endpoint)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            connection = http.client.HTTPSConnection(
+                parts.hostname or "", parts.port, context=self._context, timeout=self._timeout
+            )
+        except ValueError as exc:  # a port out of range, stored before registration checked it
+            return Answer(False, True, "failed:bad_endpoint", f"{type(exc).__name__}: {exc}")
+        try:
+            connection.request(
+                "POST",
+                path,
+                body=token.encode(),
+                headers={"Content-Type": CONTENT_TYPE, "Accept": "application/json"},
+            )
+            response = connection.getresponse()
+            status, text = response.status, response.read(LONGEST_ANSWER)
+        except (OSError, http.client.HTTPException) as exc:
+            return Answer(False, False, "failed:unreachable", f"{type(exc).__name__}: {exc}")
+        finally:
+            connection.close()
+        return answer_of(status, text)
+
+
+def answer_of(status: int, text: bytes) -> Answer:
+    """RFC 8935 2.2-2.3: 202 accepted; 400 with an `err` code is final; the rest is retried."""
+    if status == 202:
+        return Answer(True, False, "allowed")
+    if status == 400:
+        try:
+            err = json.loads(text).get("err")
+        except (ValueError, AttributeError):
+            err = None
+        if isinstance(err, str) and err.isascii() and err.replace("_", "").isalnum():
+            return Answer(False, True, f"failed:{err[:30]}", text.decode("utf-8", "replace"))
+    return Answer(False, False, f"failed:http_{status}", text[:200].decode("utf-8", "replace"))
+
+
+def wait_after(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failed try: doubling from FIRST_WAIT."""
+    return FIRST_WAIT * (2 ** (attempts - 1))

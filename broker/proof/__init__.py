@@ -1,0 +1,7 @@
+"""Proof: documents that show what happened, checkable by anyone with the published keys.
+
+Offers: `statements` (signed statements of what an adviser did or did not see, from the audit
+chain), `verifying` (checking an uploaded receipt or statement) and `history_copy` (the
+claimant's signed copy of their history). Reads across consent, messages and people; nothing in
+the domain reads it (the web and the commands do).
+"""
