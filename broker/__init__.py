@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 from flask import Flask, Response, abort, current_app, request
 from flask.cli import FlaskGroup
 from flask.json.provider import DefaultJSONProvider
+from sqlalchemy import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, extensions, i18n, services
@@ -18,6 +21,8 @@ from . import config as broker_config
 from .chain import keys, signed
 from .consent import grant_events
 from .db import configure_engine
+from .driver import EXTENSION as DRIVER
+from .driver import Driver
 from .inputs import load_json, unsafe_field
 from .messages import access_changes, channels, notify
 from .oauth import tokens
@@ -97,6 +102,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     grant_events.react_with(access_changes.grant_changed)
 
     register_blueprints(app)
+    _close_when_discarded(app)
     errors.register(app)
     cli.register(app)
     i18n.init_app(app, locale_selector=language.select)  # English and Welsh (issue 5)
@@ -150,6 +156,28 @@ def _security_headers(response: Response) -> Response:
     return add_security_headers(
         response, production=broker_config.is_production(current_app.config)
     )
+
+
+def _close_when_discarded(app: Flask) -> None:
+    """An app that is garbage-collected closes its database connections (the engine's pool and
+    the guard's driver) instead of leaving them to the driver's own clean-up, which warns. A
+    server keeps its one app for its life; tests build many. Not at interpreter exit: a forked
+    worker exiting must not close what its parent opened."""
+    with app.app_context():
+        engines = list(extensions.db.engines.values())
+    closer = weakref.finalize(
+        app, _close_connections, engines, app.extensions.get(DRIVER), os.getpid()
+    )
+    closer.atexit = False
+
+
+def _close_connections(engines: list[Engine], driver: Driver | None, pid: int) -> None:
+    if os.getpid() != pid:
+        return
+    if driver is not None:
+        driver.close()
+    for engine in engines:
+        engine.dispose()
 
 
 def main() -> None:

@@ -87,6 +87,9 @@ class Unit:
         return bool(self.raw.in_transaction)
 
 
+EXTENSION = "broker.driver"  # where an app keeps its Driver (broker/web/guarded.py)
+
+
 class Driver:
     """The driver connections of one app's engine, kept per process."""
 
@@ -114,6 +117,19 @@ class Driver:
             if self._pool is None:
                 self._pool = self.engine.pool.recreate()
         return self._pool.connect()
+
+    def close(self) -> None:
+        """Close the connections this process opened (an app that is discarded). A forked
+        worker's copy closes nothing: those are its parent's."""
+        with self._lock:
+            if self._pid != os.getpid():
+                return
+            idle, self._idle = self._idle, []
+            pool, self._pool = self._pool, None
+        for fairy in idle:
+            fairy.close()
+        if pool is not None:
+            pool.dispose()
 
     @contextmanager
     def unit(self) -> Iterator[Unit]:

@@ -15,6 +15,7 @@ from flask import Blueprint, Flask, current_app, make_response, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.wrappers import Response
 
+from .. import driver
 from ..driver import Driver, Joined, Unit
 from ..extensions import db
 from ..oauth import dpop, protect
@@ -81,7 +82,7 @@ def guarded(
                     token=token,
                     view_args=view_args,
                     tokens=boundary.services().tokens,
-                    driver=extensions["broker.driver"],
+                    driver=extensions[driver.EXTENSION],
                     sqlite_database=extensions["broker.sqlite_database"],
                     sender=sender,
                 )
@@ -118,7 +119,7 @@ def bind_driver(blueprint: Blueprint) -> None:
 
     def bind(state: BlueprintSetupState) -> None:
         with state.app.app_context():
-            state.app.extensions.setdefault("broker.driver", Driver(db.engine))
+            state.app.extensions.setdefault(driver.EXTENSION, Driver(db.engine))
 
     blueprint.record_once(bind)
 
