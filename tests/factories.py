@@ -10,7 +10,15 @@ from flask import current_app
 from broker import clock, services
 from broker.consent import grants
 from broker.extensions import db
-from broker.models import Adviser, Claimant, Grant, JournalEntry, MRDecision, Organisation
+from broker.models import (
+    Adviser,
+    Claimant,
+    Grant,
+    JournalEntry,
+    MRDecision,
+    Organisation,
+    StaffMember,
+)
 from broker.oauth.tokens import TokenService
 from broker.people import accounts
 
@@ -56,7 +64,7 @@ def make_adviser(name: str = "Avery Adviser", organisation: str = "Test Advice C
     return adviser
 
 
-def make_staff(name: str = "Sid Staff"):  # noqa: ANN201
+def make_staff(name: str = "Sid Staff") -> StaffMember:
     n = next(_counter)
     staff = accounts.create_staff(
         f"staff{n}@dwp.example", PASSWORD, name, "Test team", clock.now(), hasher=bound().hasher
@@ -73,18 +81,59 @@ def make_grant(
     now: datetime | None = None,
     *,
     check_before_send: bool = False,
+    purpose: str = "Help with an appeal",
+    relationship: str = "Welfare rights adviser",
+    until_event: str | None = None,
 ) -> Grant:
+    """Consent the claimant gave the adviser themselves (online), committed."""
     now = now or clock.now()
     grant = grants.give(
         claimant,
         grants.Representative.of(adviser),
         scope_names=scope_names,
         ends_at=grants.add_months(now, months),
-        purpose="Help with an appeal",
-        relationship="Welfare rights adviser",
+        purpose=purpose,
+        relationship=relationship,
         now=now,
         signer=signer(),
         check_before_send=check_before_send,
+        until_event=until_event,
+    )
+    db.session.commit()
+    return grant
+
+
+def record_by_phone(
+    claimant: Claimant,
+    representative: Adviser | grants.Representative,
+    *,
+    staff: StaffMember | None = None,
+    scope_names: str | tuple[str, ...] = "mr:read",
+    purpose: str = "Appeal",
+    relationship: str = "Adviser",
+    months: int = 3,
+    review_months: int = grants.DEFAULT_REVIEW_MONTHS,
+    kind: str = grants.ACCESS,
+    now: datetime | None = None,
+) -> Grant:
+    """Consent the claimant gave DWP staff on a call (they agreed, and all five facts were
+    given), committed. Without `staff`, a new staff member takes the call. The tests of the
+    facts themselves (tests/staff/test_record_by_phone.py) call grants.record_by_phone."""
+    if isinstance(representative, Adviser):
+        representative = grants.Representative.of(representative)
+    grant = grants.record_by_phone(
+        claimant,
+        representative,
+        staff=staff or make_staff(),
+        consented=True,
+        scope_names=scope_names,
+        purpose=purpose,
+        relationship=relationship,
+        months=months,
+        review_months=review_months,
+        kind=kind,
+        now=now or clock.now(),
+        signer=signer(),
     )
     db.session.commit()
     return grant

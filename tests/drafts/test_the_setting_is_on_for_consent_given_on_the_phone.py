@@ -4,13 +4,11 @@ under a consent given on the consent screen waits for the claimant (202)."""
 
 from __future__ import annotations
 
-from broker import clock
-from broker.consent import grants
 from broker.extensions import db
 from broker.models import Grant
 from tests.conftest import csrf_from, sign_in
 from tests.drafts.conftest import send_request
-from tests.factories import make_adviser, make_claimant, make_staff, signer
+from tests.factories import make_adviser, make_claimant, record_by_phone
 from tests.oauth.helpers import code_flow, make_client
 
 
@@ -58,18 +56,6 @@ def test_the_consent_screen_turns_it_on_and_the_case_systems_request_waits(app, 
 
 def test_consent_recorded_by_staff_on_a_call_leaves_it_off(ctx):
     claimant = make_claimant("Alex Morgan")
-    grants.record_by_phone(
-        claimant,
-        grants.Representative.of(make_adviser("Priya Shah")),
-        staff=make_staff(),
-        consented=True,
-        scope_names="mr:read mr:request",
-        purpose="Appeal",
-        relationship="Adviser",
-        months=3,
-        now=clock.now(),
-        signer=signer(),
-    )
-    db.session.commit()
+    record_by_phone(claimant, make_adviser("Priya Shah"), scope_names="mr:read mr:request")
 
     assert _grant_of(claimant.id).check_before_send is False

@@ -24,7 +24,7 @@ from tests.factories import (
     make_entry,
     make_grant,
     make_staff,
-    signer,
+    record_by_phone,
 )
 from tests.oauth.helpers import (
     CODE_AND_REFRESH,
@@ -276,19 +276,14 @@ def test_staff_recording_consent_for_an_adviser_who_has_access_amends_it(app, al
     grant = make_grant(claimant, priya, "mr:read", months=1)
     staff = make_staff()
 
-    recorded = grants.record_by_phone(
+    recorded = record_by_phone(
         claimant,
-        grants.Representative.of(priya),
+        priya,
         staff=staff,
-        consented=True,
         scope_names="mr:read payments:read",
         purpose="Help with my appeal",
         relationship="Welfare rights adviser",
-        months=3,
-        now=clock.now(),
-        signer=signer(),
     )
-    db.session.commit()
 
     assert recorded.id == grant.id
     (only,) = live_grants(claimant.id)
@@ -299,19 +294,14 @@ def test_a_representative_by_phone_without_an_account_is_one_relationship_by_nam
     claimant, _ = alex
     staff = make_staff()
     for name in ("Jo Bloggs", "  jo   BLOGGS "):
-        grants.record_by_phone(
+        record_by_phone(
             claimant,
             grants.Representative(name, "Helping Hands"),
             staff=staff,
-            consented=True,
-            scope_names="mr:read",
             purpose="Help with letters",
             relationship="Friend",
             months=2,
-            now=clock.now(),
-            signer=signer(),
         )
-        db.session.commit()
 
     assert len(live_grants(claimant.id)) == 1
 

@@ -14,7 +14,7 @@ from broker.consent import grants
 from broker.extensions import db
 from broker.models import Adviser, AuditEvent, Claimant, Grant, OutboxMessage, StaffMember
 from tests.conftest import csrf_from, sign_in
-from tests.factories import make_grant, signer
+from tests.factories import make_grant, record_by_phone, signer
 
 DAY = timedelta(days=1)
 
@@ -64,21 +64,17 @@ def phone_grant(
     review_months: int = 1,
     scope_names: str = "mr:read journal:read",
 ) -> Grant:
-    grant = grants.record_by_phone(
+    return record_by_phone(
         claimant,
-        grants.Representative.of(adviser),
+        adviser,
         staff=staff,
-        consented=True,
         scope_names=scope_names,
         purpose="Help with a Mandatory Reconsideration",
         relationship="Welfare rights adviser",
         months=months,
         review_months=review_months,
         now=now,
-        signer=signer(),
     )
-    db.session.commit()
-    return grant
 
 
 def contact_grant(
@@ -91,32 +87,29 @@ def contact_grant(
     months: int = 6,
     review_months: int = 1,
 ) -> Grant:
-    if staff is None:
-        grant = grants.create_contact(
-            claimant,
-            name=name,
-            relationship=relationship,
-            scope_names="contact:phone contact:letters",
-            purpose="I find phone calls hard",
-            ends_at=grants.add_months(now, months),
-            now=now,
-            signer=signer(),
-        )
-    else:
-        grant = grants.record_by_phone(
+    if staff is not None:
+        return record_by_phone(
             claimant,
             grants.Representative(name),
             staff=staff,
-            consented=True,
             scope_names="contact:phone contact:letters",
             purpose="I find phone calls hard",
             relationship=relationship,
             months=months,
             review_months=review_months,
-            now=now,
             kind=grants.CONTACT,
-            signer=signer(),
+            now=now,
         )
+    grant = grants.create_contact(
+        claimant,
+        name=name,
+        relationship=relationship,
+        scope_names="contact:phone contact:letters",
+        purpose="I find phone calls hard",
+        ends_at=grants.add_months(now, months),
+        now=now,
+        signer=signer(),
+    )
     db.session.commit()
     return grant
 
