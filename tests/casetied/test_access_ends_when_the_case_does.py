@@ -13,33 +13,8 @@ from broker import services
 from broker.consent import disclosure, grants, receipts
 from broker.extensions import db
 from broker.models import AuditEvent, Grant, OutboxMessage, Receipt
+from tests.casetied.helpers import STARTED, case_tied, decided
 from tests.factories import make_adviser, make_claimant, make_grant, signer
-
-STARTED = datetime(2028, 1, 10, 9, 30, tzinfo=UTC)
-
-
-def case_tied(claimant, adviser, *, months: int = 6, now: datetime = STARTED) -> Grant:  # noqa: ANN001
-    grant = grants.give(
-        claimant,
-        grants.Representative.of(adviser),
-        scope_names="mr:read journal:read",
-        ends_at=grants.add_months(now, months),
-        purpose="Help with my reconsideration",
-        relationship="Welfare rights adviser",
-        now=now,
-        signer=signer(),
-        until_event="mr_decided",
-    )
-    db.session.commit()
-    return grant
-
-
-def decided(runner, claimant, on: str) -> None:  # noqa: ANN001
-    result = runner.invoke(
-        args=["journal", "add-mr-decision", claimant.reference, "--outcome", "not_changed",
-              "--decided-on", on]
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
 
 
 def sweep(runner) -> str:  # noqa: ANN001
@@ -210,18 +185,14 @@ def test_an_event_we_do_not_know_is_refused(people):
 def test_giving_again_without_the_tie_unties_it(people):
     claimant, adviser = people
     grant = case_tied(claimant, adviser)
-    again = grants.give(
+    again = make_grant(
         claimant,
-        grants.Representative.of(adviser),
-        scope_names="mr:read journal:read",
-        ends_at=grants.add_months(STARTED, 6),
-        purpose="Help with my reconsideration",
-        relationship="Welfare rights adviser",
+        adviser,
+        months=6,
         now=STARTED + timedelta(hours=1),
-        signer=signer(),
+        purpose="Help with my reconsideration",
         until_event="",
     )
-    db.session.commit()
     assert again.id == grant.id
     assert fresh(grant).until_event is None
 

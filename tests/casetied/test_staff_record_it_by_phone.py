@@ -10,8 +10,9 @@ from broker.consent import grants
 from broker.extensions import db
 from broker.models import Grant
 from broker.people import staff_keys
+from tests.casetied.helpers import case_tied
 from tests.conftest import sign_in
-from tests.factories import bearer, signer
+from tests.factories import bearer
 from tests.staff.helpers import post_form, text_of
 from tests.staff.test_record_by_phone import FACTS, path
 from tests.watch.helpers import arrives
@@ -54,18 +55,7 @@ def test_without_the_tick_it_is_ordinary_consent(staff_client, people):
 
 def test_the_staff_api_and_the_advisers_page_say_when_it_ends(app, client, people, key):
     now = clock.now()
-    grant = grants.give(
-        people.claimant,
-        grants.Representative.of(people.adviser),
-        scope_names="mr:read",
-        ends_at=grants.add_months(now, 6),
-        purpose="Help with my reconsideration",
-        relationship="Welfare rights adviser",
-        now=now,
-        signer=signer(),
-        until_event="mr_decided",
-    )
-    db.session.commit()
+    grant = case_tied(people.claimant, people.adviser, now=now, scope_names="mr:read")
     consents = f"/api/v1/staff/claimants/{people.claimant.reference}/consents"
     adviser = app.test_client()
     sign_in(adviser, people.adviser.account.username)

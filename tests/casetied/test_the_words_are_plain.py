@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from broker.extensions import db
 from broker.models import OutboxMessage
-from tests.casetied.test_access_ends_when_the_case_does import STARTED, case_tied, decided
+from tests.casetied.helpers import STARTED, case_tied, decided
 from tests.conftest import csrf_from, sign_in
 from tests.factories import make_adviser, make_claimant
 from tests.i18n.test_plain_english import GRADE, grade, readable_text
