@@ -12,6 +12,7 @@ from broker.consent import grants
 from broker.extensions import db
 from broker.models import (
     Adviser,
+    AuditEvent,
     Claimant,
     Grant,
     JournalEntry,
@@ -183,6 +184,26 @@ def make_entry(
     db.session.add(entry)
     db.session.commit()
     return entry
+
+
+def chain_events(
+    claimant_id: str, like: str = "%", *fields: str
+) -> list[AuditEvent] | list[tuple[object, ...]]:
+    """The claimant's audit events whose action is `like` (`%` stands for any run of characters,
+    nothing else is a wildcard), in chain order, as the database has them now: each event whole,
+    or, when `fields` are named, the tuple of those fields."""
+    db.session.expire_all()
+    found = db.session.scalars(
+        db.select(AuditEvent)
+        .where(
+            AuditEvent.claimant_id == claimant_id,
+            AuditEvent.action.like(like.replace("_", r"\_"), escape="\\"),
+        )
+        .order_by(AuditEvent.seq)
+    )
+    if not fields:
+        return list(found)
+    return [tuple(getattr(event, field) for field in fields) for event in found]
 
 
 def bearer(token: str) -> dict[str, str]:

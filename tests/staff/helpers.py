@@ -12,9 +12,9 @@ from flask.testing import FlaskClient
 from broker import clock
 from broker.consent import grants
 from broker.extensions import db
-from broker.models import Adviser, AuditEvent, Claimant, Grant, OutboxMessage, StaffMember
+from broker.models import Adviser, Claimant, Grant, OutboxMessage, StaffMember
 from tests.conftest import csrf_from, sign_in
-from tests.factories import make_grant, record_by_phone, signer
+from tests.factories import chain_events, make_grant, record_by_phone, signer
 
 DAY = timedelta(days=1)
 
@@ -149,13 +149,7 @@ def outbox(account_id: str) -> list[OutboxMessage]:
 
 
 def audit_actions(claimant_id: str) -> list[str]:
-    return list(
-        db.session.scalars(
-            db.select(AuditEvent.action)
-            .where(AuditEvent.claimant_id == claimant_id)
-            .order_by(AuditEvent.seq)
-        )
-    )
+    return [action for (action,) in chain_events(claimant_id, "%", "action")]
 
 
 def fresh(grant: Grant) -> Grant:
