@@ -18,6 +18,7 @@ from broker.models import (
     JournalEntry,
     MRDecision,
     Organisation,
+    OutboxMessage,
     StaffMember,
 )
 from broker.oauth.tokens import TokenService
@@ -204,6 +205,16 @@ def chain_events(
     if not fields:
         return list(found)
     return [tuple(getattr(event, field) for field in fields) for event in found]
+
+
+def messages_to(account_id: str, kind: str | None = None) -> list[OutboxMessage]:
+    """The messages queued for the account (of this kind, if one is named), oldest first, as
+    the database has them now."""
+    db.session.expire_all()
+    query = db.select(OutboxMessage).where(OutboxMessage.account_id == account_id)
+    if kind is not None:
+        query = query.where(OutboxMessage.kind == kind)
+    return list(db.session.scalars(query.order_by(OutboxMessage.created_at)))
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -10,7 +10,7 @@ import pytest
 
 from broker import clock
 from broker.extensions import db
-from broker.models import JournalEntry, MRDraft, OutboxMessage
+from broker.models import JournalEntry, MRDraft
 from tests.conftest import csrf_from, sign_in
 from tests.factories import (
     bearer,
@@ -74,17 +74,6 @@ def mr_entries(claimant_id: str) -> list[JournalEntry]:
 def draft_events(claimant_id: str) -> list[tuple[str, str, str]]:
     """(action, token ID, resource) of each draft step in the claimant's chain."""
     return chain_events(claimant_id, "mr.request.%", "action", "token_id", "resource")
-
-
-def messages_to(account_id: str, kind: str) -> list[str]:
-    db.session.expire_all()
-    return list(
-        db.session.scalars(
-            db.select(OutboxMessage.body).where(
-                OutboxMessage.account_id == account_id, OutboxMessage.kind == kind
-            )
-        )
-    )
 
 
 def the_draft(draft_id: str) -> MRDraft:

@@ -14,7 +14,7 @@ from broker.consent import grants
 from broker.extensions import db
 from broker.models import Adviser, Claimant, Grant, OutboxMessage, StaffMember
 from tests.conftest import csrf_from, sign_in
-from tests.factories import chain_events, make_grant, record_by_phone, signer
+from tests.factories import chain_events, make_grant, messages_to, record_by_phone, signer
 
 DAY = timedelta(days=1)
 
@@ -139,13 +139,7 @@ ACCESS_ALERT = "access_given"
 
 def outbox(account_id: str) -> list[OutboxMessage]:
     """The account's messages, oldest first, without the access-given alert."""
-    return list(
-        db.session.scalars(
-            db.select(OutboxMessage)
-            .where(OutboxMessage.account_id == account_id, OutboxMessage.kind != ACCESS_ALERT)
-            .order_by(OutboxMessage.created_at, OutboxMessage.kind)
-        )
-    )
+    return [message for message in messages_to(account_id) if message.kind != ACCESS_ALERT]
 
 
 def audit_actions(claimant_id: str) -> list[str]:

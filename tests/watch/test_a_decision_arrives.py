@@ -20,8 +20,9 @@ from tests.factories import (
     make_adviser,
     make_claimant,
     make_grant,
+    messages_to,
 )
-from tests.watch.helpers import LATER, messages_to, turn_on
+from tests.watch.helpers import LATER, turn_on
 
 
 @pytest.fixture

@@ -14,8 +14,15 @@ from broker.consent.clients import CONSOLE_CLIENT_ID
 from broker.extensions import db
 from broker.models import AccessToken, MRDecisionNotice, MRDecisionWatch
 from tests.conftest import csrf_from, sign_in
-from tests.factories import chain_events, make_adviser, make_claimant, make_grant, signer
-from tests.watch.helpers import LATER, arrives, messages_to, turn_on
+from tests.factories import (
+    chain_events,
+    make_adviser,
+    make_claimant,
+    make_grant,
+    messages_to,
+    signer,
+)
+from tests.watch.helpers import LATER, arrives, turn_on
 
 
 @pytest.fixture

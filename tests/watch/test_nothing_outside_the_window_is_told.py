@@ -25,6 +25,7 @@ from tests.factories import (
     issue_token,
     make_adviser,
     make_claimant,
+    messages_to,
     signer,
 )
 from tests.lifecycle import senders
@@ -32,7 +33,6 @@ from tests.watch.helpers import (
     CLIENT_ID,
     arrives,
     decisions_pushed,
-    messages_to,
     pushed_events,
     register_case_system,
     run_sweep,
