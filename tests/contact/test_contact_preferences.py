@@ -9,22 +9,16 @@ from broker.extensions import db
 from broker.messages import contact, letters, notify
 from broker.models import Account, AuditEvent
 from broker.people import staff_keys
-from tests.conftest import sign_in
 from tests.contact.conftest import (
     RecordingSender,
     choose,
     deliveries,
+    phone_of,
     queue_test_message,
     run_sweep,
 )
 from tests.factories import bearer, make_grant
 from tests.staff.helpers import assert_page, error_summary, post_form, signed_in_staff, text_of
-
-
-def phone_of(app, claimant):  # noqa: ANN001, ANN201
-    client = app.test_client()
-    sign_in(client, claimant.account.username)
-    return client
 
 
 def test_a_claimant_who_never_chose_gets_the_inbox_and_email(app, people):

@@ -15,7 +15,7 @@ from broker.messages import letters
 from broker.models import Grant
 from tests.conftest import csrf_from, sign_in
 from tests.contact.conftest import by_smtp, choose, emails_to, run_sweep, texts_to
-from tests.contact.test_notify_delivery import notify_sender
+from tests.contact.servers import notify_sender
 from tests.factories import bound, signer
 from tests.staff.helpers import phone_grant
 

@@ -13,15 +13,19 @@ from broker.consent import grants
 from broker.extensions import db
 from broker.messages import letters, nominated, notify
 from broker.models import AuditEvent, Delivery, OutboxMessage
-from tests.contact.conftest import by_smtp, code_in, emails_to, run_sweep, texts_to
-from tests.contact.test_a_contact_confirms_their_address import (
+from tests.contact.conftest import (
     JO,
+    by_smtp,
+    code_in,
     contact_of,
+    emails_to,
     name_contact,
     phone_of,
+    run_sweep,
+    texts_to,
     type_code,
 )
-from tests.contact.test_notify_delivery import FakeNotify, notify_sender, post_receipt, receipt
+from tests.contact.servers import FakeNotify, notify_sender, post_receipt, receipt
 from tests.factories import bound, make_grant
 from tests.staff.helpers import post_form, signed_in_staff, text_of
 

@@ -14,7 +14,7 @@ from broker.extensions import db
 from broker.messages import contact_requests, nominated
 from broker.models import ContactRequest
 from broker.people import records
-from tests.contact.test_a_contact_confirms_their_address import phone_of
+from tests.contact.conftest import phone_of
 from tests.factories import make_claimant, record_by_phone
 from tests.staff.helpers import assert_page, signed_in_staff, text_of
 
