@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from flask import current_app
 
@@ -22,7 +23,7 @@ from broker.models import (
     StaffMember,
 )
 from broker.oauth.tokens import TokenService
-from broker.people import accounts
+from broker.people import accounts, staff_keys
 
 PASSWORD = "pw-for-tests"
 _counter = itertools.count(1)
@@ -73,6 +74,23 @@ def make_staff(name: str = "Sid Staff") -> StaffMember:
     )
     db.session.commit()
     return staff
+
+
+def make_people() -> SimpleNamespace:
+    """The usual three: Alex Morgan, their adviser Priya Shah (Northside Citizens Advice), and
+    Jordan Lee of DWP."""
+    return SimpleNamespace(
+        claimant=make_claimant("Alex Morgan"),
+        adviser=make_adviser("Priya Shah", "Northside Citizens Advice"),
+        staff=make_staff("Jordan Lee"),
+    )
+
+
+def make_staff_key(name: str = "Case management system") -> str:
+    """A staff system's API key, committed: the plain key, which is never stored."""
+    _row, plain = staff_keys.create(name, now=clock.now())
+    db.session.commit()
+    return plain
 
 
 def make_grant(

@@ -3,26 +3,16 @@ banner, the staff API and the adviser's client page say when it ends."""
 
 from __future__ import annotations
 
-import pytest
-
 from broker import clock
 from broker.consent import grants
 from broker.extensions import db
 from broker.models import Grant
-from broker.people import staff_keys
 from tests.casetied.helpers import case_tied
 from tests.conftest import sign_in
 from tests.factories import bearer
 from tests.staff.helpers import post_form, text_of
 from tests.staff.test_record_by_phone import FACTS, path
 from tests.watch.helpers import arrives
-
-
-@pytest.fixture
-def key(ctx) -> str:  # noqa: ANN001
-    _row, plain = staff_keys.create("Case management system", now=clock.now())
-    db.session.commit()
-    return plain
 
 
 def only_grant(claimant) -> Grant:  # noqa: ANN001

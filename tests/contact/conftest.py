@@ -3,7 +3,6 @@ from __future__ import annotations
 import re
 import threading
 from http.server import ThreadingHTTPServer
-from types import SimpleNamespace
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -14,28 +13,13 @@ from broker.messages import channels, contact, notify
 from broker.models import ContactAddress, Delivery, Grant, OutboxMessage
 from tests.conftest import csrf_from, sign_in
 from tests.contact.servers import CALLBACK_TOKEN, FakeNotify, Inbox, free_port
-from tests.factories import bound, make_adviser, make_claimant, make_staff
+from tests.factories import bound, make_people
 from tests.staff.helpers import post_form
 
 
 @pytest.fixture
 def people(ctx):  # noqa: ANN001, ANN201
-    return SimpleNamespace(
-        claimant=make_claimant("Alex Morgan"),
-        adviser=make_adviser("Priya Shah", "Northside Citizens Advice"),
-        staff=make_staff("Jordan Lee"),
-    )
-
-
-class RecordingSender:
-    """Keeps what it was given (the real Sender interface); the SMTP and Notify tests use real
-    servers instead."""
-
-    def __init__(self) -> None:
-        self.sent: list[notify.Message] = []
-
-    def send(self, message: notify.Message) -> None:
-        self.sent.append(message)
+    return make_people()
 
 
 def run_sweep(sender) -> sweep.SweepReport:  # noqa: ANN001

@@ -12,13 +12,13 @@ from broker.extensions import db
 from broker.messages import notify
 from broker.models import AuditEvent, OutboxMessage
 from tests.contact.conftest import (
-    RecordingSender,
     deliveries,
     phone_of,
     queue_test_message,
     run_sweep,
 )
 from tests.factories import bound, make_claimant, make_grant
+from tests.lifecycle.senders import RecordingSender
 from tests.staff.helpers import (
     assert_page,
     error_summary,

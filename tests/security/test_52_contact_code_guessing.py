@@ -13,8 +13,9 @@ from broker.extensions import db
 from broker.messages import nominated, notify
 from broker.models import AuditEvent, ContactAddress, OutboxMessage
 from tests.conftest import sign_in
-from tests.contact.conftest import RecordingSender, run_sweep
+from tests.contact.conftest import run_sweep
 from tests.factories import make_claimant, record_by_phone
+from tests.lifecycle.senders import RecordingSender
 from tests.staff.helpers import post_form
 
 

@@ -11,13 +11,11 @@ import json
 import re
 from datetime import UTC, datetime
 
-import pytest
-
 from broker import clock
 from broker.chain import audit, signed
 from broker.extensions import db
 from broker.models import AuditEvent, StaffApiKey
-from broker.people import records, staff_keys
+from broker.people import records
 from tests.conftest import sign_in
 from tests.factories import (
     bearer,
@@ -40,13 +38,6 @@ from tests.staff.helpers import (
 
 LOOKED = "DWP staff looked at your consent record"
 LOOKED_CY = "Edrychodd staff DWP ar eich cofnod caniatâd"
-
-
-@pytest.fixture
-def key(ctx) -> str:  # noqa: ANN001
-    _row, plain = staff_keys.create("Case management system", now=clock.now())
-    db.session.commit()
-    return plain
 
 
 def record_path(claimant) -> str:  # noqa: ANN001

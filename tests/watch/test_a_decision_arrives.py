@@ -8,10 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from broker import clock
 from broker.extensions import db
 from broker.models import MRDecision
-from broker.people import staff_keys
 from tests.conftest import sign_in
 from tests.factories import (
     bearer,
@@ -20,6 +18,7 @@ from tests.factories import (
     make_adviser,
     make_claimant,
     make_grant,
+    make_staff_key,
     messages_to,
 )
 from tests.watch.helpers import LATER, turn_on
@@ -27,9 +26,7 @@ from tests.watch.helpers import LATER, turn_on
 
 @pytest.fixture
 def key(ctx) -> str:  # noqa: ANN001
-    _row, plain = staff_keys.create("DWP decision system", now=clock.now())
-    db.session.commit()
-    return plain
+    return make_staff_key("DWP decision system")
 
 
 @pytest.fixture
