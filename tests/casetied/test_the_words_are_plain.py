@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from tests.casetied.helpers import STARTED, case_tied, decided
 from tests.conftest import csrf_from, sign_in
 from tests.factories import make_adviser, make_claimant, messages_to
-from tests.i18n.test_plain_english import GRADE, grade, readable_text
+from tests.i18n.readability import GRADE, grade, readable_text
 
 
 def test_the_new_sentences_are_grade_6_or_lower(app, ctx, runner, frozen_clock):

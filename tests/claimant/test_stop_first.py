@@ -20,7 +20,7 @@ from tests.factories import (
     make_staff,
     record_by_phone,
 )
-from tests.i18n.test_plain_english import GRADE, grade, readable_text
+from tests.i18n.readability import GRADE, grade, readable_text
 
 
 def test_stop_all_and_each_stop_access_come_before_news_and_details(app, ctx, frozen_clock):

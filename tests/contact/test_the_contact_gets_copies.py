@@ -27,6 +27,7 @@ from tests.contact.conftest import (
 )
 from tests.contact.servers import FakeNotify, notify_sender, post_receipt, receipt
 from tests.factories import bound, make_grant
+from tests.i18n.readability import GRADE, grade, readable_text
 from tests.staff.helpers import post_form, signed_in_staff, text_of
 
 COPY_INTRO = "This is a copy of a message we sent to Alex Morgan. They asked us to send you copies."
@@ -210,8 +211,6 @@ def test_a_contact_who_only_talks_on_the_phone_gets_no_copies(
 
 
 def test_the_check_page_that_says_what_goes_to_them_is_plain_english(app, people, frozen_clock):
-    from tests.i18n.test_plain_english import GRADE, grade, readable_text
-
     check = name_contact(phone_of(app, people.claimant), copies=("letters", "reminders"))
 
     assert grade(readable_text(check.text)) <= GRADE

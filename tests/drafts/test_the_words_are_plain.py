@@ -6,7 +6,7 @@ from __future__ import annotations
 from tests.conftest import csrf_from
 from tests.drafts.conftest import press, send_request
 from tests.factories import messages_to
-from tests.i18n.test_plain_english import GRADE, grade, readable_text
+from tests.i18n.readability import GRADE, grade, readable_text
 
 
 def _part(html: str, start: str, forms: int) -> str:
