@@ -76,6 +76,15 @@ def make_staff(name: str = "Sid Staff") -> StaffMember:
     return staff
 
 
+def make_admin() -> str:
+    """An admin account (they register clients); its username."""
+    account = accounts.create_account(
+        "robin@broker.example", PASSWORD, "admin", "Robin Admin", clock.now(), hasher=bound().hasher
+    )
+    db.session.commit()
+    return account.username
+
+
 def make_people() -> SimpleNamespace:
     """The usual three: Alex Morgan, their adviser Priya Shah (Northside Citizens Advice), and
     Jordan Lee of DWP."""

@@ -10,8 +10,7 @@ from broker.models import Grant
 from tests.casetied.helpers import case_tied
 from tests.conftest import sign_in
 from tests.factories import bearer
-from tests.staff.helpers import post_form, text_of
-from tests.staff.test_record_by_phone import FACTS, path
+from tests.staff.helpers import PHONE_FACTS, phone_consent_path, post_form, text_of
 from tests.watch.helpers import arrives
 
 
@@ -21,10 +20,12 @@ def only_grant(claimant) -> Grant:  # noqa: ANN001
 
 
 def test_staff_can_tie_phone_consent_to_the_reconsideration(staff_client, people):
-    form = staff_client.get(path(people.claimant)).text
+    form = staff_client.get(phone_consent_path(people.claimant)).text
     assert "Until the claimant&#39;s reconsideration is decided" in form
 
-    answer = post_form(staff_client, path(people.claimant), {**FACTS, "until_decided": "y"})
+    answer = post_form(
+        staff_client, phone_consent_path(people.claimant), {**PHONE_FACTS, "until_decided": "y"}
+    )
 
     assert answer.status_code == 303, answer.text
     grant = only_grant(people.claimant)
@@ -37,7 +38,7 @@ def test_staff_can_tie_phone_consent_to_the_reconsideration(staff_client, people
 
 
 def test_without_the_tick_it_is_ordinary_consent(staff_client, people):
-    answer = post_form(staff_client, path(people.claimant), FACTS)
+    answer = post_form(staff_client, phone_consent_path(people.claimant), PHONE_FACTS)
 
     assert answer.status_code == 303, answer.text
     assert only_grant(people.claimant).until_event is None

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from broker.extensions import db
 from broker.models import Grant
-from tests.conftest import csrf_from, sign_in
+from tests.claimant.helpers import give_by_code
+from tests.conftest import sign_in
 from tests.drafts.conftest import send_request
 from tests.factories import make_adviser, make_claimant, record_by_phone
 from tests.oauth.helpers import code_flow, make_client
@@ -23,20 +24,8 @@ def test_give_someone_access_turns_it_on(app, ctx):
     adviser = make_adviser("Priya Shah", "Northside Citizens Advice")
     phone = app.test_client()
     sign_in(phone, claimant.account.username)
-    page = phone.get("/access/new")
 
-    given = phone.post(
-        "/access/new",
-        data={
-            "csrf_token": csrf_from(page.text),
-            "adviser_code": adviser.code,
-            "scopes": ["mr:read", "mr:request"],
-            "months": "3",
-            "purpose": "Help with my appeal",
-            "relationship": "Welfare rights adviser",
-            "confirmed": "yes",
-        },
-    )
+    _check, given = give_by_code(phone, adviser, scopes=("mr:read", "mr:request"))
 
     assert given.status_code == 303
     assert _grant_of(claimant.id).check_before_send is True

@@ -114,6 +114,23 @@ def contact_grant(
     return grant
 
 
+# Consent a claimant gives on a call, as staff type it into the record's form: the five facts.
+PHONE_FACTS = {
+    "consented": "y",
+    "name": "Ruth Evans",
+    "organisation": "Eastgate Housing Association",
+    "relationship": "Housing support officer",
+    "scopes": ["mr:read", "payments:read"],
+    "purpose": "To help with rent arrears",
+    "months": "6",
+    "review_months": "1",
+}
+
+
+def phone_consent_path(claimant: Claimant) -> str:
+    return f"/staff/claimants/{claimant.reference}/consent/new"
+
+
 def signed_in_staff(app, staff: StaffMember) -> FlaskClient:  # noqa: ANN001
     client = app.test_client()
     sign_in(client, staff.account.username)
