@@ -7,14 +7,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from broker import clock
 from broker.extensions import db
 from broker.people import records
-from tests.browser.conftest import sign_in_page
-from tests.browser.test_claimant_accessibility import AXE_OPTIONS
+from tests.browser.conftest import axe_violations, sign_in_page
 from tests.factories import make_adviser, make_claimant, make_staff
 from tests.staff.helpers import contact_grant, grant_in_state
 
@@ -117,12 +115,6 @@ def test_staff_suspend_a_grant_and_lift_the_suspension(laptop, record):
     banner.get_by_role("button", name=f"Lift the suspension for {names['current']}").click()
     expect(laptop.get_by_role("alert")).to_contain_text("is working again")
     expect(heading).to_contain_text("Current")
-
-
-def axe_violations(page) -> list[str]:  # noqa: ANN001
-    page.wait_for_load_state("load")
-    result = Axe().run(page, options=AXE_OPTIONS)
-    return [f"{rule['id']}: {rule['nodes'][0]['target']}" for rule in result.response["violations"]]
 
 
 def test_staff_confirm_and_give_a_reason_to_remove_the_support_flag(laptop, record):
