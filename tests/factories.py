@@ -10,6 +10,7 @@ from flask import current_app
 
 from broker import clock, services
 from broker.consent import grants
+from broker.consent.windows import Window
 from broker.extensions import db
 from broker.models import (
     Adviser,
@@ -113,6 +114,7 @@ def make_grant(
     purpose: str = "Help with an appeal",
     relationship: str = "Welfare rights adviser",
     until_event: str | None = None,
+    window: Window | None = None,
 ) -> Grant:
     """Consent the claimant gave the adviser themselves (online), committed."""
     now = now or clock.now()
@@ -127,6 +129,7 @@ def make_grant(
         signer=signer(),
         check_before_send=check_before_send,
         until_event=until_event,
+        window=window,
     )
     db.session.commit()
     return grant
@@ -198,7 +201,11 @@ def make_decision(claimant: Claimant, subject: str = "Limited capability for wor
 
 
 def make_entry(
-    claimant: Claimant, subject: str = "A message", sensitive: bool = False
+    claimant: Claimant,
+    subject: str = "A message",
+    sensitive: bool = False,
+    *,
+    created_at: datetime | None = None,
 ) -> JournalEntry:
     entry = JournalEntry(
         claimant_id=claimant.id,
@@ -207,7 +214,7 @@ def make_entry(
         subject=subject,
         body="Body text",
         sensitive=sensitive,
-        created_at=clock.now() - timedelta(days=1),
+        created_at=created_at or clock.now() - timedelta(days=1),
     )
     db.session.add(entry)
     db.session.commit()
