@@ -14,17 +14,9 @@ from broker.extensions import db
 from broker.people import records
 from tests.browser.conftest import axe_violations, sign_in_page
 from tests.factories import make_adviser, make_claimant, make_staff
-from tests.staff.helpers import contact_grant, grant_in_state
+from tests.staff.helpers import STATE_WORDS, contact_grant, grant_in_state
 
 pytestmark = pytest.mark.browser
-
-WORDS = {
-    "current": "Current",
-    "review_overdue": "Review overdue",
-    "suspended": "Suspended",
-    "revoked": "Revoked",
-    "expired": "Expired",
-}
 
 
 @pytest.fixture
@@ -64,7 +56,7 @@ def test_the_banner_shows_each_live_grant_in_its_state_and_ended_ones_collapsed(
     banner = laptop.get_by_role("region", name="Consent recorded")
     for state in ("current", "review_overdue", "suspended"):
         heading = banner.get_by_role("heading", name=re.compile(names[state]))
-        expect(heading).to_contain_text(WORDS[state])
+        expect(heading).to_contain_text(STATE_WORDS[state])
     for state in ("revoked", "expired"):
         expect(banner.get_by_text(names[state])).to_have_count(0)
 
@@ -74,7 +66,7 @@ def test_the_banner_shows_each_live_grant_in_its_state_and_ended_ones_collapsed(
     ended.get_by_text("Consent that has ended (2)").click()
     for state in ("revoked", "expired"):
         expect(ended.get_by_role("heading", name=re.compile(names[state]))).to_contain_text(
-            WORDS[state]
+            STATE_WORDS[state]
         )
     expect(
         banner.get_by_text("overdue: it stopped working until the claimant confirms it")

@@ -19,6 +19,16 @@ from tests.factories import chain_events, make_grant, messages_to, record_by_pho
 DAY = timedelta(days=1)
 
 
+# What the staff record calls each state grant_in_state makes.
+STATE_WORDS = {
+    "current": "Current",
+    "review_overdue": "Review overdue",
+    "suspended": "Suspended",
+    "revoked": "Revoked",
+    "expired": "Expired",
+}
+
+
 def grant_in_state(
     state: str,
     claimant: Claimant,
