@@ -147,6 +147,25 @@ def name_contact(phone, address: str = JO, copies=("letters",), scopes=("contact
     return check
 
 
+def staff_name_contact(staff, reference: str, *, copies: tuple[str, ...], purpose: str):  # noqa: ANN001, ANN201
+    """A staff member records Jo on a call as the claimant's contact, with a UK mobile."""
+    return post_form(
+        staff,
+        f"/staff/claimants/{reference}/contact/new",
+        {
+            "name": "Jo Morgan",
+            "relationship": "Daughter",
+            "scopes": ["contact:letters"],
+            "address": "07700 900 123",
+            "copies": list(copies),
+            "purpose": purpose,
+            "months": "6",
+            "review_months": "3",
+            "consented": "y",
+        },
+    )
+
+
 def contact_of(claimant) -> tuple[Grant, ContactAddress]:  # noqa: ANN001
     db.session.expire_all()
     grant = db.session.scalar(

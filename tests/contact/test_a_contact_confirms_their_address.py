@@ -18,6 +18,7 @@ from tests.contact.conftest import (
     name_contact,
     phone_of,
     run_sweep,
+    staff_name_contact,
     type_code,
 )
 from tests.contact.servers import FakeNotify, notify_sender
@@ -77,20 +78,8 @@ def test_staff_record_a_contact_by_phone_whose_code_goes_by_text_through_notify(
 ):
     staff = signed_in_staff(app, people.staff)
     reference = people.claimant.reference
-    recorded = post_form(
-        staff,
-        f"/staff/claimants/{reference}/contact/new",
-        {
-            "name": "Jo Morgan",
-            "relationship": "Daughter",
-            "scopes": ["contact:letters"],
-            "address": "07700 900 123",
-            "copies": ["letters", "reminders"],
-            "purpose": "Finds phone calls hard",
-            "months": "6",
-            "review_months": "3",
-            "consented": "y",
-        },
+    recorded = staff_name_contact(
+        staff, reference, copies=("letters", "reminders"), purpose="Finds phone calls hard"
     )
     assert recorded.status_code == 303
     record = text_of(staff.get(f"/staff/claimants/{reference}").text)

@@ -22,6 +22,7 @@ from tests.contact.conftest import (
     name_contact,
     phone_of,
     run_sweep,
+    staff_name_contact,
     texts_to,
     type_code,
 )
@@ -98,21 +99,7 @@ def test_each_copy_has_its_own_delivery_shown_on_the_letter_and_the_record(
 ):
     staff = signed_in_staff(app, people.staff)
     reference = people.claimant.reference
-    post_form(  # the staff member records Jo by phone, with a UK mobile
-        staff,
-        f"/staff/claimants/{reference}/contact/new",
-        {
-            "name": "Jo Morgan",
-            "relationship": "Daughter",
-            "scopes": ["contact:letters"],
-            "address": "07700 900 123",
-            "copies": ["letters"],
-            "purpose": "Finds letters hard",
-            "months": "6",
-            "review_months": "3",
-            "consented": "y",
-        },
-    )
+    staff_name_contact(staff, reference, copies=("letters",), purpose="Finds letters hard")
     run_sweep(notify_sender(notify_api))
     code = code_in(texts_to("+447700900123")[0])
     post_form(
