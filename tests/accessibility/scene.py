@@ -28,6 +28,7 @@ from tests.factories import (
     make_claimant,
     make_decision,
     make_grant,
+    record_by_phone,
     signer,
 )
 
@@ -93,18 +94,14 @@ def _phone_grant(claimant: Claimant) -> Grant | None:
 
     tom = make_adviser("Tom Reed", "Riverside Law Centre")
     jordan = make_staff("Jordan Lee")
-    grant = grants.record_by_phone(
+    grant = record_by_phone(
         claimant,
-        grants.Representative.of(tom),
+        tom,
         staff=jordan,
-        consented=True,
         scope_names="mr:read journal:read",
         purpose="Help with a Mandatory Reconsideration",
         relationship="Welfare rights adviser",
-        months=3,
         review_months=1,
-        now=clock.now(),
-        signer=signer(),
     )
     records.audit_read(claimant, jordan, action=records.RECORD_READ, now=clock.now())
     db.session.commit()

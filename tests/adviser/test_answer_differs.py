@@ -14,8 +14,7 @@ from broker.extensions import db
 from broker.models import DeviceAuthorization, Grant
 from tests.conftest import csrf_from, sign_in
 from tests.factories import make_adviser, make_claimant, make_grant
-from tests.oauth.helpers import answer_device
-from tests.oauth.test_adviser_asks_by_qr_code import CODE, ask
+from tests.oauth.helpers import CODE, answer_device, ask
 from tests.staff.helpers import assert_page, text_of
 
 LESS = "Alex Morgan said yes to less than you asked"

@@ -12,7 +12,7 @@ from broker.extensions import db
 from broker.models import JournalEntry, MRDecision
 from tests.conftest import csrf_from, sign_in
 from tests.factories import make_adviser, make_claimant, make_grant
-from tests.oauth.test_adviser_asks_by_qr_code import ask
+from tests.oauth.helpers import ask
 from tests.staff.helpers import assert_page, text_of
 
 SUMMER = datetime(2026, 7, 1, 23, 30, tzinfo=UTC)  # 00:30 on 2 July in London (BST)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from broker.extensions import db
-from broker.models import AuditEvent
 from tests.factories import (
     bearer,
+    chain_events,
     issue_token,
     make_adviser,
     make_claimant,
@@ -13,16 +13,6 @@ from tests.factories import (
     make_entry,
     make_grant,
 )
-
-
-def events(claimant_id: str) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            db.select(AuditEvent)
-            .where(AuditEvent.claimant_id == claimant_id)
-            .order_by(AuditEvent.seq)
-        )
-    )
 
 
 def test_adviser_reads_an_mr_decision_and_the_read_is_audited_with_the_token_id(ctx, client):
@@ -35,7 +25,7 @@ def test_adviser_reads_an_mr_decision_and_the_read_is_audited_with_the_token_id(
 
     assert response.status_code == 200
     assert response.json["subject"] == "Limited capability for work"
-    last = events(claimant.id)[-1]
+    last = chain_events(claimant.id)[-1]
     assert (last.token_id, last.action, last.outcome) == (jti, "mr.read", "allowed")
     assert last.resource == f"mr_decision:{decision.id}"
 
@@ -64,10 +54,10 @@ def test_a_token_for_one_claimant_never_returns_another_claimants_entries(ctx, c
 
     assert decision.status_code == 404
     assert entry.status_code == 404
-    refused = [e for e in events(alice.id) if e.token_id == jti]
+    refused = [e for e in chain_events(alice.id) if e.token_id == jti]
     assert [e.outcome for e in refused] == ["refused:not_found", "refused:not_found"]
     assert all(e.claimant_id == alice.id for e in refused)
-    assert [e.action for e in events(bob.id)] == []
+    assert [e.action for e in chain_events(bob.id)] == []
 
 
 def test_without_mr_request_scope_lodging_is_refused_403_and_audited(ctx, client):
@@ -83,7 +73,7 @@ def test_without_mr_request_scope_lodging_is_refused_403_and_audited(ctx, client
     assert response.status_code == 403
     assert response.json["error"] == "insufficient_scope"
     assert 'error="insufficient_scope"' in response.headers["WWW-Authenticate"]
-    last = events(claimant.id)[-1]
+    last = chain_events(claimant.id)[-1]
     assert (last.token_id, last.outcome) == (jti, "refused:scope")
 
 
@@ -103,7 +93,7 @@ def test_with_mr_request_scope_the_request_lands_in_the_journal_with_the_token_i
     assert response.status_code == 201
     assert response.json["token_id"] == jti
     assert response.json["kind"] == "mr_request"
-    last = events(claimant.id)[-1]
+    last = chain_events(claimant.id)[-1]
     assert (last.action, last.outcome, last.token_id) == ("mr.request", "allowed", jti)
 
 

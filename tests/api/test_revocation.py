@@ -5,10 +5,10 @@ from __future__ import annotations
 from broker import clock
 from broker.consent import grants
 from broker.extensions import db
-from broker.models import AuditEvent
 from tests.conftest import csrf_from, sign_in
 from tests.factories import (
     bearer,
+    chain_events,
     issue_token,
     make_adviser,
     make_claimant,
@@ -39,11 +39,7 @@ def test_api_call_after_claimant_revokes_is_401_and_audited(app, ctx):
     assert after.status_code == 401
     assert after.json["error"] == "invalid_token"
     assert "subject" not in after.json
-    outcomes = db.session.execute(
-        db.select(AuditEvent.action, AuditEvent.outcome, AuditEvent.token_id)
-        .where(AuditEvent.claimant_id == claimant.id)
-        .order_by(AuditEvent.seq)
-    ).all()
+    outcomes = chain_events(claimant.id, "%", "action", "outcome", "token_id")
     assert outcomes[-2][:2] == ("grant.revoke", "done")
     assert outcomes[-1] == ("mr.read", "refused:grant_inactive", jti)
 

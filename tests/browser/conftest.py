@@ -10,10 +10,16 @@ from collections.abc import Iterator
 
 import pytest
 
+from broker import clock
+from broker.casework import caller_checks
+from broker.extensions import db
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 PHONE = {"width": 375, "height": 667}
 NARROW_PHONE = {"width": 320, "height": 640}
 LAPTOP = {"width": 1280, "height": 800}
+WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_A_AA}, "resultTypes": ["violations"]}
 # Chromium's background services try to reach Google; this machine's network refuses them.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -137,3 +143,31 @@ def cold_cache(page) -> None:  # noqa: ANN001
     session = page.context.new_cdp_session(page)
     session.send("Network.enable")
     session.send("Network.setCacheDisabled", {"cacheDisabled": True})
+
+
+def sign_in_by_keys(page, username: str) -> None:  # noqa: ANN001
+    """Sign in without relying on the labels' words, which differ by language."""
+    page.goto("/sign-in")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill("pw-for-tests")
+    page.locator("form[action='/sign-in'] button[type=submit]").click()
+
+
+def axe_violations(page) -> list[str]:  # noqa: ANN001
+    """What axe-core finds against WCAG A and AA, once the page has loaded."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.wait_for_load_state("load")
+    result = Axe().run(page, options=AXE_OPTIONS)
+    return [f"{rule['id']}: {rule['nodes'][0]['target']}" for rule in result.response["violations"]]
+
+
+def start_check(claimant, staff) -> str:  # noqa: ANN001
+    """The staff member starts a caller check, as their button does (the write begins its
+    transaction, as a POST's does); the code."""
+    claimant_id, caller = claimant.id, caller_checks.Caller.staff(staff)
+    db.session.rollback()
+    check = caller_checks.start(claimant_id, caller, now=clock.now())
+    code = check.code
+    db.session.commit()
+    return code

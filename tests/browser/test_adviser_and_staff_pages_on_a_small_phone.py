@@ -11,8 +11,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from broker.extensions import db
-from tests.browser.conftest import NARROW_PHONE, new_page, sign_in_page
-from tests.browser.test_claimant_accessibility import AXE_OPTIONS
+from tests.browser.conftest import AXE_OPTIONS, NARROW_PHONE, new_page, sign_in_page
 
 pytestmark = pytest.mark.browser
 

@@ -5,20 +5,12 @@ what they did not get, and the pages are axe-clean (issue 12)."""
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.browser.conftest import LAPTOP, new_page, sign_in_page
-from tests.browser.test_claimant_accessibility import AXE_OPTIONS
+from tests.browser.conftest import LAPTOP, axe_violations, new_page, sign_in_page
 from tests.factories import make_adviser, make_claimant, make_decision
 
 pytestmark = pytest.mark.browser
-
-
-def axe_violations(page) -> list[str]:  # noqa: ANN001
-    page.wait_for_load_state("load")
-    result = Axe().run(page, options=AXE_OPTIONS)
-    return [f"{rule['id']}: {rule['nodes'][0]['target']}" for rule in result.response["violations"]]
 
 
 def test_the_adviser_is_told_the_client_said_yes_to_less(app, ctx, browser, live_server):

@@ -14,8 +14,7 @@ from playwright.sync_api import expect
 from broker import clock, services
 from broker.casework import appeals, decisions
 from broker.extensions import db
-from tests.browser.conftest import LAPTOP, NARROW_PHONE, new_page, sign_in_page
-from tests.browser.test_adviser_console import axe_violations
+from tests.browser.conftest import LAPTOP, NARROW_PHONE, axe_violations, new_page, sign_in_page
 from tests.factories import make_adviser, make_claimant, make_grant
 
 pytestmark = pytest.mark.browser

@@ -14,19 +14,19 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from broker import clock
-from broker.casework import caller_checks
 from broker.extensions import db
 from tests.browser.conftest import (
+    AXE_OPTIONS,
     LAPTOP,
     NARROW_PHONE,
     PHONE,
     new_page,
     open_menu,
+    sign_in_by_keys,
     sign_in_page,
+    start_check,
     switch_language,
 )
-from tests.browser.test_claimant_accessibility import AXE_OPTIONS, sign_in_by_keys
 from tests.factories import make_claimant, make_staff
 
 pytestmark = pytest.mark.browser
@@ -37,16 +37,6 @@ def people(ctx):  # noqa: ANN001, ANN201
     claimant, staff = make_claimant("Alex Morgan"), make_staff("Jordan Lee")
     db.session.rollback()  # hold no transaction open while the live server answers
     return claimant, staff
-
-
-def start_check(claimant, staff) -> str:  # noqa: ANN001
-    """As the staff member's button does; the write begins its transaction, as a POST's does."""
-    claimant_id, caller = claimant.id, caller_checks.Caller.staff(staff)
-    db.session.rollback()
-    check = caller_checks.start(claimant_id, caller, now=clock.now())
-    code = check.code
-    db.session.commit()
-    return code
 
 
 def fits(page) -> None:  # noqa: ANN001

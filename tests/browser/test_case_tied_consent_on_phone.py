@@ -15,8 +15,13 @@ from broker import i18n
 from broker.consent import grants
 from broker.extensions import db
 from broker.models import Grant
-from tests.browser.conftest import NARROW_PHONE, new_page, sign_in_page, switch_language
-from tests.browser.test_claimant_accessibility import AXE_OPTIONS
+from tests.browser.conftest import (
+    AXE_OPTIONS,
+    NARROW_PHONE,
+    new_page,
+    sign_in_page,
+    switch_language,
+)
 from tests.factories import make_adviser, make_claimant
 
 pytestmark = pytest.mark.browser

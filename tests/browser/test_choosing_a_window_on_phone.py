@@ -17,8 +17,14 @@ from broker.consent import clients, device
 from broker.consent.windows import Window
 from broker.extensions import db
 from broker.models import Grant
-from tests.browser.conftest import NARROW_PHONE, new_page, sign_in_page, switch_language
-from tests.browser.test_claimant_accessibility import AXE_OPTIONS, sign_in_by_keys
+from tests.browser.conftest import (
+    AXE_OPTIONS,
+    NARROW_PHONE,
+    new_page,
+    sign_in_by_keys,
+    sign_in_page,
+    switch_language,
+)
 from tests.factories import make_adviser, make_claimant
 from tests.oauth.helpers import make_client
 from tests.window.dated import windowed

@@ -7,22 +7,19 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from tests.accessibility.scene import build, pages
-from tests.browser.conftest import LAPTOP, NARROW_PHONE, new_page, switch_language
+from tests.browser.conftest import (
+    AXE_OPTIONS,
+    LAPTOP,
+    NARROW_PHONE,
+    new_page,
+    sign_in_by_keys,
+    switch_language,
+)
 
 pytestmark = pytest.mark.browser
 
-WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_A_AA}, "resultTypes": ["violations"]}
 WIDTHS = (NARROW_PHONE, LAPTOP)
 LANGUAGES = {"en": "English", "cy": "Cymraeg"}
-
-
-def sign_in_by_keys(page, username: str) -> None:  # noqa: ANN001
-    """Sign in without relying on the labels' words, which differ by language."""
-    page.goto("/sign-in")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill("pw-for-tests")
-    page.locator("form[action='/sign-in'] button[type=submit]").click()
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))

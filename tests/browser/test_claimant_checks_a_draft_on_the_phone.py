@@ -12,8 +12,13 @@ from axe_playwright_python.sync_playwright import Axe
 
 from broker.extensions import db
 from broker.models import JournalEntry
-from tests.browser.conftest import NARROW_PHONE, new_page, sign_in_page, switch_language
-from tests.browser.test_claimant_accessibility import AXE_OPTIONS
+from tests.browser.conftest import (
+    AXE_OPTIONS,
+    NARROW_PHONE,
+    new_page,
+    sign_in_page,
+    switch_language,
+)
 from tests.factories import bearer, issue_token, make_adviser, make_claimant, make_grant
 
 pytestmark = pytest.mark.browser

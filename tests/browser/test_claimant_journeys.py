@@ -8,8 +8,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from broker import clock
-from broker.consent import grants
 from broker.extensions import db
 from broker.models import AuditEvent, Grant
 from tests.browser.conftest import NARROW_PHONE, PHONE, new_page, open_menu, sign_in_page
@@ -20,7 +18,7 @@ from tests.factories import (
     make_claimant,
     make_decision,
     make_grant,
-    signer,
+    record_by_phone,
 )
 
 pytestmark = pytest.mark.browser
@@ -299,19 +297,7 @@ def test_what_happened_since_the_last_sign_in_is_on_the_home_page_once(
         json={"decision_about": "LCW", "reasons": "Wrong"},
     )
     tom = make_adviser("Tom Reed", "Riverside Law Centre")
-    grants.record_by_phone(
-        alex,
-        grants.Representative.of(tom),
-        staff=make_staff("Jordan Lee"),
-        consented=True,
-        scope_names="mr:read",
-        purpose="Appeal",
-        relationship="Adviser",
-        months=3,
-        now=clock.now(),
-        signer=signer(),
-    )
-    db.session.commit()
+    record_by_phone(alex, tom, staff=make_staff("Jordan Lee"))
     frozen_clock.advance(days=1)
     db.session.rollback()
 

@@ -22,26 +22,11 @@ from tests.factories import (
     make_claimant,
     make_grant,
     make_staff,
+    record_by_phone,
     signer,
 )
 
 DAY = timedelta(days=1)
-
-
-def record_by_phone(claimant, representative, staff=None) -> None:  # noqa: ANN001
-    grants.record_by_phone(
-        claimant,
-        representative,
-        staff=staff or make_staff(),
-        consented=True,
-        scope_names="mr:read",
-        purpose="Appeal",
-        relationship="Adviser",
-        months=3,
-        now=clock.now(),
-        signer=signer(),
-    )
-    db.session.commit()
 
 
 def kinds(claimant, since, now=None) -> list[tuple[str, str]]:  # noqa: ANN001
@@ -78,7 +63,7 @@ def test_consent_recorded_by_phone_and_a_lodged_request_are_news(app, alex, froz
     )
     api.get("/api/v1/mr-decisions", headers=bearer(token))  # a read: seen in the history only
     frozen_clock.advance(hours=1)
-    record_by_phone(alex, grants.Representative.of(make_adviser("Tom Reed")))
+    record_by_phone(alex, make_adviser("Tom Reed"))
 
     assert kinds(alex, since) == [("recorded_by_staff", "Tom Reed"), ("lodged", "Priya Shah")]
 
@@ -137,12 +122,12 @@ def test_access_that_reached_its_end_is_news_once_whether_or_not_the_sweep_ran(a
 def test_news_from_before_the_last_sign_in_and_a_partners_news_are_left_out(alex, frozen_clock):
     sam = make_claimant("Sam Morgan", partner=alex)
     staff = make_staff()
-    phone = grants.Representative.of(make_adviser("Tom Reed"))
-    record_by_phone(alex, phone, staff)
+    tom = make_adviser("Tom Reed")
+    record_by_phone(alex, tom, staff=staff)
     frozen_clock.advance(hours=1)
     since = clock.now()
     frozen_clock.advance(hours=1)
-    record_by_phone(sam, phone, staff)
+    record_by_phone(sam, tom, staff=staff)
 
     assert kinds(alex, since) == []
     assert kinds(sam, since) == [("recorded_by_staff", "Tom Reed")]
@@ -158,7 +143,7 @@ def test_the_home_page_shows_it_at_the_next_sign_in_and_not_at_the_one_after(
     db.session.rollback()
 
     frozen_clock.advance(days=2)
-    record_by_phone(alex, grants.Representative.of(make_adviser("Tom Reed")))
+    record_by_phone(alex, make_adviser("Tom Reed"))
     frozen_clock.advance(days=1)
 
     second = app.test_client()
@@ -179,7 +164,7 @@ def test_after_stop_all_access_the_news_does_not_say_anyone_has_access(app, alex
     sign_in(app.test_client(), username)
     db.session.rollback()
     frozen_clock.advance(days=2)
-    record_by_phone(alex, grants.Representative.of(make_adviser("Tom Reed")))
+    record_by_phone(alex, make_adviser("Tom Reed"))
     frozen_clock.advance(days=1)
     phone = app.test_client()
     sign_in(phone, username)

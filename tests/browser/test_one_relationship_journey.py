@@ -17,7 +17,7 @@ from broker.models import AuditEvent, Grant
 from tests.browser.conftest import LAPTOP, NARROW_PHONE, new_page, sign_in_page
 from tests.conftest import sign_in
 from tests.factories import issue_token, make_adviser, make_claimant, make_decision
-from tests.oauth.test_adviser_asks_by_qr_code import CODE, ask
+from tests.oauth.helpers import CODE, ask
 
 pytestmark = pytest.mark.browser
 

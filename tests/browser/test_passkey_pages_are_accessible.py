@@ -12,8 +12,13 @@ from axe_playwright_python.sync_playwright import Axe
 
 from broker.extensions import db
 from broker.models import Passkey
-from tests.browser.conftest import NARROW_PHONE, new_page, switch_language
-from tests.browser.test_claimant_accessibility import AXE_OPTIONS, sign_in_by_keys
+from tests.browser.conftest import (
+    AXE_OPTIONS,
+    NARROW_PHONE,
+    new_page,
+    sign_in_by_keys,
+    switch_language,
+)
 from tests.conftest import sign_in
 from tests.factories import make_claimant
 from tests.passkeys.authenticator import SoftAuthenticator

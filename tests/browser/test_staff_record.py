@@ -7,26 +7,16 @@ from __future__ import annotations
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from broker import clock
 from broker.extensions import db
 from broker.people import records
-from tests.browser.conftest import sign_in_page
-from tests.browser.test_claimant_accessibility import AXE_OPTIONS
+from tests.browser.conftest import axe_violations, sign_in_page
 from tests.factories import make_adviser, make_claimant, make_staff
-from tests.staff.helpers import contact_grant, grant_in_state
+from tests.staff.helpers import STATE_WORDS, contact_grant, grant_in_state
 
 pytestmark = pytest.mark.browser
-
-WORDS = {
-    "current": "Current",
-    "review_overdue": "Review overdue",
-    "suspended": "Suspended",
-    "revoked": "Revoked",
-    "expired": "Expired",
-}
 
 
 @pytest.fixture
@@ -66,7 +56,7 @@ def test_the_banner_shows_each_live_grant_in_its_state_and_ended_ones_collapsed(
     banner = laptop.get_by_role("region", name="Consent recorded")
     for state in ("current", "review_overdue", "suspended"):
         heading = banner.get_by_role("heading", name=re.compile(names[state]))
-        expect(heading).to_contain_text(WORDS[state])
+        expect(heading).to_contain_text(STATE_WORDS[state])
     for state in ("revoked", "expired"):
         expect(banner.get_by_text(names[state])).to_have_count(0)
 
@@ -76,7 +66,7 @@ def test_the_banner_shows_each_live_grant_in_its_state_and_ended_ones_collapsed(
     ended.get_by_text("Consent that has ended (2)").click()
     for state in ("revoked", "expired"):
         expect(ended.get_by_role("heading", name=re.compile(names[state]))).to_contain_text(
-            WORDS[state]
+            STATE_WORDS[state]
         )
     expect(
         banner.get_by_text("overdue: it stopped working until the claimant confirms it")
@@ -117,12 +107,6 @@ def test_staff_suspend_a_grant_and_lift_the_suspension(laptop, record):
     banner.get_by_role("button", name=f"Lift the suspension for {names['current']}").click()
     expect(laptop.get_by_role("alert")).to_contain_text("is working again")
     expect(heading).to_contain_text("Current")
-
-
-def axe_violations(page) -> list[str]:  # noqa: ANN001
-    page.wait_for_load_state("load")
-    result = Axe().run(page, options=AXE_OPTIONS)
-    return [f"{rule['id']}: {rule['nodes'][0]['target']}" for rule in result.response["violations"]]
 
 
 def test_staff_confirm_and_give_a_reason_to_remove_the_support_flag(laptop, record):

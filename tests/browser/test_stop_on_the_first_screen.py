@@ -18,9 +18,7 @@ from broker.casework import drafts
 from broker.extensions import db
 from broker.messages import letters
 from tests.accessibility.scene import Scene, build
-from tests.browser.conftest import new_page, switch_language
-from tests.browser.test_caller_check_on_phone import start_check
-from tests.browser.test_claimant_accessibility import sign_in_by_keys
+from tests.browser.conftest import new_page, sign_in_by_keys, start_check, switch_language
 from tests.conftest import sign_in
 from tests.drafts.conftest import send_request
 from tests.factories import issue_token, make_staff

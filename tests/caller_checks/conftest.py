@@ -3,26 +3,16 @@ them (the adviser with a live consent), each signed in on their own client."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
-from broker.extensions import db
 from tests.conftest import sign_in
-from tests.factories import make_adviser, make_claimant, make_grant, make_staff
+from tests.factories import make_grant, make_people
 
 
 @pytest.fixture
 def people(ctx):  # noqa: ANN001, ANN201
-    claimant = make_claimant("Alex Morgan")
-    adviser = make_adviser("Priya Shah", "Northside Citizens Advice")
-    found = SimpleNamespace(
-        claimant=claimant,
-        staff=make_staff("Jordan Lee"),
-        adviser=adviser,
-        grant=make_grant(claimant, adviser),
-    )
-    db.session.commit()
+    found = make_people()
+    found.grant = make_grant(found.claimant, found.adviser)
     return found
 
 

@@ -7,8 +7,9 @@ import re
 from flask.testing import FlaskClient
 
 from broker.extensions import db
-from broker.models import AuditEvent, CallerCheck
+from broker.models import CallerCheck
 from tests.conftest import csrf_from
+from tests.factories import chain_events
 
 CODE_RE = re.compile(r'class="app-user-code[^"]*"[^>]*>\s*(\d{4})\s*<')
 
@@ -37,15 +38,7 @@ def codes_on(html: str) -> list[str]:
 
 def caller_events(claimant_id: str) -> list[tuple[str, str, str]]:
     """(action, actor, resource) of the claimant's caller check events, in chain order."""
-    db.session.expire_all()
-    return [
-        (e.action, e.actor, e.resource)
-        for e in db.session.scalars(
-            db.select(AuditEvent)
-            .where(AuditEvent.claimant_id == claimant_id, AuditEvent.action.like("caller_check.%"))
-            .order_by(AuditEvent.seq)
-        )
-    ]
+    return chain_events(claimant_id, "caller_check.%", "action", "actor", "resource")
 
 
 def checks_of(claimant_id: str) -> list[CallerCheck]:

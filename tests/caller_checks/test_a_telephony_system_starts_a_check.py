@@ -9,19 +9,15 @@ import re
 
 import pytest
 
-from broker import clock
 from broker.extensions import db
 from broker.models import StaffApiKey
-from broker.people import staff_keys
 from tests.caller_checks.helpers import caller_events, checks_of, codes_on
-from tests.factories import bearer
+from tests.factories import bearer, make_staff_key
 
 
 @pytest.fixture
 def key(ctx) -> str:  # noqa: ANN001
-    _row, plain = staff_keys.create("Contact centre telephony", now=clock.now())
-    db.session.commit()
-    return plain
+    return make_staff_key("Contact centre telephony")
 
 
 def path(reference: str) -> str:

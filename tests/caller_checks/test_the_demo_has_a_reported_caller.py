@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from broker.extensions import db
 from broker.models import CallerCheck
-from tests.conftest import sign_in
+from tests.demo import demo_client, seed_demo_twice
 from tests.staff.helpers import text_of
 
 
 def test_jordan_sees_sams_report_on_the_record(app, runner, ctx):
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    jordan = app.test_client()
-    sign_in(jordan, "jordan@dwp.example", "demo-password")
+    seed_demo_twice(runner)
+    jordan = demo_client(app, "jordan@dwp.example")
 
     record = text_of(jordan.get("/staff/claimants/UC-1002-SM").text)
 

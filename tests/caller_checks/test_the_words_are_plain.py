@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.caller_checks.helpers import checks_of, staff_starts
 from tests.conftest import csrf_from
-from tests.i18n.test_plain_english import GRADE, grade, readable_text
+from tests.i18n.readability import GRADE, grade, readable_text
 
 
 def test_every_caller_check_page_is_grade_6_or_lower(people, staff, phone):

@@ -1,3 +1,3 @@
-from tests.staff.conftest import people, staff_client
+from tests.staff.conftest import key, people, staff_client
 
-__all__ = ["people", "staff_client"]
+__all__ = ["key", "people", "staff_client"]

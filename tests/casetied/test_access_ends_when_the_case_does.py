@@ -12,34 +12,9 @@ from flask import current_app
 from broker import services
 from broker.consent import disclosure, grants, receipts
 from broker.extensions import db
-from broker.models import AuditEvent, Grant, OutboxMessage, Receipt
-from tests.factories import make_adviser, make_claimant, make_grant, signer
-
-STARTED = datetime(2028, 1, 10, 9, 30, tzinfo=UTC)
-
-
-def case_tied(claimant, adviser, *, months: int = 6, now: datetime = STARTED) -> Grant:  # noqa: ANN001
-    grant = grants.give(
-        claimant,
-        grants.Representative.of(adviser),
-        scope_names="mr:read journal:read",
-        ends_at=grants.add_months(now, months),
-        purpose="Help with my reconsideration",
-        relationship="Welfare rights adviser",
-        now=now,
-        signer=signer(),
-        until_event="mr_decided",
-    )
-    db.session.commit()
-    return grant
-
-
-def decided(runner, claimant, on: str) -> None:  # noqa: ANN001
-    result = runner.invoke(
-        args=["journal", "add-mr-decision", claimant.reference, "--outcome", "not_changed",
-              "--decided-on", on]
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
+from broker.models import AuditEvent, Grant, Receipt
+from tests.casetied.helpers import STARTED, case_tied, decided
+from tests.factories import make_adviser, make_claimant, make_grant, messages_to, signer
 
 
 def sweep(runner) -> str:  # noqa: ANN001
@@ -169,12 +144,11 @@ def test_the_claimant_gets_a_receipt_and_both_are_told(runner, people, frozen_cl
         ).actor
         == "system:mr_decision"
     )
-    to_claimant = _bodies(claimant.id, "grant_case_decided")
-    to_adviser = _bodies(adviser.id, "grant_case_decided")
-    [said] = to_claimant
-    assert said.startswith("Your reconsideration has been decided. Priya Shah")
-    assert "can see your journal until 3 March 2028" in said
-    assert "now ends on 3 March 2028" in to_adviser[0]
+    [said] = messages_to(claimant.id, "grant_case_decided")
+    to_adviser = messages_to(adviser.id, "grant_case_decided")
+    assert said.body.startswith("Your reconsideration has been decided. Priya Shah")
+    assert "can see your journal until 3 March 2028" in said.body
+    assert "now ends on 3 March 2028" in to_adviser[0].body
     assert db.session.scalar(db.select(db.func.count()).select_from(Receipt)) == 2
 
 
@@ -186,9 +160,9 @@ def test_a_welsh_speaker_is_told_in_welsh(runner, people, frozen_clock):
     frozen_clock.now = datetime(2028, 2, 2, 9, 0, tzinfo=UTC)
     decided(runner, claimant, "2028-02-01")
 
-    [said] = _bodies(claimant.id, "grant_case_decided")
-    assert said.startswith("Mae penderfyniad wedi'i wneud ar eich ailystyriaeth.")
-    assert "tan 3 Mawrth 2028" in said
+    [said] = messages_to(claimant.id, "grant_case_decided")
+    assert said.body.startswith("Mae penderfyniad wedi'i wneud ar eich ailystyriaeth.")
+    assert "tan 3 Mawrth 2028" in said.body
 
 
 def test_an_event_we_do_not_know_is_refused(people):
@@ -210,27 +184,13 @@ def test_an_event_we_do_not_know_is_refused(people):
 def test_giving_again_without_the_tie_unties_it(people):
     claimant, adviser = people
     grant = case_tied(claimant, adviser)
-    again = grants.give(
+    again = make_grant(
         claimant,
-        grants.Representative.of(adviser),
-        scope_names="mr:read journal:read",
-        ends_at=grants.add_months(STARTED, 6),
-        purpose="Help with my reconsideration",
-        relationship="Welfare rights adviser",
+        adviser,
+        months=6,
         now=STARTED + timedelta(hours=1),
-        signer=signer(),
+        purpose="Help with my reconsideration",
         until_event="",
     )
-    db.session.commit()
     assert again.id == grant.id
     assert fresh(grant).until_event is None
-
-
-def _bodies(account_id: str, kind: str) -> list[str]:
-    return list(
-        db.session.scalars(
-            db.select(OutboxMessage.body).where(
-                OutboxMessage.account_id == account_id, OutboxMessage.kind == kind
-            )
-        )
-    )

@@ -3,25 +3,15 @@ banner, the staff API and the adviser's client page say when it ends."""
 
 from __future__ import annotations
 
-import pytest
-
 from broker import clock
 from broker.consent import grants
 from broker.extensions import db
 from broker.models import Grant
-from broker.people import staff_keys
+from tests.casetied.helpers import case_tied
 from tests.conftest import sign_in
-from tests.factories import bearer, signer
-from tests.staff.helpers import post_form, text_of
-from tests.staff.test_record_by_phone import FACTS, path
+from tests.factories import bearer
+from tests.staff.helpers import PHONE_FACTS, phone_consent_path, post_form, text_of
 from tests.watch.helpers import arrives
-
-
-@pytest.fixture
-def key(ctx) -> str:  # noqa: ANN001
-    _row, plain = staff_keys.create("Case management system", now=clock.now())
-    db.session.commit()
-    return plain
 
 
 def only_grant(claimant) -> Grant:  # noqa: ANN001
@@ -30,10 +20,12 @@ def only_grant(claimant) -> Grant:  # noqa: ANN001
 
 
 def test_staff_can_tie_phone_consent_to_the_reconsideration(staff_client, people):
-    form = staff_client.get(path(people.claimant)).text
+    form = staff_client.get(phone_consent_path(people.claimant)).text
     assert "Until the claimant&#39;s reconsideration is decided" in form
 
-    answer = post_form(staff_client, path(people.claimant), {**FACTS, "until_decided": "y"})
+    answer = post_form(
+        staff_client, phone_consent_path(people.claimant), {**PHONE_FACTS, "until_decided": "y"}
+    )
 
     assert answer.status_code == 303, answer.text
     grant = only_grant(people.claimant)
@@ -46,7 +38,7 @@ def test_staff_can_tie_phone_consent_to_the_reconsideration(staff_client, people
 
 
 def test_without_the_tick_it_is_ordinary_consent(staff_client, people):
-    answer = post_form(staff_client, path(people.claimant), FACTS)
+    answer = post_form(staff_client, phone_consent_path(people.claimant), PHONE_FACTS)
 
     assert answer.status_code == 303, answer.text
     assert only_grant(people.claimant).until_event is None
@@ -54,18 +46,7 @@ def test_without_the_tick_it_is_ordinary_consent(staff_client, people):
 
 def test_the_staff_api_and_the_advisers_page_say_when_it_ends(app, client, people, key):
     now = clock.now()
-    grant = grants.give(
-        people.claimant,
-        grants.Representative.of(people.adviser),
-        scope_names="mr:read",
-        ends_at=grants.add_months(now, 6),
-        purpose="Help with my reconsideration",
-        relationship="Welfare rights adviser",
-        now=now,
-        signer=signer(),
-        until_event="mr_decided",
-    )
-    db.session.commit()
+    grant = case_tied(people.claimant, people.adviser, now=now, scope_names="mr:read")
     consents = f"/api/v1/staff/claimants/{people.claimant.reference}/consents"
     adviser = app.test_client()
     sign_in(adviser, people.adviser.account.username)

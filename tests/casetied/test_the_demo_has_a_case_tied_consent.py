@@ -7,18 +7,16 @@ from broker import clock
 from broker.consent import case_tied
 from broker.extensions import db
 from broker.models import Claimant, Grant
-from tests.conftest import sign_in
+from tests.demo import demo_client, seed_demo_twice
 
 
 def test_sams_card_waits_for_the_decision_then_the_command_gives_it_an_end(app, ctx, runner):
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0  # twice adds nothing
+    seed_demo_twice(runner)
     sam = db.session.scalar(db.select(Claimant).where(Claimant.reference == "UC-1002-SM"))
     [grant] = db.session.scalars(
         db.select(Grant).where(Grant.claimant_id == sam.id, Grant.until_event.is_not(None))
     )
-    phone = app.test_client()
-    sign_in(phone, "sam@example.com", "demo-password")
+    phone = demo_client(app, "sam@example.com")
     assert "Until your reconsideration is decided, and no later than" in phone.get("/").text
 
     today = clock.uk_day(clock.now())

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from broker.extensions import db
-from broker.models import OutboxMessage
-from tests.casetied.test_access_ends_when_the_case_does import STARTED, case_tied, decided
+from tests.casetied.helpers import STARTED, case_tied, decided
 from tests.conftest import csrf_from, sign_in
-from tests.factories import make_adviser, make_claimant
-from tests.i18n.test_plain_english import GRADE, grade, readable_text
+from tests.factories import make_adviser, make_claimant, messages_to
+from tests.i18n.readability import GRADE, grade, readable_text
 
 
 def test_the_new_sentences_are_grade_6_or_lower(app, ctx, runner, frozen_clock):
@@ -42,14 +40,10 @@ def test_the_new_sentences_are_grade_6_or_lower(app, ctx, runner, frozen_clock):
     receipts = phone.get(f"/access/{grant.id}/receipts")
     assert receipts.status_code == 200, receipts.status_code
     pages["receipts"] = receipts.text
-    [message] = db.session.scalars(
-        db.select(OutboxMessage.body).where(
-            OutboxMessage.account_id == claimant.id, OutboxMessage.kind == "grant_case_decided"
-        )
-    )
+    [message] = messages_to(claimant.id, "grant_case_decided")
 
     grades = {name: grade(readable_text(html)) for name, html in pages.items()}
-    grades["message"] = grade(message)
+    grades["message"] = grade(message.body)
 
     print("reading grades:", grades)
     assert "Until my reconsideration is decided" in readable_text(pages["give access"])

@@ -11,7 +11,14 @@ from broker import clock
 from broker.consent import grants
 from broker.extensions import db
 from tests.conftest import sign_in
-from tests.factories import bearer, issue_token, make_adviser, make_claimant, make_staff, signer
+from tests.factories import (
+    bearer,
+    issue_token,
+    make_adviser,
+    make_claimant,
+    make_staff,
+    record_by_phone,
+)
 
 PAUSES = "their access pauses until you check."
 
@@ -20,20 +27,13 @@ PAUSES = "their access pauses until you check."
 def phone_consent(app, ctx, frozen_clock):  # noqa: ANN001, ANN201
     """DWP staff took Alex's consent for Priya by phone: review in one month, end in three."""
     alex = make_claimant("Alex Morgan")
-    grant = grants.record_by_phone(
+    grant = record_by_phone(
         alex,
-        grants.Representative.of(make_adviser("Priya Shah", "Northside")),
+        make_adviser("Priya Shah", "Northside"),
         staff=make_staff("Jordan Lee"),
-        consented=True,
         scope_names="mr:read journal:read",
-        purpose="Appeal",
-        relationship="Adviser",
-        months=3,
         review_months=1,
-        now=clock.now(),
-        signer=signer(),
     )
-    db.session.commit()
     return alex, grant
 
 

@@ -17,6 +17,7 @@ from tests.factories import (
     make_decision,
     make_grant,
     make_staff,
+    record_by_phone,
     signer,
 )
 from tests.oauth.helpers import make_client
@@ -138,19 +139,11 @@ def test_access_the_claimant_approved_on_their_phone_is_given_by_you(app, ctx):
 
 def test_consent_dwp_took_by_phone_is_given_by_dwp_staff(app, ctx):
     claimant = make_claimant()
-    grants.record_by_phone(
+    record_by_phone(
         claimant,
-        grants.Representative.of(make_adviser("Tom Reed", "Riverside Law Centre")),
+        make_adviser("Tom Reed", "Riverside Law Centre"),
         staff=make_staff("Jordan Lee"),
-        consented=True,
-        scope_names="mr:read",
-        purpose="Appeal",
-        relationship="Adviser",
-        months=3,
-        now=clock.now(),
-        signer=signer(),
     )
-    db.session.commit()
 
     text = _history(app, claimant)
 

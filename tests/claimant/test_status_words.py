@@ -9,7 +9,14 @@ from broker import clock
 from broker.consent import grants
 from broker.extensions import db
 from tests.conftest import sign_in
-from tests.factories import make_adviser, make_claimant, make_grant, make_staff, signer
+from tests.factories import (
+    make_adviser,
+    make_claimant,
+    make_grant,
+    make_staff,
+    record_by_phone,
+    signer,
+)
 
 SYSTEM_WORDS = re.compile(r"\b(Revoked|Suspended|Expired|Review overdue)\b")
 
@@ -27,20 +34,7 @@ def test_each_state_is_told_in_plain_words_on_who_can_see_your_journal(app, ctx,
         paused, staff=make_staff(), reason="Checking identity", now=clock.now(), signer=signer()
     )
     grants.revoke(stopped, by=f"claimant:{alex.id}", now=clock.now(), signer=signer())
-    due = grants.record_by_phone(
-        alex,
-        grants.Representative.of(make_adviser("Ruth Evans", "Eastgate")),
-        staff=make_staff(),
-        consented=True,
-        scope_names="mr:read",
-        purpose="Appeal",
-        relationship="Adviser",
-        months=3,
-        review_months=1,
-        now=clock.now(),
-        signer=signer(),
-    )
-    db.session.commit()
+    due = record_by_phone(alex, make_adviser("Ruth Evans", "Eastgate"), review_months=1)
     frozen_clock.advance(days=40)  # Sam's month is over; Ruth's review date has passed
     assert grants.state_at(due, clock.now()) == "review_overdue"
     page = app.test_client()

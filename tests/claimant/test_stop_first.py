@@ -9,7 +9,6 @@ import re
 
 from broker import clock
 from broker.casework import caller_checks, drafts
-from broker.consent import grants
 from broker.extensions import db
 from tests.conftest import csrf_from, sign_in
 from tests.drafts.conftest import send_request
@@ -19,9 +18,9 @@ from tests.factories import (
     make_claimant,
     make_grant,
     make_staff,
-    signer,
+    record_by_phone,
 )
-from tests.i18n.test_plain_english import GRADE, grade, readable_text
+from tests.i18n.readability import GRADE, grade, readable_text
 
 
 def test_stop_all_and_each_stop_access_come_before_news_and_details(app, ctx, frozen_clock):
@@ -29,20 +28,7 @@ def test_stop_all_and_each_stop_access_come_before_news_and_details(app, ctx, fr
     priya = make_grant(alex, make_adviser("Priya Shah", "Northside"), "mr:read journal:read")
     sign_in(app.test_client(), alex.account.username)  # the sign-in the news counts from
     frozen_clock.advance(hours=1)
-    grants.record_by_phone(
-        alex,
-        grants.Representative.of(make_adviser("Tom Reed", "Riverside")),
-        staff=make_staff(),
-        consented=True,
-        scope_names="mr:read",
-        purpose="Appeal",
-        relationship="Adviser",
-        months=3,
-        review_months=1,
-        now=clock.now(),
-        signer=signer(),
-    )
-    db.session.commit()
+    record_by_phone(alex, make_adviser("Tom Reed", "Riverside"), review_months=1)
     frozen_clock.advance(days=20)  # Tom's review is near: a banner on the home page
     phone = app.test_client()
     sign_in(phone, alex.account.username)

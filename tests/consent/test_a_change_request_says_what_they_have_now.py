@@ -10,10 +10,10 @@ from html import unescape
 import pytest
 
 import scopes
+from tests.claimant.helpers import give_by_code
 from tests.conftest import sign_in
 from tests.factories import make_adviser, make_claimant
-from tests.oauth.test_adviser_asks_by_qr_code import CODE, ask
-from tests.relationships.test_one_relationship import give_by_code
+from tests.oauth.helpers import CODE, ask
 from tests.staff.helpers import assert_page, text_of
 
 RADIO_LABEL = re.compile(r'name="months" type="radio" value="(\d+)"[^>]*>\s*<label[^>]*>([^<]+)<')

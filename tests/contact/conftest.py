@@ -1,35 +1,25 @@
 from __future__ import annotations
 
 import re
-from types import SimpleNamespace
+import threading
+from http.server import ThreadingHTTPServer
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from broker import clock, sweep
 from broker.extensions import db
 from broker.messages import channels, contact, notify
-from broker.models import Delivery, OutboxMessage
-from tests.factories import bound, make_adviser, make_claimant, make_staff
+from broker.models import ContactAddress, Delivery, Grant, OutboxMessage
+from tests.conftest import csrf_from, sign_in
+from tests.contact.servers import CALLBACK_TOKEN, FakeNotify, Inbox, free_port
+from tests.factories import bound, make_people
+from tests.staff.helpers import post_form
 
 
 @pytest.fixture
 def people(ctx):  # noqa: ANN001, ANN201
-    return SimpleNamespace(
-        claimant=make_claimant("Alex Morgan"),
-        adviser=make_adviser("Priya Shah", "Northside Citizens Advice"),
-        staff=make_staff("Jordan Lee"),
-    )
-
-
-class RecordingSender:
-    """Keeps what it was given (the real Sender interface); the SMTP and Notify tests use real
-    servers instead."""
-
-    def __init__(self) -> None:
-        self.sent: list[notify.Message] = []
-
-    def send(self, message: notify.Message) -> None:
-        self.sent.append(message)
+    return make_people()
 
 
 def run_sweep(sender) -> sweep.SweepReport:  # noqa: ANN001
@@ -72,10 +62,6 @@ def choose(claimant_id: str, mobile: str = "", language: str = "en", **channels:
 @pytest.fixture
 def smtp_inbox():  # noqa: ANN201
     """A real SMTP server in the test process: (its handler, which keeps what arrives, port)."""
-    from aiosmtpd.controller import Controller
-
-    from tests.contact.test_email_by_smtp import Inbox, free_port
-
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
@@ -104,13 +90,8 @@ def code_in(text: str) -> str:
 
 @pytest.fixture
 def notify_api():  # noqa: ANN201
-    """The GOV.UK Notify stand-in (tests/contact/test_notify_delivery.py), served on a free
-    port: its base URL. FakeNotify.received holds what it accepted."""
-    import threading
-    from http.server import ThreadingHTTPServer
-
-    from tests.contact.test_notify_delivery import FakeNotify
-
+    """The GOV.UK Notify stand-in (tests/contact/servers.py), served on a free port: its base
+    URL. FakeNotify.received holds what it accepted."""
     FakeNotify.received, FakeNotify.refuse_numbers = [], set()
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeNotify)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -124,18 +105,74 @@ def notify_api():  # noqa: ANN201
 @pytest.fixture
 def notify_callbacks(app, monkeypatch) -> str:  # noqa: ANN001
     """Notify's callbacks are accepted with this bearer token."""
-    from tests.contact.test_notify_delivery import CALLBACK_TOKEN
-
     monkeypatch.setitem(app.config, "BROKER_NOTIFY_CALLBACK_TOKEN", CALLBACK_TOKEN)
     return CALLBACK_TOKEN
 
 
 def texts_to(number: str) -> list[str]:
     """The bodies of the text messages the Notify stand-in accepted for `number`."""
-    from tests.contact.test_notify_delivery import FakeNotify
-
     return [
         body["personalisation"]["body"]
         for kind, body in FakeNotify.received
         if kind == "sms" and body["phone_number"] == number
     ]
+
+
+JO = "jo.morgan@example.com"
+
+
+def phone_of(app, claimant):  # noqa: ANN001, ANN201
+    client = app.test_client()
+    sign_in(client, claimant.account.username)
+    return client
+
+
+def name_contact(phone, address: str = JO, copies=("letters",), scopes=("contact:letters",)):  # noqa: ANN001, ANN201
+    """The claimant's two steps: the form, then "Confirm" on the check page."""
+    answers = {
+        "name": "Jo Morgan",
+        "relationship": "Daughter",
+        "scopes": list(scopes),
+        "months": "3",
+        "purpose": "I find letters hard",
+        "address": address,
+        "copies": list(copies),
+    }
+    check = post_form(phone, "/contact/new", answers)
+    assert check.status_code == 200, check.text
+    done = phone.post(
+        "/contact/new", data={**answers, "confirmed": "yes", "csrf_token": csrf_from(check.text)}
+    )
+    assert done.status_code == 303, done.text
+    return check
+
+
+def staff_name_contact(staff, reference: str, *, copies: tuple[str, ...], purpose: str):  # noqa: ANN001, ANN201
+    """A staff member records Jo on a call as the claimant's contact, with a UK mobile."""
+    return post_form(
+        staff,
+        f"/staff/claimants/{reference}/contact/new",
+        {
+            "name": "Jo Morgan",
+            "relationship": "Daughter",
+            "scopes": ["contact:letters"],
+            "address": "07700 900 123",
+            "copies": list(copies),
+            "purpose": purpose,
+            "months": "6",
+            "review_months": "3",
+            "consented": "y",
+        },
+    )
+
+
+def contact_of(claimant) -> tuple[Grant, ContactAddress]:  # noqa: ANN001
+    db.session.expire_all()
+    grant = db.session.scalar(
+        db.select(Grant).where(Grant.claimant_id == claimant.id, Grant.kind == "contact")
+    )
+    return grant, db.session.get(ContactAddress, grant.id)
+
+
+def type_code(phone, grant: Grant, code: str):  # noqa: ANN001, ANN201
+    return post_form(phone, f"/contact/{grant.id}/code", {"code": code}, form_page="/access")

@@ -8,10 +8,20 @@ from __future__ import annotations
 from broker import clock
 from broker.extensions import db
 from broker.messages import letters, nominated
-from broker.models import AuditEvent, ContactAddress, Delivery, Grant, OutboxMessage
-from tests.conftest import csrf_from, sign_in
-from tests.contact.conftest import by_smtp, code_in, emails_to, run_sweep
-from tests.contact.test_notify_delivery import FakeNotify, notify_sender
+from broker.models import AuditEvent, Delivery, Grant, OutboxMessage
+from tests.contact.conftest import (
+    JO,
+    by_smtp,
+    code_in,
+    contact_of,
+    emails_to,
+    name_contact,
+    phone_of,
+    run_sweep,
+    staff_name_contact,
+    type_code,
+)
+from tests.contact.servers import FakeNotify, notify_sender
 from tests.factories import make_claimant
 from tests.staff.helpers import (
     assert_page,
@@ -21,46 +31,6 @@ from tests.staff.helpers import (
     signed_in_staff,
     text_of,
 )
-
-JO = "jo.morgan@example.com"
-
-
-def phone_of(app, claimant):  # noqa: ANN001, ANN201
-    client = app.test_client()
-    sign_in(client, claimant.account.username)
-    return client
-
-
-def name_contact(phone, address: str = JO, copies=("letters",), scopes=("contact:letters",)):  # noqa: ANN001, ANN201
-    """The claimant's two steps: the form, then "Confirm" on the check page."""
-    answers = {
-        "name": "Jo Morgan",
-        "relationship": "Daughter",
-        "scopes": list(scopes),
-        "months": "3",
-        "purpose": "I find letters hard",
-        "address": address,
-        "copies": list(copies),
-    }
-    check = post_form(phone, "/contact/new", answers)
-    assert check.status_code == 200, check.text
-    done = phone.post(
-        "/contact/new", data={**answers, "confirmed": "yes", "csrf_token": csrf_from(check.text)}
-    )
-    assert done.status_code == 303, done.text
-    return check
-
-
-def contact_of(claimant) -> tuple[Grant, ContactAddress]:  # noqa: ANN001
-    db.session.expire_all()
-    grant = db.session.scalar(
-        db.select(Grant).where(Grant.claimant_id == claimant.id, Grant.kind == "contact")
-    )
-    return grant, db.session.get(ContactAddress, grant.id)
-
-
-def type_code(phone, grant: Grant, code: str):  # noqa: ANN001, ANN201
-    return post_form(phone, f"/contact/{grant.id}/code", {"code": code}, form_page="/access")
 
 
 def test_the_code_really_arrives_by_email_and_nothing_else_goes_until_it_is_typed_in(
@@ -108,20 +78,8 @@ def test_staff_record_a_contact_by_phone_whose_code_goes_by_text_through_notify(
 ):
     staff = signed_in_staff(app, people.staff)
     reference = people.claimant.reference
-    recorded = post_form(
-        staff,
-        f"/staff/claimants/{reference}/contact/new",
-        {
-            "name": "Jo Morgan",
-            "relationship": "Daughter",
-            "scopes": ["contact:letters"],
-            "address": "07700 900 123",
-            "copies": ["letters", "reminders"],
-            "purpose": "Finds phone calls hard",
-            "months": "6",
-            "review_months": "3",
-            "consented": "y",
-        },
+    recorded = staff_name_contact(
+        staff, reference, copies=("letters", "reminders"), purpose="Finds phone calls hard"
     )
     assert recorded.status_code == 303
     record = text_of(staff.get(f"/staff/claimants/{reference}").text)

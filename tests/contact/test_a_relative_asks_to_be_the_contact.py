@@ -12,8 +12,7 @@ from broker.extensions import db
 from broker.messages import contact_requests, letters
 from broker.models import AuditEvent, ContactAddress, ContactRequest, Grant, OutboxMessage
 from tests.conftest import csrf_from
-from tests.contact.conftest import by_smtp, code_in, emails_to, run_sweep
-from tests.contact.test_a_contact_confirms_their_address import phone_of
+from tests.contact.conftest import by_smtp, code_in, emails_to, phone_of, run_sweep
 from tests.factories import make_claimant
 from tests.staff.helpers import assert_page, error_summary, post_form, signed_in_staff, text_of
 

@@ -8,23 +8,16 @@ from broker.consent import grants
 from broker.extensions import db
 from broker.messages import contact, letters, notify
 from broker.models import Account, AuditEvent
-from broker.people import staff_keys
-from tests.conftest import sign_in
 from tests.contact.conftest import (
-    RecordingSender,
     choose,
     deliveries,
+    phone_of,
     queue_test_message,
     run_sweep,
 )
-from tests.factories import bearer, make_grant
+from tests.factories import bearer, make_grant, make_staff_key
+from tests.lifecycle.senders import RecordingSender
 from tests.staff.helpers import assert_page, error_summary, post_form, signed_in_staff, text_of
-
-
-def phone_of(app, claimant):  # noqa: ANN001, ANN201
-    client = app.test_client()
-    sign_in(client, claimant.account.username)
-    return client
 
 
 def test_a_claimant_who_never_chose_gets_the_inbox_and_email(app, people):
@@ -140,8 +133,7 @@ def test_choosing_welsh_writes_the_next_messages_in_welsh(app, people, frozen_cl
 
 def test_preferences_are_on_the_staff_record_and_the_banner_api(app, people, client):
     choose(people.claimant.id, mobile="07700900982", reminders=["sms"], letters=["email"])
-    _row, key = staff_keys.create("Case system", now=clock.now())
-    db.session.commit()
+    key = make_staff_key("Case system")
 
     record = text_of(
         signed_in_staff(app, people.staff).get(f"/staff/claimants/{people.claimant.reference}").text

@@ -3,11 +3,7 @@ through BROKER_SMTP_URL, and the test reads what arrived. STARTTLS is used when 
 
 from __future__ import annotations
 
-import email
-import email.policy
-import socket
 import ssl
-from collections.abc import Iterator
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -16,53 +12,19 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from broker import clock
 from broker.consent import grants
 from broker.extensions import db
-from broker.messages import channels
 from broker.messages.smtp_sender import SmtpSender
-from tests.contact.conftest import deliveries, queue_test_message, run_sweep
+from tests.contact.conftest import by_smtp, deliveries, queue_test_message, run_sweep
+from tests.contact.servers import Inbox, free_port
 from tests.factories import make_grant, signer
 from tests.tls import self_signed
 
 
-class Inbox:
-    """The server's handler: keeps each message it accepts, with whether TLS carried it."""
-
-    def __init__(self, refuse: bool = False) -> None:
-        self.messages: list[tuple[email.message.EmailMessage, list[str], bool, object]] = []
-        self.refuse = refuse
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
-        if self.refuse:
-            return "451 Try again later"
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append(
-            (parsed, list(envelope.rcpt_tos), session.ssl is not None, session.auth_data)
-        )
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield inbox, controller.port
-    controller.stop()
-
-
-def test_an_email_really_arrives_in_welsh_for_a_welsh_claimant(people, frozen_clock, smtp_server):
-    inbox, port = smtp_server
+def test_an_email_really_arrives_in_welsh_for_a_welsh_claimant(people, frozen_clock, smtp_inbox):
+    inbox, port = smtp_inbox
     people.claimant.account.language = "cy"
     db.session.commit()
     grant = make_grant(people.claimant, people.adviser)
-    sender = channels.from_config(
-        {"BROKER_SMTP_URL": f"smtp://127.0.0.1:{port}", "BROKER_SMTP_FROM": "hello@broker.test"}
-    )
+    sender = by_smtp(port)
     run_sweep(sender)  # the alert that access was given (tests/claimant/test_access_alert.py)
     inbox.messages.clear()
     frozen_clock.advance(minutes=1)

@@ -11,9 +11,14 @@ from broker.chain import signed
 from broker.extensions import db
 from broker.messages import notify
 from broker.models import AuditEvent, OutboxMessage
-from tests.conftest import sign_in
-from tests.contact.conftest import RecordingSender, deliveries, queue_test_message, run_sweep
+from tests.contact.conftest import (
+    deliveries,
+    phone_of,
+    queue_test_message,
+    run_sweep,
+)
 from tests.factories import bound, make_claimant, make_grant
+from tests.lifecycle.senders import RecordingSender
 from tests.staff.helpers import (
     assert_page,
     error_summary,
@@ -22,12 +27,6 @@ from tests.staff.helpers import (
     signed_in_staff,
     text_of,
 )
-
-
-def phone_of(app, claimant):  # noqa: ANN001, ANN201
-    client = app.test_client()
-    sign_in(client, claimant.account.username)
-    return client
 
 
 def letter_ids(claimant_id: str) -> list[str]:

@@ -15,8 +15,8 @@ from broker.messages import letters
 from broker.models import Grant
 from tests.conftest import csrf_from, sign_in
 from tests.contact.conftest import by_smtp, choose, emails_to, run_sweep, texts_to
-from tests.contact.test_notify_delivery import notify_sender
-from tests.factories import bound, signer
+from tests.contact.servers import notify_sender
+from tests.factories import bound, make_grant
 from tests.staff.helpers import phone_grant
 
 STOP_LINK = re.compile(r"stop it now: (http://\S+/access/([0-9a-f-]{36})/revoke)")
@@ -120,18 +120,14 @@ def test_the_alert_in_the_inbox_has_a_button_that_stops_it(app, people, frozen_c
 
 
 def test_access_until_the_reconsideration_is_decided_says_it_may_end_sooner(people, frozen_clock):
-    grant = grants.give(
+    grant = make_grant(
         people.claimant,
-        grants.Representative.of(people.adviser),
-        scope_names="mr:read",
-        ends_at=grants.add_months(clock.now(), 6),
+        people.adviser,
+        "mr:read",
+        6,
         purpose="Help with my appeal",
-        relationship="Welfare rights adviser",
-        now=clock.now(),
-        signer=signer(),
         until_event=grants.MR_DECIDED,
     )
-    db.session.commit()
 
     [alert] = [m for m in letters.inbox(people.claimant.id) if m.message.kind == "access_given"]
 

@@ -13,16 +13,22 @@ from broker.consent import grants
 from broker.extensions import db
 from broker.messages import letters, nominated, notify
 from broker.models import AuditEvent, Delivery, OutboxMessage
-from tests.contact.conftest import by_smtp, code_in, emails_to, run_sweep, texts_to
-from tests.contact.test_a_contact_confirms_their_address import (
+from tests.contact.conftest import (
     JO,
+    by_smtp,
+    code_in,
     contact_of,
+    emails_to,
     name_contact,
     phone_of,
+    run_sweep,
+    staff_name_contact,
+    texts_to,
     type_code,
 )
-from tests.contact.test_notify_delivery import FakeNotify, notify_sender, post_receipt, receipt
+from tests.contact.servers import FakeNotify, notify_sender, post_receipt, receipt
 from tests.factories import bound, make_grant
+from tests.i18n.readability import GRADE, grade, readable_text
 from tests.staff.helpers import post_form, signed_in_staff, text_of
 
 COPY_INTRO = "This is a copy of a message we sent to Alex Morgan. They asked us to send you copies."
@@ -93,21 +99,7 @@ def test_each_copy_has_its_own_delivery_shown_on_the_letter_and_the_record(
 ):
     staff = signed_in_staff(app, people.staff)
     reference = people.claimant.reference
-    post_form(  # the staff member records Jo by phone, with a UK mobile
-        staff,
-        f"/staff/claimants/{reference}/contact/new",
-        {
-            "name": "Jo Morgan",
-            "relationship": "Daughter",
-            "scopes": ["contact:letters"],
-            "address": "07700 900 123",
-            "copies": ["letters"],
-            "purpose": "Finds letters hard",
-            "months": "6",
-            "review_months": "3",
-            "consented": "y",
-        },
-    )
+    staff_name_contact(staff, reference, copies=("letters",), purpose="Finds letters hard")
     run_sweep(notify_sender(notify_api))
     code = code_in(texts_to("+447700900123")[0])
     post_form(
@@ -206,8 +198,6 @@ def test_a_contact_who_only_talks_on_the_phone_gets_no_copies(
 
 
 def test_the_check_page_that_says_what_goes_to_them_is_plain_english(app, people, frozen_clock):
-    from tests.i18n.test_plain_english import GRADE, grade, readable_text
-
     check = name_contact(phone_of(app, people.claimant), copies=("letters", "reminders"))
 
     assert grade(readable_text(check.text)) <= GRADE

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.conftest import sign_in
+from tests.demo import demo_client
 from tests.staff.helpers import text_of
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -20,8 +20,7 @@ def _readme() -> str:
 
 def _new_letters(app, username: str) -> tuple[str, int]:  # noqa: ANN001
     """What the home page says about new letters, and how many the inbox marks new."""
-    phone = app.test_client()
-    sign_in(phone, username, "demo-password")
+    phone = demo_client(app, username)
     home = re.search(r"You have \d+ new letters?", text_of(phone.get("/").text))
     inbox = text_of(phone.get("/letters").text)
     return (home.group(0) if home else ""), len(re.findall(r", new New\b", inbox))

@@ -14,8 +14,8 @@ from broker.extensions import db
 from broker.messages import contact_requests, nominated
 from broker.models import ContactRequest
 from broker.people import records
-from tests.contact.test_a_contact_confirms_their_address import phone_of
-from tests.factories import bound, make_claimant
+from tests.contact.conftest import phone_of
+from tests.factories import make_claimant, record_by_phone
 from tests.staff.helpers import assert_page, signed_in_staff, text_of
 
 
@@ -105,18 +105,14 @@ def test_staff_are_prompted_to_offer_a_trusted_contact_when_support_is_flagged(
     assert "Offer to send letters through someone they trust" in text_of(prompted)
     assert f'href="{path}/contact/new"' in prompted
 
-    grant = grants.record_by_phone(
+    grant = record_by_phone(
         people.claimant,
         grants.Representative("Jo Morgan"),
         staff=people.staff,
-        consented=True,
         scope_names=("contact:letters",),
         purpose="Finds letters frightening",
         relationship="Daughter",
-        months=3,
-        now=clock.now(),
         kind=grants.CONTACT,
-        signer=bound().tokens,
     )
     nominated.attach(
         grant, typed_address="jo@example.com", kinds=("letters",), by="t", now=clock.now()

@@ -9,8 +9,7 @@ import re
 from broker.extensions import db
 from broker.models import OAuthClient
 from tests.conftest import csrf_from, sign_in
-from tests.factories import make_claimant
-from tests.oauth.test_client_registration import make_admin
+from tests.factories import make_admin, make_claimant
 
 from .flows import code, redeem
 from .proofs import ClientKey

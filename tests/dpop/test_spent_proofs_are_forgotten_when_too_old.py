@@ -9,7 +9,7 @@ from broker import clock, sweep
 from broker.extensions import db
 from broker.models import DpopProof
 from tests.factories import bound
-from tests.lifecycle.conftest import RecordingSender
+from tests.lifecycle.senders import RecordingSender
 
 from .flows import dpop_tokens
 from .proofs import ClientKey

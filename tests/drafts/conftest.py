@@ -10,9 +10,16 @@ import pytest
 
 from broker import clock
 from broker.extensions import db
-from broker.models import AuditEvent, JournalEntry, MRDraft, OutboxMessage
+from broker.models import JournalEntry, MRDraft
 from tests.conftest import csrf_from, sign_in
-from tests.factories import bearer, issue_token, make_adviser, make_claimant, make_grant
+from tests.factories import (
+    bearer,
+    chain_events,
+    issue_token,
+    make_adviser,
+    make_claimant,
+    make_grant,
+)
 
 ABOUT = "Limited capability for work"
 REASONS = "The assessment missed my evidence from my doctor."
@@ -66,26 +73,7 @@ def mr_entries(claimant_id: str) -> list[JournalEntry]:
 
 def draft_events(claimant_id: str) -> list[tuple[str, str, str]]:
     """(action, token ID, resource) of each draft step in the claimant's chain."""
-    db.session.expire_all()
-    return [
-        (e.action, e.token_id, e.resource)
-        for e in db.session.scalars(
-            db.select(AuditEvent)
-            .where(AuditEvent.claimant_id == claimant_id, AuditEvent.action.like("mr.request.%"))
-            .order_by(AuditEvent.seq)
-        )
-    ]
-
-
-def messages_to(account_id: str, kind: str) -> list[str]:
-    db.session.expire_all()
-    return list(
-        db.session.scalars(
-            db.select(OutboxMessage.body).where(
-                OutboxMessage.account_id == account_id, OutboxMessage.kind == kind
-            )
-        )
-    )
+    return chain_events(claimant_id, "mr.request.%", "action", "token_id", "resource")
 
 
 def the_draft(draft_id: str) -> MRDraft:

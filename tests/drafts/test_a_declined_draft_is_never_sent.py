@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from tests.drafts.conftest import (
     draft_events,
-    messages_to,
     mr_entries,
     press,
     send_request,
     status_path,
     the_draft,
 )
-from tests.factories import bearer
+from tests.factories import bearer, messages_to
 from tests.staff.helpers import text_of
 
 
@@ -33,7 +32,7 @@ def test_dont_send_means_it_is_never_lodged(people, client, phone):
         ("mr.request.declined", people.jti, f"mr_draft:{draft_id}"),
     ]
     [to_adviser] = messages_to(people.adviser.id, "mr_draft_declined")
-    assert "they chose not to send it" in to_adviser
+    assert "they chose not to send it" in to_adviser.body
     assert "Check this before it is sent" not in text_of(phone.get("/").text)
 
 

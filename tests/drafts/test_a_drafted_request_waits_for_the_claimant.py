@@ -12,14 +12,13 @@ from tests.drafts.conftest import (
     ABOUT,
     REASONS,
     draft_events,
-    messages_to,
     mr_entries,
     press,
     send_request,
     status_path,
     the_draft,
 )
-from tests.factories import bearer
+from tests.factories import bearer, messages_to
 from tests.staff.helpers import assert_page, text_of
 
 
@@ -43,8 +42,8 @@ def test_the_claimant_is_told_and_sees_the_draft_in_plain_words(people, client, 
     send_request(client, people.token)
 
     [told] = messages_to(people.claimant.id, "mr_drafted")
-    assert "Priya Shah from Northside Citizens Advice wants to send a request for you." in told
-    assert "Nothing is sent until you say yes." in told
+    assert "Priya Shah from Northside Citizens Advice wants to send a request for you." in told.body
+    assert "Nothing is sent until you say yes." in told.body
     inbox = db.session.scalars(db.select(Delivery.channel)).all()
     assert "inbox" in inbox
     home = text_of(assert_page(phone.get("/")))
@@ -82,7 +81,7 @@ def test_send_it_lodges_the_entry_as_the_adviser_wrote_it_and_the_adviser_sees_i
     ]
     assert all(token == people.jti for _, token, _ in draft_events(people.claimant.id))
     [to_adviser] = messages_to(people.adviser.id, "mr_draft_approved")
-    assert "they sent it to DWP" in to_adviser
+    assert "they sent it to DWP" in to_adviser.body
     assert "Check this before it is sent" not in text_of(phone.get("/").text)
 
 

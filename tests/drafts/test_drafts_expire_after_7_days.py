@@ -9,13 +9,12 @@ from tests.conftest import csrf_from, sign_in
 from tests.drafts.conftest import (
     draft_events,
     fresh_token,
-    messages_to,
     mr_entries,
     send_request,
     status_path,
     the_draft,
 )
-from tests.factories import bearer
+from tests.factories import bearer, messages_to
 from tests.lifecycle.senders import Collecting
 from tests.staff.helpers import text_of
 
@@ -46,7 +45,7 @@ def test_a_look_after_7_days_tells_the_adviser_once(frozen_clock, people, client
     client.get(status_path(made), headers=bearer(fresh_token(people)))
 
     [to_adviser] = messages_to(people.adviser.id, "mr_draft_expired")
-    assert "did not answer within 7 days" in to_adviser
+    assert "did not answer within 7 days" in to_adviser.body
 
 
 def test_the_sweep_expires_it_and_tells_the_adviser(app, frozen_clock, people, client, phone):
@@ -68,7 +67,7 @@ def test_the_sweep_expires_it_and_tells_the_adviser(app, frozen_clock, people, c
         f"mr_draft:{draft_id}",
     )
     [to_adviser] = messages_to(people.adviser.id, "mr_draft_expired")
-    assert "did not answer within 7 days" in to_adviser
+    assert "did not answer within 7 days" in to_adviser.body
     assert "Check this before it is sent" not in text_of(phone.get("/").text)
 
 

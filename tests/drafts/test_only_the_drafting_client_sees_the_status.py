@@ -4,10 +4,16 @@ consent, or another claimant's adviser, is told there is no such draft (404), au
 from __future__ import annotations
 
 from broker.extensions import db
-from broker.models import AuditEvent
 from tests.conftest import csrf_from
 from tests.drafts.conftest import send_request, status_path
-from tests.factories import bearer, issue_token, make_adviser, make_claimant, make_grant
+from tests.factories import (
+    bearer,
+    chain_events,
+    issue_token,
+    make_adviser,
+    make_claimant,
+    make_grant,
+)
 
 
 def test_another_client_under_the_same_consent_gets_404(people, client):
@@ -28,11 +34,7 @@ def test_another_claimants_adviser_gets_404_and_it_is_audited_on_their_chain(peo
     answer = client.get(status_path(made), headers=bearer(token))
 
     assert answer.status_code == 404
-    last = db.session.scalars(
-        db.select(AuditEvent)
-        .where(AuditEvent.claimant_id == stranger.id)
-        .order_by(AuditEvent.seq.desc())
-    ).first()
+    last = chain_events(stranger.id)[-1]
     assert (last.action, last.token_id, last.outcome) == ("mr.draft.read", jti, "refused:not_found")
 
 

@@ -5,10 +5,10 @@ next request is lodged at once. It is on for consent given on the phone, off for
 from __future__ import annotations
 
 from broker.extensions import db
-from broker.models import AuditEvent, Grant
+from broker.models import Grant
 from tests.conftest import csrf_from
 from tests.drafts.conftest import mr_entries, send_request
-from tests.factories import make_adviser, make_claimant, make_grant
+from tests.factories import chain_events, make_adviser, make_claimant, make_grant
 from tests.staff.helpers import assert_page, text_of
 
 
@@ -31,11 +31,7 @@ def test_the_card_shows_the_setting_and_turning_it_off_is_audited(people, client
     assert "Off. They can send without asking you." in after
     db.session.expire_all()
     assert db.session.get(Grant, people.grant.id).check_before_send is False
-    last = db.session.scalars(
-        db.select(AuditEvent)
-        .where(AuditEvent.claimant_id == people.claimant.id)
-        .order_by(AuditEvent.seq.desc())
-    ).first()
+    last = chain_events(people.claimant.id)[-1]
     assert (last.action, last.actor) == (
         "grant.check_before_send.off",
         f"claimant:{people.claimant.id}",

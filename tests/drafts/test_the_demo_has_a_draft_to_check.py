@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from broker.extensions import db
 from broker.models import MRDraft
-from tests.conftest import sign_in
+from tests.demo import demo_client, seed_demo_twice
 from tests.staff.helpers import text_of
 
 
 def test_sam_sees_priyas_request_to_check(app, ctx, runner):
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    sam = app.test_client()
-    sign_in(sam, "sam@example.com", "demo-password")
+    seed_demo_twice(runner)
+    sam = demo_client(app, "sam@example.com")
 
     home = text_of(sam.get("/").text)
 

@@ -4,13 +4,12 @@ under a consent given on the consent screen waits for the claimant (202)."""
 
 from __future__ import annotations
 
-from broker import clock
-from broker.consent import grants
 from broker.extensions import db
 from broker.models import Grant
-from tests.conftest import csrf_from, sign_in
+from tests.claimant.helpers import give_by_code
+from tests.conftest import sign_in
 from tests.drafts.conftest import send_request
-from tests.factories import make_adviser, make_claimant, make_staff, signer
+from tests.factories import make_adviser, make_claimant, record_by_phone
 from tests.oauth.helpers import code_flow, make_client
 
 
@@ -25,20 +24,8 @@ def test_give_someone_access_turns_it_on(app, ctx):
     adviser = make_adviser("Priya Shah", "Northside Citizens Advice")
     phone = app.test_client()
     sign_in(phone, claimant.account.username)
-    page = phone.get("/access/new")
 
-    given = phone.post(
-        "/access/new",
-        data={
-            "csrf_token": csrf_from(page.text),
-            "adviser_code": adviser.code,
-            "scopes": ["mr:read", "mr:request"],
-            "months": "3",
-            "purpose": "Help with my appeal",
-            "relationship": "Welfare rights adviser",
-            "confirmed": "yes",
-        },
-    )
+    _check, given = give_by_code(phone, adviser, scopes=("mr:read", "mr:request"))
 
     assert given.status_code == 303
     assert _grant_of(claimant.id).check_before_send is True
@@ -58,18 +45,6 @@ def test_the_consent_screen_turns_it_on_and_the_case_systems_request_waits(app, 
 
 def test_consent_recorded_by_staff_on_a_call_leaves_it_off(ctx):
     claimant = make_claimant("Alex Morgan")
-    grants.record_by_phone(
-        claimant,
-        grants.Representative.of(make_adviser("Priya Shah")),
-        staff=make_staff(),
-        consented=True,
-        scope_names="mr:read mr:request",
-        purpose="Appeal",
-        relationship="Adviser",
-        months=3,
-        now=clock.now(),
-        signer=signer(),
-    )
-    db.session.commit()
+    record_by_phone(claimant, make_adviser("Priya Shah"), scope_names="mr:read mr:request")
 
     assert _grant_of(claimant.id).check_before_send is False

@@ -4,8 +4,9 @@ buttons lead to, and the message) are at a Flesch-Kincaid grade of 6 or lower.""
 from __future__ import annotations
 
 from tests.conftest import csrf_from
-from tests.drafts.conftest import messages_to, press, send_request
-from tests.i18n.test_plain_english import GRADE, grade, readable_text
+from tests.drafts.conftest import press, send_request
+from tests.factories import messages_to
+from tests.i18n.readability import GRADE, grade, readable_text
 
 
 def _part(html: str, start: str, forms: int) -> str:
@@ -20,7 +21,7 @@ def test_the_draft_the_setting_and_the_answers_are_grade_6_or_lower(people, clie
     draft_id = send_request(client, people.token).json["draft_id"]
     texts = {
         "the draft": _part(phone.get("/").text, 'class="govuk-notification-banner app-draft"', 2),
-        "the message": messages_to(people.claimant.id, "mr_drafted")[0],
+        "the message": messages_to(people.claimant.id, "mr_drafted")[0].body,
     }
     press(phone, "send", draft_id)
     texts["sent"] = "Sent. DWP will now look at the decision again."

@@ -11,6 +11,7 @@ import pytest
 
 from broker import i18n
 from broker.extensions import db
+from tests.claimant.helpers import give_by_code
 from tests.conftest import sign_in
 from tests.factories import (
     bearer,
@@ -20,8 +21,7 @@ from tests.factories import (
     make_entry,
     make_grant,
 )
-from tests.oauth.test_adviser_asks_by_qr_code import CODE, ask
-from tests.relationships.test_one_relationship import give_by_code
+from tests.oauth.helpers import CODE, ask
 
 PURPOSE = "Help with your appeal about capability for work"  # what ask() types
 RELATIONSHIP = "Welfare rights adviser"

@@ -24,7 +24,7 @@ from broker.models import (
 )
 from tests.factories import bearer, bound, issue_token, make_adviser, make_grant, signer
 from tests.lifecycle import senders
-from tests.lifecycle.conftest import BrokenSender
+from tests.lifecycle.senders import BrokenSender
 from tests.staff.helpers import audit_actions, fresh, phone_grant
 
 LONDON = ZoneInfo("Europe/London")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import secrets
 from collections.abc import Sequence
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -292,3 +293,25 @@ def http_consent(
     return browser.post(
         base + _form_action(page.text), data=form, timeout=10, allow_redirects=False
     )
+
+
+CODE = re.compile(r'id="user-code">([BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4})<')
+
+
+def ask(browser, scopes=("mr:read", "journal:read"), months="3") -> str:  # noqa: ANN001
+    """The adviser asks for access on the console: where the page with the QR code and user code
+    is."""
+    page = browser.get("/adviser/ask")
+    assert page.status_code == 200
+    response = browser.post(
+        "/adviser/ask",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "scopes": list(scopes),
+            "months": months,
+            "purpose": "Help with your appeal about capability for work",
+            "relationship": "Welfare rights adviser",
+        },
+    )
+    assert response.status_code == 303, response.text
+    return response.headers["Location"]

@@ -12,26 +12,7 @@ from broker.extensions import db
 from broker.models import DeviceAuthorization, Grant
 from tests.conftest import csrf_from, sign_in
 from tests.factories import make_adviser, make_claimant, make_decision
-from tests.oauth.helpers import answer_device
-
-CODE = re.compile(r'id="user-code">([BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4})<')
-
-
-def ask(browser, scopes=("mr:read", "journal:read"), months="3") -> str:  # noqa: ANN001
-    page = browser.get("/adviser/ask")
-    assert page.status_code == 200
-    response = browser.post(
-        "/adviser/ask",
-        data={
-            "csrf_token": csrf_from(page.text),
-            "scopes": list(scopes),
-            "months": months,
-            "purpose": "Help with your appeal about capability for work",
-            "relationship": "Welfare rights adviser",
-        },
-    )
-    assert response.status_code == 303, response.text
-    return response.headers["Location"]
+from tests.oauth.helpers import CODE, answer_device, ask
 
 
 def test_the_ask_page_shows_a_qr_code_the_url_and_the_code(app, ctx):

@@ -6,21 +6,11 @@ from __future__ import annotations
 import hashlib
 import re
 
-from broker import clock
 from broker.consent import clients
 from broker.extensions import db
 from broker.models import OAuthClient
-from broker.people import accounts
 from tests.conftest import csrf_from, sign_in
-from tests.factories import PASSWORD, bound, make_claimant
-
-
-def make_admin() -> str:
-    account = accounts.create_account(
-        "robin@broker.example", PASSWORD, "admin", "Robin Admin", clock.now(), hasher=bound().hasher
-    )
-    db.session.commit()
-    return account.username
+from tests.factories import make_admin, make_claimant
 
 
 def test_the_cli_prints_the_secret_once_and_stores_only_its_hash(runner, ctx):

@@ -17,8 +17,8 @@ from broker import clock
 from broker.consent import clients, grants, windows
 from broker.extensions import db
 from broker.messages import push
-from broker.models import AuditEvent, PushDelivery, RefreshToken
-from tests.factories import bound, signer
+from broker.models import PushDelivery, RefreshToken
+from tests.factories import bound, chain_events, signer
 from tests.watch.helpers import CLIENT_ID, run_sweep
 
 
@@ -31,17 +31,6 @@ def verified(receiver, client) -> list[tuple[dict, dict]]:  # noqa: ANN001
         token = jws.deserialize_compact(received.body, keys, algorithms=["ES256"])
         found.append((token.headers(), json.loads(token.payload)))
     return found
-
-
-def pushed_events(claimant_id: str) -> list[AuditEvent]:
-    db.session.expire_all()
-    return list(
-        db.session.scalars(
-            db.select(AuditEvent)
-            .where(AuditEvent.claimant_id == claimant_id, AuditEvent.action == "grant.event_pushed")
-            .order_by(AuditEvent.seq)
-        )
-    )
 
 
 def test_stopping_access_pushes_a_signed_session_revoked(alex_and_priya, receiver, client):
@@ -67,7 +56,7 @@ def test_stopping_access_pushes_a_signed_session_revoked(alex_and_priya, receive
             "reason_admin": {"en": "The claimant's consent was stopped"},
         }
     }
-    [audited] = pushed_events(s.claimant.id)
+    [audited] = chain_events(s.claimant.id, "grant.event_pushed")
     assert (audited.actor, audited.outcome, audited.resource) == (
         f"client:{CLIENT_ID}",
         "allowed",
@@ -130,7 +119,10 @@ def test_a_failed_push_is_retried_and_one_bad_endpoint_stops_nothing_else(
     second = run_sweep(receiver)
 
     assert (first.push_failed, second.pushed) == (1, 1)
-    assert [e.outcome for e in pushed_events(s.claimant.id)] == ["failed:http_503", "allowed"]
+    assert [e.outcome for e in chain_events(s.claimant.id, "grant.event_pushed")] == [
+        "failed:http_503",
+        "allowed",
+    ]
     db.session.expire_all()
     [delivery] = db.session.scalars(db.select(PushDelivery)).all()
     assert delivery.attempts == 2 and delivery.delivered_at is not None
@@ -171,7 +163,7 @@ def test_one_bad_endpoint_never_stops_the_sweep_or_the_other_deliveries(
 
     assert report.ran and (report.pushed, report.push_failed) == (1, 1)
     assert [claims["aud"] for _h, claims in verified(receiver, client)] == [CLIENT_ID]
-    outcomes = {e.actor: e.outcome for e in pushed_events(s.claimant.id)}
+    outcomes = {e.actor: e.outcome for e in chain_events(s.claimant.id, "grant.event_pushed")}
     assert outcomes == {
         f"client:{CLIENT_ID}": "allowed",
         "client:broken-cases": "failed:bad_endpoint",

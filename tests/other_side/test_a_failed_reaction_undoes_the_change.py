@@ -10,8 +10,9 @@ import pytest
 from broker.consent import grant_events, grants
 from broker.extensions import db
 from broker.messages import access_changes
-from broker.models import AuditEvent, Grant, OutboxMessage, PushDelivery
+from broker.models import AuditEvent, Grant, PushDelivery
 from tests.conftest import csrf_from
+from tests.factories import messages_to
 
 
 class OutboxDown(RuntimeError):
@@ -44,8 +45,7 @@ def test_a_stop_whose_telling_fails_does_not_happen(alex_and_priya, telling_fail
     assert db.session.get(Grant, s.grant.id).status == grants.ACTIVE
     revoked = db.select(AuditEvent).where(AuditEvent.action == "grant.revoke")
     assert db.session.scalars(revoked).all() == []
-    queued = db.select(OutboxMessage).where(OutboxMessage.account_id == s.priya.id)
-    assert db.session.scalars(queued).all() == []
+    assert messages_to(s.priya.id) == []
     assert db.session.scalars(db.select(PushDelivery)).all() == []
 
 
@@ -61,6 +61,5 @@ def test_once_telling_works_again_the_stop_goes_through(alex_and_priya, telling_
     assert answer.status_code == 303
     db.session.expire_all()
     assert db.session.get(Grant, s.grant.id).status == grants.REVOKED
-    queued = db.select(OutboxMessage).where(OutboxMessage.account_id == s.priya.id)
-    assert [m.kind for m in db.session.scalars(queued)] == ["grant_revoked"]
+    assert [m.kind for m in messages_to(s.priya.id)] == ["grant_revoked"]
     assert len(db.session.scalars(db.select(PushDelivery)).all()) == 1

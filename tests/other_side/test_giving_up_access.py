@@ -7,26 +7,15 @@ from __future__ import annotations
 
 from broker.consent import receipts
 from broker.extensions import db
-from broker.models import AuditEvent, Grant, OutboxMessage, PushDelivery
+from broker.models import AuditEvent, Grant, PushDelivery
 from tests.conftest import csrf_from, sign_in
-from tests.factories import make_adviser, make_claimant, make_grant
+from tests.factories import make_adviser, make_claimant, make_grant, messages_to
 from tests.watch.helpers import CLIENT_ID
 
 
 def fresh(grant: Grant) -> Grant:
     db.session.expire_all()
     return db.session.get(Grant, grant.id)
-
-
-def to(account_id: str, kind: str) -> list[OutboxMessage]:
-    db.session.expire_all()
-    return list(
-        db.session.scalars(
-            db.select(OutboxMessage).where(
-                OutboxMessage.account_id == account_id, OutboxMessage.kind == kind
-            )
-        )
-    )
 
 
 def test_the_adviser_is_asked_first_then_the_access_ends_and_the_claimant_is_told(
@@ -49,7 +38,7 @@ def test_the_adviser_is_asked_first_then_the_access_ends_and_the_claimant_is_tol
         f"adviser:{s.priya.id}",
         "Given up by the adviser",
     )
-    [told] = to(s.claimant.id, "grant_given_up")
+    [told] = messages_to(s.claimant.id, "grant_given_up")
     assert told.body.startswith(
         "Priya Shah from Northside Citizens Advice gave up their access to your journal on "
     )
@@ -101,7 +90,7 @@ def test_a_case_system_gives_up_by_revoking_its_refresh_token(alex_and_priya, cl
         f"client:{CLIENT_ID}",
         "Given up by their case system",
     )
-    [adviser_told] = to(s.priya.id, "grant_revoked")
+    [adviser_told] = messages_to(s.priya.id, "grant_revoked")
     assert adviser_told.body.startswith(
         "Your case system gave up your access to Alex Morgan's journal on "
     )

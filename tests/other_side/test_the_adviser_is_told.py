@@ -12,19 +12,8 @@ from broker.consent import grants, windows
 from broker.extensions import db
 from broker.models import Delivery, Grant, OutboxMessage
 from tests.conftest import csrf_from
-from tests.factories import bound, signer
+from tests.factories import bound, messages_to, signer
 from tests.lifecycle.senders import Collecting
-
-
-def told(adviser_id: str) -> list[OutboxMessage]:
-    db.session.expire_all()
-    return list(
-        db.session.scalars(
-            db.select(OutboxMessage)
-            .where(OutboxMessage.account_id == adviser_id)
-            .order_by(OutboxMessage.created_at)
-        )
-    )
 
 
 def channels_of(message: OutboxMessage) -> list[str]:
@@ -45,7 +34,7 @@ def test_the_claimant_stopping_access_is_told_in_the_console_and_by_email(alex_a
     s.phone.post(f"/access/{s.grant.id}/revoke", data={"csrf_token": csrf_from(page.text)})
     console = s.console.get("/adviser/").text
 
-    [message] = told(s.priya.id)
+    [message] = messages_to(s.priya.id)
     today = i18n.day(clock.now())
     assert message.kind == "grant_revoked"
     assert message.body == (
@@ -66,7 +55,7 @@ def test_an_adviser_who_chose_the_console_is_not_emailed(alex_and_priya):
     collected = Collecting()
     sweep.run(now=clock.now(), sender=collected, services=bound(), checkpoint=False)
 
-    [message] = told(s.priya.id)
+    [message] = messages_to(s.priya.id)
     assert channels_of(message) == []
     assert message.body in s.console.get("/adviser/").text.replace("&#39;", "'")
 
@@ -83,7 +72,7 @@ def test_narrowing_the_dates_says_which_dates_are_left(alex_and_priya):
     )
     db.session.commit()
 
-    [message] = told(s.priya.id)
+    [message] = messages_to(s.priya.id)
     assert message.kind == "grant_narrowed"
     assert message.body == (
         f"Alex Morgan changed the dates you can see from {i18n.day(clock.now())}. "
@@ -99,11 +88,11 @@ def test_dwp_pausing_and_restarting_is_told_with_the_day(alex_and_priya):
     db.session.commit()
 
     today = i18n.day(clock.now())
-    assert [(m.kind, m.body) for m in told(s.priya.id)] == [
+    assert [(m.kind, m.body) for m in messages_to(s.priya.id)] == [
         ("grant_suspended", f"DWP has paused your access to Alex Morgan's journal from {today}."),
         ("grant_resumed", f"Your access to Alex Morgan's journal has restarted on {today}."),
     ]
-    assert all("Checking" not in m.body for m in told(s.priya.id))  # never the reason
+    assert all("Checking" not in m.body for m in messages_to(s.priya.id))  # never the reason
 
 
 def test_the_end_date_is_told_once_when_the_sweep_ends_it(alex_and_priya, frozen_clock):
@@ -113,7 +102,7 @@ def test_the_end_date_is_told_once_when_the_sweep_ends_it(alex_and_priya, frozen
     sweep.run(now=clock.now(), sender=Collecting(), services=bound(), checkpoint=False)
     sweep.run(now=clock.now(), sender=Collecting(), services=bound(), checkpoint=False)
 
-    ended = [m for m in told(s.priya.id) if m.kind == "grant_expired"]
+    ended = [m for m in messages_to(s.priya.id) if m.kind == "grant_expired"]
     assert [m.body for m in ended] == [
         f"Your access to Alex Morgan's journal ended on {i18n.day(s.grant.ends_at)}, its end "
         "date. Ask them again if you still need it."
@@ -131,7 +120,7 @@ def test_a_review_date_passing_unconfirmed_is_told_once(alex_and_priya, frozen_c
     second = sweep.run(now=clock.now(), sender=Collecting(), services=bound(), checkpoint=False)
 
     assert (first.reviews_due_told, second.reviews_due_told) == (1, 0)
-    [paused] = [m for m in told(s.priya.id) if m.kind == "grant_review_due"]
+    [paused] = [m for m in messages_to(s.priya.id) if m.kind == "grant_review_due"]
     assert paused.body == (
         f"Your access to Alex Morgan's journal is paused from {i18n.day(clock.now())}: they "
         "have not checked it by its review date. It works again once they say you can keep it."
@@ -144,4 +133,4 @@ def test_what_the_adviser_does_themselves_is_not_told_back(alex_and_priya):
     grants.give_up(s.grant, signer=signer(), by=f"adviser:{s.priya.id}", now=clock.now())
     db.session.commit()
 
-    assert told(s.priya.id) == []
+    assert messages_to(s.priya.id) == []

@@ -8,7 +8,7 @@ from broker import clock, sweep
 from broker.extensions import db
 from broker.models import PasskeyChallenge
 from tests.factories import bound
-from tests.lifecycle.conftest import RecordingSender
+from tests.lifecycle.senders import RecordingSender
 
 from .conftest import passkey_options
 

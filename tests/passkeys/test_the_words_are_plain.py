@@ -10,7 +10,7 @@ from broker.extensions import db
 from broker.models import Passkey
 from tests.conftest import csrf_from, sign_in
 from tests.factories import make_claimant
-from tests.i18n.test_plain_english import GRADE, grade, readable_text
+from tests.i18n.readability import GRADE, grade, readable_text
 
 from .conftest import add_passkey
 

@@ -14,7 +14,15 @@ from broker.consent import grants, receipts
 from broker.extensions import db
 from broker.messages.notify import LoggingSender
 from tests.conftest import sign_in
-from tests.factories import bound, make_adviser, make_claimant, make_grant, make_staff, signer
+from tests.factories import (
+    bound,
+    make_adviser,
+    make_claimant,
+    make_grant,
+    make_staff,
+    record_by_phone,
+    signer,
+)
 
 
 @pytest.fixture
@@ -41,20 +49,7 @@ def test_each_change_to_a_grant_makes_a_receipt(grant, frozen_clock):
 
 def test_reviewing_and_revoking_make_receipts(ctx, frozen_clock):
     claimant = make_claimant()
-    grant = grants.record_by_phone(
-        claimant,
-        grants.Representative.of(make_adviser()),
-        staff=make_staff(),
-        consented=True,
-        scope_names="mr:read",
-        purpose="Appeal",
-        relationship="Adviser",
-        months=3,
-        review_months=1,
-        now=clock.now(),
-        signer=signer(),
-    )
-    db.session.commit()
+    grant = record_by_phone(claimant, make_adviser(), review_months=1)
     frozen_clock.advance(days=25)
     grants.confirm_review(grant, by=f"claimant:{claimant.id}", now=clock.now(), signer=signer())
     frozen_clock.advance(minutes=1)

@@ -14,6 +14,7 @@ from broker.chain import signed
 from broker.consent import grants, receipts
 from broker.extensions import db
 from broker.models import AuditEvent, Grant
+from tests.claimant.helpers import give_by_code
 from tests.conftest import csrf_from, sign_in
 from tests.factories import (
     bearer,
@@ -24,13 +25,15 @@ from tests.factories import (
     make_entry,
     make_grant,
     make_staff,
-    signer,
+    record_by_phone,
 )
 from tests.oauth.helpers import (
+    CODE,
     CODE_AND_REFRESH,
     DEVICE_GRANT,
     answer_device,
     approve_code,
+    ask,
     authorize_query,
     basic,
     code_flow,
@@ -43,7 +46,6 @@ from tests.oauth.helpers import (
     refresh,
     start_device,
 )
-from tests.oauth.test_adviser_asks_by_qr_code import CODE, ask
 
 
 def live_grants(claimant_id: str) -> list[Grant]:
@@ -70,22 +72,6 @@ def alex(app, ctx):  # noqa: ANN001, ANN201
     make_entry(claimant, "Your claim")
     priya = make_adviser("Priya Shah", "Northside Citizens Advice")
     return claimant, priya
-
-
-def give_by_code(phone, adviser, scopes=("mr:read",), months="3", purpose="Help with my appeal"):  # noqa: ANN001, ANN201
-    """Alex gives access on "Give someone access" with the adviser's code, and confirms."""
-    page = phone.get("/access/new")
-    answers = {
-        "csrf_token": csrf_from(page.text),
-        "adviser_code": adviser.code,
-        "scopes": list(scopes),
-        "months": months,
-        "purpose": purpose,
-        "relationship": "Welfare rights adviser",
-    }
-    check = phone.post("/access/new", data=answers)
-    assert check.status_code == 200, check.text
-    return check, phone.post("/access/new", data={**answers, "confirmed": "yes"})
 
 
 def test_code_then_qr_approval_for_the_same_adviser_leaves_one_amended_grant(app, alex):
@@ -276,19 +262,14 @@ def test_staff_recording_consent_for_an_adviser_who_has_access_amends_it(app, al
     grant = make_grant(claimant, priya, "mr:read", months=1)
     staff = make_staff()
 
-    recorded = grants.record_by_phone(
+    recorded = record_by_phone(
         claimant,
-        grants.Representative.of(priya),
+        priya,
         staff=staff,
-        consented=True,
         scope_names="mr:read payments:read",
         purpose="Help with my appeal",
         relationship="Welfare rights adviser",
-        months=3,
-        now=clock.now(),
-        signer=signer(),
     )
-    db.session.commit()
 
     assert recorded.id == grant.id
     (only,) = live_grants(claimant.id)
@@ -299,19 +280,14 @@ def test_a_representative_by_phone_without_an_account_is_one_relationship_by_nam
     claimant, _ = alex
     staff = make_staff()
     for name in ("Jo Bloggs", "  jo   BLOGGS "):
-        grants.record_by_phone(
+        record_by_phone(
             claimant,
             grants.Representative(name, "Helping Hands"),
             staff=staff,
-            consented=True,
-            scope_names="mr:read",
             purpose="Help with letters",
             relationship="Friend",
             months=2,
-            now=clock.now(),
-            signer=signer(),
         )
-        db.session.commit()
 
     assert len(live_grants(claimant.id)) == 1
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import jwt
 
-from broker.extensions import db
-from broker.models import AuditEvent
-from tests.factories import bearer
+from tests.factories import bearer, chain_events
 
 from .conftest import audit_trail
 
@@ -35,11 +33,7 @@ def test_an_access_token_is_refused_once_it_has_expired_and_audited(
     trail = audit_trail(case.claimant_id)
     assert len(trail) == events_before + 1  # nothing read; the refusal recorded
     assert trail[-1] == ("mr.read", "refused:token_expired", claims["jti"])
-    event = db.session.scalars(
-        db.select(AuditEvent)
-        .where(AuditEvent.claimant_id == case.claimant_id)
-        .order_by(AuditEvent.seq.desc())
-    ).first()
+    event = chain_events(case.claimant_id)[-1]
     assert event.grant_id == claims["grant_id"]
 
 

@@ -13,25 +13,21 @@ from broker.extensions import db
 from broker.messages import nominated, notify
 from broker.models import AuditEvent, ContactAddress, OutboxMessage
 from tests.conftest import sign_in
-from tests.contact.conftest import RecordingSender, run_sweep
-from tests.factories import bound, make_claimant, make_staff
+from tests.contact.conftest import run_sweep
+from tests.factories import make_claimant, record_by_phone
+from tests.lifecycle.senders import RecordingSender
 from tests.staff.helpers import post_form
 
 
 def contact_with_address(claimant, address: str):  # noqa: ANN001, ANN201
     """A nominated contact recorded by staff, a code on its way to `address`."""
-    grant = grants.record_by_phone(
+    grant = record_by_phone(
         claimant,
         grants.Representative("Jo Morgan"),
-        staff=make_staff(),
-        consented=True,
         scope_names=("contact:letters",),
         purpose="Finds letters hard",
         relationship="Daughter",
-        months=3,
-        now=clock.now(),
         kind=grants.CONTACT,
-        signer=bound().tokens,
     )
     nominated.attach(
         grant, typed_address=address, kinds=("letters",), by="staff:test", now=clock.now()

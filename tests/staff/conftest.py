@@ -1,21 +1,21 @@
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
-from tests.factories import make_adviser, make_claimant, make_staff
+from tests.factories import make_people, make_staff_key
 from tests.staff.helpers import signed_in_staff
 
 
 @pytest.fixture
 def people(ctx):  # noqa: ANN001, ANN201
     """A claimant, an adviser, and a DWP staff member."""
-    return SimpleNamespace(
-        claimant=make_claimant("Alex Morgan"),
-        adviser=make_adviser("Priya Shah", "Northside Citizens Advice"),
-        staff=make_staff("Jordan Lee"),
-    )
+    return make_people()
+
+
+@pytest.fixture
+def key(ctx) -> str:  # noqa: ANN001
+    """A case management system's staff API key."""
+    return make_staff_key()
 
 
 @pytest.fixture

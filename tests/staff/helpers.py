@@ -12,11 +12,21 @@ from flask.testing import FlaskClient
 from broker import clock
 from broker.consent import grants
 from broker.extensions import db
-from broker.models import Adviser, AuditEvent, Claimant, Grant, OutboxMessage, StaffMember
+from broker.models import Adviser, Claimant, Grant, OutboxMessage, StaffMember
 from tests.conftest import csrf_from, sign_in
-from tests.factories import make_grant, signer
+from tests.factories import chain_events, make_grant, messages_to, record_by_phone, signer
 
 DAY = timedelta(days=1)
+
+
+# What the staff record calls each state grant_in_state makes.
+STATE_WORDS = {
+    "current": "Current",
+    "review_overdue": "Review overdue",
+    "suspended": "Suspended",
+    "revoked": "Revoked",
+    "expired": "Expired",
+}
 
 
 def grant_in_state(
@@ -64,21 +74,17 @@ def phone_grant(
     review_months: int = 1,
     scope_names: str = "mr:read journal:read",
 ) -> Grant:
-    grant = grants.record_by_phone(
+    return record_by_phone(
         claimant,
-        grants.Representative.of(adviser),
+        adviser,
         staff=staff,
-        consented=True,
         scope_names=scope_names,
         purpose="Help with a Mandatory Reconsideration",
         relationship="Welfare rights adviser",
         months=months,
         review_months=review_months,
         now=now,
-        signer=signer(),
     )
-    db.session.commit()
-    return grant
 
 
 def contact_grant(
@@ -91,34 +97,48 @@ def contact_grant(
     months: int = 6,
     review_months: int = 1,
 ) -> Grant:
-    if staff is None:
-        grant = grants.create_contact(
-            claimant,
-            name=name,
-            relationship=relationship,
-            scope_names="contact:phone contact:letters",
-            purpose="I find phone calls hard",
-            ends_at=grants.add_months(now, months),
-            now=now,
-            signer=signer(),
-        )
-    else:
-        grant = grants.record_by_phone(
+    if staff is not None:
+        return record_by_phone(
             claimant,
             grants.Representative(name),
             staff=staff,
-            consented=True,
             scope_names="contact:phone contact:letters",
             purpose="I find phone calls hard",
             relationship=relationship,
             months=months,
             review_months=review_months,
-            now=now,
             kind=grants.CONTACT,
-            signer=signer(),
+            now=now,
         )
+    grant = grants.create_contact(
+        claimant,
+        name=name,
+        relationship=relationship,
+        scope_names="contact:phone contact:letters",
+        purpose="I find phone calls hard",
+        ends_at=grants.add_months(now, months),
+        now=now,
+        signer=signer(),
+    )
     db.session.commit()
     return grant
+
+
+# Consent a claimant gives on a call, as staff type it into the record's form: the five facts.
+PHONE_FACTS = {
+    "consented": "y",
+    "name": "Ruth Evans",
+    "organisation": "Eastgate Housing Association",
+    "relationship": "Housing support officer",
+    "scopes": ["mr:read", "payments:read"],
+    "purpose": "To help with rent arrears",
+    "months": "6",
+    "review_months": "1",
+}
+
+
+def phone_consent_path(claimant: Claimant) -> str:
+    return f"/staff/claimants/{claimant.reference}/consent/new"
 
 
 def signed_in_staff(app, staff: StaffMember) -> FlaskClient:  # noqa: ANN001
@@ -146,23 +166,11 @@ ACCESS_ALERT = "access_given"
 
 def outbox(account_id: str) -> list[OutboxMessage]:
     """The account's messages, oldest first, without the access-given alert."""
-    return list(
-        db.session.scalars(
-            db.select(OutboxMessage)
-            .where(OutboxMessage.account_id == account_id, OutboxMessage.kind != ACCESS_ALERT)
-            .order_by(OutboxMessage.created_at, OutboxMessage.kind)
-        )
-    )
+    return [message for message in messages_to(account_id) if message.kind != ACCESS_ALERT]
 
 
 def audit_actions(claimant_id: str) -> list[str]:
-    return list(
-        db.session.scalars(
-            db.select(AuditEvent.action)
-            .where(AuditEvent.claimant_id == claimant_id)
-            .order_by(AuditEvent.seq)
-        )
-    )
+    return [action for (action,) in chain_events(claimant_id, "%", "action")]
 
 
 def fresh(grant: Grant) -> Grant:

@@ -11,20 +11,13 @@ from tests.conftest import csrf_from, sign_in
 from tests.factories import make_adviser, make_claimant, make_grant
 from tests.staff.helpers import (
     DAY,
+    STATE_WORDS,
     assert_page,
     grant_in_state,
     phone_grant,
     signed_in_staff,
     text_of,
 )
-
-WORDS = {
-    "current": "Current",
-    "review_overdue": "Review overdue",
-    "suspended": "Suspended",
-    "revoked": "Revoked",
-    "expired": "Expired",
-}
 
 
 def record(client, claimant) -> str:  # noqa: ANN001
@@ -88,7 +81,7 @@ def test_a_live_grant_shows_in_the_banner_with_its_state(staff_client, people, s
 
     html = record(staff_client, people.claimant)
 
-    assert f"Priya Shah, Northside Citizens Advice {WORDS[state]}" in text_of(banner(html))
+    assert f"Priya Shah, Northside Citizens Advice {STATE_WORDS[state]}" in text_of(banner(html))
     assert 'id="ended-consent"' not in html
 
 
@@ -101,7 +94,7 @@ def test_an_ended_grant_is_listed_collapsed_below_the_banner(staff_client, peopl
     assert "No consent is current." in text_of(banner(html))
     ended = html[html.index('<details class="govuk-details" id="ended-consent">') :]
     assert " open" not in ended[: ended.index(">")]  # collapsed until staff open it
-    assert f"Priya Shah, Northside Citizens Advice {WORDS[state]}" in text_of(ended)
+    assert f"Priya Shah, Northside Citizens Advice {STATE_WORDS[state]}" in text_of(ended)
 
 
 def test_state_is_computed_when_the_record_is_viewed_not_when_stored(app, frozen_clock, people):

@@ -15,28 +15,15 @@ from broker.models import Grant
 from tests.conftest import sign_in
 from tests.factories import bearer, issue_token, signer
 from tests.staff.helpers import (
+    PHONE_FACTS,
     assert_page,
     audit_actions,
     error_summary,
     outbox,
+    phone_consent_path,
     post_form,
     text_of,
 )
-
-FACTS = {
-    "consented": "y",
-    "name": "Ruth Evans",
-    "organisation": "Eastgate Housing Association",
-    "relationship": "Housing support officer",
-    "scopes": ["mr:read", "payments:read"],
-    "purpose": "To help with rent arrears",
-    "months": "6",
-    "review_months": "1",
-}
-
-
-def path(claimant) -> str:  # noqa: ANN001
-    return f"/staff/claimants/{claimant.reference}/consent/new"
 
 
 def grants_of(claimant) -> list[Grant]:  # noqa: ANN001
@@ -44,7 +31,7 @@ def grants_of(claimant) -> list[Grant]:  # noqa: ANN001
 
 
 def test_the_form_asks_for_the_five_facts(staff_client, people):
-    html = assert_page(staff_client.get(path(people.claimant)))
+    html = assert_page(staff_client.get(phone_consent_path(people.claimant)))
     words = text_of(html)
 
     for label in (
@@ -62,7 +49,7 @@ def test_the_form_asks_for_the_five_facts(staff_client, people):
 def test_recording_consent_creates_a_working_grant_with_a_one_month_review(
     staff_client, people, frozen_clock
 ):
-    done = post_form(staff_client, path(people.claimant), FACTS)
+    done = post_form(staff_client, phone_consent_path(people.claimant), PHONE_FACTS)
 
     assert done.status_code == 303
     assert done.headers["Location"] == f"/staff/claimants/{people.claimant.reference}"
@@ -89,9 +76,9 @@ def test_recording_consent_creates_a_working_grant_with_a_one_month_review(
     "missing", ["consented", "name", "organisation", "relationship", "scopes", "purpose"]
 )
 def test_each_of_the_five_facts_is_required(staff_client, people, missing):
-    facts = {k: v for k, v in FACTS.items() if k != missing}
+    facts = {k: v for k, v in PHONE_FACTS.items() if k != missing}
 
-    answer = post_form(staff_client, path(people.claimant), facts)
+    answer = post_form(staff_client, phone_consent_path(people.claimant), facts)
 
     html = assert_page(answer, 400)
     assert "There is a problem" in html
@@ -100,7 +87,7 @@ def test_each_of_the_five_facts_is_required(staff_client, people, missing):
 
 
 def test_no_length_is_chosen_for_staff_but_the_review_is_one_month(staff_client, people):
-    html = assert_page(staff_client.get(path(people.claimant)))
+    html = assert_page(staff_client.get(phone_consent_path(people.claimant)))
 
     months = re.findall(r'<input[^>]*name="months"[^>]*>', html)
     assert [m for m in months if "checked" in m] == []
@@ -109,9 +96,9 @@ def test_no_length_is_chosen_for_staff_but_the_review_is_one_month(staff_client,
 
 
 def test_choosing_no_length_says_choose_how_long_the_consent_lasts(staff_client, people):
-    facts = {k: v for k, v in FACTS.items() if k != "months"}
+    facts = {k: v for k, v in PHONE_FACTS.items() if k != "months"}
 
-    html = assert_page(post_form(staff_client, path(people.claimant), facts), 400)
+    html = assert_page(post_form(staff_client, phone_consent_path(people.claimant), facts), 400)
 
     assert error_summary(html) == [("months", "Choose how long the consent lasts")]
     assert 'id="months-error"' in html
@@ -120,7 +107,9 @@ def test_choosing_no_length_says_choose_how_long_the_consent_lasts(staff_client,
 
 
 def test_the_review_can_be_extended_to_six_months(staff_client, people, frozen_clock):
-    post_form(staff_client, path(people.claimant), {**FACTS, "review_months": "6"})
+    post_form(
+        staff_client, phone_consent_path(people.claimant), {**PHONE_FACTS, "review_months": "6"}
+    )
 
     [grant] = grants_of(people.claimant)
     assert grant.review_at == grants.add_months(frozen_clock.now, 6) == grant.ends_at
@@ -128,7 +117,9 @@ def test_the_review_can_be_extended_to_six_months(staff_client, people, frozen_c
 
 @pytest.mark.parametrize("review", ["7", "0", "12"])
 def test_a_review_beyond_six_months_is_refused(staff_client, people, review):
-    answer = post_form(staff_client, path(people.claimant), {**FACTS, "review_months": review})
+    answer = post_form(
+        staff_client, phone_consent_path(people.claimant), {**PHONE_FACTS, "review_months": review}
+    )
 
     assert answer.status_code == 400
     assert grants_of(people.claimant) == []
@@ -136,7 +127,9 @@ def test_a_review_beyond_six_months_is_refused(staff_client, people, review):
 
 def test_a_review_after_the_consent_ends_is_refused(staff_client, people):
     answer = post_form(
-        staff_client, path(people.claimant), {**FACTS, "months": "3", "review_months": "4"}
+        staff_client,
+        phone_consent_path(people.claimant),
+        {**PHONE_FACTS, "months": "3", "review_months": "4"},
     )
 
     assert "The review date cannot be after the consent ends" in assert_page(answer, 400)
@@ -146,8 +139,8 @@ def test_a_review_after_the_consent_ends_is_refused(staff_client, people):
 def test_a_scopes_own_maximum_still_applies(staff_client, people):
     answer = post_form(
         staff_client,
-        path(people.claimant),
-        {**FACTS, "scopes": ["journal:sensitive"], "months": "6"},
+        phone_consent_path(people.claimant),
+        {**PHONE_FACTS, "scopes": ["journal:sensitive"], "months": "6"},
     )
 
     assert "can last 3 months at most" in assert_page(answer, 400)
@@ -175,13 +168,13 @@ def test_an_adviser_code_links_the_consent_so_the_advisers_tokens_work(
     staff_client, client, people
 ):
     facts = {
-        **FACTS,
+        **PHONE_FACTS,
         "name": "priya shah",
         "organisation": "typed by staff",
         "adviser_code": people.adviser.code.lower(),
     }
 
-    assert post_form(staff_client, path(people.claimant), facts).status_code == 303
+    assert post_form(staff_client, phone_consent_path(people.claimant), facts).status_code == 303
 
     [grant] = grants_of(people.claimant)
     assert grant.adviser_id == people.adviser.id
@@ -191,16 +184,16 @@ def test_an_adviser_code_links_the_consent_so_the_advisers_tokens_work(
 
 
 def test_an_adviser_code_for_someone_else_is_refused(staff_client, people):
-    facts = {**FACTS, "adviser_code": people.adviser.code}  # the name typed is Ruth Evans
+    facts = {**PHONE_FACTS, "adviser_code": people.adviser.code}  # the name typed is Ruth Evans
 
-    answer = post_form(staff_client, path(people.claimant), facts)
+    answer = post_form(staff_client, phone_consent_path(people.claimant), facts)
 
     assert "That adviser code belongs to Priya Shah" in assert_page(answer, 400)
     assert grants_of(people.claimant) == []
 
 
 def test_the_claimant_sees_it_with_who_recorded_it_and_is_sent_a_notice(app, staff_client, people):
-    post_form(staff_client, path(people.claimant), FACTS)
+    post_form(staff_client, phone_consent_path(people.claimant), PHONE_FACTS)
     claimant_client = app.test_client()
     sign_in(claimant_client, people.claimant.account.username)
 
@@ -215,7 +208,7 @@ def test_the_claimant_sees_it_with_who_recorded_it_and_is_sent_a_notice(app, sta
 
 
 def test_the_claimant_can_stop_consent_recorded_by_phone(app, staff_client, people):
-    post_form(staff_client, path(people.claimant), FACTS)
+    post_form(staff_client, phone_consent_path(people.claimant), PHONE_FACTS)
     [grant] = grants_of(people.claimant)
     claimant_client = app.test_client()
     sign_in(claimant_client, people.claimant.account.username)
@@ -228,7 +221,7 @@ def test_the_claimant_can_stop_consent_recorded_by_phone(app, staff_client, peop
 
 
 def test_recording_without_the_csrf_token_changes_nothing(staff_client, people):
-    answer = staff_client.post(path(people.claimant), data=FACTS)
+    answer = staff_client.post(phone_consent_path(people.claimant), data=PHONE_FACTS)
 
     assert answer.status_code == 400
     assert grants_of(people.claimant) == []

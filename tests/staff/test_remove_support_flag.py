@@ -8,8 +8,9 @@ import pytest
 
 from broker import clock
 from broker.extensions import db
-from broker.models import AuditEvent, Claimant
+from broker.models import Claimant
 from broker.people import records
+from tests.factories import chain_events
 from tests.staff.helpers import assert_page, audit_actions, error_summary, post_form, text_of
 
 NEED = "Finds phone calls hard: contact by letter"
@@ -70,12 +71,7 @@ def test_removing_with_a_reason_clears_the_flag_and_audits_who_and_why(
     assert done.status_code == 303
     assert done.headers["Location"] == f"/staff/claimants/{flagged.reference}"
     assert flag_of(flagged) is None
-    event = db.session.scalars(
-        db.select(AuditEvent)
-        .where(AuditEvent.claimant_id == flagged.id)
-        .order_by(AuditEvent.seq.desc())
-        .limit(1)
-    ).one()
+    event = chain_events(flagged.id)[-1]
     assert (event.action, event.actor, event.grant_id, event.outcome) == (
         "record.support_clear",
         f"staff:{people.staff.id}",

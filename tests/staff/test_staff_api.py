@@ -3,21 +3,12 @@ staff API key only. A staff session cookie, an adviser's token, or a revoked key
 
 from __future__ import annotations
 
-import pytest
-
 from broker import clock
 from broker.extensions import db
 from broker.models import AuditEvent, StaffApiKey
 from broker.people import staff_keys
 from tests.factories import bearer, issue_token, make_adviser, make_grant
 from tests.staff.helpers import audit_actions, contact_grant, grant_in_state, phone_grant
-
-
-@pytest.fixture
-def key(ctx) -> str:  # noqa: ANN001
-    _row, plain = staff_keys.create("Case management system", now=clock.now())
-    db.session.commit()
-    return plain
 
 
 def consents_path(claimant) -> str:  # noqa: ANN001

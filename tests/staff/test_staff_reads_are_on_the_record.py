@@ -11,15 +11,21 @@ import json
 import re
 from datetime import UTC, datetime
 
-import pytest
-
 from broker import clock
 from broker.chain import audit, signed
 from broker.extensions import db
 from broker.models import AuditEvent, StaffApiKey
-from broker.people import records, staff_keys
+from broker.people import records
 from tests.conftest import sign_in
-from tests.factories import bearer, bound, issue_token, make_claimant, make_decision, make_grant
+from tests.factories import (
+    bearer,
+    bound,
+    chain_events,
+    issue_token,
+    make_claimant,
+    make_decision,
+    make_grant,
+)
 from tests.proof.conftest import download_statement
 from tests.staff.helpers import (
     assert_page,
@@ -34,13 +40,6 @@ LOOKED = "DWP staff looked at your consent record"
 LOOKED_CY = "Edrychodd staff DWP ar eich cofnod caniatâd"
 
 
-@pytest.fixture
-def key(ctx) -> str:  # noqa: ANN001
-    _row, plain = staff_keys.create("Case management system", now=clock.now())
-    db.session.commit()
-    return plain
-
-
 def record_path(claimant) -> str:  # noqa: ANN001
     return f"/staff/claimants/{claimant.reference}"
 
@@ -50,14 +49,7 @@ def consents_path(claimant) -> str:  # noqa: ANN001
 
 
 def staff_reads(claimant_id: str) -> list[AuditEvent]:
-    db.session.expire_all()
-    return list(
-        db.session.scalars(
-            db.select(AuditEvent)
-            .where(AuditEvent.claimant_id == claimant_id, AuditEvent.action.like("staff.%.read"))
-            .order_by(AuditEvent.seq)
-        )
-    )
+    return chain_events(claimant_id, "staff.%.read")
 
 
 def history_of(app, claimant) -> str:  # noqa: ANN001

@@ -14,7 +14,7 @@ from broker.casework import decisions
 from broker.consent import clients
 from broker.extensions import db
 from broker.messages import push
-from broker.models import AuditEvent, Claimant, MRDecision, OutboxMessage
+from broker.models import Claimant, MRDecision
 from tests.conftest import csrf_from
 from tests.factories import bound
 from tests.lifecycle.senders import Collecting
@@ -76,28 +76,6 @@ def arrives(
     )
     db.session.commit()
     return decision
-
-
-def messages_to(account_id: str) -> list[OutboxMessage]:
-    db.session.expire_all()
-    return list(
-        db.session.scalars(
-            db.select(OutboxMessage)
-            .where(OutboxMessage.account_id == account_id)
-            .order_by(OutboxMessage.created_at)
-        )
-    )
-
-
-def events(claimant_id: str, action: str) -> list[AuditEvent]:
-    db.session.expire_all()
-    return list(
-        db.session.scalars(
-            db.select(AuditEvent)
-            .where(AuditEvent.claimant_id == claimant_id, AuditEvent.action == action)
-            .order_by(AuditEvent.seq)
-        )
-    )
 
 
 def pushed_events(receiver: Receiver) -> list[tuple[str, dict]]:

@@ -8,20 +8,25 @@ from datetime import date, timedelta
 
 import pytest
 
-from broker import clock
 from broker.extensions import db
 from broker.models import MRDecision
-from broker.people import staff_keys
 from tests.conftest import sign_in
-from tests.factories import bearer, issue_token, make_adviser, make_claimant, make_grant
-from tests.watch.helpers import LATER, events, messages_to, turn_on
+from tests.factories import (
+    bearer,
+    chain_events,
+    issue_token,
+    make_adviser,
+    make_claimant,
+    make_grant,
+    make_staff_key,
+    messages_to,
+)
+from tests.watch.helpers import LATER, turn_on
 
 
 @pytest.fixture
 def key(ctx) -> str:  # noqa: ANN001
-    _row, plain = staff_keys.create("DWP decision system", now=clock.now())
-    db.session.commit()
-    return plain
+    return make_staff_key("DWP decision system")
 
 
 @pytest.fixture
@@ -64,7 +69,7 @@ def test_the_command_adds_a_decision_and_tells_the_watching_adviser(runner, watc
     assert decision.subject == "Limited capability for work"
     [message] = messages_to(adviser.id)
     assert "Appeal by 29 February 2028" in message.body
-    assert events(claimant.id, "mr_decision.add")[0].actor == "system:journal-command"
+    assert chain_events(claimant.id, "mr_decision.add")[0].actor == "system:journal-command"
 
 
 @pytest.mark.parametrize(
@@ -103,7 +108,7 @@ def test_the_staff_api_adds_a_decision_and_answers_with_its_deadline(client, wat
     assert answer.json["appeal_outside_limit"] == "2028-02-29"
     assert answer.json["body"] == "We changed it."
     assert len(messages_to(adviser.id)) == 1
-    [added] = events(claimant.id, "mr_decision.add")
+    [added] = chain_events(claimant.id, "mr_decision.add")
     assert added.actor.startswith("staff-system:")
     assert added.resource == f"mr_decision:{answer.json['id']}"
 

@@ -14,8 +14,15 @@ from broker.consent.clients import CONSOLE_CLIENT_ID
 from broker.extensions import db
 from broker.models import AccessToken, MRDecisionNotice, MRDecisionWatch
 from tests.conftest import csrf_from, sign_in
-from tests.factories import make_adviser, make_claimant, make_grant, signer
-from tests.watch.helpers import LATER, arrives, events, messages_to, turn_on
+from tests.factories import (
+    chain_events,
+    make_adviser,
+    make_claimant,
+    make_grant,
+    messages_to,
+    signer,
+)
+from tests.watch.helpers import LATER, arrives, turn_on
 
 
 @pytest.fixture
@@ -42,7 +49,7 @@ def test_the_switch_sets_a_watch_recording_the_consoles_token(watching):
 
     assert watch is not None and watch.ended_at is None
     assert db.session.get(AccessToken, watch.token_id).client_id == CONSOLE_CLIENT_ID
-    [setting] = events(claimant.id, "mr.watch")
+    [setting] = chain_events(claimant.id, "mr.watch")
     assert (setting.token_id, setting.grant_id, setting.outcome) == (
         watch.token_id,
         grant.id,
@@ -76,7 +83,7 @@ def test_a_decision_sends_the_adviser_its_date_outcome_and_deadline(
     watch = db.session.scalar(
         db.select(MRDecisionWatch).where(MRDecisionWatch.grant_id == grant.id)
     )
-    [told] = events(claimant.id, "mr_decision.notified")
+    [told] = chain_events(claimant.id, "mr_decision.notified")
     assert told.resource == f"mr_decision:{decision.id}"
     assert (told.grant_id, told.token_id) == (grant.id, watch.token_id)
     assert told.actor == f"adviser:{adviser.id}"
@@ -112,7 +119,7 @@ def test_only_in_the_console_queues_no_email_but_shows_the_decision(watching):
     assert saved.status_code == 303
     assert messages_to(adviser.id) == []
     assert "New decisions" in client.get("/adviser/").text
-    assert len(events(claimant.id, "mr_decision.notified")) == 1
+    assert len(chain_events(claimant.id, "mr_decision.notified")) == 1
 
 
 @pytest.mark.parametrize("how", ["revoked", "expired", "narrowed"])
@@ -136,13 +143,13 @@ def test_no_message_once_the_consent_stops_or_no_longer_covers_decisions(
     assert messages_to(adviser.id) == [
         m for m in messages_to(adviser.id) if m.kind != "mr_decision_arrived"
     ]
-    assert events(claimant.id, "mr_decision.notified") == []
+    assert chain_events(claimant.id, "mr_decision.notified") == []
     watch = db.session.scalar(
         db.select(MRDecisionWatch).where(MRDecisionWatch.grant_id == grant.id)
     )
     assert watch.ended_at is not None
     assert watch.end_reason == ("scope_removed" if how == "narrowed" else "grant_inactive")
-    assert len(events(claimant.id, "mr.watch_end")) == 1
+    assert len(chain_events(claimant.id, "mr.watch_end")) == 1
 
 
 def test_turning_it_off_stops_the_messages(watching):
@@ -152,7 +159,7 @@ def test_turning_it_off_stops_the_messages(watching):
     arrives(claimant, date(2028, 2, 20))
 
     assert [m for m in messages_to(adviser.id) if m.kind == "mr_decision_arrived"] == []
-    assert len(events(claimant.id, "mr.unwatch")) == 1
+    assert len(chain_events(claimant.id, "mr.unwatch")) == 1
     assert "Tell me when a decision arrives" in client.get(f"/adviser/clients/{grant.id}").text
 
 
@@ -171,7 +178,7 @@ def test_without_mr_read_there_is_no_switch_and_a_forced_post_sets_nothing(app, 
     assert "Tell me when a decision arrives" not in page.text
     assert forced.status_code == 303
     assert db.session.scalar(db.select(MRDecisionWatch)) is None
-    assert [e.outcome for e in events(claimant.id, "mr.watch")] == ["refused:scope"]
+    assert [e.outcome for e in chain_events(claimant.id, "mr.watch")] == ["refused:scope"]
 
 
 def test_another_adviser_can_neither_watch_my_client_nor_mark_my_notice(watching, app):

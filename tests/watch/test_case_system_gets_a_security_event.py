@@ -20,6 +20,7 @@ from broker.models import MRDecisionWatch, PushDelivery
 from tests.factories import (
     bearer,
     bound,
+    chain_events,
     issue_token,
     make_adviser,
     make_claimant,
@@ -32,7 +33,6 @@ from tests.watch.helpers import (
     LATER,
     arrives,
     decisions_pushed,
-    events,
     pushed_events,
     register_case_system,
     run_sweep,
@@ -80,7 +80,7 @@ def test_the_set_arrives_and_verifies_against_the_jwks(subscribed, receiver, cli
         "appeal_deadline": "2027-02-28",
         "appeal_outside_limit": "2028-02-29",
     }
-    [pushed] = events(claimant.id, "mr_decision.pushed")
+    [pushed] = chain_events(claimant.id, "mr_decision.pushed")
     assert (pushed.grant_id, pushed.token_id, pushed.outcome) == (grant.id, jti, "allowed")
     assert pushed.resource == f"mr_decision:{decision.id}"
 
@@ -107,7 +107,7 @@ def test_a_failed_push_is_retried_after_a_doubling_wait_and_each_try_audited(
     assert third.pushed == 1
     assert len(receiver.received) == 3
     assert len({r.body for r in receiver.received}) == 1  # the same SET each time
-    assert [e.outcome for e in events(claimant.id, "mr_decision.pushed")] == [
+    assert [e.outcome for e in chain_events(claimant.id, "mr_decision.pushed")] == [
         "failed:http_500",
         "failed:http_503",
         "allowed",
@@ -128,7 +128,9 @@ def test_a_400_with_an_err_code_is_final(subscribed, receiver, frozen_clock):
 
     assert len(receiver.received) == 1
     assert later.pushed + later.push_failed == 0
-    assert [e.outcome for e in events(claimant.id, "mr_decision.pushed")] == ["failed:invalid_key"]
+    assert [e.outcome for e in chain_events(claimant.id, "mr_decision.pushed")] == [
+        "failed:invalid_key"
+    ]
     db.session.expire_all()
     assert db.session.scalar(db.select(PushDelivery)).given_up_at is not None
 
@@ -143,7 +145,7 @@ def test_tries_stop_after_the_last_attempt(subscribed, receiver, frozen_clock):
         frozen_clock.advance(hours=1)
 
     assert len(receiver.received) == push.MAX_ATTEMPTS
-    assert len(events(claimant.id, "mr_decision.pushed")) == push.MAX_ATTEMPTS
+    assert len(chain_events(claimant.id, "mr_decision.pushed")) == push.MAX_ATTEMPTS
 
 
 def test_nothing_is_pushed_once_the_consent_stops(subscribed, receiver):
@@ -161,7 +163,7 @@ def test_nothing_is_pushed_once_the_consent_stops(subscribed, receiver):
     assert report.pushed == 1
     assert decisions_pushed(receiver) == []
     assert [uri for uri, _event in pushed_events(receiver)] == [push.SESSION_REVOKED]
-    assert [e.outcome for e in events(claimant.id, "mr_decision.pushed")] == [
+    assert [e.outcome for e in chain_events(claimant.id, "mr_decision.pushed")] == [
         "refused:grant_inactive"
     ]
     db.session.expire_all()
@@ -181,7 +183,7 @@ def test_subscribing_twice_keeps_one_watch_and_delete_ends_it(subscribed, receiv
     assert gone.status_code == 204
     assert gone_again.status_code == 404
     assert receiver.received == []
-    assert [e.outcome for e in events(claimant.id, "mr.unwatch")] == [
+    assert [e.outcome for e in chain_events(claimant.id, "mr.unwatch")] == [
         "allowed",
         "refused:not_found",
     ]
@@ -247,5 +249,7 @@ def test_a_push_to_a_server_we_do_not_trust_is_not_delivered(subscribed, receive
 
     assert (report.pushed, report.push_failed) == (0, 1)
     assert receiver.received == []
-    assert [e.outcome for e in events(claimant.id, "mr_decision.pushed")] == ["failed:unreachable"]
+    assert [e.outcome for e in chain_events(claimant.id, "mr_decision.pushed")] == [
+        "failed:unreachable"
+    ]
     assert timedelta(minutes=1) == push.wait_after(1)

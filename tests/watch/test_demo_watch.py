@@ -9,15 +9,13 @@ from broker import clock
 from broker.casework import appeals
 from broker.extensions import db
 from broker.models import MRDecisionNotice, OutboxMessage
-from tests.conftest import sign_in
+from tests.demo import demo_client, seed_demo_twice
 
 
 def test_tom_sees_the_decision_that_arrived_and_alex_sees_he_was_told(app, ctx, runner):
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0  # twice adds nothing
-    tom, alex = app.test_client(), app.test_client()
-    sign_in(tom, "tom@riverside.example", "demo-password")
-    sign_in(alex, "alex@example.com", "demo-password")
+    seed_demo_twice(runner)
+    tom = demo_client(app, "tom@riverside.example")
+    alex = demo_client(app, "alex@example.com")
 
     console = tom.get("/adviser/").text
     history = alex.get("/history").text

@@ -18,14 +18,21 @@ from broker.extensions import db
 from broker.messages import push
 from broker.models import Delivery, MRDecisionNotice, MRDecisionWatch, PushDelivery
 from tests.conftest import sign_in
-from tests.factories import bearer, bound, issue_token, make_adviser, make_claimant, signer
+from tests.factories import (
+    bearer,
+    bound,
+    chain_events,
+    issue_token,
+    make_adviser,
+    make_claimant,
+    messages_to,
+    signer,
+)
 from tests.lifecycle import senders
 from tests.watch.helpers import (
     CLIENT_ID,
     arrives,
     decisions_pushed,
-    events,
-    messages_to,
     pushed_events,
     register_case_system,
     run_sweep,
@@ -72,7 +79,7 @@ def test_an_older_decision_reaches_neither_the_console_nor_the_email(priya_watch
     assert messages_to(priya.id) == []
     assert "not changed" not in clients_page.text
     assert "Sam Patel" in clients_page.text  # still watched: the next decision may be inside
-    assert [e for e in events(sam.id, "mr_decision.notified")] == []
+    assert [e for e in chain_events(sam.id, "mr_decision.notified")] == []
     watch = db.session.scalar(db.select(MRDecisionWatch).where(MRDecisionWatch.token_id == jti))
     assert watch.ended_at is None
 
@@ -90,7 +97,7 @@ def test_a_decision_inside_the_window_is_told_everywhere(priya_watches_sam):
     [email] = messages_to(priya.id)
     assert email.kind == "mr_decision_arrived" and "1 December 2026" in email.body
     assert "changed" in clients_page.text
-    [told] = events(sam.id, "mr_decision.notified")
+    [told] = chain_events(sam.id, "mr_decision.notified")
     assert told.outcome == "allowed" and told.resource == f"mr_decision:{inside.id}"
 
 
@@ -133,7 +140,7 @@ def test_a_case_system_is_pushed_only_the_decision_inside_its_window(case_system
 
     assert report.pushed == 1
     assert decisions_pushed(receiver) == [inside.id]
-    pushed = events(sam.id, "mr_decision.pushed")
+    pushed = chain_events(sam.id, "mr_decision.pushed")
     assert [(e.resource, e.outcome) for e in pushed] == [(f"mr_decision:{inside.id}", "allowed")]
 
 
@@ -157,7 +164,7 @@ def test_a_push_queued_before_the_window_narrowed_is_never_sent(case_system_watc
     db.session.expire_all()
     delivery = db.session.scalar(db.select(PushDelivery).where(PushDelivery.notice_id.is_not(None)))
     assert delivery.given_up_at is not None and delivery.last_error == "outside_window"
-    [given_up] = events(sam.id, "mr_decision.pushed")
+    [given_up] = chain_events(sam.id, "mr_decision.pushed")
     assert given_up.outcome == "refused:outside_window"
     assert given_up.resource == f"mr_decision:{inside.id}"
     watch = db.session.scalar(db.select(MRDecisionWatch))

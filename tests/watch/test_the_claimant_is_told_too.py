@@ -8,8 +8,8 @@ from datetime import date
 
 from tests.conftest import sign_in
 from tests.contact.conftest import choose, deliveries
-from tests.factories import make_claimant
-from tests.watch.helpers import LATER, arrives, messages_to
+from tests.factories import make_claimant, messages_to
+from tests.watch.helpers import LATER, arrives
 
 
 def test_the_claimant_finds_the_decision_and_the_appeal_date_in_their_letters(

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from broker import clock
 from broker.clock import start_of
-from broker.consent import grants
 from broker.consent.windows import Window
 from broker.extensions import db
 from broker.models import Adviser, Claimant, Grant, JournalEntry, MRDecision, Payment, Todo
-from tests.factories import signer
+from tests.factories import make_entry, make_grant
 
 ALL_SCOPES = "journal:read journal:sensitive mr:read todo:read payments:read"
 
@@ -26,37 +24,15 @@ def windowed(
     window: Window,
     scope_names: str = "journal:read mr:read todo:read payments:read",
 ) -> Grant:
-    now = clock.now()
-    grant = grants.give(
-        claimant,
-        grants.Representative.of(adviser),
-        scope_names=scope_names,
-        ends_at=grants.add_months(now, 3),
-        purpose="Help with the payment cut",
-        relationship="Welfare rights adviser",
-        now=now,
-        signer=signer(),
-        window=window,
+    return make_grant(
+        claimant, adviser, scope_names, purpose="Help with the payment cut", window=window
     )
-    db.session.commit()
-    return grant
 
 
 def entry(
     claimant: Claimant, when: datetime, subject: str, sensitive: bool = False
 ) -> JournalEntry:
-    row = JournalEntry(
-        claimant_id=claimant.id,
-        author_role="work_coach",
-        author_name="Work coach",
-        subject=subject,
-        body="Body text",
-        sensitive=sensitive,
-        created_at=when,
-    )
-    db.session.add(row)
-    db.session.commit()
-    return row
+    return make_entry(claimant, subject, sensitive, created_at=when)
 
 
 def decision(claimant: Claimant, when: datetime, subject: str) -> MRDecision:

@@ -7,14 +7,20 @@ from datetime import date
 
 import pytest
 
-from broker import clock
 from broker.consent import receipts
 from broker.consent.windows import Window
 from broker.extensions import db
 from broker.models import AuditEvent, Grant
-from broker.people import staff_keys
 from tests.conftest import csrf_from, sign_in
-from tests.factories import bearer, bound, issue_token, make_adviser, make_claimant, make_staff
+from tests.factories import (
+    bearer,
+    bound,
+    issue_token,
+    make_adviser,
+    make_claimant,
+    make_staff,
+    make_staff_key,
+)
 from tests.staff.helpers import signed_in_staff
 from tests.window.dated import at, entry, windowed
 
@@ -129,8 +135,7 @@ def test_staff_see_the_dates_on_the_banner_and_in_the_staff_api(alex, app, clien
     grant.date_to = date(2026, 6, 30)
     db.session.commit()
     staff = signed_in_staff(app, make_staff("Jordan Lee"))
-    _row, key = staff_keys.create("Case management system", now=clock.now())
-    db.session.commit()
+    key = make_staff_key()
 
     record = staff.get(f"/staff/claimants/{claimant.reference}")
     api = client.get(f"/api/v1/staff/claimants/{claimant.reference}/consents", headers=bearer(key))

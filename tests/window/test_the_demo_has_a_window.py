@@ -8,15 +8,13 @@ from datetime import timedelta
 from broker import clock
 from broker.extensions import db
 from broker.models import Grant
-from tests.conftest import sign_in
+from tests.demo import demo_client, seed_demo_twice
 
 
 def test_priya_sees_sams_journal_only_from_the_day_the_payment_was_cut(app, ctx, runner):
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0  # twice adds nothing
-    priya, sam = app.test_client(), app.test_client()
-    sign_in(priya, "priya@northside.example", "demo-password")
-    sign_in(sam, "sam@example.com", "demo-password")
+    seed_demo_twice(runner)
+    priya = demo_client(app, "priya@northside.example")
+    sam = demo_client(app, "sam@example.com")
     grant = db.session.scalars(
         db.select(Grant).where(Grant.representative_name == "Priya Shah", Grant.date_from != None)  # noqa: E711
     ).one()

@@ -11,7 +11,7 @@ from broker.consent.windows import Window
 from broker.web import window_fields
 from tests.conftest import sign_in
 from tests.factories import make_adviser, make_claimant
-from tests.i18n.test_plain_english import GRADE, grade, readable_text
+from tests.i18n.readability import GRADE, grade, readable_text
 from tests.window.dated import windowed
 
 SENTENCES = (

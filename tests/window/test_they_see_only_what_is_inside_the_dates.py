@@ -6,23 +6,18 @@ from __future__ import annotations
 from datetime import date
 
 from broker.consent.windows import Window
-from broker.extensions import db
-from broker.models import AuditEvent
-from tests.factories import bearer, issue_token, make_adviser, make_claimant, make_entry
+from tests.factories import (
+    bearer,
+    chain_events,
+    issue_token,
+    make_adviser,
+    make_claimant,
+    make_entry,
+)
 from tests.window.dated import ALL_SCOPES, at, decision, entry, payment, todo, windowed
 
 CUT = date(2026, 3, 3)  # "only from 3 March 2026, when my payment was cut"
 LAST = date(2026, 6, 30)
-
-
-def events(claimant_id: str) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            db.select(AuditEvent)
-            .where(AuditEvent.claimant_id == claimant_id)
-            .order_by(AuditEvent.seq)
-        )
-    )
 
 
 def test_journal_entries_before_the_start_are_not_listed_and_their_ids_answer_404(ctx, client):
@@ -38,7 +33,7 @@ def test_journal_entries_before_the_start_are_not_listed_and_their_ids_answer_40
     assert [e["subject"] for e in listed.json["entries"]] == ["The day of the cut"]
     assert hidden.status_code == 404
     assert shown.status_code == 200
-    refused = events(claimant.id)[-2]
+    refused = chain_events(claimant.id)[-2]
     assert (refused.token_id, refused.action, refused.outcome) == (
         jti,
         "journal.read",
@@ -79,7 +74,7 @@ def test_mr_decisions_outside_the_window_are_not_listed_and_their_ids_answer_404
         "Inside": 200,
         "After": 404,
     }
-    reads = [e for e in events(claimant.id) if e.action == "mr.read"]
+    reads = [e for e in chain_events(claimant.id) if e.action == "mr.read"]
     assert [e.outcome for e in reads] == ["refused:not_found", "allowed", "refused:not_found"]
     assert all(e.token_id == jti for e in reads)
 
