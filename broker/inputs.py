@@ -91,3 +91,13 @@ def safe_next(target: str | None) -> str | None:
     if "\\" in target:
         return None
     return target
+
+
+_MOBILE = re.compile(r"(?:\+447|447|07)(\d{9})")
+
+
+def uk_mobile(number: str) -> str | None:
+    """A UK mobile number as +447..., or None if it is not one."""
+    digits = re.sub(r"[\s()-]", "", number)
+    match = _MOBILE.fullmatch(digits)
+    return f"+447{match.group(1)}" if match else None

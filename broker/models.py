@@ -57,6 +57,9 @@ class Claimant(db.Model):
     reference: Mapped[str] = mapped_column(String(40), unique=True)
     partner_id: Mapped[str | None] = mapped_column(ForeignKey("claimants.id"))
     additional_support: Mapped[str | None] = mapped_column(Text)
+    # Migration 0020: the UK mobile number DWP's systems gave (POST /api/v1/staff/claimants).
+    # Messages go to it until the claimant chooses their own (contact_preferences.mobile).
+    mobile: Mapped[str | None] = mapped_column(String(20))
     account: Mapped[Account] = orm.relationship(lazy="joined")
 
     @property

@@ -16,7 +16,8 @@ from .. import i18n
 from ..chain import audit
 from ..extensions import db
 from ..i18n import N_
-from ..models import Account, ContactAddress, ContactPreference, Grant
+from ..inputs import uk_mobile
+from ..models import Account, Claimant, ContactAddress, ContactPreference, Grant
 
 INBOX, EMAIL, SMS, POST = "inbox", "email", "sms", "post"
 CHANNELS = (INBOX, EMAIL, SMS, POST)  # the order pages list them in
@@ -33,7 +34,6 @@ DECISION_LETTER_KIND = "mr_decision_letter"
 _LETTER_KINDS = frozenset({LETTER_KIND, DECISION_LETTER_KIND})
 
 # 07 and nine digits, or +44 7 and nine digits; spaces and dashes are ignored.
-_MOBILE = re.compile(r"(?:\+447|447|07)(\d{9})")
 # Something, an @, and a domain with a dot in it: what a person can type by mistake is caught
 # here; whether the address is real is proved by the code sent to it (broker/messages/nominated.py).
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
@@ -80,13 +80,6 @@ def kind_of(message_kind: str) -> str:
     return ACCESS_NOTICES
 
 
-def normalise_mobile(number: str) -> str | None:
-    """A UK mobile number as +447..., or None if it is not one."""
-    digits = re.sub(r"[\s()-]", "", number)
-    match = _MOBILE.fullmatch(digits)
-    return f"+447{match.group(1)}" if match else None
-
-
 class AddressRefused(ValueError):
     """Not an email address or a UK mobile number; str() is one of ADDRESS_ERRORS' keys."""
 
@@ -102,7 +95,7 @@ def parse_address(typed: str) -> tuple[str, str]:
             raise AddressRefused("address_email")
         local, _at, domain = text.rpartition("@")
         return EMAIL, f"{local}@{domain.lower()}"
-    number = normalise_mobile(text)
+    number = uk_mobile(text)
     if number is not None:
         return SMS, number
     digits = sum(ch.isdigit() for ch in text)
@@ -154,7 +147,10 @@ def _ordered(channels: set[str] | tuple[str, ...] | list[str]) -> tuple[str, ...
 def of(claimant_id: str) -> Preferences:
     row = db.session.get(ContactPreference, claimant_id)
     if row is None:
-        return Preferences({kind: DEFAULT_CHANNELS for kind in KINDS}, None, chosen=False)
+        # Until they choose, the mobile DWP's systems gave (if any) is the one we hold.
+        claimant = db.session.get(Claimant, claimant_id)
+        given = claimant.mobile if claimant is not None else None
+        return Preferences({kind: DEFAULT_CHANNELS for kind in KINDS}, given, chosen=False)
     return Preferences(
         {kind: _ordered(getattr(row, kind).split()) for kind in KINDS}, row.mobile, chosen=True
     )
@@ -175,7 +171,7 @@ def save(
     }
     number = None
     if mobile.strip():
-        number = normalise_mobile(mobile)
+        number = uk_mobile(mobile)
         if number is None:
             raise PreferencesRefused("mobile", "mobile_format")
     if number is None and any(SMS in chosen[kind] for kind in KINDS):

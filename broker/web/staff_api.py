@@ -22,7 +22,7 @@ from ..extensions import csrf
 from ..messages import contact as contact_preferences
 from ..models import Grant
 from ..oauth.protect import Refused
-from ..people import records, staff_keys
+from ..people import provisioning, records, staff_keys
 from . import boundary
 from .errors import json_error
 from .guarded import bearer_token
@@ -41,6 +41,54 @@ def require_staff_key() -> None:
         boundary.undo()
         raise Refused(401, "invalid_token", "A valid staff API key is required", "refused:key")
     g.staff_key = key
+
+
+# Claimants provisioned by DWP's systems (issue 25): created with the details DWP holds, and
+# those details kept up to date; each creation and change is on the claimant's chain.
+
+NEW_CLAIMANT_FIELDS = ("reference", "name", "language", "email", "mobile")
+CHANGEABLE_FIELDS = ("name", "language", "email", "mobile")
+
+
+@bp.post("/claimants")
+def provision_claimant() -> tuple[Response, int]:
+    try:
+        details = provisioning.parse(_json_object(), allowed=NEW_CLAIMANT_FIELDS)
+        claimant = provisioning.provision(details, by=_system(), now=boundary.now())
+    except (provisioning.DetailsRefused, provisioning.AlreadyThere) as refusal:
+        return _field_refused(refusal)
+    return jsonify(provisioning.as_json(claimant)), 201
+
+
+@bp.patch("/claimants/<reference>")
+def change_claimant(reference: str) -> tuple[Response, int]:
+    claimant = records.claimant_by_reference(reference)
+    if claimant is None:
+        raise Refused(404, "not_found", "No claimant has that reference", "refused:not_found")
+    try:
+        details = provisioning.parse(_json_object(), allowed=CHANGEABLE_FIELDS)
+        provisioning.change(claimant, details, by=_system(), now=boundary.now())
+    except (provisioning.DetailsRefused, provisioning.AlreadyThere) as refusal:
+        return _field_refused(refusal)
+    return jsonify(provisioning.as_json(claimant)), 200
+
+
+def _field_refused(
+    refusal: provisioning.DetailsRefused | provisioning.AlreadyThere,
+) -> tuple[Response, int]:
+    """400 for a bad field, 409 for a taken one: the OAuth-style error, and the field's name."""
+    boundary.undo()
+    conflict = isinstance(refusal, provisioning.AlreadyThere)
+    body = {
+        "error": "conflict" if conflict else "invalid_request",
+        "error_description": str(refusal),
+        "field": refusal.field,
+    }
+    return jsonify(body), 409 if conflict else 400
+
+
+def _system() -> str:
+    return f"staff-system:{g.staff_key.id}"
 
 
 @bp.get("/claimants/<reference>/consents")

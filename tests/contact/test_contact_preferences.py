@@ -3,7 +3,7 @@ and their language; the sweep's senders get exactly those channels."""
 
 from __future__ import annotations
 
-from broker import clock
+from broker import clock, inputs
 from broker.consent import grants
 from broker.extensions import db
 from broker.messages import contact, letters, notify
@@ -99,9 +99,9 @@ def test_text_messages_need_a_uk_mobile_number(app, people):
 
 def test_a_uk_mobile_number_is_accepted_in_the_usual_ways():
     for typed in ("07700 900982", "+44 7700 900982", "07700-900-982", "447700900982"):
-        assert contact.normalise_mobile(typed) == "+447700900982", typed
+        assert inputs.uk_mobile(typed) == "+447700900982", typed
     for typed in ("01632 960 001", "0770090098", "+1 202 555 0100", "07700 900 98x"):
-        assert contact.normalise_mobile(typed) is None, typed
+        assert inputs.uk_mobile(typed) is None, typed
 
 
 def test_the_preferences_form_needs_its_csrf_token(app, people):
