@@ -146,22 +146,32 @@ def new_organisation() -> Response | str | tuple[str, int]:
 
 @bp.route("/organisations/<uuid:organisation_id>/suspend", methods=["GET", "POST"])
 def suspend_organisation(organisation_id: str) -> Response | str:
-    return _suspend_or_resume(str(organisation_id), suspend=True)
+    organisation, form = _organisation(organisation_id)
+    if not form.validate_on_submit():
+        return render_template(
+            "admin/suspend_organisation.html", organisation=organisation, form=form
+        )
+    return _suspend_or_resume(organisation, suspend=True)
 
 
 @bp.route("/organisations/<uuid:organisation_id>/resume", methods=["GET", "POST"])
 def resume_organisation(organisation_id: str) -> Response | str:
-    return _suspend_or_resume(str(organisation_id), suspend=False)
+    organisation, form = _organisation(organisation_id)
+    if not form.validate_on_submit():
+        return render_template(
+            "admin/resume_organisation.html", organisation=organisation, form=form
+        )
+    return _suspend_or_resume(organisation, suspend=False)
 
 
-def _suspend_or_resume(organisation_id: str, *, suspend: bool) -> Response | str:
-    organisation = organisations.by_id(organisation_id)
+def _organisation(organisation_id: str) -> tuple[Organisation, ConfirmForm]:
+    organisation = organisations.by_id(str(organisation_id))
     if organisation is None:
         abort(404)
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        view = "suspend_organisation" if suspend else "resume_organisation"
-        return render_template(f"admin/{view}.html", organisation=organisation, form=form)
+    return organisation, ConfirmForm()
+
+
+def _suspend_or_resume(organisation: Organisation, *, suspend: bool) -> Response:
     try:
         count = suspend_or_resume_organisation(
             organisation,

@@ -72,25 +72,32 @@ def invite() -> Response | Page:
 
 @bp.route("/advisers/<uuid:adviser_id>/suspend", methods=["GET", "POST"])
 def suspend_adviser(adviser_id: str) -> Response | Page:
-    return _suspend_or_resume(adviser_id, suspend=True)
+    admin, adviser, form = _colleague(adviser_id)
+    if not form.validate_on_submit():
+        return render_template("organisation/suspend_adviser.html", adviser=adviser, form=form)
+    return _suspend_or_resume(admin, adviser, suspend=True)
 
 
 @bp.route("/advisers/<uuid:adviser_id>/resume", methods=["GET", "POST"])
 def resume_adviser(adviser_id: str) -> Response | Page:
-    return _suspend_or_resume(adviser_id, suspend=False)
+    admin, adviser, form = _colleague(adviser_id)
+    if not form.validate_on_submit():
+        return render_template("organisation/resume_adviser.html", adviser=adviser, form=form)
+    return _suspend_or_resume(admin, adviser, suspend=False)
 
 
-def _suspend_or_resume(adviser_id: str, *, suspend: bool) -> Response | Page:
+def _colleague(adviser_id: str) -> tuple[Adviser, Adviser, ConfirmForm]:
+    """The signed-in admin and an adviser of their own organisation (anyone else's: 404)."""
     admin = _admin()
     adviser = organisations.adviser_in(admin.organisation_id, str(adviser_id))
     if adviser is None:
         abort(404)
     if adviser.id == admin.id:
         abort(403)  # an admin cannot lock themselves out; another admin or the broker can
-    form = ConfirmForm()
-    view = "suspend_adviser" if suspend else "resume_adviser"
-    if not form.validate_on_submit():
-        return render_template(f"organisation/{view}.html", adviser=adviser, form=form)
+    return admin, adviser, ConfirmForm()
+
+
+def _suspend_or_resume(admin: Adviser, adviser: Adviser, *, suspend: bool) -> Response:
     now, by = boundary.now(), f"adviser:{admin.id}"
     signer = boundary.services().tokens
     try:
