@@ -281,6 +281,11 @@ class DeviceAuthorization(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Migration 0022 (issue 25): an organisation's request that a client move their consent from
+    # an adviser who is leaving to a colleague: only that claimant may answer it, and saying yes
+    # ends the grant it moves.
+    for_claimant_id: Mapped[str | None] = mapped_column(ForeignKey("claimants.id"))
+    moves_grant_id: Mapped[str | None] = mapped_column(ForeignKey("grants.id"))
 
 
 class AuditEvent(db.Model):

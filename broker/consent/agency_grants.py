@@ -11,14 +11,16 @@ Each change is audited on the claimant's chain and told to them (access_changes 
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import func
 
+from ..chain import audit
 from ..chain.keys import Signer
 from ..extensions import db
 from ..models import Adviser, Grant, Organisation
-from . import grants
+from . import clients, device, grants
 from .disclosure import ACTIVE
 
 ADVISER, ORGANISATION = "adviser", "organisation"
@@ -109,3 +111,52 @@ def _grants_of(adviser_id: str, status: str) -> list[Grant]:
             .order_by(Grant.id)
         )
     )
+
+
+# An adviser leaves (issue 25): each client is asked, on their phone, to move their consent to a
+# named colleague. The request is the same as an adviser's own request for access (a device
+# authorization, answered on the /device page), for that claimant only, asking for what the
+# leaving adviser's grant holds; saying yes makes (or amends) the colleague's grant and ends the
+# leaving adviser's (device.approve); saying no changes nothing.
+MOVE_LIFETIME = timedelta(days=14)
+MOVE_ASKED = "grant.move_asked"
+
+
+@dataclass(frozen=True)
+class MoveAsked:
+    grant: Grant
+    user_code: str  # XXXX-XXXX, for the claimant's link
+
+
+def ask_to_move(leaving: Adviser, colleague: Adviser, *, by: str, now: datetime) -> list[MoveAsked]:
+    """One move request per live access grant to `leaving`, each audited on its claimant's
+    chain. The caller tells each claimant (with the link). No commit."""
+    if colleague.id == leaving.id or colleague.organisation_id != leaving.organisation_id:
+        raise grants.GrantRefused("Choose a colleague in the same organisation")
+    if held(colleague):
+        raise grants.GrantRefused(f"{colleague.name} is suspended")
+    console = clients.ensure_console_client(now)
+    asked = []
+    for grant in _grants_of(leaving.id, ACTIVE) + _grants_of(leaving.id, grants.SUSPENDED):
+        if now >= grant.ends_at:
+            continue
+        grants.lock(grant)
+        months = max(1, min(6, round((grant.ends_at - now).days / 30) or 1))
+        started = device.start(
+            console,
+            scope_names=grant.scope_names,
+            details=clients.ConsentDetails(grant.purpose, grant.relationship, "", months),
+            adviser=colleague,
+            now=now,
+        )
+        started.authorization.for_claimant_id = grant.claimant_id
+        started.authorization.moves_grant_id = grant.id
+        started.authorization.expires_at = now + MOVE_LIFETIME
+        audit.append(
+            audit.untokened(
+                grant.claimant_id, by, MOVE_ASKED, f"adviser:{colleague.id}", grant_id=grant.id
+            ),
+            now=now,
+        )
+        asked.append(MoveAsked(grant, started.user_code))
+    return asked

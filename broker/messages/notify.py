@@ -364,6 +364,21 @@ def agency_released(grant: Grant, *, now: datetime) -> None:
     _to(grant.claimant_id, grant, "agency_released", body, now)
 
 
+def move_asked(grant: Grant, *, colleague: str, link: str, now: datetime) -> None:
+    """Ask the claimant whether a colleague may take over a leaving adviser's access (issue
+    25): nothing changes unless they say yes."""
+    with _in_language_of(grant):
+        body = _(
+            "%(who)s is leaving their advice organisation. It asks if %(colleague)s can take "
+            "over their access to your journal. Nothing changes unless you say yes. To answer, "
+            "open %(link)s",
+            who=_who(grant),
+            colleague=colleague,
+            link=link,
+        )
+    _to(grant.claimant_id, grant, "move_asked", body, now)
+
+
 def access_alert(grant: Grant, *, stop_at: str, now: datetime) -> None:
     """Alert the claimant, outside the service too, that access was given or widened in their
     name: who, what, until when, and the link to stop it if it was not them (issue 23)."""

@@ -508,3 +508,7 @@ class InviteForm(FlaskForm):
 class AcceptInvitationForm(FlaskForm):
     name = StringField("Your full name", validators=[Length(max=200)])
     password = PasswordField("Choose a password", validators=[Length(max=200)])
+
+
+class MoveClientsForm(FlaskForm):
+    colleague = RadioField("Which colleague should take over?", validate_choice=False)

@@ -12,12 +12,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from ..consent import agency_grants
+from ..consent import agency_grants, grants
 from ..messages import notify
 from ..models import Adviser
 from ..people import invitations, organisations
 from . import boundary
-from .forms import ConfirmForm, InviteForm
+from .forms import ConfirmForm, InviteForm, MoveClientsForm
 
 bp = Blueprint("organisation", __name__, url_prefix="/organisation")
 Page = str | tuple[str, int]
@@ -86,13 +86,62 @@ def resume_adviser(adviser_id: str) -> Response | Page:
     return _suspend_or_resume(admin, adviser, suspend=False)
 
 
-def _colleague(adviser_id: str) -> tuple[Adviser, Adviser, ConfirmForm]:
+@bp.route("/advisers/<uuid:adviser_id>/move", methods=["GET", "POST"])
+def move_clients(adviser_id: str) -> Response | Page:
+    """An adviser leaves: ask each of their clients to move their consent to a colleague."""
+    admin, leaving, _ = _colleague(adviser_id, self_allowed=True)
+    colleagues = [
+        a
+        for a in organisations.advisers_of(admin.organisation_id)
+        if a.id != leaving.id and organisations.may_act(a)
+    ]
+    form = MoveClientsForm()
+    form.colleague.choices = [(a.id, a.name) for a in colleagues]
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        colleague = organisations.adviser_in(admin.organisation_id, form.colleague.data or "")
+        if colleague is None or colleague not in colleagues:
+            errors["colleague"] = "Choose the colleague who should take over"
+        else:
+            now, by = boundary.now(), f"adviser:{admin.id}"
+            try:
+                asked = agency_grants.ask_to_move(leaving, colleague, by=by, now=now)
+            except grants.GrantRefused as refusal:
+                boundary.undo()
+                errors["colleague"] = str(refusal)
+            else:
+                issuer = boundary.services().issuer
+                for each in asked:
+                    notify.move_asked(
+                        each.grant,
+                        colleague=f"{colleague.name} from {colleague.organisation.name}",
+                        link=f"{issuer}{url_for('consent.device_code', user_code=each.user_code)}",
+                        now=now,
+                    )
+                organisations.record(
+                    admin.organisation_id, by, "adviser.move_clients", f"adviser:{leaving.id}", now
+                )
+                flash(f"{len(asked)} client(s) of {leaving.name} asked to move to {colleague.name}")
+                return redirect(url_for("organisation.advisers"), 303)
+    return render_template(
+        "organisation/move_clients.html",
+        form=form,
+        errors=errors,
+        leaving=leaving,
+        colleagues=colleagues,
+        count=agency_grants.client_counts([leaving.id], boundary.now())[leaving.id],
+    ), (400 if errors else 200)
+
+
+def _colleague(
+    adviser_id: str, *, self_allowed: bool = False
+) -> tuple[Adviser, Adviser, ConfirmForm]:
     """The signed-in admin and an adviser of their own organisation (anyone else's: 404)."""
     admin = _admin()
     adviser = organisations.adviser_in(admin.organisation_id, str(adviser_id))
     if adviser is None:
         abort(404)
-    if adviser.id == admin.id:
+    if adviser.id == admin.id and not self_allowed:
         abort(403)  # an admin cannot lock themselves out; another admin or the broker can
     return admin, adviser, ConfirmForm()
 

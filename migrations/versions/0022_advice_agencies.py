@@ -1,6 +1,7 @@
 """Advice agencies and their advisers (issue 25): an organisation's kind, regulator or quality
 mark, adviser-code prefix and suspension; organisation admins and suspended advisers; grants
-suspended by an agency; and invitations, kept only as the hash of their link.
+suspended by an agency; invitations, kept only as the hash of their link; and a request to move
+a leaving adviser's consent to a colleague (a device authorization for one claimant).
 
 Existing organisations become kind "other" with no mark (the broker's admin adds it) and no
 prefix (derived from the name when first needed); existing advisers administer nothing.
@@ -46,6 +47,21 @@ def upgrade():
         )
     with op.batch_alter_table("grants", schema=None) as batch_op:
         batch_op.add_column(sa.Column("agency_hold", sa.String(length=20), nullable=True))
+    with op.batch_alter_table("device_authorizations", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("for_claimant_id", sa.String(length=36), nullable=True))
+        batch_op.add_column(sa.Column("moves_grant_id", sa.String(length=36), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_device_authorizations_for_claimant_id_claimants"),
+            "claimants",
+            ["for_claimant_id"],
+            ["id"],
+        )
+        batch_op.create_foreign_key(
+            batch_op.f("fk_device_authorizations_moves_grant_id_grants"),
+            "grants",
+            ["moves_grant_id"],
+            ["id"],
+        )
     op.create_table(
         "invitations",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -71,6 +87,15 @@ def downgrade():
     with op.batch_alter_table("invitations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_invitations_organisation_id"))
     op.drop_table("invitations")
+    with op.batch_alter_table("device_authorizations", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_device_authorizations_moves_grant_id_grants"), type_="foreignkey"
+        )
+        batch_op.drop_constraint(
+            batch_op.f("fk_device_authorizations_for_claimant_id_claimants"), type_="foreignkey"
+        )
+        batch_op.drop_column("moves_grant_id")
+        batch_op.drop_column("for_claimant_id")
     with op.batch_alter_table("grants", schema=None) as batch_op:
         batch_op.drop_column("agency_hold")
     with op.batch_alter_table("advisers", schema=None) as batch_op:
