@@ -120,6 +120,11 @@ def _adviser_words(change: GrantChanged) -> tuple[str, str] | None:
         return "grant_suspended", f"DWP has paused your access to {name}'s journal from {when}."
     if change.action == "grant.lift_suspension":
         return "grant_resumed", f"Your access to {name}'s journal has restarted on {when}."
+    if change.action == "grant.agency_hold" and grant.agency_hold == "organisation":
+        return "grant_suspended", (
+            f"Your organisation is suspended from the consent broker, so your access to "
+            f"{name}'s journal is paused from {when}."
+        )
     if change.action == "grant.agency_hold":
         return "grant_suspended", (
             f"Your organisation has paused your access to {name}'s journal from {when}."

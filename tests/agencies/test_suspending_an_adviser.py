@@ -109,6 +109,11 @@ def test_suspending_an_organisation_refuses_all_its_advisers(app, ctx, client, r
     assert [_api(app, t) for t in tokens] == [401, 401]
     assert "Suspended" in client.get("/admin/organisations").text
     assert "organisation.suspend" in actions_on(agency.org.id)
+    (told,) = _told(agency.priya.id, "grant_suspended")
+    assert told.startswith(
+        "Your organisation is suspended from the consent broker, so your access to Alex Morgan's "
+        "journal is paused from"
+    )
     # An admin of a suspended organisation cannot act for it.
     own = app.test_client()
     sign_in(own, agency.admin.account.username, ADMIN_PASSWORD)
