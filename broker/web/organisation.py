@@ -1,6 +1,7 @@
 """An organisation admin's pages (issue 25): their organisation's advisers, how many clients
 each has (counts only: never a client's name or data, security.md 57), inviting an adviser by
-email, and suspending or resuming one.
+email, suspending or resuming one, and asking a leaving adviser's clients to move their consent
+to a colleague (each client answers on their phone).
 
 Every lookup is filtered by the signed-in admin's own organisation, so another organisation's
 adviser is a 404, whatever ID is typed. An adviser who is not an admin of their organisation,
