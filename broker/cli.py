@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -15,14 +16,16 @@ from .casework import decisions
 from .chain import audit, checkpoints
 from .chain.keys import load_retired_keys, rotate_key
 from .config import is_production
-from .consent import clients
+from .consent import agency_grants, clients
 from .extensions import db
 from .messages import notify, push
-from .models import Claimant
+from .models import Account, Claimant, Organisation
 from .oauth import server as oauth
 from .oauth.tokens import TokenService
-from .people import records, staff_keys
+from .people import invitations, organisations, records, staff_keys
 from .proof import verifying
+
+COMMAND_ACTOR = "system:command"  # who an organisation step made by a command is audited as
 
 
 def register(app: Flask) -> None:
@@ -127,6 +130,7 @@ def register(app: Flask) -> None:
     register_oauth_side(app)
     register_proof(app)
     register_journal(app)
+    register_agencies(app)
 
 
 def register_proof(app: Flask) -> None:
@@ -462,3 +466,125 @@ def register_journal(app: Flask) -> None:
             f"{answer['decided_on']}; appeal by {answer['appeal_deadline']} "
             f"(at the outside {answer['appeal_outside_limit']})."
         )
+
+
+def register_agencies(app: Flask) -> None:
+    """`org create|invite|suspend|resume`: advice agencies and their advisers (issue 25)."""
+
+    @app.cli.group("org")
+    def org() -> None:
+        """Advice agencies: add one, invite its advisers, suspend or resume it."""
+
+    @org.command("create")
+    @click.option("--name", required=True, help="Shown to claimants.")
+    @click.option("--kind", required=True, type=click.Choice(list(organisations.KINDS)))
+    @click.option("--mark-scheme", required=True, type=click.Choice(list(organisations.MARKS)))
+    @click.option("--mark-number", required=True, help="Its regulator or quality-mark number.")
+    @click.option("--code-prefix", default="", help="2 to 4 letters (default: the initials).")
+    @click.option("--admin-email", required=True, help="Its first admin, invited by email.")
+    def create(
+        name: str, kind: str, mark_scheme: str, mark_number: str, code_prefix: str, admin_email: str
+    ) -> None:
+        """Add an organisation and invite its first admin."""
+        now = clock.now()
+        try:
+            organisation = organisations.create(
+                name,
+                kind=kind,
+                mark_scheme=mark_scheme,
+                mark_number=mark_number,
+                code_prefix=code_prefix,
+                by=COMMAND_ACTOR,
+                now=now,
+            )
+        except organisations.OrganisationRefused as refusal:
+            units.discard()
+            raise click.ClickException(f"--{refusal.field.replace('_', '-')}: {refusal}") from None
+        _invite(organisation, admin_email, as_admin=True, now=now)
+        click.echo(
+            f"Organisation {organisation.id}: {organisation.name}, "
+            f"adviser codes start {organisation.code_prefix}"
+        )
+
+    @org.command("invite")
+    @click.option("--org", "name", required=True, help="The organisation's name.")
+    @click.option("--email", required=True)
+    @click.option("--admin", "as_admin", is_flag=True, help="Also an admin of the organisation.")
+    def invite(name: str, email: str, as_admin: bool) -> None:
+        """Invite an adviser into an organisation (a one-time link, 7 days)."""
+        _invite(_organisation(name), email, as_admin=as_admin, now=clock.now())
+
+    @org.command("suspend")
+    @click.option("--org", "name", required=True, help="The organisation's name.")
+    def suspend(name: str) -> None:
+        """Suspend an organisation: every grant to its advisers stops at once."""
+        _suspend_or_resume(name, suspend=True)
+
+    @org.command("resume")
+    @click.option("--org", "name", required=True, help="The organisation's name.")
+    def resume(name: str) -> None:
+        """Resume an organisation: the grants its suspension stopped work again."""
+        _suspend_or_resume(name, suspend=False)
+
+    def _suspend_or_resume(name: str, *, suspend: bool) -> None:
+        organisation = _organisation(name)
+        now, signer = clock.now(), services.of(app).tokens
+        try:
+            if suspend:
+                organisations.suspend(organisation, by=COMMAND_ACTOR, now=now)
+            else:
+                organisations.resume(organisation, by=COMMAND_ACTOR, now=now)
+            count = 0
+            for adviser in organisations.advisers_of(organisation.id):
+                if suspend:
+                    count += agency_grants.hold_for(
+                        adviser,
+                        why=agency_grants.ORGANISATION,
+                        by=COMMAND_ACTOR,
+                        signer=signer,
+                        now=now,
+                    )
+                else:
+                    count += agency_grants.release_for(
+                        adviser, by=COMMAND_ACTOR, signer=signer, now=now
+                    )
+        except organisations.OrganisationRefused as refusal:
+            units.discard()
+            raise click.ClickException(str(refusal)) from None
+        units.keep()
+        done = "suspended" if suspend else "resumed"
+        click.echo(f"{organisation.name} is {done}: {count} client consent(s) changed.")
+
+    def _organisation(name: str) -> Organisation:
+        organisation = organisations.named(name)
+        if organisation is None:
+            raise click.ClickException(f"--org: no organisation is named {name!r}")
+        return organisation
+
+    def _invite(organisation: Organisation, email: str, *, as_admin: bool, now: datetime) -> None:
+        try:
+            invitation, token = invitations.invite(
+                organisation, email, by=COMMAND_ACTOR, now=now, as_admin=as_admin
+            )
+        except invitations.InvitationRefused as refusal:
+            units.discard()
+            raise click.ClickException(f"--email: {refusal}") from None
+        link = f"{services.of(app).issuer}/invitations/{token}"
+        # The outbox's rows belong to an account: the broker's admin sends it. With none, the
+        # link is only printed, for the operator to pass on.
+        sender = db.session.scalar(
+            db.select(Account.id).where(Account.role == "admin").order_by(Account.created_at)
+        )
+        if sender is not None:
+            notify.invitation(
+                from_account_id=sender,
+                to=invitation.email,
+                organisation=organisation.name,
+                link=link,
+                days=invitations.LIFETIME.days,
+                now=now,
+            )
+        units.keep()
+        queued = "queued for the sweep to send" if sender else "not emailed (no admin account)"
+        click.echo(f"Invitation for {invitation.email}, {queued}; it works once, for 7 days:")
+        click.echo(link)

@@ -57,7 +57,7 @@ LOGINS = (
         "adviser",
         "priya@northside.example",
         "Priya Shah",
-        "Northside Citizens Advice, adviser code NSA-4821",
+        "Northside Citizens Advice, adviser code NSA-4821; its organisation admin",
     ),
     DemoLogin(
         "adviser",
@@ -79,6 +79,7 @@ def seed(hasher: PasswordHasher, signer: TokenService) -> bool:
         seed_watch(clock.now(), signer)  # and Tom's watch on Alex's decisions (issue 15)
         seed_sam_for_priya(clock.now(), signer)  # and Sam's consent to Priya (issue 16)
         seed_nominated_contacts(clock.now())  # and Jo's address, Chris's request (issue 23)
+        seed_agencies()  # and the agencies' kinds, marks and Priya as Northside's admin (issue 25)
         return False
     now = clock.now()
     northside = Organisation(name="Northside Citizens Advice")
@@ -121,6 +122,8 @@ def seed(hasher: PasswordHasher, signer: TokenService) -> bool:
         now,
         hasher=hasher,
     )
+    db.session.flush()
+    seed_agencies()
     accounts.create_staff(
         "jordan@dwp.example",
         DEMO_PASSWORD,
@@ -552,3 +555,25 @@ def seed_nominated_contacts(now: datetime) -> None:
         answer_code=DEMO_REQUEST_CODE,
         since=now - timedelta(days=12),
     )
+
+
+# Issue 25: each demo agency's kind, quality mark and code prefix; Priya administers Northside
+# (her organisation page is "Your organisation" in the console). Fills in what is missing only.
+AGENCIES = {
+    "Northside Citizens Advice": ("citizens_advice", "aqs", "AQS1234", "NSA"),
+    "Riverside Law Centre": ("law_centre", "lexcel", "501234", "RLC"),
+}
+
+
+def seed_agencies() -> None:
+    for name, (kind, scheme, number, prefix) in AGENCIES.items():
+        organisation = db.session.scalar(db.select(Organisation).where(Organisation.name == name))
+        if organisation is None or organisation.mark_scheme:
+            continue
+        organisation.kind, organisation.mark_scheme = kind, scheme
+        organisation.mark_number, organisation.code_prefix = number, prefix
+    priya = db.session.scalar(
+        db.select(Adviser).join(Account).where(Account.username == "priya@northside.example")
+    )
+    if priya is not None:
+        priya.is_org_admin = True

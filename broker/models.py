@@ -31,9 +31,19 @@ def uuid_pk() -> Mapped[str]:
 
 
 class Organisation(db.Model):
+    """An advice agency (issue 25): what kind it is, the regulator or quality mark it holds,
+    the prefix of its advisers' codes, and whether the broker's admin has suspended it."""
+
     __tablename__ = "organisations"
     id: Mapped[str] = uuid_pk()
     name: Mapped[str] = mapped_column(String(200))
+    # Migration 0022 (broker/people/organisations.py says what each may hold).
+    kind: Mapped[str] = mapped_column(String(30), default="other", server_default="other")
+    mark_scheme: Mapped[str | None] = mapped_column(String(20))
+    mark_number: Mapped[str | None] = mapped_column(String(40))
+    code_prefix: Mapped[str | None] = mapped_column(String(6))
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Account(db.Model):
@@ -78,6 +88,10 @@ class Adviser(db.Model):
     # Migration 0012: how a watched decision reaches them (broker/casework/watches.py): email |
     # console.
     tell_by: Mapped[str] = mapped_column(String(10), default="email", server_default="email")
+    # Migration 0022 (issue 25): an adviser who administers their organisation (invites and
+    # suspends its advisers), and when their organisation suspended them.
+    is_org_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def name(self) -> str:
@@ -155,6 +169,10 @@ class Grant(db.Model):
 
     # Issue 23: when the representative was told that the review date passed unconfirmed.
     review_due_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Migration 0022 (issue 25): suspended because the adviser's organisation suspended them
+    # ("adviser") or the broker's admin suspended the organisation ("organisation"), so that
+    # resuming restarts only these, never a suspension DWP made.
+    agency_hold: Mapped[str | None] = mapped_column(String(20))
 
     @property
     def scope_names(self) -> tuple[str, ...]:
@@ -266,6 +284,11 @@ class DeviceAuthorization(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Migration 0022 (issue 25): an organisation's request that a client move their consent from
+    # an adviser who is leaving to a colleague: only that claimant may answer it, and saying yes
+    # ends the grant it moves.
+    for_claimant_id: Mapped[str | None] = mapped_column(ForeignKey("claimants.id"))
+    moves_grant_id: Mapped[str | None] = mapped_column(ForeignKey("grants.id"))
 
 
 class AuditEvent(db.Model):
@@ -789,3 +812,20 @@ class AccountEvent(db.Model):
     action: Mapped[str] = mapped_column(String(30))
     detail: Mapped[str] = mapped_column(String(200), default="")
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Invitation(db.Model):
+    """An organisation admin's invitation to an adviser (issue 25): a one-time link, kept only
+    as its SHA-256, used at most once and only before it expires."""
+
+    __tablename__ = "invitations"
+    id: Mapped[str] = uuid_pk()
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    email: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by: Mapped[str] = mapped_column(String(200))  # "adviser:<id>", "admin:<id>", "cli"
+    as_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    adviser_id: Mapped[str | None] = mapped_column(ForeignKey("advisers.id"))

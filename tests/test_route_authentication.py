@@ -11,6 +11,7 @@ from flask import Flask
 # contact: the letters inbox and preferences (claimant); staff_letters: letters from the record.
 # account: every signed-in account's own sign-in settings and passkeys (issue 17).
 # nominated, staff_contacts: a nominated contact's address and requests to be one (issue 23).
+# organisation: an organisation admin's pages (advisers; the admin flag is checked in each view).
 ROLE_GUARDED = {
     "claimant",
     "adviser",
@@ -21,6 +22,7 @@ ROLE_GUARDED = {
     "account",
     "nominated",
     "staff_contacts",
+    "organisation",
 }
 # Blueprints that authenticate each request themselves (bearer tokens or OAuth client auth):
 # each of their routes must answer an anonymous request with 400/401/403/405, never data.

@@ -129,24 +129,30 @@ def state_of(authorization: DeviceAuthorization, now: datetime) -> str:
     return authorization.status
 
 
-def find(typed: str, *, attempt_keys: list[str], now: datetime) -> DeviceAuthorization:
-    """The request with this user code, in any state; CodeNotFound (counted) if there is none.
+def find(
+    typed: str, *, attempt_keys: list[str], now: datetime, claimant_id: str | None = None
+) -> DeviceAuthorization:
+    """The request with this user code, in any state; CodeNotFound (counted) if there is none,
+    or if it is for another claimant (an organisation's move request: issue 25).
 
     Limited and counted by ratelimit.guess (ratelimit.TooManyAttempts).
     """
-    found = ratelimit.guess(attempt_keys, lambda: _by_user_code(typed), now=now)
+    found = ratelimit.guess(attempt_keys, lambda: _by_user_code(typed, claimant_id), now=now)
     if found is None:
         raise CodeNotFound(typed)
     return found
 
 
-def _by_user_code(typed: str) -> DeviceAuthorization | None:
+def _by_user_code(typed: str, claimant_id: str | None) -> DeviceAuthorization | None:
     code = normalise_user_code(typed)
     if len(code) != USER_CODE_LENGTH or not set(code) <= set(USER_CODE_ALPHABET):
         return None
-    return db.session.scalar(
+    found = db.session.scalar(
         db.select(DeviceAuthorization).where(DeviceAuthorization.user_code == code)
     )
+    if found is not None and found.for_claimant_id not in (None, claimant_id):
+        return None  # another claimant's: as if there were no such code
+    return found
 
 
 def check_answerable(authorization: DeviceAuthorization, now: datetime) -> None:
@@ -205,7 +211,29 @@ def approve(
         window=window,
     )
     _answer(authorization, APPROVED, claimant, grant)
+    _end_moved(authorization, grant, claimant, signer=signer, now=now)
     return grant
+
+
+MOVED_REASON = "Moved to a colleague at the claimant's request"
+
+
+def _end_moved(
+    authorization: DeviceAuthorization,
+    grant: Grant,
+    claimant: Claimant,
+    *,
+    signer: Signer,
+    now: datetime,
+) -> None:
+    """A move request approved (issue 25): the leaving adviser's grant ends, by the claimant,
+    so that their consent is now with the colleague alone."""
+    if not authorization.moves_grant_id or authorization.moves_grant_id == grant.id:
+        return
+    moved = db.session.get(Grant, authorization.moves_grant_id)
+    if moved is None or moved.claimant_id != claimant.id:
+        return
+    grants.revoke(moved, signer=signer, by=f"claimant:{claimant.id}", now=now, reason=MOVED_REASON)
 
 
 def refuse(authorization: DeviceAuthorization, claimant: Claimant, *, now: datetime) -> None:

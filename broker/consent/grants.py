@@ -25,6 +25,7 @@ from ..models import (
     Claimant,
     DeviceAuthorization,
     Grant,
+    Organisation,
     RefreshToken,
     StaffMember,
 )
@@ -135,6 +136,7 @@ def give(
     if not relationship:
         raise GrantRefused("Say who they are to you")
     actor = f"client:{client_id}" if recorded_by == "oauth" else _recorder(claimant, staff)
+    _refuse_held(representative.adviser)
     key = representative.key(client_id)
     _lock_chain(claimant.id)
     existing = _current_relationship(claimant.id, key, now, signer=signer)
@@ -185,6 +187,16 @@ def give(
         now=now,
         signer=signer,
     )
+
+
+def _refuse_held(adviser: Adviser | None) -> None:
+    """Issue 25: a suspended adviser, or an adviser of a suspended organisation, is given no
+    new or wider access (their existing grants are held by agency_grants)."""
+    if adviser is None:
+        return
+    organisation = db.session.get(Organisation, adviser.organisation_id)
+    if adviser.suspended_at is not None or (organisation and organisation.suspended_at):
+        raise GrantRefused(f"{adviser.name} cannot be given access at the moment")
 
 
 def _live_status(claimant_id: str, key: str) -> Select[tuple[Grant]]:
@@ -868,6 +880,10 @@ def lift_suspension(grant: Grant, *, signer: Signer, staff: StaffMember, now: da
     lock(grant)
     if grant.status != SUSPENDED:
         raise GrantRefused("This consent is not suspended")
+    if grant.agency_hold is not None:
+        # Issue 25: the adviser's organisation (or the broker's admin) stopped it; only they
+        # restart it (agency_grants.release_for), so DWP cannot undo an agency's suspension.
+        raise GrantRefused("The adviser's organisation paused this consent; it restarts it")
     if now >= grant.ends_at:
         raise GrantRefused("This consent has reached its end date. Record new consent instead")
     grant.status = ACTIVE
@@ -1018,6 +1034,15 @@ def lock(grant: Grant) -> Grant:
 
 def _revoke_access_tokens(grant_ids: list[str], now: datetime) -> None:
     issued.revoke_issued(now, access=AccessToken.grant_id.in_(grant_ids))
+
+
+# For the other ways a grant changes that live in their own modules (agency_grants.py): the
+# same token revocation, and the same audit, receipt and publication as every change here.
+revoke_access_tokens = _revoke_access_tokens
+
+
+def record_change(grant: Grant, actor: str, action: str, now: datetime, *, signer: Signer) -> None:
+    _audit(grant, actor, action, now, signer=signer)
 
 
 def live_contact(claimant_id: str, now: datetime) -> Grant | None:

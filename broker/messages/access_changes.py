@@ -47,6 +47,8 @@ CLAIMS_CHANGE = {
     "grant.review_due",
     "grant.amend",
     "grant.review_confirm",
+    "grant.agency_hold",
+    "grant.agency_release",
 }
 # Changes the claimant is alerted to outside the service: access given or widened.
 ALERTED = {"grant.create", "grant.amend"}
@@ -117,6 +119,17 @@ def _adviser_words(change: GrantChanged) -> tuple[str, str] | None:
     if change.action == "grant.suspend":
         return "grant_suspended", f"DWP has paused your access to {name}'s journal from {when}."
     if change.action == "grant.lift_suspension":
+        return "grant_resumed", f"Your access to {name}'s journal has restarted on {when}."
+    if change.action == "grant.agency_hold" and grant.agency_hold == "organisation":
+        return "grant_suspended", (
+            f"Your organisation is suspended from the consent broker, so your access to "
+            f"{name}'s journal is paused from {when}."
+        )
+    if change.action == "grant.agency_hold":
+        return "grant_suspended", (
+            f"Your organisation has paused your access to {name}'s journal from {when}."
+        )
+    if change.action == "grant.agency_release":
         return "grant_resumed", f"Your access to {name}'s journal has restarted on {when}."
     if change.action == "grant.narrow" and change.window_changed:
         return "grant_narrowed", (
@@ -222,6 +235,8 @@ _REASONS = {
     "grant.review_due": "The consent's review date passed: paused until the claimant confirms",
     "grant.amend": "The claimant approved a change to their consent",
     "grant.review_confirm": "The claimant confirmed their consent at review",
+    "grant.agency_hold": "The representative's organisation paused their access",
+    "grant.agency_release": "The representative's organisation restarted their access",
 }
 
 
@@ -256,6 +271,10 @@ def _tell_claimant(change: GrantChanged) -> None:
         notify.suspended(grant, now=now)
     elif action == "grant.lift_suspension":
         notify.resumed(grant, now=now)
+    elif action == "grant.agency_hold":
+        notify.agency_held(grant, now=now)
+    elif action == "grant.agency_release":
+        notify.agency_released(grant, now=now)
     elif action == "grant.case_decided":
         notify.case_decided(grant, now=now, decision=_decision_may_be_told(grant, now))
     elif action in ALERTED and kind == "staff":

@@ -47,7 +47,9 @@ QUEUED, SENT, DELIVERED, FAILED, PRINT_DUE = "queued", "sent", "delivered", "fai
 WITHHELD = "withheld"
 CLAIMANT, CONTACT = "claimant", "contact"  # whom a delivery is for
 CONTACT_CODE, REQUEST_CODE = "contact_code", "contact_request_code"
-TO_CONTACT_KINDS = frozenset({CONTACT_CODE, REQUEST_CODE})  # to the contact, not copies
+INVITATION = "adviser_invitation"  # issue 25: to the invitee's address, which has no account yet
+# Sent to the address itself, not copies; their secret text leaves the outbox once sent.
+TO_CONTACT_KINDS = frozenset({CONTACT_CODE, REQUEST_CODE, INVITATION})
 DEFAULT_SENDER = "broker.messages.notify:LoggingSender"
 
 
@@ -337,6 +339,44 @@ def resumed(grant: Grant, *, now: datetime) -> None:
         else:
             body = _("%(who)s can see your journal again.", who=_who(grant))
     _to(grant.claimant_id, grant, "grant_resumed", body, now)  # the adviser: access_changes
+
+
+def agency_held(grant: Grant, *, now: datetime) -> None:
+    """Tell the claimant their adviser's organisation stopped the adviser's access (issue 25):
+    what it means for them, in plain words; not why (that is the organisation's business)."""
+    with _in_language_of(grant):
+        body = _(
+            "%(who)s cannot see your journal for now, because their advice organisation has "
+            "paused their access. You do not need to do anything. You can still stop their "
+            "access yourself at any time.",
+            who=_who(grant),
+        )
+    _to(grant.claimant_id, grant, "agency_held", body, now)
+
+
+def agency_released(grant: Grant, *, now: datetime) -> None:
+    with _in_language_of(grant):
+        body = _(
+            "%(who)s can see your journal again: their advice organisation has restarted their "
+            "access. You can stop it at any time.",
+            who=_who(grant),
+        )
+    _to(grant.claimant_id, grant, "agency_released", body, now)
+
+
+def move_asked(grant: Grant, *, colleague: str, link: str, now: datetime) -> None:
+    """Ask the claimant whether a colleague may take over a leaving adviser's access (issue
+    25): nothing changes unless they say yes."""
+    with _in_language_of(grant):
+        body = _(
+            "%(who)s is leaving their advice organisation. It asks if %(colleague)s can take "
+            "over their access to your journal. Nothing changes unless you say yes. To answer, "
+            "open %(link)s",
+            who=_who(grant),
+            colleague=colleague,
+            link=link,
+        )
+    _to(grant.claimant_id, grant, "move_asked", body, now)
 
 
 def access_alert(grant: Grant, *, stop_at: str, now: datetime) -> None:
@@ -847,3 +887,28 @@ def queue_to_address(
     )
     db.session.flush()
     return str(message_id)
+
+
+def invitation(
+    *, from_account_id: str, to: str, organisation: str, link: str, days: int, now: datetime
+) -> str:
+    """An adviser's invitation (issue 25), by email to an address that has no account yet: it
+    is queued under the account that invited them (the outbox's rows belong to an account), and
+    its link, a secret, leaves the outbox once sent (nominated.sent). English, like every
+    adviser's message. Its message ID; no commit."""
+    body = (
+        f"You have been invited to join {organisation} on the consent broker as an adviser. "
+        f"Open this link within {days} days to choose how you sign in: {link} "
+        "It works once. If you were not expecting this, ignore it."
+    )
+    return queue_to_address(
+        account_id=from_account_id,
+        kind=INVITATION,
+        body=body,
+        channel=contact.EMAIL,
+        address=to,
+        language=i18n.DEFAULT_LANGUAGE,
+        contact_grant_id=None,
+        dedupe_key=f"{INVITATION}:{new_id()}",
+        now=now,
+    )

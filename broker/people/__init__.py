@@ -2,6 +2,8 @@
 
 Offers: `accounts` (claimants, advisers and staff with their passwords), `sessions` (server-side
 sign-in sessions), `passkeys` (WebAuthn), `staff_keys` (API keys of DWP's systems) and `records`
-(the staff record of a claimant: pinned notes, additional support, staff reads). Knows nothing of
+(the staff record of a claimant: pinned notes, additional support, staff reads),
+`organisations` (advice agencies, their admins and suspensions) and `invitations` (an adviser's
+one-time link into their organisation). Knows nothing of
 consent: a person exists before and after any grant.
 """

@@ -19,8 +19,10 @@ from . import (
     contact,
     contact_request,
     ids,
+    invitation,
     nominated,
     oauth,
+    organisation,
     proof,
     staff,
     staff_api,
@@ -48,10 +50,19 @@ def register_blueprints(app: Flask) -> None:
     register_staff_side(app)
     register_oauth_side(app)
     register_contact_side(app)
+    register_agencies(app)
     app.register_blueprint(account.bp)  # issue 17: every audience's own sign-in and passkeys
     # The API's views are units of work of their own: the guard (broker.oauth.protect) commits each
     # with its audit event.
     boundary.bind(app, (name for name in app.blueprints if name != api.bp.name))
+
+
+def register_agencies(app: Flask) -> None:
+    """Advice agencies (issue 25): an organisation admin's pages, and accepting an invitation
+    (open: the invitee has no account yet; the link's token is the key)."""
+    app.register_blueprint(organisation.bp)
+    app.register_blueprint(invitation.bp)
+    guard_blueprint(app, organisation.bp.name, "adviser")
 
 
 def register_oauth_side(app: Flask) -> None:

@@ -87,6 +87,8 @@ def public_endpoints() -> frozenset[str]:
             "contact_request.confirm_request",
             "contact_request.new_code",
             "contact_request.new_answer_code",
+            # Issue 25: an invitee has no account yet; the one-time link is the key
+            "invitation.accept_invitation",
         }
     )
 

@@ -7,14 +7,20 @@ of redirecting.
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 import scopes
 
-from ..consent import clients
+from ..chain.keys import Signer
+from ..consent import agency_grants, clients
+from ..messages import notify
+from ..models import Organisation
+from ..people import invitations, organisations
 from . import boundary
-from .forms import ClientForm, first_errors
+from .forms import ClientForm, ConfirmForm, OrganisationForm, first_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -77,3 +83,126 @@ def _field_for(message: str) -> str:
     if "organisation" in lowered:
         return "organisation"
     return "name"
+
+
+# Issue 25: advice agencies. The broker's admin adds an organisation with its first
+# organisation admin (invited by email), and can suspend a whole organisation.
+
+
+@bp.get("/organisations")
+def organisations_list() -> str:
+    found = organisations.all_organisations()
+    return render_template(
+        "admin/organisations_list.html",
+        found=found,
+        kinds=organisations.KINDS,
+        marks=organisations.MARKS,
+    )
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+def new_organisation() -> Response | str | tuple[str, int]:
+    form = OrganisationForm()
+    form.kind.choices = list(organisations.KINDS.items())
+    form.mark_scheme.choices = [(key, mark.label) for key, mark in organisations.MARKS.items()]
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        now, by = boundary.now(), f"admin:{g.admin.id}"
+        try:
+            organisation = organisations.create(
+                form.name.data or "",
+                kind=form.kind.data or "",
+                mark_scheme=form.mark_scheme.data or "",
+                mark_number=form.mark_number.data or "",
+                code_prefix=form.code_prefix.data or "",
+                by=by,
+                now=now,
+            )
+            invitation, token = invitations.invite(
+                organisation, form.admin_email.data or "", by=by, now=now, as_admin=True
+            )
+        except organisations.OrganisationRefused as refusal:
+            boundary.undo()
+            errors[refusal.field] = str(refusal)
+        except invitations.InvitationRefused as refusal:
+            boundary.undo()
+            errors["admin_email"] = str(refusal)
+        else:
+            notify.invitation(
+                from_account_id=g.admin.id,
+                to=invitation.email,
+                organisation=organisation.name,
+                link=f"{boundary.services().issuer}"
+                + url_for("invitation.accept_invitation", token=token),
+                days=invitations.LIFETIME.days,
+                now=now,
+            )
+            flash(f"{organisation.name} added; {invitation.email} is invited as its admin")
+            return redirect(url_for("admin.organisations_list"), 303)
+    return render_template("admin/new_organisation.html", form=form, errors=errors), (
+        400 if errors else 200
+    )
+
+
+@bp.route("/organisations/<uuid:organisation_id>/suspend", methods=["GET", "POST"])
+def suspend_organisation(organisation_id: str) -> Response | str:
+    organisation, form = _organisation(organisation_id)
+    if not form.validate_on_submit():
+        return render_template(
+            "admin/suspend_organisation.html", organisation=organisation, form=form
+        )
+    return _suspend_or_resume(organisation, suspend=True)
+
+
+@bp.route("/organisations/<uuid:organisation_id>/resume", methods=["GET", "POST"])
+def resume_organisation(organisation_id: str) -> Response | str:
+    organisation, form = _organisation(organisation_id)
+    if not form.validate_on_submit():
+        return render_template(
+            "admin/resume_organisation.html", organisation=organisation, form=form
+        )
+    return _suspend_or_resume(organisation, suspend=False)
+
+
+def _organisation(organisation_id: str) -> tuple[Organisation, ConfirmForm]:
+    organisation = organisations.by_id(str(organisation_id))
+    if organisation is None:
+        abort(404)
+    return organisation, ConfirmForm()
+
+
+def _suspend_or_resume(organisation: Organisation, *, suspend: bool) -> Response:
+    try:
+        count = suspend_or_resume_organisation(
+            organisation,
+            suspend=suspend,
+            by=f"admin:{g.admin.id}",
+            now=boundary.now(),
+            signer=boundary.services().tokens,
+        )
+    except organisations.OrganisationRefused as refusal:
+        boundary.undo()
+        flash(str(refusal))
+    else:
+        done = "suspended" if suspend else "resumed"
+        flash(f"{organisation.name} is {done}: {count} client consent(s) changed")
+    return redirect(url_for("admin.organisations_list"), 303)
+
+
+def suspend_or_resume_organisation(
+    organisation: Organisation, *, suspend: bool, by: str, now: datetime, signer: Signer
+) -> int:
+    """The organisation marked, then every adviser's grants held or released."""
+    if suspend:
+        organisations.suspend(organisation, by=by, now=now)
+    else:
+        organisations.resume(organisation, by=by, now=now)
+    count = 0
+    for adviser in organisations.advisers_of(organisation.id):
+        if suspend:
+            count += agency_grants.hold_for(
+                adviser, why=agency_grants.ORGANISATION, by=by, signer=signer, now=now
+            )
+        else:
+            count += agency_grants.release_for(adviser, by=by, signer=signer, now=now)
+    return count

@@ -149,7 +149,9 @@ def device_code() -> str | tuple[str, int]:
         return _code_error(typed, _("Enter the code"))  # nothing typed: not a wrong try
     now = boundary.now()
     try:
-        authorization = device.find(typed, attempt_keys=_attempt_keys(), now=now)
+        authorization = device.find(
+            typed, attempt_keys=_attempt_keys(), now=now, claimant_id=g.claimant.id
+        )
         device.check_answerable(authorization, now)
     except device.CodeNotFound:  # the wrong try is counted (security.md 21), so it is kept
         return _code_error(typed, _("We cannot find that code. Check it and try again"))
@@ -169,7 +171,9 @@ def answer_device() -> Response | str | tuple[str, int]:
     now = boundary.now()
     typed = form.user_code.data or ""
     try:
-        authorization = device.find(typed, attempt_keys=_attempt_keys(), now=now)
+        authorization = device.find(
+            typed, attempt_keys=_attempt_keys(), now=now, claimant_id=g.claimant.id
+        )
         who = device.representative(authorization)
         existing = grants.live_relationship(g.claimant.id, who.key(authorization.client_id), now)
         before = _terms(existing)

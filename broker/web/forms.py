@@ -487,3 +487,28 @@ class StatementForm(FlaskForm):
 
     date_from = DateField("From", validators=[DataRequired("Enter the first date")])
     date_to = DateField("To", validators=[DataRequired("Enter the last date")])
+
+
+# Issue 25: advice agencies. The rules (kind, mark shape, prefix) are checked by
+# broker/people/organisations.py, which names the field at fault; these only carry the answers.
+class OrganisationForm(FlaskForm):
+    name = StringField("Organisation name", validators=[Length(max=200)])
+    kind = RadioField("What kind of organisation is it?", validate_choice=False)
+    mark_scheme = RadioField("Regulator or quality mark", validate_choice=False)
+    mark_number = StringField("Reference number", validators=[Length(max=40)])
+    code_prefix = StringField("Adviser code prefix (optional)", validators=[Length(max=6)])
+    admin_email = StringField("Email of its first organisation admin", validators=[Length(max=200)])
+
+
+class InviteForm(FlaskForm):
+    email = StringField("Email address", validators=[Length(max=200)])
+    as_admin = BooleanField("They will also administer the organisation")
+
+
+class AcceptInvitationForm(FlaskForm):
+    name = StringField("Your full name", validators=[Length(max=200)])
+    password = PasswordField("Choose a password", validators=[Length(max=200)])
+
+
+class MoveClientsForm(FlaskForm):
+    colleague = RadioField("Which colleague should take over?", validate_choice=False)

@@ -37,6 +37,11 @@ ACTIONS = {
     "grant.expire": N_("Access ended on its end date"),
     "grant.suspend": N_("Access paused by DWP"),
     "grant.lift_suspension": N_("Access restarted by DWP"),
+    "grant.agency_hold": N_("Access paused by their advice organisation"),
+    "grant.agency_release": N_("Access restarted by their advice organisation"),
+    "grant.move_asked": N_(
+        "Their advice organisation asked you to move this access to a colleague"
+    ),
     "grant.review_confirm": N_("Access checked and kept"),
     "console.open": N_("Tried to open your journal after their access ended"),
     "token.issue": N_("Their system was given a key to your journal"),

@@ -112,6 +112,8 @@ def world(app: Flask, ctx) -> dict[str, object]:  # noqa: ANN001
         "draft_id": "00000000-0000-4000-8000-000000000000",  # issue 16: no such draft
         "passkey_id": "00000000-0000-4000-8000-000000000000",  # issue 17: no such passkey
         "request_id": "00000000-0000-4000-8000-000000000000",  # issue 23: no such request
+        "organisation_id": adviser.organisation_id,  # issue 25: the admin suspends it
+        "adviser_id": adviser.id,  # issue 25: not an organisation admin's, so 403
         "token": token,
     }
 
@@ -121,6 +123,7 @@ def _who(path: str) -> str | None:
         ("/staff", "staff"),
         ("/admin", "admin"),
         ("/adviser", "adviser"),
+        ("/organisation", "adviser"),
         ("/access", "claimant"),
         ("/contact", "claimant"),
         ("/who-is-calling", "claimant"),
@@ -135,9 +138,10 @@ def _who(path: str) -> str | None:
 
 
 def _post_routes(app: Flask, world: dict[str, object]) -> Iterator[tuple[str, str | None]]:
-    # Routes that act on a CSRF token alone (stop access, sign out) go last: they may do their
-    # one job, and everything else is fuzzed while the grant and the sessions are still live.
-    last = re.compile(r"/(revoke|stop|stop-all|sign-out|give-up)$")
+    # Routes that act on a CSRF token alone (stop access, sign out, suspend an organisation) go
+    # last: they may do their one job, and everything else is fuzzed while the grant and the
+    # sessions are still live.
+    last = re.compile(r"/(revoke|stop|stop-all|sign-out|give-up|suspend)$")
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: (bool(last.search(r.rule)), r.rule)):
         if "POST" not in rule.methods:
             continue
