@@ -21,6 +21,8 @@ from . import (
     ids,
     nominated,
     oauth,
+    oidc_flow,
+    one_login,
     proof,
     staff,
     staff_api,
@@ -49,9 +51,17 @@ def register_blueprints(app: Flask) -> None:
     register_oauth_side(app)
     register_contact_side(app)
     app.register_blueprint(account.bp)  # issue 17: every audience's own sign-in and passkeys
+    register_external_sign_in(app)
     # The API's views are units of work of their own: the guard (broker.oauth.protect) commits each
     # with its audit event.
     boundary.bind(app, (name for name in app.blueprints if name != api.bp.name))
+
+
+def register_external_sign_in(app: Flask) -> None:
+    """Sign-in through OpenID Connect providers (issue 25): GOV.UK One Login for claimants
+    and the department's provider for staff, and their back-channel logout."""
+    oidc_flow.init_app(app)
+    app.register_blueprint(one_login.bp)
 
 
 def register_oauth_side(app: Flask) -> None:
