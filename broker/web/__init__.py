@@ -28,6 +28,7 @@ from . import (
     staff_api,
     staff_contacts,
     staff_letters,
+    staff_sign_in,
     window_fields,
     wording,
 )
@@ -62,6 +63,7 @@ def register_external_sign_in(app: Flask) -> None:
     and the department's provider for staff, and their back-channel logout."""
     oidc_flow.init_app(app)
     app.register_blueprint(one_login.bp)
+    app.register_blueprint(staff_sign_in.bp)
 
 
 def register_oauth_side(app: Flask) -> None:

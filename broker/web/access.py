@@ -76,6 +76,8 @@ def public_endpoints() -> frozenset[str]:
             "one_login.link_code",
             "one_login.client_jwks",
             "one_login.backchannel_logout",
+            "staff_sign_in.start",
+            "staff_sign_in.callback",
             "oauth.jwks",
             # OAuth: clients authenticate themselves at these (issue 3)
             "oauth.metadata",
