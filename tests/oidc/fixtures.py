@@ -310,3 +310,11 @@ def one_login(
     assert start.status_code == 302, start.text
     back = at_provider(provider, start.headers["Location"], login, edit=edit)
     return client.get(local(back))
+
+
+def staff_sign_in(client: FlaskClient, provider: OidcProvider, login: str):  # noqa: ANN201
+    """Sign in through the department's provider with the test client: the callback's answer."""
+    start = client.get("/staff-sign-in/start")
+    assert start.status_code == 302, start.text
+    back = at_provider(provider, start.headers["Location"], login)
+    return client.get(local(back))
