@@ -34,7 +34,7 @@ def start() -> Response | tuple[str, int]:
     try:
         return oidc_flow.start(_provider())
     except oidc_flow.ProviderDown:
-        return _page("staff_sign_in/callback_not_answering.html", 503)
+        return _turned_away(render_template("staff_sign_in/callback_not_answering.html"), 503)
 
 
 @bp.get("/staff-sign-in/callback")
@@ -43,11 +43,11 @@ def callback() -> Response | tuple[str, int]:
     try:
         identity = oidc_flow.finish(_provider())
     except oidc_flow.ProviderDown:
-        return _page("staff_sign_in/callback_not_answering.html", 503)
+        return _turned_away(render_template("staff_sign_in/callback_not_answering.html"), 503)
     except oidc_flow.SignInRefused:
-        return _page("staff_sign_in/callback_refused.html", 400)
+        return _turned_away(render_template("staff_sign_in/callback_refused.html"), 400)
     if not has_role(identity.claims):
-        return _page("staff_sign_in/callback_no_role.html", 403)
+        return _turned_away(render_template("staff_sign_in/callback_no_role.html"), 403)
     now = boundary.now()
     account = external_sign_in.linked_account(identity.issuer, identity.subject)
     if account is None:
@@ -55,7 +55,7 @@ def callback() -> Response | tuple[str, int]:
             identity.claims.get("email"), identity.claims.get("name"), now=now
         )
         if account is None:
-            return _page("staff_sign_in/callback_refused.html", 400)
+            return _turned_away(render_template("staff_sign_in/callback_refused.html"), 400)
         try:
             external_sign_in.link(
                 account,
@@ -65,9 +65,9 @@ def callback() -> Response | tuple[str, int]:
                 now=now,
             )
         except external_sign_in.AlreadyLinked:
-            return _page("staff_sign_in/callback_refused.html", 400)
+            return _turned_away(render_template("staff_sign_in/callback_refused.html"), 400)
     if account.role != "staff":
-        return _page("staff_sign_in/callback_refused.html", 400)
+        return _turned_away(render_template("staff_sign_in/callback_refused.html"), 400)
     response = signing_in.start_session(account, now, None)
     back_channel_logout.remember_session(
         session_store.current_hash() or "", issuer=identity.issuer, sid=identity.sid
@@ -86,6 +86,6 @@ def has_role(claims: dict[str, Any]) -> bool:
     return bool(wanted) and isinstance(held, list) and wanted in held
 
 
-def _page(template: str, status: int) -> tuple[str, int]:
+def _turned_away(page: str, status: int) -> tuple[str, int]:
     boundary.undo()  # nothing is created for someone turned away
-    return render_template(template), status
+    return page, status
