@@ -137,3 +137,13 @@ def cold_cache(page) -> None:  # noqa: ANN001
     session = page.context.new_cdp_session(page)
     session.send("Network.enable")
     session.send("Network.setCacheDisabled", {"cacheDisabled": True})
+
+
+# Issue 25: GOV.UK One Login in Chromium, against a real OpenID Connect provider.
+from tests.oidc.fixtures import (  # noqa: E402, F401
+    broker_port,
+    client_key_file,
+    oidc_app,
+    oidc_live_server,
+    oidc_provider,
+)
