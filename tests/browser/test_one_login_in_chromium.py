@@ -55,3 +55,27 @@ def test_a_claimant_signs_in_with_one_login_links_and_sees_their_home_page(
         assert "Sam Morgan" in page.content()
     finally:
         page.context.close()
+
+
+def test_signing_out_at_one_login_ends_the_session_here(
+    app: Flask, oidc_app: Flask, oidc_provider: OidcProvider, oidc_live_server: str, browser
+):  # noqa: ANN001
+    """The provider's own back-channel logout: signing out at its end_session endpoint makes it
+    POST a logout token it signed to /oidc/backchannel-logout, and the session here ends."""
+    with oidc_app.app_context():
+        claimant_with_email("alex@example.com", "UC-2001-AM", name="Alex Morgan")
+    page = new_page(browser, oidc_live_server)
+    try:
+        page.goto("/sign-in")
+        sign_in_at_provider(page, "alex")
+        page.wait_for_url(f"{oidc_live_server}/")
+        assert "Alex Morgan" in page.content()
+
+        page.goto(f"{oidc_provider.issuer}/session/end")
+        page.get_by_role("button", name="Yes, sign me out").click()
+        page.wait_for_load_state()
+
+        page.goto(f"{oidc_live_server}/")
+        assert "/sign-in" in page.url
+    finally:
+        page.context.close()
