@@ -54,7 +54,11 @@ class PasswordsTurnedOff(SignInFailed):
 
 class UseOneLogin(SignInFailed):
     """The password was right, but this account is linked to an OpenID Connect provider and
-    signs in there only (issue 25)."""
+    signs in there only (issue 25): One Login for a claimant, the department's for staff."""
+
+    def __init__(self, role: str) -> None:
+        super().__init__(role)
+        self.role = role
 
 
 class PasswordNotAllowed(SignInFailed):
@@ -101,7 +105,7 @@ def sign_in(
         raise PasswordsTurnedOff()
     if external_sign_in.uses_external_sign_in(account.id):
         ratelimit.record_failure(keys, now=now)  # as above: no free oracle
-        raise UseOneLogin()
+        raise UseOneLogin(account.role)
     if account.role in refused_roles:
         ratelimit.record_failure(keys, now=now)
         raise PasswordNotAllowed()

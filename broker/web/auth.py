@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 
 from .. import i18n, ratelimit
 from ..inputs import safe_next
-from ..people import accounts, passkeys, sessions
+from ..people import accounts, external_sign_in, passkeys, sessions
 from . import boundary, oidc_flow, session_store, signing_in
 from .boundary import current_account
 from .forms import ConfirmForm, SignInForm
@@ -43,8 +43,12 @@ def sign_in() -> Response | str | tuple[str, int]:
                 hasher=boundary.services().hasher,
                 refused_roles=_password_refused_roles(),
             )
-        except accounts.UseOneLogin:
-            error = _("You now sign in with GOV.UK One Login. Use the button above")
+        except accounts.UseOneLogin as linked:
+            error = (
+                _("DWP staff sign in with their department account. Use the button above")
+                if linked.role == "staff"
+                else _("You now sign in with GOV.UK One Login. Use the button above")
+            )
         except accounts.PasswordNotAllowed:
             error = _("DWP staff sign in with their department account. Use the button above")
         except accounts.PasswordsTurnedOff:
@@ -99,6 +103,9 @@ def passkey_sign_in() -> Response | tuple[Response, int]:
         return jsonify(error=_("That passkey did not work. Try again, or use your password")), 400
     except ratelimit.TooManyAttempts as limit:
         return _too_many_tries(limit)
+    if external_sign_in.uses_external_sign_in(account.id):
+        # Issue 25: linked to a provider, the account signs in there only, as with a password.
+        return jsonify(error=_("You now sign in with GOV.UK One Login. Use the button above")), 400
     next_url = body.get("next") if isinstance(body.get("next"), str) else None
     redirected = signing_in.start_session(account, now, next_url)
     response = jsonify(next=redirected.headers["Location"])

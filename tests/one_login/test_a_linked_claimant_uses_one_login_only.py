@@ -43,3 +43,30 @@ def test_without_the_settings_the_page_is_as_before(app: Flask):
     page = app.test_client().get("/sign-in").text
     assert "One Login" not in page
     assert app.test_client().get("/one-login/start").status_code == 404
+
+
+def test_a_passkey_added_before_the_link_no_longer_signs_in(app: Flask, ctx):
+    from broker import clock
+    from broker.extensions import db
+    from broker.people import external_sign_in
+    from tests.conftest import sign_in
+    from tests.passkeys.authenticator import SoftAuthenticator
+    from tests.passkeys.conftest import ORIGIN, RP_ID, add_passkey, passkey_options, post_assertion
+
+    claimant = claimant_with_email("alex@example.com", "UC-2001-AM")
+    device = SoftAuthenticator(origin=ORIGIN, rp_id=RP_ID)
+    client = app.test_client()
+    sign_in(client, "alex@example.com")
+    assert add_passkey(client, device).status_code == 200
+    external_sign_in.link(
+        claimant.account, "https://oidc.example", "alex", how="email", now=clock.now()
+    )
+    db.session.commit()
+
+    fresh = app.test_client()
+    csrf, options = passkey_options(fresh)
+    answer = post_assertion(fresh, csrf, device.get(options))
+
+    assert answer.status_code == 400
+    assert "GOV.UK One Login" in answer.get_json()["error"]
+    assert fresh.get("/").status_code == 303

@@ -50,6 +50,10 @@ def test_an_existing_staff_account_is_linked_by_email(
     with oidc_app.app_context():
         assert db.session.scalar(select(ExternalIdentity)).account_id == staff_id
         assert db.session.scalar(select(func.count()).select_from(Account)) == 1
+    # Linked, their password no longer signs them in, wherever the app runs.
+    refused = password_sign_in(oidc_app, "jordan@dwp.example")
+    assert refused.status_code == 400
+    assert "DWP staff sign in with their department account" in refused.text
 
 
 def test_without_the_role_they_are_told_why_and_nothing_is_made(
