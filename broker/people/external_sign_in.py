@@ -107,7 +107,8 @@ def send_code(
 ) -> tuple[Claimant, str] | None:
     """A new code for the claimant with this reference, to link this identity: the claimant
     and the code to send them, or None for a reference that is no claim's (a counted miss, so
-    references cannot be tried freely). TooManyCodes past the limits. No commit."""
+    references cannot be tried freely), or when the claimant has had CODES_PER_WINDOW codes
+    already. TooManyCodes past the per-address limit. No commit."""
     by_address = [f"link-code-sent:addr:{address}"]
     try:
         ratelimit.check(by_address, limit=ADDRESS_CODES_PER_WINDOW, window=CODES_WINDOW, now=now)
@@ -117,12 +118,12 @@ def send_code(
     claimant = records.claimant_by_reference(reference)
     if claimant is None:
         return None
-    by_claimant = [f"link-code-sent:{claimant.id}"]
-    try:
-        ratelimit.check(by_claimant, limit=CODES_PER_WINDOW, window=CODES_WINDOW, now=now)
-    except ratelimit.TooManyAttempts as limit:
-        raise TooManyCodes(limit.retry_after) from None
-    ratelimit.record_failure(by_claimant, now=now)
+    by_claimant = f"link-code-sent:{claimant.id}"
+    if ratelimit.failures(by_claimant, since=now - CODES_WINDOW) >= CODES_PER_WINDOW:
+        # Nothing more is sent, and the answer is the same as for any reference: a 429 here
+        # would tell a stranger that the reference is someone's claim.
+        return None
+    ratelimit.record_failure([by_claimant], now=now)
     # The code before this one stops working: only the newest can link.
     db.session.execute(
         update(ExternalLinkCode)

@@ -11,6 +11,7 @@ a check is SignInRefused (400, nothing created).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ from werkzeug.wrappers import Response
 from ..people import oidc
 from . import boundary
 
+log = logging.getLogger(__name__)
+
 ONE_LOGIN, STAFF = "one_login", "staff"
 TIMEOUT_SECONDS = 10
 # What a provider may fail with on the way: the network, HTTP errors, an OAuth error answer,
@@ -34,7 +37,13 @@ PROVIDER_FAILURES = (requests.RequestException, AuthlibBaseError, ValueError, Ke
 
 
 class ProviderDown(Exception):
-    """The provider is down or answered garbage: try again later; nothing was stored."""
+    """The provider is down or answered garbage: try again later; nothing was stored.
+
+    Logged with the kind of failure only (never a token or a code), for the operator."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        log.warning("OpenID Connect provider not answering: %s", why)
 
 
 class SignInRefused(Exception):
