@@ -47,7 +47,9 @@ QUEUED, SENT, DELIVERED, FAILED, PRINT_DUE = "queued", "sent", "delivered", "fai
 WITHHELD = "withheld"
 CLAIMANT, CONTACT = "claimant", "contact"  # whom a delivery is for
 CONTACT_CODE, REQUEST_CODE = "contact_code", "contact_request_code"
-TO_CONTACT_KINDS = frozenset({CONTACT_CODE, REQUEST_CODE})  # to the contact, not copies
+SIGN_IN_CODE = "sign_in_code"  # issue 25: links a One Login, to the claimant's own address
+# To one address alone, never copies; their text leaves the outbox once sent.
+TO_CONTACT_KINDS = frozenset({CONTACT_CODE, REQUEST_CODE, SIGN_IN_CODE})
 DEFAULT_SENDER = "broker.messages.notify:LoggingSender"
 
 

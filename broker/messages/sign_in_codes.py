@@ -3,7 +3,8 @@
 It goes to the contact details we already hold, not to anything the person signing in typed:
 by text message when the claimant gave us a mobile number, else by email to their account's
 address. It goes to that one address alone: never into the inbox (they cannot read it without
-signing in) and never as a copy to a nominated contact.
+signing in) and never as a copy to a nominated contact; like a contact's code, its text leaves
+the outbox once sent (notify.TO_CONTACT_KINDS).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ..db import new_id
 from ..models import Claimant
 from . import contact, notify
 
-SIGN_IN_CODE = "sign_in_code"
+SIGN_IN_CODE = notify.SIGN_IN_CODE
 
 
 def send(claimant: Claimant, code: str, *, minutes: int, now: datetime) -> None:

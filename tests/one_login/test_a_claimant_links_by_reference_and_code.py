@@ -104,3 +104,29 @@ def test_the_link_pages_need_a_one_login_first(app: Flask, oidc_app: Flask):
     client = oidc_app.test_client()
     assert client.get("/one-login/link").status_code == 303
     assert client.get("/one-login/link/code").status_code == 303
+
+
+def test_the_code_goes_to_the_claimant_alone_and_leaves_the_outbox_once_sent(
+    app: Flask, oidc_app: Flask, oidc_provider: OidcProvider
+):
+    from broker import clock, sweep
+    from tests.factories import bound
+    from tests.lifecycle.conftest import RecordingSender
+
+    with oidc_app.app_context():
+        claimant_id = claimant_with_email("sam@example.com", "UC-2002-SM").id
+    client = oidc_app.test_client()
+    one_login(client, oidc_provider, "stranger")
+    ask_for_code(client, "UC-2002-SM")
+    code = code_sent_to(oidc_app, claimant_id)
+
+    sender = RecordingSender()
+    with oidc_app.app_context():
+        report = sweep.run(now=clock.now(), sender=sender, services=bound())
+        body = db.session.scalar(select(OutboxMessage.body))
+
+    assert report.sent == 1
+    (message,) = sender.sent
+    assert (message.channel, message.address) == ("email", "sam@example.com")
+    assert code in message.body
+    assert code not in body
