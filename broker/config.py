@@ -57,6 +57,7 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # The CA certificates a case system's push endpoint is checked against
         # (broker/messages/push.py); unset, the system's own.
         "BROKER_PUSH_CA_BUNDLE": env.get("BROKER_PUSH_CA_BUNDLE"),
+        **sign_in_settings(env),
     }
 
 
@@ -88,3 +89,30 @@ def delivery_settings(env: Mapping[str, str]) -> dict[str, str | None]:
     """How messages leave the broker (issue 15, broker/messages/channels.py): unset, the log
     only."""
     return {name: env.get(name) or None for name in DELIVERY_SETTINGS}
+
+
+SIGN_IN_SETTINGS = (
+    # GOV.UK One Login for claimants (issue 25): all three set, or the sign-in page is as before.
+    "BROKER_ONELOGIN_ISSUER",
+    "BROKER_ONELOGIN_CLIENT_ID",
+    "BROKER_ONELOGIN_KEY_FILE",  # the private_key_jwt key (PEM); its public half is published
+    # The department's OpenID Connect provider for staff (Microsoft Entra ID in DWP).
+    "BROKER_STAFF_OIDC_ISSUER",
+    "BROKER_STAFF_OIDC_CLIENT_ID",
+    "BROKER_STAFF_OIDC_CLIENT_SECRET",  # or BROKER_STAFF_OIDC_KEY_FILE for private_key_jwt
+    "BROKER_STAFF_OIDC_KEY_FILE",
+    "BROKER_STAFF_OIDC_ROLE_VALUE",
+)
+# One Login's vector of trust as it expects it: a JSON list, sent as a string.
+DEFAULT_VTR = '["Cl.Cm"]'
+DEFAULT_ROLE_CLAIM = "roles"
+
+
+def sign_in_settings(env: Mapping[str, str]) -> dict[str, str | None]:
+    """Sign-in through OpenID Connect providers (broker/web/oidc_flow.py); unset, passwords."""
+    settings: dict[str, str | None] = {name: env.get(name) or None for name in SIGN_IN_SETTINGS}
+    settings["BROKER_ONELOGIN_VTR"] = env.get("BROKER_ONELOGIN_VTR") or DEFAULT_VTR
+    settings["BROKER_STAFF_OIDC_ROLE_CLAIM"] = (
+        env.get("BROKER_STAFF_OIDC_ROLE_CLAIM") or DEFAULT_ROLE_CLAIM
+    )
+    return settings

@@ -829,3 +829,56 @@ class Invitation(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     adviser_id: Mapped[str | None] = mapped_column(ForeignKey("advisers.id"))
+
+
+class ExternalIdentity(db.Model):
+    """A person at an OpenID Connect provider (GOV.UK One Login, DWP's staff sign-in) linked to
+    the account they sign in to here (migration 0021, broker/people/external_sign_in.py)."""
+
+    __tablename__ = "external_identities"
+    id: Mapped[str] = uuid_pk()
+    issuer: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(255))
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+
+class ExternalLinkCode(db.Model):
+    """A 6-digit code sent to a claimant's own contact details so that a One Login identity
+    whose email matched nobody can be linked to them: only its SHA-256 is kept, for 15 minutes,
+    and it links only the identity it was made for (migration 0021)."""
+
+    __tablename__ = "external_link_codes"
+    id: Mapped[str] = uuid_pk()
+    issuer: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(255))
+    claimant_id: Mapped[str] = mapped_column(ForeignKey("claimants.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ExternalSession(db.Model):
+    """The provider's session (`sid`) a session here was started from, so that a back-channel
+    logout naming only the `sid` ends it (migration 0021)."""
+
+    __tablename__ = "external_sessions"
+    session_hash: Mapped[str] = mapped_column(
+        ForeignKey("sessions.id_hash", ondelete="CASCADE"), primary_key=True
+    )
+    issuer: Mapped[str] = mapped_column(String(200))
+    sid: Mapped[str] = mapped_column(String(255))
+
+    __table_args__ = (Index("ix_external_sessions_issuer_sid", "issuer", "sid"),)
+
+
+class LogoutTokenUse(db.Model):
+    """A back-channel logout token's `jti` (hashed with its issuer), kept until the token
+    expires so that a replay is refused (migration 0021)."""
+
+    __tablename__ = "logout_token_uses"
+    jti_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -33,7 +33,7 @@ from .models import AuditCheckpoint, JobLock
 from .oauth import dpop
 from .oauth import server as oauth
 from .oauth.tokens import TokenService
-from .people import passkeys, sessions
+from .people import back_channel_logout, external_sign_in, passkeys, sessions
 from .services import Services
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ class SweepReport:
     given_up: int = 0
     attempts_forgotten: int = 0
     sessions_forgotten: int = 0
+    sign_in_leftovers_forgotten: int = 0
     codes_forgotten: int = 0
     dpop_proofs_forgotten: int = 0  # DPoP proofs too old to be accepted again (issue 17)
     passkey_challenges_forgotten: int = 0  # passkey challenges past their 5 minutes (issue 17)
@@ -165,6 +166,10 @@ def run(
         ) + oauth.forget_codes_expired_before(now - CODES_KEPT_FOR)
         report.dpop_proofs_forgotten = dpop.forget_expired(now)
         report.passkey_challenges_forgotten = passkeys.forget_expired(now)
+        # Issue 25: spent logout token IDs and link codes, once they could no longer be used.
+        report.sign_in_leftovers_forgotten = back_channel_logout.forget_before(
+            now
+        ) + external_sign_in.forget_codes_before(now - CODES_KEPT_FOR)
         units.keep()
         report.given_up = notify.count_given_up()
         units.discard()  # end the read

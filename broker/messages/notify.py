@@ -48,8 +48,9 @@ WITHHELD = "withheld"
 CLAIMANT, CONTACT = "claimant", "contact"  # whom a delivery is for
 CONTACT_CODE, REQUEST_CODE = "contact_code", "contact_request_code"
 INVITATION = "adviser_invitation"  # issue 25: to the invitee's address, which has no account yet
-# Sent to the address itself, not copies; their secret text leaves the outbox once sent.
-TO_CONTACT_KINDS = frozenset({CONTACT_CODE, REQUEST_CODE, INVITATION})
+SIGN_IN_CODE = "sign_in_code"  # issue 25: links a One Login, to the claimant's own address
+# To one address alone, never copies; their secret text leaves the outbox once sent.
+TO_CONTACT_KINDS = frozenset({CONTACT_CODE, REQUEST_CODE, INVITATION, SIGN_IN_CODE})
 DEFAULT_SENDER = "broker.messages.notify:LoggingSender"
 
 

@@ -12,7 +12,7 @@ from .. import ratelimit
 from ..chain import audit
 from ..extensions import db
 from ..models import Account, Adviser, Claimant, Organisation, StaffMember
-from . import passkeys
+from . import external_sign_in, passkeys
 
 
 @functools.cache
@@ -52,15 +52,35 @@ class PasswordsTurnedOff(SignInFailed):
     """The password was right, but this account signs in only with a passkey (issue 17)."""
 
 
+class UseOneLogin(SignInFailed):
+    """The password was right, but this account is linked to an OpenID Connect provider and
+    signs in there only (issue 25): One Login for a claimant, the department's for staff."""
+
+    def __init__(self, role: str) -> None:
+        super().__init__(role)
+        self.role = role
+
+
+class PasswordNotAllowed(SignInFailed):
+    """The password was right, but people with this role sign in through their provider."""
+
+
 def sign_in(
-    username: str, password: str, *, address: str, now: datetime, hasher: PasswordHasher
+    username: str,
+    password: str,
+    *,
+    address: str,
+    now: datetime,
+    hasher: PasswordHasher,
+    refused_roles: frozenset[str] = frozenset(),
 ) -> Account:
     """The account for these credentials, or SignInFailed / ratelimit.TooManyAttempts.
 
     Failures count per (username, address) pair with a growing delay, and per address across
     usernames, in the database so every worker sees them; both keys stay locked until the
-    caller's transaction ends. A right password forgets its pair's failures. The caller commits
-    either way, so failures are counted even though sign-in failed.
+    caller's transaction ends. A right password forgets its pair's failures. An account linked
+    to an OpenID Connect provider, or whose role is in `refused_roles`, signs in there only.
+    The caller commits either way, so failures are counted even though sign-in failed.
     """
     username = normalise(username)
     pair, by_address = f"sign-in:pair:{address}:{username}", f"sign-in:addr:{address}"
@@ -83,6 +103,12 @@ def sign_in(
         # Still a counted failure: a leaked password must not become a free oracle.
         ratelimit.record_failure(keys, now=now)
         raise PasswordsTurnedOff()
+    if external_sign_in.uses_external_sign_in(account.id):
+        ratelimit.record_failure(keys, now=now)  # as above: no free oracle
+        raise UseOneLogin(account.role)
+    if account.role in refused_roles:
+        ratelimit.record_failure(keys, now=now)
+        raise PasswordNotAllowed()
     ratelimit.forget([pair])
     return account
 

@@ -3,7 +3,7 @@
 Only the link token's SHA-256 is kept (broker/opaque.py); the link itself goes out once, in the
 invitation email through the outbox. It is claimed by a conditional UPDATE (`used_at IS NULL`
 and not expired), so two tabs or two workers can never both make an account from one link, and
-an expired, used or unknown link makes nothing (security.md 56).
+an expired, used or unknown link makes nothing (security.md 60).
 """
 
 from __future__ import annotations

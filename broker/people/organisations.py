@@ -149,7 +149,7 @@ def advisers_of(organisation_id: str) -> list[Adviser]:
 
 def adviser_in(organisation_id: str, adviser_id: str) -> Adviser | None:
     """The adviser with this ID if they belong to this organisation: an organisation admin
-    reaches no one else's advisers (security.md 57)."""
+    reaches no one else's advisers (security.md 61)."""
     adviser = db.session.get(Adviser, adviser_id)
     if adviser is None or adviser.organisation_id != organisation_id:
         return None

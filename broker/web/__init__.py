@@ -22,12 +22,15 @@ from . import (
     invitation,
     nominated,
     oauth,
+    oidc_flow,
+    one_login,
     organisation,
     proof,
     staff,
     staff_api,
     staff_contacts,
     staff_letters,
+    staff_sign_in,
     window_fields,
     wording,
 )
@@ -52,6 +55,7 @@ def register_blueprints(app: Flask) -> None:
     register_contact_side(app)
     register_agencies(app)
     app.register_blueprint(account.bp)  # issue 17: every audience's own sign-in and passkeys
+    register_external_sign_in(app)
     # The API's views are units of work of their own: the guard (broker.oauth.protect) commits each
     # with its audit event.
     boundary.bind(app, (name for name in app.blueprints if name != api.bp.name))
@@ -63,6 +67,14 @@ def register_agencies(app: Flask) -> None:
     app.register_blueprint(organisation.bp)
     app.register_blueprint(invitation.bp)
     guard_blueprint(app, organisation.bp.name, "adviser")
+
+
+def register_external_sign_in(app: Flask) -> None:
+    """Sign-in through OpenID Connect providers (issue 25): GOV.UK One Login for claimants
+    and the department's provider for staff, and their back-channel logout."""
+    oidc_flow.init_app(app)
+    app.register_blueprint(one_login.bp)
+    app.register_blueprint(staff_sign_in.bp)
 
 
 def register_oauth_side(app: Flask) -> None:

@@ -68,6 +68,16 @@ def public_endpoints() -> frozenset[str]:
             # Issue 17: "Use a passkey" (a single-use challenge, then the signed answer to it)
             "auth.passkey_options",
             "auth.passkey_sign_in",
+            # Issue 25: sign-in through GOV.UK One Login (state, nonce and PKCE guard the way
+            # back), its link by reference and code, our client key, and providers' logouts
+            "one_login.start",
+            "one_login.callback",
+            "one_login.link",
+            "one_login.link_code",
+            "one_login.client_jwks",
+            "one_login.backchannel_logout",
+            "staff_sign_in.start",
+            "staff_sign_in.callback",
             "oauth.jwks",
             # OAuth: clients authenticate themselves at these (issue 3)
             "oauth.metadata",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -12,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -20,12 +18,9 @@ from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from .. import i18n, ratelimit
-from ..consent import news
 from ..inputs import safe_next
-from ..models import Account
-from ..people import accounts, passkeys, sessions
-from . import boundary, session_store
-from .access import home_for
+from ..people import accounts, external_sign_in, passkeys, sessions
+from . import boundary, oidc_flow, session_store, signing_in
 from .boundary import current_account
 from .forms import ConfirmForm, SignInForm
 from .passkey_settings import relying_party
@@ -46,7 +41,16 @@ def sign_in() -> Response | str | tuple[str, int]:
                 address=request.remote_addr or "unknown",
                 now=now,
                 hasher=boundary.services().hasher,
+                refused_roles=_password_refused_roles(),
             )
+        except accounts.UseOneLogin as linked:
+            error = (
+                _("DWP staff sign in with their department account. Use the button above")
+                if linked.role == "staff"
+                else _("You now sign in with GOV.UK One Login. Use the button above")
+            )
+        except accounts.PasswordNotAllowed:
+            error = _("DWP staff sign in with their department account. Use the button above")
         except accounts.PasswordsTurnedOff:
             error = _("This account does not use a password to sign in. Use a passkey")
         except accounts.SignInFailed:  # the counted failure is kept (the view returns)
@@ -65,24 +69,9 @@ def sign_in() -> Response | str | tuple[str, int]:
             response.headers["Retry-After"] = str(limit.retry_after)
             return response
         else:
-            return _start_session(account, now, form.next.data)
+            return signing_in.start_session(account, now, form.next.data)
     status = 200 if error is None and not form.errors else 400
     return render_template("auth/sign_in.html", form=form, error=error), status
-
-
-def _start_session(account: Account, now: datetime, next_url: str | None) -> Response:
-    """Signed in, by password or passkey: news, language and a new session, then on to `next`."""
-    previous = news.record_sign_in(account, now=now)
-    # A language chosen on the sign-in page wins; otherwise the account's own choice.
-    chosen = request.cookies.get(i18n.COOKIE)
-    if chosen in i18n.LANGUAGES and chosen != account.language:
-        i18n.choose(account, chosen)
-    # A new session ID and CSRF secret on every sign-in: no fixation (security.md 27).
-    session_store.begin(account, news_since=previous, user_agent=request.user_agent.string)
-    session.permanent = False  # the cookie goes when the browser closes
-    response = redirect(safe_next(next_url) or home_for(account), 303)
-    language = i18n.select_language_for(account, chosen)
-    return i18n.remember(response, language, secure=_secure())
 
 
 @bp.post("/sign-in/passkey/options")
@@ -114,12 +103,24 @@ def passkey_sign_in() -> Response | tuple[Response, int]:
         return jsonify(error=_("That passkey did not work. Try again, or use your password")), 400
     except ratelimit.TooManyAttempts as limit:
         return _too_many_tries(limit)
+    if external_sign_in.uses_external_sign_in(account.id):
+        # Issue 25: linked to a provider, the account signs in there only, as with a password.
+        return jsonify(error=_("You now sign in with GOV.UK One Login. Use the button above")), 400
     next_url = body.get("next") if isinstance(body.get("next"), str) else None
-    redirected = _start_session(account, now, next_url)
+    redirected = signing_in.start_session(account, now, next_url)
     response = jsonify(next=redirected.headers["Location"])
     for cookie in redirected.headers.getlist("Set-Cookie"):
         response.headers.add("Set-Cookie", cookie)
     return response
+
+
+def _password_refused_roles() -> frozenset[str]:
+    """Issue 25: in production, with the department's provider set, staff passwords do not
+    sign in (a leaver's password would outlive their department account)."""
+    production = current_app.config.get("BROKER_ENV") == "production"
+    if production and oidc_flow.provider(oidc_flow.STAFF) is not None:
+        return frozenset({"staff"})
+    return frozenset()
 
 
 def _too_many_tries(limit: ratelimit.TooManyAttempts) -> Response:

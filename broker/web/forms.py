@@ -512,3 +512,21 @@ class AcceptInvitationForm(FlaskForm):
 
 class MoveClientsForm(FlaskForm):
     colleague = RadioField("Which colleague should take over?", validate_choice=False)
+
+
+class LinkReferenceForm(FlaskForm):
+    """Issue 25: the UC reference of a claimant linking their GOV.UK One Login."""
+
+    reference = StringField(
+        N_("Your Universal Credit reference"),
+        validators=[DataRequired(N_("Enter your Universal Credit reference")), Length(max=40)],
+    )
+
+
+class LinkCodeForm(FlaskForm):
+    """Issue 25: the 6-digit code sent to the claimant's own phone or email."""
+
+    code = StringField(
+        N_("The 6-digit code"),
+        validators=[DataRequired(N_("Enter the 6-digit code we sent you")), Length(max=20)],
+    )

@@ -1,5 +1,5 @@
 """An organisation admin's pages (issue 25): their organisation's advisers, how many clients
-each has (counts only: never a client's name or data, security.md 57), inviting an adviser by
+each has (counts only: never a client's name or data, security.md 61), inviting an adviser by
 email, suspending or resuming one, and asking a leaving adviser's clients to move their consent
 to a colleague (each client answers on their phone).
 

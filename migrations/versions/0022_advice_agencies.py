@@ -7,7 +7,7 @@ Existing organisations become kind "other" with no mark (the broker's admin adds
 prefix (derived from the name when first needed); existing advisers administer nothing.
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-05 00:40:00
 
 """
@@ -19,7 +19,7 @@ import broker.db
 
 # revision identifiers, used by Alembic.
 revision = "0022"
-down_revision = "0020"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

@@ -171,3 +171,13 @@ def start_check(claimant, staff) -> str:  # noqa: ANN001
     code = check.code
     db.session.commit()
     return code
+
+
+# Issue 25: GOV.UK One Login in Chromium, against a real OpenID Connect provider.
+from tests.oidc.fixtures import (  # noqa: E402, F401
+    broker_port,
+    client_key_file,
+    oidc_app,
+    oidc_live_server,
+    oidc_provider,
+)

@@ -47,3 +47,12 @@ def audit_trail(claimant_id: str) -> list[tuple[str, str, str]]:
             .order_by(AuditEvent.seq)
         )
     ]
+
+
+# Issue 25: the sign-in attacks (rows 56 to 59) run against a real OpenID Connect provider.
+from tests.oidc.fixtures import (  # noqa: E402, F401
+    broker_port,
+    client_key_file,
+    oidc_app,
+    oidc_provider,
+)

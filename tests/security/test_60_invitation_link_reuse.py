@@ -1,4 +1,4 @@
-"""Attack 56: an invitation link used twice, late, guessed or raced. Only its SHA-256 is kept;
+"""Attack 60: an invitation link used twice, late, guessed or raced. Only its SHA-256 is kept;
 it is claimed by one conditional UPDATE (unused and unexpired), so a second use, a use after 7
 days or a made-up link makes no account, and a form without its CSRF token makes nothing."""
 

@@ -1,4 +1,4 @@
-"""Attack 57: an organisation admin reading their advisers' clients, or reaching another
+"""Attack 61: an organisation admin reading their advisers' clients, or reaching another
 organisation's advisers. Their page shows counts only; every lookup is filtered by their own
 organisation (another's adviser: 404, whatever the ID); their own console lists only grants
 to them; every change is a CSRF-protected POST."""
