@@ -501,7 +501,7 @@ def narrow(
     if grant.information == describe(held):  # derived from the scopes, not a client's own words
         grant.information = describe(kept)
     grant.scopes = " ".join(kept)
-    _revoke_access_tokens([grant.id], now)
+    revoke_access_tokens([grant.id], now)
     _audit(grant, by, "grant.narrow", now, removed=removed, signer=signer)
     return removed
 
@@ -871,7 +871,7 @@ def suspend(
     grant.suspended_by_staff_id = staff.id
     # Access tokens die now (authorises() refuses them anyway); refresh tokens are kept so that
     # lifting the suspension lets the adviser's system carry on without a new approval.
-    _revoke_access_tokens([grant.id], now)
+    revoke_access_tokens([grant.id], now)
     _audit(grant, f"staff:{staff.id}", "grant.suspend", now, signer=signer)  # both sides told
 
 
@@ -1032,16 +1032,13 @@ def lock(grant: Grant) -> Grant:
     return grant
 
 
-def _revoke_access_tokens(grant_ids: list[str], now: datetime) -> None:
+def revoke_access_tokens(grant_ids: list[str], now: datetime) -> None:
     issued.revoke_issued(now, access=AccessToken.grant_id.in_(grant_ids))
 
 
-# For the other ways a grant changes that live in their own modules (agency_grants.py): the
-# same token revocation, and the same audit, receipt and publication as every change here.
-revoke_access_tokens = _revoke_access_tokens
-
-
 def record_change(grant: Grant, actor: str, action: str, now: datetime, *, signer: Signer) -> None:
+    """A change made by another module of this package (agency_grants.py): the same audit,
+    receipt and publication as every change here."""
     _audit(grant, actor, action, now, signer=signer)
 
 
