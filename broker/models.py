@@ -788,7 +788,7 @@ class PasskeyChallenge(db.Model):
     __tablename__ = "passkey_challenges"
     id: Mapped[str] = uuid_pk()
     challenge_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    purpose: Mapped[str] = mapped_column(String(10))  # register | sign-in
+    purpose: Mapped[str] = mapped_column(String(10))  # register | sign-in | invitation
     account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

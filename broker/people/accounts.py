@@ -118,14 +118,23 @@ def normalise(username: str) -> str:
 
 
 def create_account(
-    username: str, password: str, role: str, name: str, now: datetime, *, hasher: PasswordHasher
+    username: str,
+    password: str,
+    role: str,
+    name: str,
+    now: datetime,
+    *,
+    hasher: PasswordHasher,
+    account_id: str | None = None,
 ) -> Account:
+    """`account_id` only when it had to be known first (a passkey's user handle, issue 25)."""
     account = Account(
         username=normalise(username),
         password_hash=hasher.hash(password),
         role=role,
         name=name,
         created_at=now,
+        **({"id": account_id} if account_id else {}),
     )
     db.session.add(account)
     db.session.flush()
@@ -163,10 +172,13 @@ def create_adviser(
     now: datetime,
     *,
     hasher: PasswordHasher,
+    account_id: str | None = None,
 ) -> Adviser:
     if normalise_code(code) == normalise_code(EXAMPLE_ADVISER_CODE):
         raise ValueError(f"{EXAMPLE_ADVISER_CODE} is the example code on the claimant's page")
-    account = create_account(username, password, "adviser", name, now, hasher=hasher)
+    account = create_account(
+        username, password, "adviser", name, now, hasher=hasher, account_id=account_id
+    )
     adviser = Adviser(id=account.id, organisation_id=organisation.id, code=normalise_code(code))
     db.session.add(adviser)
     db.session.flush()

@@ -3,13 +3,15 @@
 Only the link token's SHA-256 is kept (broker/opaque.py); the link itself goes out once, in the
 invitation email through the outbox. It is claimed by a conditional UPDATE (`used_at IS NULL`
 and not expired), so two tabs or two workers can never both make an account from one link, and
-an expired, used or unknown link makes nothing (security.md 60).
+an expired, used or unknown link makes nothing (security.md 60). The invitee chooses a passkey
+(offered first) or a password; with a passkey, password sign-in starts off.
 """
 
 from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from sqlalchemy import update
@@ -17,10 +19,11 @@ from sqlalchemy import update
 from ..extensions import db
 from ..models import Account, Adviser, Invitation, Organisation
 from ..opaque import hash_secret, new_opaque_token
-from . import accounts, organisations
+from . import accounts, organisations, passkeys
 
 LIFETIME = timedelta(days=7)
 MIN_PASSWORD = 12
+PASSKEY_NAME = "Made when you joined"  # the adviser can see it, and add more, in their account
 CODE_TRIES = 20  # random adviser codes tried before giving up (10 000 per prefix)
 
 
@@ -88,13 +91,53 @@ def accept(
     """Claim the link once and make the adviser, with a code carrying the organisation's
     prefix. No commit."""
     invitation = open_link(token, now)
-    name = " ".join(name.split())
-    if not name:
-        raise InvitationRefused("Enter your full name", field="name")
+    name = _full_name(name)
     if len(password) < MIN_PASSWORD:
         raise InvitationRefused(
             f"Your password must be at least {MIN_PASSWORD} characters", field="password"
         )
+    _claim(invitation, now)
+    return _make_adviser(invitation, name, password, now, hasher=hasher)
+
+
+def accept_with_passkey(
+    token: str,
+    *,
+    name: str,
+    credential: dict[str, Any],
+    rp: passkeys.RelyingParty,
+    now: datetime,
+    hasher: PasswordHasher,
+) -> Adviser:
+    """Issue 25, a passkey offered first: check the passkey's answer, claim the link once (the
+    same conditional UPDATE as a password), make the adviser with password sign-in off, and
+    keep the passkey. InvitationRefused or passkeys.PasskeyRefused otherwise; the caller rolls
+    back on either, so a failed ceremony makes nothing and the link still works. No commit."""
+    invitation = open_link(token, now)
+    name = _full_name(name)
+    account_id, passkey = passkeys.verify_invitation_passkey(credential, invitation.id, rp, now)
+    _claim(invitation, now)
+    # A password nobody knows: the account has one (the column is required), but its password
+    # sign-in is off until the adviser turns it on and chooses one.
+    adviser = _make_adviser(
+        invitation, name, secrets.token_urlsafe(32), now, hasher=hasher, account_id=account_id
+    )
+    account = db.session.get(Account, adviser.id)
+    assert account is not None
+    passkeys.keep(account, passkey, PASSKEY_NAME, now)
+    passkeys.turn_passwords_off(account, now)
+    return adviser
+
+
+def _full_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise InvitationRefused("Enter your full name", field="name")
+    return name
+
+
+def _claim(invitation: Invitation, now: datetime) -> None:
+    """The one conditional UPDATE that uses the link: unused and unexpired, or refused."""
     claimed = db.session.execute(
         update(Invitation)
         .where(
@@ -107,6 +150,17 @@ def accept(
     )
     if claimed.rowcount != 1:  # another request claimed it first
         raise InvitationRefused("This link has already been used", reason="used")
+
+
+def _make_adviser(
+    invitation: Invitation,
+    name: str,
+    password: str,
+    now: datetime,
+    *,
+    hasher: PasswordHasher,
+    account_id: str | None = None,
+) -> Adviser:
     organisation = db.session.get(Organisation, invitation.organisation_id)
     assert organisation is not None
     adviser = accounts.create_adviser(
@@ -117,6 +171,7 @@ def accept(
         new_code(organisation),
         now,
         hasher=hasher,
+        account_id=account_id,
     )
     adviser.is_org_admin = invitation.as_admin
     db.session.refresh(invitation)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,6 +43,8 @@ from ..models import Account, AccountEvent, Passkey, PasskeyChallenge, PasswordS
 RP_NAME = "Consent broker"
 CHALLENGE_LIFETIME = timedelta(minutes=5)
 REGISTER, SIGN_IN = "register", "sign-in"
+# Issue 25: a passkey made while accepting an adviser invitation, before the account exists.
+INVITATION = "invitation"
 NAME_LENGTH = 60
 MOST_PASSKEYS = 10  # per account: enough for every device someone owns
 
@@ -151,15 +154,31 @@ def _claim_challenge(
 # Registration
 
 
-def registration_options(account: Account, rp: RelyingParty, now: datetime) -> str:
-    """The JSON `navigator.credentials.create` needs to make a discoverable passkey."""
-    challenge = _issue_challenge(REGISTER, account.id, now)
+@dataclass(frozen=True)
+class NewPasskey:
+    """A registration answer that checked out, not yet kept for any account."""
+
+    credential_id: str
+    public_key: bytes
+    sign_count: int
+    transports: str
+
+
+def _options(
+    rp: RelyingParty,
+    challenge: bytes,
+    *,
+    user_id: str,
+    user_name: str,
+    display_name: str,
+    exclude: list[Passkey],
+) -> str:
     options = webauthn.generate_registration_options(
         rp_id=rp.rp_id,
         rp_name=RP_NAME,
-        user_id=account.id.encode(),
-        user_name=account.username,
-        user_display_name=account.name,
+        user_id=user_id.encode(),
+        user_name=user_name,
+        user_display_name=display_name,
         challenge=challenge,
         timeout=int(CHALLENGE_LIFETIME.total_seconds() * 1000),
         authenticator_selection=AuthenticatorSelectionCriteria(
@@ -167,11 +186,61 @@ def registration_options(account: Account, rp: RelyingParty, now: datetime) -> s
             user_verification=UserVerificationRequirement.REQUIRED,
         ),
         exclude_credentials=[
-            PublicKeyCredentialDescriptor(id=base64url_to_bytes(p.credential_id))
-            for p in listed(account.id)
+            PublicKeyCredentialDescriptor(id=base64url_to_bytes(p.credential_id)) for p in exclude
         ],
     )
     return options_to_json(options)
+
+
+def registration_options(account: Account, rp: RelyingParty, now: datetime) -> str:
+    """The JSON `navigator.credentials.create` needs to make a discoverable passkey."""
+    challenge = _issue_challenge(REGISTER, account.id, now)
+    return _options(
+        rp,
+        challenge,
+        user_id=account.id,
+        user_name=account.username,
+        display_name=account.name,
+        exclude=listed(account.id),
+    )
+
+
+def invitation_account_id(challenge: bytes, invitation_id: str) -> str:
+    """The ID the account made from this invitation with this challenge's passkey will have.
+
+    The passkey's user handle is the account ID, and the browser must be given it before the
+    account exists; deriving it from the single-use challenge (64 random bytes) means nothing
+    about the account-to-be is stored until the ceremony succeeds."""
+    digest = hashlib.sha256(b"invitation-account\0" + challenge + invitation_id.encode()).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))
+
+
+def invitation_options(
+    invitation_id: str, email: str, name: str, rp: RelyingParty, *, address: str, now: datetime
+) -> str:
+    """Issue 25: the options for the passkey an invitee signs in with instead of a password.
+    Counted per address like sign-in challenges (ratelimit.TooManyAttempts)."""
+    keys = [f"passkey-challenge:addr:{address}"]
+    ratelimit.check(keys, limit=CHALLENGE_LIMIT, window=CHALLENGE_LIFETIME, now=now)
+    ratelimit.record_failure(keys, now=now)
+    challenge = _issue_challenge(INVITATION, None, now)
+    return _options(
+        rp,
+        challenge,
+        user_id=invitation_account_id(challenge, invitation_id),
+        user_name=email,
+        display_name=name,
+        exclude=[],
+    )
+
+
+def verify_invitation_passkey(
+    credential: dict[str, Any], invitation_id: str, rp: RelyingParty, now: datetime
+) -> tuple[str, NewPasskey]:
+    """The account ID the answer was made for and the passkey, or PasskeyRefused. Claims the
+    challenge; keeps nothing (keep() does, once the account exists)."""
+    challenge = _claim_challenge(credential, INVITATION, None, now)
+    return invitation_account_id(challenge, invitation_id), _verify_new(credential, challenge, rp)
 
 
 def clean_name(name: str) -> str:
@@ -183,12 +252,15 @@ def register(
     account: Account, credential: dict[str, Any], name: str, rp: RelyingParty, now: datetime
 ) -> Passkey:
     """Keep the passkey this response makes, or PasskeyRefused (its challenge stays used)."""
-    name = clean_name(name)
-    if not name:
+    if not clean_name(name):
         raise PasskeyRefused("name")
     challenge = _claim_challenge(credential, REGISTER, account.id, now)
     if len(listed(account.id)) >= MOST_PASSKEYS:
         raise PasskeyRefused("too_many")
+    return keep(account, _verify_new(credential, challenge, rp), name, now)
+
+
+def _verify_new(credential: dict[str, Any], challenge: bytes, rp: RelyingParty) -> NewPasskey:
     try:
         verified = webauthn.verify_registration_response(
             credential=credential,
@@ -199,19 +271,32 @@ def register(
         )
     except (WebAuthnException, KeyError, TypeError, ValueError, AttributeError):
         raise PasskeyRefused("invalid") from None
-    credential_id = bytes_to_base64url(verified.credential_id)
-    if db.session.scalar(select(Passkey.id).where(Passkey.credential_id == credential_id)):
-        raise PasskeyRefused("known")
     transports = credential["response"].get("transports")
     known = {t.value for t in AuthenticatorTransport}
     transports = transports if isinstance(transports, list) else []
-    passkey = Passkey(
-        account_id=account.id,
-        credential_id=credential_id,
+    return NewPasskey(
+        credential_id=bytes_to_base64url(verified.credential_id),
         public_key=verified.credential_public_key,
         sign_count=verified.sign_count,
-        name=name,
         transports=" ".join(t for t in transports if isinstance(t, str) and t in known),
+    )
+
+
+def keep(account: Account, new: NewPasskey, name: str, now: datetime) -> Passkey:
+    """Keep a checked passkey as the account's, in its history; PasskeyRefused("known") if
+    any account has it already."""
+    name = clean_name(name)
+    if not name:
+        raise PasskeyRefused("name")
+    if db.session.scalar(select(Passkey.id).where(Passkey.credential_id == new.credential_id)):
+        raise PasskeyRefused("known")
+    passkey = Passkey(
+        account_id=account.id,
+        credential_id=new.credential_id,
+        public_key=new.public_key,
+        sign_count=new.sign_count,
+        name=name,
+        transports=new.transports,
         created_at=now,
     )
     db.session.add(passkey)

@@ -99,6 +99,8 @@ def public_endpoints() -> frozenset[str]:
             "contact_request.new_answer_code",
             # Issue 25: an invitee has no account yet; the one-time link is the key
             "invitation.accept_invitation",
+            "invitation.passkey_options",
+            "invitation.accept_with_passkey",
         }
     )
 

@@ -107,11 +107,7 @@ def passkey_sign_in() -> Response | tuple[Response, int]:
         # Issue 25: linked to a provider, the account signs in there only, as with a password.
         return jsonify(error=_("You now sign in with GOV.UK One Login. Use the button above")), 400
     next_url = body.get("next") if isinstance(body.get("next"), str) else None
-    redirected = signing_in.start_session(account, now, next_url)
-    response = jsonify(next=redirected.headers["Location"])
-    for cookie in redirected.headers.getlist("Set-Cookie"):
-        response.headers.add("Set-Cookie", cookie)
-    return response
+    return signing_in.for_script(signing_in.start_session(account, now, next_url))
 
 
 def _password_refused_roles() -> frozenset[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, redirect, request, session
+from flask import current_app, jsonify, redirect, request, session
 from werkzeug.wrappers import Response
 
 from .. import i18n
@@ -30,3 +30,12 @@ def start_session(account: Account, now: datetime, next_url: str | None) -> Resp
     language = i18n.select_language_for(account, chosen)
     secure = bool(current_app.config.get("SESSION_COOKIE_SECURE"))
     return i18n.remember(response, language, secure=secure)
+
+
+def for_script(redirected: Response) -> Response:
+    """start_session's redirect as the JSON a page's script follows (a passkey's answer is
+    posted by script): where to go next, and the new session's cookies."""
+    response = jsonify(next=redirected.headers["Location"])
+    for cookie in redirected.headers.getlist("Set-Cookie"):
+        response.headers.add("Set-Cookie", cookie)
+    return response

@@ -1,5 +1,6 @@
-// Passkeys (issue 17): "Use a passkey" on the sign-in page and "Add a passkey" on the account
-// page. Each asks the broker for a single-use challenge, lets the browser make or use the
+// Passkeys (issue 17): "Use a passkey" on the sign-in page, "Add a passkey" on the account
+// page, and "Use a passkey" on an adviser's invitation (issue 25), which makes the account.
+// Each asks the broker for a single-use challenge, lets the browser make or use the
 // passkey, and posts the result back as JSON with the page's CSRF token. Without JavaScript
 // (or WebAuthn) the panels stay hidden and the password form works as before. No inline
 // script: the CSP allows 'self' only.
@@ -107,14 +108,17 @@
   }
 
   function register(panel) {
-    var nameField = panel.querySelector("input[name=passkey_name]");
+    // The passkey's name on the account page; on an invitation, the invitee's own name field.
+    var named = panel.getAttribute("data-name-field");
+    var nameField = named ? document.getElementById(named) :
+      panel.querySelector("input[name=passkey_name]");
     var name = nameField.value.trim();
     if (!name) {
       showError(panel, panel.getAttribute("data-name-missing"));
       nameField.focus();
       return;
     }
-    post(panel, panel.getAttribute("data-options-url")).then(function (options) {
+    post(panel, panel.getAttribute("data-options-url"), { name: name }).then(function (options) {
       options.challenge = toBytes(options.challenge);
       options.user.id = toBytes(options.user.id);
       (options.excludeCredentials || []).forEach(function (c) { c.id = toBytes(c.id); });
