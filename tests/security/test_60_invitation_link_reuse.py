@@ -102,3 +102,77 @@ def test_no_csrf_token_makes_nothing(app: Flask, ctx):
     response = client.post(link, data={"name": "Ned", "password": "a long enough password"})
     assert response.status_code in (200, 400)
     assert _accounts("ned@nsa.example") == 0
+
+
+# Issue 25: the passkey path claims the link by the same conditional UPDATE.
+
+
+def _passkey_answer(client, link: str) -> tuple[str, dict]:  # noqa: ANN001
+    """The page opened and a passkey made for it: the CSRF token and the answer, not yet sent."""
+    from tests.passkeys.authenticator import SoftAuthenticator
+    from tests.passkeys.conftest import ORIGIN, RP_ID
+
+    csrf = csrf_from(client.get(link).text)
+    options = client.post(
+        f"{link}/passkey/options", json={"name": "Sam"}, headers={"X-CSRFToken": csrf}
+    ).get_json()
+    return csrf, SoftAuthenticator(origin=ORIGIN, rp_id=RP_ID).create(options)
+
+
+def _send(client, link: str, csrf: str, credential: dict):  # noqa: ANN001, ANN202
+    return client.post(
+        f"{link}/passkey",
+        json={"credential": credential, "name": "Sam"},
+        headers={"X-CSRFToken": csrf},
+    )
+
+
+def test_a_password_tab_and_a_passkey_tab_make_one_account(app: Flask, ctx):
+    from broker.models import Passkey
+
+    link = _link("pat@nsa.example")
+    passkey_tab, password_tab = app.test_client(), app.test_client()
+    csrf, credential = _passkey_answer(passkey_tab, link)
+    page = password_tab.get(link)
+    done = password_tab.post(
+        link,
+        data={"csrf_token": csrf_from(page.text), "name": "Pat", "password": "a long password!"},
+    )
+    assert done.status_code == 200
+    late = _send(passkey_tab, link, csrf, credential)
+    assert late.status_code == 410
+    assert _accounts("pat@nsa.example") == 1
+    assert db.session.scalar(db.select(db.func.count(Passkey.id))) == 0, "no passkey kept"
+    assert passkey_tab.get("/adviser/").status_code == 303, "the late tab is not signed in"
+
+
+def test_two_passkey_tabs_or_a_replayed_answer_make_one_account(app: Flask, ctx):
+    link = _link("quinn@nsa.example")
+    first, second = app.test_client(), app.test_client()
+    answers = [_passkey_answer(first, link), _passkey_answer(second, link)]
+    assert _send(first, link, *answers[0]).status_code == 200
+    assert _send(second, link, *answers[1]).status_code == 410
+    # The first answer sent again, from another browser with its own CSRF token.
+    replayer = app.test_client()
+    csrf = csrf_from(replayer.get("/sign-in").text)
+    assert _send(replayer, link, csrf, answers[0][1]).status_code == 410
+    assert _accounts("quinn@nsa.example") == 1
+    assert replayer.get("/adviser/").status_code == 303
+
+
+def test_a_late_passkey_answer_makes_nothing(app: Flask, ctx, frozen_clock):
+    link = _link("ray@nsa.example")
+    client = app.test_client()
+    csrf, credential = _passkey_answer(client, link)
+    frozen_clock.advance(days=7)
+    assert _send(client, link, csrf, credential).status_code == 410
+    assert _accounts("ray@nsa.example") == 0
+
+
+def test_a_passkey_answer_without_the_csrf_token_makes_nothing(app: Flask, ctx):
+    link = _link("sol@nsa.example")
+    client = app.test_client()
+    _, credential = _passkey_answer(client, link)
+    response = client.post(f"{link}/passkey", json={"credential": credential, "name": "Sol"})
+    assert response.status_code == 400
+    assert _accounts("sol@nsa.example") == 0
