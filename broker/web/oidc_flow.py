@@ -50,6 +50,10 @@ class SignInRefused(Exception):
     """Wrong state, nonce or audience, a forged, expired or replayed token: refused."""
 
 
+class TrustTooLow(SignInRefused):
+    """One Login vouched for the person at a lower level of trust than we asked for."""
+
+
 @dataclass(frozen=True)
 class ClientKey:
     """The private_key_jwt key from the PEM file a setting names, and its public JWK."""
@@ -79,6 +83,8 @@ class Provider:
     callback_path: str
     key: ClientKey | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # The levels of trust asked for (One Login's `vtr`); the ID token's `vot` must be one.
+    vtr: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,7 @@ def init_app(app: Flask) -> None:
     oauth = OAuth(app)
     providers: dict[str, Provider] = {}
     if all(config.get(f"BROKER_ONELOGIN_{n}") for n in ("ISSUER", "CLIENT_ID", "KEY_FILE")):
+        vtr = str(config.get("BROKER_ONELOGIN_VTR") or '["Cl.Cm"]')
         providers[ONE_LOGIN] = _register(
             oauth,
             ONE_LOGIN,
@@ -104,7 +111,8 @@ def init_app(app: Flask) -> None:
             callback_path="/one-login/callback",
             key=ClientKey.load(config["BROKER_ONELOGIN_KEY_FILE"]),
             # One Login takes the vector of trust as a JSON list in a string.
-            extra={"vtr": str(config.get("BROKER_ONELOGIN_VTR") or '["Cl.Cm"]')},
+            extra={"vtr": vtr},
+            vtr=oidc.vector_of_trust(vtr),
         )
     staff_secret = config.get("BROKER_STAFF_OIDC_CLIENT_SECRET")
     staff_key_file = config.get("BROKER_STAFF_OIDC_KEY_FILE")
@@ -138,6 +146,7 @@ def _register(
     key: ClientKey | None = None,
     secret: str | None = None,
     extra: dict[str, str] | None = None,
+    vtr: tuple[str, ...] = (),
 ) -> Provider:
     issuer = issuer.rstrip("/")
     client_kwargs: dict[str, Any] = {
@@ -158,7 +167,7 @@ def _register(
         server_metadata_url=f"{issuer}/.well-known/openid-configuration",
         client_kwargs=client_kwargs,
     )
-    return Provider(name, issuer, client_id, client, callback_path, key, extra or {})
+    return Provider(name, issuer, client_id, client, callback_path, key, extra or {}, vtr)
 
 
 def provider(name: str) -> Provider | None:
@@ -209,7 +218,7 @@ def _checked_id_token(chosen: Provider, id_token: Any, nonce: str) -> dict[str, 
     now = boundary.now()
     for force in (False, True):  # a key we have not seen: the provider may have rotated
         try:
-            return oidc.check_id_token(
+            claims = oidc.check_id_token(
                 id_token,
                 jwks=_jwks(chosen, force=force),
                 issuer=chosen.issuer,
@@ -217,10 +226,15 @@ def _checked_id_token(chosen: Provider, id_token: Any, nonce: str) -> dict[str, 
                 nonce=nonce,
                 now=now,
             )
+            if chosen.vtr:  # One Login: the level it achieved, from the signed ID token
+                oidc.check_vot(claims, chosen.vtr)
+            return claims
         except oidc.UnknownKey:
             continue
         except oidc.ProviderGarbled as garbled:
             raise ProviderDown(str(garbled)) from None
+        except oidc.TrustTooLow as low:
+            raise TrustTooLow(str(low)) from None
         except oidc.TokenRefused as refused:
             raise SignInRefused(str(refused)) from None
     raise ProviderDown("no key for the ID token")

@@ -68,6 +68,9 @@ def callback() -> Response | tuple[str, int]:
         identity = oidc_flow.finish(chosen)
     except oidc_flow.ProviderDown:
         return _not_answering()
+    except oidc_flow.TrustTooLow:
+        boundary.undo()
+        return render_template("one_login/callback_not_trusted.html"), 400
     except oidc_flow.SignInRefused:
         return _refused()
     now = boundary.now()

@@ -43,11 +43,14 @@ STAFF_SECRET = "staff-client-secret-for-tests"
 ROLE_CLAIM = "roles"
 STAFF_ROLE = "dwp-consent-broker-staff"
 PROVIDER_KID = "provider-key-1"
-# Who the provider vouches for: the login name typed on its page is the subject.
+# Who the provider vouches for: the login name typed on its page is the subject. `vot` is the
+# vector of trust One Login says it achieved (in the ID token); staff accounts have none.
 ACCOUNTS: dict[str, dict[str, Any]] = {
-    "alex": {"email": "alex@example.com", "email_verified": True},
-    "alex-unverified": {"email": "alex@example.com", "email_verified": False},
-    "stranger": {"email": "stranger@example.net", "email_verified": True},
+    "alex": {"email": "alex@example.com", "email_verified": True, "vot": "Cl.Cm"},
+    "alex-unverified": {"email": "alex@example.com", "email_verified": False, "vot": "Cl.Cm"},
+    "alex-low": {"email": "alex@example.com", "email_verified": True, "vot": "Cl"},
+    "alex-no-vot": {"email": "alex@example.com", "email_verified": True},
+    "stranger": {"email": "stranger@example.net", "email_verified": True, "vot": "Cl.Cm"},
     "jordan": {
         "email": "jordan@dwp.example",
         "email_verified": True,
