@@ -20,10 +20,11 @@ import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, redirect, request, session
 from joserfc.jwk import ECKey, RSAKey
 from werkzeug.wrappers import Response
 
+from ..inputs import safe_next
 from ..people import oidc
 from . import boundary
 
@@ -93,6 +94,7 @@ class Identity:
     subject: str
     sid: str | None
     claims: dict[str, Any]
+    next_url: str | None = None  # where the sign-in page was to send them, kept with the state
 
 
 def init_app(app: Flask) -> None:
@@ -178,14 +180,20 @@ def providers() -> list[Provider]:
     return list(current_app.extensions.get("broker.oidc", {}).values())
 
 
-def start(chosen: Provider) -> Response:
-    """Send the browser to the provider; ProviderDown if its discovery fails."""
+def start(chosen: Provider, next_url: str | None = None) -> Response:
+    """Send the browser to the provider; ProviderDown if its discovery fails.
+
+    `next_url` (a local path, already safe_next's) is kept with the state in this browser's
+    session, never sent to the provider, and comes back in the Identity at the callback."""
     try:
         _metadata(chosen)
         redirect_uri = boundary.services().issuer + chosen.callback_path
-        return chosen.client.authorize_redirect(redirect_uri, **chosen.extra)
+        asked = chosen.client.create_authorization_url(redirect_uri, **chosen.extra)
     except PROVIDER_FAILURES as failure:
         raise ProviderDown(type(failure).__name__) from None
+    kept = {**asked, "next": next_url} if next_url else asked
+    chosen.client.save_authorize_data(redirect_uri=redirect_uri, **kept)
+    return redirect(asked["url"])
 
 
 def finish(chosen: Provider) -> Identity:
@@ -209,8 +217,13 @@ def finish(chosen: Provider) -> Identity:
     except PROVIDER_FAILURES as failure:
         raise ProviderDown(type(failure).__name__) from None
     claims = _checked_id_token(chosen, token.get("id_token"), state_data["nonce"])
+    next_url = state_data.get("next")
     return Identity(
-        chosen.issuer, claims["sub"], claims.get("sid"), _with_userinfo(chosen, token, claims)
+        chosen.issuer,
+        claims["sub"],
+        claims.get("sid"),
+        _with_userinfo(chosen, token, claims),
+        safe_next(next_url if isinstance(next_url, str) else None),
     )
 
 

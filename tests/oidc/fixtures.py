@@ -307,9 +307,11 @@ def one_login(
     login: str,
     *,
     edit=None,  # noqa: ANN001
+    next_url: str | None = None,
 ):  # noqa: ANN201
-    """Sign in through One Login with the test client: the callback's answer."""
-    start = client.get("/one-login/start")
+    """Sign in through One Login with the test client (from a sign-in page that had `next_url`):
+    the callback's answer."""
+    start = client.get("/one-login/start", query_string={"next": next_url} if next_url else None)
     assert start.status_code == 302, start.text
     back = at_provider(provider, start.headers["Location"], login, edit=edit)
     return client.get(local(back))
