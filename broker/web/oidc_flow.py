@@ -21,6 +21,7 @@ from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from flask import Flask, current_app, redirect, request, session
+from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, RSAKey
 from werkzeug.wrappers import Response
 
@@ -69,7 +70,7 @@ class ClientKey:
         try:
             key: Any = RSAKey.import_key(pem)
             alg = "RS256"
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, JoseError):  # not RSA: P-256, or nothing we can use
             key, alg = ECKey.import_key(pem), "ES256"
         public = {**key.as_dict(private=False), "kid": key.thumbprint(), "use": "sig", "alg": alg}
         return cls(key, alg, public)

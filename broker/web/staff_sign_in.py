@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from ..inputs import safe_next
@@ -74,6 +74,16 @@ def callback() -> Response | tuple[str, int]:
         session_store.current_hash() or "", issuer=identity.issuer, sid=identity.sid
     )
     return response
+
+
+@bp.get("/.well-known/staff-sign-in-client-jwks.json")
+def client_jwks() -> Response:
+    """The public half of BROKER_STAFF_OIDC_KEY_FILE, for the department's provider to register
+    (404 when staff sign-in is off, or authenticates with a client secret)."""
+    chosen = _provider()
+    if chosen.key is None:
+        abort(404)
+    return jsonify(keys=[chosen.key.public])
 
 
 def has_role(claims: dict[str, Any]) -> bool:
