@@ -33,6 +33,10 @@ class TokenRefused(Exception):
     """A token that is not for us, not signed by the provider, expired, or replayed."""
 
 
+class TrustTooLow(TokenRefused):
+    """A valid ID token whose `vot` is missing or is not a level of trust we asked for."""
+
+
 class UnknownKey(ProviderGarbled):
     """No key in the provider's JWKS has the token's `kid`: fetch the JWKS again, once."""
 
@@ -63,6 +67,29 @@ def check_id_token(
     if _at(claims["iat"]) - LEEWAY > now:
         raise TokenRefused("issued in the future")
     return claims
+
+
+def check_vot(claims: dict[str, Any], asked: tuple[str, ...]) -> None:
+    """GOV.UK One Login's achieved vector of trust (`vot`) is one of the levels asked for in
+    `vtr`; else TrustTooLow (a sign-in weaker than we asked for, or one that does not say)."""
+    vot = claims.get("vot")
+    if not isinstance(vot, str) or vot not in asked:
+        raise TrustTooLow("vot")
+
+
+def vector_of_trust(vtr: str) -> tuple[str, ...]:
+    """The levels in a `vtr` setting (a JSON list of strings, as One Login takes it)."""
+    try:
+        levels = json.loads(vtr)
+    except ValueError:
+        levels = None
+    if (
+        not isinstance(levels, list)
+        or not levels
+        or not all(isinstance(level, str) and level for level in levels)
+    ):
+        raise ValueError(f"BROKER_ONELOGIN_VTR is not a JSON list of levels: {vtr!r}")
+    return tuple(levels)
 
 
 def check_logout_token(

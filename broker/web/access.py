@@ -78,6 +78,7 @@ def public_endpoints() -> frozenset[str]:
             "one_login.backchannel_logout",
             "staff_sign_in.start",
             "staff_sign_in.callback",
+            "staff_sign_in.client_jwks",
             "oauth.jwks",
             # OAuth: clients authenticate themselves at these (issue 3)
             "oauth.metadata",

@@ -20,10 +20,12 @@ import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, redirect, request, session
+from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, RSAKey
 from werkzeug.wrappers import Response
 
+from ..inputs import safe_next
 from ..people import oidc
 from . import boundary
 
@@ -50,6 +52,10 @@ class SignInRefused(Exception):
     """Wrong state, nonce or audience, a forged, expired or replayed token: refused."""
 
 
+class TrustTooLow(SignInRefused):
+    """One Login vouched for the person at a lower level of trust than we asked for."""
+
+
 @dataclass(frozen=True)
 class ClientKey:
     """The private_key_jwt key from the PEM file a setting names, and its public JWK."""
@@ -64,7 +70,7 @@ class ClientKey:
         try:
             key: Any = RSAKey.import_key(pem)
             alg = "RS256"
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, JoseError):  # not RSA: P-256, or nothing we can use
             key, alg = ECKey.import_key(pem), "ES256"
         public = {**key.as_dict(private=False), "kid": key.thumbprint(), "use": "sig", "alg": alg}
         return cls(key, alg, public)
@@ -79,6 +85,8 @@ class Provider:
     callback_path: str
     key: ClientKey | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # The levels of trust asked for (One Login's `vtr`); the ID token's `vot` must be one.
+    vtr: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,7 @@ class Identity:
     subject: str
     sid: str | None
     claims: dict[str, Any]
+    next_url: str | None = None  # where the sign-in page was to send them, kept with the state
 
 
 def init_app(app: Flask) -> None:
@@ -95,6 +104,7 @@ def init_app(app: Flask) -> None:
     oauth = OAuth(app)
     providers: dict[str, Provider] = {}
     if all(config.get(f"BROKER_ONELOGIN_{n}") for n in ("ISSUER", "CLIENT_ID", "KEY_FILE")):
+        vtr = str(config.get("BROKER_ONELOGIN_VTR") or '["Cl.Cm"]')
         providers[ONE_LOGIN] = _register(
             oauth,
             ONE_LOGIN,
@@ -104,7 +114,8 @@ def init_app(app: Flask) -> None:
             callback_path="/one-login/callback",
             key=ClientKey.load(config["BROKER_ONELOGIN_KEY_FILE"]),
             # One Login takes the vector of trust as a JSON list in a string.
-            extra={"vtr": str(config.get("BROKER_ONELOGIN_VTR") or '["Cl.Cm"]')},
+            extra={"vtr": vtr},
+            vtr=oidc.vector_of_trust(vtr),
         )
     staff_secret = config.get("BROKER_STAFF_OIDC_CLIENT_SECRET")
     staff_key_file = config.get("BROKER_STAFF_OIDC_KEY_FILE")
@@ -138,6 +149,7 @@ def _register(
     key: ClientKey | None = None,
     secret: str | None = None,
     extra: dict[str, str] | None = None,
+    vtr: tuple[str, ...] = (),
 ) -> Provider:
     issuer = issuer.rstrip("/")
     client_kwargs: dict[str, Any] = {
@@ -158,7 +170,7 @@ def _register(
         server_metadata_url=f"{issuer}/.well-known/openid-configuration",
         client_kwargs=client_kwargs,
     )
-    return Provider(name, issuer, client_id, client, callback_path, key, extra or {})
+    return Provider(name, issuer, client_id, client, callback_path, key, extra or {}, vtr)
 
 
 def provider(name: str) -> Provider | None:
@@ -169,14 +181,20 @@ def providers() -> list[Provider]:
     return list(current_app.extensions.get("broker.oidc", {}).values())
 
 
-def start(chosen: Provider) -> Response:
-    """Send the browser to the provider; ProviderDown if its discovery fails."""
+def start(chosen: Provider, next_url: str | None = None) -> Response:
+    """Send the browser to the provider; ProviderDown if its discovery fails.
+
+    `next_url` (a local path, already safe_next's) is kept with the state in this browser's
+    session, never sent to the provider, and comes back in the Identity at the callback."""
     try:
         _metadata(chosen)
         redirect_uri = boundary.services().issuer + chosen.callback_path
-        return chosen.client.authorize_redirect(redirect_uri, **chosen.extra)
+        asked = chosen.client.create_authorization_url(redirect_uri, **chosen.extra)
     except PROVIDER_FAILURES as failure:
         raise ProviderDown(type(failure).__name__) from None
+    kept = {**asked, "next": next_url} if next_url else asked
+    chosen.client.save_authorize_data(redirect_uri=redirect_uri, **kept)
+    return redirect(asked["url"])
 
 
 def finish(chosen: Provider) -> Identity:
@@ -200,8 +218,13 @@ def finish(chosen: Provider) -> Identity:
     except PROVIDER_FAILURES as failure:
         raise ProviderDown(type(failure).__name__) from None
     claims = _checked_id_token(chosen, token.get("id_token"), state_data["nonce"])
+    next_url = state_data.get("next")
     return Identity(
-        chosen.issuer, claims["sub"], claims.get("sid"), _with_userinfo(chosen, token, claims)
+        chosen.issuer,
+        claims["sub"],
+        claims.get("sid"),
+        _with_userinfo(chosen, token, claims),
+        safe_next(next_url if isinstance(next_url, str) else None),
     )
 
 
@@ -209,7 +232,7 @@ def _checked_id_token(chosen: Provider, id_token: Any, nonce: str) -> dict[str, 
     now = boundary.now()
     for force in (False, True):  # a key we have not seen: the provider may have rotated
         try:
-            return oidc.check_id_token(
+            claims = oidc.check_id_token(
                 id_token,
                 jwks=_jwks(chosen, force=force),
                 issuer=chosen.issuer,
@@ -217,10 +240,15 @@ def _checked_id_token(chosen: Provider, id_token: Any, nonce: str) -> dict[str, 
                 nonce=nonce,
                 now=now,
             )
+            if chosen.vtr:  # One Login: the level it achieved, from the signed ID token
+                oidc.check_vot(claims, chosen.vtr)
+            return claims
         except oidc.UnknownKey:
             continue
         except oidc.ProviderGarbled as garbled:
             raise ProviderDown(str(garbled)) from None
+        except oidc.TrustTooLow as low:
+            raise TrustTooLow(str(low)) from None
         except oidc.TokenRefused as refused:
             raise SignInRefused(str(refused)) from None
     raise ProviderDown("no key for the ID token")

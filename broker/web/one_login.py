@@ -30,6 +30,7 @@ from werkzeug.wrappers import Response
 
 from .. import ratelimit
 from ..extensions import csrf
+from ..inputs import safe_next
 from ..messages import sign_in_codes
 from ..models import Account
 from ..people import back_channel_logout, external_sign_in, oidc
@@ -55,7 +56,7 @@ def start() -> Response | tuple[str, int]:
     if current_account() is not None:
         return redirect("/", 303)
     try:
-        return oidc_flow.start(_provider())
+        return oidc_flow.start(_provider(), safe_next(request.args.get("next")))
     except oidc_flow.ProviderDown:
         return _not_answering()
 
@@ -68,6 +69,9 @@ def callback() -> Response | tuple[str, int]:
         identity = oidc_flow.finish(chosen)
     except oidc_flow.ProviderDown:
         return _not_answering()
+    except oidc_flow.TrustTooLow:
+        boundary.undo()
+        return render_template("one_login/callback_not_trusted.html"), 400
     except oidc_flow.SignInRefused:
         return _refused()
     now = boundary.now()
@@ -82,6 +86,7 @@ def callback() -> Response | tuple[str, int]:
                 "sub": identity.subject,
                 "sid": identity.sid,
                 "at": now.timestamp(),
+                "next": identity.next_url,
             }
             return redirect(url_for("one_login.link"), 303)
         account = claimant.account
@@ -93,11 +98,13 @@ def callback() -> Response | tuple[str, int]:
             return _refused()
     if account.role != "claimant":
         return _refused()
-    return _signed_in(account, identity.issuer, identity.sid, now)
+    return _signed_in(account, identity.issuer, identity.sid, now, identity.next_url)
 
 
-def _signed_in(account: Account, issuer: str, sid: Any, now: datetime) -> Response:
-    response = signing_in.start_session(account, now, None)
+def _signed_in(
+    account: Account, issuer: str, sid: Any, now: datetime, next_url: str | None
+) -> Response:
+    response = signing_in.start_session(account, now, next_url)
     back_channel_logout.remember_session(session_store.current_hash() or "", issuer=issuer, sid=sid)
     return response
 
@@ -166,7 +173,14 @@ def link_code() -> Response | tuple[str, int]:
             return _refused()
         else:
             session.pop(PENDING, None)
-            return _signed_in(claimant.account, pending["iss"], pending.get("sid"), now)
+            next_url = pending.get("next")
+            return _signed_in(
+                claimant.account,
+                pending["iss"],
+                pending.get("sid"),
+                now,
+                next_url if isinstance(next_url, str) else None,
+            )
     status = 400 if errors else 200
     return render_template("one_login/link_code.html", form=form, errors=errors), status
 

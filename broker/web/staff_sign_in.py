@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request
 from werkzeug.wrappers import Response
 
+from ..inputs import safe_next
 from ..people import back_channel_logout, external_sign_in
 from . import boundary, oidc_flow, session_store, signing_in
 from .boundary import current_account, writes_on_get
@@ -32,7 +33,7 @@ def start() -> Response | tuple[str, int]:
     if current_account() is not None:
         return redirect("/", 303)
     try:
-        return oidc_flow.start(_provider())
+        return oidc_flow.start(_provider(), safe_next(request.args.get("next")))
     except oidc_flow.ProviderDown:
         return _turned_away(render_template("staff_sign_in/callback_not_answering.html"), 503)
 
@@ -68,11 +69,21 @@ def callback() -> Response | tuple[str, int]:
             return _turned_away(render_template("staff_sign_in/callback_refused.html"), 400)
     if account.role != "staff":
         return _turned_away(render_template("staff_sign_in/callback_refused.html"), 400)
-    response = signing_in.start_session(account, now, None)
+    response = signing_in.start_session(account, now, identity.next_url)
     back_channel_logout.remember_session(
         session_store.current_hash() or "", issuer=identity.issuer, sid=identity.sid
     )
     return response
+
+
+@bp.get("/.well-known/staff-sign-in-client-jwks.json")
+def client_jwks() -> Response:
+    """The public half of BROKER_STAFF_OIDC_KEY_FILE, for the department's provider to register
+    (404 when staff sign-in is off, or authenticates with a client secret)."""
+    chosen = _provider()
+    if chosen.key is None:
+        abort(404)
+    return jsonify(keys=[chosen.key.public])
 
 
 def has_role(claims: dict[str, Any]) -> bool:

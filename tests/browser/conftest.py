@@ -180,4 +180,5 @@ from tests.oidc.fixtures import (  # noqa: E402, F401
     oidc_app,
     oidc_live_server,
     oidc_provider,
+    staff_key_file,
 )

@@ -3,9 +3,9 @@ tests (issue 25), and an app configured to use it for GOV.UK One Login and for s
 
 The provider is started once per test process on a free localhost port, with a configuration
 written here: the broker's One Login client (private_key_jwt, with the public half of the key
-the app loads), a staff client with a secret, the accounts it vouches for, and its own signing
-key, so that tests can sign logout tokens (and forgeries) as the provider would. If node or the
-package cannot start, the tests fail: they are never skipped.
+the app loads), a staff client with a secret and one with private_key_jwt (ES256), the accounts
+it vouches for, and its own signing key, so that tests can sign logout tokens (and forgeries) as
+the provider would. If node or the package cannot start, the tests fail: they are never skipped.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import jwt
 import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -40,14 +40,19 @@ SCRIPT = ROOT / "tests" / "oidc" / "provider.mjs"
 ONE_LOGIN_CLIENT = "broker-one-login"
 STAFF_CLIENT = "broker-staff"
 STAFF_SECRET = "staff-client-secret-for-tests"
+# A second staff client that authenticates with private_key_jwt (BROKER_STAFF_OIDC_KEY_FILE).
+STAFF_JWT_CLIENT = "broker-staff-jwt"
 ROLE_CLAIM = "roles"
 STAFF_ROLE = "dwp-consent-broker-staff"
 PROVIDER_KID = "provider-key-1"
-# Who the provider vouches for: the login name typed on its page is the subject.
+# Who the provider vouches for: the login name typed on its page is the subject. `vot` is the
+# vector of trust One Login says it achieved (in the ID token); staff accounts have none.
 ACCOUNTS: dict[str, dict[str, Any]] = {
-    "alex": {"email": "alex@example.com", "email_verified": True},
-    "alex-unverified": {"email": "alex@example.com", "email_verified": False},
-    "stranger": {"email": "stranger@example.net", "email_verified": True},
+    "alex": {"email": "alex@example.com", "email_verified": True, "vot": "Cl.Cm"},
+    "alex-unverified": {"email": "alex@example.com", "email_verified": False, "vot": "Cl.Cm"},
+    "alex-low": {"email": "alex@example.com", "email_verified": True, "vot": "Cl"},
+    "alex-no-vot": {"email": "alex@example.com", "email_verified": True},
+    "stranger": {"email": "stranger@example.net", "email_verified": True, "vot": "Cl.Cm"},
     "jordan": {
         "email": "jordan@dwp.example",
         "email_verified": True,
@@ -108,9 +113,30 @@ def client_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _ec_pem() -> bytes:
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+@pytest.fixture(scope="session")
+def staff_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The staff client's private_key_jwt key: P-256 (ES256), where One Login's is RSA."""
+    path = tmp_path_factory.mktemp("oidc") / "staff-client.pem"
+    path.write_bytes(_ec_pem())
+    path.chmod(0o600)
+    return path
+
+
 @pytest.fixture(scope="session")
 def oidc_provider(
-    tmp_path_factory: pytest.TempPathFactory, broker_port: int, client_key_file: Path
+    tmp_path_factory: pytest.TempPathFactory,
+    broker_port: int,
+    client_key_file: Path,
+    staff_key_file: Path,
 ) -> Iterator[OidcProvider]:
     folder = tmp_path_factory.mktemp("provider")
     port = free_port()
@@ -145,6 +171,16 @@ def oidc_provider(
                 "client_id": STAFF_CLIENT,
                 "client_secret": STAFF_SECRET,
                 "token_endpoint_auth_method": "client_secret_post",
+                "redirect_uris": [f"{broker}/staff-sign-in/callback"],
+                "grant_types": ["authorization_code"],
+                "response_types": ["code"],
+                "id_token_signed_response_alg": "RS256",
+            },
+            {
+                "client_id": STAFF_JWT_CLIENT,
+                "token_endpoint_auth_method": "private_key_jwt",
+                "token_endpoint_auth_signing_alg": "ES256",
+                "jwks": {"keys": [ClientKey.load(str(staff_key_file)).public]},
                 "redirect_uris": [f"{broker}/staff-sign-in/callback"],
                 "grant_types": ["authorization_code"],
                 "response_types": ["code"],
@@ -304,9 +340,11 @@ def one_login(
     login: str,
     *,
     edit=None,  # noqa: ANN001
+    next_url: str | None = None,
 ):  # noqa: ANN201
-    """Sign in through One Login with the test client: the callback's answer."""
-    start = client.get("/one-login/start")
+    """Sign in through One Login with the test client (from a sign-in page that had `next_url`):
+    the callback's answer."""
+    start = client.get("/one-login/start", query_string={"next": next_url} if next_url else None)
     assert start.status_code == 302, start.text
     back = at_provider(provider, start.headers["Location"], login, edit=edit)
     return client.get(local(back))

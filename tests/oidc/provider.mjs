@@ -14,8 +14,10 @@ const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const provider = new Provider(config.issuer, {
   clients: config.clients,
   jwks: config.jwks,
+  // `vot`: the vector of trust achieved, in the ID token as GOV.UK One Login gives it; each
+  // account in the configuration has its own (or none), so a test can sign in at a low level.
   claims: {
-    openid: ['sub'],
+    openid: ['sub', 'vot'],
     email: ['email', 'email_verified'],
     profile: ['name', config.role_claim],
   },

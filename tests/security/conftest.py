@@ -55,4 +55,5 @@ from tests.oidc.fixtures import (  # noqa: E402, F401
     client_key_file,
     oidc_app,
     oidc_provider,
+    staff_key_file,
 )

@@ -6,4 +6,5 @@ from tests.oidc.fixtures import (  # noqa: F401
     oidc_app,
     oidc_client,
     oidc_provider,
+    staff_key_file,
 )

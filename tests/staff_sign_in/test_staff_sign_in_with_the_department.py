@@ -4,6 +4,7 @@ the first sign-in makes (or links by email) their staff account."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 from flask import Flask
 from sqlalchemy import func, select
@@ -14,7 +15,7 @@ from broker.models import Account, ExternalIdentity, StaffMember, UserSession
 from broker.people import accounts
 from tests.conftest import csrf_from
 from tests.factories import PASSWORD, bound
-from tests.oidc.fixtures import OidcProvider, build_app, staff_sign_in
+from tests.oidc.fixtures import OidcProvider, at_provider, build_app, local, staff_sign_in
 
 
 def test_a_person_with_the_staff_role_gets_a_staff_account_and_signs_in(
@@ -128,3 +129,29 @@ def test_outside_production_staff_passwords_still_work(app: Flask, oidc_app: Fla
         )
         db.session.commit()
     assert password_sign_in(oidc_app, "sid@dwp.example").status_code == 303
+
+
+def test_staff_sign_in_asks_for_no_vtr_and_needs_no_vot(
+    app: Flask, oidc_app: Flask, oidc_provider: OidcProvider
+):
+    """The vector of trust is One Login's: the department's provider is not asked for one, and
+    its ID tokens (jordan's has no `vot`) sign staff in."""
+    client = oidc_app.test_client()
+    start = client.get("/staff-sign-in/start")
+    assert "vtr" not in parse_qs(urlsplit(start.headers["Location"]).query)
+    assert "vot" not in oidc_provider.accounts["jordan"]
+
+    assert staff_sign_in(oidc_app.test_client(), oidc_provider, "jordan").status_code == 303
+
+
+def test_staff_land_on_the_sign_in_pages_next(
+    app: Flask, oidc_app: Flask, oidc_provider: OidcProvider
+):
+    client = oidc_app.test_client()
+    start = client.get("/staff-sign-in/start", query_string={"next": "/staff/claimants"})
+    assert "claimants" not in start.headers["Location"]
+
+    answer = client.get(local(at_provider(oidc_provider, start.headers["Location"], "jordan")))
+
+    assert answer.status_code == 303, answer.text
+    assert answer.headers["Location"] == "/staff/claimants"
