@@ -553,7 +553,8 @@ def register_agencies(app: Flask) -> None:
             raise click.ClickException(str(refusal)) from None
         units.keep()
         done = "suspended" if suspend else "resumed"
-        click.echo(f"{organisation.name} is {done}: {count} client consent(s) changed.")
+        clients = f"{count} client" if count == 1 else f"{count} clients"
+        click.echo(f"{organisation.name} is {done}: access for {clients} changed.")
 
     def _organisation(name: str) -> Organisation:
         organisation = organisations.named(name)

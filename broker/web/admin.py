@@ -19,7 +19,7 @@ from ..consent import agency_grants, clients
 from ..messages import notify
 from ..models import Organisation
 from ..people import invitations, organisations
-from . import boundary
+from . import boundary, wording
 from .forms import ClientForm, ConfirmForm, OrganisationForm, first_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -185,7 +185,7 @@ def _suspend_or_resume(organisation: Organisation, *, suspend: bool) -> Response
         flash(str(refusal))
     else:
         done = "suspended" if suspend else "resumed"
-        flash(f"{organisation.name} is {done}: {count} client consent(s) changed")
+        flash(f"{organisation.name} is {done}: access for {wording.clients(count)} changed")
     return redirect(url_for("admin.organisations_list"), 303)
 
 

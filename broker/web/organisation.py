@@ -17,7 +17,7 @@ from ..consent import agency_grants, grants
 from ..messages import notify
 from ..models import Adviser
 from ..people import invitations, organisations
-from . import boundary
+from . import boundary, wording
 from .forms import ConfirmForm, InviteForm, MoveClientsForm
 
 bp = Blueprint("organisation", __name__, url_prefix="/organisation")
@@ -122,7 +122,8 @@ def move_clients(adviser_id: str) -> Response | Page:
                 organisations.record(
                     admin.organisation_id, by, "adviser.move_clients", f"adviser:{leaving.id}", now
                 )
-                flash(f"{len(asked)} client(s) of {leaving.name} asked to move to {colleague.name}")
+                moving = wording.clients(len(asked))
+                flash(f"{moving} of {leaving.name} asked to move to {colleague.name}")
                 return redirect(url_for("organisation.advisers"), 303)
     return render_template(
         "organisation/move_clients.html",
@@ -156,11 +157,13 @@ def _suspend_or_resume(admin: Adviser, adviser: Adviser, *, suspend: bool) -> Re
             count = agency_grants.hold_for(
                 adviser, why=agency_grants.ADVISER, by=by, signer=signer, now=now
             )
-            flash(f"{adviser.name} is suspended: {count} client consent(s) stopped working")
+            flash(
+                f"{adviser.name} is suspended: access for {wording.clients(count)} stopped working"
+            )
         else:
             organisations.resume_adviser(adviser, by=by, now=now)
             count = agency_grants.release_for(adviser, by=by, signer=signer, now=now)
-            flash(f"{adviser.name} is resumed: {count} client consent(s) work again")
+            flash(f"{adviser.name} is resumed: access for {wording.clients(count)} works again")
     except organisations.OrganisationRefused as refusal:
         boundary.undo()
         flash(str(refusal))

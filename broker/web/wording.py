@@ -262,3 +262,8 @@ def consent_answer(grant: Grant, *, had_access: bool, changed: bool = True) -> s
     if not changed:
         return gettext("Nothing has changed. %(name)s can see what they could before", name=name)
     return gettext("You changed what %(name)s can see", name=name)
+
+
+def clients(count: int) -> str:
+    """ "1 client", "3 clients": a count as an adviser or admin reads it (English pages)."""
+    return f"{count} client" if count == 1 else f"{count} clients"

@@ -121,7 +121,7 @@ def test_suspending_an_organisation_refuses_all_its_advisers(app, ctx, client, r
 
     result = runner.invoke(args=["org", "resume", "--org", agency.org.name])
     assert result.exit_code == 0, result.output
-    assert "2 client consent(s) changed" in result.output
+    assert "access for 2 clients changed" in result.output
     fresh = [issue_token(agency.grant)[0], issue_token(other)[0]]
     assert [_api(app, t) for t in fresh] == [200, 200]
 

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -74,6 +75,14 @@ def laptop(browser, live_server: str) -> Iterator[object]:  # noqa: ANN001
     page = new_page(browser, live_server, LAPTOP, javascript=True)
     yield page
     page.context.close()
+
+
+def snap(page, name: str) -> None:  # noqa: ANN001
+    """A full-page photograph into $SCREENSHOTS when `make screenshots` runs; nothing otherwise
+    (the journeys are tested either way)."""
+    if folder := os.environ.get("SCREENSHOTS"):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 def sign_in_page(page, username: str, password: str = "pw-for-tests") -> None:  # noqa: ANN001, S107

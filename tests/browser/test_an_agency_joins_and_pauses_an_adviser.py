@@ -5,28 +5,18 @@ real HTTP. With SCREENSHOTS set (`make screenshots`), each step is photographed 
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from flask import Flask
 
 from broker.extensions import db
 from broker.models import Adviser, Organisation
 from tests.agencies.helpers import invitation_link, make_admin
-from tests.browser.conftest import PHONE, new_page, sign_in_page
+from tests.browser.conftest import PHONE, new_page, sign_in_page, snap
 from tests.factories import issue_token, make_claimant, make_grant
 
 pytestmark = pytest.mark.browser
 
 DESKTOP = {"width": 1024, "height": 900}
-
-
-def snap(page, name: str) -> None:  # noqa: ANN001
-    """A full-page photograph into $SCREENSHOTS, when the screenshots are being made."""
-    if folder := os.environ.get("SCREENSHOTS"):
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 PASSWORD = "a long password for tests"  # noqa: S105
@@ -67,6 +57,7 @@ def test_an_agency_is_onboarded_invites_an_adviser_and_pauses_them(
 
     db.session.rollback()  # see what the live server committed
     olu = join(browser, live_server, invitation_link(app, "olu@riverside.example"), "Olu Bello")
+    olu.set_viewport_size(DESKTOP)  # an organisation admin's pages are for the office
     assert "Your account is ready" in olu.content()
     snap(olu, "agency-2-olu-joins")
     sign_in_page(olu, "olu@riverside.example", PASSWORD)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from broker.extensions import db
 from broker.models import OutboxMessage
-from tests.browser.conftest import new_page
+from tests.browser.conftest import new_page, snap
 from tests.oidc.fixtures import OidcProvider
 from tests.oidc.people import claimant_with_email
 
@@ -31,13 +31,16 @@ def test_a_claimant_signs_in_with_one_login_links_and_sees_their_home_page(
     page = new_page(browser, oidc_live_server)
     try:
         page.goto("/sign-in")
+        snap(page, "one-login-1-sign-in-page")
         sign_in_at_provider(page, "stranger")
 
         page.wait_for_url("**/one-login/link")
+        snap(page, "one-login-2-link-by-reference")
         assert page.get_by_role("heading", level=1).inner_text() == "Link your GOV.UK One Login"
         page.get_by_label("Your Universal Credit reference").fill("UC-2002-SM")
         page.get_by_role("button", name="Send me a code").click()
         page.wait_for_url("**/one-login/link/code")
+        snap(page, "one-login-3-code-sent")
         with oidc_app.app_context():
             body = db.session.scalar(
                 select(OutboxMessage.body).where(OutboxMessage.account_id == claimant_id)
@@ -47,6 +50,7 @@ def test_a_claimant_signs_in_with_one_login_links_and_sees_their_home_page(
 
         page.wait_for_url(f"{oidc_live_server}/")
         assert "Sam Morgan" in page.content()
+        snap(page, "one-login-4-linked-home")
 
         page.context.clear_cookies()  # a new visit, signed out here and at the provider
         page.goto("/sign-in")
