@@ -5,9 +5,16 @@ broker alike), as one would run the broker in production on this machine.
 Environment: BROKER_BIND (default 127.0.0.1:$PORT, PORT default 5000), BROKER_WORKERS (default:
 one per core, which measured best here for every row of the bench; two per core was slower on
 SQLite and no faster on PostgreSQL).
+
+The scheduled work (issue 26, broker/scheduler.py): once the master is ready, `when_ready` starts
+`consent-broker scheduler` as its child, and `on_exit` stops it, so serving the broker runs the
+sweep and the checkpoint too. BROKER_SCHEDULER=0 leaves it out (a host that runs the command on
+its own). Only for the broker: an app without the database (the bench's bare Flask) starts none.
 """
 
 import os
+import subprocess
+import sys
 
 bind = os.environ.get("BROKER_BIND", f"127.0.0.1:{os.environ.get('PORT', '5000')}")
 workers = int(os.environ.get("BROKER_WORKERS", str(os.cpu_count() or 1)))
@@ -31,3 +38,27 @@ def post_fork(server, worker):  # noqa: ANN001, ANN201, ARG001
 
         with app.app_context():
             db.engine.dispose(close=False)
+
+
+_scheduler: subprocess.Popen | None = None
+
+
+def when_ready(server):  # noqa: ANN001, ANN201
+    global _scheduler
+    app = server.app.wsgi()
+    if os.environ.get("BROKER_SCHEDULER", "1") == "0" or "sqlalchemy" not in getattr(
+        app, "extensions", {}
+    ):
+        return
+    command = [sys.executable, "-m", "flask", "--app", "broker", "scheduler"]
+    _scheduler = subprocess.Popen(command)  # noqa: S603 - our own command, no input in it
+    server.log.info("Started the scheduler (pid %s)", _scheduler.pid)
+
+
+def on_exit(server):  # noqa: ANN001, ANN201, ARG001
+    if _scheduler is not None and _scheduler.poll() is None:
+        _scheduler.terminate()
+        try:
+            _scheduler.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            _scheduler.kill()

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
-from . import clock, demo, services, sweep, units
+from . import clock, demo, scheduler, services, sweep, units
 from .casework import decisions
 from .chain import audit, checkpoints
 from .chain.keys import load_retired_keys, rotate_key
@@ -296,6 +296,15 @@ def register_staff_side(app: Flask) -> None:
                 "need looking at (outbox rows with attempts and last_error).",
                 err=True,
             )
+
+    @app.cli.command("scheduler")
+    def scheduler_command() -> None:
+        """Run the scheduled work until stopped: the sweep and the audit checkpoint.
+
+        gunicorn.conf.py starts it beside the web server (so `make run` does); run it yourself
+        only where gunicorn is not. Any number may run: one acts at a time (a database lease).
+        """
+        scheduler.serve(app)
 
     @app.cli.group("staff-api-key")
     def staff_api_key() -> None:

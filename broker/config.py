@@ -53,6 +53,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # and the last is older than this many seconds (security.md 28), by cron and by the sweep.
         "BROKER_CHECKPOINT_SECONDS": int(env.get("BROKER_CHECKPOINT_SECONDS", "60")),
         "BROKER_CHECKPOINT_ON_SWEEP": env.get("BROKER_CHECKPOINT_ON_SWEEP", "1") != "0",
+        # The scheduler (broker/scheduler.py, issue 26): the sweep runs every this many seconds.
+        "BROKER_SWEEP_SECONDS": int(env.get("BROKER_SWEEP_SECONDS", "300")),
         **delivery_settings(env),
         # The CA certificates a case system's push endpoint is checked against
         # (broker/messages/push.py); unset, the system's own.

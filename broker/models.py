@@ -469,6 +469,19 @@ class JobLock(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class JobRun(db.Model):
+    """A scheduled job's record (issue 26, broker/scheduler.py): when it last started, last
+    succeeded and how long that took, and its last error (cleared by the next success)."""
+
+    __tablename__ = "job_runs"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_duration_ms: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 # Migration 0003: the sweep finds grants by status and date, and drains unsent messages in order.
 Index("ix_grants_status_ends_at", Grant.status, Grant.ends_at)
 Index("ix_grants_status_review_at", Grant.status, Grant.review_at)

@@ -86,7 +86,9 @@ def new_holder() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
-def acquire(holder: str, *, now: datetime, name: str = LOCK_NAME) -> bool:
+def acquire(
+    holder: str, *, now: datetime, name: str = LOCK_NAME, lease: timedelta = LEASE
+) -> bool:
     """Take the lease if it is free or has lapsed; commits either way. True if taken."""
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -102,18 +104,20 @@ def acquire(holder: str, *, now: datetime, name: str = LOCK_NAME) -> bool:
     taken = db.session.execute(
         update(JobLock)
         .where(JobLock.name == name, JobLock.expires_at <= now)
-        .values(holder=holder, expires_at=now + LEASE)
+        .values(holder=holder, expires_at=now + lease)
     ).rowcount
     units.keep()
     return taken == 1
 
 
-def renew(holder: str, *, now: datetime, name: str = LOCK_NAME) -> None:
+def renew(
+    holder: str, *, now: datetime, name: str = LOCK_NAME, lease: timedelta = LEASE
+) -> None:
     """Extend the lease, as the first write of a batch; LeaseLost if it is no longer ours."""
     kept = db.session.execute(
         update(JobLock)
         .where(JobLock.name == name, JobLock.holder == holder)
-        .values(expires_at=now + LEASE)
+        .values(expires_at=now + lease)
     ).rowcount
     if kept != 1:
         units.discard()

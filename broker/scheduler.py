@@ -1,0 +1,224 @@
+"""The scheduled work, run by the broker itself (issue 26): the sweep every BROKER_SWEEP_SECONDS
+(300) and the audit checkpoint every BROKER_CHECKPOINT_SECONDS (60).
+
+Where it runs: `consent-broker scheduler`, a process of its own. gunicorn.conf.py's `when_ready`
+hook starts that command as a child of gunicorn's master (and `on_exit` stops it), so `make run`
+and a production host running gunicorn with that file get the scheduled work with nothing else
+started; a host may equally run the command on its own (systemd, a container). A child process
+rather than a thread in the master, because the master forks the web workers (a thread there
+would be copied half-way through whatever it was doing) and must stay free to manage them; and
+not inside the workers, where every worker on every host would wake to compete for the work.
+
+Exactly one runner acts at a time across every host: each pass takes or renews the "scheduler"
+lease in job_locks (the table the sweep's own lease lives in). A runner that crashes stops
+renewing, its lease lapses after LEASE, and a waiting runner takes over; a runner that finds
+its lease taken (it stalled past it) stops acting until it can take it again. The sweep and the
+checkpoint still take their own leases as well, so a cron job left over from before cannot
+overlap them.
+
+When a job is due is read from its record in job_runs (its last start), not kept in memory, so
+a runner that takes over carries on the same schedule. Each run records its start, and then
+either its success and duration or its error; /readyz reads these.
+
+A plain loop, not a scheduler library (APScheduler and the like): two jobs at fixed intervals
+need no more, and such a library's own job store and locking would be a second mechanism beside
+the database lease that has to decide who acts.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import FrameType
+from typing import Any
+
+from flask import Flask
+
+from . import clock, services, sweep, units
+from .chain import checkpoints
+from .extensions import db
+from .messages import push
+from .models import JobRun
+
+log = logging.getLogger(__name__)
+
+LOCK_NAME = "scheduler"
+LEASE = timedelta(seconds=30)  # renewed every pass; a crashed runner's lapses after this
+TICK = 1.0  # seconds between passes
+SWEEP, CHECKPOINT = "sweep", "checkpoint"
+ERROR_KEPT = 500  # characters of an error's message kept in its record
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every: timedelta
+    action: Callable[[], None]
+
+
+def jobs(app: Flask) -> list[Job]:
+    """The scheduled work: the checkpoint first (it is the more frequent), then the sweep."""
+    config = app.config
+
+    def checkpoint() -> None:
+        try:
+            sweep.sign_checkpoint(services.of(app), now=clock.now())
+        except sweep.CheckpointBusy:
+            pass  # a sweep (or cron's checkpoint) is signing one now: that is this minute's
+
+    def run_sweep() -> None:
+        report = sweep.run(
+            now=clock.now(),
+            sender=services.of(app).sender,
+            services=services.of(app),
+            checkpoint=bool(config.get("BROKER_CHECKPOINT_ON_SWEEP", True)),
+            pusher=push.Pusher(config.get("BROKER_PUSH_CA_BUNDLE")),
+        )
+        if report.checkpoint_refused:
+            raise checkpoints.ChainBroken(report.checkpoint_refused)
+
+    return [
+        Job(CHECKPOINT, checkpoints.interval(config), checkpoint),
+        Job(SWEEP, sweep_interval(config), run_sweep),
+    ]
+
+
+def sweep_interval(config: Mapping[str, Any]) -> timedelta:
+    """How often the sweep runs: BROKER_SWEEP_SECONDS (300)."""
+    return timedelta(seconds=int(config.get("BROKER_SWEEP_SECONDS", 300)))
+
+
+class Scheduler:
+    """One runner. `step()` is one pass; `run()` passes every `tick` seconds until stopped."""
+
+    def __init__(
+        self,
+        app: Flask,
+        *,
+        holder: str | None = None,
+        lease: timedelta = LEASE,
+        tick: float = TICK,
+        work: list[Job] | None = None,
+    ) -> None:
+        self.app = app
+        self.holder = holder or sweep.new_holder()
+        self.lease = lease
+        self.tick = tick
+        self.jobs = work if work is not None else jobs(app)
+        self.holding = False
+        self.stopping = threading.Event()
+
+    def step(self) -> list[str]:
+        """Take or renew the lease and run every job that is due; the names of those run."""
+        with self.app.app_context():
+            if not self._hold():
+                return []
+            ran = []
+            for job in self.jobs:
+                if self.stopping.is_set() or not self._hold():
+                    break
+                if _due(job, clock.now()):
+                    _run(job)
+                    ran.append(job.name)
+            return ran
+
+    def run(self) -> None:
+        log.info("scheduler %s: started", self.holder)
+        try:
+            while not self.stopping.is_set():
+                try:
+                    self.step()
+                except Exception:  # a database that is away for a moment: try again
+                    log.exception("scheduler: a pass failed")
+                    self.holding = False
+                self.stopping.wait(self.tick)
+        finally:
+            self.release()
+            log.info("scheduler %s: stopped", self.holder)
+
+    def stop(self, *_: object) -> None:
+        self.stopping.set()
+
+    def release(self) -> None:
+        if not self.holding:
+            return
+        with self.app.app_context():
+            try:
+                sweep.release(self.holder, name=LOCK_NAME)
+            except Exception:  # noqa: BLE001 - the lease lapses on its own all the same
+                log.warning("scheduler: could not give the lease back")
+                units.discard()
+        self.holding = False
+
+    def _hold(self) -> bool:
+        now = clock.now()
+        if self.holding:
+            try:
+                sweep.renew(self.holder, now=now, name=LOCK_NAME, lease=self.lease)
+                units.keep()
+                return True
+            except sweep.LeaseLost:
+                log.warning("scheduler %s: another runner took the lease", self.holder)
+                self.holding = False
+        self.holding = sweep.acquire(self.holder, now=now, name=LOCK_NAME, lease=self.lease)
+        if self.holding:
+            log.info("scheduler %s: took the lease; this runner acts", self.holder)
+        return self.holding
+
+
+def _due(job: Job, now: datetime) -> bool:
+    record = db.session.get(JobRun, job.name)
+    last = record.last_started_at if record is not None else None
+    units.discard()
+    return last is None or now - last >= job.every
+
+
+def _run(job: Job) -> None:
+    """Run one job and record how it went (its start first, then its success or its error)."""
+    started_at = clock.now()
+    record = db.session.get(JobRun, job.name) or JobRun(name=job.name)
+    record.last_started_at = started_at
+    db.session.add(record)
+    units.keep()
+    started = time.perf_counter()
+    try:
+        job.action()
+    except Exception as exc:  # noqa: BLE001 - recorded, and the next run tries again
+        units.discard()
+        log.exception("scheduler: %s failed", job.name)
+        error = f"{type(exc).__name__}: {exc}"[:ERROR_KEPT]
+        _record(job.name, error=error)
+        return
+    elapsed_ms = round((time.perf_counter() - started) * 1000)
+    _record(job.name, duration_ms=elapsed_ms)
+
+
+def _record(name: str, *, duration_ms: int | None = None, error: str | None = None) -> None:
+    record = db.session.get(JobRun, name) or JobRun(name=name)
+    now = clock.now()
+    if error is None:
+        record.last_success_at = now
+        record.last_duration_ms = duration_ms
+        record.last_error = None
+    else:
+        record.last_error = error
+        record.last_error_at = now
+    db.session.add(record)
+    units.keep()
+
+
+def serve(app: Flask) -> None:
+    """`consent-broker scheduler`: run until SIGTERM or SIGINT, then give the lease back."""
+    runner = Scheduler(app)
+
+    def stop(signum: int, frame: FrameType | None) -> None:  # noqa: ARG001
+        runner.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    runner.run()
