@@ -18,6 +18,7 @@ from . import (
     consent,
     contact,
     contact_request,
+    health,
     ids,
     invitation,
     nominated,
@@ -56,6 +57,7 @@ def register_blueprints(app: Flask) -> None:
     register_agencies(app)
     app.register_blueprint(account.bp)  # issue 17: every audience's own sign-in and passkeys
     register_external_sign_in(app)
+    app.register_blueprint(health.bp)  # issue 26: /healthz and /readyz, open to all
     # The API's views are units of work of their own: the guard (broker.oauth.protect) commits each
     # with its audit event.
     boundary.bind(app, (name for name in app.blueprints if name != api.bp.name))

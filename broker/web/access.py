@@ -61,6 +61,9 @@ def public_endpoints() -> frozenset[str]:
     return frozenset(
         {
             "static",
+            # Issue 26: health and readiness for the load balancer; they name no one
+            "health.healthz",
+            "health.readyz",
             "auth.sign_in",
             "auth.sign_out",
             "auth.signed_out",
