@@ -51,7 +51,9 @@ def when_ready(server):  # noqa: ANN001, ANN201
     ):
         return
     command = [sys.executable, "-m", "flask", "--app", "broker", "scheduler"]
-    _scheduler = subprocess.Popen(command)  # noqa: S603 - our own command, no input in it
+    # The master's ID: the scheduler stops by itself should the master be killed outright.
+    env = {**os.environ, "BROKER_SCHEDULER_PARENT": str(os.getpid())}
+    _scheduler = subprocess.Popen(command, env=env)  # noqa: S603 - our own command, no input
     server.log.info("Started the scheduler (pid %s)", _scheduler.pid)
 
 

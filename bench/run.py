@@ -157,6 +157,7 @@ def server_env(url: str | None, port: int, sync: str = "full") -> dict[str, str]
         "BROKER_KEY_DIR": str(RESULTS / "keys"),
         "BROKER_ISSUER": ISSUER,
         "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bench'}",
+        "BROKER_SCHEDULER": "0",  # the request path alone: no sweep or checkpoint mid-row
     }
     if url:
         env["DATABASE_URL"] = url

@@ -28,6 +28,7 @@ the database lease that has to decide who acts.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -52,6 +53,7 @@ LEASE = timedelta(seconds=30)  # renewed every pass; a crashed runner's lapses a
 TICK = 1.0  # seconds between passes
 SWEEP, CHECKPOINT = "sweep", "checkpoint"
 ERROR_KEPT = 500  # characters of an error's message kept in its record
+PARENT_VARIABLE = "BROKER_SCHEDULER_PARENT"  # set by gunicorn.conf.py: the master's process ID
 
 
 @dataclass(frozen=True)
@@ -127,10 +129,15 @@ class Scheduler:
                     ran.append(job.name)
             return ran
 
-    def run(self) -> None:
+    def run(self, *, parent: int | None = None) -> None:
+        """Pass every `tick` seconds until stopped, or until process `parent` is gone (started
+        by gunicorn, it ends with the master even if the master was killed)."""
         log.info("scheduler %s: started", self.holder)
         try:
             while not self.stopping.is_set():
+                if parent is not None and os.getppid() != parent:
+                    log.warning("scheduler: the process that started it is gone; stopping")
+                    break
                 try:
                     self.step()
                 except Exception:  # a database that is away for a moment: try again
@@ -221,4 +228,5 @@ def serve(app: Flask) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    runner.run()
+    parent = os.environ.get(PARENT_VARIABLE)
+    runner.run(parent=int(parent) if parent else None)

@@ -5,6 +5,7 @@ and stopping gunicorn stops the scheduler, which gives its lease back."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -13,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from flask import Flask
 from flask_migrate import upgrade
 
 from broker import clock, create_app, scheduler
@@ -32,7 +34,8 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_the_served_broker_seals_a_checkpoint_and_sends_the_outbox_by_itself(tmp_path: Path):
+def _environment(tmp_path: Path) -> tuple[dict[str, str], Flask]:
+    """gunicorn's environment (short intervals, one worker) and an app on the same database."""
     database = f"sqlite:///{tmp_path / 'run.sqlite3'}"
     env = {
         **os.environ,
@@ -57,6 +60,23 @@ def test_the_served_broker_seals_a_checkpoint_and_sends_the_outbox_by_itself(tmp
     )
     with app.app_context():
         upgrade(revision="heads")
+    return env, app
+
+
+def _serve(env: dict[str, str]) -> subprocess.Popen:
+    """The Makefile's own command, from the top of the repo where gunicorn.conf.py is."""
+    return subprocess.Popen(
+        [str(GUNICORN), "broker:create_app()"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def test_the_served_broker_seals_a_checkpoint_and_sends_the_outbox_by_itself(tmp_path: Path):
+    env, app = _environment(tmp_path)
+    with app.app_context():
         claimant = make_claimant()  # audit events, not yet sealed
         notify.queue(
             account_id=claimant.id,
@@ -70,13 +90,7 @@ def test_the_served_broker_seals_a_checkpoint_and_sends_the_outbox_by_itself(tmp
         assert notify.count_unsent() == 1
         db.session.rollback()
 
-    with subprocess.Popen(
-        [str(GUNICORN), "broker:create_app()"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    ) as server:
+    with _serve(env) as server:
         try:
             sealed = sent = False
             deadline = time.monotonic() + 30
@@ -98,4 +112,47 @@ def test_the_served_broker_seals_a_checkpoint_and_sends_the_outbox_by_itself(tmp
         records = {row.name: row for row in db.session.scalars(db.select(JobRun))}
         assert records["sweep"].last_success_at and records["checkpoint"].last_success_at
         db.session.rollback()
+        db.engine.dispose()
+
+
+def _children(pid: int) -> list[int]:
+    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _holder(app: Flask) -> str | None:
+    with app.app_context():
+        lease = db.session.get(JobLock, scheduler.LOCK_NAME)
+        holder = lease.holder if lease is not None else None
+        db.session.rollback()
+    return holder
+
+
+def test_the_scheduler_stops_by_itself_when_gunicorn_is_killed_outright(tmp_path: Path):
+    env, app = _environment(tmp_path)
+    with _serve(env) as server:
+        try:
+            deadline = time.monotonic() + 30
+            while not _holder(app) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert _holder(app), "the scheduler never took its lease"
+        finally:
+            workers = [pid for pid in _children(server.pid) if "scheduler" not in _command(pid)]
+            server.kill()  # SIGKILL: no on_exit hook runs
+            server.wait(timeout=30)
+            for pid in workers:  # a web worker would notice only at its next timeout
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+    deadline = time.monotonic() + 15
+    while _holder(app) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _holder(app) == ""  # it saw its parent gone and gave the lease back
+    with app.app_context():
         db.engine.dispose()
