@@ -75,7 +75,7 @@ def register(app: Flask) -> None:
         if strict and overdue:
             click.echo(
                 "Events are waiting longer than a checkpoint interval to be sealed: is "
-                "`consent-broker checkpoint` running from cron?",
+                "the scheduler (`consent-broker scheduler`, started by gunicorn) running?",
                 err=True,
             )
             sys.exit(1)
@@ -134,12 +134,12 @@ def register(app: Flask) -> None:
 
 
 def register_proof(app: Flask) -> None:
-    """`checkpoint` (cron it) and `verify-statement` (offline, issue 8)."""
+    """`checkpoint` (the scheduler runs it) and `verify-statement` (offline, issue 8)."""
 
     @app.cli.command("checkpoint")
     @click.option("--force", is_flag=True, help="Sign one now, even if nothing changed.")
     def checkpoint_command(force: bool) -> None:
-        """Sign an audit checkpoint once it is due (run it every minute from cron).
+        """Sign an audit checkpoint once it is due (the scheduler does every minute).
 
         Due: events were added since the last checkpoint and it is BROKER_CHECKPOINT_SECONDS
         (60) old, so nothing stays unsealed for much longer than a minute (security.md 28).
@@ -233,7 +233,7 @@ def register_proof(app: Flask) -> None:
 
 
 def register_staff_side(app: Flask) -> None:
-    """`sweep` (run it from cron) and `staff-api-key` (credentials for staff systems)."""
+    """`sweep` (the scheduler runs it), `scheduler` and `staff-api-key` (staff systems' keys)."""
 
     @app.cli.command("sweep")
     @click.option(
@@ -247,8 +247,8 @@ def register_staff_side(app: Flask) -> None:
     def sweep_command(sender: str | None, batch: int, quiet: bool) -> None:
         """End grants past their end date, queue reminders and send the outbox.
 
-        Safe to run every few minutes from cron: runs never overlap (a lease in the database)
-        and every step is idempotent.
+        The scheduler runs it every BROKER_SWEEP_SECONDS; safe to run beside it: runs never
+        overlap (a lease in the database) and every step is idempotent.
         """
 
         def progress(stage: str, done: int, total: int) -> None:

@@ -50,7 +50,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "BROKER_ARGON2_TIME_COST": env.get("BROKER_ARGON2_TIME_COST"),
         "BROKER_ARGON2_MEMORY_KIB": env.get("BROKER_ARGON2_MEMORY_KIB"),
         # Audit checkpoints (broker/chain/checkpoints.py): one is signed whenever events were added
-        # and the last is older than this many seconds (security.md 28), by cron and by the sweep.
+        # and the last is older than this many seconds (security.md 28), by the scheduler and the
+        # sweep.
         "BROKER_CHECKPOINT_SECONDS": int(env.get("BROKER_CHECKPOINT_SECONDS", "60")),
         "BROKER_CHECKPOINT_ON_SWEEP": env.get("BROKER_CHECKPOINT_ON_SWEEP", "1") != "0",
         # The scheduler (broker/scheduler.py, issue 26): the sweep runs every this many seconds.

@@ -461,7 +461,8 @@ class StaffApiKey(db.Model):
 
 
 class JobLock(db.Model):
-    """A lease on a background job (the sweep), so that overlapping cron runs never both act."""
+    """A lease on a background job (the scheduler, the sweep, the checkpoint): overlapping runs
+    never both act."""
 
     __tablename__ = "job_locks"
     name: Mapped[str] = mapped_column(String(40), primary_key=True)

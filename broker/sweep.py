@@ -1,4 +1,4 @@
-"""The review and expiry sweep, safe to run every few minutes from cron.
+"""The review and expiry sweep, run every few minutes by the scheduler (broker/scheduler.py).
 
 One run: take the sweep lease (if another run holds it, do nothing); end every grant past its
 end date; queue the reminders owed (14 and 2 days before a review or end date); send the
@@ -86,9 +86,7 @@ def new_holder() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
-def acquire(
-    holder: str, *, now: datetime, name: str = LOCK_NAME, lease: timedelta = LEASE
-) -> bool:
+def acquire(holder: str, *, now: datetime, name: str = LOCK_NAME, lease: timedelta = LEASE) -> bool:
     """Take the lease if it is free or has lapsed; commits either way. True if taken."""
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -110,9 +108,7 @@ def acquire(
     return taken == 1
 
 
-def renew(
-    holder: str, *, now: datetime, name: str = LOCK_NAME, lease: timedelta = LEASE
-) -> None:
+def renew(holder: str, *, now: datetime, name: str = LOCK_NAME, lease: timedelta = LEASE) -> None:
     """Extend the lease, as the first write of a batch; LeaseLost if it is no longer ours."""
     kept = db.session.execute(
         update(JobLock)

@@ -26,13 +26,13 @@ computed here, by the checkpointer, never by the protected request: the request'
 as it was. Before signing, the checkpointer re-checks every event since the last checkpoint
 (links, content hash, the head row) and refuses to sign over a broken chain.
 
-When (security.md 28): a checkpoint is signed whenever events were added and the last one is
-older than BROKER_CHECKPOINT_SECONDS (default 60), by `consent-broker checkpoint` (cron it every
-minute) and by every sweep run (which also signs one if anything changed,
-BROKER_CHECKPOINT_ON_SWEEP, default on). Events after the latest checkpoint are "not yet sealed":
-someone with write access to the database could rewrite them unseen until the next checkpoint,
-so `verify-audit` prints their number and age, and `verify-audit --strict` fails when any is
-older than the interval (the checkpointer has stopped, or was stopped). Statements never sign
+When (security.md 28): a checkpoint is signed whenever events were added and the last one is older
+than BROKER_CHECKPOINT_SECONDS (default 60), by the scheduler every minute (broker/scheduler.py;
+`consent-broker checkpoint` signs a due one at once) and by every sweep run (which also signs one if
+anything changed, BROKER_CHECKPOINT_ON_SWEEP, default on). Events after the latest checkpoint are
+"not yet sealed": someone with write access to the database could rewrite them unseen until the next
+checkpoint, so `verify-audit` prints their number and age, and `verify-audit --strict` fails when
+any is older than the interval (the checkpointer has stopped, or was stopped). Statements never sign
 one. Nothing runs in the request.
 """
 
