@@ -296,6 +296,18 @@ def register_staff_side(app: Flask) -> None:
                 "need looking at (outbox rows with attempts and last_error).",
                 err=True,
             )
+        if report.push_refused:
+            click.echo(
+                f"{report.push_refused} security event(s) were given up for good and need "
+                "looking at (push_deliveries rows with given_up_at and last_error).",
+                err=True,
+            )
+        for error in report.errors:
+            click.echo(f"Failed, the rest of the sweep ran: {error}", err=True)
+        # Everything that could run did (and the checkpoint is signed); 1 tells cron that
+        # something needs a person. Failures the next run retries are not that.
+        if report.errors or report.push_refused:
+            sys.exit(1)
 
     @app.cli.group("staff-api-key")
     def staff_api_key() -> None:
