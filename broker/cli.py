@@ -262,7 +262,10 @@ def register_staff_side(app: Flask) -> None:
             progress=progress,
             services=services.of(app),
             checkpoint=bool(app.config.get("BROKER_CHECKPOINT_ON_SWEEP", True)),
-            pusher=push.Pusher(app.config.get("BROKER_PUSH_CA_BUNDLE")),
+            pusher=push.Pusher(
+                app.config.get("BROKER_PUSH_CA_BUNDLE"),
+                allow_loopback=bool(app.config.get("BROKER_PUSH_ALLOW_LOOPBACK")),
+            ),
         )
         if not report.ran:
             if not quiet:
@@ -419,6 +422,7 @@ def register_oauth_side(app: Flask) -> None:
                 client_id=client_id,
                 push_endpoint=push_endpoint,
                 require_dpop=require_dpop,
+                allow_loopback_push=bool(app.config.get("BROKER_PUSH_ALLOW_LOOPBACK")),
             )
         except clients.ClientRefused as refusal:
             units.discard()

@@ -57,6 +57,10 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # The CA certificates a case system's push endpoint is checked against
         # (broker/messages/push.py); unset, the system's own.
         "BROKER_PUSH_CA_BUNDLE": env.get("BROKER_PUSH_CA_BUNDLE"),
+        # "1": push endpoints may be on loopback (127.0.0.0/8, ::1, localhost), for tests and
+        # development only; private, link-local and metadata addresses are refused whatever this
+        # says (security.md 63).
+        "BROKER_PUSH_ALLOW_LOOPBACK": env.get("BROKER_PUSH_ALLOW_LOOPBACK", "0") == "1",
         **sign_in_settings(env),
     }
 
