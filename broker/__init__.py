@@ -52,7 +52,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(broker_config.from_environment(instance_path))
     if test_config:
         app.config.update(test_config)
+    refused = broker_config.environment_refusal(app.config)
+    if refused:
+        raise RuntimeError(refused)
     production = broker_config.is_production(app.config)
+    if production:
+        # security.md 67: production never runs on an http issuer.
+        refused = broker_config.issuer_refusal(str(app.config.get("BROKER_ISSUER") or ""))
+        if refused:
+            raise RuntimeError(refused)
     if not production:
         # Development's own files (instance/: its database, keys and secret). Production is
         # given every one of them and never writes beside the code, which may be read-only.
@@ -60,11 +68,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _secret_key(
         instance_path, production
     )
-    if production and len(str(app.config["SECRET_KEY"]).encode()) < MIN_SECRET_KEY_BYTES:
-        # security.md 33: a short key lets anyone who guesses it forge a session.
-        raise RuntimeError(
-            f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes in production"
-        )
+    if production:
+        # security.md 33, 67: a short or guessable key lets anyone who guesses it forge a session.
+        refused = broker_config.secret_key_refusal(str(app.config["SECRET_KEY"]))
+        if refused:
+            raise RuntimeError(refused)
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -109,9 +117,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     static_files.init_app(app)  # hashed names, a year's caching, compression (issue 14)
     app.after_request(_security_headers)
     return app
-
-
-MIN_SECRET_KEY_BYTES = 32
 
 
 UPLOAD_MAX_BYTES = 20 * 1024 * 1024  # a statement with ~20 000 events (the /verify page says so)

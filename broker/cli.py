@@ -262,7 +262,10 @@ def register_staff_side(app: Flask) -> None:
             progress=progress,
             services=services.of(app),
             checkpoint=bool(app.config.get("BROKER_CHECKPOINT_ON_SWEEP", True)),
-            pusher=push.Pusher(app.config.get("BROKER_PUSH_CA_BUNDLE")),
+            pusher=push.Pusher(
+                app.config.get("BROKER_PUSH_CA_BUNDLE"),
+                allow_loopback=bool(app.config.get("BROKER_PUSH_ALLOW_LOOPBACK")),
+            ),
         )
         if not report.ran:
             if not quiet:
@@ -296,6 +299,18 @@ def register_staff_side(app: Flask) -> None:
                 "need looking at (outbox rows with attempts and last_error).",
                 err=True,
             )
+        if report.push_refused:
+            click.echo(
+                f"{report.push_refused} security event(s) were given up for good and need "
+                "looking at (push_deliveries rows with given_up_at and last_error).",
+                err=True,
+            )
+        for error in report.errors:
+            click.echo(f"Failed, the rest of the sweep ran: {error}", err=True)
+        # Everything that could run did (and the checkpoint is signed); 1 tells cron that
+        # something needs a person. Failures the next run retries are not that.
+        if report.errors or report.push_refused:
+            sys.exit(1)
 
     @app.cli.command("scheduler")
     def scheduler_command() -> None:
@@ -416,6 +431,7 @@ def register_oauth_side(app: Flask) -> None:
                 client_id=client_id,
                 push_endpoint=push_endpoint,
                 require_dpop=require_dpop,
+                allow_loopback_push=bool(app.config.get("BROKER_PUSH_ALLOW_LOOPBACK")),
             )
         except clients.ClientRefused as refusal:
             units.discard()

@@ -5,10 +5,13 @@
 
 from __future__ import annotations
 
+import math
 import os
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = ROOT / "instance"
@@ -60,6 +63,10 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # The CA certificates a case system's push endpoint is checked against
         # (broker/messages/push.py); unset, the system's own.
         "BROKER_PUSH_CA_BUNDLE": env.get("BROKER_PUSH_CA_BUNDLE"),
+        # "1": push endpoints may be on loopback (127.0.0.0/8, ::1, localhost), for tests and
+        # development only; private, link-local and metadata addresses are refused whatever this
+        # says (security.md 63).
+        "BROKER_PUSH_ALLOW_LOOPBACK": env.get("BROKER_PUSH_ALLOW_LOOPBACK", "0") == "1",
         **sign_in_settings(env),
     }
 
@@ -72,8 +79,62 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def is_production(config: dict[str, Any]) -> bool:
-    return config.get("BROKER_ENV") == "production"
+DEVELOPMENT, PRODUCTION = "development", "production"
+ENVIRONMENTS = (DEVELOPMENT, PRODUCTION)  # BROKER_ENV: exactly one of these (security.md 67)
+
+
+def is_production(config: Mapping[str, Any]) -> bool:
+    return config.get("BROKER_ENV") == PRODUCTION
+
+
+def environment_refusal(config: Mapping[str, Any]) -> str | None:
+    """Why BROKER_ENV is not one the broker knows, or None. `Production` or `prod` must not
+    quietly run as development (no HSTS, no secure cookies, made-up keys, demo data allowed)."""
+    value = config.get("BROKER_ENV")
+    if value in ENVIRONMENTS:
+        return None
+    return f"BROKER_ENV must be exactly {' or '.join(ENVIRONMENTS)}, not {value!r}"
+
+
+MIN_SECRET_KEY_BYTES = 32
+# Estimated by how evenly the key's characters are spread (Shannon entropy per character times
+# its length): 32 random letters and digits give about 140 bits, 64 hex digits about 240, one
+# repeated letter 0. A low bar that only ever refuses keys a person typed, never random ones.
+MIN_SECRET_KEY_BITS = 96
+
+
+def estimated_bits(secret: str) -> float:
+    """A secret's entropy as its character frequencies suggest (an upper bound for a typed one)."""
+    if not secret:
+        return 0.0
+    counts = Counter(secret)
+    n = len(secret)
+    return -sum(c / n * math.log2(c / n) for c in counts.values()) * n
+
+
+def secret_key_refusal(secret: str) -> str | None:
+    """Why a production SECRET_KEY is too weak to sign sessions with, or None (security.md 33,
+    67): shorter than 32 bytes, one short pattern repeated, or too few bits by its character
+    spread."""
+    if len(secret.encode()) < MIN_SECRET_KEY_BYTES:
+        return f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes in production"
+    if any(secret[p:] == secret[:-p] for p in range(1, len(secret) // 2 + 1)):
+        return "SECRET_KEY must not be a short pattern repeated"
+    if estimated_bits(secret) < MIN_SECRET_KEY_BITS:
+        return (
+            f"SECRET_KEY must be random (at least {MIN_SECRET_KEY_BITS} bits by its character "
+            "spread): make one with python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return None
+
+
+def issuer_refusal(issuer: str) -> str | None:
+    """Why the issuer cannot be production's, or None: it must be an https URL, since every
+    token, cookie and signed document names it."""
+    parts = urlsplit(issuer)
+    if parts.scheme != "https" or not parts.hostname:
+        return f"BROKER_ISSUER must be an https URL in production, not {issuer!r}"
+    return None
 
 
 DELIVERY_SETTINGS = (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -39,19 +39,37 @@ def check(keys: list[str], *, limit: int, window: timedelta, now: datetime) -> N
 
 GUESS_LIMIT = 5  # wrong codes (device user codes, adviser codes) per key in GUESS_WINDOW
 GUESS_WINDOW = timedelta(minutes=15)
+# Wrong codes from one address shared by many people (an advice centre, a library), counted
+# across everyone there: high enough that one person's guesses never lock the others out, low
+# enough that guessing with many accounts from one place still stops (security.md 65).
+SHARED_GUESS_LIMIT = 50
 
 
-def guess(keys: list[str], lookup: Callable[[], T | None], *, now: datetime) -> T | None:
+def guess(
+    keys: list[str],
+    lookup: Callable[[], T | None],
+    *,
+    now: datetime,
+    shared: Sequence[str] = (),
+) -> T | None:
     """One guess at a code: what `lookup` finds, or None, and then the miss is counted.
 
-    TooManyAttempts once the keys have had GUESS_LIMIT wrong tries in GUESS_WINDOW, checked
-    before the lookup so that even a right code is refused then. The caller commits, so a miss
-    is counted even though the request fails.
+    TooManyAttempts once the keys have had GUESS_LIMIT wrong tries in GUESS_WINDOW (or the
+    `shared` keys, such as an address many people use, SHARED_GUESS_LIMIT), checked before the
+    lookup so that even a right code is refused then. The caller commits, so a miss is counted
+    even though the request fails.
     """
-    check(keys, limit=GUESS_LIMIT, window=GUESS_WINDOW, now=now)
+    since = now - GUESS_WINDOW
+    lock([*keys, *shared], since=since)
+    for key, limit in [
+        *((k, GUESS_LIMIT) for k in keys),
+        *((k, SHARED_GUESS_LIMIT) for k in shared),
+    ]:
+        if failures(key, since=since) >= limit:
+            raise TooManyAttempts(int(GUESS_WINDOW.total_seconds()))
     found = lookup()
     if found is None:
-        record_failure(keys, now=now)
+        record_failure([*keys, *shared], now=now)
     return found
 
 

@@ -17,7 +17,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
@@ -78,6 +78,10 @@ class SweepReport:
     pushed: int = 0  # Security Event Tokens a case system accepted (issue 15)
     push_failed: int = 0
     reviews_due_told: int = 0  # representatives told their access waits for a review (issue 23)
+    push_refused: int = 0  # deliveries given up for good this run (a bad endpoint, a 400 err)
+    # Steps (and single deliveries) that raised: each is undone, logged and named here, and the
+    # rest of the run goes on (issue 26 item 8). The CLI exits 1 when there are any.
+    errors: list[str] = field(default_factory=list)
     checkpoint: int | None = None  # the audit checkpoint this run signed, if any
     checkpoint_refused: str | None = None  # why it would not sign one (a broken chain)
 
@@ -147,17 +151,44 @@ def run(
         log.info("sweep: another run holds the lease; nothing done")
         return SweepReport(ran=False)
     report = SweepReport()
-    try:
+
+    def step(name: str, work: Callable[[], None]) -> None:
+        """Run one step; if it raises, undo its unfinished batch, note it and go on. Only a
+        lost lease (another run now owns the work) stops the whole run."""
+        try:
+            work()
+        except LeaseLost:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one failed step never stops the rest
+            units.discard()
+            log.exception("sweep: %s failed", name)
+            report.errors.append(f"{name}: {type(exc).__name__}: {exc}"[:300])
+
+    def expire() -> None:
         report.expired = _expire(holder, now, batch, progress, services.tokens)
+
+    def remind() -> None:
         report.reminders_queued = _remind(holder, now, batch, progress)
+
+    def tell_review_due() -> None:
         report.reviews_due_told = _in_batches(
             holder, now, batch, lambda at, limit: _tell_review_due(at, limit, services.tokens)
         )
+
+    def end_caller_checks() -> None:
         report.caller_checks_ended = _end_caller_checks(holder, now, batch)
+
+    def end_drafts() -> None:
         report.drafts_expired = _end_drafts(holder, now, batch)
+
+    def send() -> None:
         report.sent, report.failed = _send(holder, now, batch, sender, progress)
-        if pusher is not None:
-            report.pushed, report.push_failed = _push(holder, now, batch, pusher)
+
+    def push_all() -> None:
+        assert pusher is not None
+        _push(holder, now, batch, pusher, report)
+
+    def forget() -> None:
         renew(holder, now=clock.now())
         report.attempts_forgotten = ratelimit.forget_before(now - ATTEMPTS_KEPT_FOR)
         report.sessions_forgotten = sessions.forget_before(now - SESSIONS_KEPT_FOR)
@@ -171,8 +202,22 @@ def run(
             now
         ) + external_sign_in.forget_codes_before(now - CODES_KEPT_FOR)
         units.keep()
+
+    def count_given_up() -> None:
         report.given_up = notify.count_given_up()
         units.discard()  # end the read
+
+    try:
+        step("ending grants", expire)
+        step("queuing reminders", remind)
+        step("telling of reviews due", tell_review_due)
+        step("ending caller checks", end_caller_checks)
+        step("ending drafts", end_drafts)
+        step("sending messages", send)
+        if pusher is not None:
+            step("pushing security events", push_all)
+        step("forgetting old rows", forget)
+        step("counting messages given up", count_given_up)
         if checkpoint:
             report.checkpoint, report.checkpoint_refused = _checkpoint(services)
     except BaseException:
@@ -317,31 +362,43 @@ def _send(
     return sent, failed
 
 
-def _push(holder: str, now: datetime, batch: int, pusher: push.Pusher) -> tuple[int, int]:
+def _push(holder: str, now: datetime, batch: int, pusher: push.Pusher, report: SweepReport) -> None:
     """POST the Security Event Tokens due (broker/casework/deliveries.py). Each one is checked
     against its grant in a transaction, sent with no transaction open, and its outcome recorded and
-    audited in another; what failed is tried again by a later run, after a doubled wait."""
+    audited in another; what failed is tried again by a later run, after a doubled wait. Each
+    delivery fails alone: whatever one raises is undone, counted and named in the report."""
     renew(holder, now=clock.now())
     units.keep()
     due = deliveries.due(now, limit=batch)
     units.discard()
-    pushed = failed = 0
     for delivery_id in due:
         renew(holder, now=clock.now())
-        pending = deliveries.prepare(delivery_id, now=now)
-        units.keep()
-        if pending is None:
-            continue
         try:
-            answer = pusher.post(pending.endpoint, pending.token)
-        except Exception as exc:  # noqa: BLE001 - one bad endpoint never stops the rest
-            log.warning("sweep: push %s failed: %s", delivery_id, type(exc).__name__)
-            answer = push.Answer(False, False, "failed:error", f"{type(exc).__name__}: {exc}")
-        deliveries.record(delivery_id, answer, now=now)
-        units.keep()
-        pushed += answer.delivered
-        failed += not answer.delivered
-    return pushed, failed
+            _push_one(delivery_id, now, pusher, report)
+        except LeaseLost:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one bad delivery never stops the rest
+            units.discard()
+            log.exception("sweep: push %s failed", delivery_id)
+            report.push_failed += 1
+            report.errors.append(f"push {delivery_id}: {type(exc).__name__}: {exc}"[:300])
+
+
+def _push_one(delivery_id: str, now: datetime, pusher: push.Pusher, report: SweepReport) -> None:
+    pending = deliveries.prepare(delivery_id, now=now)
+    units.keep()
+    if pending is None:
+        return
+    try:
+        answer = pusher.post(pending.endpoint, pending.token)
+    except Exception as exc:  # noqa: BLE001 - one bad endpoint never stops the rest
+        log.warning("sweep: push %s failed: %s", delivery_id, type(exc).__name__)
+        answer = push.Answer(False, False, "failed:error", f"{type(exc).__name__}: {exc}")
+    given_up = deliveries.record(delivery_id, answer, now=now)
+    units.keep()
+    report.pushed += answer.delivered
+    report.push_failed += not answer.delivered
+    report.push_refused += given_up
 
 
 CHECKPOINT_LOCK = "checkpoint"

@@ -28,6 +28,10 @@ from ..models import Adviser, CallerCheck, StaffApiKey, StaffMember
 LIFETIME = timedelta(minutes=5)
 START_LIMIT = 3  # starts per caller and claimant in START_WINDOW
 START_WINDOW = timedelta(minutes=10)
+# Live checks on one claimant's phone at once, whoever started them (security.md 66): a caller
+# key can be many people (a telephony system names each caller), so the per-caller limit alone
+# would let one key fill the phone by varying the name.
+LIVE_LIMIT = 3
 DWP = "Department for Work and Pensions"
 NAME_MAX_CHARS = 100
 EXPIRED, REPLACED = "expired", "replaced"
@@ -47,6 +51,19 @@ class TooManyStarts(CheckRefused):
             f"You have started {START_LIMIT} caller checks for this person in the last "
             f"{int(START_WINDOW.total_seconds() // 60)} minutes. "
             f"Wait {minutes} minute{'s' if minutes != 1 else ''}, then try again"
+        )
+        self.retry_after = retry_after
+
+
+class TooManyLive(TooManyStarts):
+    """LIVE_LIMIT checks by other callers are already live on this claimant's phone."""
+
+    def __init__(self, retry_after: int) -> None:
+        minutes = math.ceil(retry_after / 60)
+        CheckRefused.__init__(
+            self,
+            f"This person already has {LIVE_LIMIT} caller checks waiting on their phone. "
+            f"Wait {minutes} minute{'s' if minutes != 1 else ''}, then try again",
         )
         self.retry_after = retry_after
 
@@ -96,7 +113,9 @@ def start(claimant_id: str, caller: Caller, *, now: datetime) -> CallerCheck:
     """Start a check with a new random code, replacing this caller's live one; no commit.
 
     TooManyStarts once the caller has started START_LIMIT checks for this claimant in
-    START_WINDOW: a check is not a way to fill someone's phone with codes.
+    START_WINDOW, and TooManyLive (a TooManyStarts) once LIVE_LIMIT checks by others are live on
+    the claimant's phone, whoever started them: a check is not a way to fill someone's phone
+    with codes. A caller replacing their own live check is never refused for the others.
     """
     audit.lock_head(db.session.connection(), claimant_id)  # starts for one claimant queue
     recent = list(
@@ -113,6 +132,10 @@ def start(claimant_id: str, caller: Caller, *, now: datetime) -> CallerCheck:
     if len(recent) >= START_LIMIT:
         free_at = recent[-START_LIMIT] + START_WINDOW
         raise TooManyStarts(max(1, math.ceil((free_at - now).total_seconds())))
+    others = [c for c in live_for_claimant(claimant_id, now) if c.caller_key != caller.key]
+    if len(others) >= LIVE_LIMIT:
+        free_at = sorted(c.expires_at for c in others)[len(others) - LIVE_LIMIT]
+        raise TooManyLive(max(1, math.ceil((free_at - now).total_seconds())))
     for older in live_for_caller(claimant_id, caller.key, now):
         older.ended_at, older.end_reason = now, REPLACED
         _audit(older, caller.actor, "caller_check.replaced", now)

@@ -90,12 +90,13 @@ def _why_not_tell(delivery: PushDelivery, now: datetime) -> str | None:
     return reason
 
 
-def record(delivery_id: str, answer: push.Answer, *, now: datetime) -> None:
+def record(delivery_id: str, answer: push.Answer, *, now: datetime) -> bool:
     """Audit one try and move the delivery on: delivered, given up, or due again later with a
-    doubled wait. No commit: the event and the change go together."""
+    doubled wait. True if it was given up for good. No commit: the event and the change go
+    together."""
     delivery = _waiting_one(delivery_id)
     if delivery is None:
-        return
+        return False
     _audit(delivery, answer.outcome, now)
     delivery.attempts += 1
     if answer.delivered:
@@ -106,6 +107,7 @@ def record(delivery_id: str, answer: push.Answer, *, now: datetime) -> None:
         delivery.next_attempt_at = now + push.wait_after(delivery.attempts)
         delivery.last_error = answer.detail[:500] or answer.outcome
     db.session.flush()
+    return delivery.given_up_at is not None
 
 
 def _audit(delivery: PushDelivery, outcome: str, now: datetime) -> None:

@@ -7,6 +7,7 @@ A client is an organisation's case-management system, or the broker's own advise
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
 import re
 import secrets
@@ -63,21 +64,77 @@ class DetailsRefused(ValueError):
 
 
 class EndpointRefused(ValueError):
-    """A push endpoint must be an https URL."""
+    """A push endpoint must be an https URL on a public address and an allowed port."""
 
 
-def check_endpoint(url: str) -> str:
-    """The endpoint as given, if it is an absolute https URL with a host and no fragment."""
+# The broker POSTs to a push endpoint from inside the service's network, so an endpoint is a
+# way to make it call anything it can reach (security.md 63): only addresses on the public
+# internet, never loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7), link-local
+# (169.254/16 with the cloud metadata service, fe80::/10), shared, reserved or multicast ones.
+# Loopback only when BROKER_PUSH_ALLOW_LOOPBACK is set (the tests' local receiver). Ports: 443,
+# or 1024 to 65535 (never another service's well-known port, such as 22 or 25).
+def is_local_name(host: str) -> bool:
+    """localhost and its subdomains: this machine, whatever DNS says (RFC 6761 6.3)."""
+    host = host.lower().rstrip(".")
+    return host == "localhost" or host.endswith(".localhost")
+
+
+def address_refusal(address: str, *, allow_loopback: bool = False) -> str | None:
+    """Why a push may not go to this IP address, or None if it may."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return "is not an IP address"
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return None if allow_loopback else "is a loopback address"
+    if ip.is_link_local:
+        return "is a link-local address (the cloud metadata service lives there)"
+    if ip.is_private:
+        return "is a private address"
+    if ip.is_multicast or ip.is_reserved or ip.is_unspecified or not ip.is_global:
+        return "is not a public address"
+    return None
+
+
+def port_refusal(port: int | None) -> str | None:
+    """Why a push may not go to this port (None: the https default, 443), or None if it may."""
+    if port is None or port == 443 or 1024 <= port <= 65535:
+        return None
+    return "The push endpoint's port must be 443 or a number from 1024 to 65535"
+
+
+def check_endpoint(url: str, *, allow_loopback: bool = False) -> str:
+    """The endpoint as given, if it is an absolute https URL with a host and no fragment, on an
+    allowed port, whose host is not a local name or an IP address pushes may not go to. (Names
+    are resolved and their addresses checked again when each push is sent: broker/messages/
+    push.py.)"""
     url = url.strip()
     parts = urlsplit(url)
     try:
-        parts.port  # noqa: B018 - raises ValueError for a port out of range
+        port = parts.port
     except ValueError:
         raise EndpointRefused("The push endpoint's port must be a number from 1 to 65535") from None
     if parts.scheme != "https" or not parts.hostname or parts.fragment or parts.username:
         raise EndpointRefused(
             "The push endpoint must be an https URL, like https://cases.example/events"
         )
+    refused = port_refusal(port)
+    if refused:
+        raise EndpointRefused(refused)
+    host = parts.hostname.lower()
+    if is_local_name(host):
+        if not allow_loopback:
+            raise EndpointRefused("The push endpoint's host is this machine (localhost)")
+        return url
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return url  # a name: checked when it is resolved, at each push
+    refused = address_refusal(host, allow_loopback=allow_loopback)
+    if refused:
+        raise EndpointRefused(f"The push endpoint's address {host} {refused}")
     return url
 
 
@@ -127,6 +184,7 @@ def register(
     secret: str | None = None,
     push_endpoint: str | None = None,
     require_dpop: bool = False,
+    allow_loopback_push: bool = False,
 ) -> tuple[OAuthClient, str | None]:
     """A new client and its secret (None for a public client); the secret is stored hashed
     and cannot be shown again. Adds and flushes, no commit."""
@@ -156,7 +214,11 @@ def register(
     if db.session.get(OAuthClient, client_id) is not None:
         raise ClientRefused(f"A client called {client_id} already exists")
     try:
-        endpoint = check_endpoint(push_endpoint) if push_endpoint else None
+        endpoint = (
+            check_endpoint(push_endpoint, allow_loopback=allow_loopback_push)
+            if push_endpoint
+            else None
+        )
     except EndpointRefused as refusal:
         raise ClientRefused(str(refusal)) from None
     if auth_method != "none":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import ssl
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 import jwt
 
 from ..chain.keys import ALGORITHM, Signer
+from ..consent import clients
 
 SET_TYPE = "secevent+jwt"
 CONTENT_TYPE = "application/secevent+jwt"
@@ -140,23 +142,70 @@ class Answer:
     detail: str = ""
 
 
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to the address that was checked, not to whatever the name resolves to a moment
+    later (DNS rebinding); the certificate is still checked against the host name."""
+
+    def __init__(self, host: str, port: int | None, address: str, **kwargs: Any) -> None:
+        super().__init__(host, port, **kwargs)
+        self._address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
+
+
 class Pusher:
     """POSTs SETs over HTTPS, trusting the system's CAs or `ca_bundle` (BROKER_PUSH_CA_BUNDLE).
-    Redirects are not followed: the endpoint registered is the only place a SET goes."""
+    Redirects are not followed: the endpoint registered is the only place a SET goes. The host
+    name is resolved first and every address it has checked (broker/consent/clients.py: no
+    loopback unless `allow_loopback`, no private, link-local or metadata address) and the port
+    too; the connection goes to the address checked."""
 
-    def __init__(self, ca_bundle: str | None = None, timeout: float = TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self,
+        ca_bundle: str | None = None,
+        timeout: float = TIMEOUT_SECONDS,
+        *,
+        allow_loopback: bool = False,
+    ) -> None:
         self._context = ssl.create_default_context(cafile=ca_bundle or None)
         self._timeout = timeout
+        self._allow_loopback = allow_loopback
+
+    def _address(self, host: str, port: int) -> str | Answer:
+        """The address to connect to, or the Answer refusing the push."""
+        if clients.is_local_name(host) and not self._allow_loopback:
+            return Answer(False, True, "failed:forbidden_address", f"{host} is this machine")
+        try:
+            found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as exc:
+            return Answer(False, False, "failed:unreachable", f"{type(exc).__name__}: {exc}")
+        addresses = [str(info[4][0]) for info in found]
+        for address in addresses:
+            refused = clients.address_refusal(address, allow_loopback=self._allow_loopback)
+            if refused:
+                return Answer(False, True, "failed:forbidden_address", f"{address} {refused}")
+        if not addresses:
+            return Answer(False, False, "failed:unreachable", f"{host} has no address")
+        return addresses[0]
 
     def post(self, endpoint: str, token: str) -> Answer:
         parts = urlsplit(endpoint)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         try:
-            connection = http.client.HTTPSConnection(
-                parts.hostname or "", parts.port, context=self._context, timeout=self._timeout
-            )
+            port = parts.port
         except ValueError as exc:  # a port out of range, stored before registration checked it
             return Answer(False, True, "failed:bad_endpoint", f"{type(exc).__name__}: {exc}")
+        refused = clients.port_refusal(port)
+        if parts.scheme != "https" or not parts.hostname or refused:
+            return Answer(False, True, "failed:bad_endpoint", refused or "not an https URL")
+        address = self._address(parts.hostname, port or 443)
+        if isinstance(address, Answer):
+            return address
+        connection = _PinnedHTTPSConnection(
+            parts.hostname, port, address, context=self._context, timeout=self._timeout
+        )
         try:
             connection.request(
                 "POST",

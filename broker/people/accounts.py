@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -209,10 +210,14 @@ def adviser_by_code(code: str) -> Adviser | None:
     return db.session.scalar(db.select(Adviser).where(Adviser.code == wanted))
 
 
-def find_adviser(code: str, *, attempt_keys: list[str], now: datetime) -> Adviser | None:
+def find_adviser(
+    code: str, *, attempt_keys: list[str], now: datetime, shared_keys: Sequence[str] = ()
+) -> Adviser | None:
     """The adviser with the code a claimant typed, or None (a wrong try, counted).
 
     security.md 32: limited and counted like user codes (ratelimit.guess), because a hit names
-    an adviser and their organisation.
+    an adviser and their organisation: `attempt_keys` (the person) at 5 wrong codes in 15
+    minutes, `shared_keys` (their address, which others may share) at many more, so that one
+    person's guesses never lock out everyone at an advice centre or a library (security.md 65).
     """
-    return ratelimit.guess(attempt_keys, lambda: adviser_by_code(code), now=now)
+    return ratelimit.guess(attempt_keys, lambda: adviser_by_code(code), now=now, shared=shared_keys)

@@ -1,12 +1,13 @@
 """The adviser's signed statement: every audit event made with their tokens on one claimant's
 account, with proof that the list is complete, and nothing else of anyone's story.
 
-What it covers (security.md 29). The claimant's chain from event 1 up to one signed checkpoint:
-the latest while the adviser's access is live, and once it has ended, the first checkpoint at or
-after the end, for good. So an adviser whose access was stopped cannot watch the account: each
-later statement covers the same events. A statement never signs a checkpoint: checkpoints come
-every minute (broker/chain/checkpoints.py), and a request just after access ended is asked to wait
-for the next one.
+What it covers (security.md 29, 64). The claimant's chain from event 1 up to one signed
+checkpoint: the latest while the adviser's access is live, and once it has stopped (ended, or
+paused: suspended, or its review date passed unconfirmed), the first checkpoint at or after the
+stop, for as long as it stays stopped. So an adviser whose access was stopped cannot watch the
+account: each later statement covers the same events. A statement never signs a checkpoint:
+checkpoints come every minute (broker/chain/checkpoints.py), and a request just after access
+ended is asked to wait for the next one.
 
 What it holds (a JWS, `typ` consent-broker-statement, with a readable copy):
 
@@ -63,6 +64,7 @@ from sqlalchemy import func, select
 from .. import clock
 from ..chain import audit, checkpoints, merkle, signed
 from ..chain.checkpoints import Leaf
+from ..consent import grants
 from ..extensions import db
 from ..models import Adviser, AuditCheckpoint, CheckpointLeafVersion, Claimant, Grant
 from ..services import Services
@@ -81,15 +83,28 @@ def actor_of(adviser_id: str) -> str:
 
 
 def access_ended(adviser: Adviser, claimant: Claimant, now: datetime) -> datetime | None:
-    """When this adviser's access to this claimant ended, or None while any of it is live."""
-    rows = db.session.execute(
-        select(Grant.ended_at, Grant.ends_at).where(
-            Grant.adviser_id == adviser.id, Grant.claimant_id == claimant.id
-        )
+    """When this adviser's access to this claimant stopped, or None while any of it is live.
+    Stopped means ended (revoked or expired), past its end date, suspended (by staff or by the
+    agency) or waiting for a review whose date passed: a paused grant counts nothing after its
+    pause, as an ended one counts nothing after its end (issue 26)."""
+    rows = db.session.scalars(
+        select(Grant).where(Grant.adviser_id == adviser.id, Grant.claimant_id == claimant.id)
     ).all()
-    if not rows or any(ended is None and ends > now for ended, ends in rows):
+    stops = [_stopped_at(grant, now) for grant in rows]
+    if not stops or any(stop is None for stop in stops):
         return None
-    return max(ended if ended is not None else ends for ended, ends in rows)
+    return max(stop for stop in stops if stop is not None)
+
+
+def _stopped_at(grant: Grant, now: datetime) -> datetime | None:
+    """When this grant's access stopped, or None if it works now (or has not started yet)."""
+    if grant.ended_at is not None:
+        return grant.ended_at
+    if grant.status == grants.SUSPENDED:
+        return grant.suspended_at or now
+    if grant.ends_at <= now or grant.review_at <= now:
+        return min(grant.ends_at, grant.review_at)
+    return None
 
 
 def covering_checkpoint(ended: datetime | None) -> AuditCheckpoint:

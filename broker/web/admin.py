@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
 import scopes
@@ -52,6 +61,7 @@ def new_client() -> Response | str | tuple[str, int]:
                 now=boundary.now(),
                 push_endpoint=(form.push_endpoint.data or "").strip() or None,
                 require_dpop=bool(form.require_dpop.data),
+                allow_loopback_push=bool(current_app.config.get("BROKER_PUSH_ALLOW_LOOPBACK")),
             )
         except clients.ClientRefused as refusal:
             boundary.undo()

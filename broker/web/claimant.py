@@ -83,7 +83,10 @@ def give_access() -> Response | str | tuple[str, int]:
         now = boundary.now()
         try:
             adviser = accounts.find_adviser(
-                form.adviser_code.data or "", attempt_keys=_code_attempt_keys(), now=now
+                form.adviser_code.data or "",
+                attempt_keys=[f"adviser-code:account:{g.claimant.id}"],
+                shared_keys=[f"adviser-code:addr:{request.remote_addr}"],
+                now=now,
             )
         except ratelimit.TooManyAttempts as limit:
             # security.md 32: even a right code waits, so guessing gains nothing
@@ -152,11 +155,6 @@ def give_access() -> Response | str | tuple[str, int]:
     else:
         errors = first_errors(form)
     return _give_access_form(form, errors), (400 if errors else 200)
-
-
-def _code_attempt_keys() -> list[str]:
-    """Wrong adviser codes count per claimant and per address, like user codes (consent.py)."""
-    return [f"adviser-code:account:{g.claimant.id}", f"adviser-code:addr:{request.remote_addr}"]
 
 
 def _give_access_form(form: GiveAccessForm, errors: dict[str, str]) -> str:

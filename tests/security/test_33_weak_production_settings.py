@@ -15,7 +15,7 @@ from broker import create_app
 from broker.extensions import db
 from broker.models import Account
 
-STRONG_KEY = "k" * 32
+STRONG_KEY = "Vq3-x9LrT0bZ_m4KwJ7nYpE2sHd8GuCf"  # 32 random characters (security.md 67)
 
 
 def app_in(tmp_path: Path, **config: object):  # noqa: ANN201

@@ -189,7 +189,7 @@ def test_production_will_not_start_without_its_own_statement_key(app, tmp_path):
     load_or_create_key(tmp_path / "keys", create=True)  # the signing key is there
     settings = {
         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SECRET_KEY": "x" * 64,
+        "SECRET_KEY": "Vq3-x9LrT0bZ_m4KwJ7nYpE2sHd8GuCf",
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "BROKER_KEY_DIR": str(tmp_path / "keys"),
         "BROKER_ISSUER": "https://broker.example",

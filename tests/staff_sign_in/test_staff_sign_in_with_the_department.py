@@ -106,6 +106,7 @@ def test_production_with_staff_sign_in_refuses_staff_passwords(
         client_key_file,
         BROKER_ENV="production",
         SECRET_KEY="a-production-secret-key-of-32-bytes-or-more",
+        BROKER_ISSUER="https://localhost",  # production refuses an http issuer (security.md 67)
     )
     with production.app_context():
         accounts.create_staff(
