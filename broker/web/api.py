@@ -120,7 +120,9 @@ def lodge_mr_request(access: Access, unit: Unit) -> tuple[Response, int]:
 
 def _drafted(made: dict[str, str]) -> tuple[Response, int]:
     """202: the claimant checks it first. They are told once it commits."""
-    made["status_url"] = url_for("api.mr_draft_status", draft_id=made["draft_id"], _external=True)
+    # On the configured issuer, never the request's Host header (security.md 68).
+    path = url_for("api.mr_draft_status", draft_id=made["draft_id"])
+    made["status_url"] = boundary.services().issuer.rstrip("/") + path
     # A message that fails here is queued by the next sweep (drafts.tell_new).
     _once_answered(
         202,
