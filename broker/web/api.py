@@ -93,6 +93,14 @@ def lodge_mr_request(access: Access, unit: Unit) -> tuple[Response, int]:
     if len(about) > 150 or len(reasons) > 5000 or "\x00" in about + reasons:
         about = reasons = ""
     about, reasons = about.strip(), reasons.strip()
+    for field, text in (("decision_about", about), ("reasons", reasons)):
+        if text and not inputs.visible(text):  # security.md 70: zero-width characters only
+            raise Refused(
+                400,
+                "invalid_request",
+                f"{field} has nothing visible in it",
+                "refused:bad_request",
+            )
     if not about or not reasons:
         raise Refused(
             400,
