@@ -1,4 +1,5 @@
-"""The README's **Proofs accepted** says exactly what broker/oauth/dpop.py accepts (issue 26):
+"""Attack 72: a client built to the README making proofs the broker refuses, or naming its own
+host. The README's **Proofs accepted** says exactly what broker/oauth/dpop.py accepts (issue 26):
 the algorithm names `ALGORITHMS` holds, no other (`Ed25519`, the fully-specified name, is
 refused: send `EdDSA`), and `htu` compared with the configured issuer (`BROKER_ISSUER`), not the
 host name the request came in on. The README is read; the broker is tried with proofs PyJWT and
