@@ -373,8 +373,10 @@ def _text(item: dict[str, Any], name: str, limit: int, *, required: bool) -> str
     if not isinstance(value, str):
         raise DetailsRefused(f"{name} must be a string")
     value = " ".join(value.split())
-    if required and not value:
+    if required and not inputs.visible(value):  # security.md 70: zero-width characters only
         raise DetailsRefused(f"{name} is required")
+    if value and not inputs.visible(value):
+        raise DetailsRefused(f"{name} has nothing visible in it")
     if len(value) > limit:
         raise DetailsRefused(f"{name} is longer than {limit} characters")
     return value

@@ -3,7 +3,7 @@ Credit began (29 April 2013), or text with nothing visible in it (spaces, zero-w
 characters that print nothing), is refused wherever a person or system sends it: the staff
 API's decisions and claimant names (400 naming the field), the adviser API's MR requests, and
 staff letters, pinned notes and suspension reasons and the adviser's MR request page (the page
-again with its usual error)."""
+again with its usual error), and a system's reasons for asking (`authorization_details`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from broker import inputs
 from broker.extensions import db
 from broker.models import Grant, MRDecision, OutboxMessage, PinnedNote
 from tests.factories import bearer, issue_token, make_grant, make_people, make_staff_key
+from tests.oauth.helpers import DEVICE_GRANT, make_client, start_device
 from tests.staff.helpers import assert_page, error_summary, post_form, signed_in_staff
 
 # Zero-width space, word joiner, BOM, soft hyphen, Hangul filler, ideographic space, line breaks.
@@ -136,3 +137,12 @@ def test_the_advisers_mr_request_page_refuses_reasons_that_show_nothing(app: Fla
     path = f"/adviser/clients/{grant.id}/mr-request"
     answer = post_form(adviser, path, {"decision_about": "Sanction", "reasons": "\u200b\u200b"})
     assert error_summary(assert_page(answer, 400)) == [("reasons", "Enter the reasons")]
+
+
+@pytest.mark.parametrize("field", ["purpose", "relationship", "information"])
+def test_a_request_for_access_whose_reason_shows_nothing_is_refused(client, ctx, field):
+    system, secret = make_client(grant_types=(DEVICE_GRANT,))
+    answer = start_device(client, system.id, secret, **{field: "\u200b\u2060"})
+    assert answer.status_code == 400
+    assert answer.json["error"] == "invalid_authorization_details"
+    assert field in answer.json["error_description"]
