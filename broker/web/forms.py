@@ -17,7 +17,7 @@ from wtforms import (
     validators,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional, StopValidation
+from wtforms.validators import Length, Optional
 
 import scopes
 
@@ -33,10 +33,13 @@ class DataRequired(validators.DataRequired):
     characters that print nothing count as empty, with the same message (security.md 70)."""
 
     def __call__(self, form: FlaskForm, field: Field) -> None:
-        super().__call__(form, field)
         if isinstance(field.data, str) and not inputs.visible(field.data):
-            field.errors[:] = []
-            raise StopValidation(self.message or field.gettext("This field is required."))
+            kept, field.data = field.data, ""  # refused as empty is, with its message
+            try:
+                super().__call__(form, field)
+            finally:
+                field.data = kept
+        super().__call__(form, field)
 
 
 class SignInForm(FlaskForm):
