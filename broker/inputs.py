@@ -5,14 +5,17 @@ uploaded statement) goes through `load_json`, and every redirect to a path a cli
 through `safe_next`. Both refuse what would otherwise surface later as a 500: a structure nested
 past Python's recursion limit, a lone surrogate (valid JSON, but no UTF-8 can carry it, so the
 database, the audit chain or the response would fail on it), a NUL (PostgreSQL text refuses
-it), text that is not UTF-8, and control characters in a header.
+it), text that is not UTF-8, and control characters in a header. `visible` is the one check
+that free text shows something; `UNIVERSAL_CREDIT_BEGAN` the earliest date of a claim's event.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -91,6 +94,26 @@ def safe_next(target: str | None) -> str | None:
     if "\\" in target:
         return None
     return target
+
+
+# Free text a person or a system sends (a letter, a note, a reason, an MR request) must show
+# something: text of only spaces, zero-width characters or other marks that print nothing is
+# refused as if empty (security.md 70). Categories that print nothing by themselves: controls,
+# format characters (U+200B ZERO WIDTH SPACE, U+2060, U+FEFF, bidi marks, soft hyphen), private
+# use, unassigned, separators and lone combining marks; and letters and symbols drawn blank.
+_PRINTS_NOTHING = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"})
+_BLANK_GLYPHS = frozenset("\u115f\u1160\u3164\uffa0\u2800")  # Hangul fillers, blank braille
+
+
+def visible(text: str) -> bool:
+    """Whether `text` has at least one character that prints something."""
+    return any(
+        unicodedata.category(c) not in _PRINTS_NOTHING and c not in _BLANK_GLYPHS for c in text
+    )
+
+
+# A date a staff system gives about a claim cannot be before Universal Credit began.
+UNIVERSAL_CREDIT_BEGAN = date(2013, 4, 29)
 
 
 _MOBILE = re.compile(r"(?:\+447|447|07)(\d{9})")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from .. import clock
+from .. import clock, inputs
 from ..chain import audit
 from ..chain.keys import Signer
 from ..consent import case_tied, windows
@@ -25,7 +25,12 @@ LONGEST_BODY = 5000
 
 
 class DecisionRefused(ValueError):
-    """The decision cannot be added as given; the message says what to change."""
+    """The decision cannot be added as given; the message says what to change, `field` which
+    field of the staff API's body is at fault."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def parse_day(text: str) -> date:
@@ -36,7 +41,7 @@ def parse_day(text: str) -> date:
         day = None
     if day is None:
         raise DecisionRefused(
-            f"The decision date must be a real date written YYYY-MM-DD, not {text!r}"
+            f"The decision date must be a real date written YYYY-MM-DD, not {text!r}", "decided_on"
         )
     return day
 
@@ -56,14 +61,27 @@ def add_mr_decision(
     letter with their appeal date, and tell everyone watching for it (broker/casework/watches.py).
     Adds and flushes, no commit; DecisionRefused."""
     if outcome not in OUTCOMES:
-        raise DecisionRefused(f"The outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
+        raise DecisionRefused(
+            f"The outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}", "outcome"
+        )
     if decided_on > clock.uk_day(now):
-        raise DecisionRefused("The decision date cannot be in the future")
+        raise DecisionRefused("The decision date cannot be in the future", "decided_on")
+    if decided_on < inputs.UNIVERSAL_CREDIT_BEGAN:  # security.md 70
+        raise DecisionRefused(
+            "The decision date (decided_on) cannot be before Universal Credit began on "
+            f"{inputs.UNIVERSAL_CREDIT_BEGAN.isoformat()}",
+            "decided_on",
+        )
     if len(subject) > LONGEST_SUBJECT or len(body) > LONGEST_BODY or "\x00" in subject + body:
         raise DecisionRefused(
             f"The subject can be up to {LONGEST_SUBJECT} characters and the body up to "
             f"{LONGEST_BODY}"
         )
+    for field, text in (("subject", subject), ("body", body)):
+        if text.strip() and not inputs.visible(text):  # security.md 70: optional, not blank
+            raise DecisionRefused(
+                f"The {field} has nothing visible in it: send text, or leave it out", field
+            )
     subject = " ".join(subject.split()) or DEFAULT_SUBJECT
     body = body.strip() or f"The decision was looked at again. Outcome: {OUTCOMES[outcome]}."
     decision = MRDecision(

@@ -87,8 +87,8 @@ def rotate_key(key_dir: Path) -> tuple[SigningKey, SigningKey]:
     if old.kid not in {k["kid"] for k in retired}:
         retired.append(old.public_jwk)
     # The retired list first: if the new key were written and this were not, the old key's
-    # signatures could no longer be checked.
-    (key_dir / RETIRED_FILE).write_text(json.dumps({"keys": retired}, indent=1) + "\n")
+    # signatures could no longer be checked. 0600 like every key file (security.md 69).
+    write_secret(key_dir / RETIRED_FILE, (json.dumps({"keys": retired}, indent=1) + "\n").encode())
     new_private = ec.generate_private_key(ec.SECP256R1())
     write_secret(key_dir / KEY_FILE, _pem(new_private))
     new = signing_key_of(new_private)

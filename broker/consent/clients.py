@@ -398,6 +398,26 @@ def parse_details(raw: str | None, scope_names: Sequence[str]) -> ConsentDetails
     )
 
 
+def check_token_details(raw: str, granted: Sequence[dict[str, Any]]) -> None:
+    """RFC 9396 6: `authorization_details` sent to the token endpoint (a code redeemed, a
+    refresh) may only repeat what the consent granted: JSON, an array of objects of our one type,
+    each field one the granted object holds, with the same value. DetailsRefused otherwise; the
+    token then carries the grant's own details, never these (security.md 71)."""
+    try:
+        value = inputs.load_json(raw)
+    except inputs.BadInput as refusal:
+        raise DetailsRefused(f"authorization_details: {refusal}") from None
+    if not isinstance(value, list) or not value or not all(isinstance(i, dict) for i in value):
+        raise DetailsRefused("authorization_details must be a JSON array of objects")
+    for item in value:
+        if item.get("type") != DETAILS_TYPE:
+            raise DetailsRefused(f"the only authorization details type supported is {DETAILS_TYPE}")
+        if not any(all(k in g and g[k] == v for k, v in item.items()) for g in granted):
+            raise DetailsRefused(
+                "authorization_details may only repeat what the consent granted, nothing more"
+            )
+
+
 def _window(item: dict[str, Any]) -> windows.Window:
     """The date window asked for: ISO days, the start on or before the end, neither far ahead."""
     try:
@@ -415,8 +435,10 @@ def _text(item: dict[str, Any], name: str, limit: int, *, required: bool) -> str
     if not isinstance(value, str):
         raise DetailsRefused(f"{name} must be a string")
     value = " ".join(value.split())
-    if required and not value:
+    if required and not inputs.visible(value):  # security.md 70: zero-width characters only
         raise DetailsRefused(f"{name} is required")
+    if value and not inputs.visible(value):
+        raise DetailsRefused(f"{name} has nothing visible in it")
     if len(value) > limit:
         raise DetailsRefused(f"{name} is longer than {limit} characters")
     return value

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Select, or_, update
 
 import scopes
 
-from .. import clock
+from .. import clock, inputs
 from ..chain import audit
 from ..chain.keys import Signer
 from ..extensions import db
@@ -858,7 +858,7 @@ def suspend(
 ) -> None:
     """Pause a grant: its tokens stop on their next request; claimant and adviser are told."""
     reason = reason.strip()
-    if not reason:
+    if not inputs.visible(reason):  # security.md 70
         raise FactMissing("reason", "Enter why you are suspending this consent")
     lock(grant)
     if grant.status == SUSPENDED:

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import Select, update
 
-from .. import i18n
+from .. import i18n, inputs
 from ..chain import audit
 from ..db import new_id
 from ..extensions import db
@@ -228,7 +228,7 @@ def send_letter(
     """A letter from DWP staff to the claimant's inbox (and the channels they chose for
     letters), audited in their chain with who sent it. Adds, no commit; LetterRefused."""
     text = body.replace("\r\n", "\n").strip()
-    if not text:
+    if not inputs.visible(text):  # security.md 70: spaces or zero-width characters only
         raise LetterRefused("body", "Enter the letter")
     if len(text) > LETTER_MAX_CHARS:
         raise LetterRefused("body", f"The letter must be {LETTER_MAX_CHARS:,} characters or fewer")

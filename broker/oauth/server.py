@@ -222,6 +222,23 @@ class InvalidAuthorizationDetailsError(OAuth2Error):
     error = "invalid_authorization_details"
 
 
+def _token_details(request: OAuth2Request, grant: Grant | None) -> None:
+    """RFC 9396 6: details at the token endpoint, if sent, within the grant's (security.md 71).
+    Checked before the code or refresh token is claimed, so a refusal burns neither."""
+    sent = request.payload.datalist.get("authorization_details", [])
+    if not sent:
+        return
+    if len(sent) > 1:
+        raise InvalidAuthorizationDetailsError("Multiple 'authorization_details' in request.")
+    granted = (
+        json.loads(grant.authorization_details) if grant and grant.authorization_details else []
+    )
+    try:
+        clients.check_token_details(sent[0], granted)
+    except clients.DetailsRefused as refusal:
+        raise InvalidAuthorizationDetailsError(str(refusal)) from None
+
+
 # Authorization code grant with PKCE
 
 
@@ -263,6 +280,7 @@ class CodeGrant(_SenderConstrained, AuthorizationCodeGrant):
         # Before the code is claimed: a proof with the wrong key must not burn the code.
         request = self.request
         _sender_key(request, request.client, request.authorization_code.row.dpop_jkt)
+        _token_details(request, db.session.get(Grant, request.authorization_code.row.grant_id))
 
     def generate_authorization_code(self) -> str:
         return new_opaque_token()
@@ -411,6 +429,7 @@ class RefreshGrant(_SenderConstrained, RefreshTokenGrant):
         wanted = self.request.payload.scope
         if wanted and not set(wanted.split()) <= set(row.scopes.split()):
             raise InvalidScopeError("A refresh may only narrow the scope")  # checked before claim
+        _token_details(self.request, grant)
         claimed = db.session.execute(
             update(RefreshToken)
             .where(

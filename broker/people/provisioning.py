@@ -18,7 +18,7 @@ from typing import Any
 from ..chain import audit
 from ..extensions import db
 from ..i18n import LANGUAGES
-from ..inputs import uk_mobile
+from ..inputs import uk_mobile, visible
 from ..models import Account, Claimant
 from . import accounts
 
@@ -84,7 +84,7 @@ def _checked(field: str, value: str) -> str:
             )
         return reference
     if field == "name":
-        if not value or len(value) > MAX_NAME:
+        if not visible(value) or len(value) > MAX_NAME:  # security.md 70
             raise DetailsRefused(field, f"name must be 1 to {MAX_NAME} characters")
         return value
     if field == "language":

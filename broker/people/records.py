@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from .. import clock
+from .. import clock, inputs
 from ..chain import audit
 from ..extensions import db
 from ..models import AuditEvent, Claimant, PinnedNote, StaffApiKey, StaffMember
@@ -68,7 +68,7 @@ def pinned_notes(claimant_id: str) -> list[PinnedNote]:
 def pin_note(claimant: Claimant, body: str, *, staff: StaffMember, now: datetime) -> PinnedNote:
     """Pin a note on the record; refused when three are pinned already. Adds, no commit."""
     body = body.strip()
-    if not body:
+    if not inputs.visible(body):  # security.md 70: spaces or zero-width characters only
         raise RecordRefused("Enter the note")
     if len(body) > NOTE_MAX_CHARS:
         raise RecordRefused(f"The note must be {NOTE_MAX_CHARS} characters or fewer")
@@ -105,7 +105,7 @@ def set_additional_support(
 ) -> None:
     """Flag that the claimant needs additional support, saying what the need is; no commit."""
     description = description.strip()
-    if not description:
+    if not inputs.visible(description):
         raise RecordRefused("Describe the support they need")
     if len(description) > SUPPORT_MAX_CHARS:
         raise RecordRefused(f"The description must be {SUPPORT_MAX_CHARS} characters or fewer")
@@ -121,7 +121,7 @@ def clear_additional_support(
     event (resource `additional_support:<reason>`), the record of who removed it and when.
     Removing a flag that is already gone does nothing."""
     reason = " ".join(reason.split())  # one line; also drops the chain's separator (\x1f)
-    if not reason:
+    if not inputs.visible(reason):
         raise RecordRefused("Enter why you are removing the flag")
     if len(reason) > REMOVAL_REASON_MAX_CHARS:
         raise RecordRefused(f"The reason must be {REMOVAL_REASON_MAX_CHARS} characters or fewer")

@@ -413,6 +413,8 @@ def statement(grant_id: str) -> Response | str | tuple[str, int]:
         listed=statements.revealed_in_range(body),
         hidden=sum(1 for e in body["events"] if "action" not in e),
         at=clock.from_micros,
+        # On the issuer, never the request's Host header (security.md 68).
+        verify_url=boundary.services().issuer + url_for("proof.verify_file"),
     )
 
 

@@ -93,6 +93,14 @@ def lodge_mr_request(access: Access, unit: Unit) -> tuple[Response, int]:
     if len(about) > 150 or len(reasons) > 5000 or "\x00" in about + reasons:
         about = reasons = ""
     about, reasons = about.strip(), reasons.strip()
+    for field, text in (("decision_about", about), ("reasons", reasons)):
+        if text and not inputs.visible(text):  # security.md 70: zero-width characters only
+            raise Refused(
+                400,
+                "invalid_request",
+                f"{field} has nothing visible in it",
+                "refused:bad_request",
+            )
     if not about or not reasons:
         raise Refused(
             400,
@@ -120,7 +128,9 @@ def lodge_mr_request(access: Access, unit: Unit) -> tuple[Response, int]:
 
 def _drafted(made: dict[str, str]) -> tuple[Response, int]:
     """202: the claimant checks it first. They are told once it commits."""
-    made["status_url"] = url_for("api.mr_draft_status", draft_id=made["draft_id"], _external=True)
+    # On the configured issuer, never the request's Host header (security.md 68).
+    path = url_for("api.mr_draft_status", draft_id=made["draft_id"])
+    made["status_url"] = boundary.services().issuer.rstrip("/") + path
     # A message that fails here is queued by the next sweep (drafts.tell_new).
     _once_answered(
         202,

@@ -7,22 +7,39 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    Field,
     HiddenField,
     PasswordField,
     RadioField,
     SelectMultipleField,
     StringField,
     TextAreaField,
+    validators,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import Length, Optional
 
 import scopes
 
+from .. import inputs
 from ..consent import clients
 from ..i18n import N_
 from ..messages import contact
 from ..people.records import REMOVAL_REASON_MAX_CHARS
+
+
+class DataRequired(validators.DataRequired):
+    """WTForms' DataRequired, and text must show something: only spaces, zero-width or other
+    characters that print nothing count as empty, with the same message (security.md 70)."""
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        if isinstance(field.data, str) and not inputs.visible(field.data):
+            kept, field.data = field.data, ""  # refused as empty is, with its message
+            try:
+                super().__call__(form, field)
+            finally:
+                field.data = kept
+        super().__call__(form, field)
 
 
 class SignInForm(FlaskForm):

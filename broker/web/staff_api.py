@@ -244,5 +244,9 @@ def add_mr_decision(reference: str) -> tuple[Response, int]:
         )
     except decisions.DecisionRefused as refusal:
         boundary.undo()
-        raise Refused(400, "invalid_request", str(refusal), "refused:bad_request") from None
+        if refusal.field is None:
+            raise Refused(400, "invalid_request", str(refusal), "refused:bad_request") from None
+        # The field at fault named, as for a claimant's details (security.md 70).
+        body = {"error": "invalid_request", "error_description": str(refusal)}
+        return jsonify({**body, "field": refusal.field}), 400
     return jsonify(decisions.as_json(decision)), 201

@@ -51,7 +51,7 @@ def send_request(api, token: str):  # noqa: ANN001, ANN201
 
 
 def status_path(response) -> str:  # noqa: ANN001
-    return response.json["status_url"].removeprefix("http://localhost")
+    return response.json["status_url"].removeprefix("http://broker.test")
 
 
 def press(phone, button: str, draft_id: str):  # noqa: ANN001, ANN201
