@@ -20,7 +20,7 @@ import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
-from flask import Flask, current_app, redirect, request, session
+from flask import Flask, abort, current_app, redirect, request, session
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, RSAKey
 from werkzeug.wrappers import Response
@@ -175,6 +175,14 @@ def _register(
 
 def provider(name: str) -> Provider | None:
     return current_app.extensions.get("broker.oidc", {}).get(name)
+
+
+def configured(name: str) -> Provider:
+    """The provider this sign-in route is for; 404 where the broker is not set up with it."""
+    chosen = provider(name)
+    if chosen is None:
+        abort(404)
+    return chosen
 
 
 def providers() -> list[Provider]:

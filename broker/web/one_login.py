@@ -15,7 +15,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     jsonify,
     redirect,
@@ -44,19 +43,14 @@ PENDING = "one_login_pending"  # the identity waiting to be linked, in the cooki
 PENDING_FOR = timedelta(minutes=30)
 
 
-def _provider() -> oidc_flow.Provider:
-    chosen = oidc_flow.provider(oidc_flow.ONE_LOGIN)
-    if chosen is None:
-        abort(404)
-    return chosen
-
-
 @bp.get("/one-login/start")
 def start() -> Response | tuple[str, int]:
     if current_account() is not None:
         return redirect("/", 303)
     try:
-        return oidc_flow.start(_provider(), safe_next(request.args.get("next")))
+        return oidc_flow.start(
+            oidc_flow.configured(oidc_flow.ONE_LOGIN), safe_next(request.args.get("next"))
+        )
     except oidc_flow.ProviderDown:
         return _not_answering()
 
@@ -64,7 +58,7 @@ def start() -> Response | tuple[str, int]:
 @bp.get("/one-login/callback")
 @writes_on_get
 def callback() -> Response | tuple[str, int]:
-    chosen = _provider()
+    chosen = oidc_flow.configured(oidc_flow.ONE_LOGIN)
     try:
         identity = oidc_flow.finish(chosen)
     except oidc_flow.ProviderDown:
@@ -212,7 +206,7 @@ def _refused() -> tuple[str, int]:
 @bp.get("/.well-known/onelogin-client-jwks.json")
 def client_jwks() -> Response:
     """The public half of our private_key_jwt key, for One Login to register."""
-    chosen = _provider()
+    chosen = oidc_flow.configured(oidc_flow.ONE_LOGIN)
     assert chosen.key is not None  # noqa: S101 (One Login is always private_key_jwt)
     return jsonify(keys=[chosen.key.public])
 

@@ -21,19 +21,14 @@ from .boundary import current_account, writes_on_get
 bp = Blueprint("staff_sign_in", __name__)
 
 
-def _provider() -> oidc_flow.Provider:
-    chosen = oidc_flow.provider(oidc_flow.STAFF)
-    if chosen is None:
-        abort(404)
-    return chosen
-
-
 @bp.get("/staff-sign-in/start")
 def start() -> Response | tuple[str, int]:
     if current_account() is not None:
         return redirect("/", 303)
     try:
-        return oidc_flow.start(_provider(), safe_next(request.args.get("next")))
+        return oidc_flow.start(
+            oidc_flow.configured(oidc_flow.STAFF), safe_next(request.args.get("next"))
+        )
     except oidc_flow.ProviderDown:
         return _turned_away(render_template("staff_sign_in/callback_not_answering.html"), 503)
 
@@ -42,7 +37,7 @@ def start() -> Response | tuple[str, int]:
 @writes_on_get
 def callback() -> Response | tuple[str, int]:
     try:
-        identity = oidc_flow.finish(_provider())
+        identity = oidc_flow.finish(oidc_flow.configured(oidc_flow.STAFF))
     except oidc_flow.ProviderDown:
         return _turned_away(render_template("staff_sign_in/callback_not_answering.html"), 503)
     except oidc_flow.SignInRefused:
@@ -80,7 +75,7 @@ def callback() -> Response | tuple[str, int]:
 def client_jwks() -> Response:
     """The public half of BROKER_STAFF_OIDC_KEY_FILE, for the department's provider to register
     (404 when staff sign-in is off, or authenticates with a client secret)."""
-    chosen = _provider()
+    chosen = oidc_flow.configured(oidc_flow.STAFF)
     if chosen.key is None:
         abort(404)
     return jsonify(keys=[chosen.key.public])

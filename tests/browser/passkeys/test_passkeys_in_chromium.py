@@ -3,57 +3,21 @@ authenticator that keeps discoverable credentials and verifies its user): add on
 with it and no password, turn passwords off and back on, remove it; a captured answer posted
 again, or with its origin changed, signs nobody in. Without JavaScript the password still works.
 
-WebAuthn needs a secure context and an RP ID that is a domain, so these pages are opened at
-http://localhost:<port> (loopback counts as secure) and the app is told that is its origin."""
+The virtual authenticator and the localhost origin come from this folder's conftest.py."""
 
 from __future__ import annotations
 
 import base64
 import json
 import re
-from collections.abc import Iterator
 
 import pytest
-from flask import Flask
 from playwright.sync_api import expect
 
 from tests.browser.conftest import NARROW_PHONE, new_page, open_menu
 from tests.factories import PASSWORD, make_claimant
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def base_url(app: Flask, live_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = live_server.replace("127.0.0.1", "localhost")
-    monkeypatch.setitem(app.config, "BROKER_PASSKEY_RP_ID", "localhost")
-    monkeypatch.setitem(app.config, "BROKER_PASSKEY_ORIGIN", url)
-    return url
-
-
-@pytest.fixture
-def page(browser, base_url: str) -> Iterator[object]:  # noqa: ANN001
-    """A 320-pixel phone with JavaScript on and a virtual passkey authenticator."""
-    page = new_page(browser, base_url, NARROW_PHONE, javascript=True)
-    devtools = page.context.new_cdp_session(page)
-    devtools.send("WebAuthn.enable")
-    authenticator = devtools.send(
-        "WebAuthn.addVirtualAuthenticator",
-        {
-            "options": {
-                "protocol": "ctap2",
-                "transport": "internal",
-                "hasResidentKey": True,
-                "hasUserVerification": True,
-                "isUserVerified": True,
-                "automaticPresenceSimulation": True,
-            }
-        },
-    )
-    page.devtools = devtools
-    page.authenticator_id = authenticator["authenticatorId"]
-    yield page
-    page.context.close()
 
 
 def _sign_in_with_password(page, username: str) -> None:  # noqa: ANN001

@@ -3,16 +3,13 @@ opens their link, gives their name and presses "Use a passkey" (offered before t
 the browser makes the passkey, the adviser is signed in with password sign-in off, and later
 signs in with the passkey alone. A cancelled ceremony makes nothing and the link still works.
 
-As in test_passkeys_in_chromium.py, pages are opened at http://localhost:<port> (WebAuthn needs
-a secure context and a domain for its RP ID) and the app is told that is its origin."""
+The virtual authenticator and the localhost origin come from this folder's conftest.py."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from flask import Flask
 from playwright.sync_api import expect
 
 from broker import clock
@@ -23,39 +20,6 @@ from tests.agencies.helpers import make_agency
 from tests.browser.conftest import NARROW_PHONE, new_page, open_menu
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def base_url(app: Flask, live_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = live_server.replace("127.0.0.1", "localhost")
-    monkeypatch.setitem(app.config, "BROKER_PASSKEY_RP_ID", "localhost")
-    monkeypatch.setitem(app.config, "BROKER_PASSKEY_ORIGIN", url)
-    return url
-
-
-@pytest.fixture
-def page(browser, base_url: str) -> Iterator[object]:  # noqa: ANN001
-    """A 320-pixel phone with JavaScript on and a virtual passkey authenticator."""
-    page = new_page(browser, base_url, NARROW_PHONE, javascript=True)
-    devtools = page.context.new_cdp_session(page)
-    devtools.send("WebAuthn.enable")
-    authenticator = devtools.send(
-        "WebAuthn.addVirtualAuthenticator",
-        {
-            "options": {
-                "protocol": "ctap2",
-                "transport": "internal",
-                "hasResidentKey": True,
-                "hasUserVerification": True,
-                "isUserVerified": True,
-                "automaticPresenceSimulation": True,
-            }
-        },
-    )
-    page.devtools = devtools
-    page.authenticator_id = authenticator["authenticatorId"]
-    yield page
-    page.context.close()
 
 
 def _link(email: str) -> str:
