@@ -94,6 +94,12 @@ class Adviser(db.Model):
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
+    def held(self) -> bool:
+        """Suspended, by their organisation or with it (issue 25): their grants stay stopped and
+        they are given no new access. The one reading of it, for people and consent alike."""
+        return self.suspended_at is not None or self.organisation.suspended_at is not None
+
+    @property
     def name(self) -> str:
         return self.account.name
 

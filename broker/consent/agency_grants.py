@@ -19,7 +19,7 @@ from sqlalchemy import func
 from ..chain import audit
 from ..chain.keys import Signer
 from ..extensions import db
-from ..models import Adviser, Grant, Organisation
+from ..models import Adviser, Grant
 from . import clients, device, grants
 from .disclosure import ACTIVE
 
@@ -46,14 +46,6 @@ def client_counts(adviser_ids: list[str], now: datetime) -> dict[str, int]:
     return counts
 
 
-def held(adviser: Adviser) -> bool:
-    """Whether the adviser's grants must stay stopped: they or their organisation suspended."""
-    organisation = db.session.get(Organisation, adviser.organisation_id)
-    return adviser.suspended_at is not None or (
-        organisation is not None and organisation.suspended_at is not None
-    )
-
-
 def hold_for(adviser: Adviser, *, why: str, by: str, signer: Signer, now: datetime) -> int:
     """Suspend every active grant to this adviser; their access tokens stop now (refresh tokens
     are kept, so a resume needs no new approval, as for DWP's suspension). Returns how many."""
@@ -62,12 +54,9 @@ def hold_for(adviser: Adviser, *, why: str, by: str, signer: Signer, now: dateti
         grants.lock(grant)
         if grant.status != ACTIVE or now >= grant.ends_at:
             continue
-        grant.status = grants.SUSPENDED
-        grant.suspended_at = now
-        grant.agency_hold = why
-        grant.suspension_reason = _REASONS[why]
-        grants.revoke_access_tokens([grant.id], now)
-        grants.record_change(grant, by, HOLD, now, signer=signer)
+        grants.pause(
+            grant, reason=_REASONS[why], by=by, action=HOLD, signer=signer, now=now, agency_hold=why
+        )
         count += 1
     return count
 
@@ -75,7 +64,7 @@ def hold_for(adviser: Adviser, *, why: str, by: str, signer: Signer, now: dateti
 def release_for(adviser: Adviser, *, by: str, signer: Signer, now: datetime) -> int:
     """Restart the grants the agency stopped, unless the adviser is still held some other way
     (suspended themselves while their organisation resumes, or the reverse). Returns how many."""
-    if held(adviser):
+    if adviser.held:
         return 0
     count = 0
     for grant in _grants_of(adviser.id, grants.SUSPENDED):
@@ -133,7 +122,7 @@ def ask_to_move(leaving: Adviser, colleague: Adviser, *, by: str, now: datetime)
     chain. The caller tells each claimant (with the link). No commit."""
     if colleague.id == leaving.id or colleague.organisation_id != leaving.organisation_id:
         raise grants.GrantRefused("Choose a colleague in the same organisation")
-    if held(colleague):
+    if colleague.held:
         raise grants.GrantRefused(f"{colleague.name} is suspended")
     console = clients.ensure_console_client(now)
     asked = []

@@ -25,7 +25,6 @@ from ..models import (
     Claimant,
     DeviceAuthorization,
     Grant,
-    Organisation,
     RefreshToken,
     StaffMember,
 )
@@ -192,10 +191,7 @@ def give(
 def _refuse_held(adviser: Adviser | None) -> None:
     """Issue 25: a suspended adviser, or an adviser of a suspended organisation, is given no
     new or wider access (their existing grants are held by agency_grants)."""
-    if adviser is None:
-        return
-    organisation = db.session.get(Organisation, adviser.organisation_id)
-    if adviser.suspended_at is not None or (organisation and organisation.suspended_at):
+    if adviser is not None and adviser.held:
         raise GrantRefused(f"{adviser.name} cannot be given access at the moment")
 
 
@@ -865,14 +861,32 @@ def suspend(
         raise GrantRefused("This consent is already suspended")
     if grant.status != ACTIVE or now >= grant.ends_at:
         raise GrantRefused("This consent has ended, so it cannot be suspended")
+    grant.suspended_by_staff_id = staff.id
+    pause(
+        grant, reason=reason, by=f"staff:{staff.id}", action="grant.suspend", signer=signer, now=now
+    )
+
+
+def pause(
+    grant: Grant,
+    *,
+    reason: str,
+    by: str,
+    action: str,
+    signer: Signer,
+    now: datetime,
+    agency_hold: str | None = None,
+) -> None:
+    """Stop a live grant now (DWP's suspension, or an agency's hold, agency_grants.py): audited
+    as `action`, and both sides told. Checks are the caller's. No commit."""
     grant.status = SUSPENDED
     grant.suspended_at = now
     grant.suspension_reason = reason
-    grant.suspended_by_staff_id = staff.id
+    grant.agency_hold = agency_hold
     # Access tokens die now (authorises() refuses them anyway); refresh tokens are kept so that
     # lifting the suspension lets the adviser's system carry on without a new approval.
     revoke_access_tokens([grant.id], now)
-    _audit(grant, f"staff:{staff.id}", "grant.suspend", now, signer=signer)  # both sides told
+    _audit(grant, by, action, now, signer=signer)
 
 
 def lift_suspension(grant: Grant, *, signer: Signer, staff: StaffMember, now: datetime) -> None:

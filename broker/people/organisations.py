@@ -185,12 +185,6 @@ def resume(organisation: Organisation, *, by: str, now: datetime) -> None:
     record(organisation.id, by, "organisation.resume", f"organisation:{organisation.id}", now)
 
 
-def may_act(adviser: Adviser) -> bool:
-    """Whether an adviser may act for their organisation: not suspended, nor their
-    organisation."""
-    return adviser.suspended_at is None and adviser.organisation.suspended_at is None
-
-
 def record(organisation_id: str, actor: str, action: str, resource: str, now: datetime) -> None:
     """An organisation step on the organisation's own chain (started on its first event)."""
     audit.start_chain(organisation_id)

@@ -94,7 +94,7 @@ def move_clients(adviser_id: str) -> Response | Page:
     colleagues = [
         a
         for a in organisations.advisers_of(admin.organisation_id)
-        if a.id != leaving.id and organisations.may_act(a)
+        if a.id != leaving.id and not a.held
     ]
     form = MoveClientsForm()
     form.colleague.choices = [(a.id, a.name) for a in colleagues]
@@ -178,6 +178,6 @@ def link_for(token: str) -> str:
 
 def _admin() -> Adviser:
     adviser: Adviser = g.adviser
-    if not adviser.is_org_admin or not organisations.may_act(adviser):
+    if not adviser.is_org_admin or adviser.held:
         abort(403)
     return adviser
