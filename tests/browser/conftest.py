@@ -104,7 +104,9 @@ def switch_language(page, name: str) -> None:  # noqa: ANN001
 
 def open_menu(page) -> None:  # noqa: ANN001
     """Tap "Menu" ("Dewislen") if the menu is folded, as on a phone (issue 23); from tablet width
-    up it is always open and there is no toggle to tap."""
+    up it is always open and there is no toggle to tap. The menu is on every signed-in page, so
+    waiting for it first means a sign-in still on its way is not mistaken for an open menu."""
+    page.locator("details.app-menu").wait_for(state="attached")
     toggle = page.locator("summary.app-menu__toggle")
     if toggle.is_visible() and not toggle.evaluate("(summary) => summary.parentElement.open"):
         toggle.click()
