@@ -1,5 +1,6 @@
 """Fixtures: a real database (DATABASE_URL, or a temporary SQLite file) built by the migrations
-once per session and emptied between tests; real signing keys; a live server on 127.0.0.1."""
+once per session and emptied between tests; real signing keys; a live server at
+http://localhost:PORT, the host name the README's demo uses (cookies and passkeys follow it)."""
 
 from __future__ import annotations
 
@@ -232,7 +233,7 @@ def live_server(app: Flask) -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"http://localhost:{server.server_port}"
     finally:
         server.shutdown()
         thread.join(timeout=5)

@@ -20,7 +20,7 @@ def issuer_server(app: Flask) -> Iterator[str]:
     address: the metadata, the `iss` parameter and the tokens' `iss` all name the URL a client
     uses (RFC 8414 3.3). Same database and signing key as the `app` fixture."""
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
+    base = f"http://localhost:{server.server_port}"
     served = create_app(
         {
             "TESTING": True,

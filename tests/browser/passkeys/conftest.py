@@ -16,10 +16,9 @@ from tests.browser.conftest import NARROW_PHONE, new_page
 
 @pytest.fixture
 def base_url(app: Flask, live_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = live_server.replace("127.0.0.1", "localhost")
     monkeypatch.setitem(app.config, "BROKER_PASSKEY_RP_ID", "localhost")
-    monkeypatch.setitem(app.config, "BROKER_PASSKEY_ORIGIN", url)
-    return url
+    monkeypatch.setitem(app.config, "BROKER_PASSKEY_ORIGIN", live_server)
+    return live_server
 
 
 @pytest.fixture
