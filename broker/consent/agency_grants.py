@@ -71,13 +71,9 @@ def release_for(adviser: Adviser, *, by: str, signer: Signer, now: datetime) -> 
         grants.lock(grant)
         if grant.status != grants.SUSPENDED or grant.agency_hold is None:
             continue
-        grant.agency_hold = None
-        grant.suspended_at = None
-        grant.suspension_reason = None
         if now >= grant.ends_at:
             continue  # the sweep expires it; restarting would tell them of access that is over
-        grant.status = ACTIVE
-        grants.record_change(grant, by, RELEASE, now, signer=signer)
+        grants.restart(grant, by=by, action=RELEASE, signer=signer, now=now)
         count += 1
     return count
 

@@ -900,11 +900,19 @@ def lift_suspension(grant: Grant, *, signer: Signer, staff: StaffMember, now: da
         raise GrantRefused("The adviser's organisation paused this consent; it restarts it")
     if now >= grant.ends_at:
         raise GrantRefused("This consent has reached its end date. Record new consent instead")
+    restart(grant, by=f"staff:{staff.id}", action="grant.lift_suspension", signer=signer, now=now)
+
+
+def restart(grant: Grant, *, by: str, action: str, signer: Signer, now: datetime) -> None:
+    """Undo `pause` (DWP lifting its suspension, or an agency releasing its hold): the grant
+    works again until its same end date, audited as `action`, both sides told. Checks are the
+    caller's. No commit."""
     grant.status = ACTIVE
     grant.suspended_at = None
     grant.suspension_reason = None
     grant.suspended_by_staff_id = None
-    _audit(grant, f"staff:{staff.id}", "grant.lift_suspension", now, signer=signer)  # told
+    grant.agency_hold = None
+    _audit(grant, by, action, now, signer=signer)
 
 
 def needs_review(grant: Grant, now: datetime) -> bool:
@@ -1048,12 +1056,6 @@ def lock(grant: Grant) -> Grant:
 
 def revoke_access_tokens(grant_ids: list[str], now: datetime) -> None:
     issued.revoke_issued(now, access=AccessToken.grant_id.in_(grant_ids))
-
-
-def record_change(grant: Grant, actor: str, action: str, now: datetime, *, signer: Signer) -> None:
-    """A change made by another module of this package (agency_grants.py): the same audit,
-    receipt and publication as every change here."""
-    _audit(grant, actor, action, now, signer=signer)
 
 
 def live_contact(claimant_id: str, now: datetime) -> Grant | None:

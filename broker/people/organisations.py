@@ -158,31 +158,37 @@ def adviser_in(organisation_id: str, adviser_id: str) -> Adviser | None:
 
 def suspend_adviser(adviser: Adviser, *, by: str, now: datetime) -> None:
     """Mark the adviser suspended (consent: agency_grants.hold_for). No commit."""
-    if adviser.suspended_at is not None:
-        raise OrganisationRefused("adviser", f"{adviser.name} is already suspended")
-    adviser.suspended_at = now
-    record(adviser.organisation_id, by, "adviser.suspend", f"adviser:{adviser.id}", now)
+    _mark_suspended(adviser, "adviser", adviser.organisation_id, by=by, now=now, suspended=True)
 
 
 def resume_adviser(adviser: Adviser, *, by: str, now: datetime) -> None:
-    if adviser.suspended_at is None:
-        raise OrganisationRefused("adviser", f"{adviser.name} is not suspended")
-    adviser.suspended_at = None
-    record(adviser.organisation_id, by, "adviser.resume", f"adviser:{adviser.id}", now)
+    _mark_suspended(adviser, "adviser", adviser.organisation_id, by=by, now=now, suspended=False)
 
 
 def suspend(organisation: Organisation, *, by: str, now: datetime) -> None:
-    if organisation.suspended_at is not None:
-        raise OrganisationRefused("organisation", f"{organisation.name} is already suspended")
-    organisation.suspended_at = now
-    record(organisation.id, by, "organisation.suspend", f"organisation:{organisation.id}", now)
+    _mark_suspended(organisation, "organisation", organisation.id, by=by, now=now, suspended=True)
 
 
 def resume(organisation: Organisation, *, by: str, now: datetime) -> None:
-    if organisation.suspended_at is None:
-        raise OrganisationRefused("organisation", f"{organisation.name} is not suspended")
-    organisation.suspended_at = None
-    record(organisation.id, by, "organisation.resume", f"organisation:{organisation.id}", now)
+    _mark_suspended(organisation, "organisation", organisation.id, by=by, now=now, suspended=False)
+
+
+def _mark_suspended(
+    target: Adviser | Organisation,
+    kind: str,
+    organisation_id: str,
+    *,
+    by: str,
+    now: datetime,
+    suspended: bool,
+) -> None:
+    """Suspend or resume an adviser or a whole organisation, on the organisation's chain."""
+    if (target.suspended_at is not None) == suspended:
+        state = "already suspended" if suspended else "not suspended"
+        raise OrganisationRefused(kind, f"{target.name} is {state}")
+    target.suspended_at = now if suspended else None
+    step = "suspend" if suspended else "resume"
+    record(organisation_id, by, f"{kind}.{step}", f"{kind}:{target.id}", now)
 
 
 def record(organisation_id: str, actor: str, action: str, resource: str, now: datetime) -> None:
