@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select
+from sqlalchemy.orm import aliased
 
 from . import clock, sweep, units
 from .extensions import db
@@ -107,6 +108,20 @@ class Kind:
 
 def _expired(column: Any) -> Condition:
     return lambda cutoff: column < cutoff
+
+
+def _token_done(model: Any) -> Condition:
+    """Expired, and either its grant has ended or the same client has a later token under it:
+    a live grant keeps each client's last token, which says that client holds or held access
+    and is told of the grant's changes (messages/access_changes.py `_case_systems`)."""
+    newer = aliased(model)
+    ended = exists().where(Grant.id == model.grant_id, Grant.status.in_(_ENDED_GRANT))
+    later = exists().where(
+        newer.grant_id == model.grant_id,
+        newer.client_id == model.client_id,
+        newer.issued_at > model.issued_at,
+    )
+    return lambda cutoff: and_(model.expires_at < cutoff, or_(ended, later))
 
 
 def _message_done(cutoff: datetime) -> ColumnElement[bool]:
@@ -191,8 +206,8 @@ KINDS: tuple[Kind, ...] = (
         30,
         0,
         (
-            Step(AccessToken, _expired(AccessToken.expires_at)),
-            Step(RefreshToken, _expired(RefreshToken.expires_at)),
+            Step(AccessToken, _token_done(AccessToken)),
+            Step(RefreshToken, _token_done(RefreshToken)),
         ),
     ),
     Kind("invitations", 30, 0, (Step(Invitation, _expired(Invitation.expires_at)),)),

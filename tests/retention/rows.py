@@ -138,13 +138,15 @@ def logout_token_uses(p: SimpleNamespace, at: datetime) -> Any:
     return key
 
 
-def access_tokens(p: SimpleNamespace, at: datetime) -> Any:
+def access_tokens(p: SimpleNamespace, at: datetime, client_id: str = CLIENT) -> Any:
+    """A token that expired at `at`, under the live grant: a later one of the same client is
+    what lets retention delete it (the parametrised test makes the young one after the old)."""
     key = _id()
     db.session.add(
         AccessToken(
             jti=key,
             grant_id=p.grant.id,
-            client_id=CLIENT,
+            client_id=client_id,
             scopes="mr:read",
             issued_at=at - timedelta(minutes=5),
             expires_at=at,

@@ -101,9 +101,16 @@ def test_nothing_a_live_thing_needs_is_deleted_even_at_the_shortest_periods(
         "a draft waiting for the claimant": rows.mr_drafts(people, clock.now(), status="pending"),
         "a live contact grant's address": rows.contact_addresses(people, long_ago, ended=False),
         "a push still being tried": rows.push_deliveries(people, None),
+        "a decision told by a push still being tried": rows.mr_decision_notices(people, long_ago),
         "an unexpired session": rows.sessions(people, clock.now() - timedelta(hours=11)),
     }
+    rows.push_deliveries(
+        people, None, notice_id=live["a decision told by a push still being tried"]
+    )
     token_jti = issue_token(people.grant)[1]  # a live grant's unexpired token
+    # A case system's last token under a live grant, long expired: it says the system held
+    # access, so that it is told when the grant changes.
+    last_token = rows.access_tokens(people, long_ago, client_id="case-system")
     db.session.commit()
     tables = {
         "a message with a delivery still queued": rows.OutboxMessage,
@@ -113,6 +120,7 @@ def test_nothing_a_live_thing_needs_is_deleted_even_at_the_shortest_periods(
         "a draft waiting for the claimant": rows.MRDraft,
         "a live contact grant's address": rows.ContactAddress,
         "a push still being tried": rows.PushDelivery,
+        "a decision told by a push still being tried": rows.MRDecisionNotice,
         "an unexpired session": rows.UserSession,
     }
 
@@ -121,6 +129,7 @@ def test_nothing_a_live_thing_needs_is_deleted_even_at_the_shortest_periods(
     gone = [what for what, key in live.items() if not _present(tables[what], key)]
     assert gone == []
     assert _present(AccessToken, token_jti)
+    assert _present(AccessToken, last_token)
     assert _present(Grant, people.grant.id)
 
 
