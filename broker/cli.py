@@ -341,6 +341,10 @@ def register_staff_side(app: Flask) -> None:
         click.echo(
             f"{report.total} row(s) in all" + ("." if dry_run else f", {report.batches} batch(es).")
         )
+        for error in report.errors:
+            click.echo(f"Failed, the rest ran: {error}", err=True)
+        if report.errors:
+            sys.exit(1)
 
     @app.cli.command("scheduler")
     def scheduler_command() -> None:

@@ -271,6 +271,10 @@ class RetentionReport:
     ran: bool = True
     deleted: dict[str, int] = field(default_factory=dict)  # rows per table
     batches: int = 0  # transactions that deleted something
+    # Tables whose deleting raised: each is undone, logged and named here, and the other kinds
+    # still run (as the sweep's steps do). The scheduler records them as the job's error and
+    # the command exits 1.
+    errors: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -303,9 +307,17 @@ def run(
     try:
         for kind in KINDS:
             for step in kind.steps:
-                report.deleted[step.name] = _delete_all(
-                    step, cutoffs[kind.name], holder, batch, report
-                )
+                report.deleted[step.name] = 0
+                try:
+                    report.deleted[step.name] = _delete_all(
+                        step, cutoffs[kind.name], holder, batch, report
+                    )
+                except sweep.LeaseLost:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - one table's failure never stops the rest
+                    units.discard()
+                    log.exception("retention: deleting from %s failed", step.name)
+                    report.errors.append(f"{step.name}: {type(exc).__name__}: {exc}"[:300])
     except BaseException:
         units.discard()
         raise

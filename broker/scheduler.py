@@ -88,7 +88,9 @@ def jobs(app: Flask) -> list[Job]:
             raise checkpoints.ChainBroken(report.checkpoint_refused)
 
     def run_retention() -> None:
-        retention.run(now=clock.now(), config=config)
+        report = retention.run(now=clock.now(), config=config)
+        if report.errors:  # the rest ran; the record shows what did not
+            raise RuntimeError("; ".join(report.errors))
 
     return [
         Job(CHECKPOINT, checkpoints.interval(config), checkpoint),

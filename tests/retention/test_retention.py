@@ -172,7 +172,7 @@ def test_a_run_with_more_rows_than_a_batch_deletes_them_all_in_several_transacti
     assert _count(rows.Attempt) == 0
 
 
-def test_each_batch_is_its_own_transaction_so_a_run_that_dies_keeps_what_it_finished(
+def test_each_batch_is_its_own_transaction_so_a_run_that_fails_keeps_what_it_finished(
     app: Flask, people, monkeypatch
 ):
     old = clock.now() - timedelta(days=2)
@@ -191,9 +191,9 @@ def test_each_batch_is_its_own_transaction_so_a_run_that_dies_keeps_what_it_fini
 
     monkeypatch.setattr(sweep, "renew", dies_in_the_third_batch)
 
-    with pytest.raises(RuntimeError):
-        retention.run(now=clock.now(), config=app.config, batch=10)
+    report = retention.run(now=clock.now(), config=app.config, batch=10)
 
+    assert report.errors == ["attempts: RuntimeError: the database went away"]
     assert _count(rows.Attempt) == 5  # two batches of 10 kept
     monkeypatch.setattr(sweep, "renew", renew)
     assert retention.run(now=clock.now(), config=app.config).ran  # the lease was given back
@@ -300,3 +300,31 @@ def test_a_period_is_a_setting(app: Flask, people, monkeypatch):
         retention.run(now=clock.now() + timedelta(days=2), config=app.config).deleted["attempts"]
         == 1
     )
+
+
+def test_a_table_that_fails_is_named_and_the_other_kinds_still_run(
+    app: Flask, people, runner, monkeypatch
+):
+    def broken(cutoff):  # noqa: ANN001, ANN202
+        raise RuntimeError("the table is locked")
+
+    first, *rest = retention.KINDS
+    failing = retention.Kind(
+        first.name, first.days, first.least, (retention.Step(first.steps[0].table, broken),)
+    )
+    monkeypatch.setattr(retention, "KINDS", (failing, *rest))
+    rows.attempts(people, clock.now() - timedelta(days=2))
+    old_code = rows.dpop_proofs(people, clock.now() - timedelta(minutes=1))
+    db.session.commit()
+
+    result = runner.invoke(args=["retention"])
+
+    assert result.exit_code == 1
+    assert "Failed, the rest ran: attempts: RuntimeError: the table is locked" in result.output
+    assert _count(rows.Attempt) == 1
+    assert not _present(rows.DpopProof, old_code)
+    ran = Scheduler(app, holder="only").step()
+    assert scheduler.RETENTION in ran
+    db.session.rollback()  # a fresh read: the runner committed in its own session
+    record = db.session.get(JobRun, scheduler.RETENTION)
+    assert record.last_error == "RuntimeError: attempts: RuntimeError: the table is locked"
