@@ -63,6 +63,11 @@ log = logging.getLogger(__name__)
 LOCK_NAME = "retention"
 BATCH = 500
 DEFAULT_SECONDS = 3600
+# A scheduled run starts no batch after this long: the scheduler acts on one job at a time and
+# renews its own 30-second lease between jobs, so a run that cleared a large backlog in one go
+# would hold up the checkpoint (and /readyz) behind it. What is left waits for the next run;
+# `consent-broker retention` has no such limit.
+SCHEDULED_BUDGET = timedelta(seconds=20)
 
 # Statuses, as their own modules spell them (the retention layer reads rows, it changes no
 # status): a waiting contact request is on staff's list; a queued or print-due delivery has
@@ -275,6 +280,7 @@ class RetentionReport:
     # still run (as the sweep's steps do). The scheduler records them as the job's error and
     # the command exits 1.
     errors: list[str] = field(default_factory=list)
+    finished: bool = True  # False: it stopped at its deadline, and the next run goes on
 
     @property
     def total(self) -> int:
@@ -288,9 +294,11 @@ def run(
     batch: int = BATCH,
     holder: str | None = None,
     dry_run: bool = False,
+    deadline: datetime | None = None,
 ) -> RetentionReport:
     """Delete every kind's rows past their period at `now`, BATCH rows a transaction; with
-    `dry_run`, count them and delete nothing. `ran` is False if another run held the lease."""
+    `dry_run`, count them and delete nothing. `ran` is False if another run held the lease;
+    `finished` is False if it reached `deadline` (by clock.now()) with rows left to look at."""
     cutoffs = {name: now - period for name, period in periods(config).items()}
     if dry_run:
         report = RetentionReport()
@@ -310,7 +318,7 @@ def run(
                 report.deleted[step.name] = 0
                 try:
                     report.deleted[step.name] = _delete_all(
-                        step, cutoffs[kind.name], holder, batch, report
+                        step, cutoffs[kind.name], holder, batch, report, deadline
                     )
                 except sweep.LeaseLost:
                     raise
@@ -335,11 +343,20 @@ def _count(step: Step, cutoff: datetime) -> int:
 
 
 def _delete_all(
-    step: Step, cutoff: datetime, holder: str, batch: int, report: RetentionReport
+    step: Step,
+    cutoff: datetime,
+    holder: str,
+    batch: int,
+    report: RetentionReport,
+    deadline: datetime | None,
 ) -> int:
-    """Delete `step`'s rows past `cutoff`, one bounded transaction at a time, until none is left."""
+    """Delete `step`'s rows past `cutoff`, one bounded transaction at a time, until none is left
+    (or `deadline` has passed)."""
     deleted = 0
     while True:
+        if deadline is not None and clock.now() >= deadline:
+            report.finished = False
+            return deleted
         # The lease first: on SQLite this write takes the write lock before anything is read.
         sweep.renew(holder, now=clock.now(), name=LOCK_NAME)
         keys = list(db.session.scalars(select(step.key).where(step.past(cutoff)).limit(batch)))

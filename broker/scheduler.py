@@ -88,7 +88,8 @@ def jobs(app: Flask) -> list[Job]:
             raise checkpoints.ChainBroken(report.checkpoint_refused)
 
     def run_retention() -> None:
-        report = retention.run(now=clock.now(), config=config)
+        now = clock.now()
+        report = retention.run(now=now, config=config, deadline=now + retention.SCHEDULED_BUDGET)
         if report.errors:  # the rest ran; the record shows what did not
             raise RuntimeError("; ".join(report.errors))
 

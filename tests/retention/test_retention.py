@@ -328,3 +328,22 @@ def test_a_table_that_fails_is_named_and_the_other_kinds_still_run(
     db.session.rollback()  # a fresh read: the runner committed in its own session
     record = db.session.get(JobRun, scheduler.RETENTION)
     assert record.last_error == "RuntimeError: attempts: RuntimeError: the table is locked"
+
+
+def test_a_run_past_its_deadline_stops_and_the_next_goes_on(app: Flask, people, frozen_clock):
+    rows.attempts(people, clock.now() - timedelta(days=2))
+    db.session.commit()
+
+    stopped = retention.run(now=clock.now(), config=app.config, deadline=clock.now())
+
+    assert not stopped.finished and stopped.total == 0
+    assert _count(rows.Attempt) == 1
+    carried_on = retention.run(
+        now=clock.now(), config=app.config, deadline=clock.now() + timedelta(seconds=1)
+    )
+    assert carried_on.finished and carried_on.deleted["attempts"] == 1
+
+
+def test_a_scheduled_run_ends_well_inside_the_schedulers_lease():
+    """The checkpoint job never waits behind retention for longer than the lease it runs under."""
+    assert retention.SCHEDULED_BUDGET < scheduler.LEASE
