@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
-from . import clock, demo, scheduler, services, sweep, units
+from . import clock, demo, retention, scheduler, services, sweep, units
 from .casework import decisions
 from .chain import audit, checkpoints
 from .chain.keys import load_retired_keys, rotate_key
@@ -233,7 +233,8 @@ def register_proof(app: Flask) -> None:
 
 
 def register_staff_side(app: Flask) -> None:
-    """`sweep` (the scheduler runs it), `scheduler` and `staff-api-key` (staff systems' keys)."""
+    """`sweep` and `retention` (the scheduler runs them), `scheduler` and `staff-api-key` (staff
+    systems' keys)."""
 
     @app.cli.command("sweep")
     @click.option(
@@ -312,9 +313,42 @@ def register_staff_side(app: Flask) -> None:
         if report.errors or report.push_refused:
             sys.exit(1)
 
+    @app.cli.command("retention")
+    @click.option("--dry-run", is_flag=True, help="Count what is past its time; delete nothing.")
+    @click.option("--batch", default=retention.BATCH, show_default=True, type=click.IntRange(1))
+    def retention_command(dry_run: bool, batch: int) -> None:
+        """Delete what is past its time (docs/retention.md), printing the rows per kind.
+
+        The scheduler runs it every BROKER_RETENTION_SECONDS; safe to run beside it (a lease in
+        the database). Each kind's period is BROKER_RETAIN_<KIND>_DAYS.
+        """
+        try:
+            periods = retention.periods(app.config)
+        except RuntimeError as exc:
+            raise click.UsageError(str(exc)) from None
+        report = retention.run(now=clock.now(), config=app.config, batch=batch, dry_run=dry_run)
+        if not report.ran:
+            click.echo("Another retention run is under way; this one did nothing.")
+            return
+        click.echo("Past their time (would delete):" if dry_run else "Deleted past their time:")
+        for kind in retention.KINDS:
+            days = periods[kind.name].days
+            for step in kind.steps:
+                click.echo(
+                    f"  {kind.name:<20} {step.name:<24} {report.deleted[step.name]:>8}"
+                    f"  (kept {days} day{'s' if days != 1 else ''})"
+                )
+        click.echo(
+            f"{report.total} row(s) in all" + ("." if dry_run else f", {report.batches} batch(es).")
+        )
+        for error in report.errors:
+            click.echo(f"Failed, the rest ran: {error}", err=True)
+        if report.errors:
+            sys.exit(1)
+
     @app.cli.command("scheduler")
     def scheduler_command() -> None:
-        """Run the scheduled work until stopped: the sweep and the audit checkpoint.
+        """Run the scheduled work until stopped: the sweep, the audit checkpoint and retention.
 
         gunicorn.conf.py starts it beside the web server (so `make run` does); run it yourself
         only where gunicorn is not. Any number may run: one acts at a time (a database lease).

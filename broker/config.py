@@ -59,6 +59,10 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "BROKER_CHECKPOINT_ON_SWEEP": env.get("BROKER_CHECKPOINT_ON_SWEEP", "1") != "0",
         # The scheduler (broker/scheduler.py, issue 26): the sweep runs every this many seconds.
         "BROKER_SWEEP_SECONDS": int(env.get("BROKER_SWEEP_SECONDS", "300")),
+        # Retention (broker/retention.py, docs/retention.md): how often it runs, and each kind's
+        # period in days, BROKER_RETAIN_<KIND>_DAYS, read (and checked) by broker/retention.py.
+        "BROKER_RETENTION_SECONDS": int(env.get("BROKER_RETENTION_SECONDS", "3600")),
+        **{name: value for name, value in env.items() if name.startswith("BROKER_RETAIN_")},
         **delivery_settings(env),
         # The CA certificates a case system's push endpoint is checked against
         # (broker/messages/push.py); unset, the system's own.

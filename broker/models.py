@@ -207,7 +207,8 @@ class AccessToken(db.Model):
     refresh_family_id: Mapped[str | None] = mapped_column(String(UUID_LEN), index=True)
     scopes: Mapped[str] = mapped_column(Text)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Migration 0025: retention finds expired tokens by this (broker/retention.py).
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dpop_jkt: Mapped[str | None] = mapped_column(String(64))  # migration 0016: the bound key
 
@@ -223,7 +224,7 @@ class RefreshToken(db.Model):
     client_id: Mapped[str] = mapped_column(String(64))
     scopes: Mapped[str] = mapped_column(Text)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # migration 0025
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dpop_jkt: Mapped[str | None] = mapped_column(String(64))  # migration 0016: public clients'
@@ -401,7 +402,8 @@ class Attempt(db.Model):
     key: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_attempts_key_at", "key", "at"),)
+    # Migration 0025: at alone, for retention's deletes.
+    __table_args__ = (Index("ix_attempts_key_at", "key", "at"), Index("ix_attempts_at", "at"))
 
 
 class UserSession(db.Model):
@@ -415,7 +417,7 @@ class UserSession(db.Model):
     __tablename__ = "sessions"
     id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # migration 0025
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(String(20))

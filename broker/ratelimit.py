@@ -136,9 +136,3 @@ def _lock(keys: list[str], since: datetime) -> None:
 def record_failure(keys: list[str], *, now: datetime) -> None:
     """Count one failure against each key; the caller commits (even though the attempt failed)."""
     db.session.add_all(Attempt(key=key, at=now) for key in keys)
-
-
-def forget_before(cutoff: datetime) -> int:
-    """Drop attempts older than any window; run by the sweep."""
-    result = db.session.execute(delete(Attempt).where(Attempt.at < cutoff))
-    return result.rowcount or 0

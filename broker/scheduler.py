@@ -1,5 +1,6 @@
 """The scheduled work, run by the broker itself (issue 26): the sweep every BROKER_SWEEP_SECONDS
-(300) and the audit checkpoint every BROKER_CHECKPOINT_SECONDS (60).
+(300), the audit checkpoint every BROKER_CHECKPOINT_SECONDS (60) and retention (deleting what is
+past its time, broker/retention.py) every BROKER_RETENTION_SECONDS (3600).
 
 Where it runs: `consent-broker scheduler`, a process of its own. gunicorn.conf.py's `when_ready`
 hook starts that command as a child of gunicorn's master (and `on_exit` stops it), so `make run`
@@ -20,7 +21,7 @@ When a job is due is read from its record in job_runs (its last start), not kept
 a runner that takes over carries on the same schedule. Each run records its start, and then
 either its success and duration or its error; /readyz reads these.
 
-A plain loop, not a scheduler library (APScheduler and the like): two jobs at fixed intervals
+A plain loop, not a scheduler library (APScheduler and the like): three jobs at fixed intervals
 need no more, and such a library's own job store and locking would be a second mechanism beside
 the database lease that has to decide who acts.
 """
@@ -40,7 +41,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import clock, services, sweep, units
+from . import clock, retention, services, sweep, units
 from .chain import checkpoints
 from .extensions import db
 from .messages import push
@@ -51,7 +52,7 @@ log = logging.getLogger(__name__)
 LOCK_NAME = "scheduler"
 LEASE = timedelta(seconds=30)  # renewed every pass; a crashed runner's lapses after this
 TICK = 1.0  # seconds between passes
-SWEEP, CHECKPOINT = "sweep", "checkpoint"
+SWEEP, CHECKPOINT, RETENTION = "sweep", "checkpoint", "retention"
 ERROR_KEPT = 500  # characters of an error's message kept in its record
 PARENT_VARIABLE = "BROKER_SCHEDULER_PARENT"  # set by gunicorn.conf.py: the master's process ID
 
@@ -64,8 +65,10 @@ class Job:
 
 
 def jobs(app: Flask) -> list[Job]:
-    """The scheduled work: the checkpoint first (it is the more frequent), then the sweep."""
+    """The scheduled work: the checkpoint first (it is the most frequent), then the sweep, then
+    retention. Retention's periods are checked here, so a bad setting stops the runner at once."""
     config = app.config
+    retention.periods(config)
 
     def checkpoint() -> None:
         try:
@@ -84,9 +87,16 @@ def jobs(app: Flask) -> list[Job]:
         if report.checkpoint_refused:
             raise checkpoints.ChainBroken(report.checkpoint_refused)
 
+    def run_retention() -> None:
+        now = clock.now()
+        report = retention.run(now=now, config=config, deadline=now + retention.SCHEDULED_BUDGET)
+        if report.errors:  # the rest ran; the record shows what did not
+            raise RuntimeError("; ".join(report.errors))
+
     return [
         Job(CHECKPOINT, checkpoints.interval(config), checkpoint),
         Job(SWEEP, sweep_interval(config), run_sweep),
+        Job(RETENTION, retention.interval(config), run_retention),
     ]
 
 

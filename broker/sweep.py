@@ -2,10 +2,12 @@
 
 One run: take the sweep lease (if another run holds it, do nothing); end every grant past its
 end date; queue the reminders owed (14 and 2 days before a review or end date); send the
-outbox; forget old sign-in attempts; give the lease back. Every step is idempotent: an ended
-grant is not ended twice, a reminder's dedupe key queues it once, a sent message is not sent
-again. Work is done in batches, each its own transaction, so a large run never holds a lock for
-long, and a run that dies part way leaves everything it finished in place for the next one.
+outbox; give the lease back. Deleting what is past its time (spent codes, old sessions,
+sign-in attempts...) is retention's, a job of its own (broker/retention.py). Every step is
+idempotent: an ended grant is not ended twice, a reminder's dedupe key queues it once, a sent
+message is not sent again. Work is done in batches, each its own transaction, so a large run
+never holds a lock for long, and a run that dies part way leaves everything it finished in
+place for the next one.
 
 This is the top of the call chain (like a route), so it is where the commits happen.
 """
@@ -22,18 +24,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import update
 
-from . import clock, ratelimit, units
+from . import clock, units
 from .casework import caller_checks, deliveries, drafts, watches
 from .chain import checkpoints
 from .clock import EPOCH
-from .consent import device, disclosure, grants
+from .consent import disclosure, grants
 from .extensions import db
 from .messages import access_changes, nominated, notify, push
 from .models import AuditCheckpoint, JobLock
-from .oauth import dpop
-from .oauth import server as oauth
 from .oauth.tokens import TokenService
-from .people import back_channel_logout, external_sign_in, passkeys, sessions
 from .services import Services
 
 log = logging.getLogger(__name__)
@@ -41,9 +40,6 @@ log = logging.getLogger(__name__)
 LOCK_NAME = "sweep"
 LEASE = timedelta(minutes=10)  # renewed every batch; a crashed run frees it when it lapses
 BATCH = 200
-ATTEMPTS_KEPT_FOR = timedelta(days=1)  # longer than any rate-limit window
-SESSIONS_KEPT_FOR = timedelta(days=2)  # longer than any session may last (12 hours)
-CODES_KEPT_FOR = timedelta(days=1)  # after they run out: device requests, authorization codes
 
 # (stage, done, total): called after each batch so a large run shows its progress.
 Progress = Callable[[str, int, int], None]
@@ -67,12 +63,6 @@ class SweepReport:
     sent: int = 0
     failed: int = 0
     given_up: int = 0
-    attempts_forgotten: int = 0
-    sessions_forgotten: int = 0
-    sign_in_leftovers_forgotten: int = 0
-    codes_forgotten: int = 0
-    dpop_proofs_forgotten: int = 0  # DPoP proofs too old to be accepted again (issue 17)
-    passkey_challenges_forgotten: int = 0  # passkey challenges past their 5 minutes (issue 17)
     caller_checks_ended: int = 0
     drafts_expired: int = 0
     pushed: int = 0  # Security Event Tokens a case system accepted (issue 15)
@@ -188,21 +178,6 @@ def run(
         assert pusher is not None
         _push(holder, now, batch, pusher, report)
 
-    def forget() -> None:
-        renew(holder, now=clock.now())
-        report.attempts_forgotten = ratelimit.forget_before(now - ATTEMPTS_KEPT_FOR)
-        report.sessions_forgotten = sessions.forget_before(now - SESSIONS_KEPT_FOR)
-        report.codes_forgotten = device.forget_expired_before(
-            now - CODES_KEPT_FOR
-        ) + oauth.forget_codes_expired_before(now - CODES_KEPT_FOR)
-        report.dpop_proofs_forgotten = dpop.forget_expired(now)
-        report.passkey_challenges_forgotten = passkeys.forget_expired(now)
-        # Issue 25: spent logout token IDs and link codes, once they could no longer be used.
-        report.sign_in_leftovers_forgotten = back_channel_logout.forget_before(
-            now
-        ) + external_sign_in.forget_codes_before(now - CODES_KEPT_FOR)
-        units.keep()
-
     def count_given_up() -> None:
         report.given_up = notify.count_given_up()
         units.discard()  # end the read
@@ -216,7 +191,6 @@ def run(
         step("sending messages", send)
         if pusher is not None:
             step("pushing security events", push_all)
-        step("forgetting old rows", forget)
         step("counting messages given up", count_given_up)
         if checkpoint:
             report.checkpoint, report.checkpoint_refused = _checkpoint(services)

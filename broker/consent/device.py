@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 import qrcode
 import qrcode.image.svg
-from sqlalchemy import delete, update
+from sqlalchemy import update
 
 from .. import ratelimit
 from ..chain.keys import Signer
@@ -308,14 +308,3 @@ def qr_code_svg(text: str) -> bytes:
     buffer = io.BytesIO()
     code.make_image().save(buffer)
     return buffer.getvalue()
-
-
-def forget_expired_before(cutoff: datetime) -> int:
-    """Drop requests that ran out before `cutoff`, answered or not; run by the sweep.
-
-    The grant an approved request made stands on its own; the request is only its doorway.
-    """
-    result = db.session.execute(
-        delete(DeviceAuthorization).where(DeviceAuthorization.expires_at < cutoff)
-    )
-    return result.rowcount or 0

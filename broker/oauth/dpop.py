@@ -20,12 +20,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jwt
-from sqlalchemy import delete
 
 from ..clock import to_driver
 from ..driver import pg
 from ..extensions import db
-from ..models import DpopProof
 
 # RFC 9449 5.1: what the broker accepts. `none` and the HMAC algorithms never: a proof must be
 # made with a private key only the client holds.
@@ -246,8 +244,3 @@ def remember(proof: Proof) -> bool:
         (proof.jti_hash, to_driver(proof.expires_at, postgres=postgres)),
     )
     return result.rowcount == 1
-
-
-def forget_expired(now: datetime) -> int:
-    """Drop the records of proofs too old to be accepted again; run by the sweep."""
-    return db.session.execute(delete(DpopProof).where(DpopProof.expires_at < now)).rowcount or 0

@@ -53,7 +53,7 @@ from authlib.oauth2.rfc8628 import (
 )
 from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import Flask, url_for
-from sqlalchemy import delete, update
+from sqlalchemy import update
 from werkzeug.wrappers import Response
 
 import scopes
@@ -1015,15 +1015,3 @@ def init_app(app: Flask, tokens: TokenService) -> BrokerAuthorizationServer:
 def use_tokens(app: Flask, tokens: TokenService) -> None:
     """Issue and check tokens with `tokens` from now on (after a key rotation)."""
     app.extensions[EXTENSION].tokens = tokens
-
-
-def forget_codes_expired_before(cutoff: datetime) -> int:
-    """Drop authorization codes that ran out before `cutoff`; run by the sweep.
-
-    Kept a while after they run out so that a replayed code is still recognised (and its grant
-    revoked) rather than just unknown.
-    """
-    result = db.session.execute(
-        delete(AuthorizationCode).where(AuthorizationCode.expires_at < cutoff)
-    )
-    return result.rowcount or 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import ExternalIdentity, ExternalSession, LogoutTokenUse, UserSession
@@ -53,10 +53,3 @@ def log_out(issuer: str, claims: LogoutClaims, *, now: datetime) -> int:
         )
         ended += result.rowcount or 0
     return ended
-
-
-def forget_before(cutoff: datetime) -> int:
-    """Drop the jti of logout tokens that expired before `cutoff` (a replay would be refused
-    as expired by then)."""
-    result = db.session.execute(delete(LogoutTokenUse).where(LogoutTokenUse.expires_at < cutoff))
-    return result.rowcount or 0

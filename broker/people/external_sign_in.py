@@ -16,7 +16,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 
 from .. import ratelimit
 from ..chain import audit
@@ -204,11 +204,3 @@ def staff_account(email: object, name: object, *, now: datetime) -> Account | No
     db.session.add(StaffMember(id=account.id, team=""))
     db.session.flush()
     return account
-
-
-def forget_codes_before(cutoff: datetime) -> int:
-    """Drop link codes that ran out before `cutoff`; run by the sweep."""
-    result = db.session.execute(
-        delete(ExternalLinkCode).where(ExternalLinkCode.expires_at < cutoff)
-    )
-    return result.rowcount or 0

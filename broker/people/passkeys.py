@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import webauthn
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from webauthn.helpers import (
     base64url_to_bytes,
     bytes_to_base64url,
@@ -112,16 +112,6 @@ def _issue_challenge(purpose: str, account_id: str | None, now: datetime) -> byt
     )
     db.session.flush()
     return challenge
-
-
-def forget_expired(now: datetime) -> int:
-    """Drop challenges past their 5 minutes, used or not; run by the sweep."""
-    return (
-        db.session.execute(
-            delete(PasskeyChallenge).where(PasskeyChallenge.expires_at < now)
-        ).rowcount
-        or 0
-    )
 
 
 def _claim_challenge(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import Account, UserSession
@@ -162,16 +162,6 @@ def others(
         .order_by(UserSession.last_seen_at.desc())
     )
     return list(rows)
-
-
-def forget_before(cutoff: datetime) -> int:
-    """Drop sessions that ended, or began, before `cutoff`; run by the sweep."""
-    result = db.session.execute(
-        delete(UserSession).where(
-            or_(UserSession.ended_at < cutoff, UserSession.created_at < cutoff)
-        )
-    )
-    return result.rowcount or 0
 
 
 _BROWSERS = (

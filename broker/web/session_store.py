@@ -111,7 +111,7 @@ def init_app(app: Flask) -> None:
     for role, value in minutes.items():
         idle[role] = timedelta(minutes=int(value))
     hours = int(app.config.get("BROKER_SESSION_HOURS") or 12)
-    if not 1 <= hours <= 48:  # the sweep deletes session rows two days after they start
+    if not 1 <= hours <= 48:  # retention deletes session rows two days after they start
         raise RuntimeError("BROKER_SESSION_HOURS must be between 1 and 48")
     app.extensions["broker.session_limits"] = sessions.Limits(idle, timedelta(hours=hours))
 

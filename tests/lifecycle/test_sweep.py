@@ -9,15 +9,11 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from broker import clock, sweep
-from broker.consent import clients, device, grants
+from broker.consent import grants
 from broker.extensions import db
 from broker.messages import notify
 from broker.models import (
     AccessToken,
-    Attempt,
-    AuthorizationCode,
-    DeviceAuthorization,
-    Grant,
     JobLock,
     OutboxMessage,
     RefreshToken,
@@ -308,59 +304,6 @@ def test_a_run_that_lost_its_lease_stops(people, sender):
         pass
     else:
         raise AssertionError("renewing a lease held by another run succeeded")
-
-
-def test_old_sign_in_attempts_are_forgotten(people, frozen_clock, sender):
-    db.session.add_all(
-        [
-            Attempt(key="sign-in:user:x", at=clock.now() - timedelta(days=2)),
-            Attempt(key="sign-in:user:x", at=clock.now()),
-        ]
-    )
-    db.session.commit()
-
-    report = run(sender)
-
-    assert report.attempts_forgotten == 1
-    assert db.session.scalar(db.select(db.func.count()).select_from(Attempt)) == 1
-
-
-def test_device_requests_and_codes_are_forgotten_a_day_after_they_run_out(
-    people, frozen_clock, sender
-):
-    console = clients.ensure_console_client(clock.now())
-    wanted = clients.ConsentDetails("To help with your appeal", "Adviser", "", 1)
-    old = device.start(
-        console, scope_names=["mr:read"], details=wanted, adviser=people.adviser, now=clock.now()
-    ).authorization
-    grant = make_grant(people.claimant, people.adviser)
-    db.session.add(
-        AuthorizationCode(
-            code_hash="1" * 64,
-            client_id=console.id,
-            claimant_id=people.claimant.id,
-            grant_id=grant.id,
-            redirect_uri="https://example.org/cb",
-            scopes="mr:read",
-            created_at=clock.now(),
-            expires_at=clock.now() + timedelta(minutes=1),
-        )
-    )
-    db.session.commit()
-    frozen_clock.advance(days=1, hours=1)
-    fresh_request = device.start(
-        console, scope_names=["mr:read"], details=wanted, adviser=people.adviser, now=clock.now()
-    ).authorization
-    old_id, fresh_id = old.id, fresh_request.id
-    db.session.commit()
-
-    report = run(sender)
-
-    assert report.codes_forgotten == 2
-    assert db.session.get(DeviceAuthorization, old_id) is None
-    assert db.session.get(DeviceAuthorization, fresh_id) is not None
-    assert db.session.get(AuthorizationCode, "1" * 64) is None
-    assert db.session.get(Grant, grant.id).status == "active"  # the grant stands on its own
 
 
 def test_the_command_prints_a_summary_and_progress_for_large_runs(runner, people, frozen_clock):

@@ -1,5 +1,5 @@
-"""The sweep forgets a logout token's jti once the token has expired (a replay is refused as
-expired by then), and link codes a day after they ran out."""
+"""Retention (broker/retention.py) forgets a logout token's jti once the token has expired (a
+replay is refused as expired by then), and link codes a day after they ran out."""
 
 from __future__ import annotations
 
@@ -10,12 +10,10 @@ from datetime import timedelta
 from flask import Flask
 from sqlalchemy import func, select
 
-from broker import clock, sweep
+from broker import clock, retention
 from broker.extensions import db
 from broker.models import LogoutTokenUse
 from broker.people.oidc import BACKCHANNEL_LOGOUT_EVENT
-from tests.factories import bound
-from tests.lifecycle.conftest import RecordingSender
 from tests.oidc.fixtures import ONE_LOGIN_CLIENT, OidcProvider
 
 
@@ -24,7 +22,7 @@ def kept(app: Flask) -> int:
         return db.session.scalar(select(func.count()).select_from(LogoutTokenUse))
 
 
-def test_the_sweep_forgets_spent_logout_tokens_once_they_expire(
+def test_retention_forgets_spent_logout_tokens_once_they_expire(
     app: Flask, oidc_app: Flask, oidc_provider: OidcProvider
 ):
     token = oidc_provider.sign(
@@ -42,11 +40,9 @@ def test_the_sweep_forgets_spent_logout_tokens_once_they_expire(
     assert kept(oidc_app) == 1
 
     with oidc_app.app_context():
-        soon = sweep.run(now=clock.now(), sender=RecordingSender(), services=bound())
-        later = sweep.run(
-            now=clock.now() + timedelta(minutes=10), sender=RecordingSender(), services=bound()
-        )
+        soon = retention.run(now=clock.now(), config=oidc_app.config)
+        later = retention.run(now=clock.now() + timedelta(minutes=10), config=oidc_app.config)
 
-    assert soon.sign_in_leftovers_forgotten == 0
-    assert later.sign_in_leftovers_forgotten == 1
+    assert soon.deleted["logout_token_uses"] == 0
+    assert later.deleted["logout_token_uses"] == 1
     assert kept(oidc_app) == 0

@@ -1,14 +1,12 @@
-"""A sign-in challenge lasts 5 minutes: the sweep deletes the ones past that, and keeps the rest."""
+"""A sign-in challenge lasts 5 minutes: retention deletes the ones past that, and keeps the rest."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from broker import clock, sweep
+from broker import clock, retention
 from broker.extensions import db
 from broker.models import PasskeyChallenge
-from tests.factories import bound
-from tests.lifecycle.senders import RecordingSender
 
 from .conftest import passkey_options
 
@@ -18,18 +16,14 @@ def _kept() -> int:
     return db.session.scalar(db.select(db.func.count()).select_from(PasskeyChallenge))
 
 
-def test_the_sweep_forgets_challenges_past_their_5_minutes(app, ctx):
+def test_retention_forgets_challenges_past_their_5_minutes(app, ctx):
     passkey_options(app.test_client())
     asked = _kept()
 
-    soon = sweep.run(
-        now=clock.now() + timedelta(minutes=4), sender=RecordingSender(), services=bound()
-    )
+    soon = retention.run(now=clock.now() + timedelta(minutes=4), config=app.config)
     kept = _kept()
-    later = sweep.run(
-        now=clock.now() + timedelta(minutes=6), sender=RecordingSender(), services=bound()
-    )
+    later = retention.run(now=clock.now() + timedelta(minutes=6), config=app.config)
 
     assert asked == 1
-    assert (soon.passkey_challenges_forgotten, kept) == (0, 1)
-    assert (later.passkey_challenges_forgotten, _kept()) == (1, 0)
+    assert (soon.deleted["passkey_challenges"], kept) == (0, 1)
+    assert (later.deleted["passkey_challenges"], _kept()) == (1, 0)

@@ -70,12 +70,12 @@ def test_the_jobs_run_when_due_and_their_records_show_success_and_duration(app: 
         make_people()  # audit events to seal
     runner = Scheduler(app, holder="only")
 
-    assert runner.step() == [scheduler.CHECKPOINT, scheduler.SWEEP]
-    assert runner.step() == []  # neither is due again for a minute (and five)
+    assert runner.step() == [scheduler.CHECKPOINT, scheduler.SWEEP, scheduler.RETENTION]
+    assert runner.step() == []  # none is due again for a minute (five, sixty)
 
     with app.app_context():
         records = {row.name: row for row in db.session.scalars(db.select(JobRun))}
-        assert set(records) == {"checkpoint", "sweep"}
+        assert set(records) == {"checkpoint", "sweep", "retention"}
         for record in records.values():
             assert record.last_success_at is not None
             assert record.last_started_at <= record.last_success_at
