@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import event, text
 
-from broker import clock, create_app, services
+from broker import clock, create_app
 from broker.extensions import db
 from broker.models import JobRun
 from broker.scheduler import Scheduler
