@@ -129,7 +129,17 @@ class KeyRing:
         rows = self._rows
         if rows is None or time.monotonic() - self._read_at >= self.refresh.total_seconds():
             with self._lock:
-                rows = self._load()
+                try:
+                    rows = self._load()
+                except KeyStoreError:
+                    raise
+                except Exception:
+                    if rows is None:
+                        raise
+                    # The database is away for a moment: the keys read last time stay good
+                    # (a rotation waits far longer than this); try again after a refresh.
+                    log.warning("signing keys: could not read them again; using the last read")
+                    self._read_at = time.monotonic()
         return rows
 
     def prepare(self) -> None:

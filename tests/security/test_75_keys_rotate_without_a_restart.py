@@ -250,3 +250,14 @@ def test_the_scheduler_rotates_every_broker_key_rotate_days(database, frozen_clo
         frozen_clock.advance(hours=1)
         runner.step()
         assert len(kids(services.of(app).key_set())) == 3
+
+
+def test_a_worker_keeps_the_keys_it_read_while_the_database_is_away(database):  # noqa: ANN001
+    with broker(database, BROKER_KEY_REFRESH_SECONDS=0) as app:
+        kid = services.of(app).signing_key.kid
+        db.session.execute(db.text("ALTER TABLE signing_keys RENAME TO signing_keys_away"))
+        db.session.commit()
+        assert services.of(app).signing_key.kid == kid  # the last read, not an error
+        assert jwks(app) == [kid]
+        with broker(database, "b") as fresh, pytest.raises(Exception, match="signing_keys"):
+            services.of(fresh).signing_key  # noqa: B018 - one that never read them cannot sign
