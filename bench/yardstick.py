@@ -7,7 +7,8 @@ decision (the very SQL strings broker.oauth.protect and broker.chain.audit run),
 hash the event onto the chain, insert it and commit. `make bench` prints the product's share of it:
 how close the broker comes to the ceiling of its own design.
 
-Environment: DATABASE_URL, BROKER_KEY_DIR, BROKER_ISSUER, BROKER_SQLITE_SYNC (as the broker).
+Environment: DATABASE_URL, BROKER_KEY_DIR (or BROKER_KEY_ENCRYPTION_KEY), BROKER_ISSUER,
+BROKER_SQLITE_SYNC (as the broker; the signing keys are read from the database).
 """
 
 from __future__ import annotations
