@@ -7,7 +7,8 @@ decision (the very SQL strings broker.oauth.protect and broker.chain.audit run),
 hash the event onto the chain, insert it and commit. `make bench` prints the product's share of it:
 how close the broker comes to the ceiling of its own design.
 
-Environment: DATABASE_URL, BROKER_KEY_DIR, BROKER_ISSUER, BROKER_SQLITE_SYNC (as the broker).
+Environment: DATABASE_URL, BROKER_KEY_DIR (or BROKER_KEY_ENCRYPTION_KEY), BROKER_ISSUER,
+BROKER_SQLITE_SYNC (as the broker; the signing keys are read from the database).
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, abort, jsonify, request
+from sqlalchemy import create_engine
 
 from broker import clock
 from broker.casework import journal
 from broker.chain import audit
-from broker.chain.keys import load_or_create_key, load_retired_keys
+from broker.chain.keyring import KeyRing
+from broker.chain.keys import key_encryption_key
 from broker.consent import disclosure
 from broker.db import sqlite_synchronous
 from broker.oauth import protect
@@ -33,11 +36,18 @@ POSTGRES = URL.startswith("postgres")
 CHECK_SQL = protect.check_sql(POSTGRES, journal.MR_DECISION)
 issuer = os.environ["BROKER_ISSUER"].rstrip("/")
 key_dir = Path(os.environ["BROKER_KEY_DIR"])
+_engine = create_engine(URL)
+# The keys the broker keeps in its database (broker/chain/keyring.py), opened with its
+# key-encryption key (BROKER_KEY_ENCRYPTION_KEY, or the one made in BROKER_KEY_DIR).
 tokens = TokenService(
-    load_or_create_key(key_dir, create=False),
+    KeyRing(
+        lambda: _engine,
+        kek=key_encryption_key(os.environ.get("BROKER_KEY_ENCRYPTION_KEY"), key_dir, create=False),
+        key_dir=key_dir,
+        create=False,
+    ),
     issuer,
     audience=f"{issuer}/api/v1",
-    retired=load_retired_keys(key_dir),
 )
 app = Flask(__name__)
 _worker: dict[int, Any] = {}  # pid -> (connection, writers' lock file)

@@ -7,10 +7,11 @@ import os
 import secrets
 import weakref
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, abort, current_app, request
+from flask import Flask, Response, abort, appcontext_pushed, current_app, request
 from flask.cli import FlaskGroup
 from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import Engine
@@ -18,7 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, extensions, i18n, services
 from . import config as broker_config
-from .chain import keys, signed
+from .chain import keyring, keys, signed
 from .consent import grant_events
 from .db import configure_engine
 from .driver import EXTENSION as DRIVER
@@ -116,6 +117,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app, locale_selector=language.select)  # English and Welsh (issue 5)
     static_files.init_app(app)  # hashed names, a year's caching, compression (issue 14)
     app.after_request(_security_headers)
+    app.extensions[KEYS_READY] = True
     return app
 
 
@@ -191,18 +193,22 @@ def main() -> None:
 
 
 def build_services(config: Mapping[str, Any], *, production: bool) -> services.Services:
-    """Load (or, outside production, create) the keys and build every service from `config`."""
+    """Build every service from `config`. The signing keys are not read here but on first use
+    (broker/chain/keyring.py): the database may not have its tables yet."""
     key_dir = Path(config["BROKER_KEY_DIR"])
     issuer = services.normalise_issuer(str(config["BROKER_ISSUER"]))
-    token_service = tokens.TokenService(
-        keys.load_or_create_key(key_dir, create=not production),
-        issuer,
-        audience=f"{issuer}/api/v1",
-        retired=keys.load_retired_keys(key_dir),
+    ring = keyring.KeyRing(
+        lambda: extensions.db.engine,
+        kek=keys.key_encryption_key(
+            config.get("BROKER_KEY_ENCRYPTION_KEY"), key_dir, create=not production
+        ),
+        key_dir=key_dir,
+        create=not production,
+        refresh=timedelta(seconds=float(config.get("BROKER_KEY_REFRESH_SECONDS", 30))),
     )
     return services.Services(
         issuer=issuer,
-        tokens=token_service,
+        tokens=tokens.TokenService(ring, issuer, audience=f"{issuer}/api/v1"),
         statement_key=signed.load_or_create_statement_key(key_dir, create=not production),
         hasher=services.password_hasher(config),
         sender=(
@@ -211,3 +217,15 @@ def build_services(config: Mapping[str, Any], *, production: bool) -> services.S
             else channels.from_config(config)
         ),
     )
+
+
+KEYS_READY = "broker.keys_ready"
+
+
+@appcontext_pushed.connect
+def _prepare_keys(sender: Flask, **_: Any) -> None:
+    """Read the signing keys (making the first) as an app context begins, once per process:
+    before the context's unit opens a transaction, so that on SQLite the first key's write
+    never waits on a write lock its own request already holds. Not while create_app runs."""
+    if sender.extensions.get(KEYS_READY):
+        services.of(sender).tokens.ring.prepare()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
@@ -14,14 +14,13 @@ from flask import Flask, current_app
 from . import clock, demo, retention, scheduler, services, sweep, units
 from .casework import decisions
 from .chain import audit, checkpoints
-from .chain.keys import load_retired_keys, rotate_key
+from .chain.keyring import wait as keyring_wait
+from .chain.keys import KeyStoreError
 from .config import is_production
 from .consent import agency_grants, clients
 from .extensions import db
 from .messages import notify, push
 from .models import Account, Claimant, Organisation
-from .oauth import server as oauth
-from .oauth.tokens import TokenService
 from .people import invitations, organisations, records, staff_keys
 from .proof import verifying
 
@@ -167,27 +166,43 @@ def register_proof(app: Flask) -> None:
             )
 
     @app.cli.command("rotate-signing-key")
-    def rotate_signing_key() -> None:
-        """Make a new ES256 signing key current; the old one's public key is kept for verifying.
+    @click.option(
+        "--now",
+        "at_once",
+        is_flag=True,
+        help="Sign with the new key at once (a compromised key), not after "
+        "BROKER_KEY_WAIT_SECONDS: clients holding a cached JWKS meet its kid before they have it.",
+    )
+    def rotate_signing_key(at_once: bool) -> None:
+        """Publish the next ES256 signing key; every worker signs with it after the wait.
 
-        Restart the app afterwards (every worker loads the keys at start). Access tokens signed
-        with the old key keep working until they expire; checkpoints, receipts and statements
-        signed with it verify always (security.md 34).
+        The new key is in /.well-known/jwks.json at once and signs from BROKER_KEY_WAIT_SECONDS
+        (600) later, on every worker and host, with no restart. The key it replaces stays
+        published until the access tokens it signed have expired; checkpoints, receipts and
+        statements it signed verify always (security.md 34, 75). The first run on an empty
+        database imports signing-key.pem or makes the first key, signing at once.
         """
-
-        key_dir = Path(app.config["BROKER_KEY_DIR"])
+        now = clock.now()
+        wait = timedelta(0) if at_once else keyring_wait(app.config)
         try:
-            old, new = rotate_key(key_dir)
-        except RuntimeError as exc:
+            old, new = services.of(app).tokens.ring.publish(now, wait=wait)
+        except KeyStoreError as exc:
             raise click.ClickException(str(exc)) from None
-        bound = services.of(app)
-        rotated = TokenService(
-            new, bound.issuer, bound.tokens.audience, retired=load_retired_keys(key_dir)
-        )
-        services.bind(app, bound.with_tokens(rotated))
-        oauth.use_tokens(app, rotated)  # this process signs with the new key from now on
-        click.echo(f"New signing key {new.kid} is current; {old.kid} is retired.")
-        click.echo("Restart the app so that every worker signs with the new key.")
+        if old is None:
+            click.echo(f"Signing key {new.kid} is the first, and signs now.")
+        elif new.signs_from <= now:
+            click.echo(
+                f"New signing key {new.kid} signs now on every worker (within "
+                f"BROKER_KEY_REFRESH_SECONDS); {old.kid} is retired and stays in the JWKS until "
+                "the tokens it signed have expired. Clients that cached the JWKS meet the new "
+                "kid before they have it: they must fetch the JWKS again."
+            )
+        else:
+            click.echo(
+                f"New signing key {new.kid} is published in the JWKS and signs from "
+                f"{new.signs_from:%Y-%m-%d %H:%M:%S} UTC on every worker, with no restart; "
+                f"{old.kid} signs until then."
+            )
 
     @app.cli.command("verify-statement")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))

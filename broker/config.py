@@ -31,6 +31,14 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "BROKER_PASSKEY_RP_ID": env.get("BROKER_PASSKEY_RP_ID"),
         "BROKER_PASSKEY_ORIGIN": env.get("BROKER_PASSKEY_ORIGIN"),
         "BROKER_KEY_DIR": env.get("BROKER_KEY_DIR", str(instance_path / "keys")),
+        # The signing keys (broker/chain/keyring.py, issue 26): the key their private halves are
+        # sealed under in the database (outside production, made once in BROKER_KEY_DIR); how
+        # often each worker reads them again; how long a published key waits before it signs
+        # (longer than any client caches the JWKS); and a scheduled rotation (0: none).
+        "BROKER_KEY_ENCRYPTION_KEY": env.get("BROKER_KEY_ENCRYPTION_KEY") or None,
+        "BROKER_KEY_REFRESH_SECONDS": float(env.get("BROKER_KEY_REFRESH_SECONDS", "30")),
+        "BROKER_KEY_WAIT_SECONDS": float(env.get("BROKER_KEY_WAIT_SECONDS", "600")),
+        "BROKER_KEY_ROTATE_DAYS": float(env.get("BROKER_KEY_ROTATE_DAYS") or 0),
         "BROKER_ENV": env.get("BROKER_ENV", "development"),
         "PORT": port,
         # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none, trust no such

@@ -491,6 +491,21 @@ class JobRun(db.Model):
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class SigningKeyRow(db.Model):
+    """One of the broker's ES256 signing keys (issue 26, broker/chain/keyring.py): its public JWK,
+    its private half sealed with AES-GCM under BROKER_KEY_ENCRYPTION_KEY (None for a retired key
+    imported from retired-keys.json, or once erased after retiring), when it was published in
+    the JWKS, the instant it starts signing, and the instant it stopped (its successor's)."""
+
+    __tablename__ = "signing_keys"
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)  # RFC 7638 thumbprint
+    public_jwk: Mapped[str] = mapped_column(Text)
+    private_key: Mapped[bytes | None] = mapped_column(LargeBinary)  # nonce + AES-GCM ciphertext
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    signs_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 # Migration 0003: the sweep finds grants by status and date, and drains unsent messages in order.
 Index("ix_grants_status_ends_at", Grant.status, Grant.ends_at)
 Index("ix_grants_status_review_at", Grant.status, Grant.review_at)

@@ -1,6 +1,7 @@
 """The scheduled work, run by the broker itself (issue 26): the sweep every BROKER_SWEEP_SECONDS
-(300), the audit checkpoint every BROKER_CHECKPOINT_SECONDS (60) and retention (deleting what is
-past its time, broker/retention.py) every BROKER_RETENTION_SECONDS (3600).
+(300), the audit checkpoint every BROKER_CHECKPOINT_SECONDS (60), retention (deleting what is
+past its time, broker/retention.py) every BROKER_RETENTION_SECONDS (3600), and, when
+BROKER_KEY_ROTATE_DAYS is set, the signing key's rotation (broker/chain/keyring.py).
 
 Where it runs: `consent-broker scheduler`, a process of its own. gunicorn.conf.py's `when_ready`
 hook starts that command as a child of gunicorn's master (and `on_exit` stops it), so `make run`
@@ -42,7 +43,7 @@ from typing import Any
 from flask import Flask
 
 from . import clock, retention, services, sweep, units
-from .chain import checkpoints
+from .chain import checkpoints, keyring
 from .extensions import db
 from .messages import push
 from .models import JobRun
@@ -53,6 +54,8 @@ LOCK_NAME = "scheduler"
 LEASE = timedelta(seconds=30)  # renewed every pass; a crashed runner's lapses after this
 TICK = 1.0  # seconds between passes
 SWEEP, CHECKPOINT, RETENTION = "sweep", "checkpoint", "retention"
+ROTATE_KEY = "rotate-signing-key"
+ROTATION_CHECK = timedelta(minutes=5)  # how often the scheduled rotation asks whether it is due
 ERROR_KEPT = 500  # characters of an error's message kept in its record
 PARENT_VARIABLE = "BROKER_SCHEDULER_PARENT"  # set by gunicorn.conf.py: the master's process ID
 
@@ -93,11 +96,31 @@ def jobs(app: Flask) -> list[Job]:
         if report.errors:  # the rest ran; the record shows what did not
             raise RuntimeError("; ".join(report.errors))
 
-    return [
+    work = [
         Job(CHECKPOINT, checkpoints.interval(config), checkpoint),
         Job(SWEEP, sweep_interval(config), run_sweep),
         Job(RETENTION, retention.interval(config), run_retention),
     ]
+    every = keyring.rotate_every(config)
+    if every is not None:
+        work.append(Job(ROTATE_KEY, min(ROTATION_CHECK, every), rotate_key(app, every)))
+    return work
+
+
+def rotate_key(app: Flask, every: timedelta) -> Callable[[], None]:
+    """BROKER_KEY_ROTATE_DAYS: publish the next key once the current one has signed that long
+    (and none is waiting), as `consent-broker rotate-signing-key` does, wait included. Asked
+    every few minutes rather than run every `every`, so that the period is counted from the
+    key's own `signs_from`, whoever rotated it last (a command, or this job)."""
+
+    def rotate() -> None:
+        ring = services.of(app).tokens.ring
+        now = clock.now()
+        if ring.rotation_due(now, every):
+            _, new = ring.publish(now, wait=keyring.wait(app.config))
+            log.info("scheduler: published signing key %s", new.kid)
+
+    return rotate
 
 
 def sweep_interval(config: Mapping[str, Any]) -> timedelta:

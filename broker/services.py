@@ -6,7 +6,7 @@ one."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
@@ -33,14 +33,12 @@ class Services:
 
     @property
     def signing_key(self) -> SigningKey:
+        """The key that signs now: read from the shared key ring (broker/chain/keyring.py)."""
         return self.tokens.key
 
     def key_set(self) -> dict[str, Any]:
         """Every key a document of the broker's may be signed with, current and retired."""
         return self.tokens.all_keys()
-
-    def with_tokens(self, tokens: TokenService) -> Services:
-        return replace(self, tokens=tokens)
 
 
 def normalise_issuer(issuer: str) -> str:

@@ -2,6 +2,8 @@
 
 Offers: `audit` (append an event to a claimant's hash chain, read and verify it), `merkle` (the
 tree a checkpoint seals), `checkpoints` (signed tree heads sealing every event so far), `signed`
-(compact JWS documents of each kind) and `keys` (the ES256 signing key, its rotation, and the
-`Signer` protocol a domain function is handed when it must sign). Imports nothing of the domain.
+(compact JWS documents of each kind), `keys` (an ES256 signing key, how it is sealed at rest,
+and the `Signer` protocol a domain function is handed when it must sign) and `keyring` (the keys
+every worker shares through the database, and their rotation without a restart). Imports
+nothing of the domain.
 """

@@ -1,11 +1,14 @@
-"""The broker's ES256 signing key: loaded (or, outside production, made) once per process,
-rotated by `consent-broker rotate-signing-key`, with every retired public key kept so that
-what it signed keeps verifying (security.md 34). Access tokens, checkpoints, receipts,
-statements, history copies and pushed events are all signed with it.
+"""The broker's ES256 signing keys, one at a time: what a key is (its kid is the RFC 7638
+thumbprint), how its private half is sealed at rest (AES-GCM under BROKER_KEY_ENCRYPTION_KEY),
+and the files a broker before the key ring kept them in (imported once, broker/chain/keyring.py).
+Access tokens, checkpoints, receipts, statements, history copies and pushed events are all signed
+with the current key; domain code is handed a `Signer` and never learns where keys are kept.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import logging
@@ -16,8 +19,10 @@ from pathlib import Path
 from typing import Protocol
 
 import jwt
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from jwt.algorithms import ECAlgorithm
 
 log = logging.getLogger(__name__)
@@ -25,6 +30,7 @@ log = logging.getLogger(__name__)
 ALGORITHM = "ES256"
 KEY_FILE = "signing-key.pem"
 RETIRED_FILE = "retired-keys.json"  # public JWKs of retired signing keys, oldest first
+KEK_FILE = "key-encryption-key"  # outside production: BROKER_KEY_ENCRYPTION_KEY's stand-in
 
 
 @dataclass(frozen=True)
@@ -48,30 +54,20 @@ def write_secret(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
-def _pem(private_key: ec.EllipticCurvePrivateKey) -> bytes:
-    return private_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-
-
-def load_or_create_key(key_dir: Path, *, create: bool) -> SigningKey:
-    """The ES256 key from key_dir, created there (mode 0600) on first start when allowed."""
+def read_legacy_key(key_dir: Path) -> SigningKey | None:
+    """The signing key a broker before the key ring kept in `signing-key.pem`, if there is one:
+    imported into the database on first use (broker/chain/keyring.py), with the same kid."""
     path = key_dir / KEY_FILE
-    if path.exists():
-        private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(private_key, ec.EllipticCurvePrivateKey):
-            raise RuntimeError(f"{path} is not an EC private key")
-    elif create:
-        private_key = ec.generate_private_key(ec.SECP256R1())
-        write_secret(path, _pem(private_key))
-        log.info("generated a new signing key in %s", key_dir)
-    else:
-        raise RuntimeError(f"no signing key at {path}; production will not generate one")
+    if not path.exists():
+        return None
+    private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(private_key, ec.EllipticCurvePrivateKey):
+        raise KeyStoreError(f"{path} is not an EC private key")
     return signing_key_of(private_key)
 
 
 def load_retired_keys(key_dir: Path) -> list[dict[str, str]]:
-    """The public JWKs of every retired signing key, oldest first (none before a rotation)."""
+    """The public JWKs of the keys a broker before the key ring retired, oldest first."""
     path = key_dir / RETIRED_FILE
     if not path.exists():
         return []
@@ -79,21 +75,81 @@ def load_retired_keys(key_dir: Path) -> list[dict[str, str]]:
     return [k for k in keys if isinstance(k, dict) and k.get("kid")]
 
 
-def rotate_key(key_dir: Path) -> tuple[SigningKey, SigningKey]:
-    """Retire the current signing key (its public JWK is kept for verifying) and make a new one
-    current. Returns (retired, new). The retired private key is overwritten, never kept."""
-    old = load_or_create_key(key_dir, create=False)
-    retired = load_retired_keys(key_dir)
-    if old.kid not in {k["kid"] for k in retired}:
-        retired.append(old.public_jwk)
-    # The retired list first: if the new key were written and this were not, the old key's
-    # signatures could no longer be checked. 0600 like every key file (security.md 69).
-    write_secret(key_dir / RETIRED_FILE, (json.dumps({"keys": retired}, indent=1) + "\n").encode())
-    new_private = ec.generate_private_key(ec.SECP256R1())
-    write_secret(key_dir / KEY_FILE, _pem(new_private))
-    new = signing_key_of(new_private)
-    log.info("rotated the signing key: %s retired, %s current", old.kid, new.kid)
-    return old, new
+def new_signing_key() -> SigningKey:
+    return signing_key_of(ec.generate_private_key(ec.SECP256R1()))
+
+
+class KeyStoreError(RuntimeError):
+    """The signing keys cannot be had: none stored where production may not make one, or the
+    key-encryption key does not open them. The message says what the operator should do."""
+
+
+KEK_BYTES = 32  # AES-256-GCM
+KEK_HOWTO = (
+    "make one with python3 -c 'import base64, secrets; "
+    "print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())'"
+)
+
+
+def parse_key_encryption_key(value: str) -> bytes:
+    """BROKER_KEY_ENCRYPTION_KEY: 32 random bytes, base64url (padding optional)."""
+    text = value.strip()
+    try:
+        kek = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, binascii.Error):
+        kek = b""
+    if len(kek) != KEK_BYTES:
+        raise KeyStoreError(
+            f"BROKER_KEY_ENCRYPTION_KEY must be {KEK_BYTES} random bytes in base64url: {KEK_HOWTO}"
+        )
+    return kek
+
+
+def key_encryption_key(value: str | None, key_dir: Path, *, create: bool) -> bytes:
+    """The key the signing keys' private halves are sealed under: BROKER_KEY_ENCRYPTION_KEY, or,
+    outside production (`create`), one made once and kept 0600 in BROKER_KEY_DIR like the
+    statement key. Production will not start without the setting."""
+    if value:
+        return parse_key_encryption_key(value)
+    path = key_dir / KEK_FILE
+    if path.exists():
+        return parse_key_encryption_key(path.read_text())
+    if not create:
+        raise KeyStoreError(f"BROKER_KEY_ENCRYPTION_KEY must be set in production: {KEK_HOWTO}")
+    kek = secrets.token_bytes(KEK_BYTES)
+    write_secret(path, base64.urlsafe_b64encode(kek) + b"\n")
+    log.info("generated a key-encryption key in %s", key_dir)
+    return kek
+
+
+NONCE_BYTES = 12
+
+
+def seal(kek: bytes, key: SigningKey) -> bytes:
+    """The private key (PKCS#8 DER) sealed with AES-GCM: a fresh nonce, then the ciphertext. The
+    kid is the associated data, so a sealed key moved onto another row does not open."""
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    der = key.private_key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return nonce + AESGCM(kek).encrypt(nonce, der, key.kid.encode())
+
+
+def unseal(kek: bytes, kid: str, sealed: bytes) -> SigningKey:
+    try:
+        der = AESGCM(kek).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], kid.encode())
+    except InvalidTag:
+        raise KeyStoreError(
+            f"BROKER_KEY_ENCRYPTION_KEY does not open signing key {kid}: it is not the key the "
+            "signing keys were sealed under (every worker and host needs the same one)"
+        ) from None
+    private_key = serialization.load_der_private_key(der, password=None)
+    if not isinstance(private_key, ec.EllipticCurvePrivateKey):
+        raise KeyStoreError(f"signing key {kid} is not an EC private key")
+    key = signing_key_of(private_key)
+    if key.kid != kid:
+        raise KeyStoreError(f"signing key {kid} does not match its kid")
+    return key
 
 
 def signing_key_of(private_key: ec.EllipticCurvePrivateKey) -> SigningKey:

@@ -2,10 +2,10 @@
 
 Each is JSON (sorted keys, no spaces) signed with the broker's ES256 key by PyJWT's JWS, with
 `kid` (the RFC 7638 thumbprint) and a `typ` naming the kind of document. Checking one needs only
-the published keys: no database, no network. Signing keys rotate (broker/oauth/tokens.py): a
+the published keys: no database, no network. Signing keys rotate (broker/chain/keyring.py): a
 document keeps verifying under its key after any number of rotations, because every retired public
-key is kept and published at /api/v1/audit/keys (/.well-known/jwks.json lists only the current and
-previous keys, the ones access tokens may carry).
+key is kept and published at /api/v1/audit/keys (/.well-known/jwks.json lists only the keys access
+tokens may carry: the current one, the next one, and those retired while tokens may be alive).
 """
 
 from __future__ import annotations

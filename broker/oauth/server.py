@@ -994,7 +994,6 @@ def init_app(app: Flask, tokens: TokenService) -> BrokerAuthorizationServer:
     authorization_server.tokens = tokens
 
     def generate_token(*args: Any, **kwargs: Any) -> dict[str, Any]:
-        # Read at each call: a key rotation in this process (use_tokens) takes effect at once.
         return _generate_token(authorization_server.tokens, *args, **kwargs)
 
     authorization_server.register_token_generator("default", generate_token)
@@ -1012,6 +1011,3 @@ def init_app(app: Flask, tokens: TokenService) -> BrokerAuthorizationServer:
     return authorization_server
 
 
-def use_tokens(app: Flask, tokens: TokenService) -> None:
-    """Issue and check tokens with `tokens` from now on (after a key rotation)."""
-    app.extensions[EXTENSION].tokens = tokens

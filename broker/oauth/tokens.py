@@ -1,14 +1,13 @@
-"""Access tokens (RFC 9068 JWTs signed with ES256 by the broker's key, broker/chain/keys.py), JWKS.
+"""Access tokens (RFC 9068 JWTs signed with ES256 by the broker's current key), JWKS.
 
-The signing key and its public JWK are loaded once per process. An access token names its grant
+The keys come from the key ring (broker/chain/keyring.py): shared by every worker through the
+database, each token signed with the key current at its `now`. An access token names its grant
 (`grant_id`) and its token ID (`jti`); only the jti is stored, never the token.
 
-Keys rotate (security.md 34): `consent-broker rotate-signing-key` keeps the current key's public
-JWK in `retired-keys.json` (oldest first), writes a new private key over `signing-key.pem` (the
-old private key is gone) and the app signs with the new one after its next restart. Access
-tokens verify under the current and the previous key (tokens live 5 minutes, so one rotation
-back is enough), which is what /.well-known/jwks.json publishes; checkpoints, receipts and
-statements verify under every key the broker ever had (`all_keys`, /api/v1/audit/keys), always.
+Keys rotate without a restart (security.md 34, 75): the next key is published in
+/.well-known/jwks.json before it signs, and a retired key stays there until every token it can
+have signed has expired (`keep_retired`); checkpoints, receipts and statements verify under
+every key the broker ever had (`all_keys`, /api/v1/audit/keys), always.
 """
 
 from __future__ import annotations
@@ -19,6 +18,8 @@ from typing import Any, Protocol
 
 import jwt
 
+from .. import clock
+from ..chain.keyring import KeyRing
 from ..chain.keys import ALGORITHM, SigningKey
 from ..db import new_id
 from ..extensions import db
@@ -30,6 +31,7 @@ TOKEN_TYPE = "at+jwt"  # noqa: S105 (a media type, not a secret)
 ACCESS_TOKEN_SECONDS = 300  # RFC 9700 2.2.2 / security.md 16: short-lived, at most 600
 REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "jti", "sub", "client_id", "grant_id", "scope"]
 VERIFIED_CACHE_SIZE = 10_000  # tokens whose time-free checks passed, per process
+CLOCK_SKEW = timedelta(seconds=60)  # between hosts, and the `iat` a token may run ahead by
 
 
 class GrantLike(Protocol):
@@ -59,17 +61,14 @@ class ExpiredToken(InvalidToken):
 class TokenService:
     """Issues and verifies access tokens for one issuer and audience; built once per app."""
 
-    def __init__(
-        self,
-        key: SigningKey,
-        issuer: str,
-        audience: str,
-        retired: list[dict[str, str]] | None = None,
-    ) -> None:
-        self.key = key
-        self.retired = [k for k in retired or [] if k["kid"] != key.kid]
+    def __init__(self, ring: KeyRing, issuer: str, audience: str) -> None:
+        self.ring = ring
         self.issuer = issuer
         self.audience = audience
+        # A retired key stays published this long after it stopped signing: a token it signed
+        # lives ACCESS_TOKEN_SECONDS, a worker may sign with it for one refresh period more
+        # (after a `--now` rotation it had not read yet), and hosts' clocks differ a little.
+        self.keep_retired = timedelta(seconds=ACCESS_TOKEN_SECONDS) + ring.refresh + CLOCK_SKEW
         # Times are checked against the broker's clock (injectable), not PyJWT's own.
         self._jwt = jwt.PyJWT(
             options={
@@ -80,27 +79,28 @@ class TokenService:
                 "verify_nbf": False,
             }
         )
-        # security.md 34: tokens verify under the current key and the one before it (a token
-        # signed just before a rotation lives on for its 5 minutes); documents under every key.
-        self._jwk_set = {"keys": [key.public_jwk, *self.retired[-1:]]}
-        self._all_keys = {"keys": [key.public_jwk, *reversed(self.retired)]}
-        self._token_keys = {
-            k["kid"]: jwt.PyJWK.from_dict(k, algorithm=ALGORITHM).key for k in self._jwk_set["keys"]
-        }
+        self._public: dict[str, Any] = {}  # kid -> the key object PyJWT verifies with
         # Signature, algorithm, type, key, issuer and audience checks depend only on the token's
         # text, so a token that passed them once passes them again: only the time checks and the
         # database's live check (done by the guard on every request) are repeated. A process
         # sees a few thousand live tokens at most; the cache is simply emptied when it fills.
+        # A token whose key has left the JWKS has expired by then, which the time check says.
         self._verified: dict[str, dict[str, Any]] = {}
 
+    @property
+    def key(self) -> SigningKey:
+        """The key that signs now (the Signer protocol: domain code signs with it)."""
+        return self.ring.current(clock.now())
+
     def jwks(self) -> dict[str, Any]:
-        """The keys access tokens verify under: the current one and the previous one."""
-        return self._jwk_set
+        """The keys access tokens verify under: the current one, the next one waiting to sign,
+        and those retired recently enough that tokens they signed may still be alive."""
+        return {"keys": self.ring.published(clock.now(), keep=self.keep_retired)}
 
     def all_keys(self) -> dict[str, Any]:
         """Every key the broker has signed with, newest first: for checkpoints, receipts and
         statements, which stay verifiable after any number of rotations."""
-        return self._all_keys
+        return {"keys": self.ring.every_key()}
 
     def issue(
         self,
@@ -118,6 +118,7 @@ class TokenService:
         """
         expires_at = min(now + timedelta(seconds=ACCESS_TOKEN_SECONDS), grant.ends_at)
         expires_in = max(int((expires_at - now).total_seconds()), 0)
+        key = self.ring.current(now)
         row = AccessToken(
             jti=new_id(),
             grant_id=grant.id,
@@ -144,9 +145,9 @@ class TokenService:
             claims["cnf"] = {"jkt": jkt}  # RFC 9449 6.1: bound to the client's DPoP key
         token = jwt.encode(
             claims,
-            self.key.private_key,
+            key.private_key,
             algorithm=ALGORITHM,
-            headers={"typ": TOKEN_TYPE, "kid": self.key.kid},
+            headers={"typ": TOKEN_TYPE, "kid": key.kid},
         )
         return token, row, expires_in
 
@@ -158,24 +159,24 @@ class TokenService:
         """
         claims = self._verified.get(token)
         if claims is None:
-            claims = self._verify_signed(token)
+            claims = self._verify_signed(token, now)
             if len(self._verified) >= VERIFIED_CACHE_SIZE:
                 self._verified.clear()
             self._verified[token] = claims
         moment = now.timestamp()
         if not isinstance(claims["exp"], int) or claims["exp"] <= moment:
             raise ExpiredToken(claims)
-        if not isinstance(claims["iat"], int) or claims["iat"] > moment + 60:
+        if not isinstance(claims["iat"], int) or claims["iat"] > moment + CLOCK_SKEW.seconds:
             raise InvalidToken("token issued in the future")
         return claims
 
-    def _verify_signed(self, token: str) -> dict[str, Any]:
+    def _verify_signed(self, token: str, now: datetime) -> dict[str, Any]:
         """Every check of `verify` that does not depend on the time."""
         try:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.PyJWTError as exc:
             raise InvalidToken(str(exc)) from None
-        public_key = self._token_keys.get(kid) if isinstance(kid, str) else None
+        public_key = self._public_key(kid, now) if isinstance(kid, str) else None
         if public_key is None:
             raise InvalidToken("unknown key id")
         try:
@@ -194,3 +195,14 @@ class TokenService:
             raise InvalidToken("token type is not at+jwt")
         claims: dict[str, Any] = decoded["payload"]
         return claims
+
+    def _public_key(self, kid: str, now: datetime) -> Any:
+        """The key `kid` names if it is in the JWKS at `now`, else None."""
+        published = self.ring.published(now, keep=self.keep_retired)
+        jwk = next((k for k in published if k["kid"] == kid), None)
+        if jwk is None:
+            return None
+        public = self._public.get(kid)
+        if public is None:
+            public = self._public[kid] = jwt.PyJWK.from_dict(jwk, algorithm=ALGORITHM).key
+        return public

@@ -5,7 +5,8 @@ GET /readyz: 200 when every check passes, 503 naming those that failed:
 
 - database: it answers a query;
 - migrations: the database is at the migrations' head(s);
-- signing_key: a token signing key and a statement key are loaded;
+- signing_key: the signing keys can be read from the database and opened with
+  BROKER_KEY_ENCRYPTION_KEY, one of them signs now, and the statement key is loaded;
 - checkpoint: the checkpoint job succeeded, or a checkpoint was signed, within twice
   BROKER_CHECKPOINT_SECONDS (the job signs none when nothing changed, so an idle broker is ready);
 - sweep: the sweep succeeded within twice BROKER_SWEEP_SECONDS.
@@ -27,6 +28,7 @@ from werkzeug.wrappers import Response
 
 from .. import clock, scheduler, services, units
 from ..chain import checkpoints
+from ..chain.keys import KeyStoreError
 from ..extensions import db
 from ..models import JobRun
 
@@ -80,8 +82,12 @@ def _migrations(app: Flask) -> tuple[bool, str]:
 
 def _signing_key(app: Flask) -> tuple[bool, str]:
     bound = services.of(app)
-    if bound.tokens.key is None or not bound.tokens.key.kid or bound.statement_key is None:
-        return False, "no signing key loaded"
+    try:
+        bound.tokens.ring.current(clock.now())
+    except KeyStoreError as exc:  # its message says what to do and names no secret
+        return False, str(exc)
+    if not bound.statement_key:
+        return False, "no statement key loaded"
     return True, "loaded"
 
 

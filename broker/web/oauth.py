@@ -8,11 +8,15 @@ revokes its grant, a fast poll lengthens the interval), so they are kept like su
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from authlib.oauth2.rfc6749 import InsecureTransportError
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 from werkzeug.wrappers import Response
 
 from .. import services
+from ..chain import keyring
 from ..extensions import csrf
 from ..oauth import dpop
 from ..oauth import server as oauth
@@ -27,8 +31,18 @@ bp.record_once(lambda state: oauth.init_app(state.app, services.of(state.app).to
 @bp.get("/.well-known/jwks.json")
 def jwks() -> Response:
     response = jsonify(boundary.services().tokens.jwks())
-    response.headers["Cache-Control"] = "public, max-age=300"
+    # Clients may cache it for less than a rotation's wait (broker/chain/keyring.py): they then
+    # hold the next key before it signs the first token.
+    response.headers["Cache-Control"] = f"public, max-age={jwks_max_age(current_app.config)}"
     return response
+
+
+JWKS_MAX_AGE = 300  # seconds: half the default wait (BROKER_KEY_WAIT_SECONDS, 600)
+
+
+def jwks_max_age(config: Mapping[str, Any]) -> int:
+    """How long clients may cache the JWKS: 5 minutes, or half the wait when that is shorter."""
+    return min(JWKS_MAX_AGE, int(keyring.wait(config).total_seconds() // 2))
 
 
 @bp.get("/.well-known/oauth-authorization-server")

@@ -3,7 +3,7 @@ rows run out, so each batch finds its rows without reading the whole table: acce
 tokens by expiry, sessions by sign-in, sign-in attempts by time.
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-05 03:00:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0025"
-down_revision = "0023"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

@@ -24,6 +24,8 @@ def test_the_published_key_verifies_an_issued_token(app, ctx, client):
 
 
 def test_signing_keys_persist_across_restarts_of_the_app(app, tmp_path):
+    from flask_migrate import upgrade
+
     from broker import create_app
 
     config = {
@@ -33,8 +35,15 @@ def test_signing_keys_persist_across_restarts_of_the_app(app, tmp_path):
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
         "BROKER_KEY_DIR": str(tmp_path / "keys"),
     }
-    first = services.of(create_app(config)).tokens.key.kid
-    second = services.of(create_app(config)).tokens.key.kid
+    first_app = create_app(config)
+    with first_app.app_context():
+        upgrade(revision="heads")
+    with first_app.app_context():
+        first = services.of(first_app).tokens.key.kid
+    second_app = create_app(config)
+    with second_app.app_context():
+        second = services.of(second_app).tokens.key.kid
 
-    assert first == second
-    assert (tmp_path / "keys" / "signing-key.pem").stat().st_mode & 0o077 == 0
+    assert first == second  # the key is in the database, sealed under the same key there
+    assert (tmp_path / "keys" / "key-encryption-key").stat().st_mode & 0o077 == 0
+    assert not (tmp_path / "keys" / "signing-key.pem").exists()

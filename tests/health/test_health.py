@@ -3,13 +3,14 @@ all pass and 503 naming those that failed; neither needs a session nor names any
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 
 import pytest
 from flask import Flask
 from sqlalchemy import event, text
 
-from broker import clock, create_app, services
+from broker import clock, create_app
 from broker.extensions import db
 from broker.models import JobRun
 from broker.scheduler import Scheduler
@@ -118,13 +119,27 @@ def test_the_migrations_check_fails_when_the_database_is_behind(scheduled, clien
             db.session.commit()
 
 
-def test_the_signing_key_check_fails_without_a_key(scheduled, client, monkeypatch):
-    bound = services.of(scheduled)
-    monkeypatch.setattr(bound.tokens, "key", None)
-
-    status, failed, _ = _failed(client)
+def test_the_signing_key_check_fails_when_the_keys_do_not_open(scheduled, client, tmp_path):
+    """Another BROKER_KEY_ENCRYPTION_KEY than the one the keys were sealed under (a host set up
+    with the wrong one): that host is not ready, and says which setting is wrong."""
+    other = create_app(
+        {
+            **{k: scheduled.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY")},
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path),
+            "BROKER_KEY_DIR": scheduled.config["BROKER_KEY_DIR"],
+            "BROKER_KEY_ENCRYPTION_KEY": base64.urlsafe_b64encode(bytes(32)).decode(),
+        }
+    )
+    try:
+        status, failed, checks = _failed(other.test_client())
+    finally:
+        with other.app_context():
+            db.engine.dispose()
 
     assert (status, failed) == (503, ["signing_key"])
+    assert "BROKER_KEY_ENCRYPTION_KEY does not open signing key" in checks["signing_key"]["detail"]
+    assert (client.get("/readyz").status_code) == 200  # the hosts with the right one are ready
 
 
 def test_the_database_check_fails_when_the_database_does_not_answer(app: Flask, tmp_path):
@@ -145,6 +160,6 @@ def test_the_database_check_fails_when_the_database_does_not_answer(app: Flask, 
             db.engine.dispose()
 
     assert status == 503
-    assert failed[0] == "database" and "signing_key" not in failed
+    assert failed[0] == "database"  # and the signing keys, which are in it
     assert checks["database"]["detail"] == "could not be checked (OperationalError)"
     assert health.healthz  # /healthz has no such check: the process still answers
