@@ -44,6 +44,7 @@ def main(url: str, key_dir: str, claimants: int, scopes: str) -> None:
             with db.engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade(revision="heads")
+    with app.app_context():  # a new context: the first signing key is made as it begins
         adviser = make_adviser()
         for n in range(claimants):
             claimant = make_claimant(f"Resilient Claimant {n}")
