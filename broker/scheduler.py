@@ -40,7 +40,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import clock, services, sweep, units
+from . import clock, metrics, services, sweep, units
 from .chain import checkpoints
 from .extensions import db
 from .messages import push
@@ -178,6 +178,11 @@ class Scheduler:
         return self.holding
 
 
+def records() -> list[JobRun]:
+    """Every job's record: its last start, success, duration and error."""
+    return list(db.session.scalars(db.select(JobRun).order_by(JobRun.name)))
+
+
 def _due(job: Job, now: datetime) -> bool:
     record = db.session.get(JobRun, job.name)
     last = record.last_started_at if record is not None else None
@@ -200,9 +205,12 @@ def _run(job: Job) -> None:
         log.exception("scheduler: %s failed", job.name)
         error = f"{type(exc).__name__}: {exc}"[:ERROR_KEPT]
         _record(job.name, error=error)
+        metrics.JOB_RUNS.labels(job.name, "failure").inc()
         return
-    elapsed_ms = round((time.perf_counter() - started) * 1000)
-    _record(job.name, duration_ms=elapsed_ms)
+    elapsed = time.perf_counter() - started
+    _record(job.name, duration_ms=round(elapsed * 1000))
+    metrics.JOB_RUNS.labels(job.name, "success").inc()
+    metrics.JOB_DURATION.labels(job.name).observe(elapsed)
 
 
 def _record(name: str, *, duration_ms: int | None = None, error: str | None = None) -> None:

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import jwt
 from sqlalchemy import delete
 
+from .. import metrics
 from ..clock import to_driver
 from ..driver import pg
 from ..extensions import db
@@ -245,7 +246,10 @@ def remember(proof: Proof) -> bool:
         pg(REMEMBER_SQL) if postgres else REMEMBER_SQL,
         (proof.jti_hash, to_driver(proof.expires_at, postgres=postgres)),
     )
-    return result.rowcount == 1
+    if result.rowcount == 1:
+        return True
+    metrics.DPOP_REPLAYS.labels("token").inc()
+    return False
 
 
 def forget_expired(now: datetime) -> int:
