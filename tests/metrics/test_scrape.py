@@ -4,7 +4,9 @@ counter's label, names a claimant."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -112,3 +114,14 @@ def test_a_database_that_cannot_answer_leaves_the_counters_and_says_so(
     assert scraped[("broker_metrics_database_up", ())] == 0
     assert ("broker_outbox_unsent_messages", ()) not in scraped
     assert any(name == "broker_http_requests_total" for name, _ in scraped)
+
+
+def test_the_readme_lists_every_metric_a_scrape_gives_and_no_other(scrape):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### Metrics", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"^\| `(broker_[a-z_]+)", section, flags=re.MULTILINE))
+
+    scraped = {family.name for family in text_string_to_metric_families(scrape())}
+
+    # The text parser names a counter without its _total, as the README writes it with one.
+    assert {name.removesuffix("_total") for name in listed} == scraped
