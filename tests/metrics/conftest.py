@@ -8,7 +8,9 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 
-from broker import metrics
+from broker import clock, metrics
+from broker.extensions import db
+from broker.messages import notify
 
 TOKEN = "mT9-vQ2xLr7bZ_k4WjN8pYe3sHd6GuCfA0"  # random-looking, as production asks (security.md 73)
 
@@ -35,3 +37,16 @@ def scrape(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Callable[[], str]:
         return response.text
 
     return get
+
+
+def queue_email(account_id: str, dedupe_key: str) -> None:
+    """One message to the claimant that leaves the service by email (the sweep sends it)."""
+    notify.queue(
+        account_id=account_id,
+        kind="access_alert",
+        body="Someone was given access in your name.",
+        dedupe_key=dedupe_key,
+        now=clock.now(),
+        outside=True,
+    )
+    db.session.commit()

@@ -14,17 +14,17 @@ from broker.messages import notify
 from broker.models import Delivery
 from broker.people import accounts
 from broker.scheduler import Job, Scheduler
-from tests.conftest import csrf_from
 from tests.dpop.conftest import make_case
 from tests.dpop.flows import NONCE, client_auth, code, decision_url, dpop_tokens, nonce_for
 from tests.dpop.proofs import TOKEN_URL, ClientKey
 from tests.factories import PASSWORD, bound, make_adviser, make_claimant
 from tests.lifecycle.senders import BrokenSender
 from tests.other_side.conftest import alex_and_priya  # noqa: F401 - the fixture
+from tests.security.test_26_sign_in_guessing import attempt
 from tests.security.test_32_adviser_code_guessing import give_access, phone_at
 from tests.security.test_62_one_bad_push_endpoint import a_broken_case_system  # noqa: F401
 
-from .conftest import moved
+from .conftest import moved, queue_email
 
 # DPoP (RFC 9449 11.1): a proof used twice
 
@@ -82,22 +82,14 @@ def test_a_replayed_dpop_proof_at_the_token_endpoint_is_counted(app, case):
 # Lock-outs
 
 
-def _sign_in(browser, username: str, password: str):  # noqa: ANN001, ANN202
-    page = browser.get("/sign-in")
-    return browser.post(
-        "/sign-in",
-        data={"username": username, "password": password, "csrf_token": csrf_from(page.text)},
-    )
-
-
 def test_a_sign_in_refused_by_the_lock_out_is_counted_and_wrong_passwords_are_not(app, ctx):
     username = make_claimant().account.username
     browser = app.test_client()
     locked = moved("broker_sign_in_lockouts_total", limit="account_and_address")
 
-    wrong = [_sign_in(browser, username, f"guess-{n}") for n in range(accounts.SIGN_IN_LIMIT)]
+    wrong = [attempt(browser, username, f"guess-{n}") for n in range(accounts.SIGN_IN_LIMIT)]
     assert locked() == 0
-    refused = _sign_in(browser, username, PASSWORD)
+    refused = attempt(browser, username, PASSWORD)
 
     assert [r.status_code for r in wrong] == [400] * accounts.SIGN_IN_LIMIT
     assert refused.status_code == 429
@@ -122,15 +114,7 @@ def test_a_code_guess_refused_by_the_lock_out_is_counted(app, ctx):
 
 def test_a_failed_send_and_a_failure_receipt_are_counted_by_channel(app, ctx, frozen_clock):
     claimant = make_claimant()
-    notify.queue(
-        account_id=claimant.id,
-        kind="access_alert",
-        body="Someone was given access in your name.",
-        dedupe_key="metrics-test",
-        now=clock.now(),
-        outside=True,  # leaves the service by email: the sweep sends it
-    )
-    db.session.commit()
+    queue_email(claimant.id, "metrics-test")
     sent = moved("broker_delivery_failures_total", channel="email", stage="send")
     receipts = moved("broker_delivery_failures_total", channel="email", stage="receipt")
 

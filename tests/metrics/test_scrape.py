@@ -11,12 +11,13 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 
 from broker import clock, sweep
-from broker.extensions import db
 from broker.messages import notify
 from broker.scheduler import Job, Scheduler
 from tests.factories import bound, make_adviser, make_claimant, make_grant
 from tests.other_side.conftest import alex_and_priya  # noqa: F401 - the fixture
 from tests.security.test_62_one_bad_push_endpoint import a_broken_case_system  # noqa: F401
+
+from .conftest import queue_email
 
 FIVE_MINUTES = 300
 
@@ -48,15 +49,7 @@ def test_unsealed_events_and_the_oldest_age_until_a_checkpoint_seals_them(
 
 def test_the_outbox_and_its_deliveries_waiting_then_sent(app, ctx, scrape, frozen_clock):
     claimant = make_claimant()
-    notify.queue(
-        account_id=claimant.id,
-        kind="access_alert",
-        body="Someone was given access in your name.",
-        dedupe_key="metrics-scrape",
-        now=clock.now(),
-        outside=True,
-    )
-    db.session.commit()
+    queue_email(claimant.id, "metrics-scrape")
     frozen_clock.advance(seconds=60)
     email = ("broker_deliveries_waiting", (("channel", "email"), ("state", "queued")))
 

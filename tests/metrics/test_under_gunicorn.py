@@ -15,7 +15,15 @@ import httpx
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.resilience.conftest import Server, bearer, prepare, start_server, stop_server
+from tests.resilience.conftest import (  # noqa: F401 - pass_database, resilience_pg: fixtures
+    Server,
+    bearer,
+    pass_database,
+    prepare,
+    resilience_pg,
+    start_server,
+    stop_server,
+)
 
 from .conftest import TOKEN
 
@@ -73,8 +81,8 @@ def _get(url: str) -> int:
     return httpx.get(url, headers={"Connection": "close"}, timeout=10).status_code
 
 
-def test_a_scrape_adds_up_both_workers_and_the_scheduler(tmp_path: Path):
-    url = f"sqlite:///{tmp_path / 'broker.sqlite3'}"
+def test_a_scrape_adds_up_both_workers_and_the_scheduler(pass_database: str, tmp_path: Path):  # noqa: F811
+    url = pass_database  # SQLite, or a PostgreSQL of its own in the PostgreSQL pass
     [person] = prepare(url, tmp_path, claimants=1)
     temporary = tmp_path / "tmp"
     temporary.mkdir()
