@@ -26,11 +26,22 @@ import sys
 import tempfile
 
 METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
-MADE_HERE = "BROKER_METRICS_DIR_MADE"  # the directory this master made, to remove at exit
-if not os.environ.get(METRICS_DIR):
-    os.environ[METRICS_DIR] = os.environ[MADE_HERE] = tempfile.mkdtemp(
-        prefix="consent-broker-metrics-"
-    )
+# "<pid>:<directory>": the directory a master made for itself, to remove when it exits. A master
+# that inherits another's (gunicorn's USR2 upgrade starts the new master with the old one's
+# environment) makes its own, so that the old one's exit never removes a directory in use. The
+# same master reading this file again (HUP) keeps its own.
+MADE_BY = "BROKER_METRICS_DIR_MADE_BY"
+
+
+def _made_by_this_master() -> str | None:
+    owner, _, made = os.environ.get(MADE_BY, "").partition(":")
+    return made if owner == str(os.getpid()) and made == os.environ.get(METRICS_DIR) else None
+
+
+_inherited = os.environ.get(MADE_BY, "").partition(":")[2] == os.environ.get(METRICS_DIR)
+if not os.environ.get(METRICS_DIR) or (_inherited and not _made_by_this_master()):
+    _made = tempfile.mkdtemp(prefix="consent-broker-metrics-")
+    os.environ[METRICS_DIR], os.environ[MADE_BY] = _made, f"{os.getpid()}:{_made}"
 
 bind = os.environ.get("BROKER_BIND", f"127.0.0.1:{os.environ.get('PORT', '5000')}")
 workers = int(os.environ.get("BROKER_WORKERS", str(os.cpu_count() or 1)))
@@ -91,6 +102,6 @@ def on_exit(server):  # noqa: ANN001, ANN201, ARG001
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(_scheduler.pid)
-    made = os.environ.get(MADE_HERE)
-    if made and made == os.environ.get(METRICS_DIR):
+    made = _made_by_this_master()
+    if made:
         shutil.rmtree(made, ignore_errors=True)

@@ -182,3 +182,53 @@ def _scrape_once_the_scheduler_counted(server: Server) -> str | None:
     assert response.status_code == 200, response.text
     ran = _value(response.text, "broker_job_runs_total", job="checkpoint", result="success")
     return response.text if ran >= 1 else None
+
+
+def _serve_once(url: str, tmp_path: Path, temporary: Path, **env: str) -> list[int]:
+    """Start gunicorn (no scheduler), answer one request per worker at most, scrape, stop;
+    the worker pids."""
+    server = start_server(
+        url, tmp_path, workers=WORKERS, TMPDIR=str(temporary), BROKER_METRICS_TOKEN=TOKEN, **env
+    )
+    try:
+        assert _get(server.base_url + "/healthz") == 200
+        scraped = httpx.get(server.base_url + "/metrics", headers=bearer(TOKEN), timeout=10)
+        assert _value(scraped.text, "broker_http_requests_total", **HEALTHZ) == 1
+        return server.workers()
+    finally:
+        stop_server(server)
+
+
+def test_a_directory_the_operator_sets_is_used_and_left_in_place(pass_database, tmp_path):  # noqa: F811
+    prepare(pass_database, tmp_path, claimants=0)
+    temporary, chosen = tmp_path / "tmp", tmp_path / "operators-metrics"
+    temporary.mkdir()
+    chosen.mkdir()
+
+    workers = _serve_once(pass_database, tmp_path, temporary, PROMETHEUS_MULTIPROC_DIR=str(chosen))
+
+    answered = sum(
+        _per_process(chosen, pid, "broker_http_requests_total", **HEALTHZ) for pid in workers
+    )
+    assert answered == 1  # counted in the operator's directory, by the worker that answered
+    assert list(temporary.iterdir()) == []  # no directory of its own
+
+
+def test_a_master_that_inherits_another_masters_directory_makes_its_own(pass_database, tmp_path):  # noqa: F811
+    """As gunicorn's USR2 upgrade starts the new master: with the old master's environment."""
+    prepare(pass_database, tmp_path, claimants=0)
+    temporary, old = tmp_path / "tmp", tmp_path / "old-masters-metrics"
+    temporary.mkdir()
+    old.mkdir()
+
+    _serve_once(
+        pass_database,
+        tmp_path,
+        temporary,
+        PROMETHEUS_MULTIPROC_DIR=str(old),
+        BROKER_METRICS_DIR_MADE_BY=f"1:{old}",  # made by another master (pid 1 is never ours)
+    )
+
+    assert list(old.iterdir()) == []  # the old master's counts are its own
+    assert old.exists()  # and its directory is its to remove
+    assert list(temporary.iterdir()) == []  # the new one made its own, and removed it at exit
