@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from broker import clock, sweep
+from broker import clock, ratelimit, sweep
 from broker.extensions import db
-from broker.messages import notify
+from broker.messages import notify, push
 from broker.models import Delivery
 from broker.people import accounts
 from broker.scheduler import Job, Scheduler
@@ -96,6 +96,19 @@ def test_a_sign_in_refused_by_the_lock_out_is_counted_and_wrong_passwords_are_no
     assert locked() == 1
 
 
+def test_a_sign_in_refused_by_the_address_limit_is_counted(app, ctx):
+    browser = app.test_client()
+    locked = moved("broker_sign_in_lockouts_total", limit="address")
+    for n in range(accounts.ADDRESS_LIMIT):  # a different account each time: spraying
+        assert attempt(browser, f"nobody-{n}@example.com", "guess").status_code == 400
+    assert locked() == 0
+
+    refused = attempt(browser, make_claimant().account.username, PASSWORD)
+
+    assert refused.status_code == 429
+    assert locked() == 1
+
+
 def test_a_code_guess_refused_by_the_lock_out_is_counted(app, ctx):
     adviser = make_adviser()
     guesser = phone_at(app, make_claimant().account.username, "203.0.113.40")
@@ -130,15 +143,19 @@ def test_a_failed_send_and_a_failure_receipt_are_counted_by_channel(app, ctx, fr
     assert receipts() == 1
 
 
-def test_pushes_are_counted_by_result(a_broken_case_system, runner):  # noqa: F811
+def test_pushes_are_counted_by_result(a_broken_case_system, runner, receiver, frozen_clock):  # noqa: F811
     delivered = moved("broker_push_attempts_total", result="delivered")
     given_up = moved("broker_push_attempts_total", result="given_up")
     retried = moved("broker_push_attempts_total", result="retry")
+    receiver.answers.append((503, None))  # the good case system is down for a moment
 
     runner.invoke(args=["sweep"])
+    # The one with a port out of range is given up for good; the other is tried again later.
+    assert (delivered(), given_up(), retried()) == (0, 1, 1)
 
-    # The good case system was told; the one with a port out of range is given up for good.
-    assert (delivered(), given_up(), retried()) == (1, 1, 0)
+    frozen_clock.advance(seconds=push.FIRST_WAIT.total_seconds())
+    runner.invoke(args=["sweep"])
+    assert (delivered(), given_up(), retried()) == (1, 1, 1)
 
 
 # The scheduler
@@ -161,3 +178,15 @@ def test_each_scheduled_run_is_counted_by_result_and_timed(app):
     runner.step()
 
     assert (succeeded(), failed(), timed()) == (1, 1, 1)
+
+
+def test_a_guess_refused_by_the_shared_address_limit_is_counted(ctx):
+    now = clock.now()
+    library = ["code:addr:203.0.113.41"]
+    ratelimit.record_failure(library * ratelimit.SHARED_GUESS_LIMIT, now=now)  # everyone's misses
+    locked = moved("broker_code_guess_lockouts_total", limit="shared_address")
+
+    with pytest.raises(ratelimit.TooManyAttempts):
+        ratelimit.guess(["code:person:new"], lambda: None, now=now, shared=library)
+
+    assert locked() == 1
