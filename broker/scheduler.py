@@ -40,10 +40,11 @@ from typing import Any
 
 from flask import Flask
 
-from . import clock, metrics, services, sweep, units
+from . import clock, services, sweep, units
 from .chain import checkpoints
 from .extensions import db
 from .messages import push
+from .metrics import JOB_DURATION, JOB_RUNS
 from .models import JobRun
 
 log = logging.getLogger(__name__)
@@ -205,12 +206,12 @@ def _run(job: Job) -> None:
         log.exception("scheduler: %s failed", job.name)
         error = f"{type(exc).__name__}: {exc}"[:ERROR_KEPT]
         _record(job.name, error=error)
-        metrics.JOB_RUNS.labels(job.name, "failure").inc()
+        JOB_RUNS.labels(job.name, "failure").inc()
         return
     elapsed = time.perf_counter() - started
     _record(job.name, duration_ms=round(elapsed * 1000))
-    metrics.JOB_RUNS.labels(job.name, "success").inc()
-    metrics.JOB_DURATION.labels(job.name).observe(elapsed)
+    JOB_RUNS.labels(job.name, "success").inc()
+    JOB_DURATION.labels(job.name).observe(elapsed)
 
 
 def _record(name: str, *, duration_ms: int | None = None, error: str | None = None) -> None:

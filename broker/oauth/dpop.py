@@ -22,7 +22,6 @@ from urllib.parse import urlsplit
 import jwt
 from sqlalchemy import delete
 
-from .. import metrics
 from ..clock import to_driver
 from ..driver import pg
 from ..extensions import db
@@ -246,10 +245,7 @@ def remember(proof: Proof) -> bool:
         pg(REMEMBER_SQL) if postgres else REMEMBER_SQL,
         (proof.jti_hash, to_driver(proof.expires_at, postgres=postgres)),
     )
-    if result.rowcount == 1:
-        return True
-    metrics.DPOP_REPLAYS.labels("token").inc()
-    return False
+    return result.rowcount == 1
 
 
 def forget_expired(now: datetime) -> int:
