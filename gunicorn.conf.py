@@ -10,11 +10,38 @@ The scheduled work (issue 26, broker/scheduler.py): once the master is ready, `w
 `consent-broker scheduler` as its child, and `on_exit` stops it, so serving the broker runs the
 sweep and the checkpoint too. BROKER_SCHEDULER=0 leaves it out (a host that runs the command on
 its own). Only for the broker: an app without the database (the bench's bare Flask) starts none.
+
+Metrics (issue 26, broker/web/metrics.py): every worker and the scheduler count in files of
+their own in PROMETHEUS_MULTIPROC_DIR, which /metrics adds up. A directory the operator sets is
+used as it is (they empty it before each start); otherwise each master makes a new temporary one
+here, before the app (and prometheus_client) is imported, and removes it when it exits, so no
+master ever adds up another's or an earlier run's counts. `child_exit` and `on_exit` tell
+prometheus_client which processes are gone.
 """
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+
+METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+# "<pid>:<directory>": the directory a master made for itself, to remove when it exits. A master
+# that inherits another's (gunicorn's USR2 upgrade starts the new master with the old one's
+# environment) makes its own, so that the old one's exit never removes a directory in use. The
+# same master reading this file again (HUP) keeps its own.
+MADE_BY = "BROKER_METRICS_DIR_MADE_BY"
+
+
+def _made_by_this_master() -> str | None:
+    owner, _, made = os.environ.get(MADE_BY, "").partition(":")
+    return made if owner == str(os.getpid()) and made == os.environ.get(METRICS_DIR) else None
+
+
+_inherited = os.environ.get(MADE_BY, "").partition(":")[2] == os.environ.get(METRICS_DIR)
+if not os.environ.get(METRICS_DIR) or (_inherited and not _made_by_this_master()):
+    _made = tempfile.mkdtemp(prefix="consent-broker-metrics-")
+    os.environ[METRICS_DIR], os.environ[MADE_BY] = _made, f"{os.getpid()}:{_made}"
 
 bind = os.environ.get("BROKER_BIND", f"127.0.0.1:{os.environ.get('PORT', '5000')}")
 workers = int(os.environ.get("BROKER_WORKERS", str(os.cpu_count() or 1)))
@@ -57,10 +84,24 @@ def when_ready(server):  # noqa: ANN001, ANN201
     server.log.info("Started the scheduler (pid %s)", _scheduler.pid)
 
 
+def child_exit(server, worker):  # noqa: ANN001, ANN201, ARG001
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
 def on_exit(server):  # noqa: ANN001, ANN201, ARG001
-    if _scheduler is not None and _scheduler.poll() is None:
-        _scheduler.terminate()
-        try:
-            _scheduler.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            _scheduler.kill()
+    if _scheduler is not None:
+        if _scheduler.poll() is None:
+            _scheduler.terminate()
+            try:
+                _scheduler.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                _scheduler.kill()
+                _scheduler.wait()
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(_scheduler.pid)
+    made = _made_by_this_master()
+    if made:
+        shutil.rmtree(made, ignore_errors=True)

@@ -36,6 +36,7 @@ from .web import (
     session_store,
     static_files,
 )
+from .web import metrics as web_metrics
 from .web.headers import add_security_headers
 
 ROOT = broker_config.ROOT
@@ -72,6 +73,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if production:
         # security.md 33, 67: a short or guessable key lets anyone who guesses it forge a session.
         refused = broker_config.secret_key_refusal(str(app.config["SECRET_KEY"]))
+        metrics_token = app.config.get("BROKER_METRICS_TOKEN")
+        if not refused and metrics_token:  # security.md 73: nobody guesses their way in
+            refused = broker_config.secret_key_refusal(metrics_token, "BROKER_METRICS_TOKEN")
         if refused:
             raise RuntimeError(refused)
     app.config.update(
@@ -97,6 +101,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
     session_store.init_app(app)
+    web_metrics.init_app(app)  # first: each request's time covers every other hook
     app.before_request(forget_request_state)
     app.before_request(session_store.load)  # before CSRFProtect: an ended session's tokens fail
     app.before_request(_request_boundary)  # before CSRF protection reads the form

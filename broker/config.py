@@ -79,6 +79,9 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # development only; private, link-local and metadata addresses are refused whatever this
         # says (security.md 63).
         "BROKER_PUSH_ALLOW_LOOPBACK": env.get("BROKER_PUSH_ALLOW_LOOPBACK", "0") == "1",
+        # GET /metrics (broker/web/metrics.py) answers only `Authorization: Bearer <this>`;
+        # unset, /metrics is 404 (security.md 73).
+        "BROKER_METRICS_TOKEN": env.get("BROKER_METRICS_TOKEN") or None,
         **sign_in_settings(env),
     }
 
@@ -124,17 +127,17 @@ def estimated_bits(secret: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in counts.values()) * n
 
 
-def secret_key_refusal(secret: str) -> str | None:
-    """Why a production SECRET_KEY is too weak to sign sessions with, or None (security.md 33,
-    67): shorter than 32 bytes, one short pattern repeated, or too few bits by its character
-    spread."""
+def secret_key_refusal(secret: str, name: str = "SECRET_KEY") -> str | None:
+    """Why a production secret (SECRET_KEY, or `name`) is too weak, or None (security.md 33,
+    67, 73): shorter than 32 bytes, one short pattern repeated, or too few bits by its
+    character spread."""
     if len(secret.encode()) < MIN_SECRET_KEY_BYTES:
-        return f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes in production"
+        return f"{name} must be at least {MIN_SECRET_KEY_BYTES} bytes in production"
     if any(secret[p:] == secret[:-p] for p in range(1, len(secret) // 2 + 1)):
-        return "SECRET_KEY must not be a short pattern repeated"
+        return f"{name} must not be a short pattern repeated"
     if estimated_bits(secret) < MIN_SECRET_KEY_BITS:
         return (
-            f"SECRET_KEY must be random (at least {MIN_SECRET_KEY_BITS} bits by its character "
+            f"{name} must be random (at least {MIN_SECRET_KEY_BITS} bits by its character "
             "spread): make one with python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
         )
     return None

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from sqlalchemy import delete, func, select, text
 
-from . import clock
+from . import clock, metrics
 from .extensions import db
 from .models import Attempt
 
@@ -61,11 +61,12 @@ def guess(
     """
     since = now - GUESS_WINDOW
     lock([*keys, *shared], since=since)
-    for key, limit in [
-        *((k, GUESS_LIMIT) for k in keys),
-        *((k, SHARED_GUESS_LIMIT) for k in shared),
+    for key, limit, label in [
+        *((k, GUESS_LIMIT, "person") for k in keys),
+        *((k, SHARED_GUESS_LIMIT, "shared_address") for k in shared),
     ]:
         if failures(key, since=since) >= limit:
+            metrics.CODE_GUESS_LOCKOUTS.labels(label).inc()
             raise TooManyAttempts(int(GUESS_WINDOW.total_seconds()))
     found = lookup()
     if found is None:

@@ -46,6 +46,7 @@ from . import clock, retention, services, sweep, units
 from .chain import checkpoints, keyring
 from .extensions import db
 from .messages import push
+from .metrics import JOB_DURATION, JOB_RUNS
 from .models import JobRun
 
 log = logging.getLogger(__name__)
@@ -211,6 +212,11 @@ class Scheduler:
         return self.holding
 
 
+def records() -> list[JobRun]:
+    """Every job's record: its last start, success, duration and error."""
+    return list(db.session.scalars(db.select(JobRun).order_by(JobRun.name)))
+
+
 def _due(job: Job, now: datetime) -> bool:
     record = db.session.get(JobRun, job.name)
     last = record.last_started_at if record is not None else None
@@ -233,9 +239,12 @@ def _run(job: Job) -> None:
         log.exception("scheduler: %s failed", job.name)
         error = f"{type(exc).__name__}: {exc}"[:ERROR_KEPT]
         _record(job.name, error=error)
+        JOB_RUNS.labels(job.name, "failure").inc()
         return
-    elapsed_ms = round((time.perf_counter() - started) * 1000)
-    _record(job.name, duration_ms=elapsed_ms)
+    elapsed = time.perf_counter() - started
+    _record(job.name, duration_ms=round(elapsed * 1000))
+    JOB_RUNS.labels(job.name, "success").inc()
+    JOB_DURATION.labels(job.name).observe(elapsed)
 
 
 def _record(name: str, *, duration_ms: int | None = None, error: str | None = None) -> None:

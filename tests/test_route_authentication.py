@@ -27,6 +27,9 @@ ROLE_GUARDED = {
 # Blueprints that authenticate each request themselves (bearer tokens or OAuth client auth):
 # each of their routes must answer an anonymous request with 400/401/403/405, never data.
 SELF_GUARDED = {"api", "staff_api"}
+# Blueprints for the operator alone, behind a token from the settings (security.md 73): with none
+# configured they do not exist (404); with one, anything else is 401.
+TOKEN_GUARDED = {"metrics": "BROKER_METRICS_TOKEN"}
 
 
 def test_every_endpoint_is_guarded_or_explicitly_public(app: Flask):
@@ -36,6 +39,8 @@ def test_every_endpoint_is_guarded_or_explicitly_public(app: Flask):
     for rule in app.url_map.iter_rules():
         blueprint = rule.endpoint.rpartition(".")[0]
         if rule.endpoint in public_endpoints() or blueprint in ROLE_GUARDED | SELF_GUARDED:
+            continue
+        if blueprint in TOKEN_GUARDED:  # checked below
             continue
         if blueprint in ("oauth", "consent", "auth"):
             continue  # checked below: public by design, each one listed
@@ -65,6 +70,20 @@ def test_api_routes_refuse_anonymous_requests(app: Flask):
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(path, method=method)
             assert response.status_code in (400, 401, 403), (method, rule.rule)
+
+
+def test_operator_routes_are_404_without_their_token_set_and_401_without_it_sent(
+    app: Flask, monkeypatch
+):
+    client = app.test_client()
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint.rpartition(".")[0] in TOKEN_GUARDED]
+    assert rules
+    for rule in rules:
+        setting = TOKEN_GUARDED[rule.endpoint.rpartition(".")[0]]
+        monkeypatch.setitem(app.config, setting, None)
+        assert client.get(rule.rule).status_code == 404, rule.rule
+        monkeypatch.setitem(app.config, setting, "Zq4-h8Ty2Lm_w9KxB3nVpR6sJd1GcFe7")
+        assert client.get(rule.rule).status_code == 401, rule.rule
 
 
 def test_a_signed_in_adviser_cannot_open_claimant_or_staff_pages(app: Flask, ctx):

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement
 
+from .. import metrics
 from ..chain import audit
 from ..consent import disclosure, grants
 from ..extensions import db
@@ -50,6 +51,17 @@ def due(now: datetime, *, limit: int) -> list[str]:
     )
 
 
+def waiting(now: datetime) -> tuple[int, int]:
+    """How many SETs wait to be delivered, and how many of those are due now."""
+    total, due_now = db.session.execute(
+        db.select(
+            db.func.count(),
+            db.func.count().filter(PushDelivery.next_attempt_at <= now),
+        ).where(*_waiting())
+    ).one()
+    return total, due_now
+
+
 def _waiting_one(delivery_id: str) -> PushDelivery | None:
     return db.session.scalar(
         db.select(PushDelivery).where(PushDelivery.id == delivery_id, *_waiting())
@@ -69,6 +81,7 @@ def prepare(delivery_id: str, *, now: datetime) -> Pending | None:
         if reason is not None:
             delivery.given_up_at, delivery.last_error = now, reason
             _audit(delivery, f"refused:{reason}", now)
+            metrics.PUSH_ATTEMPTS.labels("withheld").inc()
             db.session.flush()
             return None
     return Pending(delivery.id, delivery.endpoint, delivery.token)
@@ -107,7 +120,10 @@ def record(delivery_id: str, answer: push.Answer, *, now: datetime) -> bool:
         delivery.next_attempt_at = now + push.wait_after(delivery.attempts)
         delivery.last_error = answer.detail[:500] or answer.outcome
     db.session.flush()
-    return delivery.given_up_at is not None
+    given_up = delivery.given_up_at is not None
+    result = "delivered" if answer.delivered else "given_up" if given_up else "retry"
+    metrics.PUSH_ATTEMPTS.labels(result).inc()
+    return given_up
 
 
 def _audit(delivery: PushDelivery, outcome: str, now: datetime) -> None:

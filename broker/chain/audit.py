@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from .. import clock
+from .. import clock, metrics
 from ..driver import Unit, pg
 from ..extensions import db
 from ..models import AuditEvent
@@ -193,20 +193,32 @@ def append(
     neither. On the guard's own connection (a Unit) the event ends the request's transaction:
     it is committed with the work, in one round trip on PostgreSQL.
     """
-    _refuse_separator(event)
-    if isinstance(connection, Unit):  # the guard's own connection: it maps driver errors
-        head = head or lock_head_on(connection.raw, connection.postgres, event.claimant_id)
-        row = chained_row(event, head, now)
-        commit_event(connection.raw, connection.postgres, row)
+    with failures_counted():
+        _refuse_separator(event)
+        if isinstance(connection, Unit):  # the guard's own connection: it maps driver errors
+            head = head or lock_head_on(connection.raw, connection.postgres, event.claimant_id)
+            row = chained_row(event, head, now)
+            commit_event(connection.raw, connection.postgres, row)
+            return row[1]
+        conn = connection if connection is not None else db.session.connection()
+        postgres = conn.dialect.name == "postgresql"
+        with driver_errors(conn):
+            raw = driver_connection(conn)
+            head = head or lock_head_on(raw, postgres, event.claimant_id)
+            row = chained_row(event, head, now)
+            _add_event_moving_head(raw, postgres, row)
         return row[1]
-    conn = connection if connection is not None else db.session.connection()
-    postgres = conn.dialect.name == "postgresql"
-    with driver_errors(conn):
-        raw = driver_connection(conn)
-        head = head or lock_head_on(raw, postgres, event.claimant_id)
-        row = chained_row(event, head, now)
-        _add_event_moving_head(raw, postgres, row)
-    return row[1]
+
+
+@contextmanager
+def failures_counted() -> Iterator[None]:
+    """Count an append that raised (AuditWriteFailed, or the database refusing or gone) in
+    broker_audit_write_failures_total: the action it was to record does not happen either."""
+    try:
+        yield
+    except Exception:
+        metrics.AUDIT_WRITE_FAILURES.inc()
+        raise
 
 
 def _refuse_separator(event: Event) -> None:
@@ -255,9 +267,10 @@ def add_in_transaction(
     raw: Any, postgres: bool, event: Event, head: tuple[int, bytes], now: datetime
 ) -> tuple[int, bytes]:
     """Add `event` after the held `head` without committing; returns the new head."""
-    _refuse_separator(event)
-    row = chained_row(event, head, now)
-    _add_event_moving_head(raw, postgres, row)
+    with failures_counted():
+        _refuse_separator(event)
+        row = chained_row(event, head, now)
+        _add_event_moving_head(raw, postgres, row)
     return row[1], row[-1]
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import ColumnElement, and_, case, or_, update
 
 import scopes
 
-from .. import i18n
+from .. import i18n, metrics
 from ..clock import to_micros
 from ..consent import disclosure
 from ..db import new_id
@@ -559,6 +559,32 @@ def count_given_up() -> int:
     )
 
 
+def waiting_by_channel() -> dict[tuple[str, str], int]:
+    """Deliveries still to go, by (channel, state): "queued" for the sweep to send, "given_up"
+    after MAX_ATTEMPTS failures (a person must look), "print_due" (a letter staff must print)."""
+    state = case(
+        (Delivery.status == PRINT_DUE, PRINT_DUE),
+        (Delivery.attempts >= MAX_ATTEMPTS, "given_up"),
+        else_=QUEUED,
+    )
+    rows = db.session.execute(
+        db.select(Delivery.channel, state, db.func.count())
+        .where(Delivery.status.in_((QUEUED, PRINT_DUE)))
+        .group_by(Delivery.channel, state)
+    )
+    return {(channel, kind): count for channel, kind, count in rows}
+
+
+def unsent_messages() -> tuple[int, datetime | None]:
+    """How many outbox messages wait for a delivery still to go, and when the oldest was queued."""
+    count, oldest = db.session.execute(
+        db.select(db.func.count(), db.func.min(OutboxMessage.created_at)).where(
+            OutboxMessage.sent_at.is_(None)
+        )
+    ).one()
+    return count, oldest
+
+
 def unsent(*, limit: int, after: tuple[datetime, str] | None = None) -> list[Message]:
     """Up to `limit` deliveries to send, oldest first, queued after `after` (created_at,
     delivery id).
@@ -652,6 +678,7 @@ def mark_failed(message: Message, error: BaseException) -> None:
         message.channel,
         type(error).__name__,
     )
+    metrics.DELIVERY_FAILURES.labels(message.channel, "send").inc()
     text = f"{type(error).__name__}: {error}"[:500]
     db.session.execute(
         update(Delivery)
@@ -717,6 +744,8 @@ def record_receipt(reference: str, status: str, *, at: datetime | None, now: dat
     if outcome == DELIVERED and delivery.status != DELIVERED:
         delivery.status, delivery.delivered_at, delivery.last_error = DELIVERED, when, None
     elif outcome == FAILED and delivery.status != DELIVERED:
+        if delivery.status != FAILED:  # a second receipt for the same failure counts once
+            metrics.DELIVERY_FAILURES.labels(delivery.channel, "receipt").inc()
         delivery.status, delivery.failed_at, delivery.last_error = FAILED, when, status
     db.session.flush()
     return delivery

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from .. import clock
+from .. import clock, metrics
 from ..chain import audit
 from ..consent import disclosure, windows
 from ..driver import Driver, Joined, Unit, pg
@@ -273,6 +273,7 @@ def _remember(unit: Unit, proof: dpop.Proof | None) -> None:
     inserted = cursor.rowcount
     cursor.close()
     if inserted != 1:
+        metrics.DPOP_REPLAYS.labels("resource").inc()
         raise Refused(
             401, "invalid_dpop_proof", "This DPoP proof was used before", DPOP_REPLAY, dpop=True
         )

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from .. import ratelimit
+from .. import metrics, ratelimit
 from ..chain import audit
 from ..extensions import db
 from ..models import Account, Adviser, Claimant, Organisation, StaffMember
@@ -87,10 +87,20 @@ def sign_in(
     pair, by_address = f"sign-in:pair:{address}:{username}", f"sign-in:addr:{address}"
     keys = [pair, by_address]
     ratelimit.lock(keys, since=now - max(PAIR_MEMORY, ADDRESS_WINDOW))
-    ratelimit.wait_out(
-        pair, free=SIGN_IN_LIMIT, first=FIRST_DELAY, cap=LONGEST_DELAY, memory=PAIR_MEMORY, now=now
-    )
+    try:
+        ratelimit.wait_out(
+            pair,
+            free=SIGN_IN_LIMIT,
+            first=FIRST_DELAY,
+            cap=LONGEST_DELAY,
+            memory=PAIR_MEMORY,
+            now=now,
+        )
+    except ratelimit.TooManyAttempts:
+        metrics.SIGN_IN_LOCKOUTS.labels("account_and_address").inc()
+        raise
     if ratelimit.failures(by_address, since=now - ADDRESS_WINDOW) >= ADDRESS_LIMIT:
+        metrics.SIGN_IN_LOCKOUTS.labels("address").inc()
         raise ratelimit.TooManyAttempts(int(ADDRESS_WINDOW.total_seconds()))
     account = db.session.scalar(db.select(Account).where(Account.username == username))
     try:

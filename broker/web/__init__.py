@@ -21,6 +21,7 @@ from . import (
     health,
     ids,
     invitation,
+    metrics,
     nominated,
     oauth,
     oidc_flow,
@@ -58,6 +59,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account.bp)  # issue 17: every audience's own sign-in and passkeys
     register_external_sign_in(app)
     app.register_blueprint(health.bp)  # issue 26: /healthz and /readyz, open to all
+    app.register_blueprint(metrics.bp)  # issue 26: /metrics, only with its own bearer token
     # The API's views are units of work of their own: the guard (broker.oauth.protect) commits each
     # with its audit event.
     boundary.bind(app, (name for name in app.blueprints if name != api.bp.name))

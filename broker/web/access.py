@@ -3,6 +3,7 @@ endpoints open without signing in."""
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from functools import cache
 
@@ -14,6 +15,16 @@ from ..models import Account, Adviser, Claimant, StaffMember
 from .boundary import current_account
 
 ROLE_MODELS = {"claimant": Claimant, "adviser": Adviser, "staff": StaffMember, "admin": Account}
+
+
+def bearer_matches(expected: str | None) -> bool:
+    """True if the request's `Authorization: Bearer` token is `expected` (a configured secret);
+    always False when none is configured. Compared in constant time, on bytes so that non-ASCII
+    text raises no TypeError."""
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not expected:
+        return False
+    return hmac.compare_digest(given.strip().encode(), expected.encode())
 
 
 def guard_blueprint(app: Flask, blueprint_name: str, role: str) -> None:

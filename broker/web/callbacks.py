@@ -8,7 +8,6 @@ unknown notification gets the same short 404 whatever the reason, so it tells a 
 
 from __future__ import annotations
 
-import hmac
 from datetime import datetime
 
 from flask import Blueprint, current_app, jsonify, request
@@ -18,6 +17,7 @@ from ..extensions import csrf
 from ..inputs import BadInput, load_json
 from ..messages import notify
 from . import boundary
+from .access import bearer_matches
 
 bp = Blueprint("callbacks", __name__, url_prefix="/callbacks")
 csrf.exempt(bp)  # a bearer token, not a cookie: nothing for a cross-site form to ride on
@@ -27,18 +27,9 @@ def _answer(status: int, error: str | None = None) -> tuple[Response, int]:
     return jsonify({"error": error} if error else {"ok": True}), status
 
 
-def _authorised() -> bool:
-    expected = current_app.config.get("BROKER_NOTIFY_CALLBACK_TOKEN") or ""
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer":
-        return False
-    # compare_digest on bytes: constant time, and no TypeError on non-ASCII text.
-    return bool(expected) and hmac.compare_digest(given.strip().encode(), expected.encode())
-
-
 @bp.post("/notify")
 def notify_receipt() -> tuple[Response, int]:
-    if not _authorised():
+    if not bearer_matches(current_app.config.get("BROKER_NOTIFY_CALLBACK_TOKEN")):
         response, status = _answer(401, "invalid_token")
         response.headers["WWW-Authenticate"] = 'Bearer realm="consent-broker"'
         return response, status

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 from werkzeug.wrappers import Response
 
+from .. import metrics
 from ..oauth import dpop
 from . import boundary
 
@@ -49,6 +50,7 @@ def token_endpoint_proof() -> dpop.Proof | None:
         proof, method=request.method, url=request_url(), now=boundary.now(), nonces=nonces()
     )
     if not dpop.remember(checked):
+        metrics.DPOP_REPLAYS.labels("token").inc()
         raise dpop.ProofRefused("This DPoP proof was used before")
     return checked
 

@@ -13,9 +13,10 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, make_response, request
 from flask.blueprints import BlueprintSetupState
-from werkzeug.wrappers import Response
 
-from .. import driver
+import scopes
+
+from .. import driver, metrics
 from ..driver import Driver, Joined, Unit
 from ..extensions import db
 from ..oauth import dpop, protect
@@ -66,37 +67,52 @@ def guarded(
     `resource` (formatted with the view's arguments) either way. `joined`, by the view argument
     `by`, is read with the check and handed over as `access.found`."""
     rule = Rule(scope, action, resource, joined, by)
+    kind = scopes.lookup(scope).access  # "read" or "write": the metric's label
 
     def declare(view: View) -> View:
         @wraps(view)
-        def run(**view_args: Any) -> Response:
-            # A session cookie was looked up before the view: end that transaction, or on SQLite
-            # a POST's BEGIN IMMEDIATE would hold the write lock the guard's connection waits for.
-            boundary.end_transaction()
-            extensions = current_app.extensions
-            token, sender = presented_token()
+        def run(**view_args: Any) -> Any:
+            outcome = "error"  # anything but an answer or a refusal: the guard raised
             try:
-                answer = protect.guard(
-                    rule,
-                    lambda access, unit: view(access, unit, **view_args),
-                    token=token,
-                    view_args=view_args,
-                    tokens=boundary.services().tokens,
-                    driver=extensions[driver.EXTENSION],
-                    sqlite_database=extensions["broker.sqlite_database"],
-                    sender=sender,
-                )
-            except Refused as refusal:
-                refusal.dpop = refusal.dpop or sender is not None
-                raise
-            if sender is None:
+                answer = _guard(rule, view, view_args)
+                outcome = "allowed"
                 return answer
-            return dpop_proofs.with_nonce(make_response(answer))
+            except Refused as refusal:
+                outcome = refusal.outcome
+                raise
+            finally:
+                metrics.GUARDED.labels(kind, outcome).inc()
 
         setattr(run, DECLARED, rule)
         return run
 
     return declare
+
+
+def _guard(rule: Rule, view: View, view_args: dict[str, Any]) -> Any:
+    """Run `view` under the guard for this request's token (and DPoP proof)."""
+    # A session cookie was looked up before the view: end that transaction, or on SQLite a
+    # POST's BEGIN IMMEDIATE would hold the write lock the guard's connection waits for.
+    boundary.end_transaction()
+    extensions = current_app.extensions
+    token, sender = presented_token()
+    try:
+        answer = protect.guard(
+            rule,
+            lambda access, unit: view(access, unit, **view_args),
+            token=token,
+            view_args=view_args,
+            tokens=boundary.services().tokens,
+            driver=extensions[driver.EXTENSION],
+            sqlite_database=extensions["broker.sqlite_database"],
+            sender=sender,
+        )
+    except Refused as refusal:
+        refusal.dpop = refusal.dpop or sender is not None
+        raise
+    if sender is None:
+        return answer
+    return dpop_proofs.with_nonce(make_response(answer))
 
 
 def public(view: View) -> View:

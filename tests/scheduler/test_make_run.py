@@ -46,6 +46,9 @@ def _environment(tmp_path: Path) -> tuple[dict[str, str], Flask]:
         "BROKER_WORKERS": "1",
         "BROKER_SWEEP_SECONDS": "1",
         "BROKER_CHECKPOINT_SECONDS": "1",
+        # gunicorn.conf.py's directory for the metrics goes here: a master killed outright
+        # cannot remove it itself.
+        "TMPDIR": str(tmp_path),
         **{name: str(value) for name, value in FAST_PASSWORD_HASHING.items()},
     }
     env.pop("BROKER_SCHEDULER", None)
