@@ -52,7 +52,7 @@ from .models import JobRun
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "scheduler"
-LEASE = timedelta(seconds=30)  # renewed every pass; a crashed runner's lapses after this
+LEASE = timedelta(seconds=30)  # renewed every third of it; a crashed runner's lapses after this
 TICK = 1.0  # seconds between passes
 SWEEP, CHECKPOINT, RETENTION = "sweep", "checkpoint", "retention"
 ROTATE_KEY = "rotate-signing-key"
@@ -148,6 +148,10 @@ class Scheduler:
         self.jobs = work if work is not None else jobs(app)
         self.holding = False
         self.stopping = threading.Event()
+        # When the lease was last renewed or tried for: a pass every second writes to the
+        # database only every lease/3, so the runner's own bookkeeping never competes with the
+        # requests' writes (SQLite has one writer) while a lapse is still noticed in time.
+        self._asked_at: datetime | None = None
 
     def step(self) -> list[str]:
         """Take or renew the lease and run every job that is due; the names of those run."""
@@ -155,10 +159,12 @@ class Scheduler:
             if not self._hold():
                 return []
             ran = []
+            started = _last_starts()
             for job in self.jobs:
                 if self.stopping.is_set() or not self._hold():
                     break
-                if _due(job, clock.now()):
+                last = started.get(job.name)
+                if last is None or clock.now() - last >= job.every:
                     _run(job)
                     ran.append(job.name)
             return ran
@@ -176,7 +182,7 @@ class Scheduler:
                     self.step()
                 except Exception:  # a database that is away for a moment: try again
                     log.exception("scheduler: a pass failed")
-                    self.holding = False
+                    self.holding, self._asked_at = False, None
                 self.stopping.wait(self.tick)
         finally:
             self.release()
@@ -198,6 +204,9 @@ class Scheduler:
 
     def _hold(self) -> bool:
         now = clock.now()
+        if self._asked_at is not None and timedelta(0) <= now - self._asked_at < self.lease / 3:
+            return self.holding
+        self._asked_at = now
         if self.holding:
             try:
                 sweep.renew(self.holder, now=now, name=LOCK_NAME, lease=self.lease)
@@ -217,11 +226,11 @@ def records() -> list[JobRun]:
     return list(db.session.scalars(db.select(JobRun).order_by(JobRun.name)))
 
 
-def _due(job: Job, now: datetime) -> bool:
-    record = db.session.get(JobRun, job.name)
-    last = record.last_started_at if record is not None else None
+def _last_starts() -> dict[str, datetime]:
+    """When each job last started: one read a pass, whoever held the lease then."""
+    starts = {record.name: record.last_started_at for record in records()}
     units.discard()
-    return last is None or now - last >= job.every
+    return {name: started for name, started in starts.items() if started is not None}
 
 
 def _run(job: Job) -> None:

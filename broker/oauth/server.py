@@ -1009,5 +1009,3 @@ def init_app(app: Flask, tokens: TokenService) -> BrokerAuthorizationServer:
     authlib_log = logging.getLogger("authlib")
     authlib_log.setLevel(max(authlib_log.level, logging.INFO))
     return authorization_server
-
-

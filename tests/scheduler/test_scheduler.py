@@ -10,7 +10,7 @@ from flask import Flask
 
 from broker import clock, scheduler
 from broker.extensions import db
-from broker.models import AuditCheckpoint, JobRun
+from broker.models import AuditCheckpoint, JobLock, JobRun
 from broker.scheduler import Job, Scheduler
 from tests.factories import make_people
 
@@ -52,6 +52,25 @@ def test_a_runner_that_stops_renewing_is_replaced_once_its_lease_lapses(app: Fla
 
     assert acted == ["crashed", "waiting"]
     assert waiting.holding and not crashed.holding
+
+
+def test_a_runner_renews_its_lease_every_third_of_it_not_every_pass(app: Flask):
+    """A pass a second must not be a write a second: SQLite has one writer, shared with requests."""
+    runner = Scheduler(app, holder="steady", work=[])
+    start = clock.now()
+    expiries = []
+    try:
+        for seconds in (0, 1, 5, 9, 11, 12, 21):
+            clock.set_clock(lambda seconds=seconds: start + timedelta(seconds=seconds))
+            runner.step()
+            with app.app_context():
+                expiries.append(db.session.get(JobLock, scheduler.LOCK_NAME).expires_at - start)
+    finally:
+        clock.set_clock(None)
+
+    lease = scheduler.LEASE
+    renewed_at = [timedelta(seconds=s) + lease for s in (0, 0, 0, 0, 11, 11, 21)]
+    assert expiries == renewed_at
 
 
 def test_a_runner_that_stops_gives_the_lease_back_for_the_next_at_once(app: Flask):
