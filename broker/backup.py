@@ -105,7 +105,9 @@ def _copy_into(
             def progress(_status: int, remaining: int, total: int) -> None:
                 nonlocal copied, restarts
                 now = total - remaining
-                if now < copied:  # another connection wrote between steps: it began again
+                # A step that ends no further on than the last began again from the first page:
+                # another connection wrote in between.
+                if remaining and now <= copied:
                     restarts += 1
                     if restarts >= RESTARTS:
                         raise _Restarted
