@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import shutil
 import threading
 from collections.abc import Iterator
@@ -46,7 +47,7 @@ class Broker:
     """A broker on the SQLite file `database`, with its keys (and so its checkpoint copy) in
     `tmp_path / "keys"`, which a restore of the database leaves as they are."""
 
-    def __init__(self, tmp_path: Path, database: Path) -> None:
+    def __init__(self, tmp_path: Path, database: Path, **config: str) -> None:
         self.tmp_path, self.database = tmp_path, database
         self.app: Flask = create_app(
             {
@@ -58,6 +59,7 @@ class Broker:
                 "BROKER_ISSUER": ISSUER,
                 "BROKER_SQLITE_SYNC": "normal",
                 **FAST_PASSWORD_HASHING,
+                **config,
             }
         )
 
@@ -290,3 +292,24 @@ def test_the_brokers_copy_is_the_newest_checkpoint_as_published(broker):
     assert json.loads(running.copy.read_text()) == newest
     with running.app.app_context():
         assert rollback.read(running.copy) == [newest["jws"]]
+
+
+def test_a_copy_that_cannot_be_written_leaves_the_checkpoint_signed_and_says_so(tmp_path, caplog):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    running = Broker(
+        tmp_path, tmp_path / "broker.sqlite3", BROKER_CHECKPOINT_COPY=str(blocked / "copy.json")
+    )
+    with running.app.app_context():
+        upgrade(revision="heads")
+        make_claimant("Robin Restore")
+    logging.getLogger().addHandler(caplog.handler)  # alembic's fileConfig took it off the root
+
+    assert running.seal() == 1  # the seal matters more than its copy: it is signed all the same
+    assert f"checkpoint copy {blocked / 'copy.json'}" in caplog.text
+    result = running.cli("verify-audit")
+    assert result.exit_code == 1  # and verify-audit cannot read it: it says so, it never passes
+    assert f"the checkpoint copy {blocked / 'copy.json'} is refused: it cannot be read" in (
+        result.output
+    )
+    running.close()
