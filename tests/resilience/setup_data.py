@@ -12,7 +12,7 @@ import sys
 from flask_migrate import upgrade
 from sqlalchemy import text
 
-from broker import create_app
+from broker import create_app, services
 from broker.extensions import db
 from tests.conftest import FAST_PASSWORD_HASHING
 from tests.factories import (
@@ -44,6 +44,10 @@ def main(url: str, key_dir: str, claimants: int, scopes: str) -> None:
             with db.engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade(revision="heads")
+        # The first signing key before any write: made lazily inside the first grant's write
+        # transaction, the key ring's own connection waits on SQLite's write lock and fails
+        # ("database is locked"; broker/chain/keyring.py, reported on issue 26).
+        assert services.of(app).signing_key
         adviser = make_adviser()
         for n in range(claimants):
             claimant = make_claimant(f"Resilient Claimant {n}")

@@ -119,6 +119,9 @@ def broker(tmp_path: Path) -> Iterator[tuple[Broker, str, str]]:
     running = Broker(tmp_path, tmp_path / "broker.sqlite3")
     with running.app.app_context():
         upgrade(revision="heads")
+        # The first signing key, made before any write: made lazily inside the grant's write
+        # transaction, its own connection would wait on SQLite's write lock (issue 26 report).
+        assert services.of(running.app).signing_key
         claimant = make_claimant("Robin Restore")
         grant = make_grant(claimant, make_adviser("Ash Adviser"), "mr:read")
         decision_id = make_decision(claimant).id
@@ -302,6 +305,7 @@ def test_a_copy_that_cannot_be_written_leaves_the_checkpoint_signed_and_says_so(
     )
     with running.app.app_context():
         upgrade(revision="heads")
+        assert services.of(running.app).signing_key  # made before any write (see `broker`)
         make_claimant("Robin Restore")
     logging.getLogger().addHandler(caplog.handler)  # alembic's fileConfig took it off the root
 
