@@ -91,9 +91,17 @@ def verified(jwss: Iterable[str], key_set: dict[str, Any], issuer: str) -> list[
         try:
             payload = signed.verify(jws, signed.CHECKPOINT, key_set)
         except signed.BadSignature as exc:
-            # A key rotated after the database's backup is unknown to a database that keeps its
-            # keys: refused all the same, so a rollback still cannot pass.
-            raise CopyRefused(f"a checkpoint in it is not the broker's: {exc}") from None
+            # A key rotated after the database's backup is unknown to the restored database,
+            # which keeps the keys: refused all the same, so a rollback still cannot pass.
+            known = {key.get("kid") for key in key_set.get("keys", [])}
+            unknown = _unverified(jws, header=True).get("kid") not in known
+            hint = (
+                " (a forgery, or signed by a key made after this database's backup: then this "
+                "database was rolled back)"
+                if unknown
+                else ""
+            )
+            raise CopyRefused(f"a checkpoint in it is not the broker's: {exc}{hint}") from None
         seq = payload.get("seq")
         if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
             raise CopyRefused("a checkpoint in it has no number")
@@ -167,10 +175,15 @@ def keep(path: Path, row: AuditCheckpoint | None) -> bool:
 
 def _unverified_seq(jws: str) -> int:
     """The number a JWS claims, unchecked (only to find the database's row to compare with)."""
+    seq = _unverified(jws).get("seq")
+    return seq if isinstance(seq, int) else 0
+
+
+def _unverified(jws: str, *, header: bool = False) -> dict[str, Any]:
+    """A JWS's payload (or header) as it claims, unchecked; {} if it has none."""
     try:
-        body = jws.split(".")[1]
-        payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-        seq = payload["seq"]
-        return seq if isinstance(seq, int) else 0
-    except (IndexError, ValueError, KeyError, TypeError):
-        return 0
+        part = jws.split(".")[0 if header else 1]
+        decoded = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    except (IndexError, ValueError, TypeError):
+        return {}
+    return decoded if isinstance(decoded, dict) else {}

@@ -17,6 +17,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import jwt
 import pytest
 from click.testing import Result
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -255,7 +256,10 @@ def test_a_forged_witness_copy_is_refused(broker, tmp_path, forgery):
     if forgery == "rogue key":  # signed by an impostor's key
         rogue = SigningKey(ec.generate_private_key(ec.SECP256R1()), "rogue", {})
         forged = signed.sign(claims, signed.CHECKPOINT, rogue)
-        reason = "it was signed by a key the broker has not published"
+        reason = (
+            "it was signed by a key the broker has not published (a forgery, or signed by a key "
+            "made after this database's backup: then this database was rolled back)"
+        )
     elif forgery == "changed payload":  # the broker's signature over other contents
         header, _, signature = genuine.split(".")
         forged = ".".join((header, _b64(signed.canonical_json(claims)), signature))
@@ -317,3 +321,29 @@ def test_a_copy_that_cannot_be_written_leaves_the_checkpoint_signed_and_says_so(
         result.output
     )
     running.close()
+
+
+def test_a_restore_from_before_a_key_rotation_still_cannot_pass(tmp_path):
+    """The keys live in the database: one restored from before a rotation does not know the key
+    that signed the later checkpoints, so their copy cannot be verified, and it fails."""
+    running = Broker(tmp_path, tmp_path / "broker.sqlite3", BROKER_KEY_REFRESH_SECONDS="0")
+    with running.app.app_context():
+        upgrade(revision="heads")
+        assert services.of(running.app).signing_key  # made before any write (see `broker`)
+        make_claimant("Robin Restore")
+    running.seal()
+    backup = running.back_up("before-the-rotation.sqlite3")
+    assert running.cli("rotate-signing-key", "--now").exit_code == 0
+    with running.app.app_context():
+        make_claimant("Sam Second")
+    running.seal()
+    published = running.checkpoints_page()["checkpoints"]
+    kids = {jwt.get_unverified_header(c["jws"])["kid"] for c in published}
+    assert len(kids) == 2  # checkpoint 2 is signed with the new key
+
+    restored = running.restore(backup)
+    result = restored.cli("verify-audit")
+
+    assert result.exit_code == 1
+    assert "signed by a key made after this database's backup" in result.output
+    restored.close()
