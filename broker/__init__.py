@@ -19,7 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, extensions, i18n, services
 from . import config as broker_config
-from .chain import keyring, keys, signed
+from .chain import keyring, keys, rollback, signed
 from .consent import grant_events
 from .db import configure_engine
 from .driver import EXTENSION as DRIVER
@@ -221,6 +221,7 @@ def build_services(config: Mapping[str, Any], *, production: bool) -> services.S
             if config.get("BROKER_OUTBOX_SENDER")
             else channels.from_config(config)
         ),
+        checkpoint_copy=Path(config.get("BROKER_CHECKPOINT_COPY") or key_dir / rollback.COPY_FILE),
     )
 
 

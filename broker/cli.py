@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
+import requests
 from flask import Flask, current_app
 
-from . import clock, demo, retention, scheduler, services, sweep, units
+from . import backup, clock, demo, retention, scheduler, services, sweep, units
 from .casework import decisions
-from .chain import audit, checkpoints
+from .chain import audit, checkpoints, rollback
 from .chain.keyring import wait as keyring_wait
 from .chain.keys import KeyStoreError
 from .config import is_production
@@ -48,8 +50,18 @@ def register(app: Flask) -> None:
         help="Also fail when an event has waited longer than BROKER_CHECKPOINT_SECONDS to be "
         "sealed by a checkpoint.",
     )
-    def verify_audit(strict: bool) -> None:
-        """Walk every claimant's audit chain; exit 1 naming each claimant whose chain is broken."""
+    @click.option(
+        "--checkpoint",
+        "witnessed",
+        multiple=True,
+        metavar="FILE_OR_URL",
+        help="A copy of published checkpoints kept outside this database (a witness's, saved "
+        "from /api/v1/audit/checkpoints): fail if this database lacks one or holds it changed. "
+        "The broker's own copy (BROKER_CHECKPOINT_COPY) is always checked too.",
+    )
+    def verify_audit(strict: bool, witnessed: tuple[str, ...]) -> None:
+        """Walk every claimant's audit chain; exit 1 naming each claimant whose chain is broken,
+        or when a checkpoint kept outside the database is missing here or differs."""
         started = time.perf_counter()
         with db.engine.connect() as connection:
             breaks = list(audit.verify(connection))
@@ -65,6 +77,7 @@ def register(app: Flask) -> None:
         rate = total / elapsed if elapsed else 0
         click.echo(f"Checked {total} audit events in {elapsed:.2f}s ({rate:,.0f} events/s).")
         findings = _against_checkpoints(references)
+        findings += _against_copies(witnessed)
         overdue = _unsealed()
         if breaks or findings:
             click.echo(
@@ -125,11 +138,131 @@ def register(app: Flask) -> None:
             )
         return findings
 
+    def _against_copies(witnessed: tuple[str, ...]) -> list[str]:
+        """The database against checkpoints kept outside it (security.md 76): the broker's own
+        copy and any a witness kept. A rollback or a rewrite after a copy was taken shows here,
+        though the database agrees with itself."""
+        bound = services.of(app)
+        copies: list[tuple[str, list[str] | None]] = []
+        problems: list[str] = []
+        own = bound.checkpoint_copy
+        if own is not None:
+            try:
+                copies.append((str(own), rollback.read(own)))
+            except rollback.CopyRefused as exc:
+                problems.append(f"the checkpoint copy {own} is refused: {exc}")
+        for source in witnessed:
+            try:
+                copies.append((source, rollback.parse(_fetch(source))))
+            except rollback.CopyRefused as exc:
+                problems.append(f"the checkpoint copy {source} is refused: {exc}")
+        for name, jwss in copies:
+            if jwss is None:
+                click.echo(
+                    f"No checkpoint copy at {name} yet (the next checkpoint writes one): a "
+                    "rollback of this database shows only against a witness's copy "
+                    "(--checkpoint)."
+                )
+                continue
+            try:
+                kept = rollback.verified(jwss, bound.key_set(), bound.issuer)
+            except rollback.CopyRefused as exc:
+                problems.append(f"the checkpoint copy {name} is refused: {exc}")
+                continue
+            found = rollback.findings(kept)
+            problems += [f"{problem} (checkpoint copy {name})" for problem in found]
+            if not found:
+                newest = max(copy.seq for copy in kept)
+                click.echo(f"This database holds checkpoint {newest} as the copy at {name} has it.")
+        units.discard()
+        for problem in problems:
+            click.echo(f"BROKEN checkpoints: {problem}")
+        return problems
+
     register_staff_side(app)
     register_oauth_side(app)
+    register_backup(app)
     register_proof(app)
     register_journal(app)
     register_agencies(app)
+
+
+def _fetch(source: str) -> str:
+    """A witness's checkpoint copy: a file, or an http(s) URL (its body); CopyRefused if it
+    cannot be had."""
+    if source.startswith(("https://", "http://")):
+        try:
+            answer = requests.get(source, timeout=FETCH_TIMEOUT)
+        except requests.RequestException as exc:
+            raise rollback.CopyRefused(f"it could not be fetched: {type(exc).__name__}") from None
+        if answer.status_code != 200:
+            raise rollback.CopyRefused(f"fetching it answered {answer.status_code}")
+        return answer.text
+    try:
+        return Path(source).read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise rollback.CopyRefused(f"it cannot be read: {exc}") from None
+
+
+FETCH_TIMEOUT = 10  # seconds
+
+
+def register_backup(app: Flask) -> None:
+    """`backup FILE`: a consistent copy of the live SQLite database (issue 26)."""
+
+    @app.cli.command("backup")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+    @click.option(
+        "--pages",
+        default=backup.PAGES,
+        show_default=True,
+        type=click.IntRange(1),
+        help="Pages copied per step; the broker's writers go on between steps.",
+    )
+    def backup_command(file: Path, force: bool, pages: int) -> None:
+        """Copy the live SQLite database to FILE (mode 0600) while the broker serves, check the
+        copy, and say what it holds. PostgreSQL: use pg_dump (README, "Backing up and
+        restoring")."""
+        url = db.engine.url
+        if db.engine.dialect.name != "sqlite" or not url.database or url.database == ":memory:":
+            # pg_dump is PostgreSQL's own consistent copy, matched to the server's version and
+            # run with the operator's credentials; the broker does not wrap it. The URL is not
+            # printed: it may hold a password.
+            raise click.ClickException(
+                f"This database is {db.engine.dialect.name}, not a SQLite file: back it up with "
+                'pg_dump -Fc --file=FILE "$DATABASE_URL" (README, "Backing up and restoring").'
+            )
+        started = time.perf_counter()
+        try:
+            copied = backup.copy(Path(url.database), file, force=force, pages=pages)
+        except backup.BackupRefused as exc:
+            raise click.ClickException(f"No backup made: {exc}") from None
+        except sqlite3.Error as exc:
+            raise click.ClickException(f"No backup made: SQLite said {exc}") from None
+        counts = copied.counts
+        click.echo(
+            f"Copied {url.database} to {copied.path} (mode 0600) in "
+            f"{time.perf_counter() - started:.1f}s: {copied.pages} pages, "
+            f"{copied.size / 1_048_576:.1f} MiB; SQLite's integrity check: ok."
+        )
+        if copied.restarts:
+            click.echo(
+                f"The broker wrote meanwhile: the copy began again {copied.restarts} time(s)."
+            )
+        newest = (
+            f"checkpoints up to {copied.newest_checkpoint}"
+            if copied.newest_checkpoint
+            else "no checkpoint yet"
+        )
+        click.echo(
+            f"It holds {counts.get('claimants', 0)} claimant(s), "
+            f"{counts.get('audit_events', 0)} audit event(s) and {newest}."
+        )
+        click.echo(
+            f"Keep the key directory ({app.config['BROKER_KEY_DIR']}) and the settings beside "
+            "it: a restored copy needs them. After a restore, run verify-audit."
+        )
 
 
 def register_proof(app: Flask) -> None:

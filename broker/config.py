@@ -65,6 +65,10 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # sweep.
         "BROKER_CHECKPOINT_SECONDS": int(env.get("BROKER_CHECKPOINT_SECONDS", "60")),
         "BROKER_CHECKPOINT_ON_SWEEP": env.get("BROKER_CHECKPOINT_ON_SWEEP", "1") != "0",
+        # Where the newest signed checkpoint is also kept, outside the database, so that
+        # verify-audit can tell a database restored to before it (broker/chain/rollback.py);
+        # unset, latest-checkpoint.json in BROKER_KEY_DIR.
+        "BROKER_CHECKPOINT_COPY": env.get("BROKER_CHECKPOINT_COPY") or None,
         # The scheduler (broker/scheduler.py, issue 26): the sweep runs every this many seconds.
         "BROKER_SWEEP_SECONDS": int(env.get("BROKER_SWEEP_SECONDS", "300")),
         # Retention (broker/retention.py, docs/retention.md): how often it runs, and each kind's

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
@@ -30,6 +31,9 @@ class Services:
     # BROKER_SMTP_URL / BROKER_NOTIFY_API_KEY (broker/messages/channels.py), the log when neither
     # is set.
     sender: Sender
+    # The newest checkpoint's copy outside the database (broker/chain/rollback.py): every
+    # checkpoint signed is written there too, and verify-audit compares the database with it.
+    checkpoint_copy: Path | None = None
 
     @property
     def signing_key(self) -> SigningKey:

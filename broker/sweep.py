@@ -26,7 +26,7 @@ from sqlalchemy import update
 
 from . import clock, units
 from .casework import caller_checks, deliveries, drafts, watches
-from .chain import checkpoints
+from .chain import checkpoints, rollback
 from .clock import EPOCH
 from .consent import disclosure, grants
 from .extensions import db
@@ -387,19 +387,36 @@ def sign_checkpoint(
 ) -> AuditCheckpoint | None:
     """Sign a checkpoint if anything changed (or `force`), under its own lease so that cron's
     checkpoint and a sweep never both sign the next number. Commits; ChainBroken, or
-    CheckpointBusy when another run holds the lease."""
+    CheckpointBusy when another run holds the lease. Then, still under the lease, the newest
+    checkpoint is copied outside the database (security.md 76)."""
     holder = new_holder()
     if not acquire(holder, now=clock.now(), name=CHECKPOINT_LOCK):
         raise CheckpointBusy("another run is signing a checkpoint")
     try:
         row = checkpoints.make(services, now=now, force=force)
         units.keep()
+        _copy_checkpoint(services)
         return row
     except BaseException:
         units.discard()
         raise
     finally:
         release(holder, name=CHECKPOINT_LOCK)
+
+
+def _copy_checkpoint(services: Services) -> None:
+    """Write the newest checkpoint to BROKER_CHECKPOINT_COPY (also when nothing new was signed,
+    so a copy moved aside or not made yet is written again). After the commit: a copy never
+    names a checkpoint the database did not keep. A copy that cannot be written leaves the
+    checkpoint signed (it is in the database and published) and says why in the log."""
+    if services.checkpoint_copy is None:
+        return
+    try:
+        rollback.keep(services.checkpoint_copy, checkpoints.latest())
+    except OSError as exc:
+        log.error("checkpoint copy %s not written: %s", services.checkpoint_copy, exc)
+    finally:
+        units.discard()
 
 
 def _checkpoint(services: Services) -> tuple[int | None, str | None]:

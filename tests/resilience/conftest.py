@@ -257,8 +257,13 @@ def serve(tmp_path: Path) -> Iterator:  # noqa: ANN201
         stop_server(server)
 
 
-def verify_audit(url: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def verify_audit(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """The real `verify-audit` command against this database."""
+    return command(url, tmp_path, "verify-audit", *args)
+
+
+def command(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """A real `consent-broker` command against this database, with the servers' keys."""
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -266,9 +271,14 @@ def verify_audit(url: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
         "BROKER_ISSUER": ISSUER,
         "SECRET_KEY": "resilience",
     }
-    command = [str(BIN / "flask"), "--app", "broker", "verify-audit"]
     return subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+        [str(BIN / "flask"), "--app", "broker", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
