@@ -4,7 +4,7 @@ broker alike), as one would run the broker in production on this machine.
 
 Environment: BROKER_BIND (default 127.0.0.1:$PORT, PORT default 5000), BROKER_WORKERS (default:
 one per core, which measured best here for every row of the bench; two per core was slower on
-SQLite and no faster on PostgreSQL).
+SQLite and no faster on PostgreSQL), BROKER_LOG_FORMAT and BROKER_LOG_LEVEL (the logs, below).
 
 The scheduled work (issue 26, broker/scheduler.py): once the master is ready, `when_ready` starts
 `consent-broker scheduler` as its child, and `on_exit` stops it, so serving the broker runs the
@@ -43,6 +43,8 @@ if not os.environ.get(METRICS_DIR) or (_inherited and not _made_by_this_master()
     _made = tempfile.mkdtemp(prefix="consent-broker-metrics-")
     os.environ[METRICS_DIR], os.environ[MADE_BY] = _made, f"{os.getpid()}:{_made}"
 
+from broker import logs
+
 bind = os.environ.get("BROKER_BIND", f"127.0.0.1:{os.environ.get('PORT', '5000')}")
 workers = int(os.environ.get("BROKER_WORKERS", str(os.cpu_count() or 1)))
 worker_class = "sync"
@@ -53,9 +55,13 @@ preload_app = True
 backlog = 2048
 timeout = 60
 graceful_timeout = 5
+# The app writes its own access line (broker/web/request_log.py: the URL rule, never the path).
 accesslog = None
 errorlog = "-"
 loglevel = "warning"
+# gunicorn's own lines and the app's, in one format on standard error (broker/logs.py):
+# BROKER_LOG_FORMAT (json or text) and BROKER_LOG_LEVEL, as for every other broker process.
+logconfig_dict = logs.gunicorn_logging(os.environ)
 
 
 def post_fork(server, worker):  # noqa: ANN001, ANN201, ARG001

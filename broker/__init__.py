@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 import weakref
@@ -17,7 +16,7 @@ from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, extensions, i18n, services
+from . import cli, extensions, i18n, logs, services
 from . import config as broker_config
 from .chain import keyring, keys, rollback, signed
 from .consent import grant_events
@@ -33,6 +32,7 @@ from .web import (
     forget_request_state,
     language,
     register_blueprints,
+    request_log,
     session_store,
     static_files,
 )
@@ -54,9 +54,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(broker_config.from_environment(instance_path))
     if test_config:
         app.config.update(test_config)
-    refused = broker_config.environment_refusal(app.config)
+    refused = broker_config.environment_refusal(app.config) or logs.settings_refusal(
+        app.config.get("BROKER_LOG_FORMAT"), app.config.get("BROKER_LOG_LEVEL")
+    )
     if refused:
         raise RuntimeError(refused)
+    logs.configure(app.config)  # before anything logs (a key generated below, a migration)
     production = broker_config.is_production(app.config)
     if production:
         # security.md 67: production never runs on an http issuer.
@@ -85,17 +88,19 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         # A CSRF token is bound to its session's secret, which lives in the session's row and
         # ends with it (security.md 27); no token outlives the absolute session limit either.
         WTF_CSRF_TIME_LIMIT=int(app.config.get("BROKER_SESSION_HOURS") or 12) * 3600,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # An error's message never quotes the values it was sent with (names, journal text,
+        # hashes): such a message may be logged (security.md 74).
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "hide_parameters": True},
         # security.md 30: any body larger is refused (413) before it is read; /verify takes
         # signed files up to UPLOAD_MAX_BYTES (a statement is about 1 KB per audit event).
         MAX_CONTENT_LENGTH=256 * 1024,
     )
     app.config.setdefault("UPLOAD_MAX_BYTES", UPLOAD_MAX_BYTES)
     app.json = SafeJSONProvider(app)
-    logging.basicConfig(level=logging.INFO)
     hops = int(app.config.get("BROKER_PROXY_HOPS", 0))
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    request_log.init_app(app)  # each answer's X-Request-ID and access line (issue 26)
 
     # Bound by attribute, not imported by name: `broker.db` must stay the module.
     extensions.db.init_app(app)

@@ -1,5 +1,4 @@
 import logging
-from logging.config import fileConfig
 
 from flask import current_app
 
@@ -9,9 +8,9 @@ from alembic import context
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# No fileConfig of alembic.ini here: migrations run inside the app (flask db, create_app in the
+# tests), whose logging (broker/logs.py) is set up already; fileConfig would close its handlers
+# and write the rest of the command's lines in another format.
 logger = logging.getLogger('alembic.env')
 
 

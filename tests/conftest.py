@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,6 +22,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from broker import clock, create_app, services
 from broker.extensions import db
+from tests import log_check
 from tests.watch.receiver import Receiver, serve
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -32,6 +35,48 @@ FAST_PASSWORD_HASHING = {
     "BROKER_ARGON2_MEMORY_KIB": 8,
     "BROKER_ARGON2_PARALLELISM": 1,
 }
+
+
+LOG_RUN_DIR = "broker_log_run_dir"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every test process writes all its log records to a file in one folder for the run
+    (tests/log_check.py); the controller makes the folder and checks it at the end."""
+    worker = getattr(config, "workerinput", None)
+    if worker is None:
+        log_check.start(Path(tempfile.mkdtemp(prefix="consent-broker-logs-")), "main")
+    else:
+        log_check.start(Path(worker[LOG_RUN_DIR]), worker["workerid"])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:  # noqa: ANN001 - pytest-xdist's WorkerController
+    node.workerinput[LOG_RUN_DIR] = str(log_check.run_dir)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """After the last fixture's teardown (and, on the controller, after every worker ended):
+    a secret or a name in any process's log lines fails the run, naming the file and line."""
+    capturing = log_check.still_capturing()
+    log_check.stop()
+    if hasattr(session.config, "workerinput") or log_check.run_dir is None:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    findings = log_check.scan(log_check.run_dir.iterdir())
+    if not capturing:
+        findings.insert(0, "the run's log capture was taken off the root logger during the run")
+    if not findings:
+        shutil.rmtree(log_check.run_dir, ignore_errors=True)
+        return
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if reporter is not None:
+        reporter.ensure_newline()
+        reporter.write_sep("=", "secrets or names in the logs (security.md 74)", red=True)
+        for finding in findings[:200]:
+            reporter.write_line(str(finding))
+        reporter.write_line(f"{len(findings)} found; the logs are kept in {log_check.run_dir}")
 
 
 @pytest.hookimpl(hookwrapper=True)

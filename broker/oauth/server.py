@@ -1005,7 +1005,4 @@ def init_app(app: Flask, tokens: TokenService) -> BrokerAuthorizationServer:
     authorization_server.register_endpoint(Introspection)
     authorization_server.register_extension(BrokerIssuer(tokens.issuer))
     app.extensions[EXTENSION] = authorization_server
-    # Authlib logs whole token responses at DEBUG ("Issue token %r"): never let them through.
-    authlib_log = logging.getLogger("authlib")
-    authlib_log.setLevel(max(authlib_log.level, logging.INFO))
     return authorization_server

@@ -150,7 +150,9 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response | tuple[str, int]:
         boundary.undo()
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        # The URL rule, not the path: an invitation's token is in its path (security.md 74).
+        rule = request.url_rule.rule if request.url_rule else "(no route)"
+        log.exception("unhandled error on %s %s", request.method, rule)
         if wants_json():
             return json_error(500, "server_error", "Something went wrong. Nothing was changed.")
         return page(500)

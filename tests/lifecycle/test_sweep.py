@@ -4,7 +4,6 @@ and is idempotent. Time moves only through the injected clock."""
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -330,10 +329,7 @@ def test_the_command_prints_a_summary_and_progress_for_large_runs(runner, people
     )
 
 
-def test_the_command_uses_the_logging_sender_by_default(runner, people, caplog, monkeypatch):
-    # Alembic's fileConfig (run by the app fixture's upgrade) disables loggers that existed
-    # before it; a deployed app never migrates in its serving process. Undo that here only.
-    monkeypatch.setattr(logging.getLogger("broker.messages.notify"), "disabled", False)
+def test_the_command_uses_the_logging_sender_by_default(runner, people, caplog):
     grant = make_grant(people.claimant, people.adviser)
     notify.suspended(grant, now=clock.now())
     db.session.commit()

@@ -23,6 +23,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
+from tests import log_check
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 ISSUER = "http://broker.resilience"
@@ -139,6 +141,7 @@ class Server:
     process: subprocess.Popen[bytes]
     base_url: str
     access_log: Path
+    error_log: Path  # gunicorn's standard error: its lines and the app's (broker/logs.py)
 
     def workers(self) -> list[int]:
         pid = self.process.pid
@@ -214,7 +217,7 @@ def _start_server(url: str, tmp_path: Path, *, workers: int, app: str, **env: st
             stdout=subprocess.DEVNULL,
             stderr=error_log,
         )
-    server = Server(process, f"http://127.0.0.1:{port}", access_log)
+    server = Server(process, f"http://127.0.0.1:{port}", access_log, errors)
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -238,6 +241,8 @@ def stop_server(server: Server) -> None:
     except subprocess.TimeoutExpired:
         server.process.kill()
         server.process.wait()
+    # Its lines are checked with the run's own for secrets and names (tests/log_check.py).
+    log_check.keep(server.error_log, f"{server.error_log.stem}-{server.process.pid}")
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ the audit log stores token IDs, never tokens."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import pytest
 
@@ -30,20 +29,11 @@ from tests.oauth.helpers import (
 
 
 @pytest.fixture
-def every_logger(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    """Capture everything at DEBUG, from every logger: Alembic's fileConfig (run by the test
-    database's migration) disables loggers that existed before it, which would hide leaks."""
-    disabled = [
-        logger
-        for logger in logging.root.manager.loggerDict.values()
-        if isinstance(logger, logging.Logger) and logger.disabled
-    ]
-    for logger in disabled:
-        logger.disabled = False
+def every_logger(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    """Capture everything at DEBUG, from every logger (the whole run's lines are checked too:
+    tests/log_check.py)."""
     caplog.set_level(logging.DEBUG)
-    yield caplog
-    for logger in disabled:
-        logger.disabled = True
+    return caplog
 
 
 def test_no_secret_reaches_any_log_or_the_audit_table(app, case, every_logger):
