@@ -53,7 +53,9 @@ run: install
 	@echo "Serving http://localhost:$(PORT) with gunicorn (Ctrl-C to stop)"
 	PORT=$(PORT) $(BIN)/gunicorn 'broker:create_app()'
 
-# Flask's development server, reloading on every change.
+# Flask's development server, reloading on every change; its logs as text for a person to read
+# (BROKER_LOG_FORMAT=json for production's lines).
+dev: export BROKER_LOG_FORMAT ?= text
 dev: install
 	$(FLASK) db upgrade heads
 	$(FLASK) seed-demo

@@ -1,7 +1,7 @@
 """The broker's logs (issue 26): one JSON object a line on standard error, or a line of text for a
 person at a terminal (BROKER_LOG_FORMAT), at BROKER_LOG_LEVEL, the same for every process: the
 development server, gunicorn's master and workers (gunicorn.conf.py hands `gunicorn_logging()`
-to gunicorn), the `consent-broker` commands and the scheduler they start.
+to gunicorn), the scheduler gunicorn starts, and every `consent-broker` command.
 
 Every line has `time` (UTC, ISO 8601), `level`, `logger` and `message`; a line written while a
 request is answered also has its `request_id` (broker/web/request_log.py sets it). The JSON comes
@@ -11,7 +11,8 @@ What never reaches a line (security.md 24, 74): a token, code, password, secret,
 journal text. The broker's own calls log IDs only; the libraries that would log such things at
 their chattier levels are held at a level where they do not, whatever BROKER_LOG_LEVEL says
 (`QUIET`); the development server's own request line, which prints the raw path and query (an
-invitation's token is in its path), is dropped: the broker writes its own access line instead.
+invitation's token is in its path), is dropped: the broker writes its own access line instead;
+and the servers' and Flask's error lines that quote a request are written without it (`WITHHELD`).
 """
 
 from __future__ import annotations
@@ -123,9 +124,6 @@ class StderrHandler(logging.StreamHandler):
     so a command run under a test's captured output writes there, not to a stream since closed."""
 
     broker_logs = True  # the broker's logging is set up: configure() adds no second handler
-
-    def __init__(self) -> None:
-        super().__init__()
 
     @property
     def stream(self) -> Any:

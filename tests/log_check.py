@@ -244,11 +244,22 @@ run_dir: Path | None = None
 _handler: logging.Handler | None = None
 
 
+# The tests' own servers, standing in for the world outside the broker: what they log is what
+# they received (aiosmtpd, the SMTP server the email tests send to, logs each mail at DEBUG), not a
+# line the broker wrote.
+TEST_SIDE = ("mail.log",)
+
+
 class RunFileHandler(logging.FileHandler):
     """This test process's log file, in the production JSON format. It counts as the broker's
     own handler, so create_app adds no stderr handler of its own beside it."""
 
     broker_logs = True
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith(TEST_SIDE):
+            return False
+        return bool(super().filter(record))
 
 
 def start(folder: Path, name: str) -> Path:

@@ -125,7 +125,9 @@ def test_this_processs_log_records_reach_the_file_the_run_checks(ctx):
 
 
 @pytest.mark.parametrize("level", ["DEBUG", "INFO", "WARNING", "ERROR"])
-def test_a_name_logged_at_any_level_by_a_broker_logger_would_fail_the_run(tmp_path, level):
+def test_a_name_logged_at_any_level_by_a_broker_logger_would_fail_the_run(
+    tmp_path, level, monkeypatch
+):
     """As the run's handler writes it (production formatter, request ID filter), a name logged
     anywhere is a finding the run fails on."""
     path = tmp_path / f"{level}.jsonl"
@@ -133,6 +135,7 @@ def test_a_name_logged_at_any_level_by_a_broker_logger_would_fail_the_run(tmp_pa
     handler.setFormatter(logs.JsonFormatter())
     handler.addFilter(logs.RequestIdFilter())
     logger = logging.getLogger("broker.consent.grants")
+    monkeypatch.setattr(logger, "propagate", False)  # planted here only, not in the run's file
     logger.addHandler(handler)
     try:
         logger.log(logging.getLevelNamesMapping()[level], "grant given by %s", "Alex Morgan")

@@ -6,12 +6,14 @@ and stopping gunicorn stops the scheduler, which gives its lease back."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from flask import Flask
@@ -21,6 +23,7 @@ from broker import clock, create_app, scheduler
 from broker.extensions import db
 from broker.messages import notify
 from broker.models import AuditCheckpoint, JobLock, JobRun
+from tests import log_check
 from tests.conftest import FAST_PASSWORD_HASHING
 from tests.factories import make_claimant
 
@@ -66,15 +69,23 @@ def _environment(tmp_path: Path) -> tuple[dict[str, str], Flask]:
     return env, app
 
 
-def _serve(env: dict[str, str]) -> subprocess.Popen:
-    """The Makefile's own command, from the top of the repo where gunicorn.conf.py is."""
-    return subprocess.Popen(
-        [str(GUNICORN), "broker:create_app()"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+@contextlib.contextmanager
+def _serve(env: dict[str, str], errors: Path) -> Iterator[subprocess.Popen]:
+    """The Makefile's own command, from the top of the repo where gunicorn.conf.py is; its
+    standard error (gunicorn's, the workers' and the scheduler's lines) into `errors`, kept
+    with the run's logs for their check (tests/log_check.py)."""
+    with (
+        errors.open("wb") as stderr,
+        subprocess.Popen(
+            [str(GUNICORN), "broker:create_app()"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        ) as server,
+    ):
+        yield server
+    log_check.keep(errors, f"make-run-{server.pid}")
 
 
 def test_the_served_broker_seals_a_checkpoint_and_sends_the_outbox_by_itself(tmp_path: Path):
@@ -93,7 +104,7 @@ def test_the_served_broker_seals_a_checkpoint_and_sends_the_outbox_by_itself(tmp
         assert notify.count_unsent() == 1
         db.session.rollback()
 
-    with _serve(env) as server:
+    with _serve(env, tmp_path / "gunicorn.log") as server:
         try:
             sealed = sent = False
             deadline = time.monotonic() + 30
@@ -116,6 +127,10 @@ def test_the_served_broker_seals_a_checkpoint_and_sends_the_outbox_by_itself(tmp
         assert records["sweep"].last_success_at and records["checkpoint"].last_success_at
         db.session.rollback()
         db.engine.dispose()
+    # gunicorn's lines, its worker's and the scheduler's: each one JSON object (broker/logs.py).
+    lines = [json.loads(line) for line in (tmp_path / "gunicorn.log").read_text().splitlines()]
+    scheduler_pids = {line["pid"] for line in lines if line["logger"] == "broker.scheduler"}
+    assert scheduler_pids and server.pid not in scheduler_pids
 
 
 def _children(pid: int) -> list[int]:
@@ -139,7 +154,7 @@ def _holder(app: Flask) -> str | None:
 
 def test_the_scheduler_stops_by_itself_when_gunicorn_is_killed_outright(tmp_path: Path):
     env, app = _environment(tmp_path)
-    with _serve(env) as server:
+    with _serve(env, tmp_path / "gunicorn.log") as server:
         try:
             deadline = time.monotonic() + 30
             while not _holder(app) and time.monotonic() < deadline:
