@@ -88,8 +88,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "BROKER_METRICS_TOKEN": env.get("BROKER_METRICS_TOKEN") or None,
         # The logs (broker/logs.py): "json" (one object a line) or "text"; and the least level
         # written. gunicorn.conf.py reads the same two for gunicorn's own lines.
-        "BROKER_LOG_FORMAT": env.get("BROKER_LOG_FORMAT", "json"),
-        "BROKER_LOG_LEVEL": env.get("BROKER_LOG_LEVEL", "INFO").upper(),
+        "BROKER_LOG_FORMAT": env.get("BROKER_LOG_FORMAT") or "json",
+        "BROKER_LOG_LEVEL": (env.get("BROKER_LOG_LEVEL") or "INFO").upper(),
         **sign_in_settings(env),
     }
 

@@ -211,7 +211,7 @@ def gunicorn_logging(environ: Mapping[str, str]) -> dict[str, Any]:
     through one handler in the broker's format on standard error. gunicorn.error keeps the level
     gunicorn's own `loglevel` gives it. Refuses an unknown format or level, as create_app does."""
     log_format = environ.get("BROKER_LOG_FORMAT") or DEFAULT_FORMAT
-    level = environ.get("BROKER_LOG_LEVEL") or DEFAULT_LEVEL
+    level = (environ.get("BROKER_LOG_LEVEL") or DEFAULT_LEVEL).upper()  # as broker/config.py
     refused = settings_refusal(log_format, level)
     if refused:
         raise RuntimeError(refused)

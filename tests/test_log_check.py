@@ -5,6 +5,10 @@ nothing is written to, the whole run would pass with a leak in it."""
 from __future__ import annotations
 
 import logging
+import os
+import re
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -18,6 +22,8 @@ from broker.opaque import new_opaque_token
 from broker.people import staff_keys
 from tests import factories, log_check
 from tests.factories import issue_token, make_claimant, make_grant, make_people
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _write(path: Path, messages: list[str]) -> None:
@@ -146,3 +152,66 @@ def test_a_name_logged_at_any_level_by_a_broker_logger_would_fail_the_run(
     assert [(f.line, f.what) for f in log_check.scan([path])] == [
         (1, "a demo person's name (claimant)")
     ]
+
+
+PLANTED = """
+import logging
+
+
+def test_signs_someone_in():
+    logging.getLogger("broker.planted").info("signed in as %s", "Alex Morgan")
+
+
+def test_makes_a_token():
+    logging.getLogger("broker.planted").debug("issued eyJhbGciOi.eyJzdWIiOi.c2ln")
+"""
+CLEAN = """
+import logging
+
+
+def test_logs_an_id():
+    logging.getLogger("broker.planted").info("grant %s revoked", "0b7c9d2e")
+"""
+
+
+def _pytest(tmp_path: Path, source: str, *options: str) -> subprocess.CompletedProcess[str]:
+    """A pytest run of its own with this suite's conftest (its log capture and its check)."""
+    test_file = tmp_path / "test_planted.py"
+    test_file.write_text(source)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "tests.conftest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            *options,
+            str(test_file),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_a_run_whose_tests_log_a_name_or_a_token_fails_naming_file_and_line(tmp_path):
+    run = _pytest(tmp_path, PLANTED, "-n", "2")
+
+    assert run.returncode == pytest.ExitCode.TESTS_FAILED, run.stdout + run.stderr
+    assert "2 passed" in run.stdout
+    assert "secrets or names in the logs (security.md 74)" in run.stdout
+    assert re.search(r"/gw[01]\.jsonl:\d+: a demo person's name \(claimant\)", run.stdout)
+    assert re.search(r"/gw[01]\.jsonl:\d+: a JWT", run.stdout)
+
+
+def test_a_run_whose_logs_are_clean_passes(tmp_path):
+    run = _pytest(tmp_path, CLEAN, "-n", "0")
+
+    assert run.returncode == pytest.ExitCode.OK, run.stdout + run.stderr
+    assert "secrets or names" not in run.stdout

@@ -228,6 +228,8 @@ def test_unknown_log_settings_refuse_to_start(tmp_path: Path):
             create_app({"INSTANCE_PATH": str(tmp_path), setting: value})
         with pytest.raises(RuntimeError, match=said):
             logs.gunicorn_logging({setting: value})
+    # A level in either case, as for the app (broker/config.py).
+    assert logs.gunicorn_logging({"BROKER_LOG_LEVEL": "warning"})["root"]["level"] == "WARNING"
 
 
 def _command(tmp_path: Path, **env: str) -> str:
