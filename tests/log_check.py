@@ -195,8 +195,8 @@ def findings_in(text: str) -> list[tuple[str, str]]:
         found.setdefault((what, text[start:end]), excerpt)
 
     for value, what in forbidden_values().items():
-        at = text.find(value)
-        if at >= 0:
+        if value in text:  # a hundred `in`s are faster than one pattern of a hundred choices
+            at = text.find(value)
             note(what, at, at + len(value))
     for what, shape in SHAPES:
         for match in shape.finditer(text):
@@ -209,7 +209,10 @@ def findings_in(text: str) -> list[tuple[str, str]]:
 
 
 def _readable(line: str) -> str:
-    """The line, and for a JSON line also its decoded values (an escaped name is still a name)."""
+    """The line, and for a JSON line with escapes also its decoded values (an escaped name, or
+    a journal entry over several lines, is still there)."""
+    if "\\" not in line:
+        return line
     try:
         data = json.loads(line)
     except ValueError:

@@ -201,13 +201,15 @@ def _pytest(tmp_path: Path, source: str, *options: str) -> subprocess.CompletedP
 
 
 def test_a_run_whose_tests_log_a_name_or_a_token_fails_naming_file_and_line(tmp_path):
-    run = _pytest(tmp_path, PLANTED, "-n", "2")
+    run = _pytest(
+        tmp_path, PLANTED, "-n", "1"
+    )  # a pytest-xdist worker writes, its controller checks
 
     assert run.returncode == pytest.ExitCode.TESTS_FAILED, run.stdout + run.stderr
     assert "2 passed" in run.stdout
     assert "secrets or names in the logs (security.md 74)" in run.stdout
-    assert re.search(r"/gw[01]\.jsonl:\d+: a demo person's name \(claimant\)", run.stdout)
-    assert re.search(r"/gw[01]\.jsonl:\d+: a JWT", run.stdout)
+    assert re.search(r"/gw0\.jsonl:\d+: a demo person's name \(claimant\)", run.stdout)
+    assert re.search(r"/gw0\.jsonl:\d+: a JWT", run.stdout)
 
 
 def test_a_run_whose_logs_are_clean_passes(tmp_path):
