@@ -38,6 +38,7 @@ FAST_PASSWORD_HASHING = {
 
 
 LOG_RUN_DIR = "broker_log_run_dir"
+LOGS_CHECKED = pytest.StashKey[bool]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -63,6 +64,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     log_check.stop()
     if hasattr(session.config, "workerinput") or log_check.run_dir is None:
         return
+    session.config.stash[LOGS_CHECKED] = True
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     findings = log_check.scan(log_check.run_dir.iterdir())
     if not capturing:
@@ -77,6 +79,14 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         for finding in findings[:200]:
             reporter.write_line(str(finding))
         reporter.write_line(f"{len(findings)} found; the logs are kept in {log_check.run_dir}")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A run that never started a session (`pytest --help`) leaves no folder behind."""
+    log_check.stop()
+    if not hasattr(config, "workerinput") and not config.stash.get(LOGS_CHECKED, False):
+        if log_check.run_dir is not None:
+            shutil.rmtree(log_check.run_dir, ignore_errors=True)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
 import uuid
@@ -210,6 +211,9 @@ def test_a_run_whose_tests_log_a_name_or_a_token_fails_naming_file_and_line(tmp_
     assert "secrets or names in the logs (security.md 74)" in run.stdout
     assert re.search(r"/gw0\.jsonl:\d+: a demo person's name \(claimant\)", run.stdout)
     assert re.search(r"/gw0\.jsonl:\d+: a JWT", run.stdout)
+    kept = re.search(r"the logs are kept in (\S+)", run.stdout)
+    assert kept
+    shutil.rmtree(kept.group(1))
 
 
 def test_a_run_whose_logs_are_clean_passes(tmp_path):
