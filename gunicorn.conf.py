@@ -43,7 +43,8 @@ if not os.environ.get(METRICS_DIR) or (_inherited and not _made_by_this_master()
     _made = tempfile.mkdtemp(prefix="consent-broker-metrics-")
     os.environ[METRICS_DIR], os.environ[MADE_BY] = _made, f"{os.getpid()}:{_made}"
 
-from broker import logs
+# Only now: importing the broker imports prometheus_client, which reads the directory as it loads.
+from broker import logs  # noqa: E402
 
 bind = os.environ.get("BROKER_BIND", f"127.0.0.1:{os.environ.get('PORT', '5000')}")
 workers = int(os.environ.get("BROKER_WORKERS", str(os.cpu_count() or 1)))

@@ -119,7 +119,7 @@ def rotate_key(app: Flask, every: timedelta) -> Callable[[], None]:
         now = clock.now()
         if ring.rotation_due(now, every):
             _, new = ring.publish(now, wait=keyring.wait(app.config))
-            log.info("scheduler: published signing key %s", new.kid)
+            log.info("scheduler: published signing key kid %s", new.kid)
 
     return rotate
 

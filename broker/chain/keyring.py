@@ -251,7 +251,7 @@ class KeyRing:
         self.forget()
         new = next(row for row in self.keys() if row.kid == new_kid)
         log.info(
-            "signing key %s published; it signs from %s",
+            "signing key kid %s published; it signs from %s",  # `kid <ID>`: public (log_check)
             new.kid,
             f"{new.signs_from:%Y-%m-%d %H:%M:%S} UTC",
         )
@@ -323,7 +323,7 @@ class KeyRing:
         if legacy is not None:
             self._insert(cursor, postgres, legacy, now, FIRST_SIGNS_FROM, None)
             log.info(
-                "imported the signing key %s and %d retired key(s) from %s",
+                "imported the signing key kid %s and %d retired key(s) from %s",
                 legacy.kid,
                 len(retired),
                 self._key_dir,
@@ -336,7 +336,7 @@ class KeyRing:
             )
         key = new_signing_key()
         self._insert(cursor, postgres, key, now, FIRST_SIGNS_FROM, None)
-        log.info("generated the first signing key %s", key.kid)
+        log.info("generated the first signing key, kid %s", key.kid)
         return key.kid
 
     def _insert(
