@@ -241,7 +241,7 @@ def _command(tmp_path: Path, **env: str) -> str:
             "PATH": "/usr/bin:/bin",
             "PYTHONPATH": str(ROOT),
             "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-            "BROKER_KEY_DIR": str(tmp_path / "keys"),  # new: it logs making a key
+            "BROKER_KEY_DIR": str(tmp_path / "keys"),  # new: it logs making a key there
             "SECRET_KEY": "a-test-secret",
             **env,
         },
@@ -256,13 +256,13 @@ def _command(tmp_path: Path, **env: str) -> str:
 def test_a_command_logs_json_by_default_text_when_asked_and_at_the_level_set(tmp_path: Path):
     (line,) = [json.loads(text) for text in _command(tmp_path / "a").splitlines()]
     assert line["logger"] == "broker.chain.keys" and line["level"] == "INFO"
-    assert line["message"].startswith("generated a new signing key")
+    assert line["message"].startswith("generated a key-encryption key in ")
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", line["time"])
 
     text = _command(tmp_path / "b", BROKER_LOG_FORMAT="text")
     assert re.fullmatch(
         r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO broker\.chain\.keys \[-\] "
-        r"generated a new signing key in \S+\n",
+        r"generated a key-encryption key in \S+\n",
         text,
     )
 
