@@ -265,7 +265,7 @@ class KeyRing:
         pending = next((r for r in rows if r.signs_from > now), None)
         if pending is not None and wait > timedelta(0):
             raise PendingKey(
-                f"key {pending.kid} was published at {pending.published_at:%Y-%m-%d %H:%M:%S}"
+                f"key kid {pending.kid} was published at {pending.published_at:%Y-%m-%d %H:%M:%S}"
                 f" UTC and signs from {pending.signs_from:%Y-%m-%d %H:%M:%S} UTC: rotate "
                 "again after that, or with --now to make it sign at once"
             )

@@ -140,15 +140,15 @@ def unseal(kek: bytes, kid: str, sealed: bytes) -> SigningKey:
         der = AESGCM(kek).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], kid.encode())
     except InvalidTag:
         raise KeyStoreError(
-            f"BROKER_KEY_ENCRYPTION_KEY does not open signing key {kid}: it is not the key the "
+            f"BROKER_KEY_ENCRYPTION_KEY does not open signing key kid {kid}: it is not the key the "
             "signing keys were sealed under (every worker and host needs the same one)"
         ) from None
     private_key = serialization.load_der_private_key(der, password=None)
     if not isinstance(private_key, ec.EllipticCurvePrivateKey):
-        raise KeyStoreError(f"signing key {kid} is not an EC private key")
+        raise KeyStoreError(f"signing key kid {kid} is not an EC private key")
     key = signing_key_of(private_key)
     if key.kid != kid:
-        raise KeyStoreError(f"signing key {kid} does not match its kid")
+        raise KeyStoreError(f"signing key kid {kid} does not match its kid")
     return key
 
 
