@@ -72,7 +72,7 @@ def test_the_next_key_is_published_first_and_every_worker_switches_at_its_instan
             assert services.of(a).signing_key.kid == services.of(b).signing_key.kid == first
 
             again = a.test_cli_runner().invoke(args=["rotate-signing-key"])
-            assert again.exit_code == 1 and f"key {second} was published" in again.output
+            assert again.exit_code == 1 and f"key kid {second} was published" in again.output
 
             frozen_clock.advance(seconds=599)
             token, _ = issue_token(db.session.get(Grant, grant_id))
