@@ -267,3 +267,12 @@ def test_a_command_logs_json_by_default_text_when_asked_and_at_the_level_set(tmp
     )
 
     assert _command(tmp_path / "c", BROKER_LOG_LEVEL="warning") == ""
+
+
+def test_the_readme_documents_the_settings_the_request_id_and_what_is_never_logged():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("\n## Logs\n", 1)[1].split("\n## ", 1)[0]
+    for setting in ("BROKER_LOG_FORMAT", "BROKER_LOG_LEVEL"):
+        assert re.search(rf"^\| `{setting}` \| `", readme, re.MULTILINE), setting
+    for said in ("X-Request-ID", "1 to 128", "**Never logged**", "tests/log_check.py"):
+        assert said in section, said
