@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.toml")
+SENSITIVE_WORDS_PATH = Path(__file__).with_name("sensitive_words.toml")
 
 # The broker's own cap: no grant, of any scope, lasts longer than six calendar months.
 GRANT_CAP_MONTHS = 6
@@ -70,6 +71,18 @@ def catalogue() -> dict[str, Scope]:
             raise ValueError(f"scope {name}: access must be read or write")
         result[name] = scope
     return result
+
+
+@cache
+def sensitive_words() -> dict[str, tuple[str, ...]]:
+    """The words that make a journal entry sensitive, by topic (health, domestic_abuse), English
+    and Welsh together; read from disk once per process."""
+    with SENSITIVE_WORDS_PATH.open("rb") as f:
+        data = tomllib.load(f)
+    return {
+        topic: tuple(word for language in ("en", "cy") for word in lists[language])
+        for topic, lists in data.items()
+    }
 
 
 def lookup(name: str) -> Scope:

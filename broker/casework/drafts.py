@@ -21,6 +21,7 @@ from ..extensions import db
 from ..messages import notify
 from ..models import Grant, JournalEntry, MRDraft
 from ..oauth import protect
+from . import screening
 from .journal import iso
 
 KEPT_FOR = timedelta(days=7)
@@ -165,6 +166,12 @@ def for_grants(grant_ids: list[str], limit: int = 20) -> list[MRDraft]:
     )
 
 
+def sensitive(found: MRDraft) -> bool:
+    """Whether the entry it makes is sensitive, as the direct write would mark it
+    (journal.lodge_mr_request): a partner in a couple claim never reads it."""
+    return screening.sensitive(found.decision_about, found.reasons)
+
+
 def blocked_by(found: MRDraft, grant: Grant, now: datetime) -> str | None:
     """Why this draft cannot be sent now, or None."""
     if found.status != PENDING:
@@ -204,7 +211,7 @@ def approve(claimant_id: str, draft_id: str, *, now: datetime) -> MRDraft:
         author_name=found.author_name,
         subject=f"Mandatory Reconsideration request: {found.decision_about}",
         body=found.reasons,
-        sensitive=False,
+        sensitive=sensitive(found),
         created_at=now,
         token_id=found.token_id,
         grant_id=found.grant_id,

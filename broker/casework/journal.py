@@ -17,6 +17,7 @@ from ..db import new_id
 from ..driver import Joined, Unit
 from ..extensions import db
 from ..models import JournalEntry, MRDecision
+from . import screening
 
 # An MR decision's outcomes, and each in words (the API sends the key; people read the words).
 OUTCOMES = {
@@ -201,7 +202,8 @@ def lodge_mr_request(
     grant_id: str,
     now: datetime,
 ) -> dict[str, Any]:
-    """A new journal entry asking for a Mandatory Reconsideration, with the token that made it."""
+    """A new journal entry asking for a Mandatory Reconsideration, with the token that made it;
+    sensitive if it mentions health or domestic abuse (screening), so a partner never reads it."""
     row = (
         new_id(),
         "mr_request",
@@ -209,7 +211,7 @@ def lodge_mr_request(
         "adviser",
         f"Mandatory Reconsideration request: {decision_about}",
         reasons,
-        False,
+        screening.sensitive(decision_about, reasons),
         clock.to_driver(now, postgres=unit.postgres),
         token_id,
     )

@@ -199,6 +199,7 @@ class Refused(Exception):
         *,
         scope: str | None = None,
         dpop: bool = False,
+        details: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(description)
         self.status = status
@@ -208,6 +209,7 @@ class Refused(Exception):
         self.scope = scope  # insufficient_scope: the scope the request needed (RFC 6750 3)
         self.access: Access | None = None  # who was refused, when the guard could place them
         self.dpop = dpop  # answered with a DPoP challenge (RFC 9449 7.1), not a Bearer one
+        self.details = details or {}  # more fields for the JSON body (what screening found)
 
 
 @dataclass(frozen=True, slots=True)

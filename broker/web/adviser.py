@@ -28,7 +28,7 @@ from werkzeug.wrappers import Response
 import scopes
 
 from .. import clock, i18n
-from ..casework import caller_checks, drafts, watches
+from ..casework import caller_checks, drafts, screening, watches
 from ..consent import clients as client_registry
 from ..consent import device, disclosure, grants, windows
 from ..extensions import db
@@ -120,8 +120,11 @@ def mr_request(grant_id: str) -> Response | str | tuple[str, int]:
                 " they say yes. You will be told either way."
             )
             return redirect(url_for("adviser.client", grant_id=grant.id), 303)
-        description = (answer.body or {}).get("error_description", "The request was refused")
-        errors["form"] = description
+        body = answer.body or {}
+        if answer.status == 422:  # screening (security.md 78): each field says what to remove
+            errors = screening.messages_by_field(body.get("found", []))
+        else:
+            errors["form"] = body.get("error_description", "The request was refused")
         return render_template(
             "adviser/mr_request.html", grant=grant, form=form, errors=errors
         ), answer.status

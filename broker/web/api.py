@@ -10,7 +10,7 @@ from flask import Blueprint, after_this_request, jsonify, request, url_for
 from werkzeug.wrappers import Response
 
 from .. import inputs
-from ..casework import drafts, journal, watches
+from ..casework import drafts, journal, screening, watches
 from ..extensions import csrf
 from ..oauth.protect import Refused
 from . import boundary
@@ -108,6 +108,7 @@ def lodge_mr_request(access: Access, unit: Unit) -> tuple[Response, int]:
             "decision_about (up to 150 characters) and reasons (up to 5000) are required",
             "refused:bad_request",
         )
+    _screen(about, reasons)
     author = journal.author_name(unit, access.adviser_id, access.client_id)
     if drafts.wanted(unit, access.grant_id):
         return _drafted(
@@ -124,6 +125,21 @@ def lodge_mr_request(access: Access, unit: Unit) -> tuple[Response, int]:
         now=access.now,
     )
     return jsonify(entry), 201
+
+
+def _screen(about: str, reasons: str) -> None:
+    """422 for text a journal may not hold (security.md 78): what and where, never the text, so
+    the refusal's audit event and any log line repeat none of it. Nothing is drafted or lodged."""
+    try:
+        screening.check((("decision_about", about), ("reasons", reasons)))
+    except screening.Refused as refusal:
+        raise Refused(
+            422,
+            "invalid_request",
+            refusal.description(),
+            "refused:personal_details",
+            details={"found": [finding.as_json() for finding in refusal.findings]},
+        ) from None
 
 
 def _drafted(made: dict[str, str]) -> tuple[Response, int]:

@@ -609,12 +609,16 @@ def _caller_checks_on_phone(now: datetime) -> list[CallerCheck]:
 # or Don't send, and the setting on each consent card.
 
 
-def _waiting_drafts(now: datetime) -> list[tuple[MRDraft, Grant, str | None]]:
-    """Each draft waiting for this claimant, its consent, and why it cannot be sent (if so)."""
+def _waiting_drafts(now: datetime) -> list[tuple[MRDraft, Grant, str | None, bool | None]]:
+    """Each draft waiting for this claimant, its consent, why it cannot be sent (if so), and in
+    a couple claim whether their partner will be able to read it (None when there is no
+    partner): security.md 78."""
+    couple = g.claimant.partner_id is not None
     waiting = []
     for found in drafts.pending_for_claimant(g.claimant.id, now):
         grant = grants.for_claimant(g.claimant.id, found.grant_id)
-        waiting.append((found, grant, drafts.blocked_by(found, grant, now)))
+        partner_reads = not drafts.sensitive(found) if couple else None
+        waiting.append((found, grant, drafts.blocked_by(found, grant, now), partner_reads))
     return waiting
 
 

@@ -34,8 +34,9 @@ def json_error(
     bearer: bool = False,
     challenge_only: bool = False,
     scope: str | None = None,
+    details: dict[str, object] | None = None,
 ) -> Response:
-    response = jsonify(error=error, error_description=description)
+    response = jsonify(error=error, error_description=description, **(details or {}))
     response.status_code = status
     if bearer and status in (401, 403):
         response.headers["WWW-Authenticate"] = bearer_challenge(
@@ -79,6 +80,7 @@ def register(app: Flask) -> None:
             bearer=True,
             challenge_only=exc.outcome == NO_TOKEN,
             scope=exc.scope,
+            details=exc.details,
         )
         return dpop_proofs.with_nonce(response) if exc.dpop else response
 
