@@ -17,4 +17,6 @@ def test_sam_sees_priyas_request_to_check(app, ctx, runner):
 
     assert "Priya Shah, Northside Citizens Advice wants to send this for you." in home
     assert "Send it" in home and "Don't send" in home
+    # Sam and Alex are a couple, and the request mentions Sam's doctor (security.md 78).
+    assert "Your partner will not be able to read this. It mentions health or abuse" in home
     assert db.session.scalar(db.select(db.func.count()).select_from(MRDraft)) == 1
