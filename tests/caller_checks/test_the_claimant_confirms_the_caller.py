@@ -2,7 +2,7 @@
 the caller; the caller types it on their page (staff, adviser) or through the staff API. A match
 is in the claimant's chain and history as "the claimant confirmed it was them"; wrong codes are
 counted and audited, and the 3rd spends the check. Only the caller who started a check can answer
-it; the second code is never in a log or the chain."""
+it; the second code is never in a log or the chain (security.md 79)."""
 
 from __future__ import annotations
 
