@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 import scopes
 
+from ..casework import caller_checks
 from ..consent import case_tied
 from ..i18n import DEFAULT_LANGUAGE, N_, current_language, time_of_day
 from ..models import Grant
@@ -114,12 +115,18 @@ def staff_looks_line(count: int) -> str:
     return ngettext("%(what)s: %(num)d time", "%(what)s: %(num)d times", count, what=words)
 
 
+def organisation_name(name: str) -> str:
+    """An organisation as the page's language says it: DWP is ours to translate; an advice
+    agency's name is as they typed it."""
+    return gettext("Department for Work and Pensions") if name == caller_checks.DWP else name
+
+
 def call_line(call: call_log.Call) -> str:
     """A caller check (issue 27) as the claimant's history says it: who, when, what they did."""
     tried = gettext(
         "%(name)s from %(organisation)s tried to call at %(time)s.",
         name=call.caller_name,
-        organisation=call.organisation,
+        organisation=organisation_name(call.organisation),
         time=time_of_day(call.at),
     )
     did = {

@@ -106,5 +106,5 @@ def test_the_lines_are_in_welsh_for_a_claimant_who_chose_welsh(app, people, staf
     text = calls_on(phone)
 
     at = check.started_at.astimezone(clock.UK).strftime("%H:%M")
-    assert f"Ceisiodd Jordan Lee o Department for Work and Pensions eich ffonio am {at}." in text
+    assert f"Ceisiodd Jordan Lee o Adran Gwaith a Phensiynau eich ffonio am {at}." in text
     assert "Mae'r gwiriad ar eich ffôn nawr." in text
