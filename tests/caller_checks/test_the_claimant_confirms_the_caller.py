@@ -263,3 +263,16 @@ def test_the_second_code_is_never_in_the_log_or_the_chain(client, people, key, c
         assert not any(check.answer_code in f or wrong(check.answer_code) in f for f in fields)
     assert caplog.records
     assert all(check.answer_code not in record.getMessage() for record in caplog.records)
+
+
+def test_a_check_the_claimant_reported_cannot_be_confirmed(people, staff, phone):
+    staff_starts(staff, people.claimant.reference)
+    [check] = checks_of(people.claimant.id)
+    page = phone.get("/who-is-calling")
+    phone.post(f"/who-is-calling/{check.id}/not-genuine", data={"csrf_token": csrf_from(page.text)})
+
+    answer = staff_types(staff, people.claimant.reference, check.id, check.answer_code)
+
+    assert answer.status_code == 409
+    assert checks_of(people.claimant.id)[0].confirmed_at is None
+    assert ANSWER_RE.findall(phone.get("/who-is-calling").text) == []  # nothing to read back

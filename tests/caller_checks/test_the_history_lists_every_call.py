@@ -4,6 +4,8 @@ each event's place in the chain."""
 
 from __future__ import annotations
 
+import json
+
 from broker import clock, i18n, sweep
 from broker.chain import signed
 from broker.extensions import db
@@ -77,7 +79,7 @@ def test_another_claimants_checks_are_not_in_the_history(app, people, staff, pho
     assert 'id="calls"' not in assert_page(phone.get("/history"))
 
 
-def test_the_signed_copy_keeps_each_check_with_its_events(people, staff, phone):
+def test_the_signed_copy_keeps_each_check_with_its_events(people, staff, phone, runner, tmp_path):
     staff_starts(staff, people.claimant.reference)
     [check] = checks_of(people.claimant.id)
     phone.get("/who-is-calling")
@@ -93,7 +95,12 @@ def test_the_signed_copy_keeps_each_check_with_its_events(people, staff, phone):
     assert [(e["seq"], e["action"]) for e in call["events"]] == [
         (seq, seqs[seq]) for seq in sorted(seqs)
     ]
-    assert check.code not in str(copy)
+    assert check.code not in str(copy) and check.answer_code not in str(copy)
+    path = tmp_path / "history.json"
+    path.write_text(json.dumps(document))
+    result = runner.invoke(args=["verify-statement", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "1 caller check(s)" in result.output
 
 
 def test_the_lines_are_in_welsh_for_a_claimant_who_chose_welsh(app, people, staff):
