@@ -595,8 +595,14 @@ class CallerCheck(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     shown_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    end_reason: Mapped[str | None] = mapped_column(String(20))  # expired | replaced
+    end_reason: Mapped[str | None] = mapped_column(String(20))  # expired | replaced | spent
     reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # "not genuine"
+    # The two-way check (issue 27): the second code, which the claimant reads to the caller and
+    # the caller types in. Like `code`: on the claimant's phone only, never logged or audited.
+    # None on checks started before it existed.
+    answer_code: Mapped[str | None] = mapped_column(String(4))
+    wrong_answers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         Index("ix_caller_checks_claimant_caller", "claimant_id", "caller_key", "started_at"),

@@ -14,6 +14,7 @@ never written to the chain or to a log (security.md 36).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
 import secrets
 from dataclasses import dataclass
@@ -34,7 +35,10 @@ START_WINDOW = timedelta(minutes=10)
 LIVE_LIMIT = 3
 DWP = "Department for Work and Pensions"
 NAME_MAX_CHARS = 100
-EXPIRED, REPLACED = "expired", "replaced"
+EXPIRED, REPLACED, SPENT = "expired", "replaced", "spent"
+# Wrong second codes a caller may type for one check (issue 27); the last one spends the check,
+# so guessing 4 digits is 3 tries in 10,000 and then a new check, which the start limit caps.
+ANSWER_TRIES = 3
 EXPIRY_ACTOR = "system:caller-check-expiry"  # nobody ends a check: its five minutes run out
 
 
@@ -72,6 +76,25 @@ class CheckNotFound(LookupError):
     """No such check for this claimant."""
 
 
+class CheckOver(ValueError):
+    """The check has ended (run out, replaced, spent on wrong codes) or cannot be answered."""
+
+
+class WrongAnswer(ValueError):
+    """The code typed is not the claimant's; `left` more tries before the check is spent."""
+
+    def __init__(self, left: int) -> None:
+        super().__init__(
+            "That is not the code on their phone. "
+            + (
+                f"You can try {left} more time{'s' if left != 1 else ''}"
+                if left
+                else "The check has ended: start a new one"
+            )
+        )
+        self.left = left
+
+
 @dataclass(frozen=True, slots=True)
 class Caller:
     """Who starts a check: `key` says which checks are theirs (the limit, replacing, the page
@@ -102,11 +125,16 @@ class Caller:
             raise CheckRefused("The caller's name must be plain text")
         if len(name) > NAME_MAX_CHARS:
             raise CheckRefused(f"The caller's name must be {NAME_MAX_CHARS} characters or fewer")
-        actor = f"staff-system:{key.id}"
+        actor = system_actor(key)
         # The same person however the system spells their case; hashed, because a casefolded
         # name can be longer than the name (ß, ΐ) and the key has a fixed width.
         person = hashlib.sha256(name.casefold().encode()).hexdigest()[:32]
         return cls(f"{actor}:{person}", actor, name, DWP)
+
+
+def system_actor(key: StaffApiKey) -> str:
+    """How the chain names a telephony system's key: the one that may answer its checks."""
+    return f"staff-system:{key.id}"
 
 
 def start(claimant_id: str, caller: Caller, *, now: datetime) -> CallerCheck:
@@ -146,6 +174,7 @@ def start(claimant_id: str, caller: Caller, *, now: datetime) -> CallerCheck:
         organisation=caller.organisation,
         started_by=caller.actor,
         code=f"{secrets.randbelow(10_000):04d}",
+        answer_code=f"{secrets.randbelow(10_000):04d}",
         started_at=now,
         expires_at=now + LIFETIME,
     )
@@ -229,6 +258,41 @@ def report_not_genuine(claimant_id: str, check_id: str, *, now: datetime) -> Cal
         check.reported_at = now
         _audit(check, f"claimant:{claimant_id}", "caller_check.reported", now)
     return check
+
+
+def confirm(claimant_id: str, check_id: str, actor: str, typed: str, *, now: datetime) -> None:
+    """The caller types the second code the claimant read to them (issue 27). A match records
+    that the claimant confirmed it was them; a wrong code counts, and the ANSWER_TRIES-th spends
+    the check. Both go in the claimant's chain, never the code. Only the `actor` who started the
+    check (a staff member, an adviser, a telephony key) may answer it, else CheckNotFound, as
+    for another claimant's. No commit: a wrong answer raises WrongAnswer after its audit, which
+    the route commits."""
+    audit.lock_head(db.session.connection(), claimant_id)  # answers to one check queue
+    check = for_claimant(claimant_id, check_id)
+    if check.started_by != actor:
+        raise CheckNotFound(check_id)
+    db.session.refresh(check)
+    if check.confirmed_at is not None:
+        return  # typed again: already confirmed
+    if (
+        check.ended_at is not None
+        or check.expires_at <= now
+        or check.reported_at is not None
+        or check.answer_code is None
+    ):
+        raise CheckOver(check_id)
+    # Constant time, so the time a wrong code takes says nothing of how near it was.
+    if hmac.compare_digest(typed.encode(), check.answer_code.encode()):
+        check.confirmed_at = now
+        _audit(check, actor, "caller_check.confirmed", now)
+        return
+    check.wrong_answers += 1
+    _audit(check, actor, "caller_check.wrong_answer", now)
+    left = ANSWER_TRIES - check.wrong_answers
+    if left <= 0:
+        check.ended_at, check.end_reason = now, SPENT
+        _audit(check, actor, "caller_check.spent", now)
+    raise WrongAnswer(max(left, 0))
 
 
 def for_claimant(claimant_id: str, check_id: str) -> CallerCheck:

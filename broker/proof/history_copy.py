@@ -17,6 +17,7 @@ from ..messages import letters
 from ..models import Claimant, Grant
 from ..people import records
 from ..services import Services
+from . import call_log
 
 # A cell starting with one of these is run as a formula by a spreadsheet (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -75,5 +76,7 @@ def signed_copy(claimant: Claimant, *, now: datetime, services: Services) -> dic
         "staff_reads": [
             read.as_json() for read in records.staff_reads(claimant.id, limit=MOST_EVENTS)
         ],
+        # Issue 27: each caller check on their phone, with every event it wrote to the chain.
+        "caller_checks": [call.as_json() for call in call_log.calls(claimant.id)],
     }
     return {"history": payload, "jws": signed.sign(payload, signed.HISTORY, services.signing_key)}

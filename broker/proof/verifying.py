@@ -47,6 +47,8 @@ def check(
             f"{len(payload['events'])} event(s), "
             # files made before issue 23 have no staff reads
             f"{len(payload.get('staff_reads', []))} look(s) by DWP staff, "
+            # and before issue 27, no caller checks
+            f"{len(payload.get('caller_checks', []))} caller check(s), "
             f"made {payload['issued_at'][:10]}.",
         )
     verdict = statements.verify(document, key_set, published)

@@ -36,7 +36,7 @@ from ..messages import notify
 from ..models import DeviceAuthorization, Grant
 from ..oauth import server as oauth
 from ..proof import statements
-from . import boundary
+from . import boundary, caller_answers
 from .console import ConsoleClient
 from .forms import AskForm, ConfirmForm, MRRequestForm, StatementForm, TellByForm, first_errors
 
@@ -445,13 +445,28 @@ def start_caller_check(grant_id: str) -> Response | tuple[str, int]:
     return redirect(url_for("adviser.caller_checks_page", grant_id=grant.id), 303)
 
 
+@bp.post("/clients/<uuid:grant_id>/caller-checks/<uuid:check_id>/answer")
+def answer_caller_check(grant_id: str, check_id: str) -> Response | tuple[str, int]:
+    """The client reads their second code to the adviser, who types it (issue 27). Their own
+    check, so it can be answered even if access paused since it started."""
+    grant = _own_grant(grant_id)
+    actor = caller_checks.Caller.adviser(g.adviser).actor
+    error, status = caller_answers.answer(grant.claimant_id, check_id, actor)
+    if error:
+        return _caller_checks_page(grant, error, status, field="answer-code")
+    return redirect(url_for("adviser.caller_checks_page", grant_id=grant.id), 303)
+
+
 @bp.get("/clients/<uuid:grant_id>/caller-checks")
 def caller_checks_page(grant_id: str) -> tuple[str, int]:
     return _caller_checks_page(_own_grant(grant_id))
 
 
-def _caller_checks_page(grant: Grant, error: str = "", status: int = 200) -> tuple[str, int]:
-    """The code this adviser reads out to their client, while it lasts."""
+def _caller_checks_page(
+    grant: Grant, error: str = "", status: int = 200, field: str = "caller-check"
+) -> tuple[str, int]:
+    """The code this adviser reads out to their client, while it lasts, and the box for the
+    client's code back."""
     now = boundary.now()
     caller = caller_checks.Caller.adviser(g.adviser)
     return render_template(
@@ -459,5 +474,5 @@ def _caller_checks_page(grant: Grant, error: str = "", status: int = 200) -> tup
         grant=grant,
         live=disclosure.authorises(grant.status, grant.review_at, grant.ends_at, now),
         checks=caller_checks.live_for_caller(grant.claimant_id, caller.key, now),
-        errors={"caller-check": error} if error else {},
+        errors={field: error} if error else {},
     ), status

@@ -30,7 +30,7 @@ from ..consent import grants
 from ..messages import contact, nominated
 from ..models import Claimant, Grant
 from ..people import accounts, records
-from . import boundary
+from . import boundary, caller_answers
 from .forms import (
     AdditionalSupportForm,
     ConfirmForm,
@@ -385,6 +385,17 @@ def start_caller_check(reference: str) -> Response | Page:
     return redirect(url_for("staff.caller_checks_page", reference=claimant.reference), 303)
 
 
+@bp.post("/claimants/<reference>/caller-checks/<uuid:check_id>/answer")
+def answer_caller_check(reference: str, check_id: str) -> Response | Page:
+    """The claimant reads their second code to the staff member, who types it (issue 27)."""
+    claimant = _claimant(reference)
+    caller = caller_checks.Caller.staff(g.staff)
+    error, status = caller_answers.answer(claimant.id, check_id, caller.actor)
+    if error:
+        return _caller_checks_page(claimant, caller, error, status, field="answer-code")
+    return redirect(url_for("staff.caller_checks_page", reference=claimant.reference), 303)
+
+
 @bp.get("/claimants/<reference>/caller-checks")
 def caller_checks_page(reference: str) -> Page:
     claimant = _claimant(reference)
@@ -392,12 +403,17 @@ def caller_checks_page(reference: str) -> Page:
 
 
 def _caller_checks_page(
-    claimant: Claimant, caller: caller_checks.Caller, error: str = "", status: int = 200
+    claimant: Claimant,
+    caller: caller_checks.Caller,
+    error: str = "",
+    status: int = 200,
+    field: str = "caller-check",
 ) -> Page:
-    """The code this staff member reads out to the claimant, while it lasts."""
+    """The code this staff member reads out to the claimant, while it lasts, and the box for the
+    claimant's code back."""
     return render_template(
         "staff/caller_checks_page.html",
         claimant=claimant,
         checks=caller_checks.live_for_caller(claimant.id, caller.key, boundary.now()),
-        errors={"caller-check": error} if error else {},
+        errors={field: error} if error else {},
     ), status

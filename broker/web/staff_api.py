@@ -193,10 +193,41 @@ def start_caller_check(reference: str) -> Response | tuple[Response, int]:
     except caller_checks.CheckRefused as refusal:
         raise Refused(400, "invalid_request", str(refusal), "refused") from None
     return jsonify(
+        id=check.id,
         code=check.code,
         expires_at=iso(check.expires_at),
         caller={"name": check.caller_name, "organisation": check.organisation},
     ), 201
+
+
+ANSWER_MAX_CHARS = 20  # as openapi.json says; a code is 4 digits
+
+
+@bp.post("/claimants/<reference>/caller-checks/<uuid:check_id>/answer")
+def answer_caller_check(reference: str, check_id: str) -> Response | tuple[Response, int]:
+    """The claimant read their second code to the person at the phone, who typed it into the
+    telephony system (issue 27). Only the key that started the check may answer it."""
+    claimant = records.claimant_by_reference(reference)
+    if claimant is None:
+        raise Refused(404, "not_found", "No claimant has that reference", "refused:not_found")
+    typed = _json_object().get("code")
+    if not isinstance(typed, str) or not typed.strip() or len(typed) > ANSWER_MAX_CHARS:
+        raise Refused(
+            400, "invalid_request", "Give code: the code the claimant read to you", "refused"
+        )
+    actor = caller_checks.system_actor(g.staff_key)
+    try:
+        caller_checks.confirm(claimant.id, check_id, actor, typed.strip(), now=boundary.now())
+    except caller_checks.CheckNotFound:
+        raise Refused(404, "not_found", "No such caller check", "refused:not_found") from None
+    except caller_checks.CheckOver:
+        raise Refused(
+            409, "check_ended", "This caller check has ended; start a new one", "refused"
+        ) from None
+    except caller_checks.WrongAnswer as wrong:
+        response = json_error(422, "wrong_code", str(wrong))  # the try is committed, audited
+        return response
+    return jsonify(confirmed=True), 200
 
 
 def _json_object() -> dict[str, Any]:

@@ -14,10 +14,12 @@ from markupsafe import Markup, escape
 
 import scopes
 
+from ..casework import caller_checks
 from ..consent import case_tied
-from ..i18n import DEFAULT_LANGUAGE, N_, current_language
+from ..i18n import DEFAULT_LANGUAGE, N_, current_language, time_of_day
 from ..models import Grant
 from ..people import passkeys, records
+from ..proof import call_log
 
 # English here, marked for the catalogue; translated when shown; a test checks every one has a
 # Welsh translation.
@@ -111,6 +113,30 @@ def staff_looks_line(count: int) -> str:
     if count == 1:
         return words
     return ngettext("%(what)s: %(num)d time", "%(what)s: %(num)d times", count, what=words)
+
+
+def organisation_name(name: str) -> str:
+    """An organisation as the page's language says it: DWP is ours to translate; an advice
+    agency's name is as they typed it."""
+    return gettext("Department for Work and Pensions") if name == caller_checks.DWP else name
+
+
+def call_line(call: call_log.Call) -> str:
+    """A caller check (issue 27) as the claimant's history says it: who, when, what they did."""
+    tried = gettext(
+        "%(name)s from %(organisation)s tried to call at %(time)s.",
+        name=call.caller_name,
+        organisation=organisation_name(call.organisation),
+        time=time_of_day(call.at),
+    )
+    did = {
+        "reported": gettext("You said this caller was not genuine."),
+        "confirmed": gettext("You read your code to them: you confirmed it was them."),
+        "looked": gettext("You looked at the code."),
+        "not_looked": gettext("You did not look."),
+        "waiting": gettext("The check is on your phone now."),
+    }[call.outcome]
+    return f"{tried} {did}"
 
 
 def describe_actor(actor: str, grant: Grant | None) -> str:
@@ -242,6 +268,7 @@ def register(app: Flask) -> None:
         describe_action=describe_action,
         describe_actor=describe_actor,
         staff_looks_line=staff_looks_line,
+        call_line=call_line,
         status_word=status_word,
         event_by=event_by,
         result_word=result_word,
