@@ -173,7 +173,7 @@ def run(
         report.drafts_expired = _end_drafts(holder, now, batch)
 
     def tell_item_watches() -> None:
-        report.items_told = _tell_item_watches(holder, now, batch)
+        report.items_told = _tell_item_watches(holder, now, batch, services.tokens)
 
     def send() -> None:
         report.sent, report.failed = _send(holder, now, batch, sender, progress)
@@ -256,14 +256,14 @@ def _end_drafts(holder: str, now: datetime, batch: int) -> int:
     return _in_batches(holder, now, batch, drafts.expire_due)
 
 
-def _tell_item_watches(holder: str, now: datetime, batch: int) -> int:
+def _tell_item_watches(holder: str, now: datetime, batch: int, signer: TokenService) -> int:
     """Tell each live watch on to-dos and payments what it has not been told (issue 27), a batch
     of watches per transaction; each event once (item_notices' unique key)."""
     total = 0
     after: tuple[datetime, str] | None = None
     while True:
         renew(holder, now=clock.now())
-        told, after = item_watches.check(now, limit=batch, after=after)
+        told, after = item_watches.check(now, limit=batch, signer=signer, after=after)
         units.keep()
         total += told
         if after is None:

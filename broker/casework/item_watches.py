@@ -27,12 +27,22 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..chain import audit
+from ..chain.keys import Signer
 from ..clock import from_driver
 from ..consent import clients, disclosure, grants
+from ..db import new_id
 from ..driver import Unit
 from ..extensions import db
-from ..messages import notify
-from ..models import Grant, ItemNotice, ItemWatch, OutboxMessage, Payment, Todo
+from ..messages import notify, push
+from ..models import (
+    Grant,
+    ItemNotice,
+    ItemWatch,
+    OutboxMessage,
+    Payment,
+    PushDelivery,
+    Todo,
+)
 from ..oauth.protect import Access
 from . import journal, watches
 
@@ -153,7 +163,11 @@ FINDERS = {TODOS: todo_events, PAYMENTS: payment_events}
 
 
 def check(
-    now: datetime, *, limit: int, after: tuple[datetime, str] | None = None
+    now: datetime,
+    *,
+    limit: int,
+    signer: Signer,
+    after: tuple[datetime, str] | None = None,
 ) -> tuple[int, tuple[datetime, str] | None]:
     """Tell up to `limit` live watches (those after `after`, in the order they were set) what
     they have not yet been told: (how many events were told, where the next batch starts, or
@@ -163,11 +177,11 @@ def check(
     if after is not None:
         query = query.where(db.tuple_(ItemWatch.created_at, ItemWatch.id) > after)
     live = list(db.session.scalars(query.order_by(ItemWatch.created_at, ItemWatch.id).limit(limit)))
-    told = sum(_check_one(watch, now) for watch in live)
+    told = sum(_check_one(watch, now, signer) for watch in live)
     return told, ((live[-1].created_at, live[-1].id) if len(live) == limit else None)
 
 
-def _check_one(watch: ItemWatch, now: datetime) -> int:
+def _check_one(watch: ItemWatch, now: datetime, signer: Signer) -> int:
     grant = db.session.get(Grant, watch.grant_id)
     assert grant is not None  # a foreign key
     # Ordered against every revoke of this claimant (they take the same lock).
@@ -193,7 +207,7 @@ def _check_one(watch: ItemWatch, now: datetime) -> int:
             continue  # outside the window: not theirs to hear of
         try:
             with db.session.begin_nested():
-                _tell(allowed, watch, grant, event, now)
+                _tell(allowed, watch, grant, event, now, signer)
         except IntegrityError:
             continue  # another sweep told it first
         told += 1
@@ -201,10 +215,19 @@ def _check_one(watch: ItemWatch, now: datetime) -> int:
 
 
 def _tell(
-    allowed: disclosure.Permit, watch: ItemWatch, grant: Grant, event: Event, now: datetime
+    allowed: disclosure.Permit,
+    watch: ItemWatch,
+    grant: Grant,
+    event: Event,
+    now: datetime,
+    signer: Signer,
 ) -> None:
+    """Record the event told under the watch, once: the adviser's notice (and email, if they
+    chose email), or a case system's SET queued for the sweep to push (deliveries.py asks the
+    rule again as it is sent)."""
     assert allowed.grant_id == watch.grant_id  # noqa: S101 (a programming error)
-    adviser = grant.adviser
+    to_console = watch.client_id == clients.CONSOLE_CLIENT_ID
+    adviser = grant.adviser if to_console else None
     by_email = adviser is not None and adviser.tell_by == watches.EMAIL
     notice = ItemNotice(
         watch_id=watch.id,
@@ -212,19 +235,23 @@ def _tell(
         kind=event.kind,
         dated=event.dated,
         adviser_id=adviser.id if adviser is not None else None,
-        channel=watches.EMAIL if by_email else watches.CONSOLE,
+        channel=watches.PUSH if not to_console else watches.EMAIL if by_email else watches.CONSOLE,
         created_at=now,
     )
     db.session.add(notice)
     db.session.flush()
+    resource = f"{watch.topic[:-1]}:{event.item_id}:{event.kind}"
+    if not to_console:
+        _queue_push(watch, grant, notice, resource, now, signer)
+        return
     audit.append(
         audit.Event(
             claimant_id=grant.claimant_id,
             token_id=watch.token_id,
             grant_id=grant.id,
-            actor=f"adviser:{adviser.id}" if adviser is not None else f"client:{watch.client_id}",
+            actor=f"adviser:{adviser.id}" if adviser is not None else "system:watch",
             action=f"{watch.topic[:-1]}.notified",
-            resource=f"{watch.topic[:-1]}:{event.item_id}:{event.kind}",
+            resource=resource,
             outcome="allowed",
         ),
         now=now,
@@ -239,6 +266,69 @@ def _tell(
             now=now,
             grant_id=grant.id,
         )
+
+
+def _queue_push(
+    watch: ItemWatch,
+    grant: Grant,
+    notice: ItemNotice,
+    resource: str,
+    now: datetime,
+    signer: Signer,
+) -> None:
+    """A case system's SET, audited when each try is made (deliveries.py), as a decision's."""
+    client = clients.active(watch.client_id)
+    if client is None or not client.push_endpoint:
+        end(watch, "no_push_endpoint", now=now)
+        return
+    jti = new_id()
+    token = push.make_set(
+        signer,
+        jti=jti,
+        audience=client.id,
+        event=push.ItemEvent(
+            watch.topic,
+            notice.item_id,
+            grant.claimant_id,
+            grant.id,
+            notice.kind,
+            clock.uk_day(notice.dated),
+        ),
+        now=now,
+    )
+    db.session.add(
+        PushDelivery(
+            id=jti,
+            item_notice_id=notice.id,
+            claimant_id=grant.claimant_id,
+            grant_id=grant.id,
+            client_id=client.id,
+            token_id=watch.token_id,
+            action=f"{watch.topic[:-1]}.pushed",
+            resource=resource,
+            endpoint=client.push_endpoint,
+            token=token,
+            attempts=0,
+            next_attempt_at=now,
+        )
+    )
+    db.session.flush()
+
+
+def why_not_push(notice_id: str, now: datetime) -> str | None:
+    """The rule asked again as a queued SET is sent; a watch its grant no longer allows is
+    ended (deliveries.py)."""
+    notice = db.session.get(ItemNotice, notice_id)
+    assert notice is not None  # written with the delivery
+    watch = db.session.get(ItemWatch, notice.watch_id)
+    assert watch is not None  # a foreign key
+    grant = db.session.get(Grant, watch.grant_id)
+    assert grant is not None  # a foreign key
+    grants.lock(grant)
+    reason = _why_not(grant, watch, notice, now)
+    if reason is not None and watch.ended_at is None and reason != disclosure.OUTSIDE_WINDOW:
+        end(watch, reason, now=now)
+    return reason
 
 
 def end(watch: ItemWatch, reason: str, *, now: datetime) -> None:

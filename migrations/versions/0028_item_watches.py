@@ -67,8 +67,16 @@ def upgrade():
     with op.batch_alter_table("item_notices", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_item_notices_adviser_id"), ["adviser_id"])
         batch_op.create_index(batch_op.f("ix_item_notices_watch_id"), ["watch_id"])
+    with op.batch_alter_table("push_deliveries", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("item_notice_id", sa.String(length=36), nullable=True))
+        batch_op.create_unique_constraint(
+            "uq_push_deliveries_item_notice_id", ["item_notice_id"]
+        )
 
 
 def downgrade():
+    with op.batch_alter_table("push_deliveries", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_push_deliveries_item_notice_id", type_="unique")
+        batch_op.drop_column("item_notice_id")
     op.drop_table("item_notices")
     op.drop_table("item_watches")

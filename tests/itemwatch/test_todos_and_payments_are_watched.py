@@ -206,7 +206,7 @@ def test_an_email_queued_before_revocation_is_withheld(scene):
     db.session.commit()
     grant = _grant(sam, priya)
     assert _watch(app, grant, "todo-watch") == 201
-    item_watches.check(NOW, limit=10)  # told and queued, not yet sent
+    item_watches.check(NOW, limit=10, signer=signer())  # told and queued, not yet sent
     grants.revoke(grant, signer=signer(), by=f"claimant:{sam.id}", now=NOW)
     db.session.commit()
     senders.COLLECTED.clear()
