@@ -242,7 +242,7 @@ def _tell(
     db.session.flush()
     resource = f"{watch.topic[:-1]}:{event.item_id}:{event.kind}"
     if not to_console:
-        _queue_push(watch, grant, notice, resource, now, signer)
+        _queue_push(allowed, watch, grant, notice, resource, now, signer)
         return
     audit.append(
         audit.Event(
@@ -269,6 +269,7 @@ def _tell(
 
 
 def _queue_push(
+    allowed: disclosure.Permit,
     watch: ItemWatch,
     grant: Grant,
     notice: ItemNotice,
@@ -277,6 +278,7 @@ def _queue_push(
     signer: Signer,
 ) -> None:
     """A case system's SET, audited when each try is made (deliveries.py), as a decision's."""
+    assert allowed.grant_id == watch.grant_id  # noqa: S101 (a programming error)
     client = clients.active(watch.client_id)
     if client is None or not client.push_endpoint:
         end(watch, "no_push_endpoint", now=now)
