@@ -49,6 +49,12 @@ from . import journal, watches
 TODOS, PAYMENTS = "todos", "payments"
 SCOPES = {TODOS: "todo:read", PAYMENTS: "payments:read"}
 DUE_SOON, OVERDUE, LOWER, MISSING = "due_soon", "overdue", "lower", "missing"
+LABELS = {
+    DUE_SOON: "A to-do is due within 3 days",
+    OVERDUE: "A to-do is overdue",
+    LOWER: "A payment was lower than the one before",
+    MISSING: "A payment is missing on its expected day",
+}
 SOON = timedelta(days=3)
 TOLD = "item_watch_event"  # the adviser's email, queued with the notice it tells of
 
@@ -374,7 +380,16 @@ def _why_not(grant: Grant, watch: ItemWatch, notice: ItemNotice, now: datetime) 
     return disclosure.why_not(disclosure.Consent.of(grant), SCOPES[watch.topic], now, notice.dated)
 
 
-def told_to(adviser_id: str, now: datetime) -> list[tuple[ItemNotice, Grant]]:
+@dataclass(frozen=True, slots=True)
+class ItemTold:
+    """An event told to the adviser, as the console lists it."""
+
+    grant: Grant
+    label: str
+    day: date  # the to-do's due day, the payment's day, or the day a missing one was expected
+
+
+def told_to(adviser_id: str, now: datetime) -> list[ItemTold]:
     """The events told to this adviser that they may still be shown (the rule asked again, as
     the console shows them), newest first."""
     rows = db.session.execute(
@@ -383,9 +398,22 @@ def told_to(adviser_id: str, now: datetime) -> list[tuple[ItemNotice, Grant]]:
         .join(Grant, Grant.id == ItemWatch.grant_id)
         .where(ItemNotice.adviser_id == adviser_id)
         .order_by(ItemNotice.created_at.desc(), ItemNotice.id)
+        .limit(100)
     ).all()
     return [
-        (notice, grant)
+        ItemTold(grant, LABELS[notice.kind], clock.uk_day(notice.dated))
         for notice, grant, watch in rows
         if _why_not(grant, watch, notice, now) is None
     ]
+
+
+def console_watch(grant_id: str, topic: str) -> ItemWatch | None:
+    """The console's live watch on `topic` under this grant, if it has one."""
+    return db.session.scalar(
+        db.select(ItemWatch).where(
+            ItemWatch.grant_id == grant_id,
+            ItemWatch.client_id == clients.CONSOLE_CLIENT_ID,
+            ItemWatch.topic == topic,
+            ItemWatch.ended_at.is_(None),
+        )
+    )
