@@ -194,6 +194,10 @@ def _check_one(watch: ItemWatch, now: datetime, signer: Signer) -> int:
     grants.lock(grant)
     scope = SCOPES[watch.topic]
     reason = disclosure.why_not(disclosure.Consent.of(grant), scope, now)
+    if reason is None and watch.client_id != clients.CONSOLE_CLIENT_ID:
+        client = clients.active(watch.client_id)
+        if client is None or not client.push_endpoint:
+            reason = "no_push_endpoint"  # the case system was disabled or dropped its endpoint
     if reason is not None:
         end(watch, reason, now=now)
         return 0
@@ -286,9 +290,7 @@ def _queue_push(
     """A case system's SET, audited when each try is made (deliveries.py), as a decision's."""
     assert allowed.grant_id == watch.grant_id  # noqa: S101 (a programming error)
     client = clients.active(watch.client_id)
-    if client is None or not client.push_endpoint:
-        end(watch, "no_push_endpoint", now=now)
-        return
+    assert client is not None and client.push_endpoint  # _check_one asked just before
     jti = new_id()
     token = push.make_set(
         signer,
