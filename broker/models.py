@@ -758,6 +758,8 @@ class PushDelivery(db.Model):
     __tablename__ = "push_deliveries"
     id: Mapped[str] = uuid_pk()  # the SET's jti
     notice_id: Mapped[str | None] = mapped_column(ForeignKey("mr_decision_notices.id"), unique=True)
+    # A to-do's or payment's event (issue 27); asked again through the rule as it is sent.
+    item_notice_id: Mapped[str | None] = mapped_column(String(UUID_LEN), unique=True)
     claimant_id: Mapped[str] = mapped_column(ForeignKey("claimants.id"))
     grant_id: Mapped[str] = mapped_column(ForeignKey("grants.id"))
     client_id: Mapped[str] = mapped_column(String(64))
@@ -774,6 +776,54 @@ class PushDelivery(db.Model):
 
 
 Index("ix_push_deliveries_due", PushDelivery.delivered_at, PushDelivery.next_attempt_at)
+
+
+class ItemWatch(db.Model):
+    """A watch on a claimant's to-dos or payments (issue 27 item 5), set under a grant by a
+    token like an MR decision watch; ends with the grant (broker/casework/item_watches.py)."""
+
+    __tablename__ = "item_watches"
+    id: Mapped[str] = uuid_pk()
+    grant_id: Mapped[str] = mapped_column(ForeignKey("grants.id"), index=True)
+    claimant_id: Mapped[str] = mapped_column(ForeignKey("claimants.id"), index=True)
+    topic: Mapped[str] = mapped_column(String(10))  # todos | payments
+    client_id: Mapped[str] = mapped_column(String(64))
+    token_id: Mapped[str] = mapped_column(String(UUID_LEN))  # the token that set it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(40))
+
+
+LIVE_ITEM_WATCH = ItemWatch.ended_at.is_(None)
+Index(
+    "uq_item_watches_live",
+    ItemWatch.grant_id,
+    ItemWatch.client_id,
+    ItemWatch.topic,
+    unique=True,
+    sqlite_where=LIVE_ITEM_WATCH,
+    postgresql_where=LIVE_ITEM_WATCH,
+)
+
+
+class ItemNotice(db.Model):
+    """One event (a to-do due soon or overdue, a payment lower or missing) told under one
+    watch, once: the unique key is the watch, the to-do or payment, and the kind of event."""
+
+    __tablename__ = "item_notices"
+    id: Mapped[str] = uuid_pk()
+    watch_id: Mapped[str] = mapped_column(ForeignKey("item_watches.id"), index=True)
+    item_id: Mapped[str] = mapped_column(String(UUID_LEN))  # a to-do's or a payment's ID
+    kind: Mapped[str] = mapped_column(String(20))  # due_soon | overdue | lower | missing
+    dated: Mapped[datetime] = mapped_column(UTCDateTime)  # what the window is asked about
+    adviser_id: Mapped[str | None] = mapped_column(ForeignKey("advisers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(10))  # email | console | push
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("watch_id", "item_id", "kind", name="uq_item_notices_watch_item_kind"),
+    )
 
 
 class MRDraft(db.Model):

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 
 from . import clock, units
-from .casework import caller_checks, deliveries, drafts, watches
+from .casework import caller_checks, deliveries, drafts, item_watches, watches
 from .chain import checkpoints, rollback
 from .clock import EPOCH
 from .consent import disclosure, grants
@@ -67,6 +67,7 @@ class SweepReport:
     drafts_expired: int = 0
     pushed: int = 0  # Security Event Tokens a case system accepted (issue 15)
     push_failed: int = 0
+    items_told: int = 0  # to-do and payment events told to their watches (issue 27)
     reviews_due_told: int = 0  # representatives told their access waits for a review (issue 23)
     push_refused: int = 0  # deliveries given up for good this run (a bad endpoint, a 400 err)
     # Steps (and single deliveries) that raised: each is undone, logged and named here, and the
@@ -171,6 +172,9 @@ def run(
     def end_drafts() -> None:
         report.drafts_expired = _end_drafts(holder, now, batch)
 
+    def tell_item_watches() -> None:
+        report.items_told = _tell_item_watches(holder, now, batch, services.tokens)
+
     def send() -> None:
         report.sent, report.failed = _send(holder, now, batch, sender, progress)
 
@@ -188,6 +192,7 @@ def run(
         step("telling of reviews due", tell_review_due)
         step("ending caller checks", end_caller_checks)
         step("ending drafts", end_drafts)
+        step("telling watches of to-dos and payments", tell_item_watches)
         step("sending messages", send)
         if pusher is not None:
             step("pushing security events", push_all)
@@ -251,6 +256,20 @@ def _end_drafts(holder: str, now: datetime, batch: int) -> int:
     return _in_batches(holder, now, batch, drafts.expire_due)
 
 
+def _tell_item_watches(holder: str, now: datetime, batch: int, signer: TokenService) -> int:
+    """Tell each live watch on to-dos and payments what it has not been told (issue 27), a batch
+    of watches per transaction; each event once (item_notices' unique key)."""
+    total = 0
+    after: tuple[datetime, str] | None = None
+    while True:
+        renew(holder, now=clock.now())
+        told, after = item_watches.check(now, limit=batch, signer=signer, after=after)
+        units.keep()
+        total += told
+        if after is None:
+            return total
+
+
 def _in_batches(holder: str, now: datetime, batch: int, step: Callable[..., int]) -> int:
     """Run `step(now, limit=batch)` one transaction at a time until it finds nothing to do;
     how many rows it handled in all."""
@@ -305,7 +324,9 @@ def _send(
         if not messages:
             break
         for message in messages:  # one delivery each: a message on one channel
-            reason = watches.withheld(message.id, message.kind, now)
+            reason = watches.withheld(message.id, message.kind, now) or item_watches.withheld(
+                message.id, message.kind, now
+            )
             if reason is not None:
                 notify.mark_withheld(message, reason, now=now)
                 units.keep()

@@ -25,7 +25,7 @@ from ..consent import disclosure, grants
 from ..extensions import db
 from ..messages import push
 from ..models import Grant, MRDecision, MRDecisionNotice, MRDecisionWatch, PushDelivery
-from . import watches
+from . import item_watches, watches
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +76,12 @@ def prepare(delivery_id: str, *, now: datetime) -> Pending | None:
     if delivery is None:
         return None
     audit.lock_head(db.session.connection(), delivery.claimant_id)
-    if delivery.notice_id is not None:
-        reason = _why_not_tell(delivery, now)
+    if delivery.notice_id is not None or delivery.item_notice_id is not None:
+        reason = (
+            _why_not_tell(delivery, now)
+            if delivery.notice_id is not None
+            else item_watches.why_not_push(delivery.item_notice_id or "", now)
+        )
         if reason is not None:
             delivery.given_up_at, delivery.last_error = now, reason
             _audit(delivery, f"refused:{reason}", now)

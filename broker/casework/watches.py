@@ -52,25 +52,28 @@ SOON = timedelta(days=14)  # deadlines this close come first in the console's li
 # audits the request itself under the token that makes it.
 
 
-def start(unit: Unit, access: Access) -> tuple[dict[str, Any], bool]:
+def start(unit: Unit, access: Access, topic: str | None = None) -> tuple[dict[str, Any], bool]:
     """The live watch for this token's grant and client, made if there is none: (its JSON,
-    made now). A case system must have registered a push endpoint first."""
+    made now). A case system must have registered a push endpoint first. `topic`: None for
+    decisions; "todos" or "payments" for a watch on those (item_watches.py), kept in its own
+    table, one live watch per grant, client and topic."""
     if access.client_id != clients.CONSOLE_CLIENT_ID:
         row = unit.one("SELECT push_endpoint FROM oauth_clients WHERE id = ?", (access.client_id,))
         if row is None or not row[0]:
             raise Refused(
                 400,
                 "invalid_request",
-                "Register a push endpoint (https) for this client before watching for decisions",
+                "Register a push endpoint (https) for this client before setting a watch",
                 "refused:no_push_endpoint",
             )
-    found = _live(unit, access)
+    found = _live(unit, access, topic)
     if found is not None:
-        return _watch_json(found, access), False
+        return _watch_json(found, access, topic), False
     ident = new_id()
+    table, columns, extra = _table(topic)
     unit.write(
-        "INSERT INTO mr_decision_watches (id, grant_id, claimant_id, client_id, token_id,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO {table} (id, grant_id, claimant_id, client_id, token_id,"  # noqa: S608 (a fixed name)
+        f" created_at{columns}) VALUES (?, ?, ?, ?, ?, ?{', ?' * len(extra)})",
         (
             ident,
             access.grant_id,
@@ -78,40 +81,52 @@ def start(unit: Unit, access: Access) -> tuple[dict[str, Any], bool]:
             access.client_id,
             access.token_id,
             to_driver(access.now, postgres=unit.postgres),
+            *extra,
         ),
     )
-    return _watch_json((ident, access.token_id, access.now), access), True
+    return _watch_json((ident, access.token_id, access.now), access, topic), True
 
 
-def stop(unit: Unit, access: Access) -> bool:
+def stop(unit: Unit, access: Access, topic: str | None = None) -> bool:
     """End the live watch of this token's grant and client; False if there was none."""
-    found = _live(unit, access)
+    found = _live(unit, access, topic)
     if found is None:
         return False
+    table, _columns, _extra = _table(topic)
     unit.write(
-        "UPDATE mr_decision_watches SET ended_at = ?, end_reason = ? WHERE id = ?",
+        f"UPDATE {table} SET ended_at = ?, end_reason = ? WHERE id = ?",  # noqa: S608 (a fixed name)
         (to_driver(access.now, postgres=unit.postgres), "stopped", found[0]),
     )
     return True
 
 
-def _live(unit: Unit, access: Access) -> Any:
+def _table(topic: str | None) -> tuple[str, str, tuple[str, ...]]:
+    """Where a watch on `topic` is kept: (table, its extra columns, their values)."""
+    if topic is None:
+        return "mr_decision_watches", "", ()
+    return "item_watches", ", topic", (topic,)
+
+
+def _live(unit: Unit, access: Access, topic: str | None) -> Any:
+    table, _columns, extra = _table(topic)
     return unit.one(
-        "SELECT id, token_id, created_at FROM mr_decision_watches"
-        " WHERE grant_id = ? AND client_id = ? AND ended_at IS NULL",
-        (access.grant_id, access.client_id),
+        f"SELECT id, token_id, created_at FROM {table}"  # noqa: S608 (a fixed name)
+        f" WHERE grant_id = ? AND client_id = ? AND ended_at IS NULL"
+        f"{' AND topic = ?' if extra else ''}",
+        (access.grant_id, access.client_id, *extra),
     )
 
 
-def _watch_json(row: Any, access: Access) -> dict[str, Any]:
+def _watch_json(row: Any, access: Access, topic: str | None) -> dict[str, Any]:
     ident, token_id, created_at = row
-    return {
+    made = {
         "id": ident,
         "grant_id": access.grant_id,
         "set_by_token": token_id,
         "created_at": journal.iso(from_driver(created_at)),
         "delivery": CONSOLE if access.client_id == clients.CONSOLE_CLIENT_ID else PUSH,
     }
+    return made if topic is None else {**made, "topic": topic}
 
 
 def set_for_demo(grant: Grant, *, token_id: str, now: datetime) -> MRDecisionWatch:

@@ -865,16 +865,18 @@ def mr_draft_outcome(
 ADVISER_LIST_DAYS = 30
 
 
-def told_to_adviser(adviser_id: str, *, now: datetime, excluding: str) -> list[OutboxMessage]:
-    """The messages queued for the adviser in the last 30 days, newest first, but those of kind
-    `excluding` (decisions: the console lists them as notices)."""
+def told_to_adviser(
+    adviser_id: str, *, now: datetime, excluding: tuple[str, ...]
+) -> list[OutboxMessage]:
+    """The messages queued for the adviser in the last 30 days, newest first, but those of the
+    kinds `excluding` (decisions, to-dos and payments: the console lists them as notices)."""
     since = now - timedelta(days=ADVISER_LIST_DAYS)
     return list(
         db.session.scalars(
             db.select(OutboxMessage)
             .where(
                 OutboxMessage.account_id == adviser_id,
-                OutboxMessage.kind != excluding,
+                OutboxMessage.kind.not_in(excluding),
                 OutboxMessage.created_at >= since,
             )
             .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id)

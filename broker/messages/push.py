@@ -49,27 +49,56 @@ class DecisionEvent:
     appeal_outside_limit: date
 
 
+@dataclass(frozen=True, slots=True)
+class ItemEvent:
+    """What a case system is told of a to-do or payment it watches (issue 27): which one, what
+    happened to it (due_soon, overdue, lower, missing) and the day it is dated; never its title
+    or amount, which a read with the grant's token fetches through the same rule."""
+
+    topic: str  # todos | payments
+    item_id: str
+    claimant_id: str
+    grant_id: str
+    kind: str
+    dated_on: date
+
+
+ITEM_EVENT_PATHS = {"todos": "/events/todo", "payments": "/events/payment"}
+
+
+def _members(issuer: str, event: DecisionEvent | ItemEvent) -> tuple[str, dict[str, str]]:
+    if isinstance(event, ItemEvent):
+        return f"{issuer}{ITEM_EVENT_PATHS[event.topic]}", {
+            ("todo_id" if event.topic == "todos" else "payment_id"): event.item_id,
+            "claimant_id": event.claimant_id,
+            "grant_id": event.grant_id,
+            "kind": event.kind,
+            "dated_on": event.dated_on.isoformat(),
+        }
+    return event_uri(issuer), {
+        "decision_id": event.decision_id,
+        "claimant_id": event.claimant_id,
+        "grant_id": event.grant_id,
+        "decided_on": event.decided_on.isoformat(),
+        "outcome": event.outcome,
+        "appeal_deadline": event.appeal_deadline.isoformat(),
+        "appeal_outside_limit": event.appeal_outside_limit.isoformat(),
+    }
+
+
 def make_set(
-    signer: Signer, *, jti: str, audience: str, event: DecisionEvent, now: datetime
+    signer: Signer, *, jti: str, audience: str, event: DecisionEvent | ItemEvent, now: datetime
 ) -> str:
-    """The signed SET for one decision, for one client (`aud` is its client_id)."""
+    """The signed SET for one decision, to-do or payment event, for one client (`aud` is its
+    client_id)."""
+    uri, members = _members(signer.issuer, event)
     claims: dict[str, Any] = {
         "iss": signer.issuer,
         "iat": int(now.timestamp()),
         "jti": jti,
         "aud": audience,
         "sub": event.claimant_id,
-        "events": {
-            event_uri(signer.issuer): {
-                "decision_id": event.decision_id,
-                "claimant_id": event.claimant_id,
-                "grant_id": event.grant_id,
-                "decided_on": event.decided_on.isoformat(),
-                "outcome": event.outcome,
-                "appeal_deadline": event.appeal_deadline.isoformat(),
-                "appeal_outside_limit": event.appeal_outside_limit.isoformat(),
-            }
-        },
+        "events": {uri: members},
     }
     return _signed(signer, claims)
 

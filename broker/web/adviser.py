@@ -28,7 +28,7 @@ from werkzeug.wrappers import Response
 import scopes
 
 from .. import clock, i18n
-from ..casework import caller_checks, drafts, screening, watches
+from ..casework import caller_checks, drafts, item_watches, screening, watches
 from ..consent import clients as client_registry
 from ..consent import device, disclosure, grants, windows
 from ..extensions import db
@@ -57,7 +57,10 @@ def clients() -> str:
         watched=watched,
         unseen=unseen,
         tell_by_form=TellByForm(tell_by=g.adviser.tell_by),
-        access_changes=notify.told_to_adviser(g.adviser.id, now=now, excluding=watches.ARRIVED),
+        items_told=item_watches.told_to(g.adviser.id, now),
+        access_changes=notify.told_to_adviser(
+            g.adviser.id, now=now, excluding=(watches.ARRIVED, item_watches.TOLD)
+        ),
     )
 
 
@@ -92,6 +95,11 @@ def client(grant_id: str) -> str | tuple[str, int]:
         "adviser/client.html",
         grant=grant,
         watch=watches.console_watch(grant.id) if "mr:read" in allowed else None,
+        item_watches={
+            topic: item_watches.console_watch(grant.id, topic)
+            for topic, scope in item_watches.SCOPES.items()
+            if scope in allowed
+        },
         decisions=decisions,
         journal=journal,
         can_request="mr:request" in allowed,
@@ -148,16 +156,36 @@ def unwatch(grant_id: str) -> Response:
     return _switch_watch(grant_id, on=False)
 
 
-def _switch_watch(grant_id: str, *, on: bool) -> Response:
+# Watches on to-dos and payments (issue 27): the same switch, through the API's /todo-watch and
+# /payment-watch.
+WATCHED = {
+    item_watches.TODOS: ("/todo-watch", "to-dos that are due soon or overdue"),
+    item_watches.PAYMENTS: ("/payment-watch", "payments that are lower or missing"),
+}
+
+
+@bp.post("/clients/<uuid:grant_id>/watch/<any(todos, payments):topic>")
+def watch_items(grant_id: str, topic: str) -> Response:
+    return _switch_watch(grant_id, on=True, topic=topic)
+
+
+@bp.post("/clients/<uuid:grant_id>/unwatch/<any(todos, payments):topic>")
+def unwatch_items(grant_id: str, topic: str) -> Response:
+    return _switch_watch(grant_id, on=False, topic=topic)
+
+
+def _switch_watch(grant_id: str, *, on: bool, topic: str | None = None) -> Response:
     grant = _own_grant(grant_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     api = ConsoleClient(grant)
-    answer = api.post("/mr-decision-watch", {}) if on else api.delete("/mr-decision-watch")
+    path, what = WATCHED[topic] if topic else ("/mr-decision-watch", "decisions")
+    answer = api.post(path, {}) if on else api.delete(path)
     if answer.status in (200, 201):
-        flash(f"We will tell you when a decision arrives for {grant.claimant.name}")
+        when = f"about {what}" if topic else "when a decision arrives"
+        flash(f"We will tell you {when} for {grant.claimant.name}")
     elif answer.status == 204:
-        flash(f"We will no longer tell you about decisions for {grant.claimant.name}")
+        flash(f"We will no longer tell you about {what} for {grant.claimant.name}")
     elif answer.status != 404:
         flash((answer.body or {}).get("error_description", "That did not work: try again"))
     return redirect(url_for("adviser.client", grant_id=grant.id), 303)

@@ -10,7 +10,7 @@ from flask import Blueprint, after_this_request, jsonify, request, url_for
 from werkzeug.wrappers import Response
 
 from .. import inputs
-from ..casework import drafts, journal, screening, watches
+from ..casework import drafts, item_watches, journal, screening, watches
 from ..extensions import csrf
 from ..oauth.protect import Refused
 from . import boundary
@@ -210,6 +210,35 @@ def unwatch_mr_decisions(access: Access, unit: Unit) -> tuple[str, int]:
     if not watches.stop(unit, access):
         raise _not_found("watch")
     return "", 204
+
+
+def _item_watch(scope: str, topic: str, name: str):  # noqa: ANN202 (a route factory)
+    """POST, GET and DELETE /<name>-watch: a watch on to-dos or payments (item_watches.py)."""
+
+    @bp.post(f"/{name}-watch", endpoint=f"watch_{topic}")
+    @guarded(scope, action=f"{name}.watch", resource=f"{name}_watch")
+    def start(access: Access, unit: Unit) -> tuple[Response, int]:
+        watch, made = watches.start(unit, access, topic)
+        return jsonify(watch), (201 if made else 200)
+
+    @bp.get(f"/{name}-watch", endpoint=f"list_{topic}_watch")
+    @guarded(scope, action=f"{name}.watch_list", resource=f"{name}_watch")
+    def show(access: Access, unit: Unit) -> Response:
+        found = [w for w in item_watches.listed(unit, access) if w["topic"] == topic]
+        if not found:
+            raise _not_found("watch")
+        return jsonify(found[0])
+
+    @bp.delete(f"/{name}-watch", endpoint=f"unwatch_{topic}")
+    @guarded(scope, action=f"{name}.unwatch", resource=f"{name}_watch")
+    def stop(access: Access, unit: Unit) -> tuple[str, int]:
+        if not watches.stop(unit, access, topic):
+            raise _not_found("watch")
+        return "", 204
+
+
+_item_watch("todo:read", item_watches.TODOS, "todo")
+_item_watch("payments:read", item_watches.PAYMENTS, "payment")
 
 
 @bp.get("/todos")

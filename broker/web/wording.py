@@ -55,6 +55,19 @@ ACTIONS = {
     "mr.watch_end": N_("Stopped being told about decisions, as their access has ended"),
     "mr_decision.notified": N_("Was told about a new reconsideration decision"),
     "mr_decision.pushed": N_("Their system was sent a new reconsideration decision"),
+    # Watches on to-dos and payments (issue 27)
+    "todo.watch": N_("Asked to be told about your to-dos"),
+    "todo.unwatch": N_("Stopped being told about your to-dos"),
+    "todo.watch_list": N_("Checked if they are told about your to-dos"),
+    "todo.watch_end": N_("Stopped being told about your to-dos, as their access has ended"),
+    "todo.notified": N_("Was told that a to-do is due soon or overdue"),
+    "todo.pushed": N_("Their system was told that a to-do is due soon or overdue"),
+    "payment.watch": N_("Asked to be told about your payments"),
+    "payment.unwatch": N_("Stopped being told about your payments"),
+    "payment.watch_list": N_("Checked if they are told about your payments"),
+    "payment.watch_end": N_("Stopped being told about your payments, as their access has ended"),
+    "payment.notified": N_("Was told that a payment was lower or missing"),
+    "payment.pushed": N_("Their system was told that a payment was lower or missing"),
     # Access that ends when the case does (issue 16)
     "grant.case_decided": N_("Your case was decided, so this access now has an end date"),
     # Check with me before they send anything (issue 16)
