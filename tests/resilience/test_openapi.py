@@ -192,7 +192,7 @@ def _names_no_route(case) -> bool:  # noqa: ANN001
     )
 
 
-UUID_PARAMETERS = {"entry_id", "decision_id", "draft_id"}
+UUID_PARAMETERS = {"entry_id", "decision_id", "draft_id", "check_id"}
 
 
 # Operations that need no credential: the document marks them with an empty security list.
