@@ -114,6 +114,7 @@ def world(app: Flask, ctx) -> dict[str, object]:  # noqa: ANN001
         "request_id": "00000000-0000-4000-8000-000000000000",  # issue 23: no such request
         "organisation_id": adviser.organisation_id,  # issue 25: the admin suspends it
         "adviser_id": adviser.id,  # issue 25: not an organisation admin's, so 403
+        "topic": "todos",  # issue 27: a watch on to-dos (the grant has no todo:read)
         "token": token,
     }
 
