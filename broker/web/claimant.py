@@ -569,10 +569,11 @@ def history_json() -> Response:
 # claimant's line is 404, never a hint that it exists (casework/disputes.py does the rest).
 
 
-@bp.route("/history/lines/<int:event_id>/wrong", methods=["GET", "POST"])
-def dispute_line(event_id: int) -> Response | str | tuple[str, int]:
+@bp.route("/history/lines/<event_id>/wrong", methods=["GET", "POST"])
+def dispute_line(event_id: str) -> Response | str | tuple[str, int]:
+    # A string in the rule, not <int:>: anything that is not a line's number is the same 404.
     try:
-        event = disputes.event_of(g.claimant.id, event_id)
+        event = disputes.event_of(g.claimant.id, _line_number(event_id))
     except disputes.EventNotFound:
         abort(404)
     grant = disputes.grant_of(event)
@@ -605,6 +606,12 @@ def dispute_line(event_id: int) -> Response | str | tuple[str, int]:
         errors=errors,
     )
     return (page, 400) if errors else page
+
+
+def _line_number(text: str) -> int:
+    """The audit event's number, or 0 (no line) for anything else: too long for the column
+    (PostgreSQL's bigint) included."""
+    return int(text) if text.isascii() and text.isdecimal() and len(text) <= 18 else 0
 
 
 @bp.get("/history/disputes/<uuid:dispute_id>")

@@ -53,7 +53,8 @@ def close(dispute_id: str) -> Response | tuple[str, int]:
         )
     except disputes.DisputeRefused as refusal:
         boundary.undo()
-        return _page({row.id: str(refusal)}, 400)
+        # A closed dispute is off the list, so its refusal goes at the top of the page.
+        return _page({row.id if row.closed_at is None else "page": str(refusal)}, 400)
     flash("The dispute is closed. The claimant has a message and the signed outcome")
     return redirect(url_for("staff_disputes.disputes_list"), 303)
 
@@ -72,7 +73,7 @@ def _page(errors: dict[str, str], status: int) -> tuple[str, int]:
             }
         )
     return render_template(
-        "staff/disputes.html",
+        "staff_disputes/disputes_list.html",
         rows=rows,
         errors=errors,
         form=CloseDisputeForm(),

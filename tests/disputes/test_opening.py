@@ -131,6 +131,7 @@ def test_another_claimants_line_is_not_found(app, phone, people):
     assert phone.get(wrong_path(line_of(their_grant))).status_code == 404
     posted = post_form(phone, wrong_path(line_of(their_grant)), {"words": WORDS}, "/history")
     assert posted.status_code == 404
-    assert phone.get("/history/lines/999999/wrong").status_code == 404
+    for nonsense in ("999999", "9" * 40, "-1", "abc", "١٢"):
+        assert phone.get(f"/history/lines/{nonsense}/wrong").status_code == 404
     assert disputes_of(other.id) == []
     assert fresh(their_grant).status == "active"
