@@ -89,8 +89,11 @@ def open_dispute(
     if len(words) > MOST_WORDS:
         raise DisputeRefused(TOO_MANY_WORDS)
     grant = grant_of(event)
+    # Queue behind any other change to this claimant's chain (a second tap on Send among them),
+    # then re-check: two disputes on one line cannot both open, with or without a grant.
+    audit.lock_head(db.session.connection(), claimant.id)
     if grant is not None:
-        grants.lock(grant)  # queue behind any other change to this chain, then re-check
+        grants.lock(grant)
     if open_for(event) is not None:
         raise AlreadyOpen("You have already told us this line was wrong. We are looking at it")
     paused = grant is not None and grants.state_at(grant, now) in PAUSABLE
@@ -129,6 +132,7 @@ def close(
     if outcome not in OUTCOMES:
         raise DisputeRefused("Choose an outcome", field="outcome")
     grant = db.session.get(Grant, dispute.grant_id) if dispute.grant_id else None
+    audit.lock_head(db.session.connection(), dispute.claimant_id)  # two staff closing at once
     if grant is not None:
         grants.lock(grant)
     db.session.refresh(dispute)
