@@ -24,9 +24,12 @@ OUTCOME_WORDS = {
 
 
 def register(app: Flask) -> None:
-    """What the adviser's client page reads: the days they are asked to make a statement for."""
+    """What the adviser's client page reads (the days they are asked to make a statement for)
+    and the claimant's history (their own disputes)."""
     app.jinja_env.globals.update(
-        dispute_days_asked=disputes.days_asked, dispute_pause_reason=disputes.PAUSE_REASON
+        dispute_days_asked=disputes.days_asked,
+        dispute_pause_reason=disputes.PAUSE_REASON,
+        claimant_disputes=disputes.of_claimant,  # the claimant's history lists their own
     )
 
 

@@ -109,6 +109,9 @@ def test_passed_on_keeps_the_grant_paused(staff_client, phone, people, disputed)
     page = text_of(phone.get(f"/history/disputes/{dispute.id}").text)
     assert "DWP passed it on to be looked at further." in page
     assert "Download the signed outcome" in page
+    history = phone.get("/history").text
+    assert f'href="/history/disputes/{dispute.id}"' in history
+    assert "Lines you told us were wrong" in text_of(history)
 
 
 def test_a_closed_dispute_cannot_be_closed_again_and_the_line_can_be_disputed_again(
