@@ -1,6 +1,6 @@
 """A claimant says a line of their history was wrong (issue 27 item 3): from the history page to
-the form, an error for empty words, then the confirmation, on a 320-pixel phone in English and
-Welsh, without sideways scrolling, and axe-clean on each page."""
+the form, an error for empty words, the confirmation, and the history listing it, on a 320-pixel
+phone in English and Welsh, without sideways scrolling, and axe-clean on each page."""
 
 from __future__ import annotations
 
@@ -70,4 +70,7 @@ def test_the_form_and_its_confirmation_on_a_small_phone(browser, live_server, al
     assert page.locator("h1").inner_text().strip() == done
     _fits_and_is_clean(page)
     assert PAUSED[language] in page.locator("main").inner_text()
+    page.goto("/history")  # the history lists it now, and still fits
+    assert page.locator("#disputes").is_visible()
+    _fits_and_is_clean(page)
     page.context.close()
