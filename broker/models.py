@@ -975,3 +975,26 @@ class LogoutTokenUse(db.Model):
     __tablename__ = "logout_token_uses"
     jti_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Dispute(db.Model):
+    """A claimant's "This wasn't right" on one line of their history (issue 27 item 3): their
+    words, whether it paused the grant the line is about, and staff's outcome (migration 0028).
+    Kept for the broker's life, like the audit line it is about (docs/retention.md)."""
+
+    __tablename__ = "disputes"
+    id: Mapped[str] = uuid_pk()
+    claimant_id: Mapped[str] = mapped_column(ForeignKey("claimants.id"), index=True)
+    event_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("audit_events.id")
+    )
+    grant_id: Mapped[str | None] = mapped_column(ForeignKey("grants.id"))
+    words: Mapped[str] = mapped_column(Text)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)  # did opening it pause the grant
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    outcome: Mapped[str | None] = mapped_column(String(20))  # resumed | stopped | passed_on
+    closed_by_staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff_members.id"))
+    receipt: Mapped[str | None] = mapped_column(Text)  # the signed outcome (compact JWS)
+
+    __table_args__ = (Index("ix_disputes_event", "event_id"),)

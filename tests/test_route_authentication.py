@@ -22,6 +22,7 @@ ROLE_GUARDED = {
     "account",
     "nominated",
     "staff_contacts",
+    "staff_disputes",  # issue 27: the claimants' disputes list
     "organisation",
 }
 # Blueprints that authenticate each request themselves (bearer tokens or OAuth client auth):

@@ -447,6 +447,7 @@ def events_for_grants(grant_ids: list[str], limit: int = 500) -> list[dict[str, 
     ).scalars()
     return [
         {
+            "id": e.id,  # issue 27: "This wasn't right" names the line
             "at": clock.from_micros(e.occurred_us),
             "token_id": e.token_id,
             "grant_id": e.grant_id,

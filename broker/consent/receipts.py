@@ -46,6 +46,8 @@ FOR_ACTION = {
     "grant.review_confirm": REVIEWED,
     "grant.suspend": SUSPENDED,
     "grant.lift_suspension": RESUMED,
+    "grant.dispute_pause": SUSPENDED,  # issue 27: the claimant disputed a line of history
+    "grant.dispute_resume": RESUMED,
     "grant.revoke": REVOKED,
     "grant.expire": EXPIRED,
     "grant.case_decided": CASE_DECIDED,

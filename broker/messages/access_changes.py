@@ -49,6 +49,8 @@ CLAIMS_CHANGE = {
     "grant.review_confirm",
     "grant.agency_hold",
     "grant.agency_release",
+    "grant.dispute_pause",
+    "grant.dispute_resume",
 }
 # Changes the claimant is alerted to outside the service: access given or widened.
 ALERTED = {"grant.create", "grant.amend"}
@@ -130,6 +132,13 @@ def _adviser_words(change: GrantChanged) -> tuple[str, str] | None:
             f"Your organisation has paused your access to {name}'s journal from {when}."
         )
     if change.action == "grant.agency_release":
+        return "grant_resumed", f"Your access to {name}'s journal has restarted on {when}."
+    if change.action == "grant.dispute_pause":  # issue 27: the statement is asked separately
+        return "grant_suspended", (
+            f"{name} said a line in their history was not right, so your access to their "
+            f"journal is paused from {when} while DWP looks at it."
+        )
+    if change.action == "grant.dispute_resume":
         return "grant_resumed", f"Your access to {name}'s journal has restarted on {when}."
     if change.action == "grant.narrow" and change.window_changed:
         return "grant_narrowed", (
@@ -237,6 +246,8 @@ _REASONS = {
     "grant.review_confirm": "The claimant confirmed their consent at review",
     "grant.agency_hold": "The representative's organisation paused their access",
     "grant.agency_release": "The representative's organisation restarted their access",
+    "grant.dispute_pause": "The claimant disputed a line of their history: paused while DWP looks",
+    "grant.dispute_resume": "DWP restarted the consent after the claimant's dispute",
 }
 
 

@@ -944,3 +944,84 @@ def invitation(
         dedupe_key=f"{INVITATION}:{new_id()}",
         now=now,
     )
+
+
+# Issue 27 item 3: "This wasn't right" on a line of the claimant's history (casework/disputes.py).
+
+
+def dispute_opened(
+    claimant_id: str, grant: Grant | None, *, dispute_id: str, paused: bool, now: datetime
+) -> None:
+    """Tell the claimant what their dispute did, in plain words: only what the code did."""
+    claimant = db.session.get(Claimant, claimant_id)
+    assert claimant is not None  # the dispute's foreign key
+    with _in_language_of_account(claimant.account):
+        if paused and grant is not None:
+            body = _(
+                "You told us a line in your history was wrong. We have paused %(who)s's access "
+                "to your journal. DWP will look at it and tell you what happens next.",
+                who=_who(grant),
+            )
+        else:
+            body = _(
+                "You told us a line in your history was wrong. DWP will look at it and tell "
+                "you what happens next."
+            )
+    queue(
+        account_id=claimant_id,
+        kind="dispute_opened",
+        body=body,
+        grant_id=grant.id if grant else None,
+        now=now,
+        dedupe_key=f"dispute_opened:{dispute_id}",
+    )
+
+
+def dispute_statement_asked(grant: Grant, *, dispute_id: str, day: datetime, now: datetime) -> None:
+    """Ask the adviser for their signed statement of the disputed day (their client's page
+    links to it)."""
+    assert grant.adviser_id is not None  # the caller asks only an adviser's grant
+    with _in_english():
+        body = (
+            f"{grant.claimant.name} says a line in their history on {i18n.day(day)} was not "
+            "right. Please make your signed statement for that day from their page."
+        )
+    queue(
+        account_id=grant.adviser_id,
+        kind="dispute_statement_asked",
+        body=body,
+        grant_id=grant.id,
+        now=now,
+        dedupe_key=f"dispute_statement_asked:{dispute_id}",
+    )
+
+
+def dispute_closed(
+    claimant_id: str, grant: Grant | None, *, dispute_id: str, result: str, now: datetime
+) -> None:
+    """Tell the claimant staff's outcome. `result`: what happened to the grant (restarted,
+    stopped, still_paused or nothing)."""
+    claimant = db.session.get(Claimant, claimant_id)
+    assert claimant is not None
+    with _in_language_of_account(claimant.account):
+        first = _("DWP has looked at the line you said was wrong.")
+        if result == "restarted" and grant is not None:
+            then = _("%(who)s's access to your journal has restarted.", who=_who(grant))
+        elif result == "stopped" and grant is not None:
+            then = _("%(who)s's access to your journal has stopped.", who=_who(grant))
+        elif result == "still_paused" and grant is not None:
+            then = _(
+                "They passed it on to be looked at further. %(who)s's access stays paused.",
+                who=_who(grant),
+            )
+        else:
+            then = _("Nothing about anyone's access has changed.")
+        last = _("A signed copy of the outcome is on your history page.")
+    queue(
+        account_id=claimant_id,
+        kind="dispute_closed",
+        body=f"{first} {then} {last}",
+        grant_id=grant.id if grant else None,
+        now=now,
+        dedupe_key=f"dispute_closed:{dispute_id}",
+    )

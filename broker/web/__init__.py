@@ -31,6 +31,7 @@ from . import (
     staff,
     staff_api,
     staff_contacts,
+    staff_disputes,
     staff_letters,
     staff_sign_in,
     window_fields,
@@ -56,6 +57,9 @@ def register_blueprints(app: Flask) -> None:
     register_oauth_side(app)
     register_contact_side(app)
     register_agencies(app)
+    app.register_blueprint(staff_disputes.bp)  # issue 27: claimants' "This wasn't right"
+    guard_blueprint(app, staff_disputes.bp.name, "staff")
+    staff_disputes.register(app)
     app.register_blueprint(account.bp)  # issue 17: every audience's own sign-in and passkeys
     register_external_sign_in(app)
     app.register_blueprint(health.bp)  # issue 26: /healthz and /readyz, open to all

@@ -27,16 +27,24 @@ from werkzeug.wrappers import Response
 import scopes
 
 from .. import clock, ratelimit
-from ..casework import caller_checks, drafts, journal
+from ..casework import caller_checks, disputes, drafts, journal
 from ..chain import audit
 from ..consent import grants, news, receipts, windows
 from ..i18n import current_language, day
 from ..messages import contact, nominated
-from ..models import CallerCheck, Grant, MRDraft
+from ..models import CallerCheck, Dispute, Grant, MRDraft
 from ..people import accounts, passkeys, records, sessions
 from ..proof import call_log, history_copy
 from . import boundary, session_store, window_fields, wording
-from .forms import ConfirmForm, ContactForm, GiveAccessForm, NarrowForm, ReviewForm, first_errors
+from .forms import (
+    ConfirmForm,
+    ContactForm,
+    DisputeForm,
+    GiveAccessForm,
+    NarrowForm,
+    ReviewForm,
+    first_errors,
+)
 
 bp = Blueprint("claimant", __name__)
 
@@ -555,6 +563,83 @@ def history_json() -> Response:
         g.claimant, now=boundary.now(), services=boundary.services()
     )
     return _attachment(json.dumps(document, indent=2), "access-history.json", "application/json")
+
+
+# "This wasn't right" (issue 27 item 3): any line of the claimant's own history; another
+# claimant's line is 404, never a hint that it exists (casework/disputes.py does the rest).
+
+
+@bp.route("/history/lines/<event_id>/wrong", methods=["GET", "POST"])
+def dispute_line(event_id: str) -> Response | str | tuple[str, int]:
+    # A string in the rule, not <int:>: anything that is not a line's number is the same 404.
+    try:
+        event = disputes.event_of(g.claimant.id, _line_number(event_id))
+    except disputes.EventNotFound:
+        abort(404)
+    grant = disputes.grant_of(event)
+    already = disputes.open_for(event)
+    form = DisputeForm()
+    errors: dict[str, str] = {}
+    if already is None and form.validate_on_submit():
+        try:
+            dispute = disputes.open_dispute(
+                g.claimant,
+                event,
+                words=form.words.data or "",
+                signer=boundary.services().tokens,
+                now=boundary.now(),
+            )
+        except disputes.DisputeRefused as refusal:
+            boundary.undo()
+            errors[refusal.field] = str(refusal)
+        else:
+            return redirect(url_for("claimant.dispute", dispute_id=dispute.id))
+    errors = {**first_errors(form), **errors}
+    page = render_template(
+        "claimant/dispute_line.html",
+        event=event,
+        at=clock.from_micros(event.occurred_us),
+        grant=grant,
+        live=grant is not None and grants.state_at(grant, boundary.now()) in disputes.PAUSABLE,
+        already=already,
+        form=form,
+        errors=errors,
+    )
+    return (page, 400) if errors else page
+
+
+def _line_number(text: str) -> int:
+    """The audit event's number, or 0 (no line) for anything else: too long for the column
+    (PostgreSQL's bigint) included."""
+    return int(text) if text.isascii() and text.isdecimal() and len(text) <= 18 else 0
+
+
+@bp.get("/history/disputes/<uuid:dispute_id>")
+def dispute(dispute_id: str) -> str:
+    row = _own_dispute(dispute_id)
+    event = disputes.event_of(row.claimant_id, row.event_id)
+    return render_template(
+        "claimant/dispute.html",
+        dispute=row,
+        event=event,
+        at=clock.from_micros(event.occurred_us),
+        grant=disputes.grant_of(event),
+    )
+
+
+@bp.get("/history/disputes/<uuid:dispute_id>/outcome.jws")
+def dispute_outcome(dispute_id: str) -> Response:
+    row = _own_dispute(dispute_id)
+    if row.receipt is None:
+        abort(404)
+    return _attachment(row.receipt, f"dispute-{row.id}.jws", "application/jose")
+
+
+def _own_dispute(dispute_id: str) -> Dispute:
+    row = disputes.one(g.claimant.id, str(dispute_id))
+    if row is None:
+        abort(404)
+    return row
 
 
 def _attachment(body: str, filename: str, mimetype: str) -> Response:

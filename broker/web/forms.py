@@ -547,3 +547,29 @@ class LinkCodeForm(FlaskForm):
         N_("The 6-digit code"),
         validators=[DataRequired(N_("Enter the 6-digit code we sent you")), Length(max=20)],
     )
+
+
+class DisputeForm(FlaskForm):
+    """ "This wasn't right" on a line of the claimant's history (issue 27): their own words.
+    Blank or invisible text is refused by casework/disputes.py, which says the same."""
+
+    words = TextAreaField(
+        N_("What was wrong?"),
+        validators=[
+            DataRequired(N_("Tell us what was wrong")),
+            Length(max=1000, message=N_("Use 1,000 characters or fewer")),
+        ],
+    )
+
+
+class CloseDisputeForm(FlaskForm):
+    """Staff's outcome for a claimant's dispute (issue 27); staff pages are English."""
+
+    outcome = RadioField(
+        choices=[
+            SelectChoice("resumed", "Resumed"),
+            SelectChoice("stopped", "Stopped"),
+            SelectChoice("passed_on", "Passed on"),
+        ],
+        validators=[DataRequired("Choose an outcome")],
+    )

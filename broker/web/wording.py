@@ -41,6 +41,8 @@ ACTIONS = {
     "grant.lift_suspension": N_("Access restarted by DWP"),
     "grant.agency_hold": N_("Access paused by their advice organisation"),
     "grant.agency_release": N_("Access restarted by their advice organisation"),
+    "grant.dispute_pause": N_("Access paused: you told us a line was wrong"),
+    "grant.dispute_resume": N_("Access restarted by DWP after you told us a line was wrong"),
     "grant.move_asked": N_(
         "Their advice organisation asked you to move this access to a colleague"
     ),
