@@ -31,7 +31,7 @@ from ..chain import audit, checkpoints, signed
 from ..db import new_id
 from ..extensions import db
 from ..i18n import N_
-from ..models import AuditEvent, Claimant, SignedDocument
+from ..models import AuditEvent, Claimant, MRDecision, SignedDocument
 from ..services import Services
 
 FORMAT = "consent-broker document 1"
@@ -251,3 +251,14 @@ def history(claimant_id: str) -> list[dict[str, Any]]:
         at = clock.from_micros(event.occurred_us)
         lines.append({"action": event.action, "at": at, "document": row})
     return lines
+
+
+def decisions_of(claimant_id: str) -> list[MRDecision]:
+    """The claimant's MR decisions, newest first: each can have its notice."""
+    return list(
+        db.session.scalars(
+            select(MRDecision)
+            .where(MRDecision.claimant_id == claimant_id)
+            .order_by(MRDecision.decided_at.desc())
+        )
+    )

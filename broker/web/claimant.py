@@ -324,6 +324,7 @@ def history() -> str:
         staff_looks=records.looks(g.claimant.id),  # issue 23: one line a day, with a count
         calls=call_log.calls(g.claimant.id, limit=HISTORY_PAGE_EVENTS),  # issue 27
         signed_documents=documents.history(g.claimant.id),  # issue 27: notices and their checks
+        mr_decisions=documents.decisions_of(g.claimant.id),
     )
 
 

@@ -10,7 +10,7 @@ import re
 
 from broker.proof import documents
 from tests.conftest import csrf_from, sign_in
-from tests.factories import make_claimant, make_decision
+from tests.factories import make_adviser, make_claimant, make_decision, make_grant
 from tests.proof.test_checkpoints import checkpoint
 
 CODE_RE = re.compile(r'id="check-code">([0-9A-Z-]+)<')
@@ -112,3 +112,38 @@ def test_the_history_shows_the_notice_issued_and_each_check(ctx, client):
     history = client.get("/history").text
     assert "Notice of your Mandatory Reconsideration decision issued" in history
     assert "Checked at /verify on" in history
+
+
+def test_an_adviser_with_mr_read_gets_the_same_notice(ctx, client):
+    claimant = make_claimant("Alex Morgan")
+    adviser = make_adviser("Priya Shah", "Northside Citizens Advice")
+    grant = make_grant(claimant, adviser, "mr:read")
+    decision = make_decision(claimant)
+    sign_in(client, adviser.account.username)
+    assert "Signed notice for the appeal" in client.get(f"/adviser/clients/{grant.id}").text
+    page = client.get(f"/adviser/clients/{grant.id}/decisions/{decision.id}/notice")
+    assert page.status_code == 200
+    code = CODE_RE.search(page.text).group(1)
+    assert "Last day to appeal" in page.text
+    pdf = client.get(f"/adviser/clients/{grant.id}/decisions/{decision.id}/notice.pdf")
+    assert pdf.data.startswith(b"%PDF")
+    assert "has not been changed" in client.get(f"/verify?code={code}").text
+    assert issue(client, claimant, decision) == code  # the claimant's notice is the same one
+
+
+def test_an_adviser_without_mr_read_is_refused(ctx, client):
+    claimant = make_claimant("Alex Morgan")
+    adviser = make_adviser("Priya Shah", "Northside Citizens Advice")
+    grant = make_grant(claimant, adviser, "journal:read")
+    decision = make_decision(claimant)
+    sign_in(client, adviser.account.username)
+    answer = client.get(f"/adviser/clients/{grant.id}/decisions/{decision.id}/notice")
+    assert answer.status_code == 403
+    other = make_claimant("Other Person")
+    theirs = make_decision(other)
+    mine = make_grant(claimant, make_adviser("Tom Reed", "Riverside"), "mr:read")
+    assert (
+        client.get(f"/adviser/clients/{mine.id}/decisions/{decision.id}/notice").status_code == 404
+    )
+    ok = make_grant(claimant, adviser, "mr:read")
+    assert client.get(f"/adviser/clients/{ok.id}/decisions/{theirs.id}/notice").status_code == 404
