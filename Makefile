@@ -44,8 +44,7 @@ messages: $(STAMP)
 # Phone-sized screenshots of the claimant's pages, in English and Welsh, into screenshots/.
 screenshots: install
 	SCREENSHOTS=screenshots $(BIN)/pytest -q tests/browser/test_claimant_screenshots.py \
-	  tests/browser/test_one_login_in_chromium.py tests/browser/test_an_agency_joins_and_pauses_an_adviser.py \
-	  tests/browser/test_signed_notice.py
+	  tests/browser/test_one_login_in_chromium.py tests/browser/test_an_agency_joins_and_pauses_an_adviser.py
 
 # A production server (gunicorn, gunicorn.conf.py: one sync worker per core, as `make bench`).
 run: install
