@@ -576,6 +576,23 @@ class Receipt(db.Model):
     jws: Mapped[str] = mapped_column(Text)
 
 
+class SignedDocument(db.Model):
+    """A signed document anyone can check at /verify (issue 27): an MR decision notice so far
+    (broker/proof/documents.py). `code_key` is the SHA-256 of its check code, never the code."""
+
+    __tablename__ = "signed_documents"
+    id: Mapped[str] = uuid_pk()
+    claimant_id: Mapped[str] = mapped_column(ForeignKey("claimants.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))  # documents.MR_NOTICE
+    subject: Mapped[str] = mapped_column(String(120))  # what it is of: "mr_decision:<id>"
+    code_key: Mapped[str] = mapped_column(String(64), unique=True)
+    digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the JWS, as the audit names it
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    audit_seq: Mapped[int] = mapped_column(Integer)  # the claimant's event that records it
+    jws: Mapped[str] = mapped_column(Text)
+    __table_args__ = (UniqueConstraint("claimant_id", "kind", "subject"),)
+
+
 class CallerCheck(db.Model):
     """A caller check (seed 002): who says they are calling the claimant, with the code they
     read out, shown on the claimant's phone for a few minutes (broker/casework/caller_checks.py)."""

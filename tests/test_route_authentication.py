@@ -14,6 +14,7 @@ from flask import Flask
 # organisation: an organisation admin's pages (advisers; the admin flag is checked in each view).
 ROLE_GUARDED = {
     "claimant",
+    "notices",
     "adviser",
     "staff",
     "admin",

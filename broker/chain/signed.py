@@ -21,11 +21,12 @@ from .keys import ALGORITHM, SigningKey, write_secret
 
 STATEMENT_KEY_FILE = "statement-key"
 
-CHECKPOINT, STATEMENT, RECEIPT, HISTORY = (
+CHECKPOINT, STATEMENT, RECEIPT, HISTORY, DOCUMENT = (
     "consent-broker-checkpoint",
     "consent-broker-statement",
     "consent-broker-receipt",
     "consent-broker-history",
+    "consent-broker-document",  # issue 27: a notice anyone can check at /verify
 )
 
 
@@ -72,6 +73,14 @@ def verify(token: str, kind: str, key_set: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise BadSignature("the signed contents are not a JSON object")
     return payload
+
+
+def unverified_payload(token: str) -> dict[str, Any]:
+    """The contents of a document this broker signed and stored itself, to show it; anything
+    given from outside goes through `verify`."""
+    return json.loads(
+        jwt.api_jws.decode_complete(token, options={"verify_signature": False})["payload"]
+    )
 
 
 def load_or_create_statement_key(key_dir: Path, *, create: bool) -> bytes:

@@ -23,6 +23,7 @@ from . import (
     invitation,
     metrics,
     nominated,
+    notices,
     oauth,
     oidc_flow,
     one_login,
@@ -47,7 +48,9 @@ def register_blueprints(app: Flask) -> None:
     ids.init_app(app)
     for blueprint in (auth.bp, claimant.bp, adviser.bp, staff.bp, api.bp, oauth.bp, proof.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(notices.bp)  # issue 27: the claimant's signed MR decision notice
     guard_blueprint(app, claimant.bp.name, "claimant")
+    guard_blueprint(app, notices.bp.name, "claimant")
     guard_blueprint(app, adviser.bp.name, "adviser")
     guard_blueprint(app, staff.bp.name, "staff")
     app.context_processor(lambda: {"current_account": current_account()})

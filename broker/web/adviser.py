@@ -33,10 +33,10 @@ from ..consent import clients as client_registry
 from ..consent import device, disclosure, grants, windows
 from ..extensions import db
 from ..messages import notify
-from ..models import DeviceAuthorization, Grant
+from ..models import Claimant, DeviceAuthorization, Grant, MRDecision, SignedDocument
 from ..oauth import server as oauth
 from ..proof import statements
-from . import boundary, caller_answers
+from . import boundary, caller_answers, notice_pages
 from .console import ConsoleClient
 from .forms import AskForm, ConfirmForm, MRRequestForm, StatementForm, TellByForm, first_errors
 
@@ -107,6 +107,49 @@ def client(grant_id: str) -> str | tuple[str, int]:
         shortfall=_shortfall_of_request(request.args.get("asked", ""), grant),
         mr_drafts=drafts.for_grants([grant.id]) if "mr:request" in allowed else [],
     )
+
+
+def _decision_notice(grant_id: str, decision_id: str) -> tuple[SignedDocument, str]:
+    """The notice of a decision this adviser may read now (issue 27): read through the API like
+    any other (live grant, mr:read, the window; audited), then issued as the claimant's."""
+    grant = _own_grant(grant_id)
+    if "mr:read" not in grant.scope_names:
+        abort(403)
+    claimant_id = grant.claimant_id
+    answer = ConsoleClient(grant).get(f"/mr-decisions/{decision_id}")
+    if answer.status != 200:
+        abort(403 if answer.status == 403 else 404)
+    decision = db.session.get(MRDecision, str(decision_id))
+    if decision is None or decision.claimant_id != claimant_id:
+        abort(404)
+    claimant = db.session.get(Claimant, claimant_id)
+    return notice_pages.notice_for(claimant, decision, f"adviser:{g.adviser.id}")
+
+
+@bp.get("/clients/<uuid:grant_id>/decisions/<uuid:decision_id>/notice")
+@boundary.writes_on_get  # the first look issues the notice and records it
+def decision_notice(grant_id: str, decision_id: str) -> str:
+    row, code = _decision_notice(grant_id, decision_id)
+    return render_template(
+        "adviser/decision_notice.html",
+        pdf_url=url_for("adviser.decision_notice_pdf", grant_id=grant_id, decision_id=decision_id),
+        file_url=url_for(
+            "adviser.decision_notice_file", grant_id=grant_id, decision_id=decision_id
+        ),
+        **notice_pages.page(row, code),
+    )
+
+
+@bp.get("/clients/<uuid:grant_id>/decisions/<uuid:decision_id>/notice.pdf")
+@boundary.writes_on_get
+def decision_notice_pdf(grant_id: str, decision_id: str) -> Response:
+    return notice_pages.pdf_response(*_decision_notice(grant_id, decision_id))
+
+
+@bp.get("/clients/<uuid:grant_id>/decisions/<uuid:decision_id>/notice.json")
+@boundary.writes_on_get
+def decision_notice_file(grant_id: str, decision_id: str) -> Response:
+    return notice_pages.file_response(_decision_notice(grant_id, decision_id)[0])
 
 
 @bp.route("/clients/<uuid:grant_id>/mr-request", methods=["GET", "POST"])

@@ -34,7 +34,7 @@ from ..i18n import current_language, day
 from ..messages import contact, nominated
 from ..models import CallerCheck, Dispute, Grant, MRDraft
 from ..people import accounts, passkeys, records, sessions
-from ..proof import call_log, history_copy
+from ..proof import call_log, documents, history_copy
 from . import boundary, session_store, window_fields, wording
 from .forms import (
     ConfirmForm,
@@ -331,6 +331,8 @@ def history() -> str:
         sign_in_events=passkeys.history(g.claimant.id),  # issue 17: also in their audit chain
         staff_looks=records.looks(g.claimant.id),  # issue 23: one line a day, with a count
         calls=call_log.calls(g.claimant.id, limit=HISTORY_PAGE_EVENTS),  # issue 27
+        signed_documents=documents.history(g.claimant.id),  # issue 27: notices and their checks
+        mr_decisions=documents.decisions_of(g.claimant.id),
     )
 
 

@@ -494,8 +494,16 @@ class VerifyFileForm(FlaskForm):
     """Upload a signed file to check (public: no sign-in)."""
 
     file = FileField(
-        "Statement, receipt or history file (JSON)",
+        N_("Notice, statement, receipt or history file (JSON)"),
         validators=[FileRequired("Choose the file to check")],
+    )
+
+
+class VerifyCodeForm(FlaskForm):
+    """The check code printed on a signed notice (public: no sign-in)."""
+
+    code = StringField(
+        N_("Check code"), validators=[DataRequired(N_("Enter the check code from the notice"))]
     )
 
 

@@ -30,7 +30,16 @@ CLAIMANT_TEMPLATES = sorted(
     [TEMPLATES / "base.html", TEMPLATES / "macros.html"]
     + [
         p
-        for folder in ("claimant", "auth", "errors", "oauth", "nominated", "contact_request")
+        for folder in (
+            "claimant",
+            "auth",
+            "errors",
+            "oauth",
+            "nominated",
+            "contact_request",
+            "notices",
+            "proof",
+        )
         for p in (TEMPLATES / folder).glob("**/*.html")
     ]
 )

@@ -1,0 +1,53 @@
+"""The claimant's MR decision notice (issue 27 item 1): a page to print on one A4 sheet, a PDF
+and the signed file, each with the check code and a QR code for /verify. Issued the first time
+it is asked for (recorded in the claimant's audit chain), the same document every time after."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, render_template, url_for
+from werkzeug.wrappers import Response
+
+from ..extensions import db
+from ..models import MRDecision
+from . import boundary, notice_pages
+
+bp = Blueprint("notices", __name__)
+
+
+def _own_decision(decision_id: str) -> MRDecision:
+    decision = db.session.get(MRDecision, str(decision_id))
+    if decision is None or decision.claimant_id != g.claimant.id:
+        abort(404)
+    return decision
+
+
+@bp.get("/decisions/<uuid:decision_id>/notice")
+@boundary.writes_on_get  # the first look issues the notice and records it
+def notice(decision_id: str) -> str:
+    row, code = notice_pages.notice_for(
+        g.claimant, _own_decision(decision_id), f"claimant:{g.claimant.id}"
+    )
+    return render_template(
+        "notices/notice.html",
+        pdf_url=url_for("notices.notice_pdf_download", decision_id=decision_id),
+        file_url=url_for("notices.notice_file", decision_id=decision_id),
+        **notice_pages.page(row, code),
+    )
+
+
+@bp.get("/decisions/<uuid:decision_id>/notice.pdf")
+@boundary.writes_on_get
+def notice_pdf_download(decision_id: str) -> Response:
+    row, code = notice_pages.notice_for(
+        g.claimant, _own_decision(decision_id), f"claimant:{g.claimant.id}"
+    )
+    return notice_pages.pdf_response(row, code)
+
+
+@bp.get("/decisions/<uuid:decision_id>/notice.json")
+@boundary.writes_on_get
+def notice_file(decision_id: str) -> Response:
+    row, _code = notice_pages.notice_for(
+        g.claimant, _own_decision(decision_id), f"claimant:{g.claimant.id}"
+    )
+    return notice_pages.file_response(row)
