@@ -571,11 +571,12 @@ def history_json() -> Response:
 # claimant's line is 404, never a hint that it exists (casework/disputes.py does the rest).
 
 
-@bp.route("/history/lines/<event_id>/wrong", methods=["GET", "POST"])
-def dispute_line(event_id: str) -> Response | str | tuple[str, int]:
-    # A string in the rule, not <int:>: anything that is not a line's number is the same 404.
+@bp.route("/history/lines/<line>/wrong", methods=["GET", "POST"])
+def dispute_line(line: str) -> Response | str | tuple[str, int]:
+    # A line's number, not an ID (so not a UUID); a string in the rule, not <int:>: anything
+    # that is not a line's number is the same 404.
     try:
-        event = disputes.event_of(g.claimant.id, _line_number(event_id))
+        event = disputes.event_of(g.claimant.id, _line_number(line))
     except disputes.EventNotFound:
         abort(404)
     grant = disputes.grant_of(event)

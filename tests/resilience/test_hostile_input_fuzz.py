@@ -115,7 +115,7 @@ def world(app: Flask, ctx) -> dict[str, object]:  # noqa: ANN001
         "organisation_id": adviser.organisation_id,  # issue 25: the admin suspends it
         "adviser_id": adviser.id,  # issue 25: not an organisation admin's, so 403
         "topic": "todos",  # issue 27: a watch on to-dos (the grant has no todo:read)
-        "event_id": "999999",  # issue 27: no such history line, so no dispute
+        "line": "999999",  # issue 27: no such history line, so no dispute
         "dispute_id": "00000000-0000-4000-8000-000000000000",  # issue 27: no such dispute
         "token": token,
     }
