@@ -42,7 +42,13 @@ WORDS = {
 
 
 def fits(page) -> None:  # noqa: ANN001
-    width = page.evaluate("document.documentElement.scrollWidth")
+    # After a click that navigates, the old document may be going away as this runs: wait for
+    # the page that is arriving to have loaded, and measure that one.
+    page.wait_for_load_state()
+    width = page.wait_for_function(
+        "document.readyState === 'complete' && document.documentElement"
+        " && document.documentElement.scrollWidth"
+    ).json_value()
     assert width <= NARROW_PHONE["width"], f"{page.url} is {width}px wide"
 
 
