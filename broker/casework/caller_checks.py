@@ -348,14 +348,5 @@ def _audit(check: CallerCheck, actor: str, action: str, now: datetime) -> None:
     append reads the head as the one before it left it."""
     db.session.flush()
     audit.append(
-        audit.Event(
-            claimant_id=check.claimant_id,
-            token_id="",
-            grant_id="",
-            actor=actor,
-            action=action,
-            resource=f"caller_check:{check.id}",
-            outcome="done",
-        ),
-        now=now,
+        audit.untokened(check.claimant_id, actor, action, f"caller_check:{check.id}"), now=now
     )

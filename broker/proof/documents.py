@@ -115,16 +115,7 @@ def issue(
     jws = signed.sign(payload, signed.DOCUMENT, services.signing_key)
     hashed = digest(jws)
     seq = audit.append(
-        audit.Event(
-            claimant_id=claimant.id,
-            token_id="",
-            grant_id="",
-            actor=by,
-            action=ISSUE,
-            resource=f"document:{document_id}:{hashed}",
-            outcome="done",
-        ),
-        now=now,
+        audit.untokened(claimant.id, by, ISSUE, f"document:{document_id}:{hashed}"), now=now
     )
     row = SignedDocument(
         id=document_id,
@@ -205,18 +196,7 @@ def _check(row: SignedDocument, jws: str, *, now: datetime, services: Services) 
         return Result(
             False, "This document is not the one recorded in the audit when it was issued"
         )
-    audit.append(
-        audit.Event(
-            claimant_id=row.claimant_id,
-            token_id="",
-            grant_id="",
-            actor=VERIFIER,
-            action=CHECK,
-            resource=f"document:{row.id}",
-            outcome="done",
-        ),
-        now=now,
-    )
+    audit.append(audit.untokened(row.claimant_id, VERIFIER, CHECK, f"document:{row.id}"), now=now)
     return Result(True, sealed=sealed(row), document=document)
 
 
