@@ -40,6 +40,7 @@ from ..models import (
     ItemWatch,
     OutboxMessage,
     Payment,
+    PushDelivery,
     Todo,
 )
 from ..oauth.protect import Access
@@ -305,17 +306,21 @@ def _queue_push(
         ),
         now=now,
     )
-    push.queue(
-        jti=jti,
-        token=token,
-        claimant_id=grant.claimant_id,
-        grant_id=grant.id,
-        client=client,
-        token_id=watch.token_id,
-        action=f"{watch.topic[:-1]}.pushed",
-        resource=resource,
-        now=now,
-        item_notice_id=notice.id,
+    db.session.add(
+        PushDelivery(
+            id=jti,
+            item_notice_id=notice.id,
+            claimant_id=grant.claimant_id,
+            grant_id=grant.id,
+            client_id=client.id,
+            token_id=watch.token_id,
+            action=f"{watch.topic[:-1]}.pushed",
+            resource=resource,
+            endpoint=client.push_endpoint,
+            token=token,
+            attempts=0,
+            next_attempt_at=now,
+        )
     )
     db.session.flush()
 

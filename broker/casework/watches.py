@@ -36,6 +36,7 @@ from ..models import (
     MRDecisionNotice,
     MRDecisionWatch,
     OutboxMessage,
+    PushDelivery,
 )
 from ..oauth.protect import Access, Refused
 from . import appeals, journal
@@ -294,17 +295,21 @@ def _queue_push(
         ),
         now=now,
     )
-    push.queue(
-        jti=jti,
-        token=token,
-        claimant_id=grant.claimant_id,
-        grant_id=grant.id,
-        client=client,
-        token_id=watch.token_id,
-        action="mr_decision.pushed",
-        resource=f"mr_decision:{decision.id}",
-        now=now,
-        notice_id=notice.id,
+    db.session.add(
+        PushDelivery(
+            id=jti,
+            notice_id=notice.id,
+            claimant_id=grant.claimant_id,
+            grant_id=grant.id,
+            client_id=client.id,
+            token_id=watch.token_id,
+            action="mr_decision.pushed",
+            resource=f"mr_decision:{decision.id}",
+            endpoint=client.push_endpoint,
+            token=token,
+            attempts=0,
+            next_attempt_at=now,
+        )
     )
     db.session.flush()
     return None

@@ -33,7 +33,7 @@ from ..consent import clients, disclosure, grants
 from ..consent.grant_events import GrantChanged
 from ..db import new_id
 from ..extensions import db
-from ..models import AccessToken, Grant, MRDecision, RefreshToken, StaffMember
+from ..models import AccessToken, Grant, MRDecision, PushDelivery, RefreshToken, StaffMember
 from . import notify, push
 
 PUSHED_ACTION = "grant.event_pushed"
@@ -185,18 +185,23 @@ def _push_to_case_systems(change: GrantChanged) -> None:
             _reason(change),
             claims,
         )
-        push.queue(
-            jti=jti,
-            token=push.make_caep_set(
-                change.signer, jti=jti, audience=client.id, event=event, now=change.now
-            ),
-            claimant_id=grant.claimant_id,
-            grant_id=grant.id,
-            client=client,
-            token_id="",
-            action=PUSHED_ACTION,
-            resource=f"grant:{grant.id}",
-            now=change.now,
+        db.session.add(
+            PushDelivery(
+                id=jti,
+                notice_id=None,
+                claimant_id=grant.claimant_id,
+                grant_id=grant.id,
+                client_id=client.id,
+                token_id="",
+                action=PUSHED_ACTION,
+                resource=f"grant:{grant.id}",
+                endpoint=client.push_endpoint,
+                token=push.make_caep_set(
+                    change.signer, jti=jti, audience=client.id, event=event, now=change.now
+                ),
+                attempts=0,
+                next_attempt_at=change.now,
+            )
         )
     db.session.flush()
 

@@ -22,8 +22,6 @@ import jwt
 
 from ..chain.keys import ALGORITHM, Signer
 from ..consent import clients
-from ..extensions import db
-from ..models import PushDelivery
 
 SET_TYPE = "secevent+jwt"
 CONTENT_TYPE = "application/secevent+jwt"
@@ -103,42 +101,6 @@ def make_set(
         "events": {uri: members},
     }
     return _signed(signer, claims)
-
-
-def queue(
-    *,
-    jti: str,
-    token: str,
-    claimant_id: str,
-    grant_id: str,
-    client: Any,
-    token_id: str,
-    action: str,
-    resource: str,
-    now: datetime,
-    notice_id: str | None = None,
-    item_notice_id: str | None = None,
-) -> None:
-    """Queue one signed SET for its client's push endpoint, first try now: the one delivery
-    row every kind of event uses (decisions, to-dos and payments, access changes); the
-    deliveries' sender (casework/deliveries.py) audits each try as `action` on `resource`."""
-    db.session.add(
-        PushDelivery(
-            id=jti,
-            notice_id=notice_id,
-            item_notice_id=item_notice_id,
-            claimant_id=claimant_id,
-            grant_id=grant_id,
-            client_id=client.id,
-            token_id=token_id,
-            action=action,
-            resource=resource,
-            endpoint=client.push_endpoint,
-            token=token,
-            attempts=0,
-            next_attempt_at=now,
-        )
-    )
 
 
 # OpenID CAEP 1.0 (Shared Signals Framework 1.0) event types a case system is pushed when its
