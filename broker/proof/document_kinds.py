@@ -32,6 +32,7 @@ class Kind:
 
 
 MR_NOTICE = "mr-decision-notice"
+LODGING = "mr-request-lodging"
 
 KINDS: dict[str, Kind] = {
     MR_NOTICE: Kind(
@@ -43,6 +44,21 @@ KINDS: dict[str, Kind] = {
             Row("appeal_outside_limit", N_("No appeal after (13-month limit)"), DATE),
         ),
         what=N_("Someone checked your Mandatory Reconsideration decision notice."),
+    ),
+    # Proof of lodging (proof/lodging.py): the text only as its SHA-256, since anyone holding
+    # the code reads these facts at /verify (security.md 85).
+    LODGING: Kind(
+        title=N_("Proof of lodging: Mandatory Reconsideration request"),
+        rows=(
+            Row("lodged_at", N_("Lodged at"), TIME),
+            Row("request_id", N_("Request ID")),
+            Row("lodged_by", N_("Lodged by (adviser and organisation)")),
+            Row("token_id", N_("Token ID")),
+            Row("sent_by_claimant_at", N_("Checked and sent by the claimant at"), TIME),
+            Row("about_sha256", N_("SHA-256 of what the request is about")),
+            Row("text_sha256", N_("SHA-256 of the request's text")),
+        ),
+        what=N_("Someone checked your proof of lodging of a Mandatory Reconsideration request."),
     ),
 }
 

@@ -30,9 +30,11 @@ from sqlalchemy import select
 from .. import clock, ratelimit
 from ..chain import audit, checkpoints, signed
 from ..db import new_id
+from ..driver import Unit
 from ..extensions import db
 from ..i18n import N_
 from ..models import AuditEvent, Claimant, MRDecision, SignedDocument
+from ..oauth import protect
 from ..services import Services
 
 FORMAT = "consent-broker document 1"
@@ -100,37 +102,98 @@ def issue(
     existing = issued(claimant.id, kind, subject)
     if existing is not None:
         return existing, code_of(existing.id, services)
+    made = _made(claimant.reference, kind, facts, now, services)
+    seq = audit.append(made.event(claimant.id, by), now=now)
+    row = made.row(claimant.id, subject, now, seq)
+    db.session.add(row)
+    db.session.flush()
+    return row, made.code
+
+
+def issue_in_guard(
+    unit: Unit,
+    claimant_id: str,
+    *,
+    kind: str,
+    subject: str,
+    facts: dict[str, Any],
+    by: str,
+    now: datetime,
+    services: Services,
+) -> tuple[SignedDocument, str]:
+    """issue() in the protected request's transaction (oauth/protect.py), for a document about
+    what that request does (a proof of lodging): it commits with the work and the request's own
+    audit event, or none of them does. The subject is new (the work just made it)."""
+    found = unit.one("SELECT reference FROM claimants WHERE id = ?", (claimant_id,))
+    made = _made(found[0], kind, facts, now, services)
+    seq = protect.add_event(unit, made.event(claimant_id, by), now)
+    row = made.row(claimant_id, subject, now, seq)
+    unit.write(
+        "INSERT INTO signed_documents (id, claimant_id, kind, subject, code_key, digest,"
+        " issued_at, audit_seq, jws) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            row.id,
+            row.claimant_id,
+            row.kind,
+            row.subject,
+            row.code_key,
+            row.digest,
+            clock.to_driver(now, postgres=unit.postgres),
+            row.audit_seq,
+            row.jws,
+        ),
+    )
+    return row, made.code
+
+
+@dataclass(frozen=True)
+class _Made:
+    """A document signed and not yet recorded: its ID, check code, JWS and the JWS's digest."""
+
+    id: str
+    kind: str
+    code: str
+    jws: str
+    digest: str
+
+    def event(self, claimant_id: str, by: str) -> audit.Event:
+        return audit.untokened(claimant_id, by, ISSUE, f"document:{self.id}:{self.digest}")
+
+    def row(self, claimant_id: str, subject: str, now: datetime, seq: int) -> SignedDocument:
+        return SignedDocument(
+            id=self.id,
+            claimant_id=claimant_id,
+            kind=self.kind,
+            subject=subject,
+            code_key=_key(self.code),
+            digest=self.digest,
+            issued_at=now,
+            audit_seq=seq,
+            jws=self.jws,
+        )
+
+
+def _made(
+    reference: str, kind: str, facts: dict[str, Any], now: datetime, services: Services
+) -> _Made:
     document_id = new_id()
-    code = code_of(document_id, services)
     payload = {
         "format": FORMAT,
         "kind": kind,
         "id": document_id,
         "iss": services.issuer,
         "issued_at": now.isoformat(),
-        "claimant": {"reference": claimant.reference},
+        "claimant": {"reference": reference},
         "facts": facts,
         "verify_uri": f"{services.issuer}/verify",
     }
     jws = signed.sign(payload, signed.DOCUMENT, services.signing_key)
-    hashed = digest(jws)
-    seq = audit.append(
-        audit.untokened(claimant.id, by, ISSUE, f"document:{document_id}:{hashed}"), now=now
-    )
-    row = SignedDocument(
-        id=document_id,
-        claimant_id=claimant.id,
-        kind=kind,
-        subject=subject,
-        code_key=_key(code),
-        digest=hashed,
-        issued_at=now,
-        audit_seq=seq,
-        jws=jws,
-    )
-    db.session.add(row)
-    db.session.flush()
-    return row, code
+    return _Made(document_id, kind, code_of(document_id, services), jws, digest(jws))
+
+
+def link_of(code: str, services: Services) -> str:
+    """Where anyone checks the document with this code (the QR code and the API carry it)."""
+    return f"{services.issuer}/verify?code={code}"
 
 
 def as_file(row: SignedDocument) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from ..extensions import db
 from ..messages import notify
 from ..models import Claimant, DeviceAuthorization, Grant, MRDecision, SignedDocument
 from ..oauth import server as oauth
-from ..proof import statements
+from ..proof import documents, lodging, statements
 from . import boundary, caller_answers, notice_pages
 from .console import ConsoleClient
 from .forms import AskForm, ConfirmForm, MRRequestForm, StatementForm, TellByForm, first_errors
@@ -106,7 +106,18 @@ def client(grant_id: str) -> str | tuple[str, int]:
         scope_titles=[scopes.lookup(n).staff_title() for n in grant.scope_names],
         shortfall=_shortfall_of_request(request.args.get("asked", ""), grant),
         mr_drafts=drafts.for_grants([grant.id]) if "mr:request" in allowed else [],
+        lodging_proofs=_lodging_proofs(grant),
     )
+
+
+def _lodging_proofs(grant: Grant) -> dict[str, dict[str, str]]:
+    """The proof of lodging of each MR request lodged under this grant, by entry ID (issue 27):
+    its check code and /verify link, shown against the request and the draft that became it."""
+    services = boundary.services()
+    return {
+        entry_id: lodging.as_json(row, documents.code_of(row.id, services), services)
+        for entry_id, row in lodging.of_grant(grant.id, grant.claimant_id).items()
+    }
 
 
 def _decision_notice(grant_id: str, decision_id: str) -> tuple[SignedDocument, str]:
@@ -163,7 +174,11 @@ def mr_request(grant_id: str) -> Response | str | tuple[str, int]:
             {"decision_about": form.decision_about.data, "reasons": form.reasons.data},
         )
         if answer.status == 201:
-            flash("Your Mandatory Reconsideration request is in the client's journal")
+            proof = answer.body["proof_of_lodging"]
+            flash(
+                "Your Mandatory Reconsideration request is in the client's journal. Proof of"
+                f" lodging: check code {proof['check_code']}"
+            )
             return redirect(url_for("adviser.client", grant_id=grant.id), 303)
         if answer.status == 202:  # the client asked to check it first (issue 16)
             flash(

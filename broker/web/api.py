@@ -12,7 +12,9 @@ from werkzeug.wrappers import Response
 from .. import inputs
 from ..casework import drafts, item_watches, journal, screening, watches
 from ..extensions import csrf
+from ..oauth import protect
 from ..oauth.protect import Refused
+from ..proof import lodging
 from . import boundary
 from .guarded import Access, Unit, bind_driver, guarded, public
 
@@ -124,7 +126,12 @@ def lodge_mr_request(access: Access, unit: Unit) -> tuple[Response, int]:
         grant_id=access.grant_id,
         now=access.now,
     )
-    return jsonify(entry), 201
+    # Its proof of lodging in the same transaction (security.md 86), and the guard's event names
+    # the entry, so the claimant's history line links to the proof.
+    services = boundary.services()
+    row, code = lodging.issue_lodged(unit, access, entry, about=about, services=services)
+    protect.record_as(unit, "mr.request", f"journal_entry:{entry['id']}")
+    return jsonify({**entry, "proof_of_lodging": lodging.as_json(row, code, services)}), 201
 
 
 def _screen(about: str, reasons: str) -> None:

@@ -34,7 +34,7 @@ from ..i18n import current_language, day
 from ..messages import contact, nominated
 from ..models import CallerCheck, Dispute, Grant, MRDraft
 from ..people import accounts, passkeys, records, sessions
-from ..proof import call_log, documents, history_copy
+from ..proof import call_log, documents, history_copy, lodging
 from . import boundary, session_store, window_fields, wording
 from .forms import (
     ConfirmForm,
@@ -333,6 +333,8 @@ def history() -> str:
         calls=call_log.calls(g.claimant.id, limit=HISTORY_PAGE_EVENTS),  # issue 27
         signed_documents=documents.history(g.claimant.id),  # issue 27: notices and their checks
         mr_decisions=documents.decisions_of(g.claimant.id),
+        # issue 27: an MR request's line links to its proof of lodging
+        lodging_proofs=lodging.of_history(g.claimant.id, [str(e["resource"]) for e in events]),
     )
 
 
@@ -715,15 +717,31 @@ def _waiting_drafts(now: datetime) -> list[tuple[MRDraft, Grant, str | None, boo
 def send_draft(draft_id: str) -> Response:
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    now = boundary.now()
     try:
-        drafts.approve(g.claimant.id, str(draft_id), now=boundary.now())
+        sent = drafts.approve(g.claimant.id, str(draft_id), now=now)
     except drafts.DraftNotFound:
         abort(404)
     except drafts.NotSendable as refusal:
         flash(_draft_refusals()[refusal.reason])
-    else:
-        flash(_("Sent. DWP will now look at the decision again."))
-    return redirect(url_for("claimant.home"), 303)
+        return redirect(url_for("claimant.home"), 303)
+    # Its proof of lodging, committed with it or neither (security.md 86).
+    lodging.issue_sent(g.claimant, sent, now=now, services=boundary.services())
+    flash(_("Sent. DWP will now look at the decision again."))
+    return redirect(url_for("claimant.draft_sent", draft_id=draft_id), 303)
+
+
+@bp.get("/drafts/<uuid:draft_id>/sent")
+def draft_sent(draft_id: str) -> str:
+    """What the claimant sees once they sent it: its proof of lodging, to keep."""
+    row = lodging.of_draft(g.claimant.id, str(draft_id))
+    if row is None:
+        abort(404)
+    return render_template(
+        "claimant/draft_sent.html",
+        document=row,
+        code=documents.shown(documents.code_of(row.id, boundary.services())),
+    )
 
 
 @bp.post("/drafts/<uuid:draft_id>/decline")
