@@ -129,9 +129,9 @@ def lodge_mr_request(access: Access, unit: Unit) -> tuple[Response, int]:
     # Its proof of lodging in the same transaction (security.md 86), and the guard's event names
     # the entry, so the claimant's history line links to the proof.
     services = boundary.services()
-    row, code = lodging.issue_lodged(unit, access, entry, about=about, services=services)
+    row, _code = lodging.issue_lodged(unit, access, entry, about=about, services=services)
     protect.record_as(unit, "mr.request", f"journal_entry:{entry['id']}")
-    return jsonify({**entry, "proof_of_lodging": lodging.as_json(row, code, services)}), 201
+    return jsonify({**entry, "proof_of_lodging": lodging.as_json(row.id, row.jws, services)}), 201
 
 
 def _screen(about: str, reasons: str) -> None:
@@ -179,6 +179,10 @@ def mr_draft_status(access: Access, unit: Unit, draft_id: str) -> Response:
     status, expired_now = drafts.observe(unit, access)
     if status is None:
         raise _not_found("draft")
+    if "entry_id" in status:  # sent by the claimant: its proof, as a direct write's 201 has it
+        proof = lodging.of_entry_in_guard(unit, access.claimant_id, status["entry_id"])
+        if proof is not None:
+            status["proof_of_lodging"] = lodging.as_json(*proof, boundary.services())
     if expired_now:
         _once_answered(
             200,

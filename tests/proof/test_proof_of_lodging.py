@@ -19,7 +19,7 @@ from broker import services
 from broker.chain import signed
 from broker.extensions import db
 from broker.models import AuditEvent, JournalEntry, SignedDocument
-from broker.proof import documents, lodging
+from broker.proof import lodging
 from tests.conftest import csrf_from, sign_in
 from tests.drafts.conftest import press
 from tests.factories import (
@@ -224,15 +224,10 @@ def test_the_console_shows_the_proof_against_the_request_it_lodged(app, ctx):
 
     assert made.status_code == 303
     [row] = proofs(alex.id)
-    code = lodging.as_json(row, *_code_and_services(app, row))["check_code"]
+    code = lodging.as_json(row.id, row.jws, services.of(app))["check_code"]
     page = console.get(f"/adviser/clients/{grant.id}").text
     assert f"Proof of lodging: check code {code}" in page  # the message after lodging
     assert page.count(f">{code}</a>") == 1  # against the entry in the journal
-
-
-def _code_and_services(app, row: SignedDocument):  # noqa: ANN001, ANN202
-    found = services.of(app)
-    return documents.code_of(row.id, found), found
 
 
 @pytest.fixture
@@ -247,7 +242,13 @@ def waiting(app, ctx):  # noqa: ANN001, ANN201
     phone = app.test_client()
     sign_in(phone, alex.account.username)
     return SimpleNamespace(
-        alex=alex, priya=priya, grant=grant, jti=jti, phone=phone, draft_id=made.json["draft_id"]
+        alex=alex,
+        priya=priya,
+        grant=grant,
+        token=token,
+        jti=jti,
+        phone=phone,
+        draft_id=made.json["draft_id"],
     )
 
 
@@ -277,6 +278,16 @@ def test_send_it_issues_one_proof_shown_on_the_sent_page_history_and_console(app
     assert f'href="/documents/{row.id}"' in page
     assert "Checked and sent by the claimant at" in waiting.phone.get(f"/documents/{row.id}").text
     assert "has not been changed" in waiting.phone.get(f"/verify?code={code}").text
+    # The adviser's system finds it where it follows the draft.
+    status = app.test_client().get(
+        f"/api/v1/mr-drafts/{waiting.draft_id}", headers=bearer(waiting.token)
+    )
+    assert status.json["proof_of_lodging"] == {
+        "document_id": row.id,
+        "check_code": code,
+        "verify_uri": f"http://broker.test/verify?code={code.replace('-', '')}",
+        "jws": row.jws,
+    }
     # Pressed again: nothing more is lodged or issued.
     press(waiting.phone, "send", waiting.draft_id)
     assert len(proofs(waiting.alex.id)) == 1
