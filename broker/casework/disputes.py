@@ -139,6 +139,10 @@ def close(
     if dispute.closed_at is not None:
         raise DisputeRefused("This dispute is already closed", field="outcome")
     by = f"staff:{staff.id}"
+    # Closed first: an open dispute's pause refuses every restart (grants.held_by_dispute),
+    # this one's own included.
+    dispute.closed_at, dispute.outcome, dispute.closed_by_staff_id = now, outcome, staff.id
+    db.session.flush()
     result = "nothing"
     held = grant is not None and dispute.paused and grant.status == grants.SUSPENDED
     if grant is not None and held and outcome == RESUMED:
@@ -155,7 +159,6 @@ def close(
         result = "stopped"
     elif held and outcome == PASSED_ON:
         result = "still_paused"
-    dispute.closed_at, dispute.outcome, dispute.closed_by_staff_id = now, outcome, staff.id
     dispute.receipt = signed.sign(_receipt(dispute, signer.issuer), RECEIPT_KIND, signer.key)
     _audit(dispute, by, CLOSED, now, outcome=outcome)
     notify.dispute_closed(dispute.claimant_id, grant, dispute_id=dispute.id, result=result, now=now)
