@@ -32,7 +32,7 @@ OPENED, ASKED, CLOSED = "dispute.open", "dispute.adviser_asked", "dispute.close"
 RESUMED, STOPPED, PASSED_ON = "resumed", "stopped", "passed_on"
 OUTCOMES = (RESUMED, STOPPED, PASSED_ON)
 PAUSABLE = ("current", "review_overdue")  # grants.state_at of a grant that still works
-RECEIPT_KIND = "consent-broker-dispute"
+RECEIPT_KIND = signed.DISPUTE  # /verify knows it (proof/verifying.py)
 MOST_WORDS = 1000
 PAUSE_REASON = "The claimant disputed a line of their history"
 STOP_REASON = "Stopped after the claimant's dispute"
@@ -163,6 +163,14 @@ def close(
     _audit(dispute, by, CLOSED, now, outcome=outcome)
     notify.dispute_closed(dispute.claimant_id, grant, dispute_id=dispute.id, result=result, now=now)
     return dispute
+
+
+def outcome_file(dispute: Dispute) -> dict[str, Any] | None:
+    """A closed dispute's signed outcome as the claimant downloads it (None while open): the
+    JWS, and beside it what it says, which /verify checks is the same."""
+    if dispute.receipt is None:
+        return None
+    return {"dispute": signed.unverified_payload(dispute.receipt), "jws": dispute.receipt}
 
 
 def waiting() -> list[Dispute]:

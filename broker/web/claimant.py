@@ -630,12 +630,15 @@ def dispute(dispute_id: str) -> str:
     )
 
 
-@bp.get("/history/disputes/<uuid:dispute_id>/outcome.jws")
+@bp.get("/history/disputes/<uuid:dispute_id>/outcome.json")
 def dispute_outcome(dispute_id: str) -> Response:
+    """The signed outcome as a file /verify (and `verify-statement`) checks: JSON, like a
+    receipt, with its readable copy beside the JWS."""
     row = _own_dispute(dispute_id)
-    if row.receipt is None:
+    document = disputes.outcome_file(row)
+    if document is None:
         abort(404)
-    return _attachment(row.receipt, f"dispute-{row.id}.jws", "application/jose")
+    return _attachment(json.dumps(document, indent=2), f"dispute-{row.id}.json", "application/json")
 
 
 def _own_dispute(dispute_id: str) -> Dispute:
