@@ -324,11 +324,13 @@ def history() -> str:
     for event in events:
         grant = by_id[str(event["grant_id"])]
         groups.setdefault(grants.relationship_of(grant), []).append((event, grant))
+    sign_ins = passkeys.history(g.claimant.id)
     return render_template(
         "claimant/history.html",
         titles=titles,
         groups=[(evs[0][1], evs) for evs in groups.values()],
-        sign_in_events=passkeys.history(g.claimant.id),  # issue 17: also in their audit chain
+        sign_in_events=sign_ins,  # issue 17: also in their audit chain
+        sign_in_lines=passkeys.chain_lines(g.claimant.id, sign_ins),  # for "This wasn't right"
         staff_looks=records.looks(g.claimant.id),  # issue 23: one line a day, with a count
         calls=call_log.calls(g.claimant.id, limit=HISTORY_PAGE_EVENTS),  # issue 27
         signed_documents=documents.history(g.claimant.id),  # issue 27: notices and their checks
