@@ -1,6 +1,7 @@
-"""A closed dispute's signed outcome (issue 27 item 3) is a file the claimant downloads and
-anyone checks at /verify, without signing in: recognised as a dispute's outcome, its facts
-(whose, when, what DWP decided) said plainly in English and in Welsh; a changed one refused."""
+"""security.md 84: a closed dispute's signed outcome (issue 27 item 3) is a file the claimant
+downloads and anyone checks at /verify, without signing in: recognised as a dispute's outcome,
+its facts (whose, when, what DWP decided) said plainly in English and in Welsh; a changed one
+refused."""
 
 from __future__ import annotations
 
