@@ -70,6 +70,15 @@ def test_staff_lifting_the_suspension_is_refused_plainly_and_nothing_changes(app
     assert client.get("/api/v1/mr-decisions", headers=bearer(token)).status_code == 401
 
 
+def test_the_record_offers_no_lift_and_says_where_it_restarts(scene):
+    people, grant, staff_client = scene
+
+    record = assert_page(staff_client.get(f"/staff/claimants/{people.claimant.reference}"))
+
+    assert f"/grants/{grant.id}/lift" not in record
+    assert "It restarts only when the dispute is closed as resumed: see Disputes" in text_of(record)
+
+
 def test_no_other_restart_undoes_it_either(scene):
     people, grant, _staff = scene
 
