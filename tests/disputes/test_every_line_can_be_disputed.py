@@ -55,6 +55,8 @@ def test_a_sign_in_line(phone, people):
     [line] = _links_in(phone, "sign-in-history")
 
     assert _event(line).action == "passkey.added"
+    # The account's own sign-in history page names the same line.
+    assert LINK.findall(assert_page(phone.get("/account/history"))) == [str(line)]
     _dispute(phone, people, line, "Passkey added")
 
 
