@@ -194,17 +194,17 @@ def axe_violations(page) -> list[str]:  # noqa: ANN001
     return [f"{rule['id']}: {rule['nodes'][0]['target']}" for rule in found]
 
 
-def assert_fits(page, width: int | None = None) -> None:  # noqa: ANN001
-    """Nothing sticks out sideways: the page is no wider than the viewport (or `width`), so
-    there is no horizontal scrolling. After a click that navigates, the old document may be
+def assert_fits(page) -> None:  # noqa: ANN001
+    """Nothing sticks out sideways (WCAG 1.4.10 reflow): the page is no wider than its viewport,
+    so there is no horizontal scrolling. After a click that navigates, the old document may be
     going away as this runs: wait for the arriving page to have loaded and measure that one."""
-    width = width or page.viewport_size["width"]
+    width = page.viewport_size["width"]
     page.wait_for_load_state()
     wide = page.wait_for_function(
         "document.readyState === 'complete' && document.documentElement"
         " && document.documentElement.scrollWidth"
     ).json_value()
-    assert wide <= width, f"{page.url} is {wide}px wide, more than {width}px"
+    assert wide <= width, f"{page.url} is {wide}px wide, more than its {width}px"
 
 
 def start_check(claimant, staff) -> str:  # noqa: ANN001
