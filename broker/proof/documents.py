@@ -1,4 +1,5 @@
-"""Signed documents anyone can check (issue 27 item 1): so far the MR decision notice.
+"""Signed documents anyone can check (issue 27 item 1): the MR decision notice, proof of lodging
+and the evidence bundle (what each shows: document_kinds.py).
 
 A document is a JWS like every other the broker signs (broker/chain/signed.py, `typ`
 consent-broker-document) over the facts it carries and nothing else. Issuing one appends
@@ -35,7 +36,6 @@ from ..models import AuditEvent, Claimant, MRDecision, SignedDocument
 from ..services import Services
 
 FORMAT = "consent-broker document 1"
-MR_NOTICE = "mr-decision-notice"
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 10
 ISSUE, CHECK = "document.issue", "document.check"

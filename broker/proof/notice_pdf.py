@@ -1,4 +1,4 @@
-"""A signed document as a one-page A4 PDF, with its check code and a QR code for /verify.
+"""A signed document as an A4 PDF, with its check code and a QR code for /verify.
 
 Made with fpdf2: maintained (regular releases), pure Python (no system libraries, unlike
 WeasyPrint's Pango/Cairo or wkhtmltopdf's Qt), small, and it draws a QR code given as SVG, so the
@@ -15,6 +15,7 @@ from typing import Any
 from fpdf import FPDF
 
 from ..consent import device
+from . import document_kinds
 
 WELSH_LETTERS = str.maketrans("ŵŷŴŶẁẃẅỳ", "wyWYwwwy")
 
@@ -23,30 +24,37 @@ def _text(value: Any) -> str:
     return str(value).translate(WELSH_LETTERS).encode("latin-1", "replace").decode("latin-1")
 
 
+def _shown(row: document_kinds.Row, value: Any) -> str:
+    if row.shape == document_kinds.TIME:
+        return str(value)[:19].replace("T", " ") + " UTC"
+    return str(value)
+
+
 def render(document: dict[str, Any], code: str, link: str) -> bytes:
-    """The notice of an MR decision: its facts, who it is for, the code and the QR code."""
-    facts = document.get("facts", {})
+    """A signed document on A4 (one page for a notice or a proof of lodging; a bundle runs on):
+    its kind's facts (document_kinds.py), the entries it lists, the check code and the QR code."""
+    kind = document_kinds.kind_of(document)
     pdf = FPDF(format="A4")
-    pdf.set_title("Mandatory Reconsideration decision notice")
+    pdf.set_title(kind.title)
     pdf.set_creator("consent broker")
     pdf.add_page()
     pdf.set_font("helvetica", "B", 20)
-    pdf.multi_cell(0, 10, _text(facts.get("decision", "Mandatory Reconsideration decision")))
+    pdf.multi_cell(0, 10, _text(kind.title))
     pdf.ln(4)
-    pdf.set_font("helvetica", "", 12)
-    rows = [
-        ("Claimant reference", document.get("claimant", {}).get("reference", "")),
-        ("Date of decision", facts.get("decided_on", "")),
-        ("Outcome", facts.get("outcome_words", "")),
-        ("Last day to appeal", facts.get("appeal_by", "")),
-        ("No appeal after (13-month limit)", facts.get("appeal_outside_limit", "")),
-        ("Notice issued", str(document.get("issued_at", ""))[:19].replace("T", " ") + " UTC"),
-    ]
+    rows = [("Claimant reference", document.get("claimant", {}).get("reference", ""))]
+    rows += [(row.label, _shown(row, value)) for row, value in document_kinds.rows_of(document)]
+    rows.append(("Issued", str(document.get("issued_at", ""))[:19].replace("T", " ") + " UTC"))
     for label, value in rows:
         pdf.set_font("helvetica", "B", 12)
-        pdf.cell(80, 8, _text(label))
+        pdf.multi_cell(80, 8, _text(label), new_x="RIGHT", new_y="TOP")
         pdf.set_font("helvetica", "", 12)
-        pdf.cell(0, 8, _text(value), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 8, _text(value), new_x="LMARGIN", new_y="NEXT")
+    for item in document_kinds.items_of(document):
+        pdf.ln(3)
+        pdf.set_font("helvetica", "B", 12)
+        pdf.multi_cell(0, 7, _text(f"{item.get('on', '')}: {item.get('what', '')}"))
+        pdf.set_font("helvetica", "", 11)
+        pdf.multi_cell(0, 6, _text(item.get("text", "")))
     pdf.ln(6)
     pdf.set_font("helvetica", "B", 14)
     pdf.cell(0, 8, _text(f"Check code: {code}"), new_x="LMARGIN", new_y="NEXT")
@@ -55,7 +63,7 @@ def render(document: dict[str, Any], code: str, link: str) -> bytes:
         0,
         6,
         _text(
-            f"Anyone can check this notice is genuine, unchanged and recorded: go to {link} "
+            f"Anyone can check this document is genuine, unchanged and recorded: go to {link} "
             "or scan the QR code. No account is needed."
         ),
     )

@@ -23,6 +23,7 @@ from . import (
     invitation,
     metrics,
     nominated,
+    notice_pages,
     notices,
     oauth,
     oidc_flow,
@@ -63,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_disputes.bp)  # issue 27: claimants' "This wasn't right"
     guard_blueprint(app, staff_disputes.bp.name, "staff")
     staff_disputes.register(app)
+    notice_pages.register(app)  # issue 27: what every signed document's page shows
     app.register_blueprint(account.bp)  # issue 17: every audience's own sign-in and passkeys
     register_external_sign_in(app)
     app.register_blueprint(health.bp)  # issue 26: /healthz and /readyz, open to all

@@ -8,6 +8,10 @@ import io
 import json
 import re
 
+from sqlalchemy import select
+
+from broker.extensions import db
+from broker.models import SignedDocument
 from broker.proof import documents
 from tests.conftest import csrf_from, sign_in
 from tests.factories import make_adviser, make_claimant, make_decision, make_grant
@@ -42,7 +46,7 @@ def test_checked_by_code_not_sealed_then_sealed_after_a_checkpoint(ctx, client, 
     code = issue(client, claimant, make_decision(claimant))
     first = client.get(f"/verify?code={code}")
     assert first.status_code == 200
-    assert "This notice was issued by this service and has not been changed." in first.text
+    assert "This document was issued by this service and has not been changed." in first.text
     assert "It is not yet sealed in our audit" in first.text
     assert "not changed" in first.text and claimant.reference in first.text
     assert "Alex Morgan" not in first.text  # only the facts the notice carries
@@ -110,8 +114,28 @@ def test_the_history_shows_the_notice_issued_and_each_check(ctx, client):
     code = issue(client, claimant, make_decision(claimant))
     client.get(f"/verify?code={code}")
     history = client.get("/history").text
-    assert "Notice of your Mandatory Reconsideration decision issued" in history
+    assert "Issued: Mandatory Reconsideration decision notice" in history
     assert "Checked at /verify on" in history
+    assert "Someone checked your Mandatory Reconsideration decision notice." in history
+
+
+def test_the_claimant_opens_any_document_issued_to_them_from_the_history(ctx, client):
+    claimant, other = make_claimant("Alex Morgan"), make_claimant("Other Person")
+    code = issue(client, claimant, make_decision(claimant))
+    row = db.session.scalar(
+        select(SignedDocument).where(SignedDocument.claimant_id == claimant.id)
+    )
+    history = client.get("/history").text
+    assert f'href="/documents/{row.id}"' in history
+    page = client.get(f"/documents/{row.id}")
+    assert page.status_code == 200
+    assert code in page.text and "Last day to appeal" in page.text
+    assert client.get(f"/documents/{row.id}.pdf").data.startswith(b"%PDF")
+    assert client.get(f"/documents/{row.id}.json").json["jws"] == row.jws
+    client.post("/sign-out", data={"csrf_token": csrf_from(client.get("/history").text)})
+    sign_in(client, other.account.username)
+    for suffix in ("", ".pdf", ".json"):
+        assert client.get(f"/documents/{row.id}{suffix}").status_code == 404
 
 
 def test_an_adviser_with_mr_read_gets_the_same_notice(ctx, client):

@@ -1,0 +1,67 @@
+"""What each kind of signed document is called and which of its facts are shown, in what order
+and how: one description serves the page, the printed PDF and /verify, so the three never say
+different things about the same document.
+
+The labels are English msgids (the pages translate them; the PDF and the signed file stay in
+English, since a tribunal reads the file and the file is what /verify checks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..i18n import N_
+from ..models import SignedDocument
+
+DATE, TIME, OUTCOME, TEXT = "date", "time", "outcome", "text"
+
+
+@dataclass(frozen=True)
+class Row:
+    fact: str  # the key in the document's facts
+    label: str
+    shape: str = TEXT  # DATE: an ISO day; TIME: an ISO instant; OUTCOME: an MR outcome's code
+
+
+@dataclass(frozen=True)
+class Kind:
+    title: str
+    rows: tuple[Row, ...]
+    what: str  # "Someone checked your ..." on the claimant's history
+
+
+MR_NOTICE = "mr-decision-notice"
+
+KINDS: dict[str, Kind] = {
+    MR_NOTICE: Kind(
+        title=N_("Mandatory Reconsideration decision notice"),
+        rows=(
+            Row("decided_on", N_("Date of decision"), DATE),
+            Row("outcome", N_("Outcome"), OUTCOME),
+            Row("appeal_by", N_("Last day to appeal"), DATE),
+            Row("appeal_outside_limit", N_("No appeal after (13-month limit)"), DATE),
+        ),
+        what=N_("Someone checked your Mandatory Reconsideration decision notice."),
+    ),
+}
+
+UNKNOWN = Kind(title=N_("Signed document"), rows=(), what=N_("Someone checked a signed document."))
+
+
+def kind_of(document: dict[str, Any] | SignedDocument) -> Kind:
+    """The kind of a signed file's contents or of a kept document."""
+    name = document.kind if isinstance(document, SignedDocument) else document.get("kind", "")
+    return KINDS.get(str(name), UNKNOWN)
+
+
+def rows_of(document: dict[str, Any]) -> list[tuple[Row, Any]]:
+    """The document's shown facts in order, each with its value; a fact it lacks is left out."""
+    facts = document.get("facts", {})
+    return [(row, facts[row.fact]) for row in kind_of(document).rows if row.fact in facts]
+
+
+def items_of(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The entries a document lists (an evidence bundle's), each {"on", "what", "text"}."""
+    items = document.get("facts", {}).get("items", [])
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
