@@ -41,10 +41,12 @@ messages: $(STAMP)
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete \
 	  -i translations/messages.pot -d translations
 
-# Phone-sized screenshots of the claimant's pages, in English and Welsh, into screenshots/.
+# Phone-sized screenshots of the claimant's pages, in English and Welsh, into screenshots/; with
+# the signed MR notice's downloaded and printed PDFs and its signed and altered files (issue 27).
 screenshots: install
 	SCREENSHOTS=screenshots $(BIN)/pytest -q tests/browser/test_claimant_screenshots.py \
-	  tests/browser/test_one_login_in_chromium.py tests/browser/test_an_agency_joins_and_pauses_an_adviser.py
+	  tests/browser/test_one_login_in_chromium.py tests/browser/test_an_agency_joins_and_pauses_an_adviser.py \
+	  tests/browser/test_signed_notice_on_phone.py
 
 # A production server (gunicorn, gunicorn.conf.py: one sync worker per core, as `make bench`).
 run: install

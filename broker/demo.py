@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 
 from . import clock
-from .casework import caller_checks, decisions, drafts, watches
+from .casework import caller_checks, decisions, drafts, item_watches, watches
 from .consent import clients, grants, windows
 from .extensions import db
 from .messages import contact, contact_requests, letters, nominated
@@ -23,6 +23,7 @@ from .models import (
     ContactPreference,
     ContactRequest,
     Grant,
+    ItemWatch,
     JournalEntry,
     MRDecision,
     MRDecisionWatch,
@@ -35,6 +36,7 @@ from .oauth.tokens import TokenService
 from .people import accounts, records, staff_keys
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (published in the README: demo data only)
+DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ def seed(hasher: PasswordHasher, signer: TokenService) -> bool:
         seed_sam_for_priya(clock.now(), signer)  # and Sam's consent to Priya (issue 16)
         seed_nominated_contacts(clock.now())  # and Jo's address, Chris's request (issue 23)
         seed_agencies()  # and the agencies' kinds, marks and Priya as Northside's admin (issue 25)
+        seed_item_watches(clock.now(), signer)  # and Priya's to-do and payment watches (issue 27)
         return False
     now = clock.now()
     northside = Organisation(name="Northside Citizens Advice")
@@ -228,6 +231,7 @@ def seed(hasher: PasswordHasher, signer: TokenService) -> bool:
     seed_watch(now, signer)
     seed_sam_for_priya(now, signer)
     seed_nominated_contacts(now)
+    seed_item_watches(now, signer)
     return True
 
 
@@ -494,7 +498,7 @@ def seed_sam_for_priya(now: datetime, signer: TokenService) -> None:
     grant = grants.give(
         sam,
         grants.Representative.of(adviser),
-        scope_names=("mr:read", "mr:request", "journal:read", "payments:read"),
+        scope_names=("mr:read", "mr:request", "journal:read", "todo:read", "payments:read"),
         ends_at=grants.add_months(now, 3),
         purpose="Help with my payment being cut",
         relationship="Welfare rights adviser",
@@ -517,6 +521,69 @@ def seed_sam_for_priya(now: datetime, signer: TokenService) -> None:
         "cannot walk more than 50 metres.",
         now=now,
     )
+
+
+# Watches on to-dos and payments (issue 27): Priya watches Sam's to-dos and payments from her
+# console. Sam's payment 12 days ago (the day the window starts) was lower than the one before,
+# and a to-do is due in 2 days, so her console lists both under "To-dos and payments" (and, as
+# she chose email, the outbox has a message for each).
+
+
+def seed_item_watches(now: datetime, signer: TokenService) -> None:
+    """Sam's to-do and payments, Priya's watches on them and what they told her; nothing if
+    Priya has no live grant from Sam or ever watched Sam's to-dos or payments (a watch switched
+    off stays off). Only the topics the grant's scopes reach: a demo seeded before issue 27
+    gave Priya no `todo:read`, so it has the payment watch only."""
+    sam = records.claimant_by_reference("UC-1002-SM")
+    priya = db.session.scalar(
+        db.select(Account).where(Account.username == "priya@northside.example")
+    )
+    if sam is None or priya is None:
+        return
+    grant = next(
+        (g for g in grants.live_for_adviser(priya.id, now) if g.claimant_id == sam.id), None
+    )
+    if grant is None or db.session.scalar(
+        db.select(ItemWatch.id).where(ItemWatch.claimant_id == sam.id).limit(1)
+    ):
+        return
+    topics = [t for t, scope in item_watches.SCOPES.items() if scope in grant.scope_names]
+    if not topics:
+        return
+    cut = now - timedelta(days=12)
+    if db.session.scalar(db.select(Todo.id).where(Todo.claimant_id == sam.id).limit(1)) is None:
+        db.session.add(
+            Todo(claimant_id=sam.id, title="Book your work search review", due_at=now + 2 * DAY)
+        )
+    if (
+        db.session.scalar(db.select(Payment.id).where(Payment.claimant_id == sam.id).limit(1))
+        is None
+    ):
+        db.session.add_all(
+            [
+                Payment(  # before the window: Priya is told only that the next was lower
+                    claimant_id=sam.id,
+                    period_start=cut - 67 * DAY,
+                    period_end=cut - 37 * DAY,
+                    paid_at=cut - 30 * DAY,
+                    amount_pence=61_020,
+                ),
+                Payment(
+                    claimant_id=sam.id,
+                    period_start=cut - 37 * DAY,
+                    period_end=cut - 7 * DAY,
+                    paid_at=cut,
+                    amount_pence=48_511,
+                ),
+            ]
+        )
+    _token, row, _expires = signer.issue(
+        grant, client_id=clients.CONSOLE_CLIENT_ID, scopes=grant.scope_names, now=now
+    )
+    for topic in topics:
+        watches.set_for_demo(grant, token_id=row.jti, now=now, topic=topic)
+    db.session.flush()
+    item_watches.check(now, limit=100, signer=signer)  # as the sweep would, at once
 
 
 # Contacts receive what the claimant chose (issue 23): Jo, Sam's nominated contact, gets copies

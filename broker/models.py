@@ -776,7 +776,7 @@ class PushDelivery(db.Model):
     id: Mapped[str] = uuid_pk()  # the SET's jti
     notice_id: Mapped[str | None] = mapped_column(ForeignKey("mr_decision_notices.id"), unique=True)
     # A to-do's or payment's event (issue 27); asked again through the rule as it is sent.
-    item_notice_id: Mapped[str | None] = mapped_column(String(UUID_LEN), unique=True)
+    item_notice_id: Mapped[str | None] = mapped_column(ForeignKey("item_notices.id"), unique=True)
     claimant_id: Mapped[str] = mapped_column(ForeignKey("claimants.id"))
     grant_id: Mapped[str] = mapped_column(ForeignKey("grants.id"))
     client_id: Mapped[str] = mapped_column(String(64))

@@ -47,6 +47,8 @@ from .models import (
     ExternalSession,
     Grant,
     Invitation,
+    ItemNotice,
+    ItemWatch,
     LogoutTokenUse,
     MRDecisionNotice,
     MRDecisionWatch,
@@ -147,6 +149,20 @@ def _watch_done(cutoff: datetime) -> ColumnElement[bool]:
     return and_(MRDecisionWatch.ended_at < cutoff, ~notices)
 
 
+def _item_notice_done(cutoff: datetime) -> ColumnElement[bool]:
+    """A to-do's or payment's notice (issue 27), kept as a decision's is (`_notice_done`)."""
+    ended_watch = exists().where(
+        ItemWatch.id == ItemNotice.watch_id, ItemWatch.ended_at.is_not(None)
+    )
+    pushed = exists().where(PushDelivery.item_notice_id == ItemNotice.id)
+    return and_(ItemNotice.created_at < cutoff, ended_watch, ~pushed)
+
+
+def _item_watch_done(cutoff: datetime) -> ColumnElement[bool]:
+    notices = exists().where(ItemNotice.watch_id == ItemWatch.id)
+    return and_(ItemWatch.ended_at < cutoff, ~notices)
+
+
 def _push_done(cutoff: datetime) -> ColumnElement[bool]:
     return or_(PushDelivery.delivered_at < cutoff, PushDelivery.given_up_at < cutoff)
 
@@ -170,7 +186,7 @@ def _contact_grant_ended(cutoff: datetime) -> ColumnElement[bool]:
 
 
 # In the order they run: a row is deleted before the rows it names (push deliveries before the
-# decision notices they name, notices before their watches).
+# decision, to-do and payment notices they name, notices before their watches).
 KINDS: tuple[Kind, ...] = (
     Kind("attempts", 1, 1, (Step(Attempt, _expired(Attempt.at)),)),
     Kind(
@@ -230,7 +246,13 @@ KINDS: tuple[Kind, ...] = (
         "decision_deliveries",
         730,
         0,
-        (Step(MRDecisionNotice, _notice_done), Step(MRDecisionWatch, _watch_done)),
+        # Watches on to-dos and payments (issue 27) and what they told: the same two years.
+        (
+            Step(MRDecisionNotice, _notice_done),
+            Step(MRDecisionWatch, _watch_done),
+            Step(ItemNotice, _item_notice_done),
+            Step(ItemWatch, _item_watch_done),
+        ),
     ),
     Kind("drafts", 730, 0, (Step(MRDraft, _draft_done),)),
     Kind("account_events", 730, 0, (Step(AccountEvent, _expired(AccountEvent.occurred_at)),)),

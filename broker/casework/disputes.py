@@ -32,7 +32,7 @@ OPENED, ASKED, CLOSED = "dispute.open", "dispute.adviser_asked", "dispute.close"
 RESUMED, STOPPED, PASSED_ON = "resumed", "stopped", "passed_on"
 OUTCOMES = (RESUMED, STOPPED, PASSED_ON)
 PAUSABLE = ("current", "review_overdue")  # grants.state_at of a grant that still works
-RECEIPT_KIND = "consent-broker-dispute"
+RECEIPT_KIND = signed.DISPUTE  # /verify knows it (proof/verifying.py)
 MOST_WORDS = 1000
 PAUSE_REASON = "The claimant disputed a line of their history"
 STOP_REASON = "Stopped after the claimant's dispute"
@@ -139,6 +139,10 @@ def close(
     if dispute.closed_at is not None:
         raise DisputeRefused("This dispute is already closed", field="outcome")
     by = f"staff:{staff.id}"
+    # Closed first: an open dispute's pause refuses every restart (grants.held_by_dispute),
+    # this one's own included.
+    dispute.closed_at, dispute.outcome, dispute.closed_by_staff_id = now, outcome, staff.id
+    db.session.flush()
     result = "nothing"
     held = grant is not None and dispute.paused and grant.status == grants.SUSPENDED
     if grant is not None and held and outcome == RESUMED:
@@ -155,11 +159,18 @@ def close(
         result = "stopped"
     elif held and outcome == PASSED_ON:
         result = "still_paused"
-    dispute.closed_at, dispute.outcome, dispute.closed_by_staff_id = now, outcome, staff.id
     dispute.receipt = signed.sign(_receipt(dispute, signer.issuer), RECEIPT_KIND, signer.key)
     _audit(dispute, by, CLOSED, now, outcome=outcome)
     notify.dispute_closed(dispute.claimant_id, grant, dispute_id=dispute.id, result=result, now=now)
     return dispute
+
+
+def outcome_file(dispute: Dispute) -> dict[str, Any] | None:
+    """A closed dispute's signed outcome as the claimant downloads it (None while open): the
+    JWS, and beside it what it says, which /verify checks is the same."""
+    if dispute.receipt is None:
+        return None
+    return {"dispute": signed.unverified_payload(dispute.receipt), "jws": dispute.receipt}
 
 
 def waiting() -> list[Dispute]:

@@ -32,6 +32,7 @@ from ..messages import notify, push
 from ..models import (
     Adviser,
     Grant,
+    ItemWatch,
     MRDecision,
     MRDecisionNotice,
     MRDecisionWatch,
@@ -129,27 +130,32 @@ def _watch_json(row: Any, access: Access, topic: str | None) -> dict[str, Any]:
     return made if topic is None else {**made, "topic": topic}
 
 
-def set_for_demo(grant: Grant, *, token_id: str, now: datetime) -> MRDecisionWatch:
+def set_for_demo(
+    grant: Grant, *, token_id: str, now: datetime, topic: str | None = None
+) -> MRDecisionWatch | ItemWatch:
     """The console's watch under `grant`, set as its first API call would set it (audited
-    under `token_id`, a console token issued under the grant). For the demo data and the tests'
-    scenes. No commit."""
-    watch = MRDecisionWatch(
-        grant_id=grant.id,
-        claimant_id=grant.claimant_id,
-        client_id=clients.CONSOLE_CLIENT_ID,
-        token_id=token_id,
-        created_at=now,
-    )
+    under `token_id`, a console token issued under the grant). `topic`: None for decisions,
+    "todos" or "payments" for a watch on those (POST /todo-watch, /payment-watch). For the demo
+    data and the tests' scenes. No commit."""
+    made = {
+        "grant_id": grant.id,
+        "claimant_id": grant.claimant_id,
+        "client_id": clients.CONSOLE_CLIENT_ID,
+        "token_id": token_id,
+        "created_at": now,
+    }
+    watch = MRDecisionWatch(**made) if topic is None else ItemWatch(topic=topic, **made)
     db.session.add(watch)
     db.session.flush()
+    name = "mr" if topic is None else topic.removesuffix("s")  # as the API audits it
     audit.append(
         audit.Event(
             claimant_id=grant.claimant_id,
             token_id=token_id,
             grant_id=grant.id,
             actor=f"adviser:{grant.adviser_id}",
-            action="mr.watch",
-            resource="mr_decision_watch",
+            action=f"{name}.watch",
+            resource="mr_decision_watch" if topic is None else f"{name}_watch",
             outcome="allowed",
         ),
         now=now,

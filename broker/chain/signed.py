@@ -21,12 +21,13 @@ from .keys import ALGORITHM, SigningKey, write_secret
 
 STATEMENT_KEY_FILE = "statement-key"
 
-CHECKPOINT, STATEMENT, RECEIPT, HISTORY, DOCUMENT = (
+CHECKPOINT, STATEMENT, RECEIPT, HISTORY, DOCUMENT, DISPUTE = (
     "consent-broker-checkpoint",
     "consent-broker-statement",
     "consent-broker-receipt",
     "consent-broker-history",
     "consent-broker-document",  # issue 27: a notice anyone can check at /verify
+    "consent-broker-dispute",  # issue 27: staff's outcome of a claimant's "This wasn't right"
 )
 
 

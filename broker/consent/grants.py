@@ -24,6 +24,7 @@ from ..models import (
     AuthorizationCode,
     Claimant,
     DeviceAuthorization,
+    Dispute,
     Grant,
     RefreshToken,
     StaffMember,
@@ -904,15 +905,34 @@ def lift_suspension(grant: Grant, *, signer: Signer, staff: StaffMember, now: da
 
 
 def restart(grant: Grant, *, by: str, action: str, signer: Signer, now: datetime) -> None:
-    """Undo `pause` (DWP lifting its suspension, or an agency releasing its hold): the grant
-    works again until its same end date, audited as `action`, both sides told. Checks are the
-    caller's. No commit."""
+    """Undo `pause` (DWP lifting its suspension, an agency releasing its hold, or a dispute
+    closed as resumed): the grant works again until its same end date, audited as `action`,
+    both sides told. Other checks are the caller's; this one is every caller's: a pause an open
+    dispute made is refused (GrantRefused), so only closing that dispute restarts it. No commit."""
+    if held_by_dispute(grant):
+        # Issue 27: the claimant said a line of the history was wrong; DWP's "Lift the
+        # suspension" (or any other restart) cannot undo that behind the dispute's back.
+        raise GrantRefused(
+            "The claimant said a line of their history was wrong, which paused this consent. "
+            "It restarts only when the dispute is closed as resumed (Disputes)"
+        )
     grant.status = ACTIVE
     grant.suspended_at = None
     grant.suspension_reason = None
     grant.suspended_by_staff_id = None
     grant.agency_hold = None
     _audit(grant, by, action, now, signer=signer)
+
+
+def held_by_dispute(grant: Grant) -> bool:
+    """Whether an open dispute paused this grant (casework/disputes.py): its pause is the
+    dispute's to lift, when staff close it (a dispute passed on leaves a pause DWP may lift)."""
+    held = (
+        db.select(Dispute.id)
+        .where(Dispute.grant_id == grant.id, Dispute.paused.is_(True), Dispute.closed_at.is_(None))
+        .limit(1)
+    )
+    return db.session.scalar(held) is not None
 
 
 def needs_review(grant: Grant, now: datetime) -> bool:

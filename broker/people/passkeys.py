@@ -35,10 +35,17 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from .. import ratelimit
+from .. import clock, ratelimit
 from ..chain import audit
 from ..extensions import db
-from ..models import Account, AccountEvent, Passkey, PasskeyChallenge, PasswordSignInOff
+from ..models import (
+    Account,
+    AccountEvent,
+    AuditEvent,
+    Passkey,
+    PasskeyChallenge,
+    PasswordSignInOff,
+)
 
 RP_NAME = "Consent broker"
 CHALLENGE_LIFETIME = timedelta(minutes=5)
@@ -421,6 +428,23 @@ def history(account_id: str, limit: int = 200) -> list[AccountEvent]:
             .limit(limit)
         )
     )
+
+
+def chain_lines(account_id: str, events: list[AccountEvent]) -> dict[str, int]:
+    """For each of a claimant's sign-in events (by its ID), the line it wrote to their audit
+    chain: `_record` writes both at the same moment with the same action, so that pair finds it.
+    What the history's "This wasn't right" names. Empty for an account with no chain."""
+    moments = {(e.action, clock.to_micros(e.occurred_at)): e.id for e in events}
+    if not moments:
+        return {}
+    rows = db.session.execute(
+        select(AuditEvent.id, AuditEvent.action, AuditEvent.occurred_us).where(
+            AuditEvent.claimant_id == account_id,
+            AuditEvent.action.in_({action for action, _us in moments}),
+            AuditEvent.occurred_us.in_({us for _action, us in moments}),
+        )
+    )
+    return {moments[(action, us)]: line for line, action, us in rows if (action, us) in moments}
 
 
 def _record(

@@ -218,6 +218,7 @@ class StaffRead:
     at: datetime
     action: str
     by: str  # STAFF or STAFF_SYSTEM
+    line: int = 0  # its audit event's ID: the history's "This wasn't right" names it (not copied)
 
     def as_json(self) -> dict[str, object]:
         return {"seq": self.seq, "at": self.at.isoformat(), "action": self.action, "by": self.by}
@@ -226,14 +227,20 @@ class StaffRead:
 def staff_reads(claimant_id: str, limit: int = 100_000) -> list[StaffRead]:
     """Every staff read of the claimant's record, newest first."""
     rows = db.session.execute(
-        db.select(AuditEvent.seq, AuditEvent.occurred_us, AuditEvent.action, AuditEvent.actor)
+        db.select(
+            AuditEvent.seq,
+            AuditEvent.occurred_us,
+            AuditEvent.action,
+            AuditEvent.actor,
+            AuditEvent.id,
+        )
         .where(AuditEvent.claimant_id == claimant_id, AuditEvent.action.in_(STAFF_READS))
         .order_by(AuditEvent.seq.desc())
         .limit(limit)
     )
     return [
-        StaffRead(seq, clock.from_micros(occurred_us), action, actor.partition(":")[0])
-        for seq, occurred_us, action, actor in rows
+        StaffRead(seq, clock.from_micros(occurred_us), action, actor.partition(":")[0], line)
+        for seq, occurred_us, action, actor, line in rows
     ]
 
 
@@ -243,6 +250,7 @@ class Looks:
 
     day: date
     count: int
+    line: int = 0  # the day's newest read: what the day's "This wasn't right" names
 
 
 def looks(claimant_id: str, most_reads: int = 5_000) -> list[Looks]:
@@ -263,7 +271,9 @@ def looks_by_day(reads: Iterable[StaffRead]) -> list[Looks]:
     can check against their own calls.
     """
     days: dict[date, int] = {}
-    for read in reads:
+    newest: dict[date, int] = {}
+    for read in reads:  # newest first
         day = clock.uk_day(read.at)
         days[day] = days.get(day, 0) + 1
-    return [Looks(day, count) for day, count in sorted(days.items(), reverse=True)]
+        newest.setdefault(day, read.line)
+    return [Looks(day, count, newest[day]) for day, count in sorted(days.items(), reverse=True)]

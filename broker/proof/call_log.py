@@ -21,6 +21,7 @@ class CheckEvent:
     seq: int
     at: datetime
     action: str  # "caller_check.started", ".shown", ".expired", ".replaced", ".reported", ...
+    line: int = 0  # its audit event's ID, for "This wasn't right" (not in the signed copy)
 
     def as_json(self) -> dict[str, object]:
         return {"seq": self.seq, "at": self.at.isoformat(), "action": self.action}
@@ -38,6 +39,11 @@ class Call:
     @property
     def at(self) -> datetime:
         return self.events[0].at
+
+    @property
+    def line(self) -> int:
+        """The check's first event (it started): what the history's "This wasn't right" names."""
+        return self.events[0].line
 
     def _did(self, action: str) -> bool:
         return any(e.action == f"caller_check.{action}" for e in self.events)
@@ -64,25 +70,26 @@ class Call:
         }
 
 
-def calls(claimant_id: str, limit: int = MOST_EVENTS) -> list[Call]:
-    """The claimant's caller checks, newest first, from the newest `limit` check events."""
-    rows = list(
-        db.session.execute(
-            db.select(
-                AuditEvent.seq, AuditEvent.occurred_us, AuditEvent.action, AuditEvent.resource
-            )
-            .where(
-                AuditEvent.claimant_id == claimant_id,
-                AuditEvent.action.like("caller\\_check.%", escape="\\"),
-            )
-            .order_by(AuditEvent.seq.desc())
-            .limit(limit)
-        )
+def calls(claimant_id: str, limit: int = MOST_EVENTS, check_id: str | None = None) -> list[Call]:
+    """The claimant's caller checks (or the one check `check_id`), newest first, from the
+    newest `limit` check events."""
+    query = db.select(
+        AuditEvent.seq,
+        AuditEvent.occurred_us,
+        AuditEvent.action,
+        AuditEvent.resource,
+        AuditEvent.id,
+    ).where(
+        AuditEvent.claimant_id == claimant_id,
+        AuditEvent.action.like("caller\\_check.%", escape="\\"),
     )
+    if check_id is not None:
+        query = query.where(AuditEvent.resource == PREFIX + check_id)
+    rows = list(db.session.execute(query.order_by(AuditEvent.seq.desc()).limit(limit)))
     by_check: dict[str, list[CheckEvent]] = {}
-    for seq, occurred_us, action, resource in reversed(rows):
+    for seq, occurred_us, action, resource, line in reversed(rows):
         if resource.startswith(PREFIX):
-            event = CheckEvent(seq, clock.from_micros(occurred_us), action)
+            event = CheckEvent(seq, clock.from_micros(occurred_us), action, line)
             by_check.setdefault(resource.removeprefix(PREFIX), []).append(event)
     checks = {
         c.id: c
@@ -99,3 +106,12 @@ def calls(claimant_id: str, limit: int = MOST_EVENTS) -> list[Call]:
         if check_id in checks and events[0].action == "caller_check.started"
     ]
     return sorted(found, key=lambda call: call.events[0].seq, reverse=True)
+
+
+def call_of(claimant_id: str, resource: str) -> Call | None:
+    """The call a line of the claimant's chain (`caller_check:<id>`) is part of, if its check is
+    still kept (retention deletes a check after its period; the history then leaves it out)."""
+    if not resource.startswith(PREFIX):
+        return None
+    found = calls(claimant_id, check_id=resource.removeprefix(PREFIX))
+    return found[0] if found else None

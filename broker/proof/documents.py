@@ -292,7 +292,7 @@ def history(claimant_id: str) -> list[dict[str, Any]]:
         if row is None:
             continue
         at = clock.from_micros(event.occurred_us)
-        lines.append({"action": event.action, "at": at, "document": row})
+        lines.append({"action": event.action, "at": at, "document": row, "line": event.id})
     return lines
 
 

@@ -133,4 +133,9 @@ def passwords() -> Response | tuple[str, int]:
 
 @bp.get("/history")
 def history() -> str:
-    return render_template("account/history.html", events=passkeys.history(_account().id))
+    account = _account()
+    events = passkeys.history(account.id)
+    # A claimant's lines are on their chain, so each has "This wasn't right" here too (issue 27);
+    # anyone else's have no chain, so no lines and no link.
+    lines = passkeys.chain_lines(account.id, events) if account.role == "claimant" else {}
+    return render_template("account/history.html", events=events, lines=lines)

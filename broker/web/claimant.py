@@ -324,11 +324,13 @@ def history() -> str:
     for event in events:
         grant = by_id[str(event["grant_id"])]
         groups.setdefault(grants.relationship_of(grant), []).append((event, grant))
+    sign_ins = passkeys.history(g.claimant.id)
     return render_template(
         "claimant/history.html",
         titles=titles,
         groups=[(evs[0][1], evs) for evs in groups.values()],
-        sign_in_events=passkeys.history(g.claimant.id),  # issue 17: also in their audit chain
+        sign_in_events=sign_ins,  # issue 17: also in their audit chain
+        sign_in_lines=passkeys.chain_lines(g.claimant.id, sign_ins),  # for "This wasn't right"
         staff_looks=records.looks(g.claimant.id),  # issue 23: one line a day, with a count
         calls=call_log.calls(g.claimant.id, limit=HISTORY_PAGE_EVENTS),  # issue 27
         signed_documents=documents.history(g.claimant.id),  # issue 27: notices and their checks
@@ -632,12 +634,15 @@ def dispute(dispute_id: str) -> str:
     )
 
 
-@bp.get("/history/disputes/<uuid:dispute_id>/outcome.jws")
+@bp.get("/history/disputes/<uuid:dispute_id>/outcome.json")
 def dispute_outcome(dispute_id: str) -> Response:
+    """The signed outcome as a file /verify (and `verify-statement`) checks: JSON, like a
+    receipt, with its readable copy beside the JWS."""
     row = _own_dispute(dispute_id)
-    if row.receipt is None:
+    document = disputes.outcome_file(row)
+    if document is None:
         abort(404)
-    return _attachment(row.receipt, f"dispute-{row.id}.jws", "application/jose")
+    return _attachment(json.dumps(document, indent=2), f"dispute-{row.id}.json", "application/json")
 
 
 def _own_dispute(dispute_id: str) -> Dispute:

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from .. import clock
 from ..casework import disputes
+from ..consent import grants
 from ..extensions import db
 from ..models import Claimant, Dispute
 from . import boundary
@@ -30,6 +31,7 @@ def register(app: Flask) -> None:
         dispute_days_asked=disputes.days_asked,
         dispute_pause_reason=disputes.PAUSE_REASON,
         claimant_disputes=disputes.of_claimant,  # the claimant's history lists their own
+        held_by_dispute=grants.held_by_dispute,  # the staff record offers no lift for these
     )
 
 

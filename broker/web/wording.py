@@ -14,12 +14,13 @@ from markupsafe import Markup, escape
 
 import scopes
 
+from .. import clock, i18n
 from ..casework import caller_checks
 from ..consent import case_tied
 from ..i18n import DEFAULT_LANGUAGE, N_, current_language, time_of_day
-from ..models import Grant
+from ..models import AuditEvent, Grant
 from ..people import passkeys, records
-from ..proof import call_log
+from ..proof import call_log, documents
 
 # English here, marked for the catalogue; translated when shown; a test checks every one has a
 # Welsh translation.
@@ -128,6 +129,26 @@ def staff_looks_line(count: int) -> str:
     if count == 1:
         return words
     return ngettext("%(what)s: %(num)d time", "%(what)s: %(num)d times", count, what=words)
+
+
+def disputed_line(event: AuditEvent) -> tuple[str, bool]:
+    """A line of the claimant's history, as the history page says it, for the "This wasn't
+    right" pages; and True when the line stands for a whole day (DWP staff's reads of a day are
+    one line, so the page gives the day, not the one read's time)."""
+    if event.action in records.STAFF_READS:
+        on = clock.uk_day(clock.from_micros(event.occurred_us))
+        count = next((d.count for d in records.looks(event.claimant_id) if d.day == on), 1)
+        return staff_looks_line(count), True
+    if event.resource.startswith(call_log.PREFIX):
+        call = call_log.call_of(event.claimant_id, event.resource)
+        return (call_line(call) if call else gettext("Someone tried to call you.")), False
+    if event.action == documents.ISSUE:
+        return gettext("Notice of your Mandatory Reconsideration decision issued"), False
+    if event.action == documents.CHECK:
+        return gettext(
+            "Checked at /verify on %(day)s", day=i18n.day(clock.from_micros(event.occurred_us))
+        ), False
+    return describe_action(event.action, ""), False
 
 
 def organisation_name(name: str) -> str:
@@ -284,6 +305,7 @@ def register(app: Flask) -> None:
         describe_actor=describe_actor,
         staff_looks_line=staff_looks_line,
         call_line=call_line,
+        disputed_line=disputed_line,
         status_word=status_word,
         event_by=event_by,
         result_word=result_word,

@@ -164,13 +164,47 @@ def sign_in_by_keys(page, username: str) -> None:  # noqa: ANN001
     page.locator("form[action='/sign-in'] button[type=submit]").click()
 
 
+AXE_TIMEOUT_MS = 60_000
+
+
 def axe_violations(page) -> list[str]:  # noqa: ANN001
-    """What axe-core finds against WCAG A and AA, once the page has loaded."""
+    """What axe-core finds against WCAG A and AA, once the page has loaded.
+
+    axe runs on the page's timers, which never fire with JavaScript off: awaited in one
+    `page.evaluate` (which has no time limit) it would wait for ever. So it is started, and its
+    answer waited for with a time limit, after a quick check that the page runs scripts at all."""
     from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     page.wait_for_load_state("load")
-    result = Axe().run(page, options=AXE_OPTIONS)
-    return [f"{rule['id']}: {rule['nodes'][0]['target']}" for rule in result.response["violations"]]
+    page.evaluate("() => { window.__axeTick = false; setTimeout(() => (window.__axeTick = true)) }")
+    try:
+        page.wait_for_function("() => window.__axeTick", timeout=5_000)
+    except PlaywrightTimeout:
+        raise AssertionError(
+            "axe needs JavaScript: open the page with new_page(..., javascript=True)"
+        ) from None
+    page.evaluate(Axe().axe_script)
+    page.evaluate(
+        "(options) => { window.__axeFound = null;"
+        " axe.run(document, options).then(found => { window.__axeFound = found.violations }) }",
+        AXE_OPTIONS,
+    )
+    found = page.wait_for_function("() => window.__axeFound", timeout=AXE_TIMEOUT_MS).json_value()
+    return [f"{rule['id']}: {rule['nodes'][0]['target']}" for rule in found]
+
+
+def assert_fits(page) -> None:  # noqa: ANN001
+    """Nothing sticks out sideways (WCAG 1.4.10 reflow): the page is no wider than its viewport,
+    so there is no horizontal scrolling. After a click that navigates, the old document may be
+    going away as this runs: wait for the arriving page to have loaded and measure that one."""
+    width = page.viewport_size["width"]
+    page.wait_for_load_state()
+    wide = page.wait_for_function(
+        "document.readyState === 'complete' && document.documentElement"
+        " && document.documentElement.scrollWidth"
+    ).json_value()
+    assert wide <= width, f"{page.url} is {wide}px wide, more than its {width}px"
 
 
 def start_check(claimant, staff) -> str:  # noqa: ANN001

@@ -8,7 +8,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from broker.extensions import db
-from tests.browser.conftest import AXE_OPTIONS, NARROW_PHONE, new_page, switch_language
+from tests.browser.conftest import AXE_OPTIONS, NARROW_PHONE, assert_fits, new_page, switch_language
 from tests.factories import bearer, issue_token, make_adviser, make_claimant, make_grant
 
 pytestmark = pytest.mark.browser
@@ -67,6 +67,6 @@ def test_the_banner_says_whether_the_partner_reads_it(
 
     assert said.inner_text().strip() == SAID[(language, sensitive)]
     assert said.is_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= NARROW_PHONE["width"]
+    assert_fits(page)
     assert Axe().run(page, options=AXE_OPTIONS).response["violations"] == []
     page.context.close()

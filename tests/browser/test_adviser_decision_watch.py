@@ -14,7 +14,14 @@ from playwright.sync_api import expect
 from broker import clock, services
 from broker.casework import appeals, decisions
 from broker.extensions import db
-from tests.browser.conftest import LAPTOP, NARROW_PHONE, axe_violations, new_page, sign_in_page
+from tests.browser.conftest import (
+    LAPTOP,
+    NARROW_PHONE,
+    assert_fits,
+    axe_violations,
+    new_page,
+    sign_in_page,
+)
 from tests.factories import make_adviser, make_claimant, make_grant
 
 pytestmark = pytest.mark.browser
@@ -65,8 +72,7 @@ def test_the_adviser_watches_sees_the_deadline_and_marks_it_seen(app, ctx, brows
         expect(phone.locator("main")).to_contain_text(
             "Was told about a new reconsideration decision: Limited capability for work"
         )
-        width = phone.evaluate("document.documentElement.scrollWidth")
-        assert width <= NARROW_PHONE["width"]
+        assert_fits(phone)
     finally:
         laptop.context.close()
         phone.context.close()

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from broker import clock, sweep
 from broker.extensions import db
 from broker.models import Todo
-from tests.browser.conftest import NARROW_PHONE, axe_violations, new_page, sign_in_page
+from tests.browser.conftest import NARROW_PHONE, assert_fits, axe_violations, new_page, sign_in_page
 from tests.factories import bound, make_adviser, make_claimant, make_grant
 from tests.lifecycle import senders
 
@@ -51,7 +51,7 @@ def test_the_adviser_watches_to_dos_on_a_small_phone(app, ctx, browser, live_ser
         expect(told).to_contain_text("Alex Morgan")
         expect(told).to_contain_text("A to-do is overdue")
         assert axe_violations(phone) == []
-        assert phone.evaluate("document.documentElement.scrollWidth") <= NARROW_PHONE["width"]
+        assert_fits(phone)
 
         phone.context.clear_cookies()
         sign_in_page(phone, claimant_name)

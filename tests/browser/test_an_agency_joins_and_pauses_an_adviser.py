@@ -11,7 +11,7 @@ from flask import Flask
 from broker.extensions import db
 from broker.models import Adviser, Organisation
 from tests.agencies.helpers import invitation_link, make_admin
-from tests.browser.conftest import PHONE, new_page, sign_in_page, snap
+from tests.browser.conftest import PHONE, assert_fits, new_page, sign_in_page, snap
 from tests.factories import issue_token, make_claimant, make_grant
 
 pytestmark = pytest.mark.browser
@@ -90,7 +90,7 @@ def test_an_agency_is_onboarded_invites_an_adviser_and_pauses_them(
     olu.get_by_role("button", name="Yes, suspend").click()
     assert "Suspended" in olu.content()
     # On a phone the advisers' table scrolls in its own region; the page never does.
-    assert olu.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert_fits(olu)
     snap(olu, "agency-5-olu-pauses-priya")
 
     assert api_status(priya, live_server, token) == 401

@@ -20,6 +20,7 @@ from tests.browser.conftest import (
     LAPTOP,
     NARROW_PHONE,
     PHONE,
+    assert_fits,
     new_page,
     open_menu,
     sign_in_by_keys,
@@ -37,10 +38,6 @@ def people(ctx):  # noqa: ANN001, ANN201
     claimant, staff = make_claimant("Alex Morgan"), make_staff("Jordan Lee")
     db.session.rollback()  # hold no transaction open while the live server answers
     return claimant, staff
-
-
-def fits(page) -> None:  # noqa: ANN001
-    assert page.evaluate("document.documentElement.scrollWidth") <= NARROW_PHONE["width"]
 
 
 def test_a_claimant_compares_the_code_on_a_small_phone_without_javascript(
@@ -63,13 +60,13 @@ def test_a_claimant_compares_the_code_on_a_small_phone_without_javascript(
     expect(phone).to_have_url(re.compile(r"#caller-check-"))
     first = phone.locator("main h2").first
     expect(first).to_have_text("Someone is calling you")
-    fits(phone)
+    assert_fits(phone)
 
     open_menu(phone)
     phone.get_by_role("link", name="Who is calling me?").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Who is calling me?")
     expect(phone.locator("[data-caller-check-code]")).to_have_text(code)
-    fits(phone)
+    assert_fits(phone)
 
     frozen_clock.advance(minutes=5)
     phone.get_by_role("button", name="Check again").click()
@@ -77,7 +74,7 @@ def test_a_claimant_compares_the_code_on_a_small_phone_without_javascript(
         "Nobody from DWP or your advisers is calling you now through this service."
     )
     expect(phone.locator("[data-caller-check-code]")).to_have_count(0)
-    fits(phone)
+    assert_fits(phone)
     phone.context.close()
 
 
@@ -94,7 +91,7 @@ def test_a_claimant_reports_a_caller_on_a_small_phone(browser, live_server, peop
         "You told us this caller was not genuine"
     )
     expect(phone.get_by_role("main")).to_contain_text("Call DWP on the number on GOV.UK.")
-    fits(phone)
+    assert_fits(phone)
     phone.context.close()
 
 
@@ -180,7 +177,7 @@ def test_the_pages_speak_welsh(browser, live_server, people):
     expect(phone.get_by_role("heading", level=1)).to_have_text(
         "Fe ddywedoch chi wrthym nad oedd y galwr hwn yn un go iawn"
     )
-    fits(phone)
+    assert_fits(phone)
     phone.context.close()
 
 

@@ -18,6 +18,7 @@ from broker.models import Grant
 from tests.browser.conftest import (
     AXE_OPTIONS,
     NARROW_PHONE,
+    assert_fits,
     new_page,
     sign_in_page,
     switch_language,
@@ -78,8 +79,7 @@ def test_claimant_gives_access_until_their_reconsideration_is_decided(
             f"and no later than {latest}"
         )
     ).to_be_visible()
-    width = phone.evaluate("document.documentElement.scrollWidth")
-    assert width <= NARROW_PHONE["width"], width  # nothing scrolls sideways at 320 px
+    assert_fits(phone)  # nothing scrolls sideways at 320 px
     phone.screenshot(path=str(folder / "en-case-tied-home.png"), full_page=True)
     switch_language(phone, "Cymraeg")
     expect(

@@ -20,6 +20,7 @@ from broker.models import Grant
 from tests.browser.conftest import (
     AXE_OPTIONS,
     NARROW_PHONE,
+    assert_fits,
     new_page,
     sign_in_by_keys,
     sign_in_page,
@@ -37,10 +38,6 @@ def phone(browser, live_server):  # noqa: ANN001, ANN201
     page = new_page(browser, live_server, NARROW_PHONE)  # JavaScript off
     yield page
     page.context.close()
-
-
-def _fits(page) -> None:  # noqa: ANN001
-    assert page.evaluate("document.documentElement.scrollWidth") <= NARROW_PHONE["width"]
 
 
 def _fresh(claimant_id: str) -> Grant:
@@ -62,18 +59,18 @@ def test_choosing_only_from_a_date_then_starting_it_later(ctx, phone):
     phone.get_by_label("Only from this date (optional)").fill("3 3 2026")
     phone.get_by_label("Why do they need it?").fill("Help with my payment being cut")
     phone.get_by_label("Who are they to you?").fill("My welfare rights adviser")
-    _fits(phone)
+    assert_fits(phone)
     phone.get_by_role("button", name="Continue").click()
 
     expect(phone.get_by_role("heading", level=1)).to_have_text("Check before you give access")
     expect(phone.locator("dl.govuk-summary-list")).to_contain_text("Only from 3 March 2026")
-    _fits(phone)
+    assert_fits(phone)
     phone.get_by_role("button", name="Give access").click()
 
     expect(phone.get_by_role("alert")).to_contain_text("Priya Shah can now see what you chose")
     expect(phone.locator(".govuk-summary-card")).to_contain_text("Only from 3 March 2026")
     assert _fresh(alex.id).date_from == date(2026, 3, 3)
-    _fits(phone)
+    assert_fits(phone)
 
     phone.get_by_role("link", name="Change what they can see").click()
     phone.get_by_label("Only from this date (optional)").fill("1 4 2026")
@@ -85,7 +82,7 @@ def test_choosing_only_from_a_date_then_starting_it_later(ctx, phone):
     )
     grant = _fresh(alex.id)
     assert (grant.date_from, grant.date_to) == (date(2026, 4, 1), date(2026, 6, 30))
-    _fits(phone)
+    assert_fits(phone)
 
 
 def test_an_earlier_date_on_change_is_explained_next_to_the_field(ctx, phone):
@@ -137,7 +134,7 @@ def test_a_request_for_dates_is_said_in_words_and_can_start_later(ctx, phone):
     expect(phone.locator("#window-asked")).to_have_text(
         "They ask to see only some dates: Only from 3 March 2026."
     )
-    _fits(phone)
+    assert_fits(phone)
     phone.get_by_label("Only from this date (optional)").fill("10 3 2026")
     phone.get_by_role("button", name="Yes, give access").click()
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in_page
+from tests.browser.conftest import assert_fits, sign_in_page
 from tests.factories import make_adviser, make_claimant, make_decision
 
 pytestmark = pytest.mark.browser
@@ -84,7 +84,7 @@ def test_the_history_token_reference_is_never_split_at_320_px(
     box = reference.bounding_box()
     assert lines == 1  # one line: not broken mid-code
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 320
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 320  # nothing sticks out
+    assert_fits(phone)  # nothing sticks out
     phone.context.close()
 
 

@@ -10,7 +10,14 @@ from playwright.sync_api import expect
 
 from broker.extensions import db
 from broker.models import AuditEvent, Grant
-from tests.browser.conftest import NARROW_PHONE, PHONE, new_page, open_menu, sign_in_page
+from tests.browser.conftest import (
+    NARROW_PHONE,
+    PHONE,
+    assert_fits,
+    new_page,
+    open_menu,
+    sign_in_page,
+)
 from tests.factories import (
     bearer,
     issue_token,
@@ -45,12 +52,6 @@ def screen(request, browser, live_server):  # noqa: ANN001, ANN201
     yield from _phone(browser, live_server, viewport)
 
 
-def _fits(page) -> None:  # noqa: ANN001
-    """Nothing is wider than the screen: no sideways scrolling (WCAG 1.4.10 reflow)."""
-    width = page.viewport_size["width"]
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
-
-
 @SIZES
 def test_the_claimant_signs_in_and_lands_on_their_home_page(alex, screen, viewport):
     sign_in_page(screen, alex.account.username)
@@ -58,7 +59,7 @@ def test_the_claimant_signs_in_and_lands_on_their_home_page(alex, screen, viewpo
     expect(screen.get_by_role("heading", level=1)).to_have_text("Hello, Alex Morgan")
     expect(screen.get_by_text("Nobody can see your journal.")).to_be_visible()
     expect(screen.get_by_role("button", name="Give someone access")).to_be_visible()
-    _fits(screen)
+    assert_fits(screen)
 
 
 def test_a_wrong_password_is_explained_and_the_field_is_linked(alex, screen):
@@ -82,7 +83,7 @@ def test_the_claimant_gives_access_by_typing_the_advisers_code(alex, screen, vie
     screen.get_by_label("3 months").check()
     screen.get_by_label("Why do they need it?").fill("Help with my appeal")
     screen.get_by_label("Who are they to you?").fill("My welfare rights adviser")
-    _fits(screen)
+    assert_fits(screen)
     screen.get_by_role("button", name="Continue").click()
 
     expect(screen.get_by_role("heading", level=1)).to_have_text("Check before you give access")
@@ -94,7 +95,7 @@ def test_the_claimant_gives_access_by_typing_the_advisers_code(alex, screen, vie
         "Help with my appeal",
     ]  # who, what, how long, why: in that order
     assert [facts.index(fact) for fact in order] == sorted(facts.index(fact) for fact in order)
-    _fits(screen)
+    assert_fits(screen)
     screen.get_by_role("button", name="Give access").click()
 
     expect(screen.get_by_role("alert")).to_contain_text("Priya Shah can now see what you chose")
@@ -136,7 +137,7 @@ def test_the_claimant_sees_who_can_see_what_until_when_and_why(alex, screen, vie
     expect(card).to_contain_text(f"{grant.ends_at.day} ")
     expect(card).to_contain_text("Help with an appeal")
     expect(card).to_contain_text("Current")
-    _fits(screen)
+    assert_fits(screen)
 
 
 @SIZES
@@ -150,7 +151,7 @@ def test_the_claimant_stops_one_advisers_access(alex, screen, viewport):
     screen.goto("/access")
     screen.get_by_role("link", name="Stop access for Priya Shah").click()
     expect(screen.get_by_role("heading", level=1)).to_have_text("Stop access for Priya Shah?")
-    _fits(screen)
+    assert_fits(screen)
     screen.get_by_role("button", name="Yes, stop access").click()
 
     expect(screen.get_by_role("alert")).to_contain_text("Priya Shah can no longer see your journal")
@@ -172,7 +173,7 @@ def test_the_claimant_changes_what_an_adviser_can_see(app, alex, screen):
     expect(screen.get_by_role("heading", level=1)).to_have_text("Change what Priya Shah can see")
     expect(screen.get_by_label("Your reconsideration decisions")).to_be_checked()
     expect(screen.get_by_label("Your journal", exact=True)).to_be_checked()
-    _fits(screen)
+    assert_fits(screen)
     screen.get_by_label("Your journal", exact=True).uncheck()
     screen.get_by_role("button", name="Save changes").click()
 
@@ -207,7 +208,7 @@ def test_stop_all_access_ends_every_grant_after_one_confirmation(app, alex, scre
     expect(screen.get_by_role("heading", level=1)).to_have_text("Stop all access?")
     expect(screen.get_by_role("main")).to_contain_text("Priya Shah, Northside Citizens Advice")
     expect(screen.get_by_role("main")).to_contain_text("Tom Reed, Riverside Law Centre")
-    _fits(screen)
+    assert_fits(screen)
     db.session.rollback()
     assert {g.status for g in db.session.scalars(db.select(Grant))} == {"active"}  # not yet
     screen.get_by_role("button", name="Yes, stop all access").click()
@@ -262,7 +263,7 @@ def test_the_claimant_sees_what_each_adviser_looked_at(app, alex, screen, viewpo
     expect(tom_part).to_contain_text("Looked at your payments")
     expect(tom_part).to_contain_text("Refused")
     expect(tom_part).not_to_contain_text("Housing costs element")
-    _fits(screen)
+    assert_fits(screen)
 
 
 def _section(page, heading: str):  # noqa: ANN001, ANN202

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.accessibility.scene import build, pages
-from tests.browser.conftest import PHONE, new_page, switch_language
+from tests.browser.conftest import PHONE, assert_fits, new_page, switch_language
 
 pytestmark = pytest.mark.browser
 
@@ -54,8 +54,7 @@ def test_main_claimant_pages_fit_a_phone_and_are_photographed(
             page.locator("#password").fill("pw-for-tests")
             page.locator("form[action='/sign-in'] button[type=submit]").click()
         claimant_page.open(page, scene)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], f"{claimant_page.name} is {width}px wide"
+        assert_fits(page)
         path = folder / f"{language}-{claimant_page.name}.png"
         page.screenshot(path=str(path), full_page=True)
         taken.append(path)

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from broker.consent import grants
 from broker.extensions import db
 from broker.models import Account, Grant
-from tests.browser.conftest import NARROW_PHONE, new_page, open_menu, switch_language
+from tests.browser.conftest import NARROW_PHONE, assert_fits, new_page, open_menu, switch_language
 from tests.factories import make_adviser, make_claimant
 
 pytestmark = pytest.mark.browser
@@ -57,7 +57,7 @@ def test_a_welsh_speaker_gives_access_in_welsh_on_a_small_phone(ctx, browser, li
     page.get_by_role("button", name="Rhoi mynediad").click()
 
     expect(page.get_by_role("alert")).to_contain_text("Gall Priya Shah weld beth wnaethoch chi")
-    assert page.evaluate("document.documentElement.scrollWidth") <= NARROW_PHONE["width"]
+    assert_fits(page)
     db.session.rollback()
     assert db.session.scalars(db.select(Grant.status)).all() == ["active"]
     assert db.session.get(Account, claimant_id).language == "cy"

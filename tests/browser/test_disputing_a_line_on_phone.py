@@ -8,7 +8,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from broker.extensions import db
-from tests.browser.conftest import AXE_OPTIONS, NARROW_PHONE, new_page, switch_language
+from tests.browser.conftest import AXE_OPTIONS, NARROW_PHONE, assert_fits, new_page, switch_language
 from tests.factories import make_adviser, make_claimant, make_grant
 
 pytestmark = pytest.mark.browser
@@ -38,7 +38,7 @@ def alex(app, ctx):  # noqa: ANN001, ANN201
 
 
 def _fits_and_is_clean(page) -> None:  # noqa: ANN001
-    assert page.evaluate("document.documentElement.scrollWidth") <= NARROW_PHONE["width"]
+    assert_fits(page)
     assert Axe().run(page, options=AXE_OPTIONS).response["violations"] == []
 
 

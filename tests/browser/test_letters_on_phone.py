@@ -10,7 +10,13 @@ from playwright.sync_api import expect
 from broker import clock
 from broker.extensions import db
 from broker.messages import contact, letters
-from tests.browser.conftest import NARROW_PHONE, new_page, sign_in_page, switch_language
+from tests.browser.conftest import (
+    NARROW_PHONE,
+    assert_fits,
+    new_page,
+    sign_in_page,
+    switch_language,
+)
 from tests.factories import make_claimant, make_staff
 
 pytestmark = pytest.mark.browser
@@ -41,17 +47,6 @@ WORDS = {
 }
 
 
-def fits(page) -> None:  # noqa: ANN001
-    # After a click that navigates, the old document may be going away as this runs: wait for
-    # the page that is arriving to have loaded, and measure that one.
-    page.wait_for_load_state()
-    width = page.wait_for_function(
-        "document.readyState === 'complete' && document.documentElement"
-        " && document.documentElement.scrollWidth"
-    ).json_value()
-    assert width <= NARROW_PHONE["width"], f"{page.url} is {width}px wide"
-
-
 @pytest.mark.parametrize("language", ["en", "cy"])
 def test_a_claimant_reads_a_letter_and_chooses_text_messages_on_a_small_phone(
     ctx, browser, live_server, language
@@ -74,27 +69,27 @@ def test_a_claimant_reads_a_letter_and_chooses_text_messages_on_a_small_phone(
     if language == "cy":
         switch_language(page, "Cymraeg")
     expect(page.locator("html")).to_have_attribute("lang", language)
-    fits(page)
+    assert_fits(page)
     page.get_by_role("link", name=words["count"]).click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(words["letters"])
-    fits(page)
+    assert_fits(page)
     page.locator("#letters a").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(words["title"])
     expect(page.locator("#letter-body")).to_contain_text("Your payment is on 5 January.")
     expect(page.locator("#letter-proof")).to_contain_text(words["opened"])
-    fits(page)
+    assert_fits(page)
     page.goto("/")
     expect(page.locator("#letters-unread")).to_have_text(words["letters"])
 
     page.goto("/letters")
     page.get_by_role("link", name=words["choose"]).click()
-    fits(page)
+    assert_fits(page)
     page.locator("#reminders-sms").check()
     page.get_by_role("button", name=words["save"]).click()
     expect(page.locator(".govuk-error-summary")).to_contain_text(words["missing"])
     expect(page.locator("#reminders-sms")).to_be_checked()  # nothing the claimant chose is lost
-    fits(page)
+    assert_fits(page)
     page.locator("#mobile").fill("07700 900 982")
     page.get_by_role("button", name=words["save"]).click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text(words["saved"])

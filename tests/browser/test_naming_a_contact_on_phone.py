@@ -15,7 +15,7 @@ from broker import clock
 from broker.extensions import db
 from broker.messages import contact_requests
 from broker.models import ContactAddress, ContactRequest, OutboxMessage
-from tests.browser.conftest import NARROW_PHONE, new_page, sign_in_page
+from tests.browser.conftest import NARROW_PHONE, assert_fits, new_page, sign_in_page
 from tests.factories import make_claimant
 
 pytestmark = pytest.mark.browser
@@ -23,8 +23,7 @@ SHOTS = os.environ.get("SCREENSHOTS")
 
 
 def fits(page, name: str) -> None:  # noqa: ANN001
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= NARROW_PHONE["width"], f"{page.url} is {width}px wide"
+    assert_fits(page)
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/contact-{name}.png", full_page=True)
 

@@ -15,6 +15,7 @@ from broker.models import Passkey
 from tests.browser.conftest import (
     AXE_OPTIONS,
     NARROW_PHONE,
+    assert_fits,
     new_page,
     sign_in_by_keys,
     switch_language,
@@ -60,8 +61,7 @@ def test_the_passkey_pages_have_no_violations_at_320_px(
         page.goto(path)
         page.wait_for_load_state("load")
         assert page.locator("html").get_attribute("lang") == language, name
-        wide = page.evaluate("document.documentElement.scrollWidth")
-        assert wide <= NARROW_PHONE["width"], (name, wide)
+        assert_fits(page)
         for rule in Axe().run(page, options=AXE_OPTIONS).response["violations"]:
             violations.append(f"{name}: {rule['id']} {[n['target'] for n in rule['nodes']]}")
         page.screenshot(path=str(folder / f"passkeys-{name}-{language}.png"), full_page=True)

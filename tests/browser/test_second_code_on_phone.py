@@ -16,6 +16,7 @@ from tests.browser.conftest import (
     AXE_OPTIONS,
     LAPTOP,
     NARROW_PHONE,
+    assert_fits,
     new_page,
     sign_in_by_keys,
     sign_in_page,
@@ -87,7 +88,7 @@ def test_the_phone_shows_the_second_code_and_then_the_confirmation(
     def looks_right(name: str) -> None:
         phone.wait_for_load_state("load")
         assert phone.locator("html").get_attribute("lang") == language
-        assert phone.evaluate("document.documentElement.scrollWidth") <= NARROW_PHONE["width"]
+        assert_fits(phone)
         for rule in axe.run(phone, options=AXE_OPTIONS).response["violations"]:
             violations.append(f"{name}: {rule['id']}")
 

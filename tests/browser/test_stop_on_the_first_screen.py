@@ -18,7 +18,13 @@ from broker.casework import drafts
 from broker.extensions import db
 from broker.messages import letters
 from tests.accessibility.scene import Scene, build
-from tests.browser.conftest import new_page, sign_in_by_keys, start_check, switch_language
+from tests.browser.conftest import (
+    assert_fits,
+    new_page,
+    sign_in_by_keys,
+    start_check,
+    switch_language,
+)
 from tests.conftest import sign_in
 from tests.drafts.conftest import send_request
 from tests.factories import issue_token, make_staff
@@ -100,7 +106,7 @@ def test_stop_all_access_and_the_stop_questions_buttons_are_on_the_first_screen(
         expect(unread).not_to_have_text(re.compile(r"\d"))
     stop_all = main.locator("a[href='/access/stop-all']")
     home = _bottom(stop_all)
-    assert phone.evaluate("document.documentElement.scrollWidth") <= FIRST_SCREEN["width"]
+    assert_fits(phone)
 
     stop_all.click()
     stop_all_question = _bottom(main.locator("form[action='/access/stop-all'] button"))

@@ -9,7 +9,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 
-from tests.browser.conftest import AXE_OPTIONS, NARROW_PHONE, new_page, switch_language
+from tests.browser.conftest import AXE_OPTIONS, NARROW_PHONE, assert_fits, new_page, switch_language
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +46,7 @@ def test_one_login_then_one_or_then_passkey_and_password(
         tops = [item.bounding_box()["y"] for item in (one_login, or_heading, passkey, password)]
         assert tops == sorted(tops), tops
         assert page.locator("html").get_attribute("lang") == language
-        assert page.evaluate("document.documentElement.scrollWidth") <= NARROW_PHONE["width"]
+        assert_fits(page)
         violations = [
             f"{rule['id']} {[n['target'] for n in rule['nodes']]}"
             for rule in Axe().run(page, options=AXE_OPTIONS).response["violations"]

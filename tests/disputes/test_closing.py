@@ -80,7 +80,7 @@ def test_resumed_restarts_the_grant_and_the_claimant_gets_a_signed_outcome(
         "resumed",
         people.claimant.reference,
     )
-    assert phone.get(f"/history/disputes/{row.id}/outcome.jws").text == row.receipt
+    assert phone.get(f"/history/disputes/{row.id}/outcome.json").get_json()["jws"] == row.receipt
     [told] = messages_to(people.claimant.id, "dispute_closed")
     assert "access to your journal has restarted" in told.body
     assert audit_actions(people.claimant.id)[-2:] == ["grant.dispute_resume", "dispute.close"]

@@ -28,6 +28,8 @@ from broker.models import (
     ExternalLinkCode,
     ExternalSession,
     Invitation,
+    ItemNotice,
+    ItemWatch,
     LogoutTokenUse,
     MRDecisionNotice,
     MRDecisionWatch,
@@ -233,11 +235,16 @@ def caller_checks(p: SimpleNamespace, at: datetime) -> Any:
 
 
 def push_deliveries(
-    p: SimpleNamespace, at: datetime | None, *, notice_id: str | None = None
+    p: SimpleNamespace,
+    at: datetime | None,
+    *,
+    notice_id: str | None = None,
+    item_notice_id: str | None = None,
 ) -> Any:
     row = PushDelivery(
         id=_id(),
         notice_id=notice_id,
+        item_notice_id=item_notice_id,
         claimant_id=p.claimant.id,
         grant_id=p.grant.id,
         client_id=CLIENT,
@@ -314,6 +321,42 @@ def mr_decision_watches(p: SimpleNamespace, at: datetime) -> Any:
     return _watch(p, at).id
 
 
+def _item_watch(p: SimpleNamespace, ended_at: datetime | None) -> ItemWatch:
+    watch = ItemWatch(
+        grant_id=p.grant.id,
+        claimant_id=p.claimant.id,
+        topic="todos",
+        client_id=_id(),  # one live watch per grant, client and topic
+        token_id=_id(),
+        created_at=(ended_at or clock.now()) - timedelta(days=30),
+        ended_at=ended_at,
+        end_reason="grant_ended" if ended_at else None,
+    )
+    db.session.add(watch)
+    db.session.flush()
+    return watch
+
+
+def item_notices(p: SimpleNamespace, at: datetime, *, live: bool = False) -> Any:
+    watch = _item_watch(p, None if live else clock.now())
+    row = ItemNotice(
+        watch_id=watch.id,
+        item_id=_id(),
+        kind="overdue",
+        dated=at,
+        adviser_id=p.adviser.id,
+        channel="console",
+        created_at=at,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row.id
+
+
+def item_watches(p: SimpleNamespace, at: datetime) -> Any:
+    return _item_watch(p, at).id
+
+
 def mr_drafts(p: SimpleNamespace, at: datetime, status: str = "declined") -> Any:
     row = MRDraft(
         claimant_id=p.claimant.id,
@@ -361,6 +404,8 @@ MAKERS: dict[str, Callable[..., Any]] = {
         outbox,
         mr_decision_notices,
         mr_decision_watches,
+        item_notices,
+        item_watches,
         mr_drafts,
         account_events,
     )

@@ -62,7 +62,8 @@ def test_retention_never_deletes_the_audit_its_checkpoints_receipts_or_grants():
 def test_only_rows_retention_deletes_too_name_a_row_it_deletes():
     """A foreign key into a table retention deletes from comes from a table it deletes from as
     well (deliveries with their message, a One Login session with its session, a push before its
-    notice, a notice before its watch), so a run never orphans a row nor fails on one. A new
+    notice, a decision's, to-do's or payment's notice before its
+    watch), so a run never orphans a row nor fails on one. A new
     table naming, say, a token fails here until its retention is thought through."""
     naming = {
         (key.parent.table.name, key.column.table.name)
@@ -76,4 +77,6 @@ def test_only_rows_retention_deletes_too_name_a_row_it_deletes():
         ("external_sessions", "sessions"),
         ("push_deliveries", "mr_decision_notices"),
         ("mr_decision_notices", "mr_decision_watches"),
+        ("push_deliveries", "item_notices"),
+        ("item_notices", "item_watches"),
     }

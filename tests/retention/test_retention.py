@@ -102,10 +102,15 @@ def test_nothing_a_live_thing_needs_is_deleted_even_at_the_shortest_periods(
         "a live contact grant's address": rows.contact_addresses(people, long_ago, ended=False),
         "a push still being tried": rows.push_deliveries(people, None),
         "a decision told by a push still being tried": rows.mr_decision_notices(people, long_ago),
+        "a to-do told under a live watch": rows.item_notices(people, long_ago, live=True),
+        "a to-do told by a push still being tried": rows.item_notices(people, long_ago),
         "an unexpired session": rows.sessions(people, clock.now() - timedelta(hours=11)),
     }
     rows.push_deliveries(
         people, None, notice_id=live["a decision told by a push still being tried"]
+    )
+    rows.push_deliveries(
+        people, None, item_notice_id=live["a to-do told by a push still being tried"]
     )
     token_jti = issue_token(people.grant)[1]  # a live grant's unexpired token
     # A case system's last token under a live grant, long expired: it says the system held
@@ -121,6 +126,8 @@ def test_nothing_a_live_thing_needs_is_deleted_even_at_the_shortest_periods(
         "a live contact grant's address": rows.ContactAddress,
         "a push still being tried": rows.PushDelivery,
         "a decision told by a push still being tried": rows.MRDecisionNotice,
+        "a to-do told under a live watch": rows.ItemNotice,
+        "a to-do told by a push still being tried": rows.ItemNotice,
         "an unexpired session": rows.UserSession,
     }
 

@@ -37,6 +37,7 @@ from tests.staff.helpers import (
 )
 
 LOOKED = "DWP staff looked at your consent record"
+WRONG = "This wasn't right"
 LOOKED_CY = "Edrychodd staff DWP ar eich cofnod caniatâd"
 
 
@@ -170,7 +171,8 @@ def test_the_claimants_history_says_dwp_staff_looked_one_line_a_day(app, people,
 
     assert lines.startswith("DWP staff Each day DWP staff looked at your record")
     # Newest day first; the staff member's and the system's looks counted together.
-    assert f"{LOOKED} 4 December 2026 {LOOKED}: 3 times 3 December 2026" in lines
+    # Each day's line has its own "This wasn't right" (issue 27).
+    assert f"{LOOKED} 4 December 2026 {WRONG} {LOOKED}: 3 times 3 December 2026 {WRONG}" in lines
     assert len(staff_reads(people.claimant.id)) == 4  # every read stays on the chain
 
 
@@ -197,7 +199,7 @@ def test_a_look_late_on_a_summer_evening_counts_on_that_uk_day(app, people, froz
 
     lines = staff_section(history_of(app, people.claimant))
 
-    assert f"{LOOKED} 2 July 2026 {LOOKED} 1 July 2026" in lines
+    assert f"{LOOKED} 2 July 2026 {WRONG} {LOOKED} 1 July 2026 {WRONG}" in lines
 
 
 def test_a_claimant_nobody_at_dwp_looked_at_has_no_staff_lines(app, people):
