@@ -32,6 +32,7 @@ class Kind:
 
 
 MR_NOTICE = "mr-decision-notice"
+EVIDENCE_BUNDLE = "evidence-bundle"
 
 KINDS: dict[str, Kind] = {
     MR_NOTICE: Kind(
@@ -43,6 +44,18 @@ KINDS: dict[str, Kind] = {
             Row("appeal_outside_limit", N_("No appeal after (13-month limit)"), DATE),
         ),
         what=N_("Someone checked your Mandatory Reconsideration decision notice."),
+    ),
+    # The journal entries and decisions an adviser chose for an appeal (casework/evidence.py),
+    # each in facts["items"]; the rows say who made it and when.
+    EVIDENCE_BUNDLE: Kind(
+        title=N_("Evidence bundle for an appeal"),
+        rows=(
+            Row("prepared_by", N_("Prepared by")),
+            Row("organisation", N_("Organisation")),
+            Row("prepared_at", N_("Prepared at"), TIME),
+            Row("count", N_("Entries and decisions in it")),
+        ),
+        what=N_("Someone checked an evidence bundle made from your journal."),
     ),
 }
 

@@ -30,9 +30,12 @@ from sqlalchemy import select
 from .. import clock, ratelimit
 from ..chain import audit, checkpoints, signed
 from ..db import new_id
+from ..driver import Unit
 from ..extensions import db
 from ..i18n import N_
 from ..models import AuditEvent, Claimant, MRDecision, SignedDocument
+from ..oauth import protect
+from ..oauth.protect import Access
 from ..services import Services
 
 FORMAT = "consent-broker document 1"
@@ -100,37 +103,87 @@ def issue(
     existing = issued(claimant.id, kind, subject)
     if existing is not None:
         return existing, code_of(existing.id, services)
+    document_id, code, jws = _signed(claimant.reference, kind, facts, now, services)
+    seq = audit.append(
+        audit.untokened(claimant.id, by, ISSUE, f"document:{document_id}:{digest(jws)}"), now=now
+    )
+    row = SignedDocument(**_row(document_id, claimant.id, kind, subject, code, jws, now, seq))
+    db.session.add(row)
+    db.session.flush()
+    return row, code
+
+
+def issue_in_request(
+    unit: Unit,
+    access: Access,
+    *,
+    kind: str,
+    subject: str,
+    facts: dict[str, Any],
+    services: Services,
+) -> tuple[dict[str, Any], str]:
+    """A new document issued inside a protected request's transaction (protect.guard): recorded
+    in the chain with the request's token ID, so the document, its event and the request's own
+    event commit together or not at all. Returns the row's fields and the check code. The
+    subject must be new (an evidence bundle's own ID): there is no asking again here."""
+    reference = unit.one("SELECT reference FROM claimants WHERE id = ?", (access.claimant_id,))[0]
+    document_id, code, jws = _signed(reference, kind, facts, access.now, services)
+    resource = f"document:{document_id}:{digest(jws)}"
+    protect.also_audit(unit, access, ISSUE, resource, access.now)
+    assert unit.head is not None  # noqa: S101 (also_audit moved it to the event just added)
+    fields = _row(
+        document_id, access.claimant_id, kind, subject, code, jws, access.now, unit.head[0]
+    )
+    stored = dict(fields, issued_at=clock.to_driver(access.now, postgres=unit.postgres))
+    unit.write(
+        f"INSERT INTO signed_documents ({', '.join(stored)})"  # noqa: S608 (our column names)
+        f" VALUES ({', '.join('?' for _ in stored)})",
+        tuple(stored.values()),
+    )
+    return fields, code
+
+
+def _signed(
+    reference: str, kind: str, facts: dict[str, Any], now: datetime, services: Services
+) -> tuple[str, str, str]:
+    """A new document's ID, its check code and the JWS over its contents."""
     document_id = new_id()
-    code = code_of(document_id, services)
     payload = {
         "format": FORMAT,
         "kind": kind,
         "id": document_id,
         "iss": services.issuer,
         "issued_at": now.isoformat(),
-        "claimant": {"reference": claimant.reference},
+        "claimant": {"reference": reference},
         "facts": facts,
         "verify_uri": f"{services.issuer}/verify",
     }
     jws = signed.sign(payload, signed.DOCUMENT, services.signing_key)
-    hashed = digest(jws)
-    seq = audit.append(
-        audit.untokened(claimant.id, by, ISSUE, f"document:{document_id}:{hashed}"), now=now
-    )
-    row = SignedDocument(
-        id=document_id,
-        claimant_id=claimant.id,
-        kind=kind,
-        subject=subject,
-        code_key=_key(code),
-        digest=hashed,
-        issued_at=now,
-        audit_seq=seq,
-        jws=jws,
-    )
-    db.session.add(row)
-    db.session.flush()
-    return row, code
+    return document_id, code_of(document_id, services), jws
+
+
+def _row(
+    document_id: str,
+    claimant_id: str,
+    kind: str,
+    subject: str,
+    code: str,
+    jws: str,
+    now: datetime,
+    seq: int,
+) -> dict[str, Any]:
+    """A signed_documents row's fields (only the code's hash is kept)."""
+    return {
+        "id": document_id,
+        "claimant_id": claimant_id,
+        "kind": kind,
+        "subject": subject,
+        "code_key": _key(code),
+        "digest": digest(jws),
+        "issued_at": now,
+        "audit_seq": seq,
+        "jws": jws,
+    }
 
 
 def as_file(row: SignedDocument) -> dict[str, Any]:
