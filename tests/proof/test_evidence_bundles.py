@@ -222,3 +222,17 @@ def test_the_days_are_uk_days(ctx, client):
     late = make_entry(claimant, "Late", created_at=at(date(2026, 7, 1), hours=23.5))
     answer = client.post(URL, headers=bearer(token), json={"journal_entries": [late.id]})
     assert answer.json["facts"]["items"][0]["on"] == "2026-07-01"
+
+
+def test_the_claimant_reads_their_bundle_in_welsh(ctx, client):
+    claimant, _grant, token, _jti = setup()
+    entry = make_entry(claimant, "Fit note")
+    made = client.post(URL, headers=bearer(token), json={"journal_entries": [entry.id]}).json
+    sign_in(client, claimant.account.username)
+    where = f"/documents/{made['document_id']}"
+    token = csrf_from(client.get(where).text)
+    client.post("/language", data={"csrf_token": token, "language": "cy", "next": where})
+    page = client.get(where).text
+    assert "Bwndel tystiolaeth ar gyfer apêl" in page
+    assert "Wedi’i baratoi gan" in page and "Cofnodion a phenderfyniadau ynddo" in page
+    assert "Journal entry: Fit note" in page  # the signed words stay as they were signed
