@@ -11,7 +11,7 @@ that read is, with the token's ID, in the same transaction as the bundle.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -65,19 +65,19 @@ def choice(payload: object) -> list[tuple[str, str]]:
 def read_chosen(unit: Unit, access: Access, chosen: list[tuple[str, str]]) -> list[dict[str, Any]]:
     """Each chosen item as the bundle shows it ({"source", "on", "what", "text"}), oldest first;
     NotReadable at the first this token may not read. Each read is audited (protect.also_audit)."""
-    items = []
+    dated = []
     for kind, ident in chosen:
         if kind == "journal_entry":
-            items.append(_entry(unit, access, ident))
+            at, item = _entry(unit, access, ident)
         else:
-            items.append(_decision(unit, access, ident))
+            at, item = _decision(unit, access, ident)
         action = "journal.read" if kind == "journal_entry" else "mr.read"
-        protect.also_audit(unit, access, action, f"{kind}:{ident}", access.now)
-    items.sort(key=lambda item: (item.pop("at"), item["source"]))
-    return items
+        protect.also_audit(unit, access, action, f"{kind}:{ident}", access.now, outcome="allowed")
+        dated.append((at, item["source"], item))
+    return [item for _at, _source, item in sorted(dated)]
 
 
-def _entry(unit: Unit, access: Access, ident: str) -> dict[str, Any]:
+def _entry(unit: Unit, access: Access, ident: str) -> tuple[datetime, dict[str, Any]]:
     row = journal.claimants_entry(unit, access.claimant_id, ident)
     try:
         if JOURNAL_SCOPE not in access.scopes:
@@ -88,16 +88,15 @@ def _entry(unit: Unit, access: Access, ident: str) -> dict[str, Any]:
     except journal.NotFound:
         raise NotReadable("journal entry", ident) from None
     at = clock.from_driver(row[7])
-    return {
+    return at, {
         "source": f"journal_entry:{ident}",
-        "at": at,
         "on": clock.uk_day(at).isoformat(),
         "what": f"Journal entry: {entry['subject']}",
         "text": f"From {entry['author']}. {entry['body']}",
     }
 
 
-def _decision(unit: Unit, access: Access, ident: str) -> dict[str, Any]:
+def _decision(unit: Unit, access: Access, ident: str) -> tuple[datetime, dict[str, Any]]:
     row = journal.claimants_decision(unit, access.claimant_id, ident)
     try:
         if DECISION_SCOPE not in access.scopes:
@@ -108,9 +107,8 @@ def _decision(unit: Unit, access: Access, ident: str) -> dict[str, Any]:
     at = clock.from_driver(row[4])
     dates = appeals.Dates.of(at)
     outcome = journal.OUTCOMES.get(decision["outcome"], decision["outcome"])
-    return {
+    return at, {
         "source": f"mr_decision:{ident}",
-        "at": at,
         "on": dates.decided_on.isoformat(),
         "what": f"Mandatory Reconsideration decision: {outcome}",
         "text": (

@@ -400,10 +400,12 @@ def also_audit(
     resource: str,
     now: datetime,
     token_id: str | None = None,
+    outcome: str = "done",
 ) -> None:
     """Add an event of the work's own to the chain before the guard's, in its transaction: it
     commits with the work and the guard's event, or not at all. `token_id`: the token the step
-    belongs to, when not the asker's (a draft's expiry names the token that drafted it)."""
+    belongs to, when not the asker's (a draft's expiry names the token that drafted it);
+    `outcome` "allowed" for a read the work made, counted like the API's own reads."""
     assert unit.head is not None, "only inside guard()"  # noqa: S101 (a programming error)
     event = audit.Event(
         access.claimant_id,
@@ -412,7 +414,7 @@ def also_audit(
         access.actor,
         action,
         _recordable(resource),
-        "done",
+        outcome,
     )
     unit.head = audit.add_in_transaction(unit.raw, unit.postgres, event, unit.head, now)
     unit.wrote = True

@@ -85,8 +85,8 @@ def test_a_bundle_is_signed_checkable_and_lists_its_items_in_date_order(ctx, cli
 
     # Audited: each item read with the token's ID, the document issued, the request itself.
     events = chain_events(claimant.id, "%", "action", "resource", "token_id", "outcome")
-    assert ("journal.read", f"journal_entry:{older.id}", jti, "done") in events
-    assert ("mr.read", f"mr_decision:{decision.id}", jti, "done") in events
+    assert ("journal.read", f"journal_entry:{older.id}", jti, "allowed") in events
+    assert ("mr.read", f"mr_decision:{decision.id}", jti, "allowed") in events
     issued = [e for e in events if e[0] == "document.issue"]
     assert len(issued) == 1 and issued[0][1].startswith(f"document:{body['document_id']}:")
     assert issued[0][2] == jti
@@ -112,6 +112,9 @@ def test_a_bundle_is_signed_checkable_and_lists_its_items_in_date_order(ctx, cli
     assert "Issued: Evidence bundle for an appeal" in history
     assert f'href="/documents/{body["document_id"]}"' in history
     assert "Someone checked an evidence bundle made from your journal." in history
+    assert "Asked for an evidence bundle for an appeal" in history
+    assert "Read a journal message: Sick note sent" in history
+    assert "evidence.bundle" not in history and "document.issue" not in history
     mine = client.get(f"/documents/{body['document_id']}")
     assert mine.status_code == 200 and "Sick note sent" in mine.text
     pdf = client.get(f"/documents/{body['document_id']}.pdf")
@@ -236,3 +239,16 @@ def test_the_claimant_reads_their_bundle_in_welsh(ctx, client):
     assert "Bwndel tystiolaeth ar gyfer apêl" in page
     assert "Wedi’i baratoi gan" in page and "Cofnodion a phenderfyniadau ynddo" in page
     assert "Journal entry: Fit note" in page  # the signed words stay as they were signed
+
+
+def test_either_scope_will_do_for_the_items_it_covers(ctx, client):
+    claimant, _grant, token, _jti = setup("mr:read")
+    decision, entry = make_decision(claimant), make_entry(claimant)
+    made = client.post(URL, headers=bearer(token), json={"mr_decisions": [decision.id]})
+    assert made.status_code == 201
+    refused = client.post(URL, headers=bearer(token), json={"journal_entries": [entry.id]})
+    assert refused.status_code == 404
+    _claimant, _grant, neither, _jti = setup("todo:read")
+    answer = client.post(URL, headers=bearer(neither), json={"mr_decisions": [decision.id]})
+    assert answer.status_code == 403
+    assert 'scope="journal:read mr:read"' in answer.headers["WWW-Authenticate"]
