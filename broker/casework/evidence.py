@@ -26,6 +26,7 @@ from . import appeals, journal
 MOST = 50  # items in one bundle: enough for an appeal, small enough for one signed file
 JOURNAL_SCOPE, DECISION_SCOPE, SENSITIVE_SCOPE = "journal:read", "mr:read", "journal:sensitive"
 FIELDS = {"journal_entries": "journal_entry", "mr_decisions": "mr_decision"}
+MADE = "evidence.bundle"  # the request's audit action, naming the document it made
 
 
 class BadChoice(ValueError):
@@ -72,7 +73,8 @@ def read_chosen(unit: Unit, access: Access, chosen: list[tuple[str, str]]) -> li
         else:
             at, item = _decision(unit, access, ident)
         action = "journal.read" if kind == "journal_entry" else "mr.read"
-        protect.also_audit(unit, access, action, f"{kind}:{ident}", access.now, outcome="allowed")
+        # Audited as the API's own read of it is: allowed, with the token's ID.
+        protect.add_event(unit, access.event(action, f"{kind}:{ident}", "allowed"), access.now)
         dated.append((at, item["source"], item))
     return [item for _at, _source, item in sorted(dated)]
 

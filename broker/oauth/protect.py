@@ -388,8 +388,8 @@ def guard(
 
 
 def record_as(unit: Unit, action: str, resource: str) -> None:
-    """Record the allowed request as what the work did instead of the rule's action (an MR
-    request kept as a draft is not an MR request lodged)."""
+    """Record the allowed request as what the work did instead of the rule's action and resource
+    (an MR request kept as a draft is not an MR request lodged; one lodged names its entry)."""
     unit.recorded_as = (action, _recordable(resource))
 
 
@@ -400,13 +400,10 @@ def also_audit(
     resource: str,
     now: datetime,
     token_id: str | None = None,
-    outcome: str = "done",
 ) -> None:
     """Add an event of the work's own to the chain before the guard's, in its transaction: it
     commits with the work and the guard's event, or not at all. `token_id`: the token the step
-    belongs to, when not the asker's (a draft's expiry names the token that drafted it);
-    `outcome` "allowed" for a read the work made, counted like the API's own reads."""
-    assert unit.head is not None, "only inside guard()"  # noqa: S101 (a programming error)
+    belongs to, when not the asker's (a draft's expiry names the token that drafted it)."""
     event = audit.Event(
         access.claimant_id,
         token_id or access.token_id,
@@ -414,10 +411,18 @@ def also_audit(
         access.actor,
         action,
         _recordable(resource),
-        outcome,
+        "done",
     )
+    add_event(unit, event, now)
+
+
+def add_event(unit: Unit, event: audit.Event, now: datetime) -> int:
+    """Add `event` to the chain whose head the guard holds, before the guard's own, in its
+    transaction (also_audit's, or one made whole by the caller); returns its seq."""
+    assert unit.head is not None, "only inside guard()"  # noqa: S101 (a programming error)
     unit.head = audit.add_in_transaction(unit.raw, unit.postgres, event, unit.head, now)
     unit.wrote = True
+    return unit.head[0]
 
 
 def _record(unit: Unit, event: audit.Event, head: tuple[int, bytes], now: datetime) -> None:

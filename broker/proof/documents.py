@@ -35,7 +35,6 @@ from ..extensions import db
 from ..i18n import N_
 from ..models import AuditEvent, Claimant, MRDecision, SignedDocument
 from ..oauth import protect
-from ..oauth.protect import Access
 from ..services import Services
 
 FORMAT = "consent-broker document 1"
@@ -103,50 +102,80 @@ def issue(
     existing = issued(claimant.id, kind, subject)
     if existing is not None:
         return existing, code_of(existing.id, services)
-    document_id, code, jws = _signed(claimant.reference, kind, facts, now, services)
-    seq = audit.append(
-        audit.untokened(claimant.id, by, ISSUE, f"document:{document_id}:{digest(jws)}"), now=now
-    )
-    row = SignedDocument(**_row(document_id, claimant.id, kind, subject, code, jws, now, seq))
+    made = _made(claimant.reference, kind, facts, now, services)
+    seq = audit.append(made.event(claimant.id, by), now=now)
+    row = made.row(claimant.id, subject, now, seq)
     db.session.add(row)
     db.session.flush()
-    return row, code
+    return row, made.code
 
 
-def issue_in_request(
+def issue_in_guard(
     unit: Unit,
-    access: Access,
+    claimant_id: str,
     *,
     kind: str,
     subject: str,
     facts: dict[str, Any],
+    by: str,
+    now: datetime,
     services: Services,
-) -> tuple[dict[str, Any], str]:
-    """A new document issued inside a protected request's transaction (protect.guard): recorded
-    in the chain with the request's token ID, so the document, its event and the request's own
-    event commit together or not at all. Returns the row's fields and the check code. The
-    subject must be new (an evidence bundle's own ID): there is no asking again here."""
-    reference = unit.one("SELECT reference FROM claimants WHERE id = ?", (access.claimant_id,))[0]
-    document_id, code, jws = _signed(reference, kind, facts, access.now, services)
-    resource = f"document:{document_id}:{digest(jws)}"
-    protect.also_audit(unit, access, ISSUE, resource, access.now)
-    assert unit.head is not None  # noqa: S101 (also_audit moved it to the event just added)
-    fields = _row(
-        document_id, access.claimant_id, kind, subject, code, jws, access.now, unit.head[0]
-    )
-    stored = dict(fields, issued_at=clock.to_driver(access.now, postgres=unit.postgres))
+) -> tuple[SignedDocument, str]:
+    """issue() in the protected request's transaction (oauth/protect.py), for a document about
+    what that request does (a proof of lodging): it commits with the work and the request's own
+    audit event, or none of them does. The subject is new (the work just made it)."""
+    found = unit.one("SELECT reference FROM claimants WHERE id = ?", (claimant_id,))
+    made = _made(found[0], kind, facts, now, services)
+    seq = protect.add_event(unit, made.event(claimant_id, by), now)
+    row = made.row(claimant_id, subject, now, seq)
     unit.write(
-        f"INSERT INTO signed_documents ({', '.join(stored)})"  # noqa: S608 (our column names)
-        f" VALUES ({', '.join('?' for _ in stored)})",
-        tuple(stored.values()),
+        "INSERT INTO signed_documents (id, claimant_id, kind, subject, code_key, digest,"
+        " issued_at, audit_seq, jws) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            row.id,
+            row.claimant_id,
+            row.kind,
+            row.subject,
+            row.code_key,
+            row.digest,
+            clock.to_driver(now, postgres=unit.postgres),
+            row.audit_seq,
+            row.jws,
+        ),
     )
-    return fields, code
+    return row, made.code
 
 
-def _signed(
+@dataclass(frozen=True)
+class _Made:
+    """A document signed and not yet recorded: its ID, check code, JWS and the JWS's digest."""
+
+    id: str
+    kind: str
+    code: str
+    jws: str
+    digest: str
+
+    def event(self, claimant_id: str, by: str) -> audit.Event:
+        return audit.untokened(claimant_id, by, ISSUE, f"document:{self.id}:{self.digest}")
+
+    def row(self, claimant_id: str, subject: str, now: datetime, seq: int) -> SignedDocument:
+        return SignedDocument(
+            id=self.id,
+            claimant_id=claimant_id,
+            kind=self.kind,
+            subject=subject,
+            code_key=_key(self.code),
+            digest=self.digest,
+            issued_at=now,
+            audit_seq=seq,
+            jws=self.jws,
+        )
+
+
+def _made(
     reference: str, kind: str, facts: dict[str, Any], now: datetime, services: Services
-) -> tuple[str, str, str]:
-    """A new document's ID, its check code and the JWS over its contents."""
+) -> _Made:
     document_id = new_id()
     payload = {
         "format": FORMAT,
@@ -159,31 +188,12 @@ def _signed(
         "verify_uri": f"{services.issuer}/verify",
     }
     jws = signed.sign(payload, signed.DOCUMENT, services.signing_key)
-    return document_id, code_of(document_id, services), jws
+    return _Made(document_id, kind, code_of(document_id, services), jws, digest(jws))
 
 
-def _row(
-    document_id: str,
-    claimant_id: str,
-    kind: str,
-    subject: str,
-    code: str,
-    jws: str,
-    now: datetime,
-    seq: int,
-) -> dict[str, Any]:
-    """A signed_documents row's fields (only the code's hash is kept)."""
-    return {
-        "id": document_id,
-        "claimant_id": claimant_id,
-        "kind": kind,
-        "subject": subject,
-        "code_key": _key(code),
-        "digest": digest(jws),
-        "issued_at": now,
-        "audit_seq": seq,
-        "jws": jws,
-    }
+def link_of(code: str, services: Services) -> str:
+    """Where anyone checks the document with this code (the QR code and the API carry it)."""
+    return f"{services.issuer}/verify?code={code}"
 
 
 def as_file(row: SignedDocument) -> dict[str, Any]:

@@ -163,7 +163,7 @@ def _drafted(made: dict[str, str]) -> tuple[Response, int]:
 @bp.post("/evidence-bundles")
 @guarded(
     (evidence.JOURNAL_SCOPE, evidence.DECISION_SCOPE),
-    action="evidence.bundle",
+    action=evidence.MADE,
     resource="evidence_bundle",
 )
 def make_evidence_bundle(access: Access, unit: Unit) -> tuple[Response, int]:
@@ -179,20 +179,24 @@ def make_evidence_bundle(access: Access, unit: Unit) -> tuple[Response, int]:
     except evidence.NotReadable as missing:
         raise Refused(404, "not_found", str(missing), "refused:not_found") from None
     services, facts = boundary.services(), evidence.facts(unit, access, items)
-    row, code = documents.issue_in_request(
+    row, code = documents.issue_in_guard(
         unit,
-        access,
+        access.claimant_id,
         kind=document_kinds.EVIDENCE_BUNDLE,
         subject=f"bundle:{new_id()}",  # each bundle is a document of its own
         facts=facts,
+        by=access.actor,
+        now=access.now,
         services=services,
     )
-    record_as(unit, "evidence.bundle", f"document:{row['id']}")
+    # The request's own event names the document, with the token's ID and the grant's: the
+    # console opens a bundle only under the grant that made it (web/evidence_bundles.py).
+    record_as(unit, evidence.MADE, f"document:{row.id}")
     return jsonify(
-        document_id=row["id"],
+        document_id=row.id,
         check_code=documents.shown(code),
-        verify_uri=f"{services.issuer}/verify?code={code}",
-        jws=row["jws"],
+        verify_uri=documents.link_of(code, services),
+        jws=row.jws,
         facts=facts,
     ), 201
 

@@ -96,7 +96,10 @@ def _bundle(grant_id: str, document_id: str) -> tuple[SignedDocument, str]:
         abort(404)
     made_under = db.session.scalar(
         select(AuditEvent.grant_id).where(
-            AuditEvent.claimant_id == row.claimant_id, AuditEvent.seq == row.audit_seq
+            AuditEvent.claimant_id == row.claimant_id,
+            AuditEvent.action == evidence.MADE,
+            AuditEvent.resource == f"document:{row.id}",
+            AuditEvent.outcome == "allowed",
         )
     )
     if made_under != grant.id:

@@ -75,9 +75,11 @@ def test_the_adviser_ticks_entries_and_a_decision_and_gets_a_signed_bundle(ctx, 
     file = client.get(made.headers["Location"] + ".json").get_json()
     assert file["document"]["kind"] == "evidence-bundle"
     assert "has not been changed" in client.get(f"/verify?code={code}").text
-    # Made with the console's token: the token's reads and the issue are in the client's chain.
-    issued = chain_events(claimant.id, "document.issue", "token_id", "actor")
-    assert len(issued) == 1 and issued[0][0] and issued[0][1] == f"adviser:{adviser.id}"
+    # Made with the console's token: the request is in the client's chain with its token's ID.
+    made_by = chain_events(claimant.id, "evidence.bundle", "token_id", "actor", "grant_id")
+    assert len(made_by) == 1 and made_by[0][0]
+    assert made_by[0][1:] == (f"adviser:{adviser.id}", grant.id)
+    assert len(chain_events(claimant.id, "document.issue")) == 1
 
 
 def test_nothing_chosen_is_a_plain_error_on_the_page(ctx, client):
