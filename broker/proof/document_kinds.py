@@ -31,20 +31,10 @@ class Kind:
     what: str  # "Someone checked your ..." on the claimant's history
 
 
-MR_NOTICE = "mr-decision-notice"
 EVIDENCE_BUNDLE = "evidence-bundle"
+MR_NOTICE = "mr-decision-notice"
 
 KINDS: dict[str, Kind] = {
-    MR_NOTICE: Kind(
-        title=N_("Mandatory Reconsideration decision notice"),
-        rows=(
-            Row("decided_on", N_("Date of decision"), DATE),
-            Row("outcome", N_("Outcome"), OUTCOME),
-            Row("appeal_by", N_("Last day to appeal"), DATE),
-            Row("appeal_outside_limit", N_("No appeal after (13-month limit)"), DATE),
-        ),
-        what=N_("Someone checked your Mandatory Reconsideration decision notice."),
-    ),
     # The journal entries and decisions an adviser chose for an appeal (casework/evidence.py),
     # each in facts["items"]; the rows say who made it and when.
     EVIDENCE_BUNDLE: Kind(
@@ -56,6 +46,16 @@ KINDS: dict[str, Kind] = {
             Row("count", N_("Entries and decisions in it")),
         ),
         what=N_("Someone checked an evidence bundle made from your journal."),
+    ),
+    MR_NOTICE: Kind(
+        title=N_("Mandatory Reconsideration decision notice"),
+        rows=(
+            Row("decided_on", N_("Date of decision"), DATE),
+            Row("outcome", N_("Outcome"), OUTCOME),
+            Row("appeal_by", N_("Last day to appeal"), DATE),
+            Row("appeal_outside_limit", N_("No appeal after (13-month limit)"), DATE),
+        ),
+        what=N_("Someone checked your Mandatory Reconsideration decision notice."),
     ),
 }
 

@@ -13,7 +13,8 @@ from .. import inputs
 from ..casework import drafts, evidence, item_watches, journal, screening, watches
 from ..db import new_id
 from ..extensions import csrf
-from ..oauth.protect import Refused, record_as
+from ..oauth import protect
+from ..oauth.protect import Refused
 from ..proof import document_kinds, documents
 from . import boundary
 from .guarded import Access, Unit, bind_driver, guarded, public
@@ -191,7 +192,7 @@ def make_evidence_bundle(access: Access, unit: Unit) -> tuple[Response, int]:
     )
     # The request's own event names the document, with the token's ID and the grant's: the
     # console opens a bundle only under the grant that made it (web/evidence_bundles.py).
-    record_as(unit, evidence.MADE, f"document:{row.id}")
+    protect.record_as(unit, evidence.MADE, f"document:{row.id}")
     return jsonify(
         document_id=row.id,
         check_code=documents.shown(code),
