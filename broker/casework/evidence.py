@@ -65,7 +65,7 @@ def choice(payload: object) -> list[tuple[str, str]]:
 
 def read_chosen(unit: Unit, access: Access, chosen: list[tuple[str, str]]) -> list[dict[str, Any]]:
     """Each chosen item as the bundle shows it ({"source", "on", "what", "text"}), oldest first;
-    NotReadable at the first this token may not read. Each read is audited (protect.also_audit)."""
+    NotReadable at the first this token may not read. Each read is audited (protect.add_event)."""
     dated = []
     for kind, ident in chosen:
         if kind == "journal_entry":

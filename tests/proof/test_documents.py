@@ -122,7 +122,9 @@ def test_the_history_shows_the_notice_issued_and_each_check(ctx, client):
 def test_the_claimant_opens_any_document_issued_to_them_from_the_history(ctx, client):
     claimant, other = make_claimant("Alex Morgan"), make_claimant("Other Person")
     code = issue(client, claimant, make_decision(claimant))
-    row = db.session.scalar(select(SignedDocument).where(SignedDocument.claimant_id == claimant.id))
+    row = db.session.scalar(
+        select(SignedDocument).where(SignedDocument.claimant_id == claimant.id)
+    )
     history = client.get("/history").text
     assert f'href="/documents/{row.id}"' in history
     page = client.get(f"/documents/{row.id}")
