@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from uuid import uuid4
 
 from sqlalchemy import func, select
 
@@ -89,10 +90,13 @@ def test_nothing_chosen_is_a_plain_error_on_the_page(ctx, client):
     make_entry(claimant)
     sign_in(client, adviser.account.username)
     answer = make(client, grant)
-    assert answer.status_code == 400
-    assert "Choose at least one journal entry or decision" in answer.text
-    assert "Error:" in answer.text.split("</title>")[0]
+    assert answer.status_code == 303  # back to the list, before any call to the API
+    page = assert_page(client.get(answer.headers["Location"]))
+    assert "Choose at least one journal entry or decision" in page
+    assert "Error:" in page.split("</title>")[0]
     assert bundles() == 0
+    too_many = make(client, grant, journal_entries=[str(uuid4()) for _ in range(51)])
+    assert "Choose no more than 50" in client.get(too_many.headers["Location"]).text
     no_csrf = client.post(f"/adviser/clients/{grant.id}/evidence-bundle", data={})
     assert no_csrf.status_code == 400 and bundles() == 0
 
