@@ -24,6 +24,7 @@ ROLE_GUARDED = {
     "nominated",
     "staff_contacts",
     "staff_disputes",  # issue 27: the claimants' disputes list
+    "evidence_bundles",  # issue 27: an adviser's evidence bundles
     "organisation",
 }
 # Blueprints that authenticate each request themselves (bearer tokens or OAuth client auth):

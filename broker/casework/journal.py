@@ -101,6 +101,18 @@ def readable_decision(row: Sequence[Any] | None, *, window: Window = OPEN) -> di
     return decision_json(row)
 
 
+def claimants_entry(unit: Unit, claimant_id: str, entry_id: str) -> Any:
+    """The claimant's entry's row as the guard reads it (for readable_entry), or None."""
+    return unit.one(f"{_ENTRY_SELECT} WHERE id = ? AND claimant_id = ?", (entry_id, claimant_id))
+
+
+def claimants_decision(unit: Unit, claimant_id: str, decision_id: str) -> Any:
+    """The claimant's decision's row as the guard reads it (for readable_decision), or None."""
+    return unit.one(
+        f"{_DECISION_SELECT} WHERE id = ? AND claimant_id = ?", (decision_id, claimant_id)
+    )
+
+
 def _inside(window: Window, stored: datetime | str) -> bool:
     return disclosure.inside(window, clock.from_driver(stored))
 
@@ -179,6 +191,12 @@ def payments(unit: Unit, claimant_id: str, *, window: Window = OPEN) -> list[dic
 
 def author_name(unit: Unit, adviser_id: str | None, client_id: str) -> str:
     """How an adviser signs what they lodge: their name and organisation; a client, its ID."""
+    name, organisation = author(unit, adviser_id, client_id)
+    return f"{name}, {organisation}" if organisation else name
+
+
+def author(unit: Unit, adviser_id: str | None, client_id: str) -> tuple[str, str]:
+    """(name, organisation) of the adviser behind a token; a client without one: (its ID, "")."""
     row = (
         unit.one(
             "SELECT a.name, o.name FROM advisers v JOIN accounts a ON a.id = v.id"
@@ -188,7 +206,7 @@ def author_name(unit: Unit, adviser_id: str | None, client_id: str) -> str:
         if adviser_id
         else None
     )
-    return client_id if row is None else f"{row[0]}, {row[1]}"
+    return (client_id, "") if row is None else (row[0], row[1])
 
 
 def lodge_mr_request(

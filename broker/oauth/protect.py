@@ -48,7 +48,7 @@ class Rule:
     names (formatted with the view's arguments), and the row it reads with the check, by which
     argument."""
 
-    scope: str
+    scope: str | tuple[str, ...]  # a tuple: any one of these will do (the view asks for more)
     action: str
     resource: str
     joined: Joined | None = None
@@ -447,9 +447,11 @@ def _access(claims: Mapping[str, Any], row: Any, now: datetime, found: Any) -> A
     )
 
 
-def _check(scope: str, claims: Mapping[str, Any], row: Any, now: datetime) -> Access:
-    """The Access of a live token whose grant covers `scope`, else Refused (carrying the Access
-    when the token is one we hold, for its audit event)."""
+def _check(
+    scope: str | tuple[str, ...], claims: Mapping[str, Any], row: Any, now: datetime
+) -> Access:
+    """The Access of a live token whose grant covers `scope` (or one of them), else Refused
+    (carrying the Access when the token is one we hold, for its audit event)."""
     if row is None:
         log.warning("refused token %s: no such token row", claims["jti"])
         raise Refused(401, "invalid_token", "The access token is not valid", "refused:token")
@@ -460,6 +462,9 @@ def _check(scope: str, claims: Mapping[str, Any], row: Any, now: datetime) -> Ac
         else None
     )
     access = _access(claims, row, now, found)
+    if not isinstance(scope, str):  # any one of them: the first the token holds, else all named
+        held = [name for name in scope if name in access.scopes]
+        scope = held[0] if held else " ".join(scope)
     consent = disclosure.Consent(
         status,
         clock.from_driver(review_at),

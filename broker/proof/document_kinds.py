@@ -31,10 +31,23 @@ class Kind:
     what: str  # "Someone checked your ..." on the claimant's history
 
 
+EVIDENCE_BUNDLE = "evidence-bundle"
 MR_NOTICE = "mr-decision-notice"
 LODGING = "mr-request-lodging"
 
 KINDS: dict[str, Kind] = {
+    # The journal entries and decisions an adviser chose for an appeal (casework/evidence.py),
+    # each in facts["items"]; the rows say who made it and when.
+    EVIDENCE_BUNDLE: Kind(
+        title=N_("Evidence bundle for an appeal"),
+        rows=(
+            Row("prepared_by", N_("Prepared by")),
+            Row("organisation", N_("Organisation")),
+            Row("prepared_at", N_("Prepared at"), TIME),
+            Row("count", N_("Entries and decisions in it")),
+        ),
+        what=N_("Someone checked an evidence bundle made from your journal."),
+    ),
     MR_NOTICE: Kind(
         title=N_("Mandatory Reconsideration decision notice"),
         rows=(

@@ -52,9 +52,16 @@ def render(document: dict[str, Any], code: str, link: str) -> bytes:
     for item in document_kinds.items_of(document):
         pdf.ln(3)
         pdf.set_font("helvetica", "B", 12)
-        pdf.multi_cell(0, 7, _text(f"{item.get('on', '')}: {item.get('what', '')}"))
+        # Back to the left margin after each cell (fpdf2 leaves x at the right edge).
+        pdf.multi_cell(
+            0,
+            7,
+            _text(f"{item.get('on', '')}: {item.get('what', '')}"),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
         pdf.set_font("helvetica", "", 11)
-        pdf.multi_cell(0, 6, _text(item.get("text", "")))
+        pdf.multi_cell(0, 6, _text(item.get("text", "")), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     pdf.set_font("helvetica", "B", 14)
     pdf.cell(0, 8, _text(f"Check code: {code}"), new_x="LMARGIN", new_y="NEXT")

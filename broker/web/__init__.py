@@ -18,6 +18,7 @@ from . import (
     consent,
     contact,
     contact_request,
+    evidence_bundles,
     health,
     ids,
     invitation,
@@ -65,6 +66,8 @@ def register_blueprints(app: Flask) -> None:
     guard_blueprint(app, staff_disputes.bp.name, "staff")
     staff_disputes.register(app)
     notice_pages.register(app)  # issue 27: what every signed document's page shows
+    app.register_blueprint(evidence_bundles.bp)  # issue 27: an adviser's evidence bundles
+    guard_blueprint(app, evidence_bundles.bp.name, "adviser")
     app.register_blueprint(account.bp)  # issue 17: every audience's own sign-in and passkeys
     register_external_sign_in(app)
     app.register_blueprint(health.bp)  # issue 26: /healthz and /readyz, open to all

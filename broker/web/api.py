@@ -10,11 +10,12 @@ from flask import Blueprint, after_this_request, jsonify, request, url_for
 from werkzeug.wrappers import Response
 
 from .. import inputs
-from ..casework import drafts, item_watches, journal, screening, watches
+from ..casework import drafts, evidence, item_watches, journal, screening, watches
+from ..db import new_id
 from ..extensions import csrf
 from ..oauth import protect
 from ..oauth.protect import Refused
-from ..proof import lodging
+from ..proof import document_kinds, documents, lodging
 from . import boundary
 from .guarded import Access, Unit, bind_driver, guarded, public
 
@@ -163,6 +164,47 @@ def _drafted(made: dict[str, str]) -> tuple[Response, int]:
     answer = jsonify(made)
     answer.headers["Location"] = made["status_url"]
     return answer, 202
+
+
+@bp.post("/evidence-bundles")
+@guarded(
+    (evidence.JOURNAL_SCOPE, evidence.DECISION_SCOPE),
+    action=evidence.MADE,
+    resource="evidence_bundle",
+)
+def make_evidence_bundle(access: Access, unit: Unit) -> tuple[Response, int]:
+    """A signed evidence bundle of the entries and decisions chosen (issue 27 item 1). Each is
+    read by the rule its own GET uses; one this token may not read refuses the whole bundle with
+    that GET's 404, audited, and nothing is issued (security.md 87)."""
+    try:
+        chosen = evidence.choice(_json_body())
+    except evidence.BadChoice as refusal:
+        raise Refused(400, "invalid_request", str(refusal), "refused:bad_request") from None
+    try:
+        items = evidence.read_chosen(unit, access, chosen)
+    except evidence.NotReadable as missing:
+        raise Refused(404, "not_found", str(missing), "refused:not_found") from None
+    services, facts = boundary.services(), evidence.facts(unit, access, items)
+    row, code = documents.issue_in_guard(
+        unit,
+        access.claimant_id,
+        kind=document_kinds.EVIDENCE_BUNDLE,
+        subject=f"bundle:{new_id()}",  # each bundle is a document of its own
+        facts=facts,
+        by=access.actor,
+        now=access.now,
+        services=services,
+    )
+    # The request's own event names the document, with the token's ID and the grant's: the
+    # console opens a bundle only under the grant that made it (web/evidence_bundles.py).
+    protect.record_as(unit, evidence.MADE, f"document:{row.id}")
+    return jsonify(
+        document_id=row.id,
+        check_code=documents.shown(code),
+        verify_uri=documents.link_of(code, services),
+        jws=row.jws,
+        facts=facts,
+    ), 201
 
 
 @bp.get("/mr-drafts/<uuid:draft_id>")

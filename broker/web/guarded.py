@@ -55,7 +55,7 @@ def presented_token() -> tuple[str, Sender | None]:
 
 
 def guarded(
-    scope: str,
+    scope: str | tuple[str, ...],
     *,
     action: str,
     resource: str,
@@ -65,9 +65,11 @@ def guarded(
     """Declare a view protected: `view(access, unit, **view_args)` runs only for a live token
     whose grant covers `scope`, in the guard's transaction, and is audited as `action` on
     `resource` (formatted with the view's arguments) either way. `joined`, by the view argument
-    `by`, is read with the check and handed over as `access.found`."""
+    `by`, is read with the check and handed over as `access.found`. A tuple of scopes: any one
+    of them lets the view run, and the view asks for the others it needs (evidence bundles)."""
     rule = Rule(scope, action, resource, joined, by)
-    kind = scopes.lookup(scope).access  # "read" or "write": the metric's label
+    first = scope if isinstance(scope, str) else scope[0]
+    kind = scopes.lookup(first).access  # "read" or "write": the metric's label
 
     def declare(view: View) -> View:
         @wraps(view)

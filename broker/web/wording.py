@@ -97,6 +97,9 @@ ACTIONS = {
     "contact.confirm": N_("Their address was checked with the code"),
     "contact.copy": N_("We sent them a copy of a message"),
     "contact_request.approve": N_("You said yes when they asked to be your contact"),
+    # Signed documents and evidence bundles (issue 27)
+    "evidence.bundle": N_("Asked for an evidence bundle for an appeal"),
+    "document.issue": N_("A signed document was made (see Your signed documents)"),
 }
 
 

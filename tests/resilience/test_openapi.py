@@ -53,7 +53,7 @@ CHECKS = [
     checks.ignored_auth,
 ]
 FUZZ = settings(
-    max_examples=200,
+    max_examples=300,  # enough to reach every operation as the document grows
     deadline=None,
     derandomize=True,
     database=None,
