@@ -17,6 +17,7 @@ from typing import Any
 
 import jwt
 
+from ..i18n import N_
 from .keys import ALGORITHM, SigningKey, write_secret
 
 STATEMENT_KEY_FILE = "statement-key"
@@ -54,25 +55,25 @@ def verify(token: str, kind: str, key_set: dict[str, Any]) -> dict[str, Any]:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
-        raise BadSignature("it is not a signed document (JWS)") from None
+        raise BadSignature(N_("it is not a signed document (JWS)")) from None
     if header.get("alg") != ALGORITHM:
         raise BadSignature(f"it is signed with {header.get('alg')!r}, not {ALGORITHM}")
     if header.get("typ") != kind:
         raise BadSignature(f"it is a {header.get('typ')!r}, not a {kind!r}")
     keys = {k.get("kid"): k for k in key_set.get("keys", [])}
     if header.get("kid") not in keys:
-        raise BadSignature("it was signed by a key the broker has not published")
+        raise BadSignature(N_("it was signed by a key the broker has not published"))
     public = jwt.PyJWK.from_dict(keys[header["kid"]], algorithm=ALGORITHM)
     try:
         body = jwt.api_jws.decode_complete(token, public.key, algorithms=[ALGORITHM])["payload"]
     except jwt.PyJWTError:
-        raise BadSignature("the signature does not match its contents") from None
+        raise BadSignature(N_("the signature does not match its contents")) from None
     try:
         payload = json.loads(body)
     except ValueError:
-        raise BadSignature("the signed contents are not JSON") from None
+        raise BadSignature(N_("the signed contents are not JSON")) from None
     if not isinstance(payload, dict):
-        raise BadSignature("the signed contents are not a JSON object")
+        raise BadSignature(N_("the signed contents are not a JSON object"))
     return payload
 
 

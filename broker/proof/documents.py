@@ -43,6 +43,8 @@ CODE_LENGTH = 10
 ISSUE, CHECK = "document.issue", "document.check"
 VERIFIER = "public:verify"  # the actor of a check: anyone, no account
 NOT_FOUND = N_("We cannot find that document")
+NOT_GENUINE = N_("This document is not genuine or has been changed")
+NOT_RECORDED = N_("This document is not the one recorded in the audit when it was issued")
 
 
 def code_of(document_id: str, services: Services) -> str:
@@ -211,7 +213,8 @@ class Result:
     """What /verify shows: genuine, unchanged and sealed, or the plain reason it is not."""
 
     ok: bool
-    reason: str = ""
+    reason: str = ""  # a message to translate
+    detail: str = ""  # which check failed (signed.BadSignature's words, most of them marked)
     sealed: bool = False
     document: dict[str, Any] = field(default_factory=dict)
 
@@ -238,7 +241,7 @@ def check_jws(jws: str, *, now: datetime, services: Services) -> Result:
     try:
         signed.verify(jws, signed.DOCUMENT, services.key_set())
     except signed.BadSignature as exc:
-        return Result(False, f"This document is not genuine or has been changed: {exc}")
+        return Result(False, NOT_GENUINE, detail=str(exc))
     row = db.session.scalar(select(SignedDocument).where(SignedDocument.digest == digest(jws)))
     if row is None:
         return Result(False, NOT_FOUND)
@@ -249,16 +252,14 @@ def _check(row: SignedDocument, jws: str, *, now: datetime, services: Services) 
     try:
         document = signed.verify(jws, signed.DOCUMENT, services.key_set())
     except signed.BadSignature as exc:
-        return Result(False, f"This document is not genuine or has been changed: {exc}")
+        return Result(False, NOT_GENUINE, detail=str(exc))
     recorded = db.session.scalar(
         select(AuditEvent.resource).where(
             AuditEvent.claimant_id == row.claimant_id, AuditEvent.seq == row.audit_seq
         )
     )
     if recorded != f"document:{row.id}:{digest(jws)}":
-        return Result(
-            False, "This document is not the one recorded in the audit when it was issued"
-        )
+        return Result(False, NOT_RECORDED)
     audit.append(audit.untokened(row.claimant_id, VERIFIER, CHECK, f"document:{row.id}"), now=now)
     return Result(True, sealed=sealed(row), document=document)
 

@@ -80,8 +80,7 @@ def register(app: Flask) -> None:
 
 def page(row: SignedDocument, code: str) -> dict[str, Any]:
     """What a document's page shows (the claimant's and the adviser's)."""
-    services = boundary.services()
-    link = f"{services.issuer}/verify?code={code}"
+    link = documents.link_of(code, boundary.services())
     return dict(
         document=documents.payload_of(row),
         code=documents.shown(code),
@@ -92,7 +91,7 @@ def page(row: SignedDocument, code: str) -> dict[str, Any]:
 
 
 def pdf_response(row: SignedDocument, code: str) -> Response:
-    link = f"{boundary.services().issuer}/verify?code={code}"
+    link = documents.link_of(code, boundary.services())
     body = notice_pdf.render(documents.payload_of(row), documents.shown(code), link)
     return _attachment(body, f"{row.kind}-{row.id[:8]}.pdf", "application/pdf")
 

@@ -65,6 +65,8 @@ WORDS = {
         "sealed": "It is sealed in our audit: a signed checkpoint covers the record of it.",
         "refused": "Not confirmed",
         "not_found": "We cannot find that document",
+        "altered": "This document is not genuine or has been changed: "
+        "the signature does not match its contents",
         "issued": "Issued: Mandatory Reconsideration decision notice",
         "checked": "Checked at /verify on {day}",
     },
@@ -94,12 +96,12 @@ WORDS = {
         ),
         "refused": "Heb ei gadarnhau",
         "not_found": "Ni allwn ddod o hyd i’r ddogfen honno",
+        "altered": "Nid yw’r ddogfen hon yn ddilys neu mae wedi’i newid: "
+        "nid yw’r llofnod yn cyfateb i’w chynnwys",
         "issued": "Wedi’i chyhoeddi: Hysbysiad o benderfyniad Ailystyriaeth Orfodol",
         "checked": "Wedi’i wirio yn /verify ar {day}",
     },
 }
-# The reason /verify gives for an altered file (in English in both languages: see the report).
-ALTERED = "This document is not genuine or has been changed: the signature does not match"
 A4_POINTS = (595, 842)  # 210 x 297 mm at 72 points to the inch
 
 
@@ -266,7 +268,7 @@ def test_a_notice_is_issued_printed_checked_and_an_altered_copy_refused_on_a_sma
     anyone.get_by_role("button", name=words["check_file"]).click()
     answer = anyone.locator("#document-check")
     expect(answer.get_by_role("heading")).to_have_text(words["refused"])
-    expect(answer).to_contain_text(ALTERED)
+    expect(answer).to_contain_text(words["altered"])
     expect(anyone.locator("#document-sealed")).to_have_count(0)  # no facts from a forgery
     clean(anyone, f"verify-altered-{language}")
 
