@@ -27,20 +27,31 @@ BODY = {"decision_about": "Limited capability for work", "reasons": "The payslip
 
 
 def refusing(table: str, when: str) -> tuple[list[str], list[str]]:
-    """The SQL of a trigger (for this database) refusing some rows of `table`, and its undoing."""
+    """The SQL of a trigger (for this database) refusing some rows of `table`, and its undoing.
+    Named after its table, so that no two of them can ever be mistaken for each other."""
+    name = f"test_86_refuse_{table}"
     if db.engine.dialect.name != "postgresql":
         make = [
-            f"CREATE TRIGGER test_86_refuse BEFORE INSERT ON {table} WHEN {when}"
+            f"CREATE TRIGGER {name} BEFORE INSERT ON {table} WHEN {when}"
             " BEGIN SELECT RAISE(ABORT, 'disk full'); END"
         ]
-        return make, ["DROP TRIGGER test_86_refuse"]
+        return make, [f"DROP TRIGGER {name}"]
     make = [
-        "CREATE FUNCTION test_86_refuse() RETURNS trigger LANGUAGE plpgsql AS"
+        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS"
         f" $$ BEGIN IF {when} THEN RAISE EXCEPTION 'disk full'; END IF; RETURN NEW; END $$",
-        f"CREATE TRIGGER test_86_refuse BEFORE INSERT ON {table}"
-        " FOR EACH ROW EXECUTE FUNCTION test_86_refuse()",
+        f"CREATE TRIGGER {name} BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()",
     ]
-    return make, [f"DROP TRIGGER test_86_refuse ON {table}", "DROP FUNCTION test_86_refuse()"]
+    return make, [f"DROP TRIGGER {name} ON {table}", f"DROP FUNCTION {name}()"]
+
+
+def _triggers_left() -> list[str]:
+    """The test's triggers still in the database (none, once a test is over)."""
+    if db.engine.dialect.name == "postgresql":
+        sql = "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'test_86_%'"
+    else:
+        sql = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'test_86_%'"
+    with db.engine.connect() as conn:
+        return list(conn.execute(text(sql)).scalars())
 
 
 @pytest.fixture(
@@ -49,15 +60,18 @@ def refusing(table: str, when: str) -> tuple[list[str], list[str]]:
 )
 def refused(request, ctx) -> Iterator[None]:  # noqa: ANN001
     """The database refuses the proof's row or its audit event (a real failure, no stand-in)."""
+    assert _triggers_left() == []  # an earlier test's refusal would refuse this one's rows
     make, undo = refusing(*request.param)
     with db.engine.begin() as conn:
         for statement in make:
             conn.execute(text(statement))
     yield
     db.session.rollback()
+    db.session.remove()  # no connection of the test's is left inside a transaction
     with db.engine.begin() as conn:
         for statement in undo:
             conn.execute(text(statement))
+    assert _triggers_left() == []
 
 
 def entries(claimant_id: str) -> list[JournalEntry]:
