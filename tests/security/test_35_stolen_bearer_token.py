@@ -4,6 +4,7 @@ made with the key the token names. Proofs here are made with PyJWT, never with t
 
 from __future__ import annotations
 
+import json
 import time
 
 import jwt
@@ -257,6 +258,61 @@ def test_a_proof_with_the_wrong_type_is_refused(app, case, bound):
     proof = key.proof("GET", decision_url(case), token=token, nonce=nonce, header={"typ": "JWT"})
 
     _refused_as_bad_proof(_get(app, case, _dpop(token, proof)))
+
+
+def _altered(proof: str, part: int, change) -> str:  # noqa: ANN001
+    """The proof with one of its three parts changed (its signature left as it was)."""
+    parts = proof.split(".")
+    parts[part] = change(parts[part])
+    return ".".join(parts)
+
+
+def _claims_with(proof: str, **more: object) -> str:
+    claims = jwt.decode(proof, options={"verify_signature": False})
+    return b64url(json.dumps({**claims, **more}).encode())
+
+
+def test_a_proof_whose_claims_were_changed_after_signing_is_refused(app, case, bound):
+    key, token, nonce = bound
+    proof = key.proof("GET", decision_url(case), token=token, nonce=nonce)
+    forged = _altered(proof, 1, lambda _part: _claims_with(proof, jti=b64url(b"another")))
+
+    _refused_as_bad_proof(_get(app, case, _dpop(token, forged)))
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda proof: proof + ".",  # four parts
+        lambda proof: proof.rsplit(".", 1)[0],  # no signature part
+        lambda proof: _altered(proof, 2, lambda part: part + "="),  # padded: not base64url
+        lambda proof: _altered(proof, 0, lambda part: part.replace("e", "+", 1)),  # base64's +
+        lambda proof: _altered(proof, 0, lambda _part: b64url(b"[1, 2]")),  # not an object
+        lambda proof: _altered(proof, 1, lambda _part: b64url(b"{not json")),
+        lambda proof: _altered(proof, 1, lambda _part: "a"),  # not whole bytes
+    ],
+    ids=["four parts", "two parts", "padding", "plus", "array header", "not JSON", "one char"],
+)
+def test_a_proof_that_is_not_a_compact_jwt_is_refused(app, case, bound, mangle):
+    key, token, nonce = bound
+    proof = key.proof("GET", decision_url(case), token=token, nonce=nonce)
+
+    response = _get(app, case, _dpop(token, mangle(proof)))
+
+    _refused_as_bad_proof(response)
+
+
+def test_the_same_key_signs_many_proofs_and_each_is_checked_on_its_own(app, case, bound):
+    """The key made from a proof's JWK is kept per process: a later proof with a changed
+    signature is refused all the same, and a good one after it still passes."""
+    key, token, nonce = bound
+    first = key.proof("GET", decision_url(case), token=token, nonce=nonce)
+    assert _get(app, case, _dpop(token, first)).status_code == 200
+    second = key.proof("GET", decision_url(case), token=token, nonce=nonce)
+    bad = _altered(second, 2, lambda part: ("A" if part[0] != "A" else "B") + part[1:])
+    _refused_as_bad_proof(_get(app, case, _dpop(token, bad)))
+    third = key.proof("GET", decision_url(case), token=token, nonce=nonce)
+    assert _get(app, case, _dpop(token, third)).status_code == 200
 
 
 # At the token endpoint
