@@ -42,9 +42,12 @@ class Joined:
 class Unit:
     """One transaction on a driver connection: statements, written with `?` placeholders."""
 
-    def __init__(self, raw: Any, postgres: bool) -> None:
+    def __init__(self, raw: Any, postgres: bool, savepoint: str | None = None) -> None:
         self.raw = raw
         self.postgres = postgres
+        # In a group commit's transaction (oauth/batches.py): the request's own savepoint. Its
+        # events are added without committing, and a rollback undoes only the request's work.
+        self.savepoint = savepoint
         self.wrote = False  # the work changed rows (a refusal then rolls it back first)
         # The claimant's chain head the guard holds, moved by any event the work adds before
         # the guard's own (protect.also_audit).
@@ -70,7 +73,7 @@ class Unit:
         """Begin a transaction. SQLite: IMMEDIATE, so this connection holds the database's one
         write lock from the first statement (writers are serialised; what it reads no other
         writer can change before it commits). psycopg begins implicitly at the first statement."""
-        if not self.postgres:
+        if self.savepoint is None and not self.postgres:
             self.raw.execute("BEGIN IMMEDIATE")
 
     def commit(self) -> None:
@@ -78,7 +81,10 @@ class Unit:
         self.wrote = False
 
     def rollback(self) -> None:
-        self.raw.rollback()
+        if self.savepoint is not None:
+            self.raw.execute(f"ROLLBACK TO {self.savepoint}")
+        else:
+            self.raw.rollback()
         self.wrote = False
 
     def in_transaction(self) -> bool:
@@ -131,6 +137,18 @@ class Driver:
         if pool is not None:
             pool.dispose()
 
+    def mapped(self, exc: BaseException, *, invalidated: bool = False) -> BaseException:
+        """A driver's error as SQLAlchemy's own, as Core would raise it: OperationalError (a lost
+        or locked database) answers 503, DataError (a value it cannot hold) 400; any other
+        exception as it is."""
+        dialect = self.engine.dialect
+        dbapi_error = dialect.loaded_dbapi.Error
+        if not isinstance(exc, dbapi_error):
+            return exc
+        return DBAPIError.instance(
+            None, None, exc, dbapi_error, connection_invalidated=invalidated, dialect=dialect
+        )
+
     @contextmanager
     def unit(self) -> Iterator[Unit]:
         """A connection for one request; whatever its transaction was left in is rolled back."""
@@ -151,11 +169,7 @@ class Driver:
         except dbapi_error as exc:
             healthy = not dialect.is_disconnect(exc, fairy.dbapi_connection, None)
             _end(unit, dbapi_error)
-            # Raised as SQLAlchemy's own error, as Core would: OperationalError (a lost or
-            # locked database) answers 503, DataError (a value it cannot hold) 400.
-            raise DBAPIError.instance(
-                None, None, exc, dbapi_error, connection_invalidated=not healthy, dialect=dialect
-            ) from exc
+            raise self.mapped(exc, invalidated=not healthy) from exc
         except BaseException:
             _end(unit, dbapi_error)
             raise

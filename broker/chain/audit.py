@@ -198,7 +198,10 @@ def append(
         if isinstance(connection, Unit):  # the guard's own connection: it maps driver errors
             head = head or lock_head_on(connection.raw, connection.postgres, event.claimant_id)
             row = chained_row(event, head, now)
-            commit_event(connection.raw, connection.postgres, row)
+            if connection.savepoint is not None:  # a group commit's batch commits it
+                connection.raw.execute(INSERT_EVENT_SQL, row).close()
+            else:
+                commit_event(connection.raw, connection.postgres, row)
             return row[1]
         conn = connection if connection is not None else db.session.connection()
         postgres = conn.dialect.name == "postgresql"

@@ -36,6 +36,7 @@ from ..chain import audit
 from ..consent import disclosure, windows
 from ..driver import Driver, Joined, Unit, pg
 from . import dpop
+from .batches import Batches
 from .tokens import ExpiredToken, InvalidToken, TokenService
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,10 @@ class _SQLiteWriters:
         self._held = threading.local()
         self._files: dict[tuple[int, str], int] = {}
 
+    def held(self) -> bool:
+        """Whether this thread is already inside a writer's turn (a nested request)."""
+        return bool(getattr(self._held, "yes", False))
+
     @contextmanager
     def queue(self, database: str | None) -> Iterator[None]:
         if not database or database == ":memory:" or getattr(self._held, "yes", False):
@@ -170,6 +175,24 @@ class _SQLiteWriters:
 
 
 _sqlite_writers = _SQLiteWriters()
+_batches = Batches()
+
+
+@contextmanager
+def _transaction(driver: Driver, sqlite_database: str | None) -> Iterator[Unit]:
+    """The guard's transaction, begun. On a SQLite file: a place in this process's group commit
+    (batches.py), the requests that arrive together committed together. Otherwise one of its own:
+    on PostgreSQL the server's own group commit joins the commits of every worker and thread.
+    Either way: queued before it begins, since BEGIN IMMEDIATE takes SQLite's lock, and taking
+    ours after it could wait on a writer that holds ours and waits for SQLite's."""
+    if sqlite_database and sqlite_database != ":memory:" and not _sqlite_writers.held():
+        with _batches.transaction(driver, sqlite_database, keep=(Refused,)) as unit:
+            yield unit
+        return
+    with _sqlite_writers.queue(sqlite_database), driver.unit() as unit:
+        unit.begin()
+        yield unit
+
 
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
 _LONGEST_RESOURCE = 200  # the audit column's size
@@ -337,8 +360,7 @@ def guard(
         refusal = Refused(
             401, "invalid_token", "The access token has expired", "refused:token_expired"
         )
-        with _sqlite_writers.queue(sqlite_database), driver.unit() as unit:
-            unit.begin()
+        with _transaction(driver, sqlite_database) as unit:
             head, row = _hold_head_and_read(unit, exc.claims["jti"], exc.claims["sub"], None, None)
             if row is not None:
                 refusal.access = _access(exc.claims, row, now, None)
@@ -352,10 +374,7 @@ def guard(
         ) from None
     ident = str(view_args[rule.by]) if rule.by else None
     sent = _sender_check(sender, token, claims, now)
-    # Queue before the transaction begins: BEGIN IMMEDIATE takes SQLite's lock, and taking ours
-    # after it could wait on a writer that holds ours and waits for SQLite's.
-    with _sqlite_writers.queue(sqlite_database), driver.unit() as unit:
-        unit.begin()
+    with _transaction(driver, sqlite_database) as unit:
         head, row = _hold_head_and_read(unit, claims["jti"], claims["sub"], rule.joined, ident)
         unit.head = head
         access: Access | None = None
