@@ -577,13 +577,14 @@ class Receipt(db.Model):
 
 
 class SignedDocument(db.Model):
-    """A signed document anyone can check at /verify (issue 27): an MR decision notice so far
-    (broker/proof/documents.py). `code_key` is the SHA-256 of its check code, never the code."""
+    """A signed document anyone can check at /verify (issue 27): an MR decision notice, a proof
+    of lodging or an evidence bundle (broker/proof/documents.py; what each shows:
+    document_kinds.py). `code_key` is the SHA-256 of its check code, never the code."""
 
     __tablename__ = "signed_documents"
     id: Mapped[str] = uuid_pk()
     claimant_id: Mapped[str] = mapped_column(ForeignKey("claimants.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(40))  # documents.MR_NOTICE
+    kind: Mapped[str] = mapped_column(String(40))  # a key of document_kinds.KINDS
     subject: Mapped[str] = mapped_column(String(120))  # what it is of: "mr_decision:<id>"
     code_key: Mapped[str] = mapped_column(String(64), unique=True)
     digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the JWS, as the audit names it
