@@ -20,8 +20,9 @@ BROKER = Path(__file__).resolve().parent.parent / "broker"
 BOUNDARIES = {"web/boundary.py", "units.py"}
 # The guarded API is a boundary of its own: the guard commits each request's work with its audit
 # event, or rolls both back, on its own driver connection (oauth/protect.py over driver.py), and
-# the audit append can send that commit in the same round trip as the event (chain/audit.py).
-GUARD = {"oauth/protect.py", "driver.py", "chain/audit.py"}
+# the audit append can send that commit in the same round trip as the event (chain/audit.py). On
+# SQLite the guard's group commit commits a batch of such requests together (oauth/batches.py).
+GUARD = {"oauth/protect.py", "oauth/batches.py", "driver.py", "chain/audit.py"}
 # The key ring reads and writes the signing keys on a DBAPI connection of its own, never the
 # request's session: a key made or published is kept whatever the request's unit later does
 # (chain/keyring.py's docstring says why).
