@@ -198,6 +198,17 @@ def link_of(code: str, services: Services) -> str:
     return f"{services.issuer}/verify?code={code}"
 
 
+def as_json(document_id: str, jws: str, services: Services) -> dict[str, str]:
+    """A document as the API returns it: the check code as printed, where to check it, the file."""
+    code = code_of(document_id, services)
+    return {
+        "document_id": document_id,
+        "check_code": shown(code),
+        "verify_uri": link_of(code, services),
+        "jws": jws,
+    }
+
+
 def as_file(row: SignedDocument) -> dict[str, Any]:
     """The downloadable file: the JWS (what /verify checks) and its readable contents."""
     return {"jws": row.jws, "document": payload_of(row)}

@@ -118,17 +118,6 @@ def issue_sent(
     )
 
 
-def as_json(document_id: str, jws: str, services: Services) -> dict[str, str]:
-    """The proof as the API returns it: the check code as printed, where to check it, the file."""
-    code = documents.code_of(document_id, services)
-    return {
-        "document_id": document_id,
-        "check_code": documents.shown(code),
-        "verify_uri": documents.link_of(code, services),
-        "jws": jws,
-    }
-
-
 def of_entry_in_guard(unit: Unit, claimant_id: str, entry_id: str) -> tuple[str, str] | None:
     """The ID and file of the proof of lodging of this entry, read in the guard's transaction
     (a draft's status, once the claimant sent it)."""

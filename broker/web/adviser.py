@@ -35,7 +35,7 @@ from ..extensions import db
 from ..messages import notify
 from ..models import Claimant, DeviceAuthorization, Grant, MRDecision, SignedDocument
 from ..oauth import server as oauth
-from ..proof import lodging, statements
+from ..proof import documents, lodging, statements
 from . import boundary, caller_answers, notice_pages
 from .console import ConsoleClient
 from .forms import AskForm, ConfirmForm, MRRequestForm, StatementForm, TellByForm, first_errors
@@ -115,7 +115,7 @@ def _lodging_proofs(grant: Grant) -> dict[str, dict[str, str]]:
     its check code and /verify link, shown against the request and the draft that became it."""
     services = boundary.services()
     return {
-        entry_id: lodging.as_json(row.id, row.jws, services)
+        entry_id: documents.as_json(row.id, row.jws, services)
         for entry_id, row in lodging.of_grant(grant.id, grant.claimant_id).items()
     }
 

@@ -132,7 +132,7 @@ def lodge_mr_request(access: Access, unit: Unit) -> tuple[Response, int]:
     services = boundary.services()
     row, _code = lodging.issue_lodged(unit, access, entry, about=about, services=services)
     protect.record_as(unit, "mr.request", f"journal_entry:{entry['id']}")
-    return jsonify({**entry, "proof_of_lodging": lodging.as_json(row.id, row.jws, services)}), 201
+    return jsonify({**entry, "proof_of_lodging": documents.as_json(row.id, row.jws, services)}), 201
 
 
 def _screen(about: str, reasons: str) -> None:
@@ -185,7 +185,7 @@ def make_evidence_bundle(access: Access, unit: Unit) -> tuple[Response, int]:
     except evidence.NotReadable as missing:
         raise Refused(404, "not_found", str(missing), "refused:not_found") from None
     services, facts = boundary.services(), evidence.facts(unit, access, items)
-    row, code = documents.issue_in_guard(
+    row, _code = documents.issue_in_guard(
         unit,
         access.claimant_id,
         kind=document_kinds.EVIDENCE_BUNDLE,
@@ -198,13 +198,7 @@ def make_evidence_bundle(access: Access, unit: Unit) -> tuple[Response, int]:
     # The request's own event names the document, with the token's ID and the grant's: the
     # console opens a bundle only under the grant that made it (web/evidence_bundles.py).
     protect.record_as(unit, evidence.MADE, f"document:{row.id}")
-    return jsonify(
-        document_id=row.id,
-        check_code=documents.shown(code),
-        verify_uri=documents.link_of(code, services),
-        jws=row.jws,
-        facts=facts,
-    ), 201
+    return jsonify({**documents.as_json(row.id, row.jws, services), "facts": facts}), 201
 
 
 @bp.get("/mr-drafts/<uuid:draft_id>")
@@ -224,7 +218,7 @@ def mr_draft_status(access: Access, unit: Unit, draft_id: str) -> Response:
     if "entry_id" in status:  # sent by the claimant: its proof, as a direct write's 201 has it
         proof = lodging.of_entry_in_guard(unit, access.claimant_id, status["entry_id"])
         if proof is not None:
-            status["proof_of_lodging"] = lodging.as_json(*proof, boundary.services())
+            status["proof_of_lodging"] = documents.as_json(*proof, boundary.services())
     if expired_now:
         _once_answered(
             200,

@@ -17,19 +17,18 @@ from . import boundary, notice_pages
 bp = Blueprint("notices", __name__)
 
 
-def _own_decision(decision_id: str) -> MRDecision:
+def _own_notice(decision_id: str) -> tuple[SignedDocument, str]:
+    """The notice of one of the claimant's own decisions (issued on the first look), else 404."""
     decision = db.session.get(MRDecision, str(decision_id))
     if decision is None or decision.claimant_id != g.claimant.id:
         abort(404)
-    return decision
+    return notice_pages.notice_for(g.claimant, decision, f"claimant:{g.claimant.id}")
 
 
 @bp.get("/decisions/<uuid:decision_id>/notice")
 @boundary.writes_on_get  # the first look issues the notice and records it
 def notice(decision_id: str) -> str:
-    row, code = notice_pages.notice_for(
-        g.claimant, _own_decision(decision_id), f"claimant:{g.claimant.id}"
-    )
+    row, code = _own_notice(decision_id)
     return render_template(
         "notices/notice.html",
         pdf_url=url_for("notices.notice_pdf_download", decision_id=decision_id),
@@ -41,19 +40,13 @@ def notice(decision_id: str) -> str:
 @bp.get("/decisions/<uuid:decision_id>/notice.pdf")
 @boundary.writes_on_get
 def notice_pdf_download(decision_id: str) -> Response:
-    row, code = notice_pages.notice_for(
-        g.claimant, _own_decision(decision_id), f"claimant:{g.claimant.id}"
-    )
-    return notice_pages.pdf_response(row, code)
+    return notice_pages.pdf_response(*_own_notice(decision_id))
 
 
 @bp.get("/decisions/<uuid:decision_id>/notice.json")
 @boundary.writes_on_get
 def notice_file(decision_id: str) -> Response:
-    row, _code = notice_pages.notice_for(
-        g.claimant, _own_decision(decision_id), f"claimant:{g.claimant.id}"
-    )
-    return notice_pages.file_response(row)
+    return notice_pages.file_response(_own_notice(decision_id)[0])
 
 
 def _own_document(document_id: str) -> tuple[SignedDocument, str]:

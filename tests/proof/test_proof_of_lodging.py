@@ -19,7 +19,7 @@ from broker import services
 from broker.chain import signed
 from broker.extensions import db
 from broker.models import AuditEvent, JournalEntry, SignedDocument
-from broker.proof import lodging
+from broker.proof import documents, lodging
 from tests.conftest import csrf_from, sign_in
 from tests.drafts.conftest import press
 from tests.factories import (
@@ -224,7 +224,7 @@ def test_the_console_shows_the_proof_against_the_request_it_lodged(app, ctx):
 
     assert made.status_code == 303
     [row] = proofs(alex.id)
-    code = lodging.as_json(row.id, row.jws, services.of(app))["check_code"]
+    code = documents.as_json(row.id, row.jws, services.of(app))["check_code"]
     page = console.get(f"/adviser/clients/{grant.id}").text
     assert f"Proof of lodging: check code {code}" in page  # the message after lodging
     assert page.count(f">{code}</a>") == 1  # against the entry in the journal
