@@ -17,6 +17,14 @@ from ..models import SignedDocument
 DATE, TIME, OUTCOME, TEXT = "date", "time", "outcome", "text"
 
 
+# An MR decision's outcome in words: the PDF prints the English, the pages translate it.
+OUTCOME_WORDS = {
+    "changed": N_("The decision was changed"),
+    "not_changed": N_("The decision was not changed"),
+    "partly_changed": N_("The decision was partly changed"),
+}
+
+
 @dataclass(frozen=True)
 class Row:
     fact: str  # the key in the document's facts

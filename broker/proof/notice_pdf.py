@@ -27,6 +27,8 @@ def _text(value: Any) -> str:
 def _shown(row: document_kinds.Row, value: Any) -> str:
     if row.shape == document_kinds.TIME:
         return str(value)[:19].replace("T", " ") + " UTC"
+    if row.shape == document_kinds.OUTCOME:
+        return document_kinds.OUTCOME_WORDS.get(str(value), str(value))
     return str(value)
 
 

@@ -49,11 +49,8 @@ def notice_for(claimant: Claimant, decision: MRDecision, by: str) -> tuple[Signe
 
 def outcome_words(outcome: str) -> str:
     """The outcome in the page's language (the signed file keeps the English words)."""
-    return {
-        "changed": _("The decision was changed"),
-        "not_changed": _("The decision was not changed"),
-        "partly_changed": _("The decision was partly changed"),
-    }.get(outcome, outcome)
+    words = document_kinds.OUTCOME_WORDS.get(outcome)
+    return _(words) if words else outcome
 
 
 def fact_shown(row: document_kinds.Row, value: Any) -> str:

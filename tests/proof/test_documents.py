@@ -169,3 +169,27 @@ def test_an_adviser_without_mr_read_is_refused(ctx, client):
     )
     ok = make_grant(claimant, adviser, "mr:read")
     assert client.get(f"/adviser/clients/{ok.id}/decisions/{theirs.id}/notice").status_code == 404
+
+
+def test_the_pdf_says_the_outcome_in_words_not_its_code():
+    """The printed notice reads "The decision was not changed", as the page does in English."""
+    import zlib
+
+    from broker.proof import notice_pdf
+
+    document = {
+        "kind": "mr-decision-notice",
+        "claimant": {"reference": "UC-1001-AM"},
+        "issued_at": "2026-12-05T08:00:00+00:00",
+        "facts": {
+            "decided_on": "2026-12-01",
+            "outcome": "not_changed",
+            "appeal_by": "2027-01-01",
+            "appeal_outside_limit": "2028-01-01",
+        },
+    }
+    pdf = notice_pdf.render(document, "ABCDE-FGHJK", "http://localhost/verify?code=ABCDEFGHJK")
+    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
+    text = b"".join(zlib.decompress(s) for s in streams if s[:2] == b"x\x9c")
+    assert b"The decision was not changed" in text
+    assert b"not_changed" not in text
