@@ -94,7 +94,7 @@ def configure_engine(app: Flask, *, will_write: Callable[[], bool] = _never) -> 
     """
     with app.app_context():
         engine: Engine = db.engine
-        # The protected request's writers' queue is a file beside the database (protect.py).
+        # The protected request's writers' queue is a file beside the database (oauth/batches.py).
         app.extensions["broker.sqlite_database"] = (
             engine.url.database if engine.dialect.name == "sqlite" else None
         )

@@ -5,8 +5,10 @@ while a transaction is open join it, each in a savepoint of its own, and one COM
 How a request goes through (`Batches.transaction`):
 - It waits for the process's one shared connection (the baton: a thread lock). The first to
   hold it with no transaction open begins one: it queues on the writers' file lock beside the
-  database (one process's batch at a time, as one request's transaction was before), then
-  BEGIN IMMEDIATE, which takes SQLite's write lock.
+  database (one process's batch at a time), then BEGIN IMMEDIATE, which takes SQLite's write
+  lock. The file lock, not SQLite's busy handler, orders the processes: the busy handler sleeps
+  (1, 2, 5, 10... ms) between tries, so under load most of a wait would be sleep after the lock
+  was free, while the kernel hands a file lock over at once, and a killed worker releases it.
 - It runs its own check, work and audit event on that connection, on its own thread (Flask's
   request context stays where it belongs), inside `SAVEPOINT request`: a request whose work fails
   is rolled back alone and the others' stand.

@@ -19,12 +19,9 @@ Statements per allowed read (bench/README.md measures them):
 
 from __future__ import annotations
 
-import fcntl
 import functools
 import logging
-import os
 import re
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -134,62 +131,20 @@ def _hold_head_and_read(
     return head, (None if row[3] is None else row)  # no grant joined: no token of ours
 
 
-class _SQLiteWriters:
-    """A writer queue for SQLite that wakes the next writer as soon as the last one commits.
-
-    SQLite's busy handler sleeps (1, 2, 5, 10... ms) between tries for the write lock, so under
-    load most of a waiting request's time is sleep after the lock was already free. Hot-path
-    writers queue on an OS file lock beside the database instead (threads of one process on a
-    thread lock first), which the kernel hands over at once, and that a killed worker releases.
-    It only orders writers: SQLite's own lock still guards the data.
-    """
-
-    def __init__(self) -> None:
-        self._threads = threading.Lock()
-        self._held = threading.local()
-        self._files: dict[tuple[int, str], int] = {}
-
-    def held(self) -> bool:
-        """Whether this thread is already inside a writer's turn (a nested request)."""
-        return bool(getattr(self._held, "yes", False))
-
-    @contextmanager
-    def queue(self, database: str | None) -> Iterator[None]:
-        if not database or database == ":memory:" or getattr(self._held, "yes", False):
-            yield  # in-memory, or a nested request on this thread (it must not wait on itself)
-            return
-        with self._threads:
-            key = (os.getpid(), database)  # a forked worker opens its own file description
-            fd = self._files.get(key)
-            if fd is None:
-                fd = self._files[key] = os.open(
-                    f"{database}.writers", os.O_RDWR | os.O_CREAT, 0o600
-                )
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            self._held.yes = True
-            try:
-                yield
-            finally:
-                self._held.yes = False
-                fcntl.flock(fd, fcntl.LOCK_UN)
-
-
-_sqlite_writers = _SQLiteWriters()
 _batches = Batches()
 
 
 @contextmanager
 def _transaction(driver: Driver, sqlite_database: str | None) -> Iterator[Unit]:
     """The guard's transaction, begun. On a SQLite file: a place in this process's group commit
-    (batches.py), the requests that arrive together committed together. Otherwise one of its own:
-    on PostgreSQL the server's own group commit joins the commits of every worker and thread.
-    Either way: queued before it begins, since BEGIN IMMEDIATE takes SQLite's lock, and taking
-    ours after it could wait on a writer that holds ours and waits for SQLite's."""
-    if sqlite_database and sqlite_database != ":memory:" and not _sqlite_writers.held():
+    (batches.py: its writers queue on a file lock, and the requests that arrive together commit
+    together). Otherwise one of its own: on PostgreSQL the server's own group commit joins the
+    commits of every worker and thread."""
+    if sqlite_database and sqlite_database != ":memory:":
         with _batches.transaction(driver, sqlite_database, keep=(Refused,)) as unit:
             yield unit
         return
-    with _sqlite_writers.queue(sqlite_database), driver.unit() as unit:
+    with driver.unit() as unit:
         unit.begin()
         yield unit
 
