@@ -68,11 +68,8 @@ def read_chosen(unit: Unit, access: Access, chosen: list[tuple[str, str]]) -> li
     NotReadable at the first this token may not read. Each read is audited (protect.add_event)."""
     dated = []
     for kind, ident in chosen:
-        if kind == "journal_entry":
-            at, item = _entry(unit, access, ident)
-        else:
-            at, item = _decision(unit, access, ident)
-        action = "journal.read" if kind == "journal_entry" else "mr.read"
+        read, action = _READERS[kind]
+        at, item = read(unit, access, ident)
         # Audited as the API's own read of it is: allowed, with the token's ID.
         protect.add_event(unit, access.event(action, f"{kind}:{ident}", "allowed"), access.now)
         dated.append((at, item["source"], item))
@@ -147,3 +144,7 @@ def sources(document: dict[str, Any]) -> list[tuple[str, str]]:
         if kind in FIELDS.values() and ident:
             found.append((kind, ident))
     return found
+
+
+# Each kind of item: how it is read (by its own GET's rule) and the action its read is audited as.
+_READERS = {"journal_entry": (_entry, "journal.read"), "mr_decision": (_decision, "mr.read")}
