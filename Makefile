@@ -10,7 +10,7 @@ CSS := broker/static/build/app.css
 # Welsh and any other catalogue: compiled from the .po files at install time (issue 5).
 MO := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: install run dev test test-postgres lint lint-imports bench clean messages screenshots
+.PHONY: install run dev test test-postgres lint lint-imports bench profile clean messages screenshots
 
 install: $(STAMP) $(CSS) $(CSS).gz $(MO)
 
@@ -91,6 +91,10 @@ bench: install
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null; } \
 	  || { echo "make bench needs PostgreSQL: apt-get install postgresql" >&2; exit 1; }
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Where one audited read's time goes: cProfile in one process, no server (bench/profile_read.py).
+profile: install
+	$(BIN)/python bench/profile_read.py $(PROFILE_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules broker/static/build instance .pytest_cache

@@ -97,8 +97,9 @@ def test_html_is_compressed_when_accepted_and_keeps_its_headers(client) -> None:
     assert b"<html" in gzip.decompress(packed.data)
 
 
-def test_api_answers_are_not_compressed(client) -> None:  # noqa: ANN001
-    """JSON stays as it is: small answers on the hot path (and tokens in some)."""
+def test_api_answers_are_not_compressed_and_do_not_vary_by_encoding(client) -> None:  # noqa: ANN001
+    """JSON stays as it is: small answers on the hot path (and tokens in some). Never
+    compressed, so its answer does not depend on Accept-Encoding and says not."""
     response = client.get(
         "/.well-known/oauth-authorization-server", headers={"Accept-Encoding": "gzip"}
     )
@@ -106,6 +107,7 @@ def test_api_answers_are_not_compressed(client) -> None:  # noqa: ANN001
     assert response.status_code == 200
     assert len(response.data) > 1000  # large enough that Flask-Compress would otherwise act
     assert "Content-Encoding" not in response.headers
+    assert "Accept-Encoding" not in response.headers.get("Vary", "")
 
 
 def test_error_pages_are_compressed_like_any_other_page(ctx, client) -> None:  # noqa: ANN001

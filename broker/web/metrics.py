@@ -19,6 +19,7 @@ import os
 import time
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -51,11 +52,28 @@ def _count(response: Response) -> Response:
     started = request.environ.get(STARTED)
     # The URL rule ("/invitation/<token>"), never the path that filled it in.
     route = request.url_rule.rule if request.url_rule is not None else metrics.UNMATCHED
-    method = metrics.method_label(request.method)
-    metrics.HTTP_REQUESTS.labels(method, route, str(response.status_code)).inc()
+    counted, timed = _series(metrics.method_label(request.method), route, response.status_code)
+    counted.inc()
     if started is not None:
-        metrics.HTTP_DURATION.labels(method, route).observe(time.perf_counter() - started)
+        timed.observe(time.perf_counter() - started)
     return response
+
+
+_SERIES: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
+def _series(method: str, route: str, status: int) -> tuple[Any, Any]:
+    """The request's counter and histogram, looked up once per method, rule and status:
+    prometheus_client's `labels()` checks and locks on every call, on every answer. Bounded, as
+    its own children are, by the app's rules, the known methods and the statuses answered."""
+    key = (method, route, status)
+    found = _SERIES.get(key)
+    if found is None:
+        found = _SERIES[key] = (
+            metrics.HTTP_REQUESTS.labels(method, route, str(status)),
+            metrics.HTTP_DURATION.labels(method, route),
+        )
+    return found
 
 
 @bp.get("/metrics")

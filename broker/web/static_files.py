@@ -52,6 +52,10 @@ class PagesCompress(Compress):
     phone on a slow line should get it gzipped too."""
 
     def after_request(self, response: Response | None) -> Response:
+        if response is not None and response.mimetype not in self.compress_mimetypes_set:
+            # Never compressed (the API's JSON, a file), so it does not vary by Accept-Encoding:
+            # no Vary header, and none of Flask-Compress's work on the API's hot path.
+            return response
         if response is None or response.status_code < 400 or response.is_streamed:
             return super().after_request(response)
         # Its check is on the status alone: answer it as a 200, then give the status back.
