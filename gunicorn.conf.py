@@ -4,9 +4,10 @@ broker alike), as one would run the broker in production on this machine.
 
 Environment: BROKER_BIND (default 127.0.0.1:$PORT, PORT default 5000), BROKER_WORKERS (default:
 one per core, which measured best here for every row of the bench; two per core was slower on
-SQLite and no faster on PostgreSQL), BROKER_WORKER_CLASS and BROKER_THREADS (default sync and 1:
-gunicorn's worker class and threads per worker, `gthread` to serve several requests at once in
-one worker), BROKER_LOG_FORMAT and BROKER_LOG_LEVEL (the logs, below).
+SQLite and no faster on PostgreSQL), BROKER_WORKER_CLASS, BROKER_THREADS and BROKER_KEEPALIVE
+(gunicorn's worker class, threads per worker and keep-alive seconds; by default what
+broker/serving.py chose for the database in DATABASE_URL), BROKER_LOG_FORMAT and
+BROKER_LOG_LEVEL (the logs, below).
 
 The scheduled work (issue 26, broker/scheduler.py): once the master is ready, `when_ready` starts
 `consent-broker scheduler` as its child, and `on_exit` stops it, so serving the broker runs the
@@ -46,13 +47,15 @@ if not os.environ.get(METRICS_DIR) or (_inherited and not _made_by_this_master()
     os.environ[METRICS_DIR], os.environ[MADE_BY] = _made, f"{os.getpid()}:{_made}"
 
 # Only now: importing the broker imports prometheus_client, which reads the directory as it loads.
-from broker import logs  # noqa: E402
+from broker import logs, serving  # noqa: E402
 
 bind = os.environ.get("BROKER_BIND", f"127.0.0.1:{os.environ.get('PORT', '5000')}")
 workers = int(os.environ.get("BROKER_WORKERS", str(os.cpu_count() or 1)))
-# Issue 28: the worker model, measured per database with `make bench` (README, Performance).
-worker_class = os.environ.get("BROKER_WORKER_CLASS", "sync")
-threads = int(os.environ.get("BROKER_THREADS", "1"))
+# Issue 28: the worker model per database, as `make bench` measured (broker/serving.py).
+_model = serving.for_database(os.environ.get("DATABASE_URL"), os.environ)
+worker_class = _model.worker_class
+threads = _model.threads
+keepalive = _model.keepalive
 # Load the app once in the master and fork: workers share its pages (less memory each, faster
 # respawn after a crash). Nothing opens a database connection at import, and each worker drops
 # any pooled connection it inherited all the same.
