@@ -16,8 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import qrcode
-import qrcode.image.svg
 from sqlalchemy import update
 
 from .. import ratelimit
@@ -298,6 +296,11 @@ def for_adviser(adviser_id: str, authorization_id: str) -> DeviceAuthorization:
 
 def qr_code_svg(text: str) -> bytes:
     """A QR code of `text` as a self-contained SVG (white background, no external assets)."""
+    # Imported here: qrcode loads Pillow (about 5 MB with it) in every worker that would load it
+    # at start, for the few pages that draw a code (issue 28's memory target).
+    import qrcode
+    import qrcode.image.svg
+
     code = qrcode.QRCode(
         error_correction=qrcode.constants.ERROR_CORRECT_M,
         box_size=10,

@@ -12,8 +12,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from fpdf import FPDF
-
 from ..consent import device
 from . import document_kinds
 
@@ -36,6 +34,11 @@ def render(document: dict[str, Any], code: str, link: str) -> bytes:
     """A signed document on A4 (one page for a notice or a proof of lodging; a bundle runs on):
     its kind's facts (document_kinds.py), the entries it lists, the check code and the QR code."""
     kind = document_kinds.kind_of(document)
+    # Imported here, not at the top: fpdf2 with fontTools and Pillow is about 22 MB in every
+    # worker that would otherwise load it at start (issue 28's memory target), for the rare
+    # request that prints a document. Its first print in a worker pays the import once.
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_title(kind.title)
     pdf.set_creator("consent broker")
