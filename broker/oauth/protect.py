@@ -13,8 +13,9 @@ Statements per allowed read (bench/README.md measures them):
   SELECT; then the event's INSERT and COMMIT.
 - PostgreSQL: the head is a row lock (only one claimant's requests queue), taken by a statement
   of its own before the read, in one pipeline with it; then the event with COMMIT in a second.
-- A DPoP request (RFC 9449) adds one INSERT of its proof's jti, in the same transaction; a
-  Bearer request adds nothing.
+- A DPoP request (RFC 9449) adds one INSERT of its proof's jti, in the same transaction (on
+  PostgreSQL in the first round trip, with the lock and the read); a Bearer request adds
+  nothing.
 """
 
 from __future__ import annotations
@@ -100,35 +101,48 @@ def check_sql(postgres: bool, joined: Joined | None) -> str:
 
 
 def _hold_head_and_read(
-    unit: Unit, jti: str, sub: str, joined: Joined | None, ident: str | None
-) -> tuple[tuple[int, bytes], Any]:
-    """Hold the claimant's chain head and read the token, grant and resource, in that order.
+    unit: Unit,
+    jti: str,
+    sub: str,
+    joined: Joined | None,
+    ident: str | None,
+    proof: dpop.Proof | None = None,
+) -> tuple[tuple[int, bytes], Any, bool]:
+    """Hold the claimant's chain head and read the token, grant and resource, in that order;
+    with a DPoP `proof`, spend it too (RFC 9449 11.1: its jti is stored, once).
 
     Holding the head first is what makes revocation exact: a revoke that committed before is
     seen by the read; one that commits after it is ordered after this request in the chain.
-    Returns the head and the row (the token's columns, None where we hold no such token, then
-    the resource's).
+    Returns the head, the row (the token's columns, None where we hold no such token, then
+    the resource's) and whether the proof was new (True without one). On PostgreSQL the proof's
+    INSERT goes in the same round trip as the lock and the read; a proof is spent even when
+    the token is then refused, as a proof used before is refused whatever it came with.
     """
     sql = check_sql(unit.postgres, joined)
     if unit.postgres:
         params = (ident, jti, sub) if joined else (jti, sub)
-        lock, read = unit.raw.cursor(), unit.raw.cursor()
+        lock, read, spend = unit.raw.cursor(), unit.raw.cursor(), unit.raw.cursor()
         with unit.raw.pipeline():  # one round trip; the server still runs them in order
             lock.execute(audit.LOCK_HEAD_PG_SQL, (sub,))
             read.execute(sql, params)
+            if proof is not None:
+                spend.execute(pg(dpop.REMEMBER_SQL), _spent_row(unit, proof))
         head, row = lock.fetchone(), read.fetchone()
+        new = proof is None or spend.rowcount == 1
+        spend.close()
         if head is None:  # the claimant's chain has no head yet (first event ever)
             head = audit.lock_head_on(unit.raw, True, sub)
             row = unit.raw.execute(sql, params).fetchone()
-        return (head[0], bytes(head[1])), row
+        return (head[0], bytes(head[1])), row, new
     params = (jti, ident, sub) if joined else (jti, sub)
     row = unit.raw.execute(sql, params).fetchone()
     if row is None:
         audit.lock_head_on(unit.raw, False, sub)  # starts the chain
         row = unit.raw.execute(sql, params).fetchone()
+    new = proof is None or _spend(unit, proof)
     head = (row[0], bytes(row[1]))
     row = row[2:]
-    return head, (None if row[3] is None else row)  # no grant joined: no token of ours
+    return head, (None if row[3] is None else row), new  # no grant joined: no token of ours
 
 
 _batches = Batches()
@@ -243,16 +257,22 @@ def _sender_check(
         return Refused(401, exc.error, str(exc), outcome, dpop=True)
 
 
-def _remember(unit: Unit, proof: dpop.Proof | None) -> None:
-    """Record the proof in the guard's transaction: a replay is refused before any data is read
-    for it, and a request that does not commit leaves no record."""
-    if proof is None:
-        return
-    expires = clock.to_driver(proof.expires_at, postgres=unit.postgres)
-    cursor = unit.raw.execute(unit.sql(dpop.REMEMBER_SQL), (proof.jti_hash, expires))
+def _spent_row(unit: Unit, proof: dpop.Proof) -> tuple[str, Any]:
+    return proof.jti_hash, clock.to_driver(proof.expires_at, postgres=unit.postgres)
+
+
+def _spend(unit: Unit, proof: dpop.Proof) -> bool:
+    """Store the proof's jti in the guard's transaction (a request that does not commit leaves
+    no record); whether it was new."""
+    cursor = unit.raw.execute(unit.sql(dpop.REMEMBER_SQL), _spent_row(unit, proof))
     inserted = cursor.rowcount
     cursor.close()
-    if inserted != 1:
+    return inserted == 1
+
+
+def _refuse_replay(new: bool) -> None:
+    """A proof used before is refused before the work runs, so no data is read for it."""
+    if not new:
         metrics.DPOP_REPLAYS.labels("resource").inc()
         raise Refused(
             401, "invalid_dpop_proof", "This DPoP proof was used before", DPOP_REPLAY, dpop=True
@@ -316,7 +336,9 @@ def guard(
             401, "invalid_token", "The access token has expired", "refused:token_expired"
         )
         with _transaction(driver, sqlite_database) as unit:
-            head, row = _hold_head_and_read(unit, exc.claims["jti"], exc.claims["sub"], None, None)
+            head, row, _new = _hold_head_and_read(
+                unit, exc.claims["jti"], exc.claims["sub"], None, None
+            )
             if row is not None:
                 refusal.access = _access(exc.claims, row, now, None)
                 event = refusal.access.event(rule.action, resource, refusal.outcome)
@@ -330,16 +352,17 @@ def guard(
     ident = str(view_args[rule.by]) if rule.by else None
     sent = _sender_check(sender, token, claims, now)
     with _transaction(driver, sqlite_database) as unit:
-        head, row = _hold_head_and_read(unit, claims["jti"], claims["sub"], rule.joined, ident)
+        proof = None if isinstance(sent, Refused) else sent
+        head, row, new = _hold_head_and_read(
+            unit, claims["jti"], claims["sub"], rule.joined, ident, proof
+        )
         unit.head = head
         access: Access | None = None
-        proof: dpop.Proof | None = None
         try:
             access = _check(rule.scope, claims, row, now)
             if isinstance(sent, Refused):
                 raise sent
-            proof = sent
-            _remember(unit, proof)
+            _refuse_replay(new)
             result = work(access, unit)
             head = unit.head
         except Refused as refusal:
@@ -349,8 +372,8 @@ def guard(
                     unit.rollback()
                     unit.begin()
                     head = audit.lock_head_on(unit.raw, unit.postgres, refusal.access.claimant_id)
-                    if refusal.outcome != DPOP_REPLAY:
-                        _remember(unit, proof)  # the proof was spent all the same
+                    if proof is not None and refusal.outcome != DPOP_REPLAY:
+                        _spend(unit, proof)  # the proof was spent all the same
                 event = refusal.access.event(rule.action, resource, refusal.outcome)
                 _record(unit, event, head, now)
             raise
