@@ -6,7 +6,10 @@ the app's WSGI callable, with no server and no network, and prints the time per 
 where it goes: each part's own time (tottime) summed by where its code lives, then the functions
 that cost most.
 
-    .venv/bin/python bench/profile_read.py [--requests 4000] [--sync normal] [--top 30]
+    .venv/bin/python bench/profile_read.py [--requests 4000] [--sync normal] [--top 30] [--dpop]
+
+`--dpop`: the same read with DPoP-bound tokens and a fresh proof for each request (made in
+advance, the server's nonce in each), as `make bench`'s DPoP row sends.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ import pstats
 import sys
 import time
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -51,6 +56,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--sync", default="normal", help="BROKER_SQLITE_SYNC: full or normal")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--dpop", action="store_true", help="DPoP-bound tokens, a proof each")
     args = parser.parse_args()
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
@@ -65,19 +71,38 @@ def main() -> None:
 
     run.fresh_database(url)
     app = run.build_app(url)
+    key = run.DpopKey() if args.dpop else None
     with app.app_context():
         readers = seed.readers(app, 200, now=clock.now())
+        if key is not None:  # the same readers' tokens, bound to the key
+            bound = seed.mint_tokens(
+                app,
+                [(r.claimant_id, r.grant_id, seed.READ_SCOPES) for r in readers],
+                now=clock.now(),
+                jkt=key.jkt,
+            )
+            readers = [
+                replace(r, token=token) for r, (token, _jti) in zip(readers, bound, strict=True)
+            ]
         db.session.remove()
     from werkzeug.test import EnvironBuilder
 
-    environs = [
-        EnvironBuilder(
-            path=f"/api/v1/mr-decisions/{r.decision_id}",
-            base_url=run.ISSUER,
-            headers={"Authorization": f"Bearer {r.token}"},
-        ).get_environ()
-        for r in readers
-    ]
+    def environ(reader: Any, proof: str | None = None) -> dict[str, Any]:
+        path = f"/api/v1/mr-decisions/{reader.decision_id}"
+        headers = {"Authorization": f"Bearer {reader.token}"}
+        if key is not None:
+            headers = {"Authorization": f"DPoP {reader.token}"}
+            headers["DPoP"] = proof or key.proof(run.ISSUER + path, reader.token, nonce)
+        return EnvironBuilder(path=path, base_url=run.ISSUER, headers=headers).get_environ()
+
+    nonce = None
+    if key is not None:  # the server's nonce, as a client learns it: from a first refusal
+        answered: list[Any] = []
+        app(environ(readers[0]), lambda s, h, e=None: answered.append(dict(h)))
+        nonce = answered[0].get("DPoP-Nonce")
+    needed = 500 + 2 * args.requests  # one proof a request: warm-up, timed, profiled
+    count = needed if key is not None else len(readers)
+    environs = [environ(readers[i % len(readers)]) for i in range(count)]
 
     def one(i: int) -> None:
         status: list[str] = []
@@ -91,12 +116,12 @@ def main() -> None:
     for i in range(500):  # warm: caches, keys, connection, first-event chains
         one(i)
     started = time.perf_counter()
-    for i in range(args.requests):
+    for i in range(500, 500 + args.requests):
         one(i)
     plain = (time.perf_counter() - started) / args.requests
     profiler = cProfile.Profile()
     profiler.enable()
-    for i in range(args.requests):
+    for i in range(500 + args.requests, 500 + 2 * args.requests):
         one(i)
     profiler.disable()
 
@@ -107,7 +132,8 @@ def main() -> None:
         by_part[part_of(f"{path}:{name}")] += tottime
         total += tottime
     database = url.split(":")[0]
-    print(f"audited read, {database} {args.sync}: {plain * 1e6:.0f} µs a request unprofiled")
+    kind = "DPoP" if args.dpop else "Bearer"
+    print(f"audited {kind} read, {database} {args.sync}: {plain * 1e6:.0f} µs a request unprofiled")
     print(f"profiled: {total / args.requests * 1e6:.0f} µs a request; own time by part:")
     for name, seconds in sorted(by_part.items(), key=lambda kv: -kv[1]):
         print(f"  {seconds / total:6.1%}  {seconds / args.requests * 1e6:7.1f} µs  {name}")
