@@ -45,7 +45,9 @@ def to_driver(moment: datetime, *, postgres: bool) -> datetime | str:
     UTC text for SQLite (SQLAlchemy's format, so that it orders with the rows the ORM wrote)."""
     if postgres:
         return moment
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    # isoformat, not strftime("%Y-%m-%d %H:%M:%S.%f"): the same text, at a fraction of the cost
+    # (each DPoP request stores its proof's expiry through here).
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

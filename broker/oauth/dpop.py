@@ -101,9 +101,12 @@ def is_thumbprint(value: object) -> bool:
     return all(c.isalnum() or c in "-_" for c in value)
 
 
+@functools.lru_cache(maxsize=1024)
 def normalise_url(url: str) -> str:
     """RFC 9449 4.3: the URL without query and fragment, scheme and host in lower case, the
-    default port left out (RFC 3986 6.2.3), an empty path as "/"."""
+    default port left out (RFC 3986 6.2.3), an empty path as "/". Remembered for the last
+    thousand URLs: every DPoP request normalises its own URL and its proof's `htu`, and a
+    client's requests repeat them; an exception (a refusal) is not remembered."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -127,10 +130,19 @@ class Nonces:
     def __init__(self, secret: bytes, *, required: bool) -> None:
         self._key = hmac.new(secret, b"broker dpop nonce", hashlib.sha256).digest()
         self.required = required
+        # The slots' nonces made so far: every DPoP answer carries one and every proof's is
+        # checked against two, and a slot's stays the same for NONCE_SLOT_SECONDS.
+        self._made: dict[int, str] = {}
 
     def _for_slot(self, slot: int) -> str:
-        raw = slot.to_bytes(8, "big")
-        return b64url(raw + hmac.new(self._key, raw, hashlib.sha256).digest()[:16])
+        made = self._made.get(slot)
+        if made is None:
+            raw = slot.to_bytes(8, "big")
+            made = b64url(raw + hmac.new(self._key, raw, hashlib.sha256).digest()[:16])
+            if len(self._made) >= 4:  # the current, the previous, and a little room
+                self._made.clear()
+            self._made[slot] = made
+        return made
 
     def make(self, now: datetime) -> str:
         return self._for_slot(int(now.timestamp()) // NONCE_SLOT_SECONDS)
