@@ -80,6 +80,13 @@ def stop_postgres() -> None:
 
 
 def fresh_database(url: str) -> None:
+    """An empty database at `url`. The bench's one key folder serves every database in turn,
+    so the checkpoint copy an earlier one left there (broker/chain/rollback.py) goes too: kept,
+    `verify-audit` would rightly call the new database a rollback of the old (a second
+    `make bench` failed so)."""
+    from broker.chain import rollback
+
+    (RESULTS / "keys" / rollback.COPY_FILE).unlink(missing_ok=True)
     if url.startswith("sqlite"):
         path = Path(url.removeprefix("sqlite:///"))
         for suffix in ("", "-wal", "-shm"):

@@ -115,8 +115,8 @@ def _hold_head_and_read(
     seen by the read; one that commits after it is ordered after this request in the chain.
     Returns the head, the row (the token's columns, None where we hold no such token, then
     the resource's) and whether the proof was new (True without one). On PostgreSQL the proof's
-    INSERT goes in the same round trip as the lock and the read; a proof is spent even when
-    the token is then refused, as a proof used before is refused whatever it came with.
+    INSERT goes in the same round trip as the lock and the read. So a proof sent with a token
+    that is then refused may be spent with it: a proof is good for one request either way.
     """
     sql = check_sql(unit.postgres, joined)
     if unit.postgres:
