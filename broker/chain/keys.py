@@ -45,8 +45,10 @@ class SigningKey:
 
 
 def write_secret(path: Path, data: bytes) -> None:
-    """Write a secret file readable by its owner only (0600), replacing any file atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write a secret file readable by its owner only (0600), replacing any file atomically.
+    A folder it makes for it is its owner's alone too (0700): other accounts cannot even list
+    it. One that exists already is left as its operator made it."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as file:

@@ -1,7 +1,8 @@
 """Attack 69: another local account reading the key directory. Every file the broker writes
 there (outside production: the key-encryption key the signing keys are sealed under, and the
-statement key) is 0600 whatever the umask, and a rotation writes no file at all: the keys
-themselves are in the database, sealed (security.md 75)."""
+statement key) is 0600 whatever the umask, the directory the broker makes for them is 0700, and
+a rotation writes no file at all: the keys themselves are in the database, sealed (security.md
+75)."""
 
 from __future__ import annotations
 
@@ -36,3 +37,4 @@ def test_the_key_directory_is_readable_by_its_owner_only_after_rotations(tmp_pat
     assert {p.name for p in files} == {keys.KEK_FILE, "statement-key"}
     assert all(mode(p) == 0o600 for p in files)
     assert mode(key_dir / keys.KEK_FILE) == 0o600
+    assert mode(key_dir) == 0o700  # made by the broker: no other account can list it
