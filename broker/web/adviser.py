@@ -36,7 +36,7 @@ from ..messages import notify
 from ..models import Claimant, DeviceAuthorization, Grant, MRDecision, SignedDocument
 from ..oauth import server as oauth
 from ..proof import documents, lodging, statements
-from . import boundary, caller_answers, notice_pages
+from . import boundary, caller_answers, console, notice_pages
 from .console import ConsoleClient
 from .forms import AskForm, ConfirmForm, MRRequestForm, StatementForm, TellByForm, first_errors
 
@@ -88,9 +88,7 @@ def client(grant_id: str) -> str | tuple[str, int]:
             "adviser/client_inactive.html", grant=grant, state=grants.state_at(grant, now)
         ), 403
     allowed = set(grant.scope_names)
-    api = ConsoleClient(grant)
-    decisions = api.get("/mr-decisions") if "mr:read" in allowed else None
-    journal = api.get("/journal") if "journal:read" in allowed else None
+    decisions, journal = console.decisions_and_journal(grant)
     return render_template(
         "adviser/client.html",
         grant=grant,

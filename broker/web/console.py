@@ -74,3 +74,13 @@ class ConsoleClient:
             )
             body = response.get_json(silent=True)
         return ApiAnswer(response.status_code, body)
+
+
+def decisions_and_journal(grant: Grant) -> tuple[ApiAnswer | None, ApiAnswer | None]:
+    """The client's MR decisions and journal as the API lets this grant read them now; None for
+    a list the grant holds no scope for (the page says the client has not shared it)."""
+    allowed = set(grant.scope_names)
+    api = ConsoleClient(grant)
+    decisions = api.get("/mr-decisions") if "mr:read" in allowed else None
+    journal = api.get("/journal") if "journal:read" in allowed else None
+    return decisions, journal

@@ -20,8 +20,8 @@ from ..consent import grants
 from ..extensions import db
 from ..models import AuditEvent, Grant, SignedDocument
 from ..proof import document_kinds, documents
-from . import boundary, notice_pages
-from .console import ApiAnswer, ConsoleClient
+from . import boundary, console, notice_pages
+from .console import ConsoleClient
 from .forms import ConfirmForm
 
 bp = Blueprint("evidence_bundles", __name__, url_prefix="/adviser/clients")
@@ -39,15 +39,6 @@ def _own_grant(grant_id: str) -> Grant:
         return grants.for_adviser(g.adviser.id, str(grant_id))
     except grants.GrantNotFound:
         abort(404)
-
-
-def _choices(grant: Grant) -> tuple[ApiAnswer | None, ApiAnswer | None]:
-    """The client's decisions and journal as the API lets this grant read them now."""
-    allowed = set(grant.scope_names)
-    api = ConsoleClient(grant)
-    decisions = api.get("/mr-decisions") if evidence.DECISION_SCOPE in allowed else None
-    journal = api.get("/journal") if evidence.JOURNAL_SCOPE in allowed else None
-    return decisions, journal
 
 
 @bp.route("/<uuid:grant_id>/evidence-bundle", methods=["GET", "POST"])
@@ -77,7 +68,7 @@ def evidence_bundle(grant_id: str) -> Response | tuple[str, int]:
         # The API refused it (an item this grant cannot read: 404, audited): say why.
         error = (answer.body or {}).get("error_description", "The bundle could not be made")
         status = answer.status
-    decisions, journal = _choices(grant)
+    decisions, journal = console.decisions_and_journal(grant)
     ticked = {ident for ids in chosen.values() for ident in ids}
     return render_template(
         "evidence_bundles/evidence_bundle.html",
