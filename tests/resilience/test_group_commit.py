@@ -6,9 +6,6 @@ after it, and killing workers mid-batch loses no event for any answer a client w
 
 from __future__ import annotations
 
-import os
-import random
-import signal
 import sqlite3
 import threading
 import time
@@ -24,7 +21,7 @@ from broker.driver import Driver, Unit
 from broker.oauth.batches import Batches
 
 from .conftest import bearer, ledger, prepare, verify_audit
-from .test_worker_kills import Client
+from .test_worker_kills import kill_workers_under_load
 
 THREADED = {"BROKER_WORKER_CLASS": "gthread", "BROKER_THREADS": "8"}
 
@@ -240,19 +237,7 @@ def test_killing_threaded_workers_mid_batch_loses_no_event_for_an_answer_sent(
     url = f"sqlite:///{tmp_path / 'broker.sqlite3'}"
     people = prepare(url, tmp_path, claimants=6)
     server = serve(url, workers=2, **THREADED)
-    stop_at = time.monotonic() + 6
-    clients = [Client(server.base_url, person, stop_at) for person in people]
-    for client in clients:
-        client.start()
-    killed = 0
-    rng = random.Random(11)
-    while time.monotonic() < stop_at - 0.5:
-        time.sleep(1.2)
-        if workers := server.workers():
-            os.kill(rng.choice(workers), signal.SIGKILL)
-            killed += 1
-    for client in clients:
-        client.join(timeout=60)
+    clients, killed = kill_workers_under_load(server, people, seed=11)
 
     assert killed >= 3
     assert [c.unexpected for c in clients] == [[]] * len(clients)

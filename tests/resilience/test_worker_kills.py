@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from .conftest import bearer, ledger, prepare, verify_audit
+from .conftest import Server, bearer, ledger, prepare, verify_audit
 
 LOAD_SECONDS = 6
 KILL_EVERY = 1.2
@@ -59,18 +59,17 @@ class Client(threading.Thread):
                     self.unexpected.append((response.status_code, response.text[:200]))
 
 
-def test_sigkill_of_workers_under_load_loses_no_audit_event(
-    resilience_pg, serve, tmp_path: Path
-) -> None:
-    url = resilience_pg.fresh_database("resilience_kill")
-    people = prepare(url, tmp_path, claimants=4)
-    server = serve(url, workers=3)
+def kill_workers_under_load(
+    server: Server, people: list[dict[str, str]], *, seed: int
+) -> tuple[list[Client], int]:
+    """A Client per person for LOAD_SECONDS while a random worker is SIGKILLed every KILL_EVERY
+    seconds; the clients once they have stopped, and how many workers were killed."""
     stop_at = time.monotonic() + LOAD_SECONDS
     clients = [Client(server.base_url, person, stop_at) for person in people]
     for client in clients:
         client.start()
     killed = 0
-    rng = random.Random(7)
+    rng = random.Random(seed)
     while time.monotonic() < stop_at - 0.5:
         time.sleep(KILL_EVERY)
         workers = server.workers()
@@ -79,6 +78,16 @@ def test_sigkill_of_workers_under_load_loses_no_audit_event(
             killed += 1
     for client in clients:
         client.join(timeout=60)
+    return clients, killed
+
+
+def test_sigkill_of_workers_under_load_loses_no_audit_event(
+    resilience_pg, serve, tmp_path: Path
+) -> None:
+    url = resilience_pg.fresh_database("resilience_kill")
+    people = prepare(url, tmp_path, claimants=4)
+    server = serve(url, workers=3)
+    clients, killed = kill_workers_under_load(server, people, seed=7)
 
     assert killed >= 3
     assert all(not c.is_alive() for c in clients)
