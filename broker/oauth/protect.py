@@ -121,15 +121,17 @@ def _hold_head_and_read(
     sql = check_sql(unit.postgres, joined)
     if unit.postgres:
         params = (ident, jti, sub) if joined else (jti, sub)
-        lock, read, spend = unit.raw.cursor(), unit.raw.cursor(), unit.raw.cursor()
+        lock, read = unit.raw.cursor(), unit.raw.cursor()
+        spend = None if proof is None else unit.raw.cursor()  # a Bearer request makes none
         with unit.raw.pipeline():  # one round trip; the server still runs them in order
             lock.execute(audit.LOCK_HEAD_PG_SQL, (sub,))
             read.execute(sql, params)
-            if proof is not None:
+            if spend is not None:
                 spend.execute(pg(dpop.REMEMBER_SQL), _spent_row(unit, proof))
         head, row = lock.fetchone(), read.fetchone()
-        new = proof is None or spend.rowcount == 1
-        spend.close()
+        new = spend is None or spend.rowcount == 1
+        if spend is not None:
+            spend.close()
         if head is None:  # the claimant's chain has no head yet (first event ever)
             head = audit.lock_head_on(unit.raw, True, sub)
             row = unit.raw.execute(sql, params).fetchone()
