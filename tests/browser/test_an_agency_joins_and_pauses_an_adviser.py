@@ -52,6 +52,8 @@ def test_an_agency_is_onboarded_invites_an_adviser_and_pauses_them(
     admin.get_by_label("Reference number").fill("654321")
     admin.get_by_label("Email of its first organisation admin").fill("olu@riverside.example")
     admin.get_by_role("button", name="Add the organisation").click()
+    # The POST's 303 lands on the list: read it once loaded, not mid-navigation (CI once read "").
+    admin.wait_for_url("**/admin/organisations")
     assert "Riverside Law Centre" in admin.content()
     snap(admin, "agency-1-admin-adds-riverside")
 
