@@ -35,7 +35,9 @@ class Client(threading.Thread):
             while time.monotonic() < self.stop_at:
                 n += 1
                 reading = n % 3 != 0
-                about = f"{self.person['jti'][:8]} request {n}"
+                # Split, so that a hex jti such as "ab123456" never reads as an NI number (the
+                # screening would rightly refuse it: 422).
+                about = f"{self.person['jti'][:4]}-{self.person['jti'][4:8]} request {n}"
                 try:
                     if reading:
                         response = http.get(
